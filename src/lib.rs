@@ -1,0 +1,9 @@
+//! sealhub: a home hub that turns every radio message into an authenticated COSE envelope.
+//!
+//! The layers, bottom up (see `docs/ARCHITECTURE.md`): [`crypto`] primitives, the [`cose`]
+//! structures, the sealed [`store`], [`identity`] (keys, thumbprints, certificates), the
+//! [`envelope`] (version 1) and [`keymgmt`] (pairing, epochs, rotation, revocation).
+#![deny(rustdoc::broken_intra_doc_links)]
+#![warn(missing_docs)]
+
+pub mod crypto;
