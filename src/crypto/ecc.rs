@@ -3,7 +3,6 @@
 use super::{Error, Result};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use p256::elliptic_curve::sec1::ToSec1Point;
 use zeroize::Zeroizing;
 
 /// Length of an ES256 signature as COSE carries it: r || s, 32 bytes each.
