@@ -6,4 +6,6 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod cose;
 pub mod crypto;
+

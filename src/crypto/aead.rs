@@ -2,7 +2,9 @@
 
 use super::{Error, Result};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes128Gcm, Aes256Gcm, Nonce};
+use aes_gcm::{Aes128Gcm, Aes256Gcm, AesGcm, Nonce};
+
+type Aes192Gcm = AesGcm<aes_gcm::aes::Aes192, aes_gcm::aead::consts::U12>;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Length of an AES-GCM nonce as COSE and the store use it.
@@ -15,6 +17,8 @@ pub const GCM_TAG_LEN: usize = 16;
 pub enum AeadKey {
     /// AES-128-GCM (COSE alg 1, A128GCM).
     Aes128([u8; 16]),
+    /// AES-192-GCM (COSE alg 2, A192GCM); only for opening others' messages.
+    Aes192([u8; 24]),
     /// AES-256-GCM (COSE alg 3, A256GCM).
     Aes256([u8; 32]),
 }
@@ -23,6 +27,7 @@ impl std::fmt::Debug for AeadKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AeadKey::Aes128(_) => f.write_str("AeadKey::Aes128(<redacted>)"),
+            AeadKey::Aes192(_) => f.write_str("AeadKey::Aes192(<redacted>)"),
             AeadKey::Aes256(_) => f.write_str("AeadKey::Aes256(<redacted>)"),
         }
     }
@@ -37,6 +42,11 @@ impl AeadKey {
                 k.copy_from_slice(bytes);
                 Ok(AeadKey::Aes128(k))
             }
+            24 => {
+                let mut k = [0u8; 24];
+                k.copy_from_slice(bytes);
+                Ok(AeadKey::Aes192(k))
+            }
             32 => {
                 let mut k = [0u8; 32];
                 k.copy_from_slice(bytes);
@@ -50,6 +60,7 @@ impl AeadKey {
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             AeadKey::Aes128(k) => k,
+            AeadKey::Aes192(k) => k,
             AeadKey::Aes256(k) => k,
         }
     }
@@ -61,6 +72,7 @@ pub fn aes_gcm_seal(key: &AeadKey, nonce: &[u8], aad: &[u8], plaintext: &[u8]) -
     let payload = Payload { msg: plaintext, aad };
     match key {
         AeadKey::Aes128(k) => Aes128Gcm::new(k.into()).encrypt(&nonce, payload),
+        AeadKey::Aes192(k) => Aes192Gcm::new(k.into()).encrypt(&nonce, payload),
         AeadKey::Aes256(k) => Aes256Gcm::new(k.into()).encrypt(&nonce, payload),
     }
     .map_err(|_| Error::AeadParameters)
@@ -80,6 +92,7 @@ pub fn aes_gcm_open(
     let payload = Payload { msg: ciphertext, aad };
     match key {
         AeadKey::Aes128(k) => Aes128Gcm::new(k.into()).decrypt(&nonce, payload),
+        AeadKey::Aes192(k) => Aes192Gcm::new(k.into()).decrypt(&nonce, payload),
         AeadKey::Aes256(k) => Aes256Gcm::new(k.into()).decrypt(&nonce, payload),
     }
     .map(zeroize::Zeroizing::new)
