@@ -8,4 +8,4 @@
 
 pub mod cose;
 pub mod crypto;
-
+pub mod identity;

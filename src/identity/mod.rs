@@ -1,0 +1,7 @@
+//! Who is who in a home: every key is a P-256 key named by its COSE Key Thumbprint (RFC 9679),
+//! envelopes carry the thumbprint's first 8 bytes as `kid`, and the hub root key vouches for
+//! device and client keys with CWT certificates.
+
+mod thumbprint;
+
+pub use thumbprint::{KID_LEN, Kid, Thumbprint};
