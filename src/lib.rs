@@ -8,4 +8,5 @@
 
 pub mod cose;
 pub mod crypto;
+pub mod envelope;
 pub mod identity;
