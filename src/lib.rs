@@ -6,4 +6,5 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod crypto;
