@@ -9,7 +9,10 @@ pub const MAX_MESSAGE_LEN: usize = 64 * 1024;
 
 fn check_len(bytes: &[u8]) -> Result<()> {
     if bytes.len() > MAX_MESSAGE_LEN {
-        return Err(Error::TooLong { len: bytes.len(), max: MAX_MESSAGE_LEN });
+        return Err(Error::TooLong {
+            len: bytes.len(),
+            max: MAX_MESSAGE_LEN,
+        });
     }
     if bytes.is_empty() {
         return Err(Error::Malformed("empty input".into()));

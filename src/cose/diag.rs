@@ -70,12 +70,18 @@ mod tests {
             18,
             Box::new(Value::Array(vec![
                 Value::Bytes(vec![0xa1, 0x01, 0x26]),
-                Value::Map(vec![(Value::Integer(4.into()), Value::Bytes(b"11".to_vec()))]),
+                Value::Map(vec![(
+                    Value::Integer(4.into()),
+                    Value::Bytes(b"11".to_vec()),
+                )]),
                 Value::Integer((-7).into()),
                 Value::Text("x".into()),
                 Value::Null,
             ])),
         );
-        assert_eq!(to_diag(&v), "18([h'A10126', {4: h'3131'}, -7, \"x\", null])");
+        assert_eq!(
+            to_diag(&v),
+            "18([h'A10126', {4: h'3131'}, -7, \"x\", null])"
+        );
     }
 }

@@ -55,7 +55,9 @@ pub fn recipient_content_key(
 }
 
 fn recipient_protected_header() -> Header {
-    HeaderBuilder::new().algorithm(iana::Algorithm::ECDH_ES_HKDF_256).build()
+    HeaderBuilder::new()
+        .algorithm(iana::Algorithm::ECDH_ES_HKDF_256)
+        .build()
 }
 
 /// Encrypts `plaintext` to `recipient` with a fresh `ephemeral` key the caller generated.
@@ -80,7 +82,10 @@ pub fn encrypt_ecdh_es(
 
     let eph_key = cose_key_from_public(&ephemeral.public_key(), None).to_cbor_value()?;
     let mut ru = HeaderBuilder::new().key_id(recipient_kid.to_vec()).build();
-    ru.rest.push((Label::Int(iana::HeaderAlgorithmParameter::EphemeralKey.to_i64()), eph_key));
+    ru.rest.push((
+        Label::Int(iana::HeaderAlgorithmParameter::EphemeralKey.to_i64()),
+        eph_key,
+    ));
     let recipient = CoseRecipientBuilder::new()
         .protected(rp)
         .unprotected(ru)
@@ -99,14 +104,21 @@ pub fn encrypt_ecdh_es(
 }
 
 /// Finds the recipient entry meant for `me`.
-fn select_recipient<'m>(msg: &'m CoseEncrypt, me: &EcdhEsRecipient<'_>) -> Result<&'m CoseRecipient> {
+fn select_recipient<'m>(
+    msg: &'m CoseEncrypt,
+    me: &EcdhEsRecipient<'_>,
+) -> Result<&'m CoseRecipient> {
     let mut candidates = msg.recipients.iter().filter(|r| match me.kid {
         Some(kid) => r.unprotected.key_id == kid || r.protected.header.key_id == kid,
         None => true,
     });
-    let first = candidates.next().ok_or_else(|| Error::Malformed("no recipient for this key".into()))?;
+    let first = candidates
+        .next()
+        .ok_or_else(|| Error::Malformed("no recipient for this key".into()))?;
     if me.kid.is_none() && candidates.next().is_some() {
-        return Err(Error::Malformed("several recipients and no kid to choose".into()));
+        return Err(Error::Malformed(
+            "several recipients and no kid to choose".into(),
+        ));
     }
     Ok(first)
 }
@@ -134,7 +146,9 @@ pub fn open_ecdh_es(
 ) -> Result<Zeroizing<Vec<u8>>> {
     let r = select_recipient(msg, &me)?;
     if r.protected.header.alg
-        != Some(coset::Algorithm::Assigned(iana::Algorithm::ECDH_ES_HKDF_256))
+        != Some(coset::Algorithm::Assigned(
+            iana::Algorithm::ECDH_ES_HKDF_256,
+        ))
     {
         return Err(Error::WrongAlgorithm {
             expected: "ECDH-ES + HKDF-256 in the recipient's protected header".into(),
@@ -142,7 +156,9 @@ pub fn open_ecdh_es(
         });
     }
     if r.ciphertext.as_ref().is_some_and(|c| !c.is_empty()) || !r.recipients.is_empty() {
-        return Err(Error::Malformed("direct key agreement carries no wrapped key".into()));
+        return Err(Error::Malformed(
+            "direct key agreement carries no wrapped key".into(),
+        ));
     }
     let eph = ephemeral_key(r)?;
     let shared = me.key.diffie_hellman(&eph);
@@ -181,11 +197,17 @@ mod tests {
         .expect("seal");
         let bytes = msg.to_vec().expect("encode");
         let back = super::super::decode_encrypt(&bytes).expect("decode");
-        let me = EcdhEsRecipient { key: &device, kid: Some(b"dev") };
+        let me = EcdhEsRecipient {
+            key: &device,
+            kid: Some(b"dev"),
+        };
         let pt = open_ecdh_es(&back, ContentAlgorithm::A128Gcm, me, b"route").expect("open");
         assert_eq!(pt.as_slice(), b"unlock");
         let stranger = PrivateKey::generate().expect("rng");
-        let wrong = EcdhEsRecipient { key: &stranger, kid: Some(b"dev") };
+        let wrong = EcdhEsRecipient {
+            key: &stranger,
+            kid: Some(b"dev"),
+        };
         assert!(matches!(
             open_ecdh_es(&back, ContentAlgorithm::A128Gcm, wrong, b"route"),
             Err(Error::DecryptionFailed)

@@ -61,7 +61,11 @@ pub(crate) fn enc_structure(
         original_data: Some(original),
         header: protected.header.clone(),
     };
-    Ok(coset::enc_structure_data(context, with_original, external_aad))
+    Ok(coset::enc_structure_data(
+        context,
+        with_original,
+        external_aad,
+    ))
 }
 
 /// Checks the protected `alg` is exactly `expected` and the key fits it.
@@ -70,7 +74,11 @@ pub(crate) fn check_content_alg(
     expected: ContentAlgorithm,
     key: &AeadKey,
 ) -> Result<()> {
-    match protected.alg.as_ref().and_then(ContentAlgorithm::from_header) {
+    match protected
+        .alg
+        .as_ref()
+        .and_then(ContentAlgorithm::from_header)
+    {
         Some(found) if found == expected => {}
         _ => {
             return Err(Error::WrongAlgorithm {
@@ -169,7 +177,9 @@ pub(crate) fn decrypt_body(
     external_aad: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>> {
     if unprotected.iv.len() != GCM_NONCE_LEN || !protected.header.iv.is_empty() {
-        return Err(Error::Malformed("the IV must be 12 bytes in the unprotected header".into()));
+        return Err(Error::Malformed(
+            "the IV must be 12 bytes in the unprotected header".into(),
+        ));
     }
     if !unprotected.partial_iv.is_empty() || !protected.header.partial_iv.is_empty() {
         return Err(Error::Malformed("partial IVs are not used".into()));
@@ -206,7 +216,12 @@ mod tests {
             Err(Error::DecryptionFailed)
         ));
         assert!(matches!(
-            encrypt0_open(&back, ContentAlgorithm::A256Gcm, &AeadKey::Aes256([3; 32]), b"meta"),
+            encrypt0_open(
+                &back,
+                ContentAlgorithm::A256Gcm,
+                &AeadKey::Aes256([3; 32]),
+                b"meta"
+            ),
             Err(Error::WrongAlgorithm { .. })
         ));
     }

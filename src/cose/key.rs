@@ -35,7 +35,9 @@ pub fn public_from_cose_key(key: &CoseKey) -> Result<PublicKey> {
         return Err(Error::InvalidKey("curve is not P-256"));
     }
     let (Some(x), Some(y)) = (x, y) else {
-        return Err(Error::InvalidKey("x or y missing (compressed keys are not accepted)"));
+        return Err(Error::InvalidKey(
+            "x or y missing (compressed keys are not accepted)",
+        ));
     };
     PublicKey::from_coordinates(x, y).map_err(|_| Error::InvalidKey("point is not on P-256"))
 }

@@ -30,5 +30,8 @@ pub(crate) fn find_alg(
     if let Some(alg) = &protected.alg {
         return Some((alg.clone(), HeaderPlace::Protected));
     }
-    unprotected.alg.clone().map(|alg| (alg, HeaderPlace::Unprotected))
+    unprotected
+        .alg
+        .clone()
+        .map(|alg| (alg, HeaderPlace::Unprotected))
 }

@@ -91,7 +91,10 @@ mod tests {
             Err(Error::BadSignature)
         ));
         let other = PrivateKey::generate().expect("rng").public_key();
-        assert!(matches!(sign1_verify(&back, b"aad", &other), Err(Error::BadSignature)));
+        assert!(matches!(
+            sign1_verify(&back, b"aad", &other),
+            Err(Error::BadSignature)
+        ));
     }
 
     #[test]
@@ -100,7 +103,9 @@ mod tests {
         let mut msg = sign1_create(Header::default(), Header::default(), vec![1], b"", &key);
         msg.protected = ProtectedHeader {
             original_data: None,
-            header: HeaderBuilder::new().algorithm(iana::Algorithm::ES384).build(),
+            header: HeaderBuilder::new()
+                .algorithm(iana::Algorithm::ES384)
+                .build(),
         };
         assert!(matches!(
             sign1_verify(&msg, b"", &key.public_key()),

@@ -69,7 +69,10 @@ impl AeadKey {
 /// Encrypts `plaintext`, returning ciphertext || tag.
 pub fn aes_gcm_seal(key: &AeadKey, nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
     let nonce = nonce_from(nonce)?;
-    let payload = Payload { msg: plaintext, aad };
+    let payload = Payload {
+        msg: plaintext,
+        aad,
+    };
     match key {
         AeadKey::Aes128(k) => Aes128Gcm::new(k.into()).encrypt(&nonce, payload),
         AeadKey::Aes192(k) => Aes192Gcm::new(k.into()).encrypt(&nonce, payload),
@@ -89,7 +92,10 @@ pub fn aes_gcm_open(
     if ciphertext.len() < GCM_TAG_LEN {
         return Err(Error::Decrypt);
     }
-    let payload = Payload { msg: ciphertext, aad };
+    let payload = Payload {
+        msg: ciphertext,
+        aad,
+    };
     match key {
         AeadKey::Aes128(k) => Aes128Gcm::new(k.into()).decrypt(&nonce, payload),
         AeadKey::Aes192(k) => Aes192Gcm::new(k.into()).decrypt(&nonce, payload),
@@ -116,8 +122,14 @@ mod tests {
         assert_eq!(ct.len(), 5 + GCM_TAG_LEN);
         let pt = aes_gcm_open(&key, &nonce, b"aad", &ct).expect("open");
         assert_eq!(pt.as_slice(), b"hello");
-        assert!(matches!(aes_gcm_open(&key, &nonce, b"aaD", &ct), Err(Error::Decrypt)));
-        assert!(matches!(aes_gcm_open(&key, &nonce, b"aad", &ct[..10]), Err(Error::Decrypt)));
+        assert!(matches!(
+            aes_gcm_open(&key, &nonce, b"aaD", &ct),
+            Err(Error::Decrypt)
+        ));
+        assert!(matches!(
+            aes_gcm_open(&key, &nonce, b"aad", &ct[..10]),
+            Err(Error::Decrypt)
+        ));
     }
 
     #[test]

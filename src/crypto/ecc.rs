@@ -51,7 +51,9 @@ impl PrivateKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey { verifying: *self.signing.verifying_key() }
+        PublicKey {
+            verifying: *self.signing.verifying_key(),
+        }
     }
 
     /// ES256 signature over `message` (SHA-256, deterministic nonce per RFC 6979), as r || s.
@@ -131,7 +133,9 @@ impl PublicKey {
     /// Checks an ES256 signature (r || s, 64 bytes) over `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
         let sig = Signature::from_slice(signature).map_err(|_| Error::BadSignature)?;
-        self.verifying.verify(message, &sig).map_err(|_| Error::BadSignature)
+        self.verifying
+            .verify(message, &sig)
+            .map_err(|_| Error::BadSignature)
     }
 }
 
@@ -154,7 +158,10 @@ mod tests {
     fn ecdh_agrees_from_both_sides() {
         let a = PrivateKey::generate().expect("rng");
         let b = PrivateKey::generate().expect("rng");
-        assert_eq!(*a.diffie_hellman(&b.public_key()), *b.diffie_hellman(&a.public_key()));
+        assert_eq!(
+            *a.diffie_hellman(&b.public_key()),
+            *b.diffie_hellman(&a.public_key())
+        );
     }
 
     #[test]

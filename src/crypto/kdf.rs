@@ -13,7 +13,8 @@ pub fn hkdf_sha256(
 ) -> Result<Zeroizing<Vec<u8>>> {
     let hk = hkdf::Hkdf::<sha2::Sha256>::new(salt, ikm);
     let mut okm = Zeroizing::new(vec![0u8; len]);
-    hk.expand(info, &mut okm).map_err(|_| Error::KdfLength(len))?;
+    hk.expand(info, &mut okm)
+        .map_err(|_| Error::KdfLength(len))?;
     Ok(okm)
 }
 
