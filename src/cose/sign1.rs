@@ -52,16 +52,35 @@ pub fn sign1_verify<'a>(
         .payload
         .as_deref()
         .ok_or_else(|| Error::Malformed("detached payloads are not accepted".into()))?;
-    msg.verify_signature(external_aad, |sig, tbs| key.verify(tbs, sig))
+    let protected = ProtectedHeader {
+        original_data: Some(original_protected_bytes(&msg.protected)?),
+        header: msg.protected.header.clone(),
+    };
+    let tbs = coset::sig_structure_data(
+        coset::SignatureContext::CoseSign1,
+        protected,
+        None,
+        external_aad,
+        payload,
+    );
+    key.verify(&tbs, &msg.signature)
         .map_err(|_| Error::BadSignature)?;
     Ok((payload, place))
 }
 
-/// The protected header as it was on the wire (empty for an empty header).
+/// The protected header as it goes into Sig_structure, Enc_structure and the KDF context: its
+/// bytes as they were on the wire, or the zero-length string when it holds no parameters.
+///
+/// RFC 9052 §3: recipients MUST accept an empty protected map sent as `h'A0'`, and the zero-length
+/// string is "the version used in the serialization structures for cryptographic computation"
+/// (§4.4, §5.3: "if there are no protected attributes, a zero-length byte string is used"). The
+/// COSE working group vector `sign1-tests/sign-pass-01` is signed that way.
 pub(crate) fn original_protected_bytes(p: &ProtectedHeader) -> Result<Vec<u8>> {
+    if p.header.is_empty() {
+        return Ok(Vec::new());
+    }
     match &p.original_data {
         Some(bytes) => Ok(bytes.clone()),
-        None if p.header.is_empty() => Ok(Vec::new()),
         None => Ok(coset::CborSerializable::to_vec(p.header.clone())?),
     }
 }
@@ -111,5 +130,35 @@ mod tests {
             sign1_verify(&msg, b"", &key.public_key()),
             Err(Error::WrongAlgorithm { .. })
         ));
+    }
+
+    #[test]
+    fn an_empty_protected_map_sent_as_a0_is_signed_as_the_empty_string() {
+        // RFC 9052 §3/§4.4: `h'A0'` and `h''` both mean "no protected parameters", and the
+        // Sig_structure then holds a zero-length `body_protected`.
+        let key = PrivateKey::generate().expect("rng");
+        let unprotected = HeaderBuilder::new()
+            .algorithm(iana::Algorithm::ES256)
+            .build();
+        let tbs = coset::sig_structure_data(
+            coset::SignatureContext::CoseSign1,
+            ProtectedHeader::default(),
+            None,
+            b"",
+            b"p",
+        );
+        let msg = CoseSign1 {
+            protected: ProtectedHeader {
+                original_data: Some(vec![0xA0]),
+                header: Header::default(),
+            },
+            unprotected,
+            payload: Some(b"p".to_vec()),
+            signature: key.sign(&tbs).to_vec(),
+        };
+        let back = super::super::decode_sign1(&msg.to_vec().expect("encode")).expect("decode");
+        assert_eq!(back.protected.original_data.as_deref(), Some(&[0xA0][..]));
+        let (payload, place) = sign1_verify(&back, b"", &key.public_key()).expect("verify");
+        assert_eq!((payload, place), (&b"p"[..], HeaderPlace::Unprotected));
     }
 }
