@@ -147,24 +147,29 @@ pub fn encrypt0_open(
     )
 }
 
-/// Opens a COSE_Encrypt0 with whichever AES-GCM algorithm its protected header names, for
-/// reading others' messages (test vectors); sealhub's own envelopes use [`encrypt0_open`].
+/// Opens a COSE_Encrypt0 with whichever AES-GCM algorithm its headers name, protected or (as
+/// RFC 9052 permits) unprotected, for reading others' messages such as published vectors.
+/// sealhub's own envelopes go through [`encrypt0_open`], which insists on a protected `alg`.
 pub fn open_with_header_alg(
     msg: &CoseEncrypt0,
     key: &AeadKey,
     external_aad: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let alg = msg
-        .protected
-        .header
-        .alg
-        .as_ref()
-        .and_then(ContentAlgorithm::from_header)
+    let alg = super::find_alg(&msg.protected.header, &msg.unprotected)
+        .and_then(|(alg, _)| ContentAlgorithm::from_header(&alg))
         .ok_or_else(|| Error::WrongAlgorithm {
-            expected: "an AES-GCM algorithm in the protected header".into(),
-            found: format!("{:?}", msg.protected.header.alg),
+            expected: "an AES-GCM algorithm".into(),
+            found: format!("{:?} / {:?}", msg.protected.header.alg, msg.unprotected.alg),
         })?;
-    encrypt0_open(msg, alg, key, external_aad)
+    check_key_len(alg, key)?;
+    decrypt_body(
+        EncryptionContext::CoseEncrypt0,
+        &msg.protected,
+        &msg.unprotected,
+        msg.ciphertext.as_deref(),
+        key,
+        external_aad,
+    )
 }
 
 /// Decrypts a body (Encrypt0 or Encrypt) given its context, headers and ciphertext.

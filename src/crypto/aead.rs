@@ -34,7 +34,7 @@ impl std::fmt::Debug for AeadKey {
 }
 
 impl AeadKey {
-    /// Builds a key from raw bytes; the length (16 or 32) chooses AES-128 or AES-256.
+    /// Builds a key from raw bytes; the length (16, 24 or 32) chooses AES-128, -192 or -256.
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
         match bytes.len() {
             16 => {
