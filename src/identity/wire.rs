@@ -37,13 +37,14 @@ pub(crate) fn int_map(value: Value, what: &str) -> Result<Vec<(i64, Value)>> {
         return Err(Error::Malformed(format!("{what} is not a map")));
     };
     let mut out: Vec<(i64, Value)> = Vec::with_capacity(entries.len());
+    let mut seen = std::collections::BTreeSet::new();
     for (k, v) in entries {
         let key = match k {
             Value::Integer(i) => i64::try_from(i)
                 .map_err(|_| Error::Malformed(format!("{what} key out of range")))?,
             _ => return Err(Error::Malformed(format!("{what} has a non-integer key"))),
         };
-        if out.iter().any(|(seen, _)| *seen == key) {
+        if !seen.insert(key) {
             return Err(Error::DuplicateClaim(key));
         }
         out.push((key, v));
