@@ -11,3 +11,4 @@ pub mod cose;
 pub mod crypto;
 pub mod envelope;
 pub mod identity;
+pub mod store;
