@@ -25,7 +25,7 @@ impl Keyring for Keys {
     fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
         (epoch == 1).then(|| self.epoch.clone())
     }
-    fn recipient_key(&self, kid: &Kid) -> Option<PrivateKey> {
+    fn recipient_key(&self, kid: &Kid, _: &Route) -> Option<PrivateKey> {
         (*kid == self.device.0).then(|| self.device.1.clone())
     }
     fn signer(&self, kid: &Kid, _: &Route) -> envelope::Result<PublicKey> {

@@ -11,4 +11,5 @@ pub mod cose;
 pub mod crypto;
 pub mod envelope;
 pub mod identity;
+pub mod keymgmt;
 pub mod store;

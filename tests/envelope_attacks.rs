@@ -44,7 +44,7 @@ impl Keyring for TestKeyring {
     fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
         self.epochs.get(&epoch).cloned()
     }
-    fn recipient_key(&self, kid: &Kid) -> Option<PrivateKey> {
+    fn recipient_key(&self, kid: &Kid, _route: &Route) -> Option<PrivateKey> {
         self.recipients.get(kid).cloned()
     }
     fn signer(&self, kid: &Kid, _route: &Route) -> envelope::Result<PublicKey> {

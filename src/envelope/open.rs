@@ -18,8 +18,10 @@ pub trait Keyring {
     fn home(&self) -> Kid;
     /// The key of `epoch`, if held.
     fn epoch_key(&self, epoch: u32) -> Option<AeadKey>;
-    /// The private key named by `kid` that commands or key distributions are encrypted to.
-    fn recipient_key(&self, kid: &Kid) -> Option<PrivateKey>;
+    /// The private key named by `kid` that commands or key distributions are encrypted to,
+    /// only if it belongs to the device (or client) the route names: a command encrypted to
+    /// one device's key cannot be routed to another.
+    fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey>;
     /// The public key of signer `kid`, if it is known, not revoked, and allowed to sign a
     /// message with this route; otherwise the matching refusal.
     fn signer(&self, kid: &Kid, route: &Route) -> Result<PublicKey>;
@@ -166,7 +168,9 @@ fn open_encrypt(
     }
     let kid = Kid::from_slice(&recipient.unprotected.key_id)
         .ok_or_else(|| Error::Malformed("recipient kid must be 8 bytes".into()))?;
-    let key = keys.recipient_key(&kid).ok_or(Error::UnknownKid(kid))?;
+    let key = keys
+        .recipient_key(&kid, &route)
+        .ok_or(Error::UnknownKid(kid))?;
     let me = EcdhEsRecipient {
         key: &key,
         kid: Some(&kid.0),

@@ -1,0 +1,207 @@
+//! A paired client's side of key management: it holds its own key, the hub's root key as its
+//! trust anchor, the epoch keys it was given, and the device certificates, and it seals
+//! commands and opens events. Its state lives in memory; an application persists it as it
+//! sees fit.
+
+use super::distribution::KeyDistribution;
+use super::sequence::SequenceCounter;
+use super::{Error, Result};
+use crate::crypto::{AeadKey, PrivateKey, PublicKey, random_array};
+use crate::envelope::replay::ReplayWindow;
+use crate::envelope::{self, Body, DeviceId, Keyring, MessageType, Opened, Route, SigningIdentity};
+use crate::identity::{Certificate, Kid, RevocationList, Thumbprint};
+use coset::cbor::value::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// How many epochs' keys a client keeps (the current one and the one before, so messages in
+/// flight across a rekey still open).
+const EPOCHS_KEPT: usize = 2;
+
+/// A paired client.
+pub struct Client {
+    id: DeviceId,
+    key: PrivateKey,
+    kid: Kid,
+    home: Kid,
+    root: PublicKey,
+    epochs: BTreeMap<u32, AeadKey>,
+    devices: HashMap<Kid, Certificate>,
+    revocations: Option<RevocationList>,
+    replay: HashMap<Kid, ReplayWindow>,
+    sequence: SequenceCounter,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("kid", &self.kid)
+            .field("epochs", &self.epochs.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client with key `key`, trusting the hub whose root public key it obtained at pairing.
+    pub fn new(id: DeviceId, key: PrivateKey, root: PublicKey) -> Self {
+        let kid = Thumbprint::of(&key.public_key()).kid();
+        let home = Thumbprint::of(&root).kid();
+        Client {
+            id,
+            key,
+            kid,
+            home,
+            root,
+            epochs: BTreeMap::new(),
+            devices: HashMap::new(),
+            revocations: None,
+            replay: HashMap::new(),
+            sequence: SequenceCounter::resume(0),
+        }
+    }
+
+    /// This client's short kid.
+    pub fn kid(&self) -> Kid {
+        self.kid
+    }
+
+    /// The newest epoch this client holds a key for.
+    pub fn current_epoch(&self) -> Option<u32> {
+        self.epochs.keys().next_back().copied()
+    }
+
+    /// Opens any envelope addressed to this client (key distribution, event, response,
+    /// revocation list, challenge), refusing replays; a key distribution is applied.
+    pub fn open(&mut self, bytes: &[u8]) -> Result<Opened> {
+        let opened = envelope::open(bytes, &*self)?;
+        let mut window = self.replay.get(&opened.signer).copied().unwrap_or_default();
+        window
+            .accept(opened.body.seq)
+            .map_err(|_| envelope::Error::Replay {
+                kid: opened.signer,
+                seq: opened.body.seq,
+            })?;
+        if opened.route.msg_type == MessageType::KeyDistribution {
+            self.apply_distribution(&opened.body.body)?;
+        }
+        self.replay.insert(opened.signer, window);
+        Ok(opened)
+    }
+
+    fn apply_distribution(&mut self, body: &Value) -> Result<()> {
+        let dist = KeyDistribution::from_value(body)?;
+        let last = self.revocations.as_ref().map(|r| r.number);
+        let revocations =
+            RevocationList::verify(&dist.revocation_list, &self.root, self.home, last)?;
+        let mut devices = HashMap::new();
+        for bytes in &dist.device_certs {
+            let cert = Certificate::verify(bytes, &self.root, None)?;
+            devices.insert(cert.kid(), cert);
+        }
+        self.devices = devices;
+        self.revocations = Some(revocations);
+        self.epochs.insert(dist.epoch, AeadKey::Aes128(*dist.key));
+        while self.epochs.len() > EPOCHS_KEPT {
+            self.epochs.pop_first();
+        }
+        Ok(())
+    }
+
+    /// Seals a command for `device`, valid until `exp` (Unix seconds), echoing a hub
+    /// challenge when one was received.
+    pub fn seal_command(
+        &mut self,
+        device: &DeviceId,
+        content: Value,
+        exp: u64,
+        echo: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>> {
+        let cert = self
+            .devices
+            .values()
+            .find(|c| c.claims().subject == device.as_str())
+            .ok_or_else(|| Error::UnknownDevice(device.to_string()))?;
+        let epoch = self
+            .current_epoch()
+            .ok_or_else(|| Error::Envelope(envelope::Error::UnknownEpoch(0)))?;
+        let (seq, _) = self.sequence.take();
+        let route = Route {
+            home: self.home,
+            device: device.clone(),
+            msg_type: MessageType::Command,
+            epoch,
+        };
+        let body = Body {
+            msg_id: random_array()?,
+            seq,
+            time: 0,
+            kind: MessageType::Command,
+            body: content,
+            exp: Some(exp),
+            echo,
+            re: None,
+        };
+        let signer = SigningIdentity {
+            key: &self.key,
+            kid: self.kid,
+        };
+        Ok(envelope::seal_for_key(
+            &route,
+            &body,
+            signer,
+            &cert.claims().key,
+            cert.kid(),
+        )?)
+    }
+}
+
+impl Keyring for Client {
+    fn home(&self) -> Kid {
+        self.home
+    }
+
+    fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
+        self.epochs.get(&epoch).cloned()
+    }
+
+    fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {
+        (*kid == self.kid && route.device == self.id).then(|| self.key.clone())
+    }
+
+    fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {
+        let refuse = |reason: String| envelope::Error::NotAuthorised { kid: *kid, reason };
+        if *kid == self.home {
+            return match route.msg_type {
+                MessageType::KeyDistribution
+                | MessageType::RevocationList
+                | MessageType::Challenge => Ok(self.root),
+                other => Err(refuse(format!("the root key does not send {other:?}"))),
+            };
+        }
+        if self
+            .revocations
+            .as_ref()
+            .is_some_and(|r| r.kids.contains(kid))
+        {
+            return Err(envelope::Error::Revoked(*kid));
+        }
+        let cert = self
+            .devices
+            .get(kid)
+            .ok_or(envelope::Error::UnknownKid(*kid))?;
+        if !matches!(route.msg_type, MessageType::Event | MessageType::Response) {
+            return Err(refuse(format!(
+                "a device does not send {:?}",
+                route.msg_type
+            )));
+        }
+        if cert.claims().subject != route.device.as_str() {
+            return Err(refuse(format!(
+                "kid belongs to {}, not {}",
+                cert.claims().subject,
+                route.device
+            )));
+        }
+        Ok(cert.claims().key)
+    }
+}

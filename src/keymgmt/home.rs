@@ -1,0 +1,722 @@
+//! The hub's side of key management: the root key, device keys and certificates, paired
+//! clients, the epoch key, the revocation list, sender sequence numbers and replay windows,
+//! all kept in the sealed store and updated atomically.
+
+use super::distribution::KeyDistribution;
+use super::sequence::SequenceCounter;
+use super::{Error, Result};
+use crate::crypto::{AeadKey, PrivateKey, PublicKey, random_array};
+use crate::envelope::freshness::{self, EchoChallenges, FreshnessPolicy};
+use crate::envelope::replay::ReplayWindow;
+use crate::envelope::{self, Body, DeviceId, Keyring, MessageType, Opened, Route, SigningIdentity};
+use crate::identity::{
+    CertClaims, Certificate, Kid, Permissions, RevocationList, Role, Thumbprint,
+};
+use crate::store::{Store, WriteBatch};
+use coset::cbor::value::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+use zeroize::Zeroizing;
+
+/// Store trees this module owns.
+const HUB: &str = "hub";
+const DEVICES: &str = "devices";
+const CLIENTS: &str = "clients";
+const REPLAY: &str = "replay";
+const SEQUENCE: &str = "sequence";
+/// Keys in the `hub` tree.
+const ROOT_KEY: &[u8] = b"root-key";
+const EPOCH: &[u8] = b"epoch";
+const REVOCATIONS: &[u8] = b"revocations";
+
+/// How many fresh keys to draw before giving up on avoiding a kid collision (a collision of
+/// 64-bit ids is already astronomically unlikely; this bounds the loop, nothing more).
+const MAX_KEY_ATTEMPTS: usize = 16;
+
+/// A device's signing key and the certificate that vouches for it.
+struct DeviceEntry {
+    key: PrivateKey,
+    cert: Certificate,
+}
+
+/// What a newly paired client receives.
+#[derive(Debug, Clone)]
+pub struct Pairing {
+    /// The client's certificate, signed by the hub root key.
+    pub certificate: Certificate,
+    /// The key-distribution envelope with the current epoch key, encrypted to the client.
+    pub key_distribution: Vec<u8>,
+}
+
+/// The home as the hub holds it. Every mutation is written to the sealed store (and flushed)
+/// before the method returns, and multi-record changes go in one atomic batch.
+pub struct Home {
+    store: Store,
+    root: PrivateKey,
+    home: Kid,
+    epoch: u32,
+    epoch_key: AeadKey,
+    devices: BTreeMap<DeviceId, DeviceEntry>,
+    clients: BTreeMap<DeviceId, Certificate>,
+    revocations: RevocationList,
+    revocation_bytes: Vec<u8>,
+    replay: HashMap<Kid, ReplayWindow>,
+    sequences: HashMap<Kid, SequenceCounter>,
+    challenges: EchoChallenges,
+    freshness: FreshnessPolicy,
+    clock_trusted: bool,
+}
+
+impl std::fmt::Debug for Home {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Home")
+            .field("home", &self.home)
+            .field("epoch", &self.epoch)
+            .field("devices", &self.devices.len())
+            .field("clients", &self.clients.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn epoch_record(epoch: u32, key: &AeadKey) -> Zeroizing<Vec<u8>> {
+    let mut v = Zeroizing::new(epoch.to_be_bytes().to_vec());
+    v.extend_from_slice(key.as_bytes());
+    v
+}
+
+fn new_epoch_key() -> Result<AeadKey> {
+    Ok(AeadKey::Aes128(random_array::<16>()?))
+}
+
+impl Home {
+    /// Opens the home kept in `store`, or creates it (root key, epoch 1, an empty signed
+    /// revocation list) in one atomic write when the store holds none. Returns whether it was
+    /// created.
+    pub fn open(store: Store, freshness: FreshnessPolicy) -> Result<(Home, bool)> {
+        match store.get(HUB, ROOT_KEY)? {
+            Some(root) => Ok((Self::load(store, &root, freshness)?, false)),
+            None => Ok((Self::create(store, freshness)?, true)),
+        }
+    }
+
+    fn create(store: Store, freshness: FreshnessPolicy) -> Result<Home> {
+        let root = PrivateKey::generate()?;
+        let home = Thumbprint::of(&root.public_key()).kid();
+        let epoch_key = new_epoch_key()?;
+        let revocations = RevocationList::new(home);
+        let revocation_bytes = revocations.sign(&root)?;
+        let mut batch = WriteBatch::new();
+        batch
+            .put(HUB, ROOT_KEY, root.to_bytes().as_slice())
+            .put(HUB, EPOCH, &epoch_record(1, &epoch_key))
+            .put(HUB, REVOCATIONS, &revocation_bytes);
+        store.apply(batch)?;
+        tracing::info!(home = %home, "created a new home with a fresh root key");
+        Ok(Home {
+            store,
+            root,
+            home,
+            epoch: 1,
+            epoch_key,
+            devices: BTreeMap::new(),
+            clients: BTreeMap::new(),
+            revocations,
+            revocation_bytes,
+            replay: HashMap::new(),
+            sequences: HashMap::new(),
+            challenges: EchoChallenges::default(),
+            freshness,
+            clock_trusted: false,
+        })
+    }
+
+    fn load(store: Store, root: &[u8], freshness: FreshnessPolicy) -> Result<Home> {
+        let root =
+            PrivateKey::from_bytes(root).map_err(|_| Error::Corrupt("hub/root-key".into()))?;
+        let root_pub = root.public_key();
+        let home = Thumbprint::of(&root_pub).kid();
+        let epoch_rec = store
+            .get(HUB, EPOCH)?
+            .ok_or_else(|| Error::Corrupt("hub/epoch".into()))?;
+        if epoch_rec.len() != 20 {
+            return Err(Error::Corrupt("hub/epoch".into()));
+        }
+        let mut e = [0u8; 4];
+        e.copy_from_slice(&epoch_rec[..4]);
+        let epoch = u32::from_be_bytes(e);
+        let epoch_key = AeadKey::from_slice(&epoch_rec[4..])?;
+        let revocation_bytes = store
+            .get(HUB, REVOCATIONS)?
+            .ok_or_else(|| Error::Corrupt("hub/revocations".into()))?
+            .to_vec();
+        let revocations = RevocationList::verify(&revocation_bytes, &root_pub, home, None)?;
+        let mut devices = BTreeMap::new();
+        for record in store.iter(DEVICES) {
+            let (id, value) = record?;
+            let id = device_id(&id)?;
+            if value.len() < 32 {
+                return Err(Error::Corrupt(format!("devices/{id}")));
+            }
+            let key = PrivateKey::from_bytes(&value[..32])
+                .map_err(|_| Error::Corrupt(format!("devices/{id}")))?;
+            let cert = Certificate::verify(&value[32..], &root_pub, None)?;
+            devices.insert(id, DeviceEntry { key, cert });
+        }
+        let mut clients = BTreeMap::new();
+        for record in store.iter(CLIENTS) {
+            let (id, value) = record?;
+            let id = device_id(&id)?;
+            clients.insert(id, Certificate::verify(&value, &root_pub, None)?);
+        }
+        tracing::info!(
+            home = %home,
+            epoch,
+            devices = devices.len(),
+            clients = clients.len(),
+            "opened the home"
+        );
+        Ok(Home {
+            store,
+            root,
+            home,
+            epoch,
+            epoch_key,
+            devices,
+            clients,
+            revocations,
+            revocation_bytes,
+            replay: HashMap::new(),
+            sequences: HashMap::new(),
+            challenges: EchoChallenges::default(),
+            freshness,
+            clock_trusted: false,
+        })
+    }
+
+    /// Tells the home whether the wall clock is synchronised; until then it stamps time 0 on
+    /// what it sends and issues certificates without an issue time.
+    pub fn set_clock_trusted(&mut self, trusted: bool) {
+        self.clock_trusted = trusted;
+    }
+
+    /// The wall clock in Unix seconds when it is trusted.
+    pub fn now_unix(&self) -> Option<u64> {
+        if !self.clock_trusted {
+            return None;
+        }
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs())
+    }
+
+    /// The home id: the short kid of the root key, carried in every route.
+    pub fn home_id(&self) -> Kid {
+        self.home
+    }
+
+    /// The root public key: clients' trust anchor, shown to them at pairing.
+    pub fn root_public(&self) -> PublicKey {
+        self.root.public_key()
+    }
+
+    /// The root key's full thumbprint, for `sealhub keys` and out-of-band comparison.
+    pub fn root_thumbprint(&self) -> Thumbprint {
+        Thumbprint::of(&self.root.public_key())
+    }
+
+    /// The current epoch number.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// The certificate of a device, if known.
+    pub fn device_certificate(&self, id: &DeviceId) -> Option<&Certificate> {
+        self.devices.get(id).map(|d| &d.cert)
+    }
+
+    /// The latest signed revocation list.
+    pub fn revocation_list(&self) -> &[u8] {
+        &self.revocation_bytes
+    }
+
+    fn kid_in_use(&self, kid: Kid) -> bool {
+        kid == self.home
+            || self.devices.values().any(|d| d.cert.kid() == kid)
+            || self.clients.values().any(|c| c.kid() == kid)
+            || self.revocations.kids.contains(&kid)
+    }
+
+    fn fresh_device_key(&self) -> Result<PrivateKey> {
+        for _ in 0..MAX_KEY_ATTEMPTS {
+            let key = PrivateKey::generate()?;
+            let kid = Thumbprint::of(&key.public_key()).kid();
+            if !self.kid_in_use(kid) {
+                return Ok(key);
+            }
+            tracing::warn!(kid = %kid, "drew a key whose kid is in use; drawing another");
+        }
+        Err(Error::Corrupt(
+            "could not draw a key with an unused kid".into(),
+        ))
+    }
+
+    fn device_cert(&self, id: &DeviceId, key: &PrivateKey) -> Result<Certificate> {
+        let claims = CertClaims::new(
+            self.home,
+            id.as_str(),
+            Role::Device,
+            Permissions::NONE,
+            key.public_key(),
+            self.now_unix().unwrap_or(0),
+        )?;
+        Ok(Certificate::issue(claims, &self.root)?)
+    }
+
+    fn device_record(key: &PrivateKey, cert: &Certificate) -> Zeroizing<Vec<u8>> {
+        let mut v = Zeroizing::new(key.to_bytes().to_vec());
+        v.extend_from_slice(cert.as_bytes());
+        v
+    }
+
+    /// Issues a key and certificate for a new device, stored in one atomic write.
+    pub fn issue_device(&mut self, id: &DeviceId) -> Result<Certificate> {
+        if self.devices.contains_key(id) || self.clients.contains_key(id) {
+            return Err(Error::AlreadyExists(id.to_string()));
+        }
+        let key = self.fresh_device_key()?;
+        let cert = self.device_cert(id, &key)?;
+        self.store.put(
+            DEVICES,
+            id.as_str().as_bytes(),
+            &Self::device_record(&key, &cert),
+        )?;
+        tracing::info!(device = %id, kid = %cert.kid(), "issued a device key");
+        self.devices.insert(
+            id.clone(),
+            DeviceEntry {
+                key,
+                cert: cert.clone(),
+            },
+        );
+        Ok(cert)
+    }
+
+    /// Replaces a device's key: the new key and certificate and the revocation of the old one
+    /// are written together. Clients learn the new certificate from [`Home::redistribute`].
+    pub fn rotate_device(&mut self, id: &DeviceId) -> Result<Certificate> {
+        let old = self
+            .devices
+            .get(id)
+            .ok_or_else(|| Error::UnknownDevice(id.to_string()))?;
+        let old_cert = old.cert.clone();
+        let key = self.fresh_device_key()?;
+        let cert = self.device_cert(id, &key)?;
+        let mut revocations = self.revocations.clone();
+        revocations.revoke(&old_cert);
+        let revocation_bytes = revocations.sign(&self.root)?;
+        let mut batch = WriteBatch::new();
+        batch
+            .put(
+                DEVICES,
+                id.as_str().as_bytes(),
+                &Self::device_record(&key, &cert),
+            )
+            .put(HUB, REVOCATIONS, &revocation_bytes);
+        self.store.apply(batch)?;
+        tracing::info!(device = %id, old = %old_cert.kid(), new = %cert.kid(), "rotated a device key");
+        self.devices.insert(
+            id.clone(),
+            DeviceEntry {
+                key,
+                cert: cert.clone(),
+            },
+        );
+        self.revocations = revocations;
+        self.revocation_bytes = revocation_bytes;
+        Ok(cert)
+    }
+
+    /// Pairs a client whose public key was delivered over the authenticated onboarding
+    /// channel: certifies it and returns its first key distribution.
+    pub fn pair_client(
+        &mut self,
+        id: &DeviceId,
+        key: PublicKey,
+        permissions: Permissions,
+        devices: Option<Vec<String>>,
+    ) -> Result<Pairing> {
+        if self.clients.contains_key(id) || self.devices.contains_key(id) {
+            return Err(Error::AlreadyExists(id.to_string()));
+        }
+        let kid = Thumbprint::of(&key).kid();
+        if self.kid_in_use(kid) {
+            return Err(Error::KidCollision(kid));
+        }
+        let mut claims = CertClaims::new(
+            self.home,
+            id.as_str(),
+            Role::Client,
+            permissions,
+            key,
+            self.now_unix().unwrap_or(0),
+        )?;
+        claims.devices = devices;
+        let certificate = Certificate::issue(claims, &self.root)?;
+        self.store
+            .put(CLIENTS, id.as_str().as_bytes(), certificate.as_bytes())?;
+        tracing::info!(client = %id, kid = %kid, "paired a client");
+        self.clients.insert(id.clone(), certificate.clone());
+        let key_distribution = self.seal_key_distribution(id, &certificate)?;
+        Ok(Pairing {
+            certificate,
+            key_distribution,
+        })
+    }
+
+    /// Removes a client: revokes its certificate and moves the home to a new epoch whose key
+    /// only the remaining clients receive. Returns their key-distribution envelopes, to be sent
+    /// before any event of the new epoch.
+    pub fn remove_client(&mut self, id: &DeviceId) -> Result<Vec<(DeviceId, Vec<u8>)>> {
+        let cert = self
+            .clients
+            .get(id)
+            .ok_or_else(|| Error::UnknownClient(id.to_string()))?;
+        let mut revocations = self.revocations.clone();
+        revocations.revoke(cert);
+        let revocation_bytes = revocations.sign(&self.root)?;
+        let epoch = self
+            .epoch
+            .checked_add(1)
+            .ok_or_else(|| Error::Corrupt("epoch".into()))?;
+        let epoch_key = new_epoch_key()?;
+        let mut batch = WriteBatch::new();
+        batch
+            .remove(CLIENTS, id.as_str().as_bytes())
+            .put(HUB, REVOCATIONS, &revocation_bytes)
+            .put(HUB, EPOCH, &epoch_record(epoch, &epoch_key));
+        self.store.apply(batch)?;
+        tracing::info!(client = %id, epoch, "removed a client and moved to a new epoch");
+        self.clients.remove(id);
+        self.revocations = revocations;
+        self.revocation_bytes = revocation_bytes;
+        self.epoch = epoch;
+        self.epoch_key = epoch_key;
+        self.redistribute()
+    }
+
+    /// Key-distribution envelopes for every paired client (current epoch key, device
+    /// certificates, revocation list), e.g. after a device key rotation.
+    pub fn redistribute(&mut self) -> Result<Vec<(DeviceId, Vec<u8>)>> {
+        let clients: Vec<(DeviceId, Certificate)> = self
+            .clients
+            .iter()
+            .map(|(i, c)| (i.clone(), c.clone()))
+            .collect();
+        clients
+            .into_iter()
+            .map(|(id, cert)| Ok((id.clone(), self.seal_key_distribution(&id, &cert)?)))
+            .collect()
+    }
+
+    fn seal_key_distribution(&mut self, id: &DeviceId, cert: &Certificate) -> Result<Vec<u8>> {
+        let dist = KeyDistribution {
+            epoch: self.epoch,
+            key: Zeroizing::new(epoch_key_bytes(&self.epoch_key)?),
+            device_certs: self
+                .devices
+                .values()
+                .map(|d| d.cert.as_bytes().to_vec())
+                .collect(),
+            revocation_list: self.revocation_bytes.clone(),
+        };
+        let route = self.route(id.clone(), MessageType::KeyDistribution);
+        let root_kid = self.home;
+        let body = self.body(
+            root_kid,
+            MessageType::KeyDistribution,
+            dist.to_value(),
+            None,
+        )?;
+        let signer = SigningIdentity {
+            key: &self.root,
+            kid: root_kid,
+        };
+        Ok(envelope::seal_for_key(
+            &route,
+            &body,
+            signer,
+            &cert.claims().key,
+            cert.kid(),
+        )?)
+    }
+
+    fn route(&self, device: DeviceId, msg_type: MessageType) -> Route {
+        Route {
+            home: self.home,
+            device,
+            msg_type,
+            epoch: self.epoch,
+        }
+    }
+
+    fn body(
+        &mut self,
+        signer: Kid,
+        kind: MessageType,
+        content: Value,
+        re: Option<[u8; 8]>,
+    ) -> Result<Body> {
+        Ok(Body {
+            msg_id: random_array()?,
+            seq: self.next_sequence(signer)?,
+            time: self.now_unix().unwrap_or(0),
+            kind,
+            body: content,
+            exp: None,
+            echo: None,
+            re,
+        })
+    }
+
+    /// The next sequence number for a signing key; the ceiling is flushed before a number
+    /// under a new ceiling is used.
+    fn next_sequence(&mut self, kid: Kid) -> Result<u64> {
+        let counter = match self.sequences.get(&kid) {
+            Some(c) => *c,
+            None => {
+                let stored = self.store.get(SEQUENCE, &kid.0)?;
+                let ceiling = match stored {
+                    Some(v) => u64::from_be_bytes(
+                        v.as_slice()
+                            .try_into()
+                            .map_err(|_| Error::Corrupt("sequence".into()))?,
+                    ),
+                    None => 0,
+                };
+                SequenceCounter::resume(ceiling)
+            }
+        };
+        let mut counter = counter;
+        let previous = counter.ceiling();
+        let (seq, reserve) = counter.take();
+        if let Some(ceiling) = reserve
+            && let Err(e) = self.store.put(SEQUENCE, &kid.0, &ceiling.to_be_bytes())
+        {
+            counter.rollback(seq, previous);
+            self.sequences.insert(kid, counter);
+            return Err(e.into());
+        }
+        self.sequences.insert(kid, counter);
+        Ok(seq)
+    }
+
+    /// Seals an event or response from `device` under the current epoch key, signed by the
+    /// device's key.
+    pub fn seal_from_device(
+        &mut self,
+        device: &DeviceId,
+        kind: MessageType,
+        content: Value,
+        re: Option<[u8; 8]>,
+    ) -> Result<Vec<u8>> {
+        if !matches!(kind, MessageType::Event | MessageType::Response) {
+            return Err(envelope::Error::MetadataMismatch(format!(
+                "a device sends events and responses, not {kind:?}"
+            ))
+            .into());
+        }
+        let kid = self
+            .devices
+            .get(device)
+            .map(|d| d.cert.kid())
+            .ok_or_else(|| Error::UnknownDevice(device.to_string()))?;
+        let body = self.body(kid, kind, content, re)?;
+        let route = self.route(device.clone(), kind);
+        let entry = self
+            .devices
+            .get(device)
+            .ok_or_else(|| Error::UnknownDevice(device.to_string()))?;
+        let signer = SigningIdentity {
+            key: &entry.key,
+            kid,
+        };
+        Ok(envelope::seal_for_epoch(
+            &route,
+            &body,
+            signer,
+            &self.epoch_key,
+        )?)
+    }
+
+    /// Seals a challenge for a client whose command lacked proof of freshness: the client
+    /// resends the command `re` names with `challenge` as its echo.
+    pub fn seal_challenge(
+        &mut self,
+        device: &DeviceId,
+        challenge: &[u8],
+        re: [u8; 8],
+    ) -> Result<Vec<u8>> {
+        let root_kid = self.home;
+        let body = self.body(
+            root_kid,
+            MessageType::Challenge,
+            Value::Bytes(challenge.to_vec()),
+            Some(re),
+        )?;
+        let route = self.route(device.clone(), MessageType::Challenge);
+        let signer = SigningIdentity {
+            key: &self.root,
+            kid: root_kid,
+        };
+        Ok(envelope::seal_for_epoch(
+            &route,
+            &body,
+            signer,
+            &self.epoch_key,
+        )?)
+    }
+
+    /// Opens a command with every check of `docs/ENVELOPE.md`: authenticity, authorisation,
+    /// replay (also across restarts) and freshness. `now_unix` is `Some` only when the hub
+    /// trusts its clock. The replay window is advanced and flushed before this returns `Ok`,
+    /// so the caller may act on the command.
+    pub fn open_command(
+        &mut self,
+        bytes: &[u8],
+        now_unix: Option<u64>,
+        now_mono: Instant,
+    ) -> std::result::Result<Opened, envelope::Error> {
+        let result = self.open_command_inner(bytes, now_unix, now_mono);
+        if let Err(e) = &result {
+            tracing::warn!(check = e.check(), kid = ?refusal_kid(e), "refused a command: {e}");
+        }
+        result
+    }
+
+    fn open_command_inner(
+        &mut self,
+        bytes: &[u8],
+        now_unix: Option<u64>,
+        now_mono: Instant,
+    ) -> std::result::Result<Opened, envelope::Error> {
+        let opened = envelope::open(bytes, &*self)?;
+        if opened.route.msg_type != MessageType::Command {
+            return Err(envelope::Error::MetadataMismatch(
+                "the hub accepts only commands".into(),
+            ));
+        }
+        let kid = opened.signer;
+        let mut window = self.replay_window(kid)?;
+        if window.check(opened.body.seq).is_err() {
+            return Err(envelope::Error::Replay {
+                kid,
+                seq: opened.body.seq,
+            });
+        }
+        freshness::check_command(
+            &opened.body,
+            kid,
+            now_unix,
+            &self.freshness,
+            &mut self.challenges,
+            now_mono,
+        )?;
+        window
+            .accept(opened.body.seq)
+            .map_err(|_| envelope::Error::Replay {
+                kid,
+                seq: opened.body.seq,
+            })?;
+        self.store
+            .put(REPLAY, &kid.0, &window.to_bytes())
+            .map_err(|e| {
+                envelope::Error::Crypto(format!("could not persist the replay window: {e}"))
+            })?;
+        self.replay.insert(kid, window);
+        Ok(opened)
+    }
+
+    fn replay_window(&self, kid: Kid) -> std::result::Result<ReplayWindow, envelope::Error> {
+        if let Some(w) = self.replay.get(&kid) {
+            return Ok(*w);
+        }
+        let stored = self.store.get(REPLAY, &kid.0).map_err(|e| {
+            envelope::Error::Crypto(format!("could not read the replay window: {e}"))
+        })?;
+        match stored {
+            None => Ok(ReplayWindow::default()),
+            Some(v) => ReplayWindow::from_bytes(&v)
+                .ok_or_else(|| envelope::Error::Crypto("stored replay window is damaged".into())),
+        }
+    }
+}
+
+fn refusal_kid(e: &envelope::Error) -> Option<Kid> {
+    use envelope::Error as E;
+    match e {
+        E::UnknownKid(k) | E::Revoked(k) | E::BadSignature(k) => Some(*k),
+        E::NotAuthorised { kid, .. }
+        | E::Replay { kid, .. }
+        | E::Expired { kid, .. }
+        | E::FreshnessUnverified { kid, .. } => Some(*kid),
+        _ => None,
+    }
+}
+
+fn epoch_key_bytes(key: &AeadKey) -> Result<[u8; 16]> {
+    key.as_bytes()
+        .try_into()
+        .map_err(|_| Error::Corrupt("epoch key".into()))
+}
+
+fn device_id(raw: &[u8]) -> Result<DeviceId> {
+    let s = std::str::from_utf8(raw).map_err(|_| Error::Corrupt("record name".into()))?;
+    DeviceId::new(s).map_err(|_| Error::Corrupt(format!("record name {s:?}")))
+}
+
+impl Keyring for Home {
+    fn home(&self) -> Kid {
+        self.home
+    }
+
+    fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
+        (epoch == self.epoch).then(|| self.epoch_key.clone())
+    }
+
+    fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {
+        let entry = self.devices.get(&route.device)?;
+        (entry.cert.kid() == *kid).then(|| entry.key.clone())
+    }
+
+    fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {
+        let Some(cert) = self.clients.values().find(|c| c.kid() == *kid) else {
+            if self.revocations.kids.contains(kid) {
+                return Err(envelope::Error::Revoked(*kid));
+            }
+            return Err(envelope::Error::UnknownKid(*kid));
+        };
+        if self.revocations.is_revoked(cert) {
+            return Err(envelope::Error::Revoked(*kid));
+        }
+        if route.msg_type != MessageType::Command {
+            return Err(envelope::Error::NotAuthorised {
+                kid: *kid,
+                reason: format!("a client may not send {:?}", route.msg_type),
+            });
+        }
+        if !cert.has(Permissions::SEND_COMMANDS) {
+            return Err(envelope::Error::NotAuthorised {
+                kid: *kid,
+                reason: "no permission to send commands".into(),
+            });
+        }
+        if !cert.allows_device(route.device.as_str()) {
+            return Err(envelope::Error::NotAuthorised {
+                kid: *kid,
+                reason: format!("no permission for device {}", route.device),
+            });
+        }
+        Ok(cert.claims().key)
+    }
+}
