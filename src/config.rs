@@ -279,8 +279,6 @@ pub struct EnvelopeConfig {
     pub max_command_lifetime_secs: u64,
     /// How long an echo (freshness challenge) stays valid, in seconds.
     pub echo_validity_secs: u64,
-    /// How many recent message counters per sender are remembered to refuse replays.
-    pub replay_window: u32,
 }
 
 /// `[log]`: the default log filter when neither the environment nor `-v` sets one.
@@ -404,7 +402,6 @@ struct RawClock {
 struct RawEnvelope {
     max_command_lifetime_secs: Option<u64>,
     echo_validity_secs: Option<u64>,
-    replay_window: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -494,7 +491,6 @@ impl RawConfig {
                     .envelope
                     .echo_validity_secs
                     .or(lower.envelope.echo_validity_secs),
-                replay_window: self.envelope.replay_window.or(lower.envelope.replay_window),
             },
             log: RawLog {
                 level: self.log.level.or(lower.log.level),
@@ -579,16 +575,12 @@ impl RawConfig {
         let echo_validity_secs = e
             .echo_validity_secs
             .ok_or_else(|| required("envelope.echo_validity_secs"))?;
-        let replay_window = e
-            .replay_window
-            .ok_or_else(|| required("envelope.replay_window"))?;
         for (key, value) in [
             (
                 "envelope.max_command_lifetime_secs",
                 max_command_lifetime_secs,
             ),
             ("envelope.echo_validity_secs", echo_validity_secs),
-            ("envelope.replay_window", u64::from(replay_window)),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be greater than zero"));
@@ -611,7 +603,6 @@ impl RawConfig {
             envelope: EnvelopeConfig {
                 max_command_lifetime_secs,
                 echo_validity_secs,
-                replay_window,
             },
             log: LogConfig { level },
         })
@@ -657,7 +648,6 @@ mod tests {
             EnvelopeConfig {
                 max_command_lifetime_secs: 300,
                 echo_validity_secs: 30,
-                replay_window: 64,
             }
         );
         assert_eq!(c.log.level, "info");
@@ -686,14 +676,13 @@ mod tests {
     #[test]
     fn a_file_overrides_only_the_keys_it_sets() {
         let (_f, c) = load_text(
-            "[hub]\nname = \"kitchen\"\n[envelope]\nreplay_window = 128\n[clock]\ntrust = \
+            "[hub]\nname = \"kitchen\"\n[envelope]\necho_validity_secs = 12\n[clock]\ntrust = \
              \"unsynchronised\"\n",
         );
         let c = c.expect("overlay loads");
         assert_eq!(c.hub.name, "kitchen");
-        assert_eq!(c.envelope.replay_window, 128);
+        assert_eq!(c.envelope.echo_validity_secs, 12);
         assert_eq!(c.envelope.max_command_lifetime_secs, 300);
-        assert_eq!(c.envelope.echo_validity_secs, 30);
         assert_eq!(c.clock.trust, ClockTrust::Unsynchronised);
         assert_eq!(c.log.level, "info");
     }
@@ -778,8 +767,14 @@ mod tests {
     #[test]
     fn bad_values_are_refused_naming_the_key() {
         for (toml, key) in [
-            ("[envelope]\nreplay_window = -1\n", "envelope.replay_window"),
-            ("[envelope]\nreplay_window = 0\n", "envelope.replay_window"),
+            (
+                "[envelope]\nmax_command_lifetime_secs = -1\n",
+                "envelope.max_command_lifetime_secs",
+            ),
+            (
+                "[envelope]\necho_validity_secs = 0\n",
+                "envelope.echo_validity_secs",
+            ),
             (
                 "[envelope]\necho_validity_secs = \"30\"\n",
                 "envelope.echo_validity_secs",

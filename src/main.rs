@@ -2,6 +2,7 @@
 //! signals meet the library. Errors are `anyhow` here and printed once, with their causes.
 
 mod cli;
+mod startup;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -32,10 +33,17 @@ fn dispatch(cli: Cli) -> Result<()> {
     init_logging(cli.verbose, &config.log.level)?;
     match cli.command {
         Command::Run(args) => run(&config, cli.data_dir, args.once),
-        Command::Keys => bail!("`sealhub keys` is not yet available"),
+        Command::Keys => {
+            let data_dir = absolute_data_dir(&config, cli.data_dir)?;
+            print!("{}", startup::keys(&config, &data_dir)?);
+            Ok(())
+        }
         Command::Envelope {
-            command: EnvelopeCommand::Inspect { .. },
-        } => bail!("`sealhub envelope inspect` is not yet available"),
+            command: EnvelopeCommand::Inspect { file },
+        } => {
+            print!("{}", startup::inspect(file.as_deref())?);
+            Ok(())
+        }
     }
 }
 
@@ -77,11 +85,16 @@ fn env_filter_from(name: &str) -> Result<Option<EnvFilter>> {
     }
 }
 
+/// The data directory from the command line, configuration or environment, made absolute.
+fn absolute_data_dir(config: &Config, data_dir_override: Option<PathBuf>) -> Result<PathBuf> {
+    let data_dir = config.resolve_data_dir(data_dir_override)?;
+    std::path::absolute(&data_dir)
+        .with_context(|| format!("cannot make {} absolute", data_dir.display()))
+}
+
 /// `sealhub run`: start up, then wait for Ctrl-C or SIGTERM (or return at once with `--once`).
 fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Result<()> {
-    let data_dir = config.resolve_data_dir(data_dir_override)?;
-    let data_dir = std::path::absolute(&data_dir)
-        .with_context(|| format!("cannot make {} absolute", data_dir.display()))?;
+    let data_dir = absolute_data_dir(config, data_dir_override)?;
     prepare_data_dir(&data_dir)?;
 
     let kek = config.store_kek(&data_dir);
@@ -103,11 +116,7 @@ fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Resul
     );
     debug!(envelope = ?config.envelope, "envelope limits");
 
-    // ==== Wired in by the store/identity integration ====
-    // Open the sealed store here (`Store::open(&data_dir, &KekSource)`, with the `KekSource`
-    // built from `kek` above), then load the hub's identities from it. Until then `run` opens
-    // nothing.
-    // ====
+    let _home = startup::open_home(config, &data_dir, wall_clock_trusted)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -231,3 +231,137 @@ fn run_exits_cleanly_on_sigterm() {
     assert!(status.success(), "exit {status:?}, stderr:\n{log}");
     assert!(log.contains("SIGTERM received"), "{log}");
 }
+
+#[test]
+fn run_creates_the_sealed_store_and_keys_reports_the_same_identity_afterwards() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    // Before the first start there is nothing to report, and `keys` must not create anything.
+    let output = sealhub()
+        .args(["keys", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    assert!(
+        stderr_of(&output).contains("sealhub run"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(!data.exists(), "`keys` created the data directory");
+
+    let output = sealhub()
+        .args(["run", "--once", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(
+        mode_of(&data.join("store.key")),
+        0o600,
+        "key file must be 0600"
+    );
+    assert!(stderr_of(&output).contains("back up this key file"));
+
+    let first = sealhub()
+        .args(["keys", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    let first = String::from_utf8_lossy(&first.stdout).into_owned();
+    let thumb = first
+        .lines()
+        .find_map(|l| l.strip_prefix("root key thumbprint:"))
+        .map(str::trim)
+        .expect("thumbprint line");
+    assert_eq!(thumb.len(), 64, "{first}");
+    // A second start opens the same home: same identity.
+    let output = sealhub()
+        .args(["run", "--once", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let again = sealhub()
+        .args(["keys", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&again.stdout), first);
+}
+
+#[test]
+fn run_refuses_a_store_whose_key_file_is_missing_and_changes_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let output = sealhub()
+        .args(["run", "--once", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    std::fs::remove_file(data.join("store.key")).expect("remove key");
+    let output = sealhub()
+        .args(["run", "--once", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success(), "opened without its key file");
+    assert!(
+        stderr_of(&output).contains("store.key"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(
+        !data.join("store.key").exists(),
+        "a new key file was written"
+    );
+}
+
+#[test]
+fn inspect_shows_what_a_middlebox_sees_and_refuses_garbage_without_panicking() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    // The COSE working group's ECDH-ES example (p256-hkdf-256-01), as hex text.
+    let hex = "D8608443A10101A1054CC9CF4DF2FE6C632BF788641358247ADBE2709CA818FB415F1E5DF66F4E1A51053BA6D65A1A0C52A357DA7A644B8070A151B0818344A1013818A220A40102200121582098F50A4FF6C05861C8860D13A638EA56C3F5AD7590BBFBF054E1C7B4D91D6280225820F01400B089867804B8E9FC96C3932161F1934F4223069170D924B7E03BF822BB0458246D65726961646F632E6272616E64796275636B406275636B6C616E642E6578616D706C6540";
+    let file = tmp.path().join("msg.hex");
+    std::fs::write(&file, hex).expect("write");
+    let output = sealhub()
+        .args(["envelope", "inspect"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("COSE_Encrypt"), "{out}");
+    assert!(
+        out.contains("<<{1: -25}>>"),
+        "recipient algorithm shown: {out}"
+    );
+    // The same bytes as raw CBOR on standard input.
+    let raw = hex::decode(hex).expect("hex");
+    let output = sealhub()
+        .args(["envelope", "inspect"])
+        .write_stdin(raw.clone())
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    // Truncated, garbage, empty: an error and exit code 1, never a panic (101).
+    for bad in [
+        &raw[..raw.len() / 2],
+        b"not cbor at all".as_slice(),
+        b"".as_slice(),
+    ] {
+        let output = sealhub()
+            .args(["envelope", "inspect"])
+            .write_stdin(bad.to_vec())
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+        assert!(
+            stderr_of(&output).contains("error"),
+            "{}",
+            stderr_of(&output)
+        );
+    }
+}
