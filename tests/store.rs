@@ -28,9 +28,20 @@ fn passphrase(p: &str) -> KekSource {
     }
 }
 
-/// Opens the database with sled directly (the store must be dropped first).
+/// Opens the database with sled directly (the store must be dropped first; sled releases its
+/// file lock asynchronously, so retry for a moment).
 fn raw_db(dir: &Path) -> sled::Db {
-    sled::open(dir.join(DB_DIR_NAME)).expect("raw sled open")
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::open(dir.join(DB_DIR_NAME)) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("raw sled open: {e}"),
+        }
+    }
 }
 
 /// All of the `meta` tree, to show a refused open changed nothing.
@@ -569,4 +580,18 @@ proptest! {
             prop_assert_eq!(records.len(), n);
         }
     }
+}
+
+/// Behaviour: a second open of a store that is still in use fails with `Locked` (after a short
+/// wait) instead of a raw database error, and the first handle keeps working.
+#[test]
+fn a_store_in_use_is_reported_as_locked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kek = key_file(dir.path());
+    let store = Store::open(dir.path(), &kek).expect("create");
+    let err = Store::open(dir.path(), &kek).expect_err("second open");
+    assert!(matches!(err, Error::Locked { .. }), "{err}");
+    store
+        .put("devices", b"k", b"v")
+        .expect("first handle still works");
 }

@@ -25,7 +25,8 @@ pub enum Error {
 
     /// The embedded database (sled) failed.
     #[error(
-        "database error in {path}: {source} (is another sealhub process using this data directory?)"
+        "database error in {path}: {source} (check the disk and its free space; if the \
+         database is damaged, restore the data directory from backup)"
     )]
     Database {
         /// The `store.sled` directory.
@@ -33,6 +34,16 @@ pub enum Error {
         /// What sled said.
         #[source]
         source: sled::Error,
+    },
+
+    /// Another process (or a store not yet fully closed) holds the database lock.
+    #[error(
+        "the sealed store {path} is locked by another process: stop the other sealhub instance \
+         using this data directory and try again"
+    )]
+    Locked {
+        /// The `store.sled` directory.
+        path: PathBuf,
     },
 
     /// A cryptographic primitive failed in a way that is not tampering (e.g. the system RNG).

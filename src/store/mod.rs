@@ -19,6 +19,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use zeroize::Zeroizing;
@@ -82,7 +83,7 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let db = sled::Config::new().path(&path).open().map_err(db_err)?;
+        let db = open_db(&path)?;
         let meta_tree = db.open_tree(name::META_TREE).map_err(db_err)?;
         let existing = match meta::read(&meta_tree) {
             Ok(m) => m,
@@ -304,6 +305,40 @@ fn ensure_data_dir(data_dir: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// How long [`open_db`] waits for sled's file lock before reporting [`Error::Locked`].
+const LOCK_WAIT: Duration = Duration::from_secs(3);
+
+/// Opens the sled database, waiting briefly for its exclusive file lock: sled releases the lock
+/// of a dropped database asynchronously (background threads and deferred frees still hold it for
+/// a moment), so a store dropped and reopened in the same process can find it still held.
+fn open_db(path: &Path) -> Result<sled::Db> {
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        match sled::Config::new().path(path).open() {
+            Ok(db) => return Ok(db),
+            Err(e) if is_lock_error(&e) => {
+                if Instant::now() >= deadline {
+                    return Err(Error::Locked {
+                        path: path.to_owned(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(source) => {
+                return Err(Error::Database {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        }
+    }
+}
+
+/// sled 0.34 reports a held lock only as an `Other` I/O error with this message.
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
 }
 
 /// Refuses to create a store key over a database that already has records (meta was lost).

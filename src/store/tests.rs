@@ -74,7 +74,7 @@ fn disk_holds_neither_plaintext_nor_the_store_key() {
         }
         // The scan is meaningful: the sealed bytes of the record are found in those files.
         let sealed = {
-            let raw = sled::open(dir.path().join(DB_DIR_NAME)).expect("raw open");
+            let raw = open_db(&dir.path().join(DB_DIR_NAME)).expect("raw open");
             raw.open_tree("certs")
                 .expect("tree")
                 .get(b"lock-1")
