@@ -73,14 +73,18 @@ impl Client {
     /// Opens any envelope addressed to this client (key distribution, event, response,
     /// revocation list, challenge), refusing replays; a key distribution is applied.
     pub fn open(&mut self, bytes: &[u8]) -> Result<Opened> {
-        let opened = envelope::open(bytes, &*self)?;
+        let opened = envelope::open(bytes, &*self).inspect_err(|e| {
+            tracing::warn!(client = %self.id, check = e.check(), "refused an envelope: {e}");
+        })?;
         let mut window = self.replay.get(&opened.signer).copied().unwrap_or_default();
-        window
-            .accept(opened.body.seq)
-            .map_err(|_| envelope::Error::Replay {
+        window.accept(opened.body.seq).map_err(|_| {
+            let e = envelope::Error::Replay {
                 kid: opened.signer,
                 seq: opened.body.seq,
-            })?;
+            };
+            tracing::warn!(client = %self.id, check = e.check(), "refused an envelope: {e}");
+            e
+        })?;
         if opened.route.msg_type == MessageType::KeyDistribution {
             self.apply_distribution(&opened.body.body)?;
         }
