@@ -39,6 +39,15 @@ struct DeviceEntry {
     cert: Certificate,
 }
 
+/// The home-wide keys and list, as created or loaded.
+struct HomeKeys {
+    root: PrivateKey,
+    epoch: u32,
+    epoch_key: AeadKey,
+    revocations: RevocationList,
+    revocation_bytes: Vec<u8>,
+}
+
 /// What a newly paired client receives.
 #[derive(Debug, Clone)]
 pub struct Pairing {
@@ -112,14 +121,46 @@ impl Home {
             .put(HUB, REVOCATIONS, &revocation_bytes);
         store.apply(batch)?;
         tracing::info!(home = %home, "created a new home with a fresh root key");
-        Ok(Home {
-            store,
+        let keys = HomeKeys {
             root,
-            home,
             epoch: 1,
             epoch_key,
-            devices: BTreeMap::new(),
-            clients: BTreeMap::new(),
+            revocations,
+            revocation_bytes,
+        };
+        Ok(Self::assemble(
+            store,
+            keys,
+            BTreeMap::new(),
+            BTreeMap::new(),
+            freshness,
+        ))
+    }
+
+    /// The in-memory home around keys and records just created or loaded; replay windows and
+    /// sequence counters are read from the store on first use.
+    fn assemble(
+        store: Store,
+        keys: HomeKeys,
+        devices: BTreeMap<DeviceId, DeviceEntry>,
+        clients: BTreeMap<DeviceId, Certificate>,
+        freshness: FreshnessPolicy,
+    ) -> Home {
+        let HomeKeys {
+            root,
+            epoch,
+            epoch_key,
+            revocations,
+            revocation_bytes,
+        } = keys;
+        Home {
+            store,
+            home: Thumbprint::of(&root.public_key()).kid(),
+            root,
+            epoch,
+            epoch_key,
+            devices,
+            clients,
             revocations,
             revocation_bytes,
             replay: HashMap::new(),
@@ -127,7 +168,7 @@ impl Home {
             challenges: EchoChallenges::default(),
             freshness,
             clock_trusted: false,
-        })
+        }
     }
 
     fn load(store: Store, root: &[u8], freshness: FreshnessPolicy) -> Result<Home> {
@@ -175,22 +216,14 @@ impl Home {
             clients = clients.len(),
             "opened the home"
         );
-        Ok(Home {
-            store,
+        let keys = HomeKeys {
             root,
-            home,
             epoch,
             epoch_key,
-            devices,
-            clients,
             revocations,
             revocation_bytes,
-            replay: HashMap::new(),
-            sequences: HashMap::new(),
-            challenges: EchoChallenges::default(),
-            freshness,
-            clock_trusted: false,
-        })
+        };
+        Ok(Self::assemble(store, keys, devices, clients, freshness))
     }
 
     /// Tells the home whether the wall clock is synchronised; until then it stamps time 0 on
