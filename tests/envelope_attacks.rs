@@ -394,3 +394,76 @@ fn the_middlebox_view_shows_the_route_and_hides_the_body() {
         "COSE_Encrypt0"
     );
 }
+
+/// Builds an event by hand through the COSE layer, so a test can choose the algorithms.
+fn hand_built_event(
+    w: &World,
+    outer: sealhub::cose::ContentAlgorithm,
+    outer_key: &AeadKey,
+    inner_alg: coset::iana::Algorithm,
+) -> Vec<u8> {
+    use coset::{CborSerializable, Header, HeaderBuilder, Label, TaggedCborSerializable};
+    let route = route(w, MessageType::Event).to_bytes();
+    let mut inner = sealhub::cose::sign1_create(
+        Header::default(),
+        HeaderBuilder::new().key_id(w.device.kid.0.to_vec()).build(),
+        body(MessageType::Event, 1).to_bytes(),
+        &route,
+        &w.device.key,
+    );
+    if inner_alg != coset::iana::Algorithm::ES256 {
+        inner.protected = coset::ProtectedHeader {
+            original_data: None,
+            header: HeaderBuilder::new().algorithm(inner_alg).build(),
+        };
+    }
+    let mut unprotected = Header::default();
+    unprotected.rest.push((
+        Label::Int(envelope::ROUTE_LABEL),
+        Value::Bytes(route.clone()),
+    ));
+    let inner = inner.to_vec().expect("encode");
+    sealhub::cose::encrypt0_create(outer, outer_key, [1; 12], unprotected, &inner, &route)
+        .expect("seal")
+        .to_tagged_vec()
+        .expect("encode")
+}
+
+#[test]
+fn any_other_algorithm_is_refused_as_wrong_algorithm() {
+    use sealhub::cose::ContentAlgorithm;
+    let mut w = world();
+    // The hand-built path with the version 1 algorithms opens: the test builds real envelopes.
+    let good = hand_built_event(
+        &w,
+        ContentAlgorithm::A128Gcm,
+        &w.epoch_key,
+        coset::iana::Algorithm::ES256,
+    );
+    envelope::open(&good, &w.keyring).expect("hand-built v1 event opens");
+    // Outer A256GCM, even under a key the receiver holds for that epoch.
+    let key256 = AeadKey::Aes256([0x42; 32]);
+    w.keyring.epochs.insert(1, key256.clone());
+    let outer = hand_built_event(
+        &w,
+        ContentAlgorithm::A256Gcm,
+        &key256,
+        coset::iana::Algorithm::ES256,
+    );
+    assert!(matches!(
+        envelope::open(&outer, &w.keyring),
+        Err(Error::WrongAlgorithm(_))
+    ));
+    // Inner ES384 (or anything but ES256).
+    w.keyring.epochs.insert(1, w.epoch_key.clone());
+    let inner = hand_built_event(
+        &w,
+        ContentAlgorithm::A128Gcm,
+        &w.epoch_key,
+        coset::iana::Algorithm::ES384,
+    );
+    assert!(matches!(
+        envelope::open(&inner, &w.keyring),
+        Err(Error::WrongAlgorithm(_))
+    ));
+}
