@@ -8,14 +8,15 @@
 //!   verifies must be re-issued to the same bytes (one encoding per certificate).
 //! - `0xFE payload..`: the same for a revocation list's payload; a verified list must sign back
 //!   to the same bytes.
-//! - `0xFD sel mask..`: XOR `mask` onto a valid certificate (`sel` even) or revocation list
-//!   (`sel` odd), as in `envelope_open`; whatever verifies must equal the original.
+//! - `0xFD sel hi lo mask..`: XOR `mask` from offset `hi lo` onto a valid certificate (`sel`
+//!   even) or revocation list (`sel` odd), as in `envelope_open`; whatever verifies must equal
+//!   the original.
 //! - anything else: the raw input.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use sealhub::identity::{Certificate, RevocationList};
-use sealhub_fuzz::{certificate, cwt_around, fixture, revocation_list, root_signed, xor_onto};
+use sealhub_fuzz::{certificate, cwt_around, fixture, mutate, revocation_list, root_signed};
 
 /// Verifies `bytes` both ways; returns what verified.
 fn verify_both(bytes: &[u8]) -> (Option<Certificate>, Option<RevocationList>) {
@@ -72,13 +73,13 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(again, bytes, "two encodings of one revocation list");
             }
         }
-        [0xFD, sel, mask @ ..] => {
+        [0xFD, sel, rest @ ..] => {
             let template: &[u8] = if sel % 2 == 0 {
                 certificate().as_bytes()
             } else {
                 revocation_list()
             };
-            let mutated = xor_onto(template, mask, sel & 0x80 != 0);
+            let mutated = mutate(template, *sel, rest);
             let (cert, list) = verify_both(&mutated);
             if let Some(cert) = cert {
                 assert_eq!(

@@ -2,16 +2,17 @@
 //! `sign1_verify`, `encrypt0_open` (and `open_with_header_alg`) and `open_ecdh_es` with fixed
 //! keys. No input may panic.
 //!
-//! As in `envelope_open`, `0xFF sel mask..` XORs `mask` onto a valid Sign1 (`sel % 3 == 0`),
-//! Encrypt0 (1) or Encrypt (2) made once from fixed keys, so the fuzzer starts past the
-//! signature and the AEAD tag; whatever then verifies or decrypts must give the original payload.
+//! As in `envelope_open`, `0xFF sel hi lo mask..` XORs `mask` from offset `hi lo` onto a valid
+//! Sign1 (`sel % 3 == 0`), Encrypt0 (1) or Encrypt (2) made once from fixed keys, so the fuzzer
+//! starts past the signature and the AEAD tag; whatever then verifies or decrypts must give the
+//! original payload.
 #![no_main]
 
 use coset::{CborSerializable, Header, HeaderBuilder, TaggedCborSerializable};
 use libfuzzer_sys::fuzz_target;
 use sealhub::cose::{self, ContentAlgorithm, EcdhEsRecipient};
 use sealhub::crypto::AeadKey;
-use sealhub_fuzz::{IV, fixture, xor_onto};
+use sealhub_fuzz::{IV, fixture, mutate};
 use std::sync::OnceLock;
 
 const AAD: &[u8] = b"fuzz aad";
@@ -107,9 +108,9 @@ fn decode_all(bytes: &[u8]) -> Vec<Vec<u8>> {
 
 fuzz_target!(|data: &[u8]| {
     match data {
-        [0xFF, sel, mask @ ..] => {
+        [0xFF, sel, rest @ ..] => {
             let template = &templates()[usize::from(*sel) % 3];
-            let mutated = xor_onto(template, mask, sel & 0x80 != 0);
+            let mutated = mutate(template, *sel, rest);
             for payload in decode_all(&mutated) {
                 assert_eq!(
                     payload, PLAINTEXT,

@@ -4,11 +4,11 @@
 //! A fuzzer that only sends random bytes stops at the AEAD tag: it cannot guess a ciphertext that
 //! decrypts. So the first byte picks a mode, which lets it reach the deep paths too:
 //!
-//! - `0xFF sel mask..`: take the valid sealed envelope of type `sel % 6` (built once, from fixed
-//!   keys) and XOR `mask` onto it (a longer mask appends bytes; `sel & 0x80` truncates to the
-//!   mask's length). An empty mask is the valid message itself, so the fuzzer starts from a
-//!   message that opens and every bit it sets is a tampering attempt. Whatever opens must be
-//!   exactly what was sealed.
+//! - `0xFF sel hi lo mask..`: take the valid sealed envelope of type `sel % 6` (built once, from
+//!   fixed keys) and XOR `mask` onto it from offset `hi lo` (see `sealhub_fuzz::mutate`: a longer
+//!   mask appends bytes, `sel & 0x80` truncates after the mask). An empty mask is the valid
+//!   message itself, so the fuzzer starts from a message that opens and every bit it sets is a
+//!   tampering attempt. Whatever opens must be exactly what was sealed.
 //! - `0xFE sel inner..`: encrypt `inner` as the outer layer of type `sel % 6` under the right key
 //!   with a valid route, so the inner COSE_Sign1 parser and the signer checks see arbitrary bytes.
 //! - `0xFD sel payload..`: sign `payload` as the body by the type's rightful signer, then seal it,
@@ -20,7 +20,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sealhub::envelope::{self, Body};
-use sealhub_fuzz::{fixture, outer_around, route, sealed_payload, templates, type_from, xor_onto};
+use sealhub_fuzz::{fixture, mutate, outer_around, route, sealed_payload, templates, type_from};
 
 fn open_and_inspect(bytes: &[u8]) -> envelope::Result<envelope::Opened> {
     let f = fixture();
@@ -36,10 +36,10 @@ fn open_and_inspect(bytes: &[u8]) -> envelope::Result<envelope::Opened> {
 
 fuzz_target!(|data: &[u8]| {
     match data {
-        [0xFF, sel, mask @ ..] => {
+        [0xFF, sel, rest @ ..] => {
             let t = type_from(*sel);
             let template = &templates()[usize::from(*sel) % templates().len()];
-            let mutated = xor_onto(template, mask, sel & 0x80 != 0);
+            let mutated = mutate(template, *sel, rest);
             if let Ok(opened) = open_and_inspect(&mutated) {
                 let original = envelope::open(template, fixture()).expect("the template opens");
                 assert_eq!(

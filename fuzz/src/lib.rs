@@ -261,19 +261,31 @@ pub fn templates() -> &'static [Vec<u8>] {
     TEMPLATES.get_or_init(|| ALL_TYPES.iter().map(|t| seal(*t)).collect())
 }
 
-/// `template` with `mask` XORed onto its start; a longer mask appends its excess bytes, and
-/// `truncate` cuts the result to the mask's length. An empty mask gives the template itself,
-/// so the fuzzer starts from a valid message and every bit it sets is a mutation.
-pub fn xor_onto(template: &[u8], mask: &[u8], truncate: bool) -> Vec<u8> {
+/// A mutation of a valid `template` chosen by fuzzer bytes `sel hi lo mask..`: `mask` is XORed
+/// onto the template from offset `(hi, lo)` (big-endian, modulo the template's length), a mask
+/// running past the end appends its excess bytes, and when `sel & 0x80` is set the result is cut
+/// right after the mask. An empty mask gives the template itself, so the fuzzer starts from a
+/// valid message and every bit it sets is a mutation; the offset lets even short inputs reach
+/// every byte of the template. `sel` also picks the template (the caller's choice, modulo).
+pub fn mutate(template: &[u8], sel: u8, rest: &[u8]) -> Vec<u8> {
+    let (offset, mask) = match rest {
+        [hi, lo, mask @ ..] => (usize::from(u16::from_be_bytes([*hi, *lo])), mask),
+        _ => (0, &[][..]),
+    };
+    let start = if template.is_empty() {
+        0
+    } else {
+        offset % template.len()
+    };
     let mut out = template.to_vec();
     for (i, m) in mask.iter().enumerate() {
-        match out.get_mut(i) {
+        match out.get_mut(start + i) {
             Some(b) => *b ^= m,
             None => out.push(*m),
         }
     }
-    if truncate {
-        out.truncate(mask.len());
+    if sel & 0x80 != 0 {
+        out.truncate(start + mask.len());
     }
     out
 }
