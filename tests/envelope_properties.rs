@@ -98,7 +98,7 @@ impl Keyring for TestKeyring {
     fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
         (epoch == self.epoch).then(|| self.epoch_key.clone())
     }
-    fn recipient_key(&self, kid: &Kid) -> Option<PrivateKey> {
+    fn recipient_key(&self, kid: &Kid, _route: &Route) -> Option<PrivateKey> {
         let h = home();
         [&h.device, &h.client]
             .into_iter()

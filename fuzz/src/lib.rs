@@ -93,7 +93,7 @@ impl Keyring for Fixture {
         (epoch == EPOCH).then(|| self.epoch_key.clone())
     }
 
-    fn recipient_key(&self, kid: &Kid) -> Option<PrivateKey> {
+    fn recipient_key(&self, kid: &Kid, _route: &Route) -> Option<PrivateKey> {
         [&self.device, &self.client]
             .into_iter()
             .find(|p| p.kid == *kid)

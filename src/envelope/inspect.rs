@@ -76,17 +76,7 @@ pub fn inspect(bytes: &[u8]) -> Result<MiddleboxView> {
         "COSE_Encrypt0" | "COSE_Encrypt" | "COSE_Encrypt or COSE_Sign"
     );
     let route = find_route(&items)?;
-    let shown: Vec<Value> = items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| show_item(i, v))
-        .collect();
-    let mut diagnostic = to_diag(&Value::Array(shown));
-    // Embedded CBOR placeholders are rendered as <<...>> rather than as quoted strings.
-    diagnostic = diagnostic
-        .replace("\"<<", "<<")
-        .replace(">>\"", ">>")
-        .replace("\\\"", "\"");
+    let mut diagnostic = render_cose_array(&items);
     if let Some(t) = tag {
         diagnostic = format!("{t}({diagnostic})");
     }
@@ -128,50 +118,59 @@ fn identify(tag: Option<u64>, items: &[Value]) -> Result<&'static str> {
     })
 }
 
-/// Element 0 (protected) is shown decoded; everything else as is.
-fn show_item(index: usize, v: &Value) -> Value {
+/// Renders a COSE array: element 0 (the protected header) as embedded CBOR `<<...>>`, the
+/// route in the unprotected map likewise, recipients recursively, everything else as plain
+/// diagnostic notation. Built as text directly, so nothing a sender wrote can be mistaken for
+/// structure.
+fn render_cose_array(items: &[Value]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| render_item(i, v))
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn render_item(index: usize, v: &Value) -> String {
     match (index, v) {
         (0, Value::Bytes(b)) => embedded(b),
-        (1, Value::Map(m)) => Value::Map(
-            m.iter()
-                .map(|(k, v)| (k.clone(), show_header_value(k, v)))
-                .collect(),
-        ),
-        (3, Value::Array(recipients)) => Value::Array(
-            recipients
+        (1, Value::Map(m)) => {
+            let entries: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", to_diag(k), render_header_value(k, v)))
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        (3, Value::Array(recipients)) => {
+            let rendered: Vec<String> = recipients
                 .iter()
                 .map(|r| match r {
-                    Value::Array(parts) => Value::Array(
-                        parts
-                            .iter()
-                            .enumerate()
-                            .map(|(i, p)| show_item(i, p))
-                            .collect(),
-                    ),
-                    other => other.clone(),
+                    Value::Array(parts) => render_cose_array(parts),
+                    other => to_diag(other),
                 })
-                .collect(),
-        ),
-        _ => v.clone(),
+                .collect();
+            format!("[{}]", rendered.join(", "))
+        }
+        _ => to_diag(v),
     }
 }
 
-fn show_header_value(label: &Value, v: &Value) -> Value {
+fn render_header_value(label: &Value, v: &Value) -> String {
     match (label.as_integer().map(i128::from), v) {
         (Some(l), Value::Bytes(b)) if l == i128::from(ROUTE_LABEL) => embedded(b),
-        _ => v.clone(),
+        _ => to_diag(v),
     }
 }
 
 /// A byte string holding CBOR, shown as `<<item>>` when it decodes, else as bytes.
-fn embedded(b: &[u8]) -> Value {
+fn embedded(b: &[u8]) -> String {
     if b.is_empty() {
-        return Value::Bytes(Vec::new());
+        return "h''".into();
     }
     let mut reader = b;
     match coset::cbor::de::from_reader::<Value, _>(&mut reader) {
-        Ok(v) if reader.is_empty() => Value::Text(format!("<<{}>>", to_diag(&v))),
-        _ => Value::Bytes(b.to_vec()),
+        Ok(v) if reader.is_empty() => format!("<<{}>>", to_diag(&v)),
+        _ => to_diag(&Value::Bytes(b.to_vec())),
     }
 }
 
@@ -192,4 +191,41 @@ fn find_route(items: &[Value]) -> Result<Option<String>> {
         ),
         Err(e) => format!("unreadable route ({e})"),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sender's text that looks like diagnostic notation stays inside its quoted string.
+    #[test]
+    fn text_in_a_header_cannot_pose_as_structure() {
+        let sneaky = "x\"}, 4: h'00', \"<<y>>";
+        let msg = Value::Tag(
+            16,
+            Box::new(Value::Array(vec![
+                Value::Bytes(vec![0xa1, 0x01, 0x01]),
+                Value::Map(vec![(
+                    Value::Integer(99.into()),
+                    Value::Text(sneaky.into()),
+                )]),
+                Value::Bytes(vec![0; 20]),
+            ])),
+        );
+        let mut bytes = Vec::new();
+        coset::cbor::ser::into_writer(&msg, &mut bytes).expect("encode");
+        let view = inspect(&bytes).expect("inspects");
+        assert_eq!(
+            view.diagnostic,
+            format!(
+                "16([<<{{1: 1}}>>, {{99: {sneaky:?}}}, h'{}'])",
+                "00".repeat(20)
+            ),
+        );
+        assert!(
+            view.diagnostic.contains("\\\"}, 4: h'00', \\\"<<y>>\""),
+            "{}",
+            view.diagnostic
+        );
+    }
 }
