@@ -16,3 +16,4 @@
 //! [`ash::link::Link`], writes what it returns, and sleeps until its next deadline.
 
 pub mod ash;
+pub mod ezsp;
