@@ -17,3 +17,4 @@
 
 pub mod ash;
 pub mod ezsp;
+pub mod security;
