@@ -1,0 +1,107 @@
+//! Networking frames (UG100 "Networking Frames"): starting, forming, scanning, joining, and the
+//! stack's status callbacks.
+
+use deku::prelude::*;
+
+use crate::zigbee::ezsp::types::{Eui64, NetworkParameters, Status};
+
+/// `networkInit` (0x0017).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct NetworkInit {
+    /// `EmberNetworkInitBitmask` (e.g. 0x0001 parent info in token).
+    pub bitmask: u16,
+}
+
+/// `networkState` response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct NetworkStateResponse {
+    /// `EmberNetworkStatus`: 0 no network, 1 joining, 2 joined, 3 joined without parent,
+    /// 4 leaving.
+    pub status: u8,
+}
+
+/// `stackStatusHandler` (0x0019) callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct StackStatusHandler {
+    /// `SL_STATUS_NETWORK_UP`, `_DOWN`, ...
+    pub status: Status,
+}
+
+/// `startScan` (0x001A).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct StartScan {
+    /// `EzspNetworkScanType`: 0 energy scan, 1 active scan.
+    pub scan_type: u8,
+    /// Bit n set = scan channel n (11..=26).
+    pub channel_mask: u32,
+    /// Exponent of the per-channel scan time (0..=14).
+    pub duration: u8,
+}
+
+/// `scanCompleteHandler` (0x001C) callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct ScanCompleteHandler {
+    /// Channel the status refers to (on failure).
+    pub channel: u8,
+    /// Outcome of the scan.
+    pub status: Status,
+}
+
+/// `energyScanResultHandler` (0x0048) callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct EnergyScanResultHandler {
+    /// Channel scanned.
+    pub channel: u8,
+    /// Highest RSSI seen, dBm.
+    pub max_rssi_value: i8,
+}
+
+/// `formNetwork` (0x001E).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct FormNetwork {
+    /// The network to form.
+    pub parameters: NetworkParameters,
+}
+
+/// `permitJoining` (0x0022).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct PermitJoining {
+    /// Seconds to stay open; 0 closes, 0xFF opens without limit.
+    pub duration: u8,
+}
+
+/// `getEui64` response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct GetEui64Response {
+    /// The NCP's EUI-64.
+    pub eui64: Eui64,
+}
+
+/// `getNodeId` response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct GetNodeIdResponse {
+    /// The NCP's node ID (0x0000 as coordinator).
+    pub node_id: u16,
+}
+
+/// `getNetworkParameters` response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct GetNetworkParametersResponse {
+    /// Whether the node is on a network.
+    pub status: Status,
+    /// `EmberNodeType` (1 = coordinator).
+    pub node_type: u8,
+    /// The network.
+    pub parameters: NetworkParameters,
+}

@@ -1,0 +1,20 @@
+//! Zigbee through a Silicon Labs EmberZNet stick: the protocol cores, without I/O.
+//!
+//! The data flow from the serial port up is:
+//!
+//! 1. [`ash`] — the UART link layer (Silicon Labs UG101): [`ash::decoder`] turns the byte stream
+//!    into frames (flags, escapes, CANCEL/SUBSTITUTE, CRC, randomization, in [`ash::frame`]), and
+//!    [`ash::link`] is the state machine that resets the stick, numbers, acknowledges and
+//!    retransmits DATA frames, and hands their payloads up.
+//! 2. [`ezsp`] — the EmberZNet Serial Protocol (UG100) carried in those payloads: the frame header
+//!    (legacy for `version`, extended afterwards), one enum variant per command, response and
+//!    callback, and the version negotiation.
+//! 3. [`security`] — Zigbee key material computed on the hub: install codes and the link keys
+//!    derived from them.
+//!
+//! A thin tokio task (not here yet) owns the serial port, feeds bytes and the current time into
+//! [`ash::link::Link`], writes what it returns, and sleeps until its next deadline.
+
+pub mod ash;
+pub mod ezsp;
+pub mod security;
