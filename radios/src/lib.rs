@@ -4,4 +4,5 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod port;
 pub mod zigbee;
