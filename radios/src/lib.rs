@@ -3,3 +3,4 @@
 //! Zigbee through Silicon Labs EZSP over ASH, and Z-Wave through the Z-Wave Serial API.
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
+pub mod zwave;
