@@ -10,5 +10,9 @@
 //!   [`serial::machine::Failure`], misuse: [`serial::machine::Error`].
 //! - [`serial::messages`]: stage two, each function's payload as a typed message. Errors:
 //!   [`serial::messages::Error`].
-//! - `security` (next): the AES-128 building blocks for S0 and S2.
+//! - [`security`]: AES-128 building blocks for S0 (OFB, CBC-MAC, key derivation) and S2 (CMAC,
+//!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`]. The S0/S2
+//!   encapsulation and the S2 bootstrapping state machine are not here yet.
+
+pub mod security;
 pub mod serial;
