@@ -105,7 +105,7 @@ fn every_published_frame_decodes_and_reencodes() {
     check(&|| {
         stick(
             "0104011301e8",
-            StickMessage::SendDataResponse(SendDataResponse { accepted: true }),
+            StickMessage::SendDataResponse(SendDataResponse { status: 0x01 }),
         )
     });
     // SendData callbacks: id, status OK, transmit report kept raw.
@@ -436,6 +436,29 @@ proptest! {
             let _ = d.push(chunk);
         }
         let _ = d.abandon();
+    }
+
+    #[test]
+    fn stage_two_never_panics_and_what_decodes_re_encodes(
+        frame in prop_oneof![
+            arb_frame(),
+            // Short payloads on the implemented function ids, to hit their decoders.
+            (any::<bool>(),
+             proptest::sample::select(vec![0x02u8, 0x04, 0x05, 0x07, 0x0A, 0x0B, 0x13, 0x15,
+                                           0x20, 0x49, 0x4A, 0x4B, 0xA8]),
+             proptest::collection::vec(any::<u8>(), 0..8))
+                .prop_map(|(res, f, p)| {
+                    let t = if res { FrameType::Response } else { FrameType::Request };
+                    DataFrame::new(t, f, p).unwrap()
+                }),
+        ]
+    ) {
+        if let Ok(m) = StickMessage::decode(&frame) {
+            prop_assert_eq!(m.encode().unwrap(), frame.clone());
+        }
+        if let Ok(m) = HostMessage::decode(&frame) {
+            prop_assert_eq!(m.encode().unwrap(), frame);
+        }
     }
 
     #[test]

@@ -231,9 +231,12 @@ impl SetupRequest {
             .ok_or(Error::Truncated { function: 0x0B })?;
         match (command, data) {
             (setup_id::GET_SUPPORTED_COMMANDS, []) => Ok(Self::GetSupportedCommands),
-            (setup_id::SET_TX_STATUS_REPORT, [flag]) => Ok(Self::SetTxStatusReport {
-                enabled: *flag == 0xFF,
-            }),
+            (setup_id::SET_TX_STATUS_REPORT, [0xFF]) => {
+                Ok(Self::SetTxStatusReport { enabled: true })
+            }
+            (setup_id::SET_TX_STATUS_REPORT, [0x00]) => {
+                Ok(Self::SetTxStatusReport { enabled: false })
+            }
             (setup_id::GET_SUPPORTED_COMMANDS | setup_id::SET_TX_STATUS_REPORT, _) => {
                 Err(Error::Malformed {
                     function: 0x0B,
@@ -290,8 +293,8 @@ pub enum SetupResponse {
     },
     /// Whether SetTxStatusReport took effect.
     SetTxStatusReport {
-        /// True if accepted.
-        success: bool,
+        /// Status byte as sent; non-zero means success.
+        status: u8,
     },
     /// Any other sub-command's answer, raw.
     Other {
@@ -349,9 +352,7 @@ impl SetupResponse {
                 })
             }
             setup_id::SET_TX_STATUS_REPORT => match data {
-                [success] => Ok(Self::SetTxStatusReport {
-                    success: *success != 0,
-                }),
+                [status] => Ok(Self::SetTxStatusReport { status: *status }),
                 _ => Err(Error::Malformed {
                     function: 0x0B,
                     reason: "SetTxStatusReport answer without exactly one byte".into(),
@@ -375,9 +376,7 @@ impl SetupResponse {
                 out.extend_from_slice(bitmask);
                 out
             }
-            Self::SetTxStatusReport { success } => {
-                vec![setup_id::SET_TX_STATUS_REPORT, u8::from(*success)]
-            }
+            Self::SetTxStatusReport { status } => vec![setup_id::SET_TX_STATUS_REPORT, *status],
             Self::Other { command, data } => {
                 let mut out = vec![*command];
                 out.extend_from_slice(data);

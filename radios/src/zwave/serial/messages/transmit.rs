@@ -66,14 +66,22 @@ impl SendDataRequest {
 /// SendData response: whether the stick queued the frame (if not, no callback follows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendDataResponse {
-    /// True if the frame was accepted for transmission.
-    pub accepted: bool,
+    /// The status byte as sent (kept raw so encode mirrors decode); see
+    /// [`SendDataResponse::accepted`].
+    pub status: u8,
+}
+
+impl SendDataResponse {
+    /// True if the frame was accepted for transmission (any non-zero status).
+    pub fn accepted(&self) -> bool {
+        self.status != 0
+    }
 }
 
 impl SendDataResponse {
     pub(super) fn decode(payload: &[u8]) -> Result<Self> {
         match payload {
-            [b] => Ok(Self { accepted: *b != 0 }),
+            [b] => Ok(Self { status: *b }),
             [] => Err(Error::Truncated { function: 0x13 }),
             [_, rest @ ..] => Err(Error::TrailingBytes {
                 function: 0x13,
@@ -83,7 +91,7 @@ impl SendDataResponse {
     }
 
     pub(super) fn encode(&self) -> Vec<u8> {
-        vec![u8::from(self.accepted)]
+        vec![self.status]
     }
 }
 
