@@ -6,3 +6,4 @@
 
 pub mod port;
 pub mod zigbee;
+pub mod zwave;

@@ -1,0 +1,18 @@
+//! Z-Wave: the protocol core that talks to a Z-Wave USB stick through the Serial API, and the
+//! crypto that S0 and S2 security need. Everything here is pure (bytes, time and keys in; bytes,
+//! events and deadlines out); a thin tokio task elsewhere owns the serial port.
+//!
+//! Where each piece sits, from the wire inwards:
+//! - [`serial::frame`]: stage one, the frame (SOF, length, type, function, checksum; ACK, NAK,
+//!   CAN) and a streaming decoder for arbitrary chunks. Errors: [`serial::frame::Error`].
+//! - [`serial::machine`]: the host's command cycle as a state machine (send, wait ACK, retry,
+//!   wait response, wait callback; unsolicited frames ACKed and surfaced). Failures:
+//!   [`serial::machine::Failure`], misuse: [`serial::machine::Error`].
+//! - [`serial::messages`]: stage two, each function's payload as a typed message. Errors:
+//!   [`serial::messages::Error`].
+//! - [`security`]: AES-128 building blocks for S0 (OFB, CBC-MAC, key derivation) and S2 (CMAC,
+//!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`]. The S0/S2
+//!   encapsulation and the S2 bootstrapping state machine are not here yet.
+
+pub mod security;
+pub mod serial;
