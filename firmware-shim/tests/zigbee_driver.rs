@@ -13,9 +13,11 @@ use firmware_shim::ezsp_ncp::{
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::ash::ResetCode;
 use sealhub_radios::zigbee::driver::{DriverConfig, Error, NetworkInfo, RadioEvent, ZigbeeStick};
-use sealhub_radios::zigbee::ezsp::commands::configuration::SetConfigurationValue;
+use sealhub_radios::zigbee::ezsp::commands::configuration::{
+    SetConfigurationValue, StatusResponse,
+};
 use sealhub_radios::zigbee::ezsp::types::Status;
-use sealhub_radios::zigbee::ezsp::{Command, Response};
+use sealhub_radios::zigbee::ezsp::{Command, FromNcp, Response};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -349,4 +351,35 @@ async fn a_protocol_13_stick_is_refused_with_a_clear_error() {
         .expect("no hang")
         .expect_err("no layouts for protocol 13");
     assert!(err.to_string().contains("protocol 13"), "{err}");
+}
+
+#[tokio::test]
+async fn a_scripted_refusal_reaches_the_caller_as_a_typed_status() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (emu, stick, _events) = started(dir.path()).await;
+    // Answer the next permitJoining with SL_STATUS_INVALID_STATE instead of OK.
+    let refusal = FromNcp::Response(Response::PermitJoining(StatusResponse {
+        status: Status(0x0002),
+    }));
+    emu.set_override(first_permit_joining(Override::Reply(vec![refusal])));
+    let err = timeout(SOON, stick.permit_join(60))
+        .await
+        .expect("no hang")
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            Error::Ezsp {
+                command: "permitJoining",
+                status: 0x0002
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(emu.with_stick(|s| s.ncp().permit_join_seconds()), 0);
+    // The override was for one frame only.
+    timeout(SOON, stick.permit_join(60))
+        .await
+        .expect("no hang")
+        .expect("default behaviour again");
 }

@@ -538,3 +538,161 @@ impl Ncp {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sealhub_radios::zigbee::ezsp::commands::messaging::SendUnicast;
+    use sealhub_radios::zigbee::ezsp::commands::networking::{FormNetwork, NetworkInit};
+    use sealhub_radios::zigbee::ezsp::commands::security::SetInitialSecurityState;
+    use sealhub_radios::zigbee::ezsp::types::ApsFrame;
+
+    use super::*;
+
+    fn codec() -> FrameCodec {
+        FrameCodec::new(14).unwrap()
+    }
+
+    /// Sends one command the way the driver would; returns the decoded answers.
+    fn ask(ncp: &mut Ncp, seq: u8, command: Command) -> Vec<FromNcp> {
+        let bytes = codec().encode_command(seq, &command).unwrap();
+        let frame = EzspFrameFromHost::parse(&bytes, ncp.codec());
+        ncp.handle(&frame)
+            .iter()
+            .map(|b| {
+                let (header, f) = codec().decode_from_ncp(b).unwrap();
+                assert_eq!(header.sequence, seq);
+                assert_eq!(
+                    header.control.contains(FrameControl::ASYNC_CALLBACK),
+                    matches!(f, FromNcp::Callback(_))
+                );
+                f
+            })
+            .collect()
+    }
+
+    fn negotiated() -> Ncp {
+        let mut ncp = Ncp::new(NcpConfig::default());
+        // Legacy version(13): answered with 14 in the legacy header, not yet negotiated.
+        let out = ncp.handle(&EzspFrameFromHost::parse(&[0, 0, 0, 13], None));
+        assert_eq!(out, vec![vec![0x00, 0x80, 0x00, 14, 2, 0x20, 0x80]]);
+        assert!(ncp.codec().is_none());
+        let out = ncp.handle(&EzspFrameFromHost::parse(&[1, 0, 1, 0, 0, 14], None));
+        assert_eq!(
+            out,
+            vec![vec![0x01, 0x80, 0x01, 0x00, 0x00, 14, 2, 0x20, 0x80]]
+        );
+        assert!(ncp.codec().is_some());
+        ncp
+    }
+
+    fn unicast() -> Command {
+        Command::SendUnicast(SendUnicast {
+            message_type: 0,
+            index_or_destination: 0x1234,
+            aps_frame: ApsFrame::default(),
+            message_tag: 7,
+            message: Bytes8(vec![1, 2, 3]),
+        })
+    }
+
+    #[test]
+    fn forms_a_network_keeps_it_across_a_reboot_and_fails_unicasts_to_nobody() {
+        let mut ncp = negotiated();
+        assert!(matches!(
+            ask(&mut ncp, 2, unicast()).as_slice(),
+            [FromNcp::Response(Response::SendUnicast(r))] if r.status == status::NETWORK_DOWN
+        ));
+        let parameters = NetworkParameters {
+            pan_id: 0xBEEF,
+            radio_channel: 15,
+            ..NetworkParameters::default()
+        };
+        let form = Command::FormNetwork(FormNetwork { parameters });
+        assert!(matches!(
+            ask(&mut ncp, 3, form.clone()).as_slice(),
+            [FromNcp::Response(Response::FormNetwork(r))] if r.status == status::SECURITY_STATE_NOT_SET
+        ));
+        let state = InitialSecurityState {
+            bitmask: 0x0B04,
+            preconfigured_key: Key(*b"ZigBeeAlliance09"),
+            network_key: Key([9; 16]),
+            network_key_sequence_number: 0,
+            preconfigured_trust_center_eui64: [0; 8],
+        };
+        ask(
+            &mut ncp,
+            4,
+            Command::SetInitialSecurityState(SetInitialSecurityState { state }),
+        );
+        assert!(matches!(
+            ask(&mut ncp, 5, form).as_slice(),
+            [
+                FromNcp::Response(Response::FormNetwork(r)),
+                FromNcp::Callback(Callback::StackStatusHandler(up)),
+            ] if r.status == status::OK && up.status == status::NETWORK_UP
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 6, unicast()).as_slice(),
+            [
+                FromNcp::Response(Response::SendUnicast(r)),
+                FromNcp::Callback(Callback::MessageSentHandler(sent)),
+            ] if r.status == status::OK
+                && sent.status == status::DELIVERY_FAILED
+                && sent.message_tag == 7
+                && sent.index_or_destination == 0x1234
+        ));
+        assert_eq!(ncp.nvm().unwrap().nwk_frame_counter, 1);
+
+        ncp.reboot();
+        assert!(!ncp.is_network_up());
+        assert!(
+            ncp.codec().is_none(),
+            "the version must be negotiated again"
+        );
+        let mut ncp = {
+            let nvm = ncp.nvm().cloned();
+            let mut fresh = negotiated();
+            fresh.set_nvm(nvm);
+            fresh
+        };
+        assert!(matches!(
+            ask(&mut ncp, 7, Command::NetworkInit(NetworkInit { bitmask: 0 })).as_slice(),
+            [
+                FromNcp::Response(Response::NetworkInit(r)),
+                FromNcp::Callback(Callback::StackStatusHandler(_)),
+            ] if r.status == status::OK
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 8, Command::GetNetworkParameters(NoParams)).as_slice(),
+            [FromNcp::Response(Response::GetNetworkParameters(r))]
+                if r.parameters.pan_id == 0xBEEF && r.parameters.radio_channel == 15
+        ));
+    }
+
+    #[test]
+    fn an_energy_scan_reports_every_masked_channel_then_completes() {
+        let mut ncp = negotiated();
+        let scan = Command::StartScan(
+            sealhub_radios::zigbee::ezsp::commands::networking::StartScan {
+                scan_type: 0,
+                channel_mask: (1 << 11) | (1 << 20) | (1 << 26),
+                duration: 3,
+            },
+        );
+        let out = ask(&mut ncp, 2, scan);
+        let channels: Vec<(u8, i8)> = out
+            .iter()
+            .filter_map(|f| match f {
+                FromNcp::Callback(Callback::EnergyScanResultHandler(r)) => {
+                    Some((r.channel, r.max_rssi_value))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(channels, vec![(11, -40), (20, -95), (26, -49)]);
+        assert!(matches!(
+            out.last(),
+            Some(FromNcp::Callback(Callback::ScanCompleteHandler(_)))
+        ));
+    }
+}
