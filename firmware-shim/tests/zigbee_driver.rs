@@ -11,7 +11,7 @@ use firmware_shim::ezsp_ncp::{
     EmulatorHandle, EzspFrameFromHost, NcpConfig, Override, PtyConfig, spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
-use sealhub_radios::zigbee::ash::ResetCode;
+use sealhub_radios::zigbee::ash::{self, ResetCode};
 use sealhub_radios::zigbee::driver::{DriverConfig, Error, NetworkInfo, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::ezsp::commands::configuration::{
     SetConfigurationValue, StatusResponse,
@@ -382,4 +382,52 @@ async fn a_scripted_refusal_reaches_the_caller_as_a_typed_status() {
         .await
         .expect("no hang")
         .expect("default behaviour again");
+}
+
+#[tokio::test]
+async fn a_mute_stick_fails_the_command_and_is_restarted_when_it_speaks_again() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, emu) = emulator(dir.path(), NcpConfig::default()).await;
+    // Short ASH timers so the link gives up within a second instead of UG101's ~15 s.
+    let config = DriverConfig {
+        ash: ash::Config {
+            ack_timer_init: Duration::from_millis(100),
+            ack_timer_min: Duration::from_millis(50),
+            ack_timer_max: Duration::from_millis(200),
+            rstack_timeout: Duration::from_millis(200),
+            ..ash::Config::default()
+        },
+        ..driver_config()
+    };
+    let (stick, mut events) = ZigbeeStick::open_with(PortConfig::new(&path), config)
+        .await
+        .expect("open");
+    let network = timeout(SOON, stick.start())
+        .await
+        .expect("no hang")
+        .expect("start");
+
+    emu.set_silent(true);
+    let err = timeout(SOON, stick.permit_join(60))
+        .await
+        .expect("bounded")
+        .expect_err("a mute stick cannot answer");
+    assert!(
+        matches!(err, Error::Timeout { .. } | Error::Link(_)),
+        "{err:?}"
+    );
+    assert!(matches!(
+        event(&mut events, |e| matches!(e, RadioEvent::LinkFailed(_))).await,
+        RadioEvent::LinkFailed(ash::Error::TooManyRetries(_) | ash::Error::ResetTimeout)
+    ));
+
+    emu.set_silent(false);
+    assert_eq!(
+        event(&mut events, |e| matches!(e, RadioEvent::StickBack(_))).await,
+        RadioEvent::StickBack(network)
+    );
+    timeout(SOON, stick.permit_join(60))
+        .await
+        .expect("no hang")
+        .expect("commands work again");
 }

@@ -106,8 +106,11 @@ pub enum RadioEvent {
     StickLost,
     /// The stick reset itself; the driver restarts it.
     StickReset(ResetCode),
-    /// After [`RadioEvent::StickLost`] or [`RadioEvent::StickReset`]: the stick is back on its
-    /// network and commands work again.
+    /// The ASH link failed (the stick stopped acknowledging, never answered RST, or sent
+    /// ERROR); the driver resets it, and reports this again each round the stick stays mute.
+    LinkFailed(ash::Error),
+    /// After [`RadioEvent::StickLost`], [`RadioEvent::StickReset`] or
+    /// [`RadioEvent::LinkFailed`]: the stick is back on its network and commands work again.
     StickBack(NetworkInfo),
 }
 

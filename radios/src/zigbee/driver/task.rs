@@ -225,7 +225,8 @@ impl Driver {
                 Event::Error(e) => {
                     tracing::warn!("ASH link failed: {e}; resetting");
                     self.session.on_link_down();
-                    self.fail_pending(Error::Link(e));
+                    self.fail_pending(Error::Link(e.clone()));
+                    self.emit(RadioEvent::LinkFailed(e));
                     self.restart_link();
                 }
                 Event::BadFrame(e) => tracing::debug!("bad ASH frame from the stick: {e}"),
