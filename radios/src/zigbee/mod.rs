@@ -12,9 +12,12 @@
 //! 3. [`security`] — Zigbee key material computed on the hub: install codes and the link keys
 //!    derived from them.
 //!
-//! A thin tokio task (not here yet) owns the serial port, feeds bytes and the current time into
-//! [`ash::link::Link`], writes what it returns, and sleeps until its next deadline.
+//! 4. [`driver`] — the thin tokio layer: one task owns the serial port, feeds bytes and the
+//!    current time into [`ash::link::Link`] and the EZSP session, writes what they return,
+//!    sleeps until their next deadline, and recovers from resets and unplugging; the start-up
+//!    procedure forms a network on a blank stick. [`driver::ZigbeeStick`] is the API.
 
 pub mod ash;
+pub mod driver;
 pub mod ezsp;
 pub mod security;

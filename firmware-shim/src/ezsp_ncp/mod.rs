@@ -1,0 +1,23 @@
+//! An emulated Silicon Labs EmberZNet NCP (a USB Zigbee stick speaking EZSP over ASH), for
+//! end-to-end tests of the driver and for pointing other Zigbee host programs at.
+//!
+//! From the wire up:
+//!
+//! 1. [`ash_ncp`] — the NCP side of the ASH link layer, written apart from the driver's host
+//!    side.
+//! 2. [`ncp`] — the EZSP state machine: version, configuration, network formation and scans,
+//!    with the network kept in emulated tokens.
+//! 3. [`stick`] — both together, with per-frame overrides and fault switches for tests.
+//! 4. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
+//!
+//! Everything but [`pty`] is pure: bytes in, bytes out.
+
+pub mod ash_ncp;
+pub mod ncp;
+pub mod pty;
+pub mod stick;
+
+pub use ash_ncp::{AshNcp, AshNcpEvent, AshStats};
+pub use ncp::{EzspFrameFromHost, Ncp, NcpConfig, Nvm};
+pub use pty::{EmulatorHandle, PtyConfig, spawn_on_pty};
+pub use stick::{EmulatedStick, HostFrameHook, Override};

@@ -1,0 +1,8 @@
+//! Emulators of the radio sticks sealhub drives, run on pseudo-terminals so the real drivers can
+//! be tested end to end without hardware, and so other host programs can be pointed at them.
+//!
+//! - [`ezsp_ncp`]: a Silicon Labs EmberZNet Zigbee stick (EZSP over ASH).
+#![deny(rustdoc::broken_intra_doc_links)]
+#![warn(missing_docs)]
+
+pub mod ezsp_ncp;

@@ -1,0 +1,90 @@
+//! `firmware-shim`: runs an emulated radio stick on a pty until Ctrl-C, so a Zigbee host program
+//! (sealhub, or any other) can be pointed at the printed path.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use firmware_shim::ezsp_ncp::{NcpConfig, PtyConfig, spawn_on_pty};
+
+#[derive(Parser)]
+#[command(version, about = "Emulated radio sticks on ptys")]
+struct Cli {
+    #[command(subcommand)]
+    stick: Stick,
+}
+
+#[derive(Subcommand)]
+enum Stick {
+    /// A Silicon Labs EmberZNet Zigbee stick (EZSP over ASH).
+    Zigbee {
+        /// Symlink to create, pointing at the pty the host program should open.
+        #[arg(long, default_value = "/tmp/ezsp-stick")]
+        link: PathBuf,
+        /// EZSP protocol version to report (13 answers `version` only).
+        #[arg(long, default_value_t = 14)]
+        protocol: u8,
+        /// The stick's EUI-64, 16 hex digits, most significant first.
+        #[arg(long)]
+        eui64: Option<String>,
+    },
+}
+
+fn parse_eui64(s: &str) -> anyhow::Result<[u8; 8]> {
+    let s = s.trim_start_matches("0x");
+    anyhow::ensure!(s.len() == 16, "EUI-64 must be 16 hex digits");
+    let mut out = [0u8; 8];
+    for (i, byte) in out.iter_mut().enumerate() {
+        let digits = s
+            .get(i * 2..i * 2 + 2)
+            .context("EUI-64 must be 16 hex digits")?;
+        *byte = u8::from_str_radix(digits, 16).context("EUI-64 must be hex")?;
+    }
+    // EZSP carries the EUI-64 least significant byte first.
+    out.reverse();
+    Ok(out)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.stick {
+        Stick::Zigbee {
+            link,
+            protocol,
+            eui64,
+        } => {
+            let mut ncp = NcpConfig {
+                protocol_version: protocol,
+                ..NcpConfig::default()
+            };
+            if let Some(eui64) = eui64 {
+                ncp.eui64 = parse_eui64(&eui64)?;
+            }
+            let config = PtyConfig {
+                ncp,
+                ..PtyConfig::new(&link)
+            };
+            let (path, handle) = spawn_on_pty(config)
+                .await
+                .with_context(|| format!("cannot create the pty behind {}", link.display()))?;
+            println!("{}", path.display());
+            tracing::info!(
+                "emulated EZSP stick (protocol {protocol}) at {}",
+                path.display()
+            );
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            handle.unplug().await;
+            tracing::info!("stopped");
+        }
+    }
+    Ok(())
+}

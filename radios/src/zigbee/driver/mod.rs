@@ -1,0 +1,379 @@
+//! The Zigbee stick driver: the thin tokio layer that owns the serial port and drives the pure
+//! cores ([`crate::zigbee::ash::Link`], [`session::Session`]), and the start-up procedure that
+//! brings a stick onto a network.
+//!
+//! Data flow:
+//!
+//! ```text
+//! ZigbeeStick (API, any task) ──requests──▶ driver task ──bytes──▶ port
+//!        ▲                                   │  Link (ASH) ◀─bytes── port
+//!        └──responses / callbacks / RadioEvent ◀── Session (EZSP)
+//! ```
+//!
+//! - [`task`]: the one task that owns the port; it feeds reads to the link, writes its output,
+//!   sleeps until the next deadline, and keeps one command in flight. When the stick vanishes it
+//!   fails what is pending with [`Error::StickLost`], reopens the port with back-off and starts
+//!   the link again.
+//! - [`session`]: EZSP version negotiation, sequence numbers, response matching, timeouts.
+//! - [`startup`]: configuration, `networkInit`, and forming a network when there is none
+//!   (energy scan, quietest channel, random PAN ID, extended PAN ID and network key).
+//!
+//! Callers see typed values only: [`RadioEvent`], [`NetworkInfo`], [`StickVersion`], [`Error`].
+
+pub mod session;
+pub mod startup;
+pub mod task;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::port::{self, Backoff, PortConfig};
+use crate::zigbee::ash::{self, ResetCode};
+use crate::zigbee::ezsp::commands::networking::PermitJoining;
+use crate::zigbee::ezsp::types::Status;
+use crate::zigbee::ezsp::{self, Callback, Command, Negotiated, Response};
+
+/// Everything that can go wrong in the driver.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The serial port could not be opened.
+    #[error(transparent)]
+    Port(#[from] port::Error),
+    /// The link is not up or the protocol not negotiated yet (starting, or recovering).
+    #[error("the Zigbee stick is not ready")]
+    NotReady,
+    /// A command is already in flight (only returned by [`session::Session`]; the driver task
+    /// queues instead).
+    #[error("an EZSP command is already in flight")]
+    Busy,
+    /// The stick did not answer a command in time.
+    #[error("the Zigbee stick did not answer command {frame_id:#06x} in time")]
+    Timeout {
+        /// The command's frame ID.
+        frame_id: u16,
+    },
+    /// A callback the start-up waits for did not come in time.
+    #[error("the Zigbee stick did not report {0} in time")]
+    CallbackTimeout(&'static str),
+    /// The stick was unplugged (or its device vanished); the driver is reopening it.
+    #[error("the Zigbee stick was unplugged")]
+    StickLost,
+    /// The stick reset itself while the command was in flight; the driver is restarting it.
+    #[error("the Zigbee stick reset ({0:?})")]
+    StickReset(ResetCode),
+    /// The stick refused a command with this `sl_status_t`.
+    #[error("the Zigbee stick refused {command}: status {status:#06x}")]
+    Ezsp {
+        /// Which command.
+        command: &'static str,
+        /// `sl_status_t`.
+        status: u32,
+    },
+    /// The stick answered with a frame of the wrong kind.
+    #[error("unexpected answer to {0}")]
+    UnexpectedResponse(&'static str),
+    /// The ASH link failed (no RSTACK, too many retries, ERROR frame).
+    #[error("ASH link: {0}")]
+    Link(#[from] ash::Error),
+    /// EZSP framing or negotiation failed (unsupported protocol, bad frame).
+    #[error("EZSP: {0}")]
+    Protocol(#[from] ezsp::Error),
+    /// The OS random number generator failed (network key, PAN ID).
+    #[error("random number generator: {0}")]
+    Random(String),
+    /// The driver task has stopped.
+    #[error("the Zigbee driver has stopped")]
+    Closed,
+}
+
+/// Result of the driver.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// What the driver reports without being asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RadioEvent {
+    /// The stack is up on the network (after `networkInit` or `formNetwork`).
+    NetworkUp,
+    /// The stack went down.
+    NetworkDown,
+    /// A new network was formed (first start on a blank stick).
+    NetworkFormed(NetworkInfo),
+    /// The stick vanished (unplugged): commands fail with [`Error::StickLost`] until it is back.
+    StickLost,
+    /// The stick reset itself; the driver restarts it.
+    StickReset(ResetCode),
+    /// The ASH link failed (the stick stopped acknowledging, never answered RST, or sent
+    /// ERROR); the driver resets it, and reports this again each round the stick stays mute.
+    LinkFailed(ash::Error),
+    /// After [`RadioEvent::StickLost`], [`RadioEvent::StickReset`] or
+    /// [`RadioEvent::LinkFailed`]: the stick is back on its network and commands work again.
+    StickBack(NetworkInfo),
+}
+
+/// The network the stick runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkInfo {
+    /// 802.15.4 channel, 11..=26.
+    pub channel: u8,
+    /// PAN ID.
+    pub pan_id: u16,
+    /// Extended PAN ID, as a number (most significant byte first when written out).
+    pub extended_pan_id: u64,
+    /// The stick's own IEEE address, as a number.
+    pub eui64: u64,
+    /// The stick's node ID (0x0000 as coordinator).
+    pub node_id: u16,
+}
+
+/// What the stick runs, from the version negotiation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StickVersion {
+    /// The EZSP protocol both sides speak.
+    pub protocol: u8,
+    /// The stack type (2 = mesh).
+    pub stack_type: u8,
+    /// EmberZNet version, one nibble per digit (0x7450 = 7.4.5.0).
+    pub stack_version: u16,
+}
+
+impl std::fmt::Display for StickVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.stack_version;
+        write!(
+            f,
+            "EmberZNet {}.{}.{}.{} (EZSP {})",
+            v >> 12,
+            (v >> 8) & 0xF,
+            (v >> 4) & 0xF,
+            v & 0xF,
+            self.protocol
+        )
+    }
+}
+
+impl From<Negotiated> for StickVersion {
+    fn from(n: Negotiated) -> Self {
+        Self {
+            protocol: n.protocol_version,
+            stack_type: n.stack_type,
+            stack_version: n.stack_version,
+        }
+    }
+}
+
+/// Driver parameters; [`DriverConfig::default`] suits real sticks.
+#[derive(Debug, Clone)]
+pub struct DriverConfig {
+    /// ASH link parameters.
+    pub ash: ash::Config,
+    /// How long one command may take.
+    pub command_timeout: Duration,
+    /// How long start-up waits for the link and negotiation.
+    pub ready_timeout: Duration,
+    /// How long start-up waits for a callback (network up, end of the energy scan).
+    pub callback_timeout: Duration,
+    /// Energy scan duration exponent per channel (UG100: (2^n + 1) × 15.36 ms).
+    pub scan_duration: u8,
+    /// Back-off for reopening a vanished stick.
+    pub reopen_backoff: Backoff,
+}
+
+impl Default for DriverConfig {
+    fn default() -> Self {
+        Self {
+            ash: ash::Config::default(),
+            command_timeout: Duration::from_secs(5),
+            ready_timeout: Duration::from_secs(15),
+            callback_timeout: Duration::from_secs(30),
+            scan_duration: 4,
+            reopen_backoff: Backoff::default(),
+        }
+    }
+}
+
+/// The link state the task publishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LinkState {
+    /// Resetting the link or negotiating.
+    Connecting,
+    /// Negotiated; `generation` counts connections, so start-up knows a new one.
+    Ready {
+        negotiated: Negotiated,
+        generation: u64,
+    },
+    /// Negotiation failed: the stick is not usable as is.
+    Unusable(ezsp::Error),
+    /// The port is gone; reopening.
+    Lost,
+}
+
+pub(crate) struct Request {
+    command: Command,
+    reply: oneshot::Sender<Result<Response>>,
+}
+
+/// The handle commands go through; cheap to clone, shared by the API and the restart task.
+#[derive(Clone)]
+pub(crate) struct Client {
+    requests: mpsc::Sender<Request>,
+    state: watch::Receiver<LinkState>,
+    callbacks: broadcast::Sender<Callback>,
+    events: mpsc::Sender<RadioEvent>,
+    config: DriverConfig,
+}
+
+impl Client {
+    async fn command(&self, command: Command) -> Result<Response> {
+        let (reply, rx) = oneshot::channel();
+        self.requests
+            .send(Request { command, reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Waits until the link is negotiated; returns the negotiation and its generation.
+    async fn ready(&self) -> Result<(Negotiated, u64)> {
+        let mut state = self.state.clone();
+        let wait =
+            state.wait_for(|s| matches!(s, LinkState::Ready { .. } | LinkState::Unusable(_)));
+        match tokio::time::timeout(self.config.ready_timeout, wait).await {
+            Err(_) => Err(Error::NotReady),
+            Ok(Err(_)) => Err(Error::Closed),
+            Ok(Ok(s)) => match &*s {
+                LinkState::Ready {
+                    negotiated,
+                    generation,
+                } => Ok((*negotiated, *generation)),
+                LinkState::Unusable(e) => Err(Error::Protocol(e.clone())),
+                _ => Err(Error::NotReady),
+            },
+        }
+    }
+}
+
+/// A Zigbee stick (EmberZNet NCP over EZSP/ASH), driven by a background task.
+pub struct ZigbeeStick {
+    client: Client,
+    /// The restart task holds a [`Client`]; it is aborted on drop so the driver task sees its
+    /// request channel close and stops.
+    restarter: tokio::task::JoinHandle<()>,
+    /// The connection generation the last successful start-up ran on; the restart task re-runs
+    /// start-up on every later generation.
+    started: Arc<Mutex<Option<u64>>>,
+}
+
+impl ZigbeeStick {
+    /// Opens the port, starts the driver task and resets the link; returns the stick and its
+    /// event stream. Call [`ZigbeeStick::start`] next.
+    pub async fn open(config: PortConfig) -> Result<(Self, mpsc::Receiver<RadioEvent>)> {
+        Self::open_with(config, DriverConfig::default()).await
+    }
+
+    /// [`ZigbeeStick::open`] with driver parameters.
+    pub async fn open_with(
+        port_config: PortConfig,
+        config: DriverConfig,
+    ) -> Result<(Self, mpsc::Receiver<RadioEvent>)> {
+        let port = port::open(&port_config)?;
+        let (requests, requests_rx) = mpsc::channel(8);
+        let (state_tx, state) = watch::channel(LinkState::Connecting);
+        let (callbacks, _) = broadcast::channel(64);
+        let (events, events_rx) = mpsc::channel(64);
+        let client = Client {
+            requests,
+            state,
+            callbacks: callbacks.clone(),
+            events: events.clone(),
+            config: config.clone(),
+        };
+        tokio::spawn(task::run(task::TaskParts {
+            port_config,
+            port,
+            config,
+            requests: requests_rx,
+            state: state_tx,
+            callbacks,
+            events,
+        }));
+        let started = Arc::new(Mutex::new(None));
+        let restarter = tokio::spawn(startup::restart_on_reconnect(
+            client.clone(),
+            started.clone(),
+        ));
+        Ok((
+            Self {
+                client,
+                restarter,
+                started,
+            },
+            events_rx,
+        ))
+    }
+
+    /// Brings the stick onto its network: negotiate, configure, `networkInit`; on a blank stick
+    /// form a new network (energy scan, quietest channel, random PAN ID, extended PAN ID and
+    /// network key). After this, the driver repeats start-up by itself whenever the stick comes
+    /// back from an unplug or reset.
+    pub async fn start(&self) -> Result<NetworkInfo> {
+        let (_, generation) = self.client.ready().await?;
+        let info = startup::start(&self.client).await?;
+        *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Some(generation);
+        Ok(info)
+    }
+
+    /// The negotiated stick version.
+    pub fn version(&self) -> Result<StickVersion> {
+        match &*self.client.state.borrow() {
+            LinkState::Ready { negotiated, .. } => Ok((*negotiated).into()),
+            LinkState::Unusable(e) => Err(Error::Protocol(e.clone())),
+            LinkState::Lost => Err(Error::StickLost),
+            LinkState::Connecting => Err(Error::NotReady),
+        }
+    }
+
+    /// The network the stick is on.
+    pub async fn network(&self) -> Result<NetworkInfo> {
+        startup::network_info(&self.client).await
+    }
+
+    /// Opens the network for joining for `seconds` (0 closes it, 255 keeps it open).
+    pub async fn permit_join(&self, seconds: u8) -> Result<()> {
+        match self
+            .client
+            .command(Command::PermitJoining(PermitJoining { duration: seconds }))
+            .await?
+        {
+            Response::PermitJoining(r) => check("permitJoining", r.status),
+            _ => Err(Error::UnexpectedResponse("permitJoining")),
+        }
+    }
+
+    /// Sends one EZSP command and returns its response: the escape hatch for commands the
+    /// driver has no method for yet. Callbacks it causes arrive as events where the driver
+    /// knows them.
+    pub async fn command(&self, command: Command) -> Result<Response> {
+        self.client.command(command).await
+    }
+}
+
+impl Drop for ZigbeeStick {
+    fn drop(&mut self) {
+        self.restarter.abort();
+    }
+}
+
+fn check(command: &'static str, status: Status) -> Result<()> {
+    if status.is_ok() {
+        Ok(())
+    } else {
+        Err(Error::Ezsp {
+            command,
+            status: status.0,
+        })
+    }
+}
