@@ -11,10 +11,13 @@
 //!    callback, and the version negotiation.
 //! 3. [`security`] — Zigbee key material computed on the hub: install codes and the link keys
 //!    derived from them.
+//! 4. [`backup`] — the open coordinator backup file (JSON) that Zigbee2MQTT, ZHA and sealhub
+//!    exchange: the network's parameters and keys, for moving to another hub or stick.
 //!
 //! A thin tokio task (not here yet) owns the serial port, feeds bytes and the current time into
 //! [`ash::link::Link`], writes what it returns, and sleeps until its next deadline.
 
 pub mod ash;
+pub mod backup;
 pub mod ezsp;
 pub mod security;
