@@ -11,13 +11,15 @@
 //!    callback, and the version negotiation.
 //! 3. [`security`] — Zigbee key material computed on the hub: install codes and the link keys
 //!    derived from them.
-//!
 //! 4. [`driver`] — the thin tokio layer: one task owns the serial port, feeds bytes and the
 //!    current time into [`ash::link::Link`] and the EZSP session, writes what they return,
 //!    sleeps until their next deadline, and recovers from resets and unplugging; the start-up
 //!    procedure forms a network on a blank stick. [`driver::ZigbeeStick`] is the API.
+//! 5. [`backup`] — the open coordinator backup file (JSON) that Zigbee2MQTT, ZHA and sealhub
+//!    exchange: the network's parameters and keys, for moving to another hub or stick.
 
 pub mod ash;
+pub mod backup;
 pub mod driver;
 pub mod ezsp;
 pub mod security;
