@@ -10,9 +10,13 @@
 //!   [`serial::machine::Failure`], misuse: [`serial::machine::Error`].
 //! - [`serial::messages`]: stage two, each function's payload as a typed message. Errors:
 //!   [`serial::messages::Error`].
+//! - [`cc`]: stage two of what SendData carries and ApplicationCommandHandler delivers, the
+//!   command class frames (one enum variant per command, unknown ones kept raw). Errors:
+//!   [`cc::Error`].
 //! - [`security`]: AES-128 building blocks for S0 (OFB, CBC-MAC, key derivation) and S2 (CMAC,
 //!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`]. The S0/S2
 //!   encapsulation and the S2 bootstrapping state machine are not here yet.
 
+pub mod cc;
 pub mod security;
 pub mod serial;
