@@ -13,10 +13,14 @@
 //! - [`cc`]: stage two of what SendData carries and ApplicationCommandHandler delivers, the
 //!   command class frames (one enum variant per command, unknown ones kept raw). Errors:
 //!   [`cc::Error`].
+//! - [`s2`]: Security 2 frames, the singlecast encapsulation with a SPAN table per peer
+//!   ([`s2::session`]) and bootstrapping as typestates ([`s2::bootstrap`]). Errors:
+//!   [`s2::Error`].
 //! - [`security`]: AES-128 building blocks for S0 (OFB, CBC-MAC, key derivation) and S2 (CMAC,
-//!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`]. The S0/S2
-//!   encapsulation and the S2 bootstrapping state machine are not here yet.
+//!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`]. S0 encapsulation
+//!   is not here yet.
 
 pub mod cc;
+pub mod s2;
 pub mod security;
 pub mod serial;
