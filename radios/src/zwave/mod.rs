@@ -17,10 +17,12 @@
 //!   ([`s2::session`]) and bootstrapping as typestates ([`s2::bootstrap`]). Errors:
 //!   [`s2::Error`].
 //! - [`security`]: AES-128 building blocks for S0 (OFB, CBC-MAC, key derivation) and S2 (CMAC,
-//!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`]. S0 encapsulation
-//!   is not here yet.
+//!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`].
+//! - [`s0`]: Security (S0) frames and encapsulation (nonces, OFB, CBC-MAC). Errors:
+//!   [`s0::Error`].
 
 pub mod cc;
+pub mod s0;
 pub mod s2;
 pub mod security;
 pub mod serial;
