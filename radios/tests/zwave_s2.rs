@@ -73,6 +73,7 @@ fn frame_layouts() {
         schemes: 0x02,
         curves: 0x01,
         keys: KeyClasses::S2_UNAUTHENTICATED | KeyClasses::S2_AUTHENTICATED,
+        reserved: 0,
     };
     assert_eq!(
         S2Command::KexReport(kex).encode().unwrap(),
@@ -111,7 +112,13 @@ fn frame_layouts() {
     assert!(S2Command::decode(&[0x9F, 0x02, 7, 0x01, 1, 2]).is_err());
     assert!(S2Command::decode(&[0x9F, 0x02, 7, 0x00]).is_err());
     assert!(S2Command::decode(&[0x9F, 0x09, 0x03]).is_err());
-    assert!(S2Command::decode(&[0x9F, 0x05, 0x04, 2, 1, 1]).is_err());
+    // reserved KEX flag bits are kept for the echo, as zwave-js does, not refused
+    let kex = S2Command::decode(&[0x9F, 0x05, 0x04, 2, 1, 1]).unwrap();
+    assert!(matches!(
+        kex,
+        S2Command::KexReport(KexParams { reserved: 0x04, .. })
+    ));
+    assert_eq!(kex.encode().unwrap(), [0x9F, 0x05, 0x04, 2, 1, 1]);
     assert!(
         S2Command::decode(&[0x9F, 0x03, 1, 0, 1, 2, 3]).is_err(),
         "shorter than a tag"

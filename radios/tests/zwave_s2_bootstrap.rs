@@ -287,6 +287,7 @@ fn includer_refusals() {
             schemes,
             curves,
             keys,
+            reserved: 0,
         })
     };
     let (s, _) = start_inclusion(cfg(KeyClasses::all()));
@@ -344,6 +345,7 @@ fn joiner_refusals() {
             schemes,
             curves,
             keys,
+            reserved: 0,
         })
     };
     assert_eq!(

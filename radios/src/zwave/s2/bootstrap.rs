@@ -163,7 +163,7 @@ impl KexGetSent {
             .network_keys
             .keys()
             .fold(KeyClasses::empty(), |m, c| m | c.bit());
-        let granted = report.keys & self.config.allowed & held;
+        let granted = report.keys & self.config.allowed & held & KeyClasses::all();
         if granted.is_empty() {
             return Err(abort(KexFailType::KexKey));
         }
@@ -173,6 +173,7 @@ impl KexGetSent {
             schemes: KEX_SCHEME_1,
             curves: CURVE_25519,
             keys: granted,
+            reserved: 0,
         };
         Ok((
             KexSetSent {
@@ -481,6 +482,7 @@ impl JoinerIdle {
             schemes: KEX_SCHEME_1,
             curves: CURVE_25519,
             keys: self.config.requested,
+            reserved: 0,
         };
         Ok((
             JoinerKexReported {

@@ -157,37 +157,32 @@ pub struct KexParams {
     pub schemes: u8,
     /// ECDH profiles mask (Report: supported; Set: the one selected).
     pub curves: u8,
-    /// Keys (Report: requested; Set: granted).
+    /// Keys (Report: requested; Set: granted). Unknown bits are kept so an echo can be
+    /// compared byte for byte.
     pub keys: KeyClasses,
+    /// Reserved bits 2–7 of the flags byte, kept as sent: zwave-js remembers them so the
+    /// echo reproduces the frame exactly, rather than refusing them.
+    pub reserved: u8,
 }
 
 impl KexParams {
-    fn read(command: u8, r: &mut Cursor<'_>) -> Result<Self> {
+    fn read(_command: u8, r: &mut Cursor<'_>) -> Result<Self> {
         let flags = r.u8()?;
-        if flags & !0b11 != 0 {
-            return Err(Error::Invalid {
-                command,
-                reason: "reserved KEX flag bits",
-            });
-        }
         let schemes = r.u8()?;
         let curves = r.u8()?;
-        let keys = r.u8()?;
-        let keys = KeyClasses::from_bits(keys).ok_or(Error::Invalid {
-            command,
-            reason: "reserved key bits",
-        })?;
+        let keys = KeyClasses::from_bits_retain(r.u8()?);
         Ok(KexParams {
             echo: flags & 1 != 0,
             csa: flags & 2 != 0,
             schemes,
             curves,
             keys,
+            reserved: flags & !0b11,
         })
     }
 
     fn write(&self, out: &mut Vec<u8>) {
-        out.push(u8::from(self.echo) | (u8::from(self.csa) << 1));
+        out.push((self.reserved & !0b11) | u8::from(self.echo) | (u8::from(self.csa) << 1));
         out.extend_from_slice(&[self.schemes, self.curves, self.keys.bits()]);
     }
 
