@@ -267,6 +267,28 @@ fn span_tied_to_key() {
 }
 
 #[test]
+fn unknown_critical_extension_dropped() {
+    let (mut a, mut b) = pair();
+    let f = send(&mut a, CTRL, &mut b, NODE, AUTH, &[0x20, 0x02]);
+    let S2Command::MessageEncapsulation(mut e) = S2Command::decode(&f).unwrap() else {
+        panic!()
+    };
+    e.seq = e.seq.wrapping_add(50);
+    e.extensions = vec![Extension {
+        critical: true,
+        kind: sealhub_radios::zwave::s2::ExtensionKind::Other {
+            kind: 0x3F,
+            data: vec![1],
+        },
+    }];
+    let bytes = S2Command::MessageEncapsulation(e).encode().unwrap();
+    assert!(matches!(
+        b.decapsulate(CTRL, &bytes),
+        Err(Error::Invalid { .. })
+    ));
+}
+
+#[test]
 fn encrypted_extension_layout() {
     let mut out = Vec::new();
     Extension::write_all(

@@ -322,6 +322,19 @@ impl S2Session {
             }
         };
         self.check_duplicate(peer, frame.seq)?;
+        // An extension marked critical that we do not understand means: drop the frame.
+        if frame.extensions.iter().any(|e| {
+            e.critical
+                && matches!(
+                    e.kind,
+                    ExtensionKind::Other { .. } | ExtensionKind::Mpan { .. }
+                )
+        }) {
+            return Err(Error::Invalid {
+                command: 0x03,
+                reason: "unknown critical extension (or MPAN in the clear)",
+            });
+        }
         let header = frame.clear_header()?;
         let aad = self.aad(peer, self.own_node, bytes.len(), &header)?;
         let sender_ei = frame.extensions.iter().find_map(|e| match &e.kind {
