@@ -10,9 +10,19 @@
 //!   [`serial::machine::Failure`], misuse: [`serial::machine::Error`].
 //! - [`serial::messages`]: stage two, each function's payload as a typed message. Errors:
 //!   [`serial::messages::Error`].
+//! - [`cc`]: stage two of what SendData carries and ApplicationCommandHandler delivers, the
+//!   command class frames (one enum variant per command, unknown ones kept raw). Errors:
+//!   [`cc::Error`].
+//! - [`s2`]: Security 2 frames, the singlecast encapsulation with a SPAN table per peer
+//!   ([`s2::session`]) and bootstrapping as typestates ([`s2::bootstrap`]). Errors:
+//!   [`s2::Error`].
 //! - [`security`]: AES-128 building blocks for S0 (OFB, CBC-MAC, key derivation) and S2 (CMAC,
-//!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`]. The S0/S2
-//!   encapsulation and the S2 bootstrapping state machine are not here yet.
+//!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`].
+//! - [`s0`]: Security (S0) frames and encapsulation (nonces, OFB, CBC-MAC). Errors:
+//!   [`s0::Error`].
 
+pub mod cc;
+pub mod s0;
+pub mod s2;
 pub mod security;
 pub mod serial;

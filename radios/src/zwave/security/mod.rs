@@ -10,8 +10,8 @@
 //!   the SPAN nonces; [`x25519`] is the key agreement of S2 bootstrapping.
 //!
 //! Every primitive sits on one block-cipher backend, the `aes` crate; keys are held in
-//! [`Key128`] and other secrets in types that zeroize on drop. Not here yet: S0/S2 frame
-//! encapsulation, the SPAN/MPAN tables and the bootstrapping state machine.
+//! [`Key128`] and other secrets in types that zeroize on drop. The encapsulations built on them
+//! are [`super::s0`] and [`super::s2`] (MPAN tables are not implemented).
 
 pub mod ccm;
 pub mod cmac;

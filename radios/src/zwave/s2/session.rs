@@ -1,0 +1,414 @@
+//! S2 singlecast encapsulation: one [`S2Session`] per host (or emulated node) holds the network
+//! keys, temporary bootstrapping keys per peer, and per peer the SPAN state and recent sequence
+//! numbers.
+//!
+//! SPAN life cycle with one peer (the specification's, as zwave-js's `Manager2.ts` keeps it):
+//! - `None` → we want to send: [`S2Error::NoSpan`] — send [`S2Session::nonce_get`].
+//! - The peer answers Nonce Report SOS with its receiver EI → `RemoteEi`. Our next
+//!   [`S2Session::encapsulate`] draws a sender EI, seeds the SPAN
+//!   (`MEI = CKDF-MEI(sender EI, receiver EI)`, personalization string of the key in use) and
+//!   sends the sender EI in a SPAN extension → `Established`.
+//! - On the receiving side, [`S2Session::on_nonce_get`] (or [`S2Session::resync`] after a frame
+//!   that did not decrypt) draws a receiver EI → `LocalEi`; a frame with a SPAN extension then
+//!   seeds the same SPAN, trying the temporary key and then each network key.
+//! - A SPAN belongs to one key: sending under another key needs a new nonce exchange.
+//!
+//! AAD (zwave-js `getAuthenticationData`): sender node id, receiver node id, home id (4 bytes
+//! BE), total length of the S2 frame including CC and command ids (2 bytes BE), then the clear
+//! header (sequence number, flags, clear extensions).
+//!
+//! [`S2Error::NoSpan`]: super::Error::NoSpan
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use zeroize::Zeroize;
+
+use super::{
+    EI_LEN, Encapsulated, Error, Extension, ExtensionKind, Result, S2Command, SecurityClass,
+};
+use crate::zwave::security::drbg::CtrDrbg;
+use crate::zwave::security::kdf::{NetworkKeys, TempKeys, derive_network_keys};
+use crate::zwave::security::span::Span;
+use crate::zwave::security::{Key128, ccm};
+
+/// How many recent sequence numbers per peer are remembered for duplicate detection (zwave-js
+/// keeps the last 10).
+pub const SEQ_WINDOW: usize = 10;
+
+/// Which key protects a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyId {
+    /// The temporary key of a bootstrapping in progress with this peer.
+    Temporary,
+    /// A permanent network key.
+    Network(SecurityClass),
+}
+
+enum SpanState {
+    None,
+    /// We sent our receiver EI; waiting for the peer's SPAN extension.
+    LocalEi([u8; EI_LEN]),
+    /// The peer sent its receiver EI; our next frame seeds the SPAN.
+    RemoteEi([u8; EI_LEN]),
+    Established {
+        span: Box<Span>,
+        key: KeyId,
+    },
+}
+
+impl Drop for SpanState {
+    fn drop(&mut self) {
+        if let Self::LocalEi(ei) | Self::RemoteEi(ei) = self {
+            ei.zeroize();
+        }
+    }
+}
+
+struct Peer {
+    span: SpanState,
+    recent_seqs: VecDeque<u8>,
+    temp: Option<TempKeys>,
+}
+
+impl Peer {
+    fn new() -> Self {
+        Peer {
+            span: SpanState::None,
+            recent_seqs: VecDeque::with_capacity(SEQ_WINDOW),
+            temp: None,
+        }
+    }
+}
+
+/// A successfully decrypted frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decrypted {
+    /// The encapsulated command class frame (may be empty).
+    pub plaintext: Vec<u8>,
+    /// Extensions that travelled inside the ciphertext (MPAN).
+    pub encrypted_extensions: Vec<Extension>,
+    /// The key that authenticated it (so the caller knows the security class).
+    pub key: KeyId,
+}
+
+/// The S2 state of one party: our node id, the home id, keys, and per-peer SPANs.
+pub struct S2Session {
+    own_node: u8,
+    home_id: u32,
+    keys: BTreeMap<SecurityClass, NetworkKeys>,
+    peers: HashMap<u8, Peer>,
+    entropy: CtrDrbg,
+    tx_seq: u8,
+}
+
+impl core::fmt::Debug for S2Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("S2Session")
+            .field("own_node", &self.own_node)
+            .field("home_id", &self.home_id)
+            .field("classes", &self.keys.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl S2Session {
+    /// A session for node `own_node` in network `home_id`; `seed` (32 random bytes from the
+    /// OS) seeds the generator of our entropy inputs.
+    pub fn new(own_node: u8, home_id: u32, seed: [u8; 32]) -> Self {
+        let mut seed = seed;
+        let mut entropy = CtrDrbg::new(&seed, None);
+        seed.zeroize();
+        // A random first sequence number, so a rebooted node is not taken for a replay.
+        let mut first = [0u8; 1];
+        let tx_seq = match entropy.generate(&mut first, None) {
+            Ok(()) => first[0],
+            Err(_) => 0,
+        };
+        S2Session {
+            own_node,
+            home_id,
+            keys: BTreeMap::new(),
+            peers: HashMap::new(),
+            entropy,
+            tx_seq,
+        }
+    }
+
+    /// Installs (or replaces) the permanent key of one class.
+    pub fn set_network_key(&mut self, class: SecurityClass, key: &Key128) {
+        self.keys.insert(class, derive_network_keys(key));
+    }
+
+    /// Whether a key for `class` is installed.
+    pub fn has_network_key(&self, class: SecurityClass) -> bool {
+        self.keys.contains_key(&class)
+    }
+
+    /// Installs the temporary keys of a bootstrapping with `peer` (from
+    /// [`super::bootstrap`]); replaces any SPAN with the peer.
+    pub fn set_temp_keys(&mut self, peer: u8, keys: TempKeys) {
+        let p = self.peer(peer);
+        p.temp = Some(keys);
+        p.span = SpanState::None;
+    }
+
+    /// Forgets the temporary keys once bootstrapping is over.
+    pub fn clear_temp_keys(&mut self, peer: u8) {
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.temp = None;
+            if matches!(
+                p.span,
+                SpanState::Established {
+                    key: KeyId::Temporary,
+                    ..
+                }
+            ) {
+                p.span = SpanState::None;
+            }
+        }
+    }
+
+    /// Forgets everything about one peer's SPAN (what a reboot does).
+    pub fn forget_span(&mut self, peer: u8) {
+        self.peer(peer).span = SpanState::None;
+    }
+
+    fn peer(&mut self, id: u8) -> &mut Peer {
+        self.peers.entry(id).or_insert_with(Peer::new)
+    }
+
+    fn next_seq(&mut self) -> u8 {
+        self.tx_seq = self.tx_seq.wrapping_add(1);
+        self.tx_seq
+    }
+
+    fn new_ei(&mut self) -> Result<[u8; EI_LEN]> {
+        let mut ei = [0u8; EI_LEN];
+        self.entropy.generate(&mut ei, None)?;
+        Ok(ei)
+    }
+
+    fn personalization_and_key(
+        &self,
+        peer: u8,
+        key: KeyId,
+    ) -> Result<(crate::zwave::security::kdf::Secret32, Key128)> {
+        match key {
+            KeyId::Temporary => self
+                .peers
+                .get(&peer)
+                .and_then(|p| p.temp.as_ref())
+                .map(|t| (t.personalization.clone(), t.ccm.clone()))
+                .ok_or(Error::NoKey(key)),
+            KeyId::Network(c) => self
+                .keys
+                .get(&c)
+                .map(|k| (k.personalization.clone(), k.ccm.clone()))
+                .ok_or(Error::NoKey(key)),
+        }
+    }
+
+    /// A Nonce Get to send to `peer` when [`Error::NoSpan`] stops a send.
+    pub fn nonce_get(&mut self) -> S2Command {
+        S2Command::NonceGet {
+            seq: self.next_seq(),
+        }
+    }
+
+    /// Answers a Nonce Get from `peer` with a fresh receiver EI (Nonce Report SOS).
+    pub fn on_nonce_get(&mut self, peer: u8, seq: u8) -> Result<S2Command> {
+        self.check_duplicate(peer, seq)?;
+        self.resync(peer)
+    }
+
+    /// A Nonce Report SOS with a fresh receiver EI: the answer to a Nonce Get and to a frame
+    /// that failed with [`Error::CannotDecrypt`] or [`Error::NoSpan`] on receipt.
+    pub fn resync(&mut self, peer: u8) -> Result<S2Command> {
+        let ei = self.new_ei()?;
+        self.peer(peer).span = SpanState::LocalEi(ei);
+        Ok(S2Command::NonceReport {
+            seq: self.next_seq(),
+            mos: false,
+            receiver_ei: Some(ei),
+        })
+    }
+
+    /// Takes a Nonce Report from `peer`: with SOS, our next frame to it seeds a new SPAN.
+    pub fn on_nonce_report(&mut self, peer: u8, report: &S2Command) -> Result<()> {
+        if let S2Command::NonceReport {
+            seq,
+            receiver_ei: Some(ei),
+            ..
+        } = report
+        {
+            self.check_duplicate(peer, *seq)?;
+            self.peer(peer).span = SpanState::RemoteEi(*ei);
+        }
+        Ok(())
+    }
+
+    fn check_duplicate(&mut self, peer: u8, seq: u8) -> Result<()> {
+        let p = self.peer(peer);
+        if p.recent_seqs.contains(&seq) {
+            return Err(Error::Duplicate { node: peer, seq });
+        }
+        if p.recent_seqs.len() == SEQ_WINDOW {
+            p.recent_seqs.pop_front();
+        }
+        p.recent_seqs.push_back(seq);
+        Ok(())
+    }
+
+    fn aad(&self, sender: u8, receiver: u8, frame_len: usize, header: &[u8]) -> Result<Vec<u8>> {
+        let len = u16::try_from(frame_len).map_err(|_| Error::Invalid {
+            command: 0x03,
+            reason: "S2 frame over 65535 bytes",
+        })?;
+        let mut aad = Vec::with_capacity(8 + header.len());
+        aad.extend_from_slice(&[sender, receiver]);
+        aad.extend_from_slice(&self.home_id.to_be_bytes());
+        aad.extend_from_slice(&len.to_be_bytes());
+        aad.extend_from_slice(header);
+        Ok(aad)
+    }
+
+    /// Encrypts a command class frame for `peer` under `key`; returns the full
+    /// `0x9F 0x03 …` frame. [`Error::NoSpan`] means: send [`Self::nonce_get`] first.
+    pub fn encapsulate(&mut self, peer: u8, key: KeyId, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let (personalization, ccm_key) = self.personalization_and_key(peer, key)?;
+        let mut extensions = Vec::new();
+        let new_ei = self.new_ei()?;
+        let p = self.peer(peer);
+        match &p.span {
+            SpanState::RemoteEi(receiver_ei) => {
+                let span = Span::new(&new_ei, receiver_ei, &personalization);
+                p.span = SpanState::Established {
+                    span: Box::new(span),
+                    key,
+                };
+                extensions.push(Extension::span(new_ei));
+            }
+            SpanState::Established { key: k, .. } if *k == key => {}
+            _ => return Err(Error::NoSpan(peer)),
+        }
+        let nonce = match &mut p.span {
+            SpanState::Established { span, .. } => span.next_nonce()?,
+            _ => return Err(Error::NoSpan(peer)),
+        };
+        let mut frame = Encapsulated {
+            seq: self.next_seq(),
+            extensions,
+            encrypted_extensions: false,
+            sealed: Vec::new(),
+        };
+        let header = frame.clear_header()?;
+        let total = 2 + header.len() + plaintext.len() + ccm::S2_TAG_LEN;
+        let aad = self.aad(self.own_node, peer, total, &header)?;
+        frame.sealed = ccm::encrypt(&ccm_key, &nonce, &aad, plaintext)?;
+        S2Command::MessageEncapsulation(frame).encode()
+    }
+
+    /// Checks and decrypts a `0x9F 0x03 …` frame from `peer`. On [`Error::CannotDecrypt`] or
+    /// [`Error::NoSpan`], answer with [`Self::resync`]; duplicates are dropped silently by the
+    /// caller.
+    pub fn decapsulate(&mut self, peer: u8, bytes: &[u8]) -> Result<Decrypted> {
+        let frame = match S2Command::decode(bytes)? {
+            S2Command::MessageEncapsulation(f) => f,
+            _ => {
+                return Err(Error::Invalid {
+                    command: 0x03,
+                    reason: "not a Message Encapsulation",
+                });
+            }
+        };
+        self.check_duplicate(peer, frame.seq)?;
+        // An extension marked critical that we do not understand means: drop the frame.
+        if frame.extensions.iter().any(|e| {
+            e.critical
+                && matches!(
+                    e.kind,
+                    ExtensionKind::Other { .. } | ExtensionKind::Mpan { .. }
+                )
+        }) {
+            return Err(Error::Invalid {
+                command: 0x03,
+                reason: "unknown critical extension (or MPAN in the clear)",
+            });
+        }
+        let header = frame.clear_header()?;
+        let aad = self.aad(peer, self.own_node, bytes.len(), &header)?;
+        let sender_ei = frame.extensions.iter().find_map(|e| match &e.kind {
+            ExtensionKind::Span { sender_ei } => Some(*sender_ei),
+            _ => None,
+        });
+
+        let state = core::mem::replace(&mut self.peer(peer).span, SpanState::None);
+        let result = match (&state, sender_ei) {
+            (SpanState::LocalEi(receiver_ei), Some(sender_ei)) => {
+                let mut candidates = Vec::new();
+                if self.peers.get(&peer).is_some_and(|p| p.temp.is_some()) {
+                    candidates.push(KeyId::Temporary);
+                }
+                for c in SecurityClass::HIGHEST_FIRST {
+                    if self.keys.contains_key(&c) {
+                        candidates.push(KeyId::Network(c));
+                    }
+                }
+                let mut found = None;
+                for key in candidates {
+                    let (pers, ccm_key) = self.personalization_and_key(peer, key)?;
+                    let mut span = Span::new(&sender_ei, receiver_ei, &pers);
+                    let nonce = span.next_nonce()?;
+                    if let Ok(pt) = ccm::decrypt(&ccm_key, &nonce, &aad, &frame.sealed) {
+                        found = Some((pt, key, span));
+                        break;
+                    }
+                }
+                found.map(|(pt, key, span)| {
+                    (
+                        pt,
+                        key,
+                        SpanState::Established {
+                            span: Box::new(span),
+                            key,
+                        },
+                    )
+                })
+            }
+            (SpanState::Established { key, .. }, None) => {
+                let key = *key;
+                let (_, ccm_key) = self.personalization_and_key(peer, key)?;
+                let mut state = state;
+                let nonce = match &mut state {
+                    SpanState::Established { span, .. } => span.next_nonce()?,
+                    _ => return Err(Error::NoSpan(peer)),
+                };
+                match ccm::decrypt(&ccm_key, &nonce, &aad, &frame.sealed) {
+                    Ok(pt) => Some((pt, key, state)),
+                    Err(_) => None,
+                }
+            }
+            (SpanState::None | SpanState::RemoteEi(_), None) => return Err(Error::NoSpan(peer)),
+            _ => None,
+        };
+        let Some((plaintext, key, new_state)) = result else {
+            return Err(Error::CannotDecrypt(peer));
+        };
+        self.peer(peer).span = new_state;
+        let (encrypted_extensions, plaintext) = if frame.encrypted_extensions {
+            let mut cur = super::Cursor {
+                buf: &plaintext,
+                command: 0x03,
+            };
+            let ext = Extension::read_all(0x03, &mut cur)?;
+            (ext, cur.rest().to_vec())
+        } else {
+            (Vec::new(), plaintext)
+        };
+        Ok(Decrypted {
+            plaintext,
+            encrypted_extensions,
+            key,
+        })
+    }
+}
