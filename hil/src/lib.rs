@@ -1,0 +1,47 @@
+//! Where the hardware-in-the-loop suite gets its sticks: a real one when its environment
+//! variable names a device, the emulator otherwise. The scenarios in `hil/tests/` are written
+//! once against this and run in CI on the emulator and on a desk against real hardware.
+
+use std::path::PathBuf;
+
+use firmware_shim::ezsp_ncp::{EmulatorHandle, PtyConfig, spawn_on_pty};
+
+/// Names the Zigbee stick to test, e.g. `/dev/serial/by-id/usb-ITead_Sonoff_Zigbee_3.0_...`.
+pub const ZIGBEE_ENV: &str = "SEALHUB_HIL_ZIGBEE";
+
+/// A Zigbee stick under test: its device path, and the emulator behind it when there is one.
+pub struct ZigbeeUnderTest {
+    /// The path to open, a real device or the emulator's pty link.
+    pub path: PathBuf,
+    /// The emulator, kept alive for the test; `None` on real hardware.
+    pub emulator: Option<EmulatorHandle>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl ZigbeeUnderTest {
+    /// Whether the test runs against a real stick (some scenarios, such as unplugging, need
+    /// the emulator and are skipped, with a message, on hardware).
+    pub fn is_real(&self) -> bool {
+        self.emulator.is_none()
+    }
+}
+
+/// The stick named by [`ZIGBEE_ENV`], or a fresh emulated one.
+pub async fn zigbee_stick() -> ZigbeeUnderTest {
+    if let Some(path) = std::env::var_os(ZIGBEE_ENV).filter(|p| !p.is_empty()) {
+        return ZigbeeUnderTest {
+            path: PathBuf::from(path),
+            emulator: None,
+            _dir: None,
+        };
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));
+    let (path, emulator) = spawn_on_pty(PtyConfig::new(dir.path().join("ezsp-stick")))
+        .await
+        .unwrap_or_else(|e| panic!("cannot start the emulated Zigbee stick: {e}"));
+    ZigbeeUnderTest {
+        path,
+        emulator: Some(emulator),
+        _dir: Some(dir),
+    }
+}

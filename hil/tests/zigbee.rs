@@ -1,0 +1,127 @@
+//! Zigbee scenarios that need no device joined: they run against the emulated stick by default
+//! and against a real EZSP stick when `SEALHUB_HIL_ZIGBEE` names it (see `hil/README.md`).
+//! Every wait is bounded, so a misbehaving stick fails the test instead of hanging it.
+
+use std::time::Duration;
+
+use sealhub_hil::zigbee_stick;
+use sealhub_radios::port::PortConfig;
+use sealhub_radios::zigbee::driver::{RadioEvent, ZigbeeStick};
+use tokio::time::timeout;
+
+/// Real sticks take a few seconds for an energy scan and network formation.
+const LIMIT: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stick_reports_a_supported_version() {
+    let under_test = zigbee_stick().await;
+    let (stick, _events) = ZigbeeStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    let version = stick.version().expect("version known after start-up");
+    assert!(
+        (14..=19).contains(&version.protocol),
+        "EZSP protocol {}",
+        version.protocol
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_is_formed_once_and_resumed_afterwards() {
+    let under_test = zigbee_stick().await;
+    let first = {
+        let (stick, _events) = ZigbeeStick::open(PortConfig::new(&under_test.path))
+            .await
+            .expect("port opens");
+        timeout(LIMIT, stick.start())
+            .await
+            .expect("start-up in time")
+            .expect("start-up")
+    };
+    assert!(
+        (11..=26).contains(&first.channel),
+        "channel {}",
+        first.channel
+    );
+    assert!(
+        first.pan_id != 0 && first.pan_id != 0xFFFF,
+        "PAN id {:#06x}",
+        first.pan_id
+    );
+    assert_eq!(first.node_id, 0x0000, "the hub is the coordinator");
+    // A second start on the same stick resumes the same network.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (stick, _events) = ZigbeeStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port reopens");
+    let again = timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    assert_eq!(again, first, "the network must be resumed, not formed anew");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permit_join_opens_and_closes() {
+    let under_test = zigbee_stick().await;
+    let (stick, _events) = ZigbeeStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    timeout(LIMIT, stick.permit_join(30))
+        .await
+        .expect("in time")
+        .expect("permit join opens");
+    timeout(LIMIT, stick.permit_join(0))
+        .await
+        .expect("in time")
+        .expect("permit join closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unplugged_stick_is_noticed_and_picked_up_again() {
+    let under_test = zigbee_stick().await;
+    let Some(emulator) = under_test.emulator.as_ref() else {
+        eprintln!("skipped on real hardware: unplugging needs the emulator");
+        return;
+    };
+    let (stick, mut events) = ZigbeeStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    let network = timeout(LIMIT, stick.start())
+        .await
+        .expect("in time")
+        .expect("start-up");
+    emulator.unplug().await;
+    let lost = timeout(LIMIT, async {
+        while let Some(e) = events.recv().await {
+            if matches!(e, RadioEvent::StickLost) {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(lost.await.expect("StickLost in time"), "event stream ended");
+    assert!(
+        stick.permit_join(10).await.is_err(),
+        "a command to an absent stick must fail"
+    );
+    emulator.replug().await.expect("replug");
+    let back = timeout(LIMIT, async {
+        while let Some(e) = events.recv().await {
+            if let RadioEvent::StickBack(info) = e {
+                return Some(info);
+            }
+        }
+        None
+    });
+    assert_eq!(back.await.expect("StickBack in time"), Some(network));
+    stick.permit_join(0).await.expect("commands work again");
+}
