@@ -16,8 +16,14 @@
 //!    current time into [`ash::link::Link`] and the EZSP session, writes what they return,
 //!    sleeps until their next deadline, and recovers from resets and unplugging; the start-up
 //!    procedure forms a network on a blank stick. [`driver::ZigbeeStick`] is the API.
+//! 5. [`zdo`] and [`zcl`] — the application layer carried in the APS payloads of
+//!    `incomingMessageHandler` / `sendUnicast`: ZDO (endpoint 0: discovery, binding, network
+//!    management) and ZCL (the frame header, the foundation commands, the data types and the
+//!    clusters sealhub uses). Pure codecs, no I/O.
 
 pub mod ash;
 pub mod driver;
 pub mod ezsp;
 pub mod security;
+pub mod zcl;
+pub mod zdo;

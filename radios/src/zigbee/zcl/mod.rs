@@ -1,0 +1,1 @@
+//! ZCL, the Zigbee Cluster Library (placeholder until the frame codec lands).
