@@ -1005,3 +1005,415 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------- clusters
+
+use sealhub_radios::zigbee::zcl::clusters::{self, *};
+
+fn cluster(cluster_id: u16, bytes: &str, header: Header, command: ClusterCommand) {
+    assert_eq!(command.cluster_id(), cluster_id);
+    message(
+        cluster_id,
+        bytes,
+        ZclMessage {
+            header,
+            command: ZclCommand::Cluster(command),
+        },
+    );
+}
+
+fn from_device(tsn: u8, command_id: u8) -> Header {
+    Header {
+        direction: Direction::ServerToClient,
+        ..Header::cluster(tsn, command_id)
+    }
+}
+
+#[test]
+fn on_off_frames() {
+    // zsmartsystems OffWithEffectCommandTest.java @ 3c8a4a596ba2e2d727c92d7dcec166a0132d42ea:
+    // fc 0x01 (cluster-specific), tsn 0x12, command 0x40; effect 0, variant 0.
+    cluster(
+        0x0006,
+        "01 | 12 | 40 | 00 | 00",
+        Header::cluster(0x12, 0x40),
+        ClusterCommand::OnOff(on_off::ToServer::OffWithEffect(on_off::OffWithEffect {
+            effect_id: 0,
+            effect_variant: 0,
+        })),
+    );
+    // The ZCL payload inside herdsman's sendUnicast fixture (vectors/ezsp.md §4, commit
+    // a70284ac995a392dce31e90ebc4acbfc86fa952c): On/Off cluster, tsn 4, Off.
+    cluster(
+        0x0006,
+        "01 | 04 | 00",
+        Header::cluster(4, 0x00),
+        ClusterCommand::OnOff(on_off::ToServer::Off(Empty {})),
+    );
+    // ... and the reply in its incomingMessageHandler (§7): Default Response to command 0,
+    // SUCCESS, from the server with default response disabled.
+    message(
+        0x0006,
+        "18 | 04 | 0b | 00 | 00",
+        ZclMessage {
+            header: Header {
+                direction: Direction::ServerToClient,
+                disable_default_response: true,
+                ..Header::global(4, 0x0b)
+            },
+            command: ZclCommand::General(GeneralCommand::DefaultResponse(DefaultResponse {
+                command_id: 0,
+                status: Status::SUCCESS,
+            })),
+        },
+    );
+}
+
+#[test]
+fn ias_zone_frames() {
+    // zsmartsystems ZoneStatusChangeNotificationCommandTest.java @
+    // 3034e2fb4d874c08f2f824bb70ca22e35a0048a5: fc 0x09, tsn 0x7b, command 0;
+    // zone status 0x0024 (tamper, restore reports), extended 0, zone 0, delay 0.
+    cluster(
+        0x0500,
+        "09 | 7b | 00 | 24 00 | 00 | 00 | 00 00",
+        from_device(0x7b, 0x00),
+        ClusterCommand::IasZoneReport(ias_zone::ToClient::ZoneStatusChangeNotification(
+            ias_zone::ZoneStatusChangeNotification {
+                zone_status: ias_zone::ZoneStatus::TAMPER | ias_zone::ZoneStatus::RESTORE_REPORTS,
+                extended_status: 0,
+                tail: Trailing(Some(ias_zone::ZoneIdAndDelay {
+                    zone_id: 0,
+                    delay: 0,
+                })),
+            },
+        )),
+    );
+    // The same without the ZCL 6 tail, as older sensors send it.
+    cluster(
+        0x0500,
+        "09 | 7b | 00 | 01 00 | 00",
+        from_device(0x7b, 0x00),
+        ClusterCommand::IasZoneReport(ias_zone::ToClient::ZoneStatusChangeNotification(
+            ias_zone::ZoneStatusChangeNotification {
+                zone_status: ias_zone::ZoneStatus::ALARM1,
+                extended_status: 0,
+                tail: Trailing(None),
+            },
+        )),
+    );
+    // zsmartsystems ZoneEnrollRequestCommandTest.java @ 1a8f8a25a528a6bca540c973db4b785148ac49aa:
+    // zone type 0x000d (motion), manufacturer 0x104e.
+    cluster(
+        0x0500,
+        "09 | 63 | 01 | 0d 00 | 4e 10",
+        from_device(0x63, 0x01),
+        ClusterCommand::IasZoneReport(ias_zone::ToClient::ZoneEnrollRequest(
+            ias_zone::ZoneEnrollRequest {
+                zone_type: 0x000d,
+                manufacturer_code: 0x104e,
+            },
+        )),
+    );
+    // The hub's answer (ZCL §8.2.2.3.1 layout): success, zone 5.
+    cluster(
+        0x0500,
+        "01 | 64 | 00 | 00 | 05",
+        Header::cluster(0x64, 0x00),
+        ClusterCommand::IasZone(ias_zone::ToServer::ZoneEnrollResponse(
+            ias_zone::ZoneEnrollResponse {
+                code: 0,
+                zone_id: 5,
+            },
+        )),
+    );
+    // Half a tail is refused.
+    assert_eq!(
+        ZclMessage::decode(0x0500, &hex("09 7b 00 24 00 00 00 00")),
+        Err(Error::Truncated)
+    );
+}
+
+#[test]
+fn cluster_refusals() {
+    // Known cluster, unknown command; unknown cluster.
+    assert_eq!(
+        ZclMessage::decode(0x0006, &hex("01 01 07")),
+        Err(Error::UnknownCommand {
+            cluster: Some(0x0006),
+            command_id: 7
+        })
+    );
+    assert_eq!(
+        ZclMessage::decode(0x0019, &hex("01 01 00")),
+        Err(Error::UnknownCommand {
+            cluster: Some(0x0019),
+            command_id: 0
+        })
+    );
+    // On with a payload byte.
+    assert_eq!(
+        ZclMessage::decode(0x0006, &hex("01 01 01 00")),
+        Err(Error::TrailingBytes(1))
+    );
+    // Move To Level missing its transition time.
+    assert_eq!(
+        ZclMessage::decode(0x0008, &hex("01 01 00 80")),
+        Err(Error::Truncated)
+    );
+    // A command sent in the wrong direction is not encoded.
+    let wrong = ZclMessage {
+        header: from_device(1, 0x01),
+        command: ZclCommand::Cluster(ClusterCommand::OnOff(on_off::ToServer::On(Empty {}))),
+    };
+    assert!(wrong.encode().is_err());
+}
+
+#[test]
+fn attribute_definitions() {
+    use clusters::{basic, energy, ias_zone, measurement, thermostat};
+    assert_eq!(basic::MODEL_ID.id, 0x0005);
+    assert_eq!(basic::MODEL_ID.data_type, DataType::CHAR_STRING);
+    assert_eq!(
+        energy::CURRENT_SUMMATION_DELIVERED.data_type,
+        DataType::UINT48
+    );
+    assert_eq!(energy::INSTANTANEOUS_DEMAND.data_type, DataType::INT24);
+    assert_eq!(ias_zone::IAS_CIE_ADDRESS.data_type, DataType::IEEE_ADDRESS);
+    assert_eq!(thermostat::SYSTEM_MODE.id, 0x001c);
+    // A temperature report of 21.5 °C decodes with the attribute's type.
+    let report = GeneralCommand::decode(0x0a, &hex("00 00 29 66 08")).unwrap();
+    let GeneralCommand::ReportAttributes(r) = report else {
+        panic!()
+    };
+    assert_eq!(r.reports[0].id, measurement::TEMPERATURE_MEASURED_VALUE.id);
+    assert_eq!(
+        r.reports[0].value.data_type(),
+        measurement::TEMPERATURE_MEASURED_VALUE.data_type
+    );
+    assert_eq!(r.reports[0].value.as_i64(), Some(2150));
+}
+
+fn options() -> impl Strategy<Value = Trailing<level::Options>> + Clone {
+    prop::option::of(
+        (any::<u8>(), any::<u8>())
+            .prop_map(|(mask, r#override)| level::Options { mask, r#override }),
+    )
+    .prop_map(Trailing)
+}
+
+fn zcl_bytes() -> impl Strategy<Value = ZclBytes> + Clone {
+    prop::option::of(prop::collection::vec(any::<u8>(), 0..20)).prop_map(ZclBytes)
+}
+
+fn cluster_command() -> impl Strategy<Value = ClusterCommand> {
+    use clusters::{basic, color, door_lock, identify, thermostat};
+    let move_to_level =
+        (any::<u8>(), any::<u16>(), options()).prop_map(|(level, transition_time, options)| {
+            level::MoveToLevel {
+                level,
+                transition_time,
+                options,
+            }
+        });
+    let mv = (0u8..2, any::<u8>(), options()).prop_map(|(mode, rate, options)| level::Move {
+        mode,
+        rate,
+        options,
+    });
+    let step = (0u8..2, any::<u8>(), any::<u16>(), options()).prop_map(
+        |(mode, step_size, transition_time, options)| level::Step {
+            mode,
+            step_size,
+            transition_time,
+            options,
+        },
+    );
+    let stop = options().prop_map(|options| level::Stop { options });
+    let lock =
+        prop::option::of(zcl_bytes()).prop_map(|pin| door_lock::LockCommand { pin: Trailing(pin) });
+    prop_oneof![
+        Just(ClusterCommand::Basic(
+            basic::ToServer::ResetToFactoryDefaults(Empty {})
+        )),
+        any::<u16>().prop_map(|t| ClusterCommand::Identify(identify::ToServer::Identify(
+            identify::Identify { identify_time: t }
+        ))),
+        Just(ClusterCommand::Identify(identify::ToServer::IdentifyQuery(
+            Empty {}
+        ))),
+        any::<u16>().prop_map(|t| ClusterCommand::IdentifyReply(
+            identify::ToClient::IdentifyQueryResponse(identify::IdentifyQueryResponse {
+                timeout: t
+            })
+        )),
+        Just(ClusterCommand::OnOff(on_off::ToServer::Off(Empty {}))),
+        Just(ClusterCommand::OnOff(on_off::ToServer::On(Empty {}))),
+        Just(ClusterCommand::OnOff(on_off::ToServer::Toggle(Empty {}))),
+        (any::<u8>(), any::<u8>()).prop_map(|(e, v)| ClusterCommand::OnOff(
+            on_off::ToServer::OffWithEffect(on_off::OffWithEffect {
+                effect_id: e,
+                effect_variant: v
+            })
+        )),
+        move_to_level
+            .clone()
+            .prop_map(|c| ClusterCommand::LevelControl(level::ToServer::MoveToLevel(c))),
+        move_to_level
+            .prop_map(|c| ClusterCommand::LevelControl(level::ToServer::MoveToLevelWithOnOff(c))),
+        mv.clone()
+            .prop_map(|c| ClusterCommand::LevelControl(level::ToServer::Move(c))),
+        mv.prop_map(|c| ClusterCommand::LevelControl(level::ToServer::MoveWithOnOff(c))),
+        step.clone()
+            .prop_map(|c| ClusterCommand::LevelControl(level::ToServer::Step(c))),
+        step.prop_map(|c| ClusterCommand::LevelControl(level::ToServer::StepWithOnOff(c))),
+        stop.clone()
+            .prop_map(|c| ClusterCommand::LevelControl(level::ToServer::Stop(c))),
+        stop.prop_map(|c| ClusterCommand::LevelControl(level::ToServer::StopWithOnOff(c))),
+        (any::<u8>(), 0u8..4, any::<u16>(), options()).prop_map(
+            |(hue, direction, transition_time, options)| {
+                ClusterCommand::ColorControl(color::ToServer::MoveToHue(color::MoveToHue {
+                    hue,
+                    direction,
+                    transition_time,
+                    options,
+                }))
+            }
+        ),
+        (any::<u8>(), any::<u16>(), options()).prop_map(
+            |(saturation, transition_time, options)| {
+                ClusterCommand::ColorControl(color::ToServer::MoveToSaturation(
+                    color::MoveToSaturation {
+                        saturation,
+                        transition_time,
+                        options,
+                    },
+                ))
+            }
+        ),
+        (any::<u8>(), any::<u8>(), any::<u16>(), options()).prop_map(
+            |(hue, saturation, transition_time, options)| {
+                ClusterCommand::ColorControl(color::ToServer::MoveToHueAndSaturation(
+                    color::MoveToHueAndSaturation {
+                        hue,
+                        saturation,
+                        transition_time,
+                        options,
+                    },
+                ))
+            }
+        ),
+        (any::<u16>(), any::<u16>(), any::<u16>(), options()).prop_map(
+            |(x, y, transition_time, options)| {
+                ClusterCommand::ColorControl(color::ToServer::MoveToColor(color::MoveToColor {
+                    x,
+                    y,
+                    transition_time,
+                    options,
+                }))
+            }
+        ),
+        (any::<u16>(), any::<u16>(), options()).prop_map(|(mireds, transition_time, options)| {
+            ClusterCommand::ColorControl(color::ToServer::MoveToColorTemperature(
+                color::MoveToColorTemperature {
+                    mireds,
+                    transition_time,
+                    options,
+                },
+            ))
+        }),
+        lock.clone()
+            .prop_map(|c| ClusterCommand::DoorLock(door_lock::ToServer::LockDoor(c))),
+        lock.prop_map(|c| ClusterCommand::DoorLock(door_lock::ToServer::UnlockDoor(c))),
+        any::<u8>().prop_map(|status| ClusterCommand::DoorLockReply(
+            door_lock::ToClient::LockDoorResponse(door_lock::LockResponse { status })
+        )),
+        any::<u8>().prop_map(|status| ClusterCommand::DoorLockReply(
+            door_lock::ToClient::UnlockDoorResponse(door_lock::LockResponse { status })
+        )),
+        (
+            any::<u8>(),
+            any::<u8>(),
+            any::<u16>(),
+            zcl_bytes(),
+            any::<u32>(),
+            zcl_bytes()
+        )
+            .prop_map(|(source, event_code, user_id, pin, local_time, data)| {
+                ClusterCommand::DoorLockReply(door_lock::ToClient::OperationEventNotification(
+                    door_lock::OperationEventNotification {
+                        source,
+                        event_code,
+                        user_id,
+                        pin,
+                        local_time,
+                        data,
+                    },
+                ))
+            }),
+        (0u8..3, any::<i8>()).prop_map(|(mode, amount)| ClusterCommand::Thermostat(
+            thermostat::ToServer::SetpointRaiseLower(thermostat::SetpointRaiseLower {
+                mode,
+                amount
+            })
+        )),
+        (any::<u8>(), any::<u8>()).prop_map(|(code, zone_id)| ClusterCommand::IasZone(
+            ias_zone::ToServer::ZoneEnrollResponse(ias_zone::ZoneEnrollResponse { code, zone_id })
+        )),
+        (
+            any::<u16>(),
+            any::<u8>(),
+            prop::option::of((any::<u8>(), any::<u16>()))
+        )
+            .prop_map(|(s, e, tail)| {
+                ClusterCommand::IasZoneReport(ias_zone::ToClient::ZoneStatusChangeNotification(
+                    ias_zone::ZoneStatusChangeNotification {
+                        zone_status: ias_zone::ZoneStatus::from_bits_retain(s),
+                        extended_status: e,
+                        tail: Trailing(
+                            tail.map(|(zone_id, delay)| ias_zone::ZoneIdAndDelay {
+                                zone_id,
+                                delay,
+                            }),
+                        ),
+                    },
+                ))
+            }),
+        (any::<u16>(), any::<u16>()).prop_map(|(zone_type, manufacturer_code)| {
+            ClusterCommand::IasZoneReport(ias_zone::ToClient::ZoneEnrollRequest(
+                ias_zone::ZoneEnrollRequest {
+                    zone_type,
+                    manufacturer_code,
+                },
+            ))
+        }),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn cluster_commands_round_trip(command in cluster_command(), tsn in any::<u8>(), ddr in any::<bool>()) {
+        let header = Header {
+            direction: command.direction(),
+            disable_default_response: ddr,
+            ..Header::cluster(tsn, command.command_id())
+        };
+        let message = ZclMessage { header, command: ZclCommand::Cluster(command.clone()) };
+        let bytes = message.encode().unwrap();
+        prop_assert_eq!(ZclMessage::decode(command.cluster_id(), &bytes).unwrap(), message);
+    }
+
+    #[test]
+    fn arbitrary_cluster_payloads_never_panic(
+        cluster_id in prop::sample::select(vec![0x0000u16, 0x0003, 0x0006, 0x0008, 0x0300, 0x0101, 0x0201, 0x0500]),
+        fc in prop::sample::select(vec![0x01u8, 0x09, 0x11, 0x19]),
+        command_id in 0u8..0x22,
+        payload in prop::collection::vec(any::<u8>(), 0..24),
+    ) {
+        let mut bytes = vec![fc, 0, command_id];
+        bytes.extend(payload);
+        if let Ok(message) = ZclMessage::decode(cluster_id, &bytes) {
+            prop_assert_eq!(message.encode().unwrap(), bytes);
+        }
+    }
+}

@@ -12,10 +12,12 @@
 //!
 //! [`types`] holds the ZCL data types every attribute value is encoded with.
 
+pub mod clusters;
 pub mod foundation;
 pub mod frame;
 pub mod types;
 
+pub use clusters::ClusterCommand;
 pub use foundation::{GeneralCommand, Status};
 pub use frame::{Direction, FrameType, Header, ZclFrame};
 pub use types::{DataType, Single, Value};
@@ -65,6 +67,8 @@ pub type Result<T> = core::result::Result<T, Error>;
 pub enum ZclCommand {
     /// A foundation command.
     General(GeneralCommand),
+    /// A cluster-specific command.
+    Cluster(ClusterCommand),
 }
 
 /// A ZCL frame with its payload decoded.
@@ -84,7 +88,7 @@ impl ZclMessage {
     }
 
     /// Stage two on an already split frame.
-    pub fn from_frame(_cluster_id: u16, frame: &ZclFrame) -> Result<Self> {
+    pub fn from_frame(cluster_id: u16, frame: &ZclFrame) -> Result<Self> {
         let header = frame.header;
         let command = match header.frame_type {
             FrameType::Global => {
@@ -94,10 +98,12 @@ impl ZclMessage {
                 if let Some(code) = header.manufacturer_code {
                     return Err(Error::ManufacturerSpecific(code));
                 }
-                return Err(Error::UnknownCommand {
-                    cluster: Some(_cluster_id),
-                    command_id: header.command_id,
-                });
+                ZclCommand::Cluster(ClusterCommand::decode(
+                    cluster_id,
+                    header.direction,
+                    header.command_id,
+                    &frame.payload,
+                )?)
             }
         };
         Ok(Self { header, command })
@@ -108,6 +114,15 @@ impl ZclMessage {
     pub fn encode(&self) -> Result<Vec<u8>> {
         let (frame_type, command_id, payload) = match &self.command {
             ZclCommand::General(g) => (FrameType::Global, g.command_id(), g.encode()?),
+            ZclCommand::Cluster(c) => {
+                if self.header.direction != c.direction() || self.header.manufacturer_code.is_some()
+                {
+                    return Err(Error::Invalid(
+                        "header direction / manufacturer code disagree with the command".into(),
+                    ));
+                }
+                (FrameType::ClusterSpecific, c.command_id(), c.encode()?)
+            }
         };
         if self.header.frame_type != frame_type || self.header.command_id != command_id {
             return Err(Error::Invalid(
