@@ -17,9 +17,15 @@
 //!    procedure forms a network on a blank stick. [`driver::ZigbeeStick`] is the API.
 //! 5. [`backup`] — the open coordinator backup file (JSON) that Zigbee2MQTT, ZHA and sealhub
 //!    exchange: the network's parameters and keys, for moving to another hub or stick.
+//! 6. [`zdo`] and [`zcl`] — the application layer carried in the APS payloads of
+//!    `incomingMessageHandler` / `sendUnicast`: ZDO (endpoint 0: discovery, binding, network
+//!    management) and ZCL (the frame header, the foundation commands, the data types and the
+//!    clusters sealhub uses). Pure codecs, no I/O.
 
 pub mod ash;
 pub mod backup;
 pub mod driver;
 pub mod ezsp;
 pub mod security;
+pub mod zcl;
+pub mod zdo;
