@@ -13,6 +13,10 @@
 //! - [`security`]: AES-128 building blocks for S0 (OFB, CBC-MAC, key derivation) and S2 (CMAC,
 //!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`]. The S0/S2
 //!   encapsulation and the S2 bootstrapping state machine are not here yet.
+//! - [`driver`]: the tokio task that owns the port and drives [`serial::machine`], start-up,
+//!   SendData, inclusion and exclusion, wake-up queues, and recovery after an unplug. Errors:
+//!   [`driver::Error`].
 
+pub mod driver;
 pub mod security;
 pub mod serial;
