@@ -547,4 +547,22 @@ async fn an_unprompted_restart_is_reported_and_the_stick_keeps_working() {
         .await
         .expect("no hang")
         .expect("still works");
+
+    // A restart in the middle of a transaction fails that transaction, typed.
+    b.emu
+        .set_override(first_send_data(Override::Reply(Vec::new())));
+    let send = b.stick.send_data(2, SWITCH_ON.to_vec());
+    let restart = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        b.emu.restart();
+    };
+    let (result, ()) = timeout(SOON, async { tokio::join!(send, restart) })
+        .await
+        .expect("no hang");
+    let err = result.expect_err("the stick restarted instead of answering");
+    assert!(matches!(err, Error::StickRestarted("SendData")), "{err:?}");
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("works after the restart");
 }
