@@ -2,7 +2,9 @@
 //! be tested end to end without hardware, and so other host programs can be pointed at them.
 //!
 //! - [`ezsp_ncp`]: a Silicon Labs EmberZNet Zigbee stick (EZSP over ASH).
+//! - [`zwave_controller`]: a Z-Wave 700-series USB controller (Serial API).
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
 pub mod ezsp_ncp;
+pub mod zwave_controller;

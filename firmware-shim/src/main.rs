@@ -1,5 +1,5 @@
-//! `firmware-shim`: runs an emulated radio stick on a pty until Ctrl-C, so a Zigbee host program
-//! (sealhub, or any other) can be pointed at the printed path.
+//! `firmware-shim`: runs an emulated radio stick on a pty until Ctrl-C, so a Zigbee or Z-Wave
+//! host program (sealhub, or any other) can be pointed at the printed path.
 
 use std::path::PathBuf;
 
@@ -27,6 +27,15 @@ enum Stick {
         /// The stick's EUI-64, 16 hex digits, most significant first.
         #[arg(long)]
         eui64: Option<String>,
+    },
+    /// A Z-Wave 700-series USB controller (Serial API), with a binary switch at node 2.
+    Zwave {
+        /// Symlink to create, pointing at the pty the host program should open.
+        #[arg(long, default_value = "/tmp/zwave-stick")]
+        link: PathBuf,
+        /// Home id, 8 hex digits.
+        #[arg(long, default_value = "C0FFEE42")]
+        home_id: String,
     },
 }
 
@@ -85,6 +94,36 @@ async fn main() -> anyhow::Result<()> {
             handle.unplug().await;
             tracing::info!("stopped");
         }
+        Stick::Zwave { link, home_id } => run_zwave(link, &home_id).await?,
     }
+    Ok(())
+}
+
+/// Runs the emulated Z-Wave controller until Ctrl-C.
+async fn run_zwave(link: PathBuf, home_id: &str) -> anyhow::Result<()> {
+    use firmware_shim::zwave_controller::{self as zwave, ControllerConfig, SimNode};
+    let home_id = u32::from_str_radix(home_id.trim_start_matches("0x"), 16)
+        .context("home id must be 8 hex digits")?;
+    let config = zwave::PtyConfig {
+        controller: ControllerConfig {
+            home_id,
+            ..ControllerConfig::default()
+        },
+        ..zwave::PtyConfig::new(&link)
+    };
+    let (path, handle) = zwave::spawn_on_pty(config)
+        .await
+        .with_context(|| format!("cannot create the pty behind {}", link.display()))?;
+    let switch = handle.with_stick(|s| s.add_node(SimNode::binary_switch()));
+    println!("{}", path.display());
+    tracing::info!(
+        "emulated Z-Wave controller (home id {home_id:08X}, switch at node {switch}) at {}",
+        path.display()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    handle.unplug().await;
+    tracing::info!("stopped");
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Z-Wave: the protocol core that talks to a Z-Wave USB stick through the Serial API, and the
 //! crypto that S0 and S2 security need. Everything here is pure (bytes, time and keys in; bytes,
-//! events and deadlines out); a thin tokio task elsewhere owns the serial port.
+//! events and deadlines out); a thin tokio task ([`driver`]) owns the serial port.
 //!
 //! Where each piece sits, from the wire inwards:
 //! - [`serial::frame`]: stage one, the frame (SOF, length, type, function, checksum; ACK, NAK,
@@ -20,8 +20,12 @@
 //!   CCM, CKDF, CTR_DRBG, SPAN nonces) and X25519. Errors: [`security::Error`].
 //! - [`s0`]: Security (S0) frames and encapsulation (nonces, OFB, CBC-MAC). Errors:
 //!   [`s0::Error`].
+//! - [`driver`]: the tokio task that owns the port and drives [`serial::machine`], start-up,
+//!   SendData, inclusion and exclusion, wake-up queues, and recovery after an unplug. Errors:
+//!   [`driver::Error`]. S0/S2 are not yet wired into its inclusion and transmission.
 
 pub mod cc;
+pub mod driver;
 pub mod s0;
 pub mod s2;
 pub mod security;

@@ -1,0 +1,28 @@
+//! An emulated Z-Wave USB controller (Aeotec Z-Stick 7, Zooz ZST39, UZB-7 class: a 700-series
+//! static controller speaking the Serial API), for end-to-end tests of the driver and for
+//! pointing other Z-Wave host programs at.
+//!
+//! From the wire up:
+//!
+//! 1. [`link`] — the stick's side of the Serial API framing (ACK/NAK/CAN, its own
+//!    retransmissions), written apart from the driver's host side; only the byte-level frame
+//!    and message types are shared.
+//! 2. [`controller`] — the controller chip: identity, capabilities, node list, SendData,
+//!    inclusion and exclusion.
+//! 3. [`nodes`] — simulated nodes behind it (a binary switch, a sleeping sensor), unsecured.
+//! 4. [`stick`] — all of it together, with per-message overrides and fault switches.
+//! 5. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
+//!
+//! Everything but [`pty`] is pure: bytes and ticks in, bytes out.
+
+pub mod controller;
+pub mod link;
+pub mod nodes;
+pub mod pty;
+pub mod stick;
+
+pub use controller::{Controller, ControllerConfig};
+pub use link::{LinkConfig, LinkStats, StickLink};
+pub use nodes::{SimNode, SimNodeKind};
+pub use pty::{EmulatorHandle, PtyConfig, spawn_on_pty};
+pub use stick::{EmulatedController, HostMessageHook, Override};

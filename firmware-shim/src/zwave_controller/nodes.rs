@@ -1,0 +1,194 @@
+//! Simulated Z-Wave nodes behind the emulated controller, unsecured (S0/S2 arrive with the
+//! security layer). A node takes a command class frame and returns the frames it answers with;
+//! the controller decides whether the frame reaches it at all ([`SimNode::reachable`]).
+//!
+//! - [`SimNode::binary_switch`]: a mains-powered on/off switch answering Basic and Binary Switch
+//!   Get with a Report.
+//! - [`SimNode::sleeping_sensor`]: a battery sensor that hears nothing while asleep; the test
+//!   wakes it ([`SimNode::wake_up`], which sends a Wake Up Notification) and it goes back to sleep
+//!   on Wake Up No More Information.
+
+/// Command class ids and commands the simulated nodes understand.
+pub mod cc {
+    /// Basic.
+    pub const BASIC: u8 = 0x20;
+    /// Binary Switch.
+    pub const SWITCH_BINARY: u8 = 0x25;
+    /// Battery.
+    pub const BATTERY: u8 = 0x80;
+    /// Wake Up.
+    pub const WAKE_UP: u8 = 0x84;
+    /// Set (Basic, Binary Switch).
+    pub const SET: u8 = 0x01;
+    /// Get (Basic, Binary Switch, Battery).
+    pub const GET: u8 = 0x02;
+    /// Report (Basic, Binary Switch, Battery).
+    pub const REPORT: u8 = 0x03;
+    /// Wake Up Notification.
+    pub const WAKE_UP_NOTIFICATION: u8 = 0x07;
+    /// Wake Up No More Information.
+    pub const WAKE_UP_NO_MORE_INFORMATION: u8 = 0x08;
+}
+
+/// What kind of device a node is, with its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimNodeKind {
+    /// An always-listening binary switch.
+    BinarySwitch {
+        /// 0x00 off, 0xFF on.
+        value: u8,
+    },
+    /// A battery sensor that listens only between a wake-up and No More Information.
+    SleepingSensor {
+        /// Whether it is listening now.
+        awake: bool,
+        /// Battery level, percent.
+        battery: u8,
+    },
+}
+
+/// One simulated node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimNode {
+    /// Device kind and state.
+    pub kind: SimNodeKind,
+    /// Out of range: no frame reaches it (the controller reports NO_ACK).
+    pub silent: bool,
+    /// Every command class frame that reached it, oldest first.
+    pub received: Vec<Vec<u8>>,
+}
+
+impl SimNode {
+    /// A switch, off.
+    pub fn binary_switch() -> Self {
+        Self::new(SimNodeKind::BinarySwitch { value: 0x00 })
+    }
+
+    /// A sensor, asleep, battery full.
+    pub fn sleeping_sensor() -> Self {
+        Self::new(SimNodeKind::SleepingSensor {
+            awake: false,
+            battery: 100,
+        })
+    }
+
+    fn new(kind: SimNodeKind) -> Self {
+        Self {
+            kind,
+            silent: false,
+            received: Vec::new(),
+        }
+    }
+
+    /// The node information frame: basic, generic and specific device class, then the
+    /// supported command classes.
+    pub fn node_info(&self) -> Vec<u8> {
+        match self.kind {
+            // Routing end node; Binary Switch / Power Switch; Z-Wave Plus, Binary Switch,
+            // Version, Manufacturer Specific.
+            SimNodeKind::BinarySwitch { .. } => vec![0x04, 0x10, 0x01, 0x5E, 0x25, 0x86, 0x72],
+            // Routing end node; Binary Sensor / Routing Binary Sensor; Z-Wave Plus, Binary
+            // Sensor, Wake Up, Battery, Version, Manufacturer Specific.
+            SimNodeKind::SleepingSensor { .. } => {
+                vec![0x04, 0x20, 0x01, 0x5E, 0x30, 0x84, 0x80, 0x86, 0x72]
+            }
+        }
+    }
+
+    /// Whether a frame sent now would be acknowledged.
+    pub fn reachable(&self) -> bool {
+        !self.silent
+            && match self.kind {
+                SimNodeKind::BinarySwitch { .. } => true,
+                SimNodeKind::SleepingSensor { awake, .. } => awake,
+            }
+    }
+
+    /// The node wakes up: returns its Wake Up Notification (nothing for a node that does not
+    /// sleep).
+    pub fn wake_up(&mut self) -> Option<Vec<u8>> {
+        match &mut self.kind {
+            SimNodeKind::SleepingSensor { awake, .. } => {
+                *awake = true;
+                Some(vec![cc::WAKE_UP, cc::WAKE_UP_NOTIFICATION])
+            }
+            SimNodeKind::BinarySwitch { .. } => None,
+        }
+    }
+
+    /// Whether the node is asleep.
+    pub fn is_asleep(&self) -> bool {
+        matches!(self.kind, SimNodeKind::SleepingSensor { awake: false, .. })
+    }
+
+    /// The switch state, if this is a switch.
+    pub fn switch_value(&self) -> Option<u8> {
+        match self.kind {
+            SimNodeKind::BinarySwitch { value } => Some(value),
+            SimNodeKind::SleepingSensor { .. } => None,
+        }
+    }
+
+    /// A frame reached the node; returns its answers (command class frames to the controller).
+    pub fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
+        self.received.push(payload.to_vec());
+        match (&mut self.kind, payload) {
+            (
+                SimNodeKind::BinarySwitch { value },
+                [cc::BASIC | cc::SWITCH_BINARY, cc::SET, v, ..],
+            ) => {
+                *value = if *v == 0 { 0x00 } else { 0xFF };
+                Vec::new()
+            }
+            (
+                SimNodeKind::BinarySwitch { value },
+                [class @ (cc::BASIC | cc::SWITCH_BINARY), cc::GET],
+            ) => {
+                vec![vec![*class, cc::REPORT, *value]]
+            }
+            (SimNodeKind::SleepingSensor { battery, .. }, [cc::BATTERY, cc::GET]) => {
+                vec![vec![cc::BATTERY, cc::REPORT, *battery]]
+            }
+            (
+                SimNodeKind::SleepingSensor { awake, .. },
+                [cc::WAKE_UP, cc::WAKE_UP_NO_MORE_INFORMATION],
+            ) => {
+                *awake = false;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switch_reports_what_it_was_set_to() {
+        let mut node = SimNode::binary_switch();
+        assert!(node.receive(&[cc::SWITCH_BINARY, cc::SET, 0x01]).is_empty());
+        assert_eq!(
+            node.receive(&[cc::BASIC, cc::GET]),
+            vec![vec![cc::BASIC, cc::REPORT, 0xFF]]
+        );
+        assert_eq!(
+            node.receive(&[cc::SWITCH_BINARY, cc::GET]),
+            vec![vec![cc::SWITCH_BINARY, cc::REPORT, 0xFF]]
+        );
+    }
+
+    #[test]
+    fn the_sensor_listens_from_its_wake_up_until_no_more_information() {
+        let mut node = SimNode::sleeping_sensor();
+        assert!(!node.reachable());
+        assert_eq!(
+            node.wake_up(),
+            Some(vec![cc::WAKE_UP, cc::WAKE_UP_NOTIFICATION])
+        );
+        assert!(node.reachable());
+        node.receive(&[cc::WAKE_UP, cc::WAKE_UP_NO_MORE_INFORMATION]);
+        assert!(node.is_asleep());
+    }
+}

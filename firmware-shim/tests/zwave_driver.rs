@@ -1,0 +1,568 @@
+//! The Z-Wave driver (`sealhub_radios::zwave::driver`) against the emulated controller, end to
+//! end over real ptys: the driver opens the pty's slave through a symlink exactly as it would
+//! open `/dev/serial/by-id/...`, and the emulator's overrides make single messages go wrong.
+//!
+//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use firmware_shim::zwave_controller::{
+    ControllerConfig, EmulatorHandle, Override, PtyConfig, SimNode, spawn_on_pty,
+};
+use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zwave::driver::{
+    Awaited, ControllerInfo, DriverConfig, Error, LibraryType, RadioEvent, Submitted, ZwaveStick,
+};
+use sealhub_radios::zwave::serial::messages::inclusion::AddNodeMode;
+use sealhub_radios::zwave::serial::messages::transmit::SendDataResponse;
+use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Generous bound for anything that should take milliseconds (or one ACK timeout).
+const SOON: Duration = Duration::from_secs(10);
+const HOME_ID: u32 = 0xC0FF_EE42;
+/// Binary Switch Set on / Get / Report on.
+const SWITCH_ON: [u8; 3] = [0x25, 0x01, 0xFF];
+const SWITCH_GET: [u8; 2] = [0x25, 0x02];
+const SWITCH_REPORT_ON: [u8; 3] = [0x25, 0x03, 0xFF];
+
+fn driver_config() -> DriverConfig {
+    DriverConfig {
+        response_timeout: Duration::from_millis(500),
+        send_data_timeout: Duration::from_secs(2),
+        inclusion_timeout: Duration::from_secs(2),
+        started_timeout: Duration::from_secs(1),
+        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
+        ..DriverConfig::default()
+    }
+}
+
+async fn emulator(dir: &Path) -> (PathBuf, EmulatorHandle) {
+    let config = PtyConfig {
+        controller: ControllerConfig {
+            home_id: HOME_ID,
+            ..ControllerConfig::default()
+        },
+        ..PtyConfig::new(dir.join("zwave-stick"))
+    };
+    spawn_on_pty(config).await.expect("emulator on a pty")
+}
+
+struct Bench {
+    emu: EmulatorHandle,
+    stick: ZwaveStick,
+    events: mpsc::Receiver<RadioEvent>,
+    info: ControllerInfo,
+}
+
+/// A started stick on a fresh emulator, with `nodes` in its network beforehand.
+async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
+    let (path, emu) = emulator(dir).await;
+    for node in nodes {
+        emu.with_stick(|s| s.add_node(node));
+    }
+    let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
+        .await
+        .expect("driver opens the pty");
+    let info = timeout(SOON, stick.start())
+        .await
+        .expect("start-up does not hang")
+        .expect("start-up succeeds");
+    Bench {
+        emu,
+        stick,
+        events,
+        info,
+    }
+}
+
+/// The next event matching `want`, skipping others; panics after `SOON`.
+async fn event(
+    events: &mut mpsc::Receiver<RadioEvent>,
+    want: impl Fn(&RadioEvent) -> bool,
+) -> RadioEvent {
+    timeout(SOON, async {
+        loop {
+            let e = events.recv().await.expect("event stream open");
+            if want(&e) {
+                return e;
+            }
+        }
+    })
+    .await
+    .expect("expected event did not come")
+}
+
+/// An override that applies `once` to the first SendData and defaults otherwise.
+fn first_send_data(once: Override) -> impl FnMut(&HostMessage) -> Override + Send {
+    let mut used = false;
+    move |message| {
+        if !used && matches!(message, HostMessage::SendData(_)) {
+            used = true;
+            once.clone()
+        } else {
+            Override::Default
+        }
+    }
+}
+
+fn send_data_count(emu: &EmulatorHandle) -> usize {
+    emu.with_stick(|s| {
+        s.received()
+            .iter()
+            .filter(|m| matches!(m, HostMessage::SendData(_)))
+            .count()
+    })
+}
+
+#[tokio::test]
+async fn start_reads_the_controller_and_its_node_list() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let b = started(
+        dir.path(),
+        vec![SimNode::binary_switch(), SimNode::sleeping_sensor()],
+    )
+    .await;
+    assert_eq!(b.info.home_id, HOME_ID);
+    assert_eq!(b.info.node_id, 1);
+    assert_eq!(b.info.nodes, [1, 2, 3]);
+    assert_eq!(b.info.sdk_version, "7.18");
+    assert_eq!(b.info.library, LibraryType::StaticController);
+    assert_eq!(b.info.firmware_version, (7, 18));
+    assert_eq!(b.info.manufacturer_id, 0x0086);
+    assert!(b.info.is_primary && b.info.is_suc);
+    assert!(b.info.tx_status_report, "SetTxStatusReport was supported");
+
+    let received = b.emu.with_stick(|s| s.received().to_vec());
+    assert_eq!(
+        received.first(),
+        Some(&HostMessage::SoftReset),
+        "soft reset first"
+    );
+    let asked: Vec<u8> = received.iter().map(HostMessage::function).collect();
+    assert_eq!(asked, [0x08, 0x15, 0x07, 0x05, 0x02, 0x20, 0x0B, 0x0B]);
+    assert!(b.emu.with_stick(|s| s.controller().tx_status_report()));
+    // Nothing the driver wrote was refused: no NAKs from the stick's side.
+    assert_eq!(b.emu.with_stick(|s| s.link_stats().naks_sent), 0);
+}
+
+#[tokio::test]
+async fn send_data_to_the_switch_completes_and_its_report_arrives() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+
+    let report = timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("TRANSMIT_COMPLETE_OK");
+    assert_eq!(report.node, 2);
+    assert_eq!(report.transmit_time, Some(Duration::from_millis(20)));
+    assert!(!report.waited_for_wake_up);
+    assert_eq!(
+        b.emu
+            .with_stick(|s| s.controller().node(2).and_then(SimNode::switch_value)),
+        Some(0xFF)
+    );
+
+    timeout(SOON, b.stick.send_data(2, SWITCH_GET.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("sent");
+    assert_eq!(
+        event(&mut b.events, |e| matches!(
+            e,
+            RadioEvent::ApplicationCommand { .. }
+        ))
+        .await,
+        RadioEvent::ApplicationCommand {
+            node: 2,
+            payload: SWITCH_REPORT_ON.to_vec()
+        }
+    );
+
+    // Nobody at node 9, and the switch out of range: TRANSMIT_COMPLETE_NO_ACK.
+    let err = timeout(SOON, b.stick.send_data(9, SWITCH_GET.to_vec()))
+        .await
+        .expect("no hang")
+        .expect_err("no such node");
+    assert!(matches!(err, Error::NoAck { node: 9 }), "{err:?}");
+    b.emu.with_stick(|s| {
+        if let Some(n) = s.controller_mut().node_mut(2) {
+            n.silent = true;
+        }
+    });
+    let err = timeout(SOON, b.stick.send_data(2, SWITCH_GET.to_vec()))
+        .await
+        .expect("no hang")
+        .expect_err("silent node");
+    assert!(matches!(err, Error::NoAck { node: 2 }), "{err:?}");
+    let err = timeout(SOON, b.stick.send_data(0, SWITCH_GET.to_vec()))
+        .await
+        .expect("no hang")
+        .expect_err("node 0");
+    assert!(matches!(err, Error::InvalidNode(0)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_lost_ack_is_retried_and_the_command_completes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+    b.emu.set_override(first_send_data(Override::DropAck));
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("completes after the retry");
+    assert_eq!(
+        send_data_count(&b.emu),
+        2,
+        "sent again after the ACK timeout"
+    );
+}
+
+#[tokio::test]
+async fn a_can_is_retried_and_the_command_completes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+    b.emu.set_override(first_send_data(Override::Can));
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("completes after the retry");
+    assert_eq!(send_data_count(&b.emu), 2);
+    assert_eq!(b.emu.with_stick(|s| s.link_stats().cans_sent), 1);
+}
+
+#[tokio::test]
+async fn a_bad_checksum_from_the_stick_is_naked_and_resent() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+    let before = b.emu.with_stick(|s| s.link_stats());
+    b.emu
+        .set_override(first_send_data(Override::CorruptChecksum));
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("completes with the resent response");
+    let after = b.emu.with_stick(|s| s.link_stats());
+    assert_eq!(after.corrupted_sent - before.corrupted_sent, 1);
+    assert_eq!(
+        after.naks_received - before.naks_received,
+        1,
+        "driver NAKed"
+    );
+    assert_eq!(
+        after.retransmitted - before.retransmitted,
+        1,
+        "stick resent"
+    );
+    assert_eq!(send_data_count(&b.emu), 1, "the host did not resend");
+}
+
+#[tokio::test]
+async fn timeouts_and_refusals_are_typed_and_nothing_hangs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+
+    // ACKed, never answered: the response timeout (500 ms here).
+    b.emu.set_override(first_send_data(Override::Silent));
+    let err = timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("bounded by the response timeout")
+        .expect_err("no response");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                command: "SendData",
+                waiting_for: Awaited::Response
+            }
+        ),
+        "{err:?}"
+    );
+
+    // Accepted, never reported: the SendData callback timeout (2 s here).
+    let accepted = StickMessage::SendDataResponse(SendDataResponse { status: 0x01 });
+    b.emu
+        .set_override(first_send_data(Override::Reply(vec![accepted])));
+    let err = timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("bounded by the callback timeout")
+        .expect_err("no callback");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                waiting_for: Awaited::Callback,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    // Refused outright.
+    let refused = StickMessage::SendDataResponse(SendDataResponse { status: 0x00 });
+    b.emu
+        .set_override(first_send_data(Override::Reply(vec![refused])));
+    let err = timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect_err("not accepted");
+    assert!(
+        matches!(
+            err,
+            Error::NotAccepted {
+                command: "SendData"
+            }
+        ),
+        "{err:?}"
+    );
+
+    // The override was for one message each time: the next send is normal.
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("default behaviour again");
+}
+
+#[tokio::test]
+async fn inclusion_adds_a_node_and_exclusion_removes_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), Vec::new()).await;
+    assert_eq!(b.info.nodes, [1]);
+
+    timeout(SOON, b.stick.add_node())
+        .await
+        .expect("no hang")
+        .expect("inclusion mode");
+    b.emu
+        .with_stick(|s| s.offer_for_inclusion(SimNode::binary_switch()));
+    let added = event(&mut b.events, |e| matches!(e, RadioEvent::NodeAdded { .. })).await;
+    let RadioEvent::NodeAdded { node, info } = added else {
+        unreachable!()
+    };
+    assert_eq!(node, 2);
+    assert_eq!(
+        (info.basic, info.generic, info.specific),
+        (0x04, 0x10, 0x01)
+    );
+    assert!(info.command_classes.contains(&0x25));
+    assert!(!info.sleeps());
+    assert_eq!(b.emu.with_stick(|s| s.controller().node_ids()), [1, 2]);
+    // The driver left add mode by itself: a stop with a callback, then one without.
+    let stops = || {
+        b.emu.with_stick(|s| {
+            s.received()
+                .iter()
+                .filter_map(|m| match m {
+                    HostMessage::AddNode(r) if r.mode == AddNodeMode::Stop => Some(r.callback_id),
+                    _ => None,
+                })
+                .collect::<Vec<u8>>()
+        })
+    };
+    timeout(SOON, async {
+        while stops().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("both stops sent");
+    let stops = stops();
+    assert_eq!(stops.len(), 2, "{stops:?}");
+    assert_ne!(stops.first(), Some(&0));
+    assert_eq!(stops.get(1), Some(&0));
+
+    timeout(SOON, b.stick.send_data(node, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("the new node answers");
+
+    timeout(SOON, b.stick.remove_node())
+        .await
+        .expect("no hang")
+        .expect("exclusion mode");
+    b.emu.with_stick(|s| s.offer_for_exclusion(2));
+    assert_eq!(
+        event(&mut b.events, |e| matches!(
+            e,
+            RadioEvent::NodeRemoved { .. }
+        ))
+        .await,
+        RadioEvent::NodeRemoved { node: 2 }
+    );
+    assert_eq!(b.emu.with_stick(|s| s.controller().node_ids()), [1]);
+    let err = timeout(SOON, b.stick.send_data(2, SWITCH_GET.to_vec()))
+        .await
+        .expect("no hang")
+        .expect_err("gone");
+    assert!(matches!(err, Error::NoAck { node: 2 }), "{err:?}");
+
+    // Stopping inclusion with nobody joining reports nothing.
+    timeout(SOON, b.stick.add_node())
+        .await
+        .expect("no hang")
+        .expect("inclusion mode");
+    timeout(SOON, b.stick.stop_inclusion())
+        .await
+        .expect("no hang")
+        .expect("stopped");
+}
+
+#[tokio::test]
+async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), Vec::new()).await;
+
+    // Included through the driver: Wake Up in its information marks it as sleeping.
+    timeout(SOON, b.stick.add_node())
+        .await
+        .expect("no hang")
+        .expect("inclusion mode");
+    b.emu
+        .with_stick(|s| s.offer_for_inclusion(SimNode::sleeping_sensor()));
+    let RadioEvent::NodeAdded { node, info } =
+        event(&mut b.events, |e| matches!(e, RadioEvent::NodeAdded { .. })).await
+    else {
+        unreachable!()
+    };
+    assert!(info.sleeps());
+
+    let sent_before = send_data_count(&b.emu);
+    let battery_get = vec![0x80, 0x02];
+    let submitted = timeout(SOON, b.stick.submit_data(node, battery_get.clone()))
+        .await
+        .expect("no hang")
+        .expect("queued");
+    let Submitted::QueuedUntilWakeUp(pending) = submitted else {
+        panic!("a sleeping node's command is queued, got {submitted:?}");
+    };
+    assert_eq!(pending.node(), node);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        send_data_count(&b.emu),
+        sent_before,
+        "nothing sent while asleep"
+    );
+
+    b.emu
+        .with_stick(|s| s.wake_up(u8::try_from(node).expect("classic id")));
+    assert_eq!(
+        event(&mut b.events, |e| matches!(e, RadioEvent::WokeUp { .. })).await,
+        RadioEvent::WokeUp { node, released: 1 }
+    );
+    let report = timeout(SOON, pending.transmitted())
+        .await
+        .expect("sent after the wake-up")
+        .expect("acknowledged");
+    assert!(report.waited_for_wake_up);
+    assert_eq!(
+        event(&mut b.events, |e| matches!(
+            e,
+            RadioEvent::ApplicationCommand { payload, .. } if payload.first() == Some(&0x80)
+        ))
+        .await,
+        RadioEvent::ApplicationCommand {
+            node,
+            payload: vec![0x80, 0x03, 100]
+        }
+    );
+    // Then the driver sends it back to sleep (Wake Up No More Information).
+    timeout(SOON, async {
+        while !b.emu.with_stick(|s| {
+            s.controller()
+                .node(u8::try_from(node).unwrap_or(0))
+                .is_some_and(SimNode::is_asleep)
+        }) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("No More Information reached the sensor");
+    let to_sensor: Vec<Vec<u8>> = b.emu.with_stick(|s| {
+        s.controller()
+            .node(u8::try_from(node).unwrap_or(0))
+            .map(|n| n.received.clone())
+            .unwrap_or_default()
+    });
+    assert_eq!(to_sensor, [battery_get, vec![0x84, 0x08]]);
+
+    // Asleep again: the next command waits for the next wake-up.
+    let again = timeout(SOON, b.stick.submit_data(node, vec![0x80, 0x02]))
+        .await
+        .expect("no hang")
+        .expect("queued");
+    assert!(matches!(again, Submitted::QueuedUntilWakeUp(_)));
+}
+
+#[tokio::test]
+async fn an_unplugged_stick_fails_commands_fast_and_comes_back_when_replugged() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+
+    b.emu.unplug().await;
+    assert_eq!(
+        event(&mut b.events, |e| matches!(e, RadioEvent::StickLost)).await,
+        RadioEvent::StickLost
+    );
+    let err = timeout(
+        Duration::from_secs(1),
+        b.stick.send_data(2, SWITCH_ON.to_vec()),
+    )
+    .await
+    .expect("fails at once")
+    .expect_err("no stick");
+    assert!(matches!(err, Error::StickLost), "{err:?}");
+    assert_eq!(err.to_string(), "the Z-Wave stick was unplugged");
+    let err = timeout(Duration::from_secs(1), b.stick.add_node())
+        .await
+        .expect("fails at once")
+        .expect_err("no stick");
+    assert!(matches!(err, Error::StickLost), "{err:?}");
+
+    b.emu.replug().await.expect("replug");
+    let RadioEvent::StickBack(info) =
+        event(&mut b.events, |e| matches!(e, RadioEvent::StickBack(_))).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(info, b.info, "same controller, same network");
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("commands work again");
+}
+
+#[tokio::test]
+async fn an_unprompted_restart_is_reported_and_the_stick_keeps_working() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+    b.emu.restart();
+    assert_eq!(
+        event(&mut b.events, |e| matches!(e, RadioEvent::StickRestarted)).await,
+        RadioEvent::StickRestarted
+    );
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("still works");
+
+    // A restart in the middle of a transaction fails that transaction, typed.
+    b.emu
+        .set_override(first_send_data(Override::Reply(Vec::new())));
+    let send = b.stick.send_data(2, SWITCH_ON.to_vec());
+    let restart = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        b.emu.restart();
+    };
+    let (result, ()) = timeout(SOON, async { tokio::join!(send, restart) })
+        .await
+        .expect("no hang");
+    let err = result.expect_err("the stick restarted instead of answering");
+    assert!(matches!(err, Error::StickRestarted("SendData")), "{err:?}");
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("works after the restart");
+}

@@ -1,0 +1,590 @@
+//! The Z-Wave stick driver: the thin tokio layer that owns the serial port and drives the pure
+//! Serial API core ([`crate::zwave::serial::machine::CommandMachine`]), the start-up that reads
+//! what the controller is, and the async API the rest of sealhub uses.
+//!
+//! Data flow:
+//!
+//! ```text
+//! ZwaveStick (API, any task) ──requests──▶ driver task ──bytes──▶ port
+//!        ▲                                   │  CommandMachine ◀─bytes── port
+//!        └──replies / RadioEvent ◀── jobs, callbacks, inclusion, wake-up queues
+//! ```
+//!
+//! - `task`: the one task that owns the port. It queues jobs so one Serial API transaction is
+//!   in flight, allocates callback ids, feeds reads to the machine, writes what it returns and
+//!   ticks it at its next deadline; it follows inclusion and exclusion callbacks, holds
+//!   commands for sleeping nodes until they wake ([`wakeup`]), and when the stick vanishes
+//!   fails everything pending with [`Error::StickLost`], reopens the port with back-off and lets
+//!   start-up run again ([`RadioEvent::StickBack`]).
+//! - `startup`: soft reset and SerialApiStarted, then GetControllerVersion,
+//!   GetSerialApiCapabilities, GetControllerCapabilities, GetSerialApiInitData, GetControllerId
+//!   and SerialApiSetup where the stick has it.
+//!
+//! Callers see typed values only ([`ControllerInfo`], [`TransmitReport`], [`RadioEvent`],
+//! [`Error`]): no Serial API layouts. Command class frames are bytes here; the command class
+//! layer interprets them. Security (S0/S2) is not in this layer yet: every frame goes out plain.
+
+mod startup;
+mod task;
+pub mod wakeup;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::port::{self, Backoff, PortConfig};
+use crate::zwave::serial::machine;
+use crate::zwave::serial::messages::{self, HostMessage, StickMessage};
+
+/// Which part of a Serial API transaction never came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaited {
+    /// The stick never ACKed the frame (after every attempt).
+    Ack,
+    /// The stick ACKed but never answered.
+    Response,
+    /// The stick answered but never called back (for SendData: never reported the
+    /// transmission).
+    Callback,
+}
+
+/// How the stick refused a frame on every attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// NAK: it saw a bad checksum.
+    Nak,
+    /// CAN: the frame collided with one of its own.
+    Can,
+}
+
+/// Why a transmission to a node failed, from the stick's transmit report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransmitFailure {
+    /// TRANSMIT_COMPLETE_FAIL: the radio could not send (jammed channel).
+    Fail,
+    /// TRANSMIT_COMPLETE_NOT_IDLE: the network was busy.
+    NotIdle,
+    /// TRANSMIT_COMPLETE_NOROUTE: no route to the node.
+    NoRoute,
+    /// Any other status byte.
+    Other(u8),
+}
+
+/// Everything that can go wrong in the driver.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The serial port could not be opened.
+    #[error(transparent)]
+    Port(#[from] port::Error),
+    /// The stick was unplugged (or its device vanished); the driver is reopening it.
+    #[error("the Z-Wave stick was unplugged")]
+    StickLost,
+    /// The stick restarted (SerialApiStarted) while the command was in flight.
+    #[error("the Z-Wave stick restarted during {0}")]
+    StickRestarted(&'static str),
+    /// Part of the transaction never came.
+    #[error("the Z-Wave stick did not {} {command} in time", match waiting_for {
+        Awaited::Ack => "acknowledge",
+        Awaited::Response => "answer",
+        Awaited::Callback => "report the outcome of",
+    })]
+    Timeout {
+        /// Which Serial API command.
+        command: &'static str,
+        /// What never came.
+        waiting_for: Awaited,
+    },
+    /// The stick refused the frame on every attempt.
+    #[error("the Z-Wave stick refused {command} ({by:?})")]
+    Refused {
+        /// Which Serial API command.
+        command: &'static str,
+        /// How.
+        by: Refusal,
+    },
+    /// The stick answered that it will not do it (SendData queue full, not a controller, …).
+    #[error("the Z-Wave stick did not accept {command}")]
+    NotAccepted {
+        /// Which Serial API command.
+        command: &'static str,
+    },
+    /// The node did not acknowledge the frame (TRANSMIT_COMPLETE_NO_ACK): out of range,
+    /// asleep, or gone.
+    #[error("node {node} did not acknowledge")]
+    NoAck {
+        /// The node.
+        node: u16,
+    },
+    /// The transmission to the node failed another way.
+    #[error("transmission to node {node} failed: {status:?}")]
+    TransmitFailed {
+        /// The node.
+        node: u16,
+        /// Why.
+        status: TransmitFailure,
+    },
+    /// Not a node id this driver can address (1..=232; Long Range ids are not supported yet).
+    #[error("invalid node id {0}")]
+    InvalidNode(u16),
+    /// The node was excluded while a command waited for its wake-up.
+    #[error("node {0} left the network before it woke up")]
+    NodeRemoved(u16),
+    /// The stick reported that inclusion or exclusion failed.
+    #[error("{0} failed")]
+    InclusionFailed(&'static str),
+    /// The stick answered with something else than the command's response.
+    #[error("unexpected answer to {0}")]
+    UnexpectedResponse(&'static str),
+    /// A message could not be encoded (a payload too long for a frame).
+    #[error(transparent)]
+    Message(#[from] messages::Error),
+    /// The driver task has stopped.
+    #[error("the Z-Wave driver has stopped")]
+    Closed,
+}
+
+/// Result of the driver.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// What a node said it is: from its node information frame.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeInfo {
+    /// Basic device class.
+    pub basic: u8,
+    /// Generic device class.
+    pub generic: u8,
+    /// Specific device class.
+    pub specific: u8,
+    /// Supported command classes, as listed (markers included).
+    pub command_classes: Vec<u8>,
+}
+
+impl NodeInfo {
+    /// Reads basic, generic and specific class and the command class list.
+    pub fn from_frame(bytes: &[u8]) -> Self {
+        match bytes {
+            [basic, generic, specific, ccs @ ..] => Self {
+                basic: *basic,
+                generic: *generic,
+                specific: *specific,
+                command_classes: ccs.to_vec(),
+            },
+            _ => Self::default(),
+        }
+    }
+
+    /// Whether the node lists Wake Up (0x84), i.e. sleeps between wake-ups.
+    pub fn sleeps(&self) -> bool {
+        self.command_classes.contains(&WAKE_UP_CC)
+    }
+}
+
+/// The Wake Up command class.
+pub(crate) const WAKE_UP_CC: u8 = 0x84;
+
+/// What the driver reports without being asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RadioEvent {
+    /// Inclusion finished: the node is in the network.
+    NodeAdded {
+        /// Its new node id.
+        node: u16,
+        /// Its node information frame.
+        info: NodeInfo,
+    },
+    /// Exclusion finished: the node left the network.
+    NodeRemoved {
+        /// Its former node id.
+        node: u16,
+    },
+    /// The stick reported a failed inclusion or exclusion; it has been stopped.
+    InclusionFailed,
+    /// A command class frame from a node (unencrypted; security comes later).
+    ApplicationCommand {
+        /// The sender.
+        node: u16,
+        /// The command class frame: class, command, parameters.
+        payload: Vec<u8>,
+    },
+    /// A node's information frame arrived.
+    NodeInfo {
+        /// The node.
+        node: u16,
+        /// What it said.
+        info: NodeInfo,
+    },
+    /// A sleeping node woke up; this many queued commands are on their way to it.
+    WokeUp {
+        /// The node.
+        node: u16,
+        /// Commands released from its queue.
+        released: usize,
+    },
+    /// The stick restarted on its own (watchdog, brown-out); its network is kept.
+    StickRestarted,
+    /// The stick vanished (unplugged): commands fail with [`Error::StickLost`] until it is back.
+    StickLost,
+    /// After [`RadioEvent::StickLost`]: the stick is back and started.
+    StickBack(ControllerInfo),
+}
+
+/// The Z-Wave library the stick runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LibraryType {
+    /// Static controller (USB sticks).
+    StaticController,
+    /// Portable controller.
+    Controller,
+    /// Bridge controller (virtual nodes).
+    BridgeController,
+    /// Any other library.
+    Other(u8),
+}
+
+impl LibraryType {
+    fn from_byte(b: u8) -> Self {
+        match b {
+            0x01 => Self::StaticController,
+            0x02 => Self::Controller,
+            0x07 => Self::BridgeController,
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// What the stick is and which network it runs, read at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerInfo {
+    /// Network home id.
+    pub home_id: u32,
+    /// The controller's own node id.
+    pub node_id: u16,
+    /// Every node in the network, the controller included, ascending.
+    pub nodes: Vec<u16>,
+    /// Z-Wave protocol/SDK version, e.g. "7.18".
+    pub sdk_version: String,
+    /// The library type.
+    pub library: LibraryType,
+    /// Serial API firmware version (major, minor).
+    pub firmware_version: (u8, u8),
+    /// Manufacturer id.
+    pub manufacturer_id: u16,
+    /// Product type.
+    pub product_type: u16,
+    /// Product id.
+    pub product_id: u16,
+    /// Whether this is the primary controller (not a secondary one).
+    pub is_primary: bool,
+    /// Whether it is the network's SUC/SIS.
+    pub is_suc: bool,
+    /// Whether transmit reports carry timing (SerialApiSetup SetTxStatusReport took effect).
+    pub tx_status_report: bool,
+}
+
+/// A transmission the node acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransmitReport {
+    /// The node.
+    pub node: u16,
+    /// Time on air, when the stick reports it.
+    pub transmit_time: Option<Duration>,
+    /// Whether the command waited in the node's wake-up queue first.
+    pub waited_for_wake_up: bool,
+}
+
+/// What [`ZwaveStick::submit_data`] did with a command.
+#[derive(Debug)]
+pub enum Submitted {
+    /// Sent, and the node acknowledged.
+    Transmitted(TransmitReport),
+    /// The node sleeps: the command is queued until its Wake Up Notification.
+    QueuedUntilWakeUp(PendingTransmit),
+}
+
+/// A command waiting in a sleeping node's queue.
+#[derive(Debug)]
+pub struct PendingTransmit {
+    node: u16,
+    outcome: oneshot::Receiver<Result<TransmitReport>>,
+}
+
+impl PendingTransmit {
+    /// The node it waits for.
+    pub fn node(&self) -> u16 {
+        self.node
+    }
+
+    /// Waits until the node has woken up and the command was sent; wrap it in a timeout, since
+    /// a node may sleep for hours.
+    pub async fn transmitted(self) -> Result<TransmitReport> {
+        self.outcome.await.map_err(|_| Error::Closed)?
+    }
+}
+
+/// Driver parameters; [`DriverConfig::default`] suits real sticks.
+#[derive(Debug, Clone)]
+pub struct DriverConfig {
+    /// How long the stick has to answer a command once it ACKed it.
+    pub response_timeout: Duration,
+    /// How long SendData may take to report the transmission.
+    pub send_data_timeout: Duration,
+    /// How long inclusion and exclusion commands may take to call back.
+    pub inclusion_timeout: Duration,
+    /// How long start-up waits for SerialApiStarted after its soft reset.
+    pub started_timeout: Duration,
+    /// Whether start-up soft-resets the stick first (as zwave-js does), so it starts from a
+    /// known state.
+    pub soft_reset_on_start: bool,
+    /// Back-off for reopening a vanished stick.
+    pub reopen_backoff: Backoff,
+}
+
+impl Default for DriverConfig {
+    fn default() -> Self {
+        Self {
+            response_timeout: machine::RESPONSE_TIMEOUT,
+            send_data_timeout: machine::CALLBACK_TIMEOUT,
+            inclusion_timeout: Duration::from_secs(10),
+            started_timeout: Duration::from_secs(3),
+            soft_reset_on_start: true,
+            reopen_backoff: Backoff::default(),
+        }
+    }
+}
+
+/// The connection state the task publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LinkState {
+    /// The port is open; `generation` counts connections so start-up knows a new one.
+    Connected { generation: u64 },
+    /// The port is gone; reopening.
+    Lost,
+}
+
+/// What the API asks the task for.
+#[derive(Debug)]
+pub(crate) enum Op {
+    /// A message answered by a response only.
+    Query(HostMessage),
+    /// SoftReset (no response; SerialApiStarted follows).
+    SoftReset,
+    /// A command class frame for a node.
+    SendData { node: u16, payload: Vec<u8> },
+    /// Start (true) or stop inclusion.
+    AddNode { start: bool },
+    /// Start (true) or stop exclusion.
+    RemoveNode { start: bool },
+    /// Mark a node as sleeping or listening.
+    SetSleeping { node: u16, sleeping: bool },
+}
+
+/// What the task answers.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    Response(StickMessage),
+    Done,
+    Transmitted(TransmitReport),
+    Queued(oneshot::Receiver<Result<TransmitReport>>),
+}
+
+pub(crate) struct Request {
+    op: Op,
+    reply: oneshot::Sender<Result<Reply>>,
+}
+
+/// The handle requests go through; shared by the API and the restart task.
+#[derive(Clone)]
+pub(crate) struct Client {
+    requests: mpsc::Sender<Request>,
+    state: watch::Receiver<LinkState>,
+    started: broadcast::Sender<()>,
+    events: mpsc::Sender<RadioEvent>,
+    config: DriverConfig,
+}
+
+impl Client {
+    async fn request(&self, op: Op) -> Result<Reply> {
+        let (reply, rx) = oneshot::channel();
+        self.requests
+            .send(Request { op, reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    async fn done(&self, op: Op, name: &'static str) -> Result<()> {
+        match self.request(op).await? {
+            Reply::Done => Ok(()),
+            _ => Err(Error::UnexpectedResponse(name)),
+        }
+    }
+
+    fn generation(&self) -> Result<u64> {
+        match *self.state.borrow() {
+            LinkState::Connected { generation } => Ok(generation),
+            LinkState::Lost => Err(Error::StickLost),
+        }
+    }
+}
+
+/// A Z-Wave USB controller, driven by a background task.
+pub struct ZwaveStick {
+    client: Client,
+    /// The restart task holds a [`Client`]; it is aborted on drop so the driver task sees its
+    /// request channel close and stops.
+    restarter: tokio::task::JoinHandle<()>,
+    /// The connection generation the last successful start-up ran on.
+    started: Arc<Mutex<Option<u64>>>,
+}
+
+impl ZwaveStick {
+    /// Opens the port and starts the driver task; returns the stick and its event stream. Call
+    /// [`ZwaveStick::start`] next.
+    pub async fn open(config: PortConfig) -> Result<(Self, mpsc::Receiver<RadioEvent>)> {
+        Self::open_with(config, DriverConfig::default()).await
+    }
+
+    /// [`ZwaveStick::open`] with driver parameters.
+    pub async fn open_with(
+        port_config: PortConfig,
+        config: DriverConfig,
+    ) -> Result<(Self, mpsc::Receiver<RadioEvent>)> {
+        let port = port::open(&port_config)?;
+        let (requests, requests_rx) = mpsc::channel(16);
+        let (state_tx, state) = watch::channel(LinkState::Connected { generation: 1 });
+        let (started_tx, _) = broadcast::channel(4);
+        let (events, events_rx) = mpsc::channel(64);
+        let client = Client {
+            requests,
+            state,
+            started: started_tx.clone(),
+            events: events.clone(),
+            config: config.clone(),
+        };
+        tokio::spawn(task::run(task::TaskParts {
+            port_config,
+            port,
+            config,
+            requests: requests_rx,
+            state: state_tx,
+            started: started_tx,
+            events,
+        }));
+        let started = Arc::new(Mutex::new(None));
+        let restarter = tokio::spawn(startup::restart_on_reconnect(
+            client.clone(),
+            started.clone(),
+        ));
+        Ok((
+            Self {
+                client,
+                restarter,
+                started,
+            },
+            events_rx,
+        ))
+    }
+
+    /// Brings the stick up (soft reset, then reads what it is and which network it runs) and
+    /// returns that. After this, the driver repeats start-up by itself whenever the stick comes
+    /// back from an unplug, and reports [`RadioEvent::StickBack`].
+    pub async fn start(&self) -> Result<ControllerInfo> {
+        let generation = self.client.generation()?;
+        let info = startup::start(&self.client).await?;
+        *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Some(generation);
+        Ok(info)
+    }
+
+    /// Sends a command class frame to a node and waits for the node's acknowledgement. For a
+    /// sleeping node (see [`ZwaveStick::set_sleeping`]) this waits for its wake-up too; use
+    /// [`ZwaveStick::submit_data`] to learn that it was queued instead of waiting.
+    pub async fn send_data(&self, node: u16, payload: Vec<u8>) -> Result<TransmitReport> {
+        match self.submit_data(node, payload).await? {
+            Submitted::Transmitted(report) => Ok(report),
+            Submitted::QueuedUntilWakeUp(pending) => pending.transmitted().await,
+        }
+    }
+
+    /// Sends a command class frame to a listening node and waits for its acknowledgement, or
+    /// queues it for a sleeping node that is asleep and says so at once.
+    pub async fn submit_data(&self, node: u16, payload: Vec<u8>) -> Result<Submitted> {
+        self.client.generation()?;
+        match self.client.request(Op::SendData { node, payload }).await? {
+            Reply::Transmitted(report) => Ok(Submitted::Transmitted(report)),
+            Reply::Queued(outcome) => Ok(Submitted::QueuedUntilWakeUp(PendingTransmit {
+                node,
+                outcome,
+            })),
+            _ => Err(Error::UnexpectedResponse("SendData")),
+        }
+    }
+
+    /// Marks a node as sleeping (commands wait for its Wake Up Notification) or listening.
+    /// Nodes included through this driver whose information lists Wake Up are marked already.
+    pub async fn set_sleeping(&self, node: u16, sleeping: bool) -> Result<()> {
+        self.client
+            .done(Op::SetSleeping { node, sleeping }, "SetSleeping")
+            .await
+    }
+
+    /// Puts the stick into inclusion mode; returns once it is ready. A node that joins arrives
+    /// as [`RadioEvent::NodeAdded`]; the driver then stops inclusion by itself.
+    pub async fn add_node(&self) -> Result<()> {
+        self.client.generation()?;
+        self.client
+            .done(Op::AddNode { start: true }, "AddNodeToNetwork")
+            .await
+    }
+
+    /// Leaves inclusion mode.
+    pub async fn stop_inclusion(&self) -> Result<()> {
+        self.client.generation()?;
+        self.client
+            .done(Op::AddNode { start: false }, "AddNodeToNetwork")
+            .await
+    }
+
+    /// Puts the stick into exclusion mode; returns once it is ready. A node that leaves
+    /// arrives as [`RadioEvent::NodeRemoved`].
+    pub async fn remove_node(&self) -> Result<()> {
+        self.client.generation()?;
+        self.client
+            .done(Op::RemoveNode { start: true }, "RemoveNodeFromNetwork")
+            .await
+    }
+
+    /// Leaves exclusion mode.
+    pub async fn stop_exclusion(&self) -> Result<()> {
+        self.client.generation()?;
+        self.client
+            .done(Op::RemoveNode { start: false }, "RemoveNodeFromNetwork")
+            .await
+    }
+}
+
+impl Drop for ZwaveStick {
+    fn drop(&mut self) {
+        self.restarter.abort();
+    }
+}
+
+/// A Serial API command's name, for errors and logs.
+pub(crate) fn command_name(function: u8) -> &'static str {
+    use messages::function as f;
+    match function {
+        f::GET_SERIAL_API_INIT_DATA => "GetSerialApiInitData",
+        f::GET_CONTROLLER_CAPABILITIES => "GetControllerCapabilities",
+        f::GET_SERIAL_API_CAPABILITIES => "GetSerialApiCapabilities",
+        f::SOFT_RESET => "SoftReset",
+        f::SERIAL_API_SETUP => "SerialApiSetup",
+        f::SEND_DATA => "SendData",
+        f::GET_CONTROLLER_VERSION => "GetControllerVersion",
+        f::GET_CONTROLLER_ID => "GetControllerId",
+        f::ADD_NODE => "AddNodeToNetwork",
+        f::REMOVE_NODE => "RemoveNodeFromNetwork",
+        _ => "a Serial API command",
+    }
+}
