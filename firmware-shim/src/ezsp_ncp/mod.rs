@@ -5,14 +5,16 @@
 //!
 //! 1. [`ash_ncp`] — the NCP side of the ASH link layer, written apart from the driver's host
 //!    side.
-//! 2. [`ncp`] — the EZSP state machine: version, configuration, network formation and scans,
-//!    with the network kept in emulated tokens.
+//! 2. [`ncp`] — the EZSP state machine: version, configuration, values, endpoints, network
+//!    formation and scans, keys, sending; with the network kept in emulated tokens. Requests the
+//!    host addresses to the coordinator itself are answered by [`local_zdo`].
 //! 3. [`stick`] — both together, with per-frame overrides and fault switches for tests.
 //! 4. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
 //!
 //! Everything but [`pty`] is pure: bytes in, bytes out.
 
 pub mod ash_ncp;
+pub mod local_zdo;
 pub mod ncp;
 pub mod pty;
 pub mod stick;

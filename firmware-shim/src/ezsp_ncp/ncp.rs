@@ -5,11 +5,21 @@
 //! It answers the legacy `version` command with the configured protocol (13 or higher; only the
 //! layouts of protocol >= 14 exist in `sealhub_radios::zigbee::ezsp`, so a protocol-13 NCP answers
 //! `version` and nothing else), then extended-header commands: configuration values, policies,
-//! EUI-64 and node ID, `networkInit`, `networkState`, `setInitialSecurityState`, `formNetwork`,
-//! `getNetworkParameters`, `permitJoining`, an energy `startScan`, and `sendUnicast` (there are no
-//! devices yet, so every unicast ends in `messageSentHandler` with `ZIGBEE_DELIVERY_FAILED`).
-//! A frame it cannot decode gets no answer (a real NCP would send `invalidCommand`, which the
-//! codec does not carry yet), so the host sees a timeout.
+//! values and extended values (`VERSION_INFO`, endpoint flags), endpoints, the multicast table,
+//! manufacturer code, concentrator and source-route discovery, EUI-64 and node ID,
+//! `networkInit`, `networkState`, `setInitialSecurityState`, `formNetwork`, `leaveNetwork`,
+//! `getNetworkParameters`, `permitJoining` (with `stackStatusHandler` NETWORK_OPENED/CLOSED),
+//! the security manager (`exportKey` of the network and trust-center keys, `getNetworkKeyInfo`,
+//! transient keys, key table), an energy `startScan`, and sending: a unicast to the coordinator
+//! itself carrying a ZDO request is answered by [`super::local_zdo`] a few ticks later (as
+//! `incomingMessageHandler`); any other unicast ends in `messageSentHandler` with
+//! `ZIGBEE_DELIVERY_FAILED`, since there are no devices yet; broadcasts and multicasts are
+//! reported sent. That is everything zigbee-herdsman's ember adapter sends to start, open and
+//! close the network, and stop (`firmware-shim/tests/herdsman_interop.rs`).
+//!
+//! After version negotiation, a frame it cannot decode is answered with `invalidCommand`
+//! (`EZSP_ERROR_INVALID_FRAME_ID`, or `EZSP_ERROR_INVALID_VALUE` for bad parameters) and logged
+//! as a warning, so the host fails fast and the log says what to add.
 //!
 //! State is split the way the chip splits it: [`Nvm`] (the network, keys and frame counters, kept
 //! in tokens) survives resets and unplugging; everything else lives in RAM and is lost on
@@ -18,18 +28,31 @@
 use std::collections::BTreeMap;
 
 use sealhub_radios::zigbee::ezsp::commands::configuration::{
-    EchoResponse, GetConfigurationValueResponse, NoParams, StatusResponse, VersionResponse,
+    AddEndpoint, EchoResponse, GetConfigurationValueResponse, NoParams, StatusResponse,
+    ValueResponse, VersionResponse,
 };
-use sealhub_radios::zigbee::ezsp::commands::messaging::{MessageSentHandler, SendUnicastResponse};
+use sealhub_radios::zigbee::ezsp::commands::messaging::{
+    IncomingMessageHandler, MessageSentHandler, SendUnicast, SendUnicastResponse,
+    SetSourceRouteDiscoveryModeResponse,
+};
 use sealhub_radios::zigbee::ezsp::commands::networking::{
     EnergyScanResultHandler, GetEui64Response, GetNetworkParametersResponse, GetNodeIdResponse,
-    NetworkStateResponse, ScanCompleteHandler, StackStatusHandler,
+    NetworkStateResponse, ScanCompleteHandler, SetConcentrator, StackStatusHandler,
 };
-use sealhub_radios::zigbee::ezsp::commands::security::InitialSecurityState;
-use sealhub_radios::zigbee::ezsp::types::{Bytes8, Eui64, Key, NetworkParameters, Status};
+use sealhub_radios::zigbee::ezsp::commands::security::{
+    ExportKeyResponse, GetNetworkKeyInfoResponse, InitialSecurityState,
+};
+use sealhub_radios::zigbee::ezsp::commands::utilities::InvalidCommand;
+use sealhub_radios::zigbee::ezsp::types::{
+    ApsFrame, Bytes8, Eui64, Key, MulticastTableEntry, NetworkKeyInfo, NetworkParameters,
+    OutgoingMessageType, PacketInfo, SecManContext, Status,
+};
 use sealhub_radios::zigbee::ezsp::{
-    Callback, Command, FrameCodec, FrameControl, FromNcp, Header, HeaderFormat, Response,
+    Callback, Command, Error as EzspError, FrameCodec, FrameControl, FromNcp, Header, HeaderFormat,
+    Response,
 };
+
+use super::local_zdo;
 
 /// `sl_status_t` values the emulator reports (Silicon Labs `sl_status.h`).
 pub mod status {
@@ -47,13 +70,74 @@ pub mod status {
     pub const NOT_JOINED: Status = Status(0x0017);
     /// `SL_STATUS_INVALID_PARAMETER`.
     pub const INVALID_PARAMETER: Status = Status(0x0021);
+    /// `SL_STATUS_INVALID_INDEX`: past the end of a table.
+    pub const INVALID_INDEX: Status = Status(0x0027);
+    /// `SL_STATUS_NOT_FOUND`: no such key.
+    pub const NOT_FOUND: Status = Status(0x002D);
     /// `SL_STATUS_INVALID_CHANNEL_MASK`.
     pub const INVALID_CHANNEL_MASK: Status = Status(0x004F);
     /// `SL_STATUS_ZIGBEE_DELIVERY_FAILED`: no APS ack from the destination.
     pub const DELIVERY_FAILED: Status = Status(0x0C02);
     /// `SL_STATUS_ZIGBEE_SECURITY_STATE_NOT_SET`: forming before `setInitialSecurityState`.
     pub const SECURITY_STATE_NOT_SET: Status = Status(0x0C0B);
+    /// `SL_STATUS_ZIGBEE_NETWORK_OPENED`: as `stackStatusHandler`, joining was permitted.
+    pub const NETWORK_OPENED: Status = Status(0x0C18);
+    /// `SL_STATUS_ZIGBEE_NETWORK_CLOSED`: as `stackStatusHandler`, joining was stopped.
+    pub const NETWORK_CLOSED: Status = Status(0x0C19);
 }
+
+/// `EzspStatus` reasons of `invalidCommand` (one byte, UG100).
+pub mod ezsp_status {
+    /// `EZSP_ERROR_INVALID_FRAME_ID`: the NCP does not know the frame.
+    pub const INVALID_FRAME_ID: u8 = 0x31;
+    /// `EZSP_ERROR_INVALID_VALUE`: the parameters could not be read.
+    pub const INVALID_VALUE: u8 = 0x36;
+}
+
+/// `EzspValueId`s the emulator gives meaning to (UG100).
+pub mod value_id {
+    /// The NWK frame counter to start from when forming with `NO_FRAME_COUNTER_RESET` (4 bytes).
+    pub const NWK_FRAME_COUNTER: u8 = 0x23;
+    /// Whether stack tokens are written (1 byte).
+    pub const STACK_TOKEN_WRITING: u8 = 0x07;
+    /// The extended security bitmask (2 bytes).
+    pub const EXTENDED_SECURITY_BITMASK: u8 = 0x0A;
+    /// `EmberVersion`: build (2), major, minor, patch, special, type (read only).
+    pub const VERSION_INFO: u8 = 0x11;
+}
+
+/// `EzspExtendedValueId` `ENDPOINT_FLAGS`: the flags of the endpoint given as characteristics.
+pub const EXTENDED_VALUE_ENDPOINT_FLAGS: u8 = 0x00;
+
+/// `EmberInitialSecurityBitmask` `NO_FRAME_COUNTER_RESET`: keep the NWK frame counter set by
+/// `setValue(NWK_FRAME_COUNTER)` when forming (a restore from backup).
+const NO_FRAME_COUNTER_RESET: u16 = 0x1000;
+
+/// `sl_zb_sec_man_key_type_t` values `exportKey` serves.
+const KEY_TYPE_NETWORK: u8 = 1;
+const KEY_TYPE_TC_LINK: u8 = 2;
+
+/// `EmberVersionType` `GA`: a general-availability release.
+const VERSION_TYPE_GA: u8 = 0xAA;
+
+/// Entries in the multicast table (EmberZNet's default `MULTICAST_TABLE_SIZE`).
+pub const MULTICAST_TABLE_SIZE: u8 = 16;
+
+/// Ticks before the answer to a ZDO request the host sent to the NCP itself arrives as
+/// `incomingMessageHandler`: never in the same burst as the `sendUnicast` response, as over the
+/// air.
+pub const LOCAL_ZDO_DELAY_TICKS: u32 = 3;
+
+/// The coordinator's node ID.
+pub const COORDINATOR: u16 = 0x0000;
+
+/// `EmberOutgoingMessageType` values.
+const OUTGOING_DIRECT: OutgoingMessageType = 0;
+const OUTGOING_MULTICAST: OutgoingMessageType = 3;
+const OUTGOING_BROADCAST: OutgoingMessageType = 6;
+
+/// `EmberIncomingMessageType` `UNICAST`.
+const INCOMING_UNICAST: u8 = 0;
 
 /// The 802.15.4 channels of the 2.4 GHz band.
 pub const CHANNELS: core::ops::RangeInclusive<u8> = 11..=26;
@@ -65,8 +149,11 @@ pub struct NcpConfig {
     pub protocol_version: u8,
     /// Stack type in the `version` answer (2, the mesh stack).
     pub stack_type: u8,
-    /// Stack version, one nibble per digit.
+    /// Stack version, one nibble per digit (major, minor, patch, special); `getValue
+    /// (VERSION_INFO)` reports the same digits.
     pub stack_version: u16,
+    /// Build number in `getValue(VERSION_INFO)`.
+    pub build: u16,
     /// The chip's EUI-64, in EZSP (little-endian) byte order.
     pub eui64: Eui64,
     /// The highest RSSI (dBm) an energy scan reports on channels 11..=26, in order.
@@ -81,6 +168,7 @@ impl Default for NcpConfig {
             protocol_version: 14,
             stack_type: 2,
             stack_version: 0x8020,
+            build: 0x0123,
             eui64: [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88],
             energy: [
                 -40, -45, -50, -42, -60, -55, -48, -52, -70, -95, -65, -58, -61, -47, -66, -49,
@@ -210,6 +298,15 @@ pub struct Ncp {
     stack_up: bool,
     permit_join_seconds: u8,
     aps_sequence: u8,
+    values: BTreeMap<u8, Vec<u8>>,
+    endpoints: BTreeMap<u8, AddEndpoint>,
+    multicast_table: BTreeMap<u8, MulticastTableEntry>,
+    manufacturer_code: u16,
+    concentrator: Option<SetConcentrator>,
+    source_route_discovery_mode: u8,
+    transient_keys: BTreeMap<Eui64, Key>,
+    /// Frames due later (ticks left, sequence, frame): what arrives "over the air".
+    pending: Vec<(u32, u8, FromNcp)>,
 }
 
 impl Ncp {
@@ -225,6 +322,14 @@ impl Ncp {
             stack_up: false,
             permit_join_seconds: 0,
             aps_sequence: 0,
+            values: BTreeMap::new(),
+            endpoints: BTreeMap::new(),
+            multicast_table: BTreeMap::new(),
+            manufacturer_code: 0,
+            concentrator: None,
+            source_route_discovery_mode: 0,
+            transient_keys: BTreeMap::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -278,6 +383,53 @@ impl Ncp {
         &self.config
     }
 
+    /// An EZSP value as set by the host (`setValue`).
+    pub fn value(&self, id: u8) -> Option<&[u8]> {
+        self.values.get(&id).map(Vec::as_slice)
+    }
+
+    /// The endpoints registered with `addEndpoint`.
+    pub fn endpoints(&self) -> &BTreeMap<u8, AddEndpoint> {
+        &self.endpoints
+    }
+
+    /// The multicast table as written by the host.
+    pub fn multicast_table(&self) -> &BTreeMap<u8, MulticastTableEntry> {
+        &self.multicast_table
+    }
+
+    /// The manufacturer code set by the host (0 until set).
+    pub fn manufacturer_code(&self) -> u16 {
+        self.manufacturer_code
+    }
+
+    /// The concentrator settings, once `setConcentrator` was called.
+    pub fn concentrator(&self) -> Option<&SetConcentrator> {
+        self.concentrator.as_ref()
+    }
+
+    /// EUI-64s with a transient link key (all zeros: any joining device).
+    pub fn transient_key_holders(&self) -> Vec<Eui64> {
+        self.transient_keys.keys().copied().collect()
+    }
+
+    /// One tick passes: frames whose delay ran out, encoded, in order.
+    pub fn tick(&mut self) -> Vec<Vec<u8>> {
+        let mut due = Vec::new();
+        self.pending.retain_mut(|(ticks, sequence, frame)| {
+            *ticks = ticks.saturating_sub(1);
+            if *ticks == 0 {
+                due.push((*sequence, frame.clone()));
+                false
+            } else {
+                true
+            }
+        });
+        due.iter()
+            .filter_map(|(sequence, frame)| self.encode(*sequence, frame))
+            .collect()
+    }
+
     /// Encodes a response or callback in the extended header with `sequence`.
     pub fn encode(&self, sequence: u8, frame: &FromNcp) -> Option<Vec<u8>> {
         let codec = self.codec.or_else(|| FrameCodec::new(14).ok())?;
@@ -314,10 +466,7 @@ impl Ncp {
                     .filter_map(|f| self.encode(seq, f))
                     .collect()
             }
-            EzspFrameFromHost::Undecodable { bytes, reason } => {
-                tracing::warn!("emulated NCP ignores an undecodable frame {bytes:02x?}: {reason}");
-                Vec::new()
-            }
+            EzspFrameFromHost::Undecodable { bytes, reason } => self.invalid_command(bytes, reason),
         }
     }
 
@@ -349,6 +498,31 @@ impl Ncp {
         };
         out.extend(params);
         vec![out]
+    }
+
+    /// A frame it cannot decode. Once the version is negotiated, a real NCP answers a command it
+    /// does not know with `invalidCommand` in place of the response, so the host fails fast
+    /// instead of timing out; before that (or with an unreadable header) it stays silent.
+    fn invalid_command(&self, bytes: &[u8], reason: &str) -> Vec<Vec<u8>> {
+        let header = match (self.codec, Header::decode(bytes, HeaderFormat::Extended)) {
+            (Some(_), Ok((header, params))) => (header, params),
+            _ => {
+                tracing::warn!("emulated NCP ignores an undecodable frame {bytes:02x?}: {reason}");
+                return Vec::new();
+            }
+        };
+        let (header, params) = header;
+        let why = match Command::decode_params(header.frame_id, params) {
+            Err(EzspError::UnknownFrameId(_)) => ezsp_status::INVALID_FRAME_ID,
+            _ => ezsp_status::INVALID_VALUE,
+        };
+        tracing::warn!(
+            "emulated NCP does not know frame {:#06x} from the host ({reason}); parameters \
+             {params:02x?}; answering invalidCommand",
+            header.frame_id
+        );
+        let frame = FromNcp::Response(Response::InvalidCommand(InvalidCommand { reason: why }));
+        self.encode(header.sequence, &frame).into_iter().collect()
     }
 
     fn status(status: Status) -> StatusResponse {
@@ -437,7 +611,14 @@ impl Ncp {
                     network_key_sequence: security.network_key_sequence_number,
                     tc_link_key: security.preconfigured_key.clone(),
                     security_bitmask: security.bitmask,
-                    nwk_frame_counter: 0,
+                    nwk_frame_counter: if security.bitmask & NO_FRAME_COUNTER_RESET != 0 {
+                        self.values
+                            .get(&value_id::NWK_FRAME_COUNTER)
+                            .and_then(|v| v.first_chunk::<4>())
+                            .map_or(0, |b| u32::from_le_bytes(*b))
+                    } else {
+                        0
+                    },
                     aps_frame_counter: 0,
                 });
                 self.stack_up = true;
@@ -462,51 +643,326 @@ impl Ncp {
                 ))]
             }
             Command::PermitJoining(p) => {
-                let st = if self.stack_up {
-                    self.permit_join_seconds = p.duration;
-                    ok
-                } else {
-                    Self::status(status::NETWORK_DOWN)
-                };
-                vec![R(Response::PermitJoining(st))]
-            }
-            Command::StartScan(s) => self.start_scan(s.scan_type, s.channel_mask),
-            Command::SendUnicast(u) => {
                 if !self.stack_up {
-                    return vec![R(Response::SendUnicast(SendUnicastResponse {
-                        status: status::NETWORK_DOWN,
-                        sequence: 0,
-                    }))];
+                    return vec![R(Response::PermitJoining(Self::status(
+                        status::NETWORK_DOWN,
+                    )))];
                 }
-                self.aps_sequence = self.aps_sequence.wrapping_add(1);
-                if let Some(nvm) = &mut self.nvm {
-                    nvm.nwk_frame_counter = nvm.nwk_frame_counter.wrapping_add(1);
-                    nvm.aps_frame_counter = nvm.aps_frame_counter.wrapping_add(1);
-                }
-                let mut aps_frame = u.aps_frame;
-                aps_frame.sequence = self.aps_sequence;
+                self.permit_join_seconds = p.duration;
+                // EmberZNet reports the change as a stack status. (It would report CLOSED again
+                // when the time runs out; the emulator has no such timer.)
+                let change = if p.duration == 0 {
+                    status::NETWORK_CLOSED
+                } else {
+                    status::NETWORK_OPENED
+                };
                 vec![
-                    R(Response::SendUnicast(SendUnicastResponse {
-                        status: status::OK,
-                        sequence: self.aps_sequence,
-                    })),
-                    // No device answers yet: every unicast times out at the APS layer.
-                    Cb(Callback::MessageSentHandler(MessageSentHandler {
-                        status: status::DELIVERY_FAILED,
-                        message_type: u.message_type,
-                        index_or_destination: u.index_or_destination,
-                        aps_frame,
-                        message_tag: u.message_tag,
-                        message: Bytes8(Vec::new()),
+                    R(Response::PermitJoining(ok)),
+                    Cb(Callback::StackStatusHandler(StackStatusHandler {
+                        status: change,
                     })),
                 ]
             }
+            Command::StartScan(s) => self.start_scan(s.scan_type, s.channel_mask),
+            Command::SendUnicast(u) => self.send_unicast(u),
+            Command::SendBroadcast(b) => self.send_to_many(
+                OUTGOING_BROADCAST,
+                b.destination,
+                b.aps_frame,
+                b.message_tag,
+            ),
+            Command::SendMulticast(m) => {
+                let group = m.aps_frame.group_id;
+                self.send_to_many(OUTGOING_MULTICAST, group, m.aps_frame, m.message_tag)
+            }
+            Command::GetValue(v) => vec![R(Response::GetValue(self.get_value(v.value_id)))],
+            Command::SetValue(v) => {
+                let st = if v.value_id == value_id::VERSION_INFO {
+                    Self::status(status::INVALID_PARAMETER)
+                } else {
+                    self.values.insert(v.value_id, v.value.0.clone());
+                    ok
+                };
+                vec![R(Response::SetValue(st))]
+            }
+            Command::GetExtendedValue(v) => {
+                // The NCP always answers with the value's full length, also on failure.
+                let registered = u8::try_from(v.characteristics)
+                    .ok()
+                    .filter(|ep| self.endpoints.contains_key(ep));
+                let (st, flags) = match (v.value_id, registered) {
+                    (EXTENDED_VALUE_ENDPOINT_FLAGS, Some(_)) => (status::OK, 0x0001u16),
+                    _ => (status::INVALID_PARAMETER, 0),
+                };
+                vec![R(Response::GetExtendedValue(ValueResponse {
+                    status: st,
+                    value: Bytes8(flags.to_le_bytes().to_vec()),
+                }))]
+            }
+            Command::AddEndpoint(e) => {
+                let st = if self.endpoints.contains_key(&e.endpoint) || e.endpoint == 0 {
+                    Self::status(status::INVALID_STATE)
+                } else {
+                    self.endpoints.insert(e.endpoint, e.clone());
+                    ok
+                };
+                vec![R(Response::AddEndpoint(st))]
+            }
+            Command::SetManufacturerCode(m) => {
+                self.manufacturer_code = m.code;
+                vec![R(Response::SetManufacturerCode(NoParams))]
+            }
+            Command::SetMulticastTableEntry(m) => {
+                let st = if m.index < MULTICAST_TABLE_SIZE {
+                    self.multicast_table.insert(m.index, m.entry);
+                    ok
+                } else {
+                    Self::status(status::INVALID_INDEX)
+                };
+                vec![R(Response::SetMulticastTableEntry(st))]
+            }
+            Command::SetConcentrator(c) => {
+                self.concentrator = (c.on != 0).then_some(*c);
+                vec![R(Response::SetConcentrator(ok))]
+            }
+            Command::SetSourceRouteDiscoveryMode(m) => {
+                self.source_route_discovery_mode = m.mode;
+                // Off: no more many-to-one route requests; otherwise the next one is due after
+                // the concentrator's minimum interval.
+                let remaining_time = match (&self.concentrator, m.mode) {
+                    (Some(c), 1 | 2) => u32::from(c.min_time) * 1000,
+                    _ => 0,
+                };
+                vec![R(Response::SetSourceRouteDiscoveryMode(
+                    SetSourceRouteDiscoveryModeResponse { remaining_time },
+                ))]
+            }
+            Command::SetRadioPower(p) => {
+                if let Some(nvm) = &mut self.nvm {
+                    nvm.parameters.radio_tx_power = p.power;
+                }
+                vec![R(Response::SetRadioPower(ok))]
+            }
+            Command::LeaveNetwork(_) => {
+                if !self.stack_up {
+                    return vec![R(Response::LeaveNetwork(Self::status(
+                        status::INVALID_STATE,
+                    )))];
+                }
+                // Leaving erases the network from the tokens.
+                self.stack_up = false;
+                self.nvm = None;
+                self.permit_join_seconds = 0;
+                vec![
+                    R(Response::LeaveNetwork(ok)),
+                    Cb(Callback::StackStatusHandler(StackStatusHandler {
+                        status: status::NETWORK_DOWN,
+                    })),
+                ]
+            }
+            Command::ExportKey(k) => vec![R(Response::ExportKey(self.export_key(k.context)))],
+            Command::GetNetworkKeyInfo(_) => {
+                let info = match &self.nvm {
+                    Some(nvm) => NetworkKeyInfo {
+                        network_key_set: 1,
+                        alternate_network_key_set: 0,
+                        network_key_sequence_number: nvm.network_key_sequence,
+                        alt_network_key_sequence_number: 0,
+                        network_key_frame_counter: nvm.nwk_frame_counter,
+                    },
+                    None => NetworkKeyInfo::default(),
+                };
+                vec![R(Response::GetNetworkKeyInfo(GetNetworkKeyInfoResponse {
+                    status: status::OK,
+                    info,
+                }))]
+            }
+            Command::ImportTransientKey(k) => {
+                self.transient_keys.insert(k.eui64, k.key.clone());
+                vec![R(Response::ImportTransientKey(ok))]
+            }
+            Command::ClearTransientLinkKeys(_) => {
+                self.transient_keys.clear();
+                vec![R(Response::ClearTransientLinkKeys(NoParams))]
+            }
+            Command::ClearKeyTable(_) => vec![R(Response::ClearKeyTable(ok))],
             Command::Version(_) => Vec::new(), // handled before decoding
             other => {
                 tracing::warn!("emulated NCP has no default for {other:?}");
                 Vec::new()
             }
         }
+    }
+
+    fn get_value(&self, id: u8) -> ValueResponse {
+        let value = if id == value_id::VERSION_INFO {
+            let [hi, lo] = self.config.stack_version.to_be_bytes();
+            let mut v = self.config.build.to_le_bytes().to_vec();
+            v.extend([hi >> 4, hi & 0x0F, lo >> 4, lo & 0x0F, VERSION_TYPE_GA]);
+            Some(v)
+        } else {
+            self.values.get(&id).cloned()
+        };
+        match value {
+            Some(v) => ValueResponse {
+                status: status::OK,
+                value: Bytes8(v),
+            },
+            None => ValueResponse {
+                status: status::INVALID_PARAMETER,
+                value: Bytes8(Vec::new()),
+            },
+        }
+    }
+
+    fn export_key(&self, context: SecManContext) -> ExportKeyResponse {
+        let key = match (&self.nvm, context.core_key_type) {
+            (Some(nvm), KEY_TYPE_NETWORK) if context.key_index == 0 => Ok(nvm.network_key.clone()),
+            (Some(nvm), KEY_TYPE_TC_LINK) => Ok(nvm.tc_link_key.clone()),
+            (None, KEY_TYPE_NETWORK | KEY_TYPE_TC_LINK) => Err(status::NOT_FOUND),
+            _ => Err(status::INVALID_PARAMETER),
+        };
+        match key {
+            Ok(key) => ExportKeyResponse {
+                status: status::OK,
+                key,
+                context,
+            },
+            Err(st) => ExportKeyResponse {
+                status: st,
+                key: Key::default(),
+                context,
+            },
+        }
+    }
+
+    fn next_aps_sequence(&mut self) -> u8 {
+        self.aps_sequence = self.aps_sequence.wrapping_add(1);
+        if let Some(nvm) = &mut self.nvm {
+            nvm.nwk_frame_counter = nvm.nwk_frame_counter.wrapping_add(1);
+            nvm.aps_frame_counter = nvm.aps_frame_counter.wrapping_add(1);
+        }
+        self.aps_sequence
+    }
+
+    /// A unicast. To the coordinator itself, a ZDO request is answered by [`local_zdo`] a few
+    /// ticks later; to anyone else, nobody answers yet (there are no emulated devices), so the
+    /// APS layer reports `ZIGBEE_DELIVERY_FAILED`.
+    fn send_unicast(&mut self, u: &SendUnicast) -> Vec<FromNcp> {
+        use FromNcp::{Callback as Cb, Response as R};
+        if !self.stack_up {
+            return vec![R(Response::SendUnicast(SendUnicastResponse {
+                status: status::NETWORK_DOWN,
+                sequence: 0,
+            }))];
+        }
+        let sequence = self.next_aps_sequence();
+        let mut aps_frame = u.aps_frame;
+        aps_frame.sequence = sequence;
+        let to_self = u.message_type == OUTGOING_DIRECT && u.index_or_destination == COORDINATOR;
+        let delivery = if to_self {
+            status::OK
+        } else {
+            status::DELIVERY_FAILED
+        };
+        if to_self && aps_frame.profile_id == local_zdo::ZDO_PROFILE {
+            if let Some((cluster, payload)) = local_zdo::answer(
+                aps_frame.cluster_id,
+                &u.message.0,
+                COORDINATOR,
+                &self.endpoints,
+            ) {
+                self.schedule_incoming(cluster, payload);
+            }
+        }
+        vec![
+            R(Response::SendUnicast(SendUnicastResponse {
+                status: status::OK,
+                sequence,
+            })),
+            Cb(Callback::MessageSentHandler(MessageSentHandler {
+                status: delivery,
+                message_type: u.message_type,
+                index_or_destination: u.index_or_destination,
+                aps_frame,
+                message_tag: u.message_tag,
+                message: Bytes8(Vec::new()),
+            })),
+        ]
+    }
+
+    /// A ZDO response from the coordinator's own stack, delivered as `incomingMessageHandler`.
+    fn schedule_incoming(&mut self, cluster: u16, payload: Vec<u8>) {
+        self.aps_sequence = self.aps_sequence.wrapping_add(1);
+        let incoming = IncomingMessageHandler {
+            message_type: INCOMING_UNICAST,
+            aps_frame: ApsFrame {
+                profile_id: local_zdo::ZDO_PROFILE,
+                cluster_id: cluster,
+                source_endpoint: 0,
+                destination_endpoint: 0,
+                options: 0,
+                group_id: 0,
+                sequence: self.aps_sequence,
+            },
+            packet_info: PacketInfo {
+                sender_short_id: COORDINATOR,
+                sender_long_id: self.config.eui64,
+                binding_index: 0xFF,
+                address_index: 0xFF,
+                last_hop_lqi: 0xFF,
+                last_hop_rssi: 0,
+                last_hop_timestamp: 0,
+            },
+            message: Bytes8(payload),
+        };
+        self.pending.push((
+            LOCAL_ZDO_DELAY_TICKS,
+            0,
+            FromNcp::Callback(Callback::IncomingMessageHandler(incoming)),
+        ));
+    }
+
+    /// A broadcast or multicast: queued and sent; with no devices around, nothing answers.
+    fn send_to_many(
+        &mut self,
+        message_type: OutgoingMessageType,
+        destination: u16,
+        aps_frame: ApsFrame,
+        message_tag: u16,
+    ) -> Vec<FromNcp> {
+        use FromNcp::{Callback as Cb, Response as R};
+        let respond = |st| SendUnicastResponse {
+            status: st,
+            sequence: 0,
+        };
+        let wrap = |r| {
+            if message_type == OUTGOING_BROADCAST {
+                R(Response::SendBroadcast(r))
+            } else {
+                R(Response::SendMulticast(r))
+            }
+        };
+        if !self.stack_up {
+            return vec![wrap(respond(status::NETWORK_DOWN))];
+        }
+        let sequence = self.next_aps_sequence();
+        let mut aps_frame = aps_frame;
+        aps_frame.sequence = sequence;
+        vec![
+            wrap(SendUnicastResponse {
+                status: status::OK,
+                sequence,
+            }),
+            Cb(Callback::MessageSentHandler(MessageSentHandler {
+                status: status::OK,
+                message_type,
+                index_or_destination: destination,
+                aps_frame,
+                message_tag,
+                message: Bytes8(Vec::new()),
+            })),
+        ]
     }
 
     fn start_scan(&mut self, scan_type: u8, channel_mask: u32) -> Vec<FromNcp> {
@@ -541,10 +997,13 @@ impl Ncp {
 
 #[cfg(test)]
 mod tests {
-    use sealhub_radios::zigbee::ezsp::commands::messaging::SendUnicast;
-    use sealhub_radios::zigbee::ezsp::commands::networking::{FormNetwork, NetworkInit};
-    use sealhub_radios::zigbee::ezsp::commands::security::SetInitialSecurityState;
-    use sealhub_radios::zigbee::ezsp::types::ApsFrame;
+    use sealhub_radios::zigbee::ezsp::commands::configuration::{
+        GetExtendedValue, GetValue, SetValue,
+    };
+    use sealhub_radios::zigbee::ezsp::commands::networking::{
+        FormNetwork, LeaveNetwork, NetworkInit, PermitJoining,
+    };
+    use sealhub_radios::zigbee::ezsp::commands::security::{ExportKey, SetInitialSecurityState};
 
     use super::*;
 
@@ -667,6 +1126,223 @@ mod tests {
             [FromNcp::Response(Response::GetNetworkParameters(r))]
                 if r.parameters.pan_id == 0xBEEF && r.parameters.radio_channel == 15
         ));
+    }
+
+    fn formed() -> Ncp {
+        let mut ncp = negotiated();
+        let state = InitialSecurityState {
+            bitmask: 0x0B84,
+            preconfigured_key: Key([7; 16]),
+            network_key: Key([9; 16]),
+            network_key_sequence_number: 0,
+            preconfigured_trust_center_eui64: [0xFF; 8],
+        };
+        ask(
+            &mut ncp,
+            2,
+            Command::SetInitialSecurityState(SetInitialSecurityState { state }),
+        );
+        let parameters = NetworkParameters {
+            pan_id: 0x1A2B,
+            radio_channel: 15,
+            ..NetworkParameters::default()
+        };
+        ask(
+            &mut ncp,
+            3,
+            Command::FormNetwork(FormNetwork { parameters }),
+        );
+        assert!(ncp.is_network_up());
+        ncp
+    }
+
+    fn endpoint(n: u8) -> AddEndpoint {
+        AddEndpoint {
+            endpoint: n,
+            profile_id: 0x0104,
+            device_id: 0x0065,
+            device_version: 1,
+            input_clusters: vec![0x0000, 0x0006],
+            output_clusters: vec![0x0019],
+        }
+    }
+
+    #[test]
+    fn version_info_values_and_endpoint_flags() {
+        let mut ncp = negotiated();
+        assert_eq!(
+            ask(&mut ncp, 2, Command::GetValue(GetValue { value_id: 0x11 })),
+            vec![FromNcp::Response(Response::GetValue(ValueResponse {
+                status: status::OK,
+                // build 0x0123, 8.0.2.0, GA
+                value: Bytes8(vec![0x23, 0x01, 8, 0, 2, 0, 0xAA]),
+            }))]
+        );
+        let flags = || {
+            Command::GetExtendedValue(GetExtendedValue {
+                value_id: EXTENDED_VALUE_ENDPOINT_FLAGS,
+                characteristics: 1,
+            })
+        };
+        // Unregistered: a failure, but still two bytes (the host reads them either way).
+        assert!(matches!(
+            ask(&mut ncp, 3, flags()).as_slice(),
+            [FromNcp::Response(Response::GetExtendedValue(v))]
+                if v.status == status::INVALID_PARAMETER && v.value.0.len() == 2
+        ));
+        let add = Command::AddEndpoint(endpoint(1));
+        assert!(matches!(
+            ask(&mut ncp, 4, add.clone()).as_slice(),
+            [FromNcp::Response(Response::AddEndpoint(r))] if r.status == status::OK
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 5, add).as_slice(),
+            [FromNcp::Response(Response::AddEndpoint(r))] if r.status == status::INVALID_STATE
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 6, flags()).as_slice(),
+            [FromNcp::Response(Response::GetExtendedValue(v))]
+                if v.status == status::OK && v.value.0 == [1, 0]
+        ));
+        ask(
+            &mut ncp,
+            7,
+            Command::SetValue(SetValue {
+                value_id: value_id::STACK_TOKEN_WRITING,
+                value: Bytes8(vec![1]),
+            }),
+        );
+        assert_eq!(ncp.value(value_id::STACK_TOKEN_WRITING), Some(&[1u8][..]));
+        // Endpoints live in RAM: a reboot forgets them.
+        ncp.reboot();
+        assert!(ncp.endpoints().is_empty());
+    }
+
+    #[test]
+    fn a_zdo_request_to_itself_is_answered_a_few_ticks_later() {
+        let mut ncp = formed();
+        ask(&mut ncp, 4, Command::AddEndpoint(endpoint(1)));
+        let request = SendUnicast {
+            message_type: 0,
+            index_or_destination: COORDINATOR,
+            aps_frame: ApsFrame {
+                cluster_id: local_zdo::ACTIVE_EP_REQ,
+                options: 0x1140,
+                ..ApsFrame::default()
+            },
+            message_tag: 9,
+            message: Bytes8(vec![9, 0x00, 0x00]),
+        };
+        let out = ask(&mut ncp, 5, Command::SendUnicast(request));
+        assert!(matches!(
+            out.as_slice(),
+            [
+                FromNcp::Response(Response::SendUnicast(r)),
+                FromNcp::Callback(Callback::MessageSentHandler(sent)),
+            ] if r.status == status::OK && sent.status == status::OK && sent.message_tag == 9
+        ));
+        for _ in 1..LOCAL_ZDO_DELAY_TICKS {
+            assert!(ncp.tick().is_empty());
+        }
+        let due = ncp.tick();
+        assert_eq!(due.len(), 1);
+        let (header, frame) = codec().decode_from_ncp(&due[0]).unwrap();
+        assert!(header.control.contains(FrameControl::ASYNC_CALLBACK));
+        let FromNcp::Callback(Callback::IncomingMessageHandler(incoming)) = frame else {
+            panic!("{frame:?}");
+        };
+        assert_eq!(incoming.aps_frame.profile_id, 0);
+        assert_eq!(incoming.aps_frame.cluster_id, 0x8005);
+        assert_eq!(incoming.packet_info.sender_short_id, COORDINATOR);
+        assert_eq!(incoming.packet_info.sender_long_id, ncp.config().eui64);
+        assert_eq!(incoming.message.0, vec![9, 0, 0x00, 0x00, 1, 1]);
+    }
+
+    #[test]
+    fn keys_export_and_leaving_forgets_the_network() {
+        let mut ncp = negotiated();
+        let export = |t: u8| {
+            Command::ExportKey(ExportKey {
+                context: SecManContext {
+                    core_key_type: t,
+                    ..SecManContext::default()
+                },
+            })
+        };
+        assert!(matches!(
+            ask(&mut ncp, 2, export(1)).as_slice(),
+            [FromNcp::Response(Response::ExportKey(r))] if r.status == status::NOT_FOUND
+        ));
+        let mut ncp = formed();
+        assert!(matches!(
+            ask(&mut ncp, 4, export(1)).as_slice(),
+            [FromNcp::Response(Response::ExportKey(r))]
+                if r.status == status::OK && r.key == Key([9; 16]) && r.context.core_key_type == 1
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 5, export(2)).as_slice(),
+            [FromNcp::Response(Response::ExportKey(r))]
+                if r.status == status::OK && r.key == Key([7; 16])
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 6, export(4)).as_slice(),
+            [FromNcp::Response(Response::ExportKey(r))] if r.status == status::INVALID_PARAMETER
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 7, Command::GetNetworkKeyInfo(NoParams)).as_slice(),
+            [FromNcp::Response(Response::GetNetworkKeyInfo(r))]
+                if r.status == status::OK && r.info.network_key_set == 1
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 8, Command::PermitJoining(PermitJoining { duration: 10 })).as_slice(),
+            [
+                FromNcp::Response(Response::PermitJoining(r)),
+                FromNcp::Callback(Callback::StackStatusHandler(s)),
+            ] if r.status == status::OK && s.status == status::NETWORK_OPENED
+        ));
+        assert!(matches!(
+            ask(&mut ncp, 9, Command::LeaveNetwork(LeaveNetwork { options: 0 })).as_slice(),
+            [
+                FromNcp::Response(Response::LeaveNetwork(r)),
+                FromNcp::Callback(Callback::StackStatusHandler(s)),
+            ] if r.status == status::OK && s.status == status::NETWORK_DOWN
+        ));
+        assert!(ncp.nvm().is_none());
+        assert!(matches!(
+            ask(&mut ncp, 10, Command::NetworkInit(NetworkInit { bitmask: 3 })).as_slice(),
+            [FromNcp::Response(Response::NetworkInit(r))] if r.status == status::NOT_JOINED
+        ));
+    }
+
+    #[test]
+    fn a_frame_it_does_not_know_gets_invalid_command_once_negotiated() {
+        let mut ncp = Ncp::new(NcpConfig::default());
+        // Before negotiation: silence.
+        let unknown = [5, 0x00, 0x01, 0x34, 0x12];
+        assert!(
+            ncp.handle(&EzspFrameFromHost::parse(&unknown, None))
+                .is_empty()
+        );
+        let mut ncp = negotiated();
+        let out = ncp.handle(&EzspFrameFromHost::parse(&unknown, ncp.codec()));
+        assert_eq!(
+            out,
+            vec![vec![
+                5,
+                0x80,
+                0x01,
+                0x58,
+                0x00,
+                ezsp_status::INVALID_FRAME_ID
+            ]]
+        );
+        // A known frame with broken parameters: invalid value.
+        let truncated = [6, 0x00, 0x01, 0x22, 0x00];
+        let out = ncp.handle(&EzspFrameFromHost::parse(&truncated, ncp.codec()));
+        assert_eq!(
+            out,
+            vec![vec![6, 0x80, 0x01, 0x58, 0x00, ezsp_status::INVALID_VALUE]]
+        );
     }
 
     #[test]

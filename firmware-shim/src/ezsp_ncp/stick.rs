@@ -157,6 +157,10 @@ impl EmulatedStick {
     fn on_ezsp(&mut self, bytes: &[u8]) {
         let frame = EzspFrameFromHost::parse(bytes, self.ncp.codec());
         tracing::debug!(?frame, "emulated NCP received");
+        tracing::trace!(
+            "EZSP frame from the host: {}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
         let decision = match &mut self.hook {
             Some(hook) => hook(&frame),
             None => Override::Default,
@@ -199,7 +203,8 @@ impl EmulatedStick {
         }
     }
 
-    /// One tick of emulator time passes: delayed answers count down and go out at zero.
+    /// One tick of emulator time passes: delayed answers (overrides, and the NCP's own scheduled
+    /// callbacks) count down and go out at zero.
     pub fn tick(&mut self) {
         let mut due = Vec::new();
         self.delayed.retain_mut(|(ticks, frames)| {
@@ -211,6 +216,8 @@ impl EmulatedStick {
                 true
             }
         });
+        // Frames the NCP itself scheduled (answers that come "over the air").
+        let from_ncp = self.ncp.tick();
         if self.silent {
             return;
         }
@@ -218,6 +225,9 @@ impl EmulatedStick {
             for f in frames {
                 self.ash.send(f);
             }
+        }
+        for f in from_ncp {
+            self.ash.send(f);
         }
     }
 

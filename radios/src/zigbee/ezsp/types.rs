@@ -176,3 +176,67 @@ impl core::fmt::Debug for Key {
         f.write_str("Key(..)")
     }
 }
+
+/// Which key a security-manager call is about (`sl_zb_sec_man_context_t`, EZSP >= 13): the key
+/// type, table index and derivation, the partner's EUI-64 for link keys, and flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, DekuRead, DekuWrite)]
+#[deku(
+    endian = "endian",
+    ctx = "endian: deku::ctx::Endian",
+    ctx_default = "deku::ctx::Endian::Little"
+)]
+pub struct SecManContext {
+    /// `sl_zb_sec_man_key_type_t`: 1 network key, 2 trust-center link key, 4 application link
+    /// key, ...
+    pub core_key_type: u8,
+    /// Index in the key's table (0 = the current network key).
+    pub key_index: u8,
+    /// `sl_zb_sec_man_derived_key_type_t` (0 = the key itself, not a derivative).
+    pub derived_type: u16,
+    /// Partner of a link key, zeros otherwise.
+    pub eui64: Eui64,
+    /// Network index on a multi-network stack.
+    pub multi_network_index: u8,
+    /// `sl_zb_sec_man_flags_t`.
+    pub flags: u8,
+    /// PSA key algorithm permission (chips with a secure vault).
+    pub psa_key_alg_permission: u32,
+}
+
+/// The network key's state (`sl_zb_sec_man_network_key_info_t`), without the key itself: what a
+/// backup needs besides the exported key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, DekuRead, DekuWrite)]
+#[deku(
+    endian = "endian",
+    ctx = "endian: deku::ctx::Endian",
+    ctx_default = "deku::ctx::Endian::Little"
+)]
+pub struct NetworkKeyInfo {
+    /// Whether a network key is set (boolean byte).
+    pub network_key_set: u8,
+    /// Whether an alternate (next) network key is set (boolean byte).
+    pub alternate_network_key_set: u8,
+    /// The current key's sequence number.
+    pub network_key_sequence_number: u8,
+    /// The alternate key's sequence number.
+    pub alt_network_key_sequence_number: u8,
+    /// Outgoing NWK frame counter under the current key.
+    pub network_key_frame_counter: u32,
+}
+
+/// One multicast (group) table entry (`EmberMulticastTableEntry`): the NCP delivers messages
+/// for the group to the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, DekuRead, DekuWrite)]
+#[deku(
+    endian = "endian",
+    ctx = "endian: deku::ctx::Endian",
+    ctx_default = "deku::ctx::Endian::Little"
+)]
+pub struct MulticastTableEntry {
+    /// The group ID.
+    pub multicast_id: u16,
+    /// The endpoint that is a member, 0 for an unused entry.
+    pub endpoint: u8,
+    /// Network index.
+    pub network_index: u8,
+}

@@ -1,10 +1,13 @@
-//! Messaging frames (UG100 "Messaging Frames"): sending a unicast, and the callbacks that report
-//! delivery and incoming messages. EZSP >= 14 layouts: 32-bit status, 16-bit message tag,
+//! Messaging frames (UG100 "Messaging Frames"): sending a unicast, broadcast or multicast, the
+//! multicast table and source-route discovery, and the callbacks that report delivery and
+//! incoming messages. EZSP >= 14 layouts: 32-bit status, 16-bit message tag,
 //! packet info struct.
 
 use deku::prelude::*;
 
-use crate::zigbee::ezsp::types::{ApsFrame, Bytes8, OutgoingMessageType, PacketInfo, Status};
+use crate::zigbee::ezsp::types::{
+    ApsFrame, Bytes8, MulticastTableEntry, OutgoingMessageType, PacketInfo, Status,
+};
 
 /// `sendUnicast` (0x0034).
 #[derive(Debug, Clone, PartialEq, Eq, DekuRead, DekuWrite)]
@@ -62,4 +65,73 @@ pub struct IncomingMessageHandler {
     pub packet_info: PacketInfo,
     /// The APS payload (ZCL frame), length-prefixed.
     pub message: Bytes8,
+}
+
+/// `sendBroadcast` (0x0036), EZSP >= 14 layout (with NWK alias and sequence).
+#[derive(Debug, Clone, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct SendBroadcast {
+    /// Source alias, 0xFFFF for none.
+    pub alias: u16,
+    /// Broadcast address: 0xFFFF all, 0xFFFD receivers on when idle, 0xFFFC routers.
+    pub destination: u16,
+    /// NWK sequence number used with an alias.
+    pub nwk_sequence: u8,
+    /// APS header.
+    pub aps_frame: ApsFrame,
+    /// Maximum hops.
+    pub radius: u8,
+    /// Host's tag, echoed in `messageSentHandler`.
+    pub message_tag: u16,
+    /// The APS payload, length-prefixed.
+    pub message: Bytes8,
+}
+
+/// `sendMulticast` (0x0038), EZSP >= 14 layout.
+#[derive(Debug, Clone, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct SendMulticast {
+    /// APS header; its `group_id` is the destination group.
+    pub aps_frame: ApsFrame,
+    /// Maximum hops.
+    pub hops: u8,
+    /// Broadcast address the group message travels to (0 for the stack's default).
+    pub broadcast_addr: u16,
+    /// Source alias, 0xFFFF for none.
+    pub alias: u16,
+    /// NWK sequence number used with an alias.
+    pub nwk_sequence: u8,
+    /// Host's tag, echoed in `messageSentHandler`.
+    pub message_tag: u16,
+    /// The APS payload, length-prefixed.
+    pub message: Bytes8,
+}
+
+/// The answer to `sendBroadcast` and `sendMulticast`: same layout as [`SendUnicastResponse`].
+pub type SendBroadcastResponse = SendUnicastResponse;
+
+/// `setSourceRouteDiscoveryMode` (0x005A).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct SetSourceRouteDiscoveryMode {
+    /// `EmberSourceRouteDiscoveryMode`: 0 off, 1 on, 2 reschedule.
+    pub mode: u8,
+}
+
+/// `setSourceRouteDiscoveryMode` response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct SetSourceRouteDiscoveryModeResponse {
+    /// Milliseconds until the next many-to-one route request.
+    pub remaining_time: u32,
+}
+
+/// `setMulticastTableEntry` (0x0064).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct SetMulticastTableEntry {
+    /// Table index.
+    pub index: u8,
+    /// The entry.
+    pub entry: MulticastTableEntry,
 }

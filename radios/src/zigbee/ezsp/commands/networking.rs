@@ -105,3 +105,41 @@ pub struct GetNetworkParametersResponse {
     /// The network.
     pub parameters: NetworkParameters,
 }
+
+/// `leaveNetwork` (0x0020): the NCP leaves its network (`stackStatusHandler` NETWORK_DOWN
+/// follows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct LeaveNetwork {
+    /// `EmberLeaveNetworkOption` (EZSP >= 14; 0 = none).
+    pub options: u8,
+}
+
+/// `setConcentrator` (0x0010): makes the coordinator a concentrator that sends many-to-one
+/// route requests, as a trust center must.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct SetConcentrator {
+    /// Boolean byte: on or off.
+    pub on: u8,
+    /// `EMBER_LOW_RAM_CONCENTRATOR` 0xFFF8 or `EMBER_HIGH_RAM_CONCENTRATOR` 0xFFF9.
+    pub concentrator_type: u16,
+    /// Minimum seconds between many-to-one route requests.
+    pub min_time: u16,
+    /// Maximum seconds between them.
+    pub max_time: u16,
+    /// Route errors that trigger a new request.
+    pub route_error_threshold: u8,
+    /// Delivery failures that trigger a new request.
+    pub delivery_failure_threshold: u8,
+    /// Radius of the request, 0 for the stack's default.
+    pub max_hops: u8,
+}
+
+/// `setRadioPower` (0x0099).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct SetRadioPower {
+    /// Transmit power in dBm.
+    pub power: i8,
+}

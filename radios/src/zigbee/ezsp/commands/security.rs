@@ -1,9 +1,11 @@
-//! Security frames (UG100 "Security Frames"): the initial security state set before forming the
-//! network. Key fields are [`Key`], zeroized on drop.
+//! Security frames (UG100 "Security Frames" and the security manager of EZSP >= 13): the initial
+//! security state set before forming the network, exporting keys and the network key's state for
+//! a backup, transient link keys for joining devices, and the key table. Key fields are [`Key`],
+//! zeroized on drop.
 
 use deku::prelude::*;
 
-use crate::zigbee::ezsp::types::{Eui64, Key};
+use crate::zigbee::ezsp::types::{Eui64, Key, NetworkKeyInfo, SecManContext, Status};
 
 /// `EmberInitialSecurityState`.
 #[derive(Debug, Clone, PartialEq, Eq, DekuRead, DekuWrite)]
@@ -31,4 +33,46 @@ pub struct InitialSecurityState {
 pub struct SetInitialSecurityState {
     /// The state to install.
     pub state: InitialSecurityState,
+}
+
+/// `exportKey` (0x0114): reads a key out of the security manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct ExportKey {
+    /// Which key.
+    pub context: SecManContext,
+}
+
+/// `exportKey` response (EZSP >= 14 order: status first).
+#[derive(Debug, Clone, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct ExportKeyResponse {
+    /// Whether the key exists and may be exported.
+    pub status: Status,
+    /// The key in plain text.
+    pub key: Key,
+    /// The context, as the NCP completed it.
+    pub context: SecManContext,
+}
+
+/// `getNetworkKeyInfo` (0x0116) response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct GetNetworkKeyInfoResponse {
+    /// Whether the information could be read.
+    pub status: Status,
+    /// Set flags, sequence numbers and frame counter.
+    pub info: NetworkKeyInfo,
+}
+
+/// `importTransientKey` (0x0111), EZSP >= 14 layout (no flags byte): a link key a joining
+/// device may use for a while. zigbee-herdsman installs the well-known key for any device under
+/// its blank EUI-64, all 0xFF.
+#[derive(Debug, Clone, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct ImportTransientKey {
+    /// The joining device (all 0xFF from herdsman: any).
+    pub eui64: Eui64,
+    /// The key in plain text.
+    pub key: Key,
 }

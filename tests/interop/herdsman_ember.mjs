@@ -1,0 +1,137 @@
+// zigbee-herdsman (the engine of Zigbee2MQTT), ember adapter, against an emulated EZSP stick.
+//
+// Usage: node herdsman_ember.mjs <pty path>
+//
+// Starts a herdsman Controller on the stick (forming the network, or resuming it), checks the
+// network it reports is the one configured, opens the network for joining and closes it again,
+// and stops. Prints exactly one JSON line on stdout and exits 0 only if every step passed.
+// herdsman's own log goes to stderr (HERDSMAN_LOG=info|debug, default debug), so the caller can
+// show it when the run fails. A hard timeout (INTEROP_TIMEOUT_MS, default 60 s) ends the process
+// whatever herdsman is waiting for, so it can never hang CI.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { Controller, setLogger } from "zigbee-herdsman";
+
+const path = process.argv[2];
+if (!path) {
+    console.error("usage: node herdsman_ember.mjs <pty path>");
+    process.exit(2);
+}
+
+const started = Date.now();
+const result = { ok: false, path, steps: [] };
+const dir = mkdtempSync(join(tmpdir(), "sealhub-herdsman-"));
+
+function finish(ok, error) {
+    result.ok = ok;
+    if (error) {
+        result.error = String(error?.stack ?? error);
+    }
+    result.elapsedMs = Date.now() - started;
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    try {
+        rmSync(dir, { recursive: true, force: true });
+    } catch {
+        // a leftover temp dir is not worth failing for
+    }
+    process.exit(ok ? 0 : 1);
+}
+
+const timeoutMs = Number(process.env.INTEROP_TIMEOUT_MS ?? 60000);
+setTimeout(() => finish(false, `hard timeout after ${timeoutMs} ms (last step: ${result.steps.at(-1) ?? "none"})`), timeoutMs).unref();
+
+const level = process.env.HERDSMAN_LOG ?? "debug";
+const log = (tag) => (message, namespace) => {
+    const text = typeof message === "function" ? message() : message;
+    process.stderr.write(`${new Date().toISOString()} ${tag} ${namespace}: ${text}\n`);
+};
+setLogger({
+    debug: level === "debug" ? log("DEBUG") : () => {},
+    info: log("INFO "),
+    warning: log("WARN "),
+    error: log("ERROR"),
+});
+
+// Fixed test network: nothing here is secret.
+const network = {
+    panID: 0x1a2b,
+    extendedPanID: [0xdd, 0xcc, 0xbb, 0xaa, 0x44, 0x33, 0x22, 0x11],
+    channelList: [15],
+    networkKey: [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10],
+};
+
+function step(name) {
+    result.steps.push(name);
+    process.stderr.write(`${new Date().toISOString()} STEP  interop: ${name}\n`);
+}
+
+function check(condition, message) {
+    if (!condition) {
+        throw new Error(`check failed: ${message}`);
+    }
+}
+
+async function main() {
+    const controller = new Controller({
+        network,
+        serialPort: { path, adapter: "ember", baudRate: 115200, rtscts: false },
+        databasePath: join(dir, "database.db"),
+        databaseBackupPath: join(dir, "database.db.backup"),
+        backupPath: join(dir, "coordinator_backup.json"),
+        adapter: { concurrent: 8, disableLED: false },
+        acceptJoiningDeviceHandler: async () => true,
+    });
+    controller.on("permitJoinChanged", (event) => {
+        (result.permitJoinEvents ??= []).push(event);
+    });
+
+    step("start");
+    result.startResult = await controller.start();
+    check(["reset", "resumed", "restored"].includes(result.startResult), `start result ${result.startResult}`);
+
+    step("network parameters");
+    const parameters = await controller.getNetworkParameters();
+    result.network = { ...parameters };
+    check(parameters.panID === network.panID, `PAN ID ${parameters.panID} != ${network.panID}`);
+    check(parameters.channel === network.channelList[0], `channel ${parameters.channel} != ${network.channelList[0]}`);
+    // herdsman reports the extended PAN ID as a number, most significant byte first, while
+    // the option lists the bytes as they go on the wire (least significant first).
+    const extended = `0x${Buffer.from(network.extendedPanID).reverse().toString("hex")}`;
+    check(parameters.extendedPanID === extended, `extended PAN ID ${parameters.extendedPanID} != ${extended}`);
+
+    step("coordinator");
+    const version = await controller.getCoordinatorVersion();
+    result.coordinatorVersion = version;
+    const coordinator = controller.getDevicesByType("Coordinator")[0];
+    check(coordinator !== undefined, "no coordinator in the database");
+    result.coordinator = {
+        ieeeAddr: coordinator.ieeeAddr,
+        endpoints: coordinator.endpoints.map((e) => ({
+            id: e.ID,
+            profileId: e.profileID,
+            inputClusters: e.inputClusters.length,
+            outputClusters: e.outputClusters.length,
+        })),
+    };
+    check(coordinator.endpoints.length > 0, "coordinator interview found no endpoints");
+
+    step("permit join 10 s");
+    await controller.permitJoin(10);
+    check(controller.getPermitJoin(), "permit join not reported open");
+
+    step("permit join off");
+    await controller.permitJoin(0);
+    check(!controller.getPermitJoin(), "permit join not reported closed");
+
+    step("stop");
+    await controller.stop();
+    step("stopped");
+}
+
+main().then(
+    () => finish(true),
+    (error) => finish(false, error),
+);
