@@ -24,7 +24,8 @@ fn auth_data_layout_matches_zwave_js_mac_vector() {
         0x14,                                       // sender node 20
         0x01,                                       // receiver node 1
         &h("f3fb762d6e82126681c18597"),             // 12 ciphertext bytes
-    );
+    )
+    .expect("12 bytes fit the length byte");
     assert_eq!(
         data,
         h("ddd360c382a437514392826cbba0b3128114010cf3fb762d6e82126681c18597")
@@ -139,4 +140,28 @@ proptest! {
         let f = frame(&mut a, &mut b, t, &pt);
         prop_assert_eq!(b.decapsulate(1, &f, t).unwrap(), pt);
     }
+}
+
+/// A zero byte appended to a 255-byte ciphertext would leave the zero-padded CBC-MAC input
+/// unchanged if the length byte saturated; S0 therefore refuses ciphertext it cannot state the
+/// length of, on both sides.
+#[test]
+fn ciphertext_longer_than_the_length_byte_is_refused() {
+    let long = vec![0u8; 256];
+    let n = [1u8; 8];
+    assert!(matches!(
+        auth_data(&n, &n, 0x81, 1, 2, &long),
+        Err(Error::TooLong(256))
+    ));
+    assert!(auth_data(&n, &n, 0x81, 1, 2, &long[..255]).is_ok());
+    let (mut a, mut b) = pair();
+    let S0Command::NonceReport { nonce } = b.nonce_report(Instant::now()).expect("nonce") else {
+        panic!("a nonce report")
+    };
+    a.on_nonce_report(9, nonce);
+    // 255 bytes of command plus the sequence byte: 256 bytes of ciphertext.
+    assert!(matches!(
+        a.encapsulate(9, &[0u8; 255]),
+        Err(Error::TooLong(256))
+    ));
 }

@@ -47,6 +47,11 @@ pub enum Error {
     /// The MAC does not match.
     #[error("S0 authentication failed")]
     AuthenticationFailed,
+    /// Ciphertext longer than the one-byte length the MAC covers can state; refused so no two
+    /// lengths share a MAC input (a zero byte appended to a 255-byte ciphertext would otherwise
+    /// leave the zero-padded CBC-MAC unchanged).
+    #[error("S0 ciphertext of {0} bytes exceeds the 255 bytes the MAC can cover")]
+    TooLong(usize),
     /// A split (sequenced) payload, not supported.
     #[error("sequenced S0 payloads are not supported")]
     Sequenced,
@@ -233,7 +238,8 @@ impl S0Command {
 }
 
 /// The bytes the S0 MAC covers: `sender nonce ‖ receiver nonce ‖ command ‖ sender ‖ receiver ‖
-/// ciphertext length ‖ ciphertext` (MAC'd with an all-zero IV).
+/// ciphertext length ‖ ciphertext` (MAC'd with an all-zero IV). A ciphertext longer than 255
+/// bytes cannot state its length in one byte and is refused.
 pub fn auth_data(
     sender_nonce: &[u8; 8],
     receiver_nonce: &[u8; 8],
@@ -241,15 +247,14 @@ pub fn auth_data(
     sender: u8,
     receiver: u8,
     ciphertext: &[u8],
-) -> Vec<u8> {
+) -> Result<Vec<u8>> {
+    let len = u8::try_from(ciphertext.len()).map_err(|_| Error::TooLong(ciphertext.len()))?;
     let mut d = Vec::with_capacity(20 + ciphertext.len());
     d.extend_from_slice(sender_nonce);
     d.extend_from_slice(receiver_nonce);
-    // ciphertext is at most a frame long, far below 256; saturate rather than wrap
-    let len = u8::try_from(ciphertext.len()).unwrap_or(u8::MAX);
     d.extend_from_slice(&[command, sender, receiver, len]);
     d.extend_from_slice(ciphertext);
-    d
+    Ok(d)
 }
 
 fn iv(sender: &[u8; 8], receiver: &[u8; 8]) -> [u8; 16] {
@@ -352,7 +357,7 @@ impl S0Session {
             self.own_node,
             peer,
             &ciphertext,
-        );
+        )?;
         let mac = cbc_mac(&self.keys.auth, &[0; 16], &data);
         Ok(S0Command::MessageEncapsulation {
             nonce_get: false,
@@ -392,7 +397,7 @@ impl S0Session {
             peer,
             self.own_node,
             &ciphertext,
-        );
+        )?;
         if !ct_eq(&cbc_mac(&self.keys.auth, &[0; 16], &data), &mac) {
             return Err(Error::AuthenticationFailed);
         }
