@@ -16,8 +16,9 @@ use sealhub_radios::zigbee::driver::{DriverConfig, Error, NetworkInfo, RadioEven
 use sealhub_radios::zigbee::ezsp::commands::configuration::{
     SetConfigurationValue, StatusResponse,
 };
-use sealhub_radios::zigbee::ezsp::types::Status;
-use sealhub_radios::zigbee::ezsp::{Command, FromNcp, Response};
+use sealhub_radios::zigbee::ezsp::commands::messaging::IncomingMessageHandler;
+use sealhub_radios::zigbee::ezsp::types::{ApsFrame, Bytes8, PacketInfo, Status};
+use sealhub_radios::zigbee::ezsp::{Callback, Command, FromNcp, Response};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -206,6 +207,38 @@ async fn a_corrupted_crc_from_the_stick_is_naked_and_retransmitted() {
     );
     assert!(after.retransmitted > before.retransmitted, "stick resent");
     assert_eq!(emu.with_stick(|s| s.ncp().permit_join_seconds()), 60);
+}
+
+#[tokio::test]
+async fn unprompted_callbacks_are_acknowledged_and_commands_still_pass() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (emu, stick, _events) = started(dir.path()).await;
+    let before = emu.with_stick(|s| s.ash_stats());
+    // More than the NCP's window of 3: the answer below queues behind them, so it only comes
+    // if the driver acknowledges every callback.
+    for i in 0..10u8 {
+        emu.send_callback(Callback::IncomingMessageHandler(IncomingMessageHandler {
+            message_type: 0,
+            aps_frame: ApsFrame {
+                profile_id: 0x0104,
+                cluster_id: 0x0006,
+                sequence: i,
+                ..ApsFrame::default()
+            },
+            packet_info: PacketInfo {
+                sender_short_id: 0x1000 + u16::from(i),
+                ..PacketInfo::default()
+            },
+            message: Bytes8(vec![0x18, i, 0x0B, 0x00, 0x00]),
+        }));
+    }
+    timeout(SOON, stick.permit_join(0))
+        .await
+        .expect("no hang")
+        .expect("permit join");
+    let after = emu.with_stick(|s| s.ash_stats());
+    assert_eq!(after.naks_received, before.naks_received, "no NAK");
+    assert_eq!(after.retransmitted, before.retransmitted, "nothing resent");
 }
 
 #[tokio::test]

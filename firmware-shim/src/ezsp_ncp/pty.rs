@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use sealhub_radios::zigbee::ash::ResetCode;
+use sealhub_radios::zigbee::ezsp::Callback;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_serial::{SerialPort, SerialStream};
@@ -148,6 +149,11 @@ impl EmulatorHandle {
     /// Writes raw bytes (garbage, CANCEL) onto the wire.
     pub fn send_raw(&self, bytes: &[u8]) {
         self.with_stick(|s| s.send_raw(bytes));
+    }
+
+    /// The NCP sends an unprompted callback (see [`EmulatedStick::send_callback`]).
+    pub fn send_callback(&self, callback: Callback) {
+        self.with_stick(|s| s.send_callback(callback));
     }
 
     /// Pulls the stick: the pty master is closed and the link removed. Returns once done.

@@ -11,7 +11,7 @@
 //! reset unprompted, or be power-cycled (what unplugging does).
 
 use sealhub_radios::zigbee::ash::ResetCode;
-use sealhub_radios::zigbee::ezsp::FromNcp;
+use sealhub_radios::zigbee::ezsp::{Callback, FromNcp};
 
 use super::ash_ncp::{AshNcp, AshNcpEvent, AshStats};
 use super::ncp::{EzspFrameFromHost, Ncp, NcpConfig, Nvm};
@@ -93,6 +93,18 @@ impl EmulatedStick {
     /// Writes bytes straight onto the wire (garbage, CANCEL 0x1A, SUBSTITUTE 0x18, ...).
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.extra_output.extend_from_slice(bytes);
+    }
+
+    /// The NCP reports `callback` unprompted (as when a device's message arrives), through the
+    /// ASH link like any of its frames: numbered, randomized, retransmitted on NAK. The EZSP
+    /// sequence number is 0. Ignored before the host has negotiated the protocol.
+    pub fn send_callback(&mut self, callback: Callback) {
+        if self.ncp.codec().is_none() {
+            return;
+        }
+        if let Some(bytes) = self.ncp.encode(0, &FromNcp::Callback(callback)) {
+            self.ash.send(bytes);
+        }
     }
 
     /// The chip resets on its own: RAM state lost, unprompted RSTACK with `code`.

@@ -1,0 +1,392 @@
+//! The latency the host adds to one Zigbee command, against the emulated stick on a pty
+//! (docs/PERFORMANCE.md, "Zigbee: host latency"). Goal of the issue: under 0.5 ms per command
+//! at p99 with 20 devices reporting every second.
+//!
+//! Three things are timed, interleaved sample by sample so they see the same machine load:
+//!
+//! - **command**: `ZigbeeStick::permit_join(0)` against the emulator on a pty, from the call to
+//!   its return: API → driver task → EZSP/ASH encode → pty → emulator → pty → ASH/EZSP decode
+//!   → caller.
+//! - **serial** (baseline): the same bytes through a bare pty pair between two tokio tasks: one
+//!   writes the command's ASH frame, the other reads it and writes back the answer's frame,
+//!   the first reads it. This is the part no host code can remove.
+//! - **emulator**: the emulated NCP's own work for the same command, in process (ASH decode,
+//!   EZSP, answer encode). It runs on the same cores in the test set-up but is the stick's
+//!   time on real hardware, so it is taken out too.
+//!
+//! host-added = command − serial − emulator, given per percentile (p50 and p99 of each
+//! series; the difference of percentiles, not a percentile of differences). Then the same
+//! again with a load generator: the emulator sends an `incomingMessageHandler` every 50 ms
+//! (20 devices reporting once a second each), which the driver must decode and acknowledge
+//! between commands.
+//!
+//! Percentiles are computed here from recorded samples and printed, never asserted. A criterion
+//! group after them gives the means with confidence intervals. Without `--bench` (as under
+//! `cargo test --all-targets`) every loop runs only a few iterations.
+//!
+//! Run: `cargo bench -p sealhub-firmware-shim --bench zigbee_latency`
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use firmware_shim::ezsp_ncp::{EmulatedStick, EmulatorHandle, NcpConfig, PtyConfig, spawn_on_pty};
+use sealhub_radios::port::PortConfig;
+use sealhub_radios::zigbee::ash::{self, FrameNum};
+use sealhub_radios::zigbee::driver::{DriverConfig, ZigbeeStick};
+use sealhub_radios::zigbee::ezsp::commands::configuration::StatusResponse;
+use sealhub_radios::zigbee::ezsp::commands::messaging::IncomingMessageHandler;
+use sealhub_radios::zigbee::ezsp::commands::networking::PermitJoining;
+use sealhub_radios::zigbee::ezsp::types::{ApsFrame, Bytes8, PacketInfo, Status};
+use sealhub_radios::zigbee::ezsp::{
+    Callback, Command, FrameCodec, FrameControl, FromNcp, Header, Response,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::runtime::Runtime;
+use tokio_serial::SerialStream;
+
+/// Devices reporting once a second each, in the loaded run.
+const REPORTING_DEVICES: u32 = 20;
+
+fn codec() -> FrameCodec {
+    FrameCodec::new(14).expect("protocol 14")
+}
+
+fn data(frm_num: u8, ack_num: u8, payload: Vec<u8>) -> Vec<u8> {
+    ash::encode(&ash::Frame::Data {
+        frm_num: FrameNum::new(frm_num),
+        re_tx: false,
+        ack_num: FrameNum::new(ack_num),
+        payload,
+    })
+}
+
+/// The command's and the answer's ASH frames, as the driver and the emulator write them.
+fn wire_frames() -> (Vec<u8>, Vec<u8>) {
+    let command = Command::PermitJoining(PermitJoining { duration: 0 });
+    let ezsp = codec().encode_command(0x10, &command).expect("encode");
+    let answer = FromNcp::Response(Response::PermitJoining(StatusResponse {
+        status: Status::OK,
+    }));
+    let header = Header {
+        sequence: 0x10,
+        control: FrameControl::RESPONSE | FrameControl::FORMAT_VERSION_1,
+        frame_id: 0x0022,
+    };
+    let reply = codec().encode_from_ncp(&header, &answer).expect("encode");
+    (data(1, 2, ezsp), data(2, 2, reply))
+}
+
+/// A device's report, as the load generator sends it.
+fn report(i: u32) -> Callback {
+    let n = i % REPORTING_DEVICES;
+    Callback::IncomingMessageHandler(IncomingMessageHandler {
+        message_type: 0,
+        aps_frame: ApsFrame {
+            profile_id: 0x0104,
+            cluster_id: 0x0402, // temperature measurement
+            source_endpoint: 1,
+            destination_endpoint: 1,
+            options: 0x0100,
+            group_id: 0,
+            sequence: i as u8,
+        },
+        packet_info: PacketInfo {
+            sender_short_id: 0x1000 + n as u16,
+            sender_long_id: [n as u8; 8],
+            binding_index: 0xFF,
+            address_index: 0xFF,
+            last_hop_lqi: 200,
+            last_hop_rssi: -60,
+            last_hop_timestamp: i,
+        },
+        // ZCL attribute report: measured value 21.50 °C.
+        message: Bytes8(vec![0x18, i as u8, 0x0A, 0x00, 0x00, 0x29, 0x66, 0x08]),
+    })
+}
+
+/// The bare pty round trip: `cmd` one way, `reply` back, between this task and an echo task.
+struct SerialLoop {
+    host: SerialStream,
+    cmd: Vec<u8>,
+    buf: Vec<u8>,
+    _echo: tokio::task::JoinHandle<()>,
+}
+
+impl SerialLoop {
+    fn new(cmd: Vec<u8>, reply: Vec<u8>) -> Self {
+        let (mut stick, host) = SerialStream::pair().expect("pty pair");
+        let len = cmd.len();
+        let echo = tokio::spawn(async move {
+            let mut buf = [0u8; 256];
+            loop {
+                let mut got = 0;
+                while got < len {
+                    match stick.read(&mut buf).await {
+                        Ok(n) if n > 0 => got += n,
+                        _ => return,
+                    }
+                }
+                if stick.write_all(&reply).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let buf = vec![0; 256];
+        Self {
+            host,
+            cmd,
+            buf,
+            _echo: echo,
+        }
+    }
+
+    async fn round_trip(&mut self, reply_len: usize) -> Duration {
+        let start = Instant::now();
+        self.host.write_all(&self.cmd).await.expect("write");
+        let mut got = 0;
+        while got < reply_len {
+            got += self.host.read(&mut self.buf).await.expect("read");
+        }
+        start.elapsed()
+    }
+}
+
+/// An emulated stick driven in process, past the version negotiation, that answers
+/// `permitJoining` frames: the emulator's own share of a command.
+struct EmulatorWork {
+    stick: EmulatedStick,
+    /// Commands sent so far; the NCP answers each with one DATA frame.
+    sent: u8,
+}
+
+impl EmulatorWork {
+    fn new() -> Self {
+        let mut stick = EmulatedStick::new(NcpConfig::default());
+        stick.on_bytes(&ash::encode(&ash::Frame::Rst));
+        assert!(!stick.take_output().is_empty(), "RSTACK");
+        // Legacy version command asking for the emulator's protocol (14): the codec is set.
+        stick.on_bytes(&data(0, 0, vec![0x00, 0x00, 0x00, 14]));
+        assert!(!stick.take_output().is_empty(), "version response");
+        assert!(stick.ncp().codec().is_some(), "negotiated");
+        Self { stick, sent: 1 }
+    }
+
+    fn command(&mut self) -> Duration {
+        let seq = self.sent;
+        let ezsp = codec()
+            .encode_command(seq, &Command::PermitJoining(PermitJoining { duration: 0 }))
+            .expect("encode");
+        // Our frame number, and the ack of every answer so far.
+        let wire = data(self.sent, self.sent, ezsp);
+        self.sent = self.sent.wrapping_add(1);
+        let start = Instant::now();
+        self.stick.on_bytes(&wire);
+        let out = self.stick.take_output();
+        let spent = start.elapsed();
+        assert!(!out.is_empty(), "the emulator answers");
+        spent
+    }
+}
+
+struct Percentiles {
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+    mean: Duration,
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> Percentiles {
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    let total: Duration = samples.iter().sum();
+    Percentiles {
+        p50: at(0.50),
+        p99: at(0.99),
+        max: at(1.0),
+        mean: total / samples.len() as u32,
+    }
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+async fn open_started(dir: &Path) -> (EmulatorHandle, ZigbeeStick) {
+    let config = PtyConfig {
+        ncp: NcpConfig::default(),
+        ..PtyConfig::new(dir.join("ezsp-stick"))
+    };
+    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
+    let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), DriverConfig::default())
+        .await
+        .expect("driver opens the pty");
+    // Events are not read here; the driver drops them once the channel is full.
+    drop(events);
+    tokio::time::timeout(Duration::from_secs(30), stick.start())
+        .await
+        .expect("start-up does not hang")
+        .expect("start-up succeeds");
+    (emu, stick)
+}
+
+/// Interleaved samples of the three series; prints the table, returns nothing (no assertion).
+async fn study(
+    label: &str,
+    samples: usize,
+    stick: &ZigbeeStick,
+    serial: &mut SerialLoop,
+    emulator: &mut EmulatorWork,
+    reply_len: usize,
+) {
+    let mut command = Vec::with_capacity(samples);
+    let mut wire = Vec::with_capacity(samples);
+    let mut ncp = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        // A pause between commands, so each starts from an idle runtime as in use (commands
+        // are rare; reports are not).
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let start = Instant::now();
+        stick.permit_join(0).await.expect("permit join");
+        command.push(start.elapsed());
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        wire.push(serial.round_trip(reply_len).await);
+        ncp.push(emulator.command());
+    }
+    let (c, s, e) = (percentiles(command), percentiles(wire), percentiles(ncp));
+    let added = |f: fn(&Percentiles) -> Duration| us(f(&c)) - us(f(&s)) - us(f(&e));
+    println!("\n{label} ({samples} samples each, µs)");
+    println!(
+        "{:<36} {:>9} {:>9} {:>9} {:>9}",
+        "", "p50", "p99", "max", "mean"
+    );
+    for (name, p) in [
+        ("command: permit_join(0)", &c),
+        ("baseline: serial (pty round trip)", &s),
+        ("emulator's own work", &e),
+    ] {
+        println!(
+            "{name:<36} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+            us(p.p50),
+            us(p.p99),
+            us(p.max),
+            us(p.mean)
+        );
+    }
+    // Below zero the baseline's own spread (machine load) is larger than what is measured.
+    let shown = |v: f64| {
+        if v < 0.0 {
+            "noise".to_string()
+        } else {
+            format!("{v:.1}")
+        }
+    };
+    println!(
+        "{:<36} {:>9} {:>9} {:>9} {:>9}",
+        "host-added = command - serial - emu",
+        shown(added(|p| p.p50)),
+        shown(added(|p| p.p99)),
+        "",
+        shown(added(|p| p.mean))
+    );
+    println!(
+        "{:<36} {:>9.2} {:>9.2} {:>9} {:>9.2}",
+        "ratio command / serial",
+        us(c.p50) / us(s.p50),
+        us(c.p99) / us(s.p99),
+        "",
+        us(c.mean) / us(s.mean)
+    );
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let samples = if full { 3000 } else { 5 };
+    let rt = Runtime::new().expect("tokio runtime");
+    let dir = tempfile::tempdir().expect("tmp");
+    let (cmd, reply) = wire_frames();
+    println!(
+        "permitJoining: command {} wire bytes, answer {} (+ the host's 4-byte ACK, not waited for)",
+        cmd.len(),
+        reply.len()
+    );
+    let reply_len = reply.len();
+    let (emu, stick, mut serial, mut emulator) = rt.block_on(async {
+        let (emu, stick) = open_started(dir.path()).await;
+        (emu, stick, SerialLoop::new(cmd, reply), EmulatorWork::new())
+    });
+
+    rt.block_on(async {
+        // Warm-up: the driver's adaptive ACK timer, the pty buffers, the caches.
+        for _ in 0..samples.min(200) {
+            stick.permit_join(0).await.expect("permit join");
+            serial.round_trip(reply_len).await;
+            emulator.command();
+        }
+        study(
+            "quiet: no background traffic",
+            samples,
+            &stick,
+            &mut serial,
+            &mut emulator,
+            reply_len,
+        )
+        .await;
+
+        let emu_load = emu.clone();
+        let load = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1) / REPORTING_DEVICES);
+            for i in 0.. {
+                every.tick().await;
+                emu_load.send_callback(report(i));
+            }
+        });
+        study(
+            "loaded: 20 incomingMessageHandler callbacks a second",
+            samples,
+            &stick,
+            &mut serial,
+            &mut emulator,
+            reply_len,
+        )
+        .await;
+        load.abort();
+        let (naks, resent) =
+            emu.with_stick(|s| (s.ash_stats().naks_received, s.ash_stats().retransmitted));
+        println!("ASH: {naks} NAKs from the host, {resent} retransmissions by the stick");
+    });
+
+    // Means with criterion's statistics, back to back (no pause between iterations).
+    let mut c = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    let mut g = c.benchmark_group("zigbee latency");
+    g.bench_function("baseline: serial (pty round trip)", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    total += serial.round_trip(reply_len).await;
+                }
+                total
+            })
+        })
+    });
+    g.bench_function("command: permit_join(0)", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    stick.permit_join(0).await.expect("permit join");
+                }
+                start.elapsed()
+            })
+        })
+    });
+    g.finish();
+    c.final_summary();
+    drop(stick);
+    drop(emu);
+}
