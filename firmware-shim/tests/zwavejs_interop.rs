@@ -164,6 +164,9 @@ async fn zwave_js_reaches_driver_ready_and_sees_the_emulated_network() {
         "{switch_summary}"
     );
     assert_eq!(switch_summary["status"], "Alive", "{switch_summary}");
+    // Manufacturer Specific and Version answered by the simulated switch.
+    assert_eq!(switch_summary["manufacturerId"], 0xFFFF, "{switch_summary}");
+    assert_eq!(switch_summary["firmwareVersion"], "1.0", "{switch_summary}");
     assert_eq!(
         switch_summary["deviceClass"]["generic"], 0x10,
         "{switch_summary}"
