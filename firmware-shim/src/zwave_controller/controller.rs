@@ -25,7 +25,11 @@ use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage, functio
 
 use super::nodes::SimNode;
 
-/// The functions this emulator implements, announced in GetSerialApiCapabilities.
+mod host_api;
+pub use host_api::{HOST_API_FUNCTIONS, supported_functions};
+
+/// The functions sealhub's driver uses; with [`HOST_API_FUNCTIONS`] these are announced in
+/// GetSerialApiCapabilities ([`supported_functions`]).
 pub const SUPPORTED_FUNCTIONS: [u8; 10] = [
     function::GET_SERIAL_API_INIT_DATA,
     function::GET_CONTROLLER_CAPABILITIES,
@@ -227,7 +231,7 @@ impl Controller {
             }
             HostMessage::GetSerialApiCapabilities => {
                 let mut supported_functions = [0u8; 32];
-                for f in SUPPORTED_FUNCTIONS {
+                for f in host_api::supported_functions() {
                     let bit = usize::from(f - 1);
                     if let Some(byte) = supported_functions.get_mut(bit / 8) {
                         *byte |= 1 << (bit % 8);
@@ -281,11 +285,14 @@ impl Controller {
             HostMessage::AddNode(request) => self.add_node(request),
             HostMessage::RemoveNode(request) => self.remove_node(request),
             // A real chip ACKs a function it does not know and says nothing more.
-            _ => Vec::new(),
+            _ => self.handle_host_api(message).unwrap_or_default(),
         }
     }
 
     fn setup(&mut self, request: &SetupRequest) -> SetupResponse {
+        if let Some(response) = self.setup_host_api(request) {
+            return response;
+        }
         match request {
             SetupRequest::GetSupportedCommands => SetupResponse::GetSupportedCommands {
                 // Legacy byte: bit n ⇔ sub-command 1 << n.
@@ -298,6 +305,8 @@ impl Controller {
                 SetupResponse::SetTxStatusReport { status: 0x01 }
             }
             SetupRequest::Other { command, .. } => SetupResponse::Unsupported { command: *command },
+            SetupRequest::GetPowerlevel => SetupResponse::Unsupported { command: 0x08 },
+            SetupRequest::GetRfRegion => SetupResponse::Unsupported { command: 0x20 },
         }
     }
 
@@ -495,7 +504,7 @@ mod tests {
         for f in 1..=255u8 {
             assert_eq!(
                 caps.supports(f),
-                SUPPORTED_FUNCTIONS.contains(&f),
+                supported_functions().any(|s| s == f),
                 "{f:#04x}"
             );
         }

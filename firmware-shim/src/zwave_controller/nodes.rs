@@ -7,6 +7,11 @@
 //! - [`SimNode::sleeping_sensor`]: a battery sensor that hears nothing while asleep; the test
 //!   wakes it ([`SimNode::wake_up`], which sends a Wake Up Notification) and it goes back to sleep
 //!   on Wake Up No More Information.
+//!
+//! Every node also answers Version, Manufacturer Specific and Z-Wave Plus Info questions about
+//! the command classes in its node information frame (`identity`), as a host interview asks.
+
+mod identity;
 
 /// Command class ids and commands the simulated nodes understand.
 pub mod cc {
@@ -156,7 +161,10 @@ impl SimNode {
                 *awake = false;
                 Vec::new()
             }
-            _ => Vec::new(),
+            // Version, Manufacturer Specific, Z-Wave Plus Info: see `identity`.
+            _ => identity::answer(&self.node_info(), payload)
+                .into_iter()
+                .collect(),
         }
     }
 }

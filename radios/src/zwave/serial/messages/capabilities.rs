@@ -3,8 +3,8 @@
 //!
 //! Implemented: the request/response pairs for GetControllerVersion (0x15),
 //! GetSerialApiCapabilities (0x07), GetControllerCapabilities (0x05), GetSerialApiInitData
-//! (0x02), GetControllerId (0x20, 8-bit node ids only), SerialApiSetup (0x0B: GetSupportedCommands
-//! and SetTxStatusReport decoded, any other sub-command kept raw), SoftReset (0x08, request only)
+//! (0x02), GetControllerId (0x20, 8-bit node ids only), SerialApiSetup (0x0B: GetSupportedCommands,
+//! SetTxStatusReport, GetPowerlevel and GetRFRegion decoded, any other sub-command kept raw), SoftReset (0x08, request only)
 //! and the unsolicited SerialApiStarted (0x0A). Not implemented: 16-bit (Long Range) node ids.
 
 use deku::prelude::*;
@@ -203,6 +203,36 @@ mod setup_id {
     pub const UNSUPPORTED: u8 = 0x00;
     pub const GET_SUPPORTED_COMMANDS: u8 = 0x01;
     pub const SET_TX_STATUS_REPORT: u8 = 0x02;
+    pub const GET_POWERLEVEL: u8 = 0x08;
+    pub const GET_RF_REGION: u8 = 0x20;
+}
+
+/// RF region codes (SerialApiSetup GetRFRegion / SetRFRegion).
+pub mod rf_region {
+    /// Europe.
+    pub const EUROPE: u8 = 0x00;
+    /// USA.
+    pub const USA: u8 = 0x01;
+    /// Australia / New Zealand.
+    pub const ANZ: u8 = 0x02;
+    /// Hong Kong.
+    pub const HONG_KONG: u8 = 0x03;
+    /// India.
+    pub const INDIA: u8 = 0x05;
+    /// Israel.
+    pub const ISRAEL: u8 = 0x06;
+    /// Russia.
+    pub const RUSSIA: u8 = 0x07;
+    /// China.
+    pub const CHINA: u8 = 0x08;
+    /// USA with Long Range.
+    pub const USA_LONG_RANGE: u8 = 0x09;
+    /// Japan.
+    pub const JAPAN: u8 = 0x20;
+    /// Korea.
+    pub const KOREA: u8 = 0x21;
+    /// Unknown / not set.
+    pub const UNKNOWN: u8 = 0xFE;
 }
 
 /// SerialApiSetup request (0x0B): configures the Serial API itself.
@@ -215,6 +245,10 @@ pub enum SetupRequest {
         /// Whether to send the report.
         enabled: bool,
     },
+    /// The configured transmit power (0x08).
+    GetPowerlevel,
+    /// The configured RF region (0x20).
+    GetRfRegion,
     /// Any other sub-command, carried raw.
     Other {
         /// Sub-command id.
@@ -237,12 +271,18 @@ impl SetupRequest {
             (setup_id::SET_TX_STATUS_REPORT, [0x00]) => {
                 Ok(Self::SetTxStatusReport { enabled: false })
             }
-            (setup_id::GET_SUPPORTED_COMMANDS | setup_id::SET_TX_STATUS_REPORT, _) => {
-                Err(Error::Malformed {
-                    function: 0x0B,
-                    reason: format!("sub-command {command:#04x} with {} bytes", data.len()),
-                })
-            }
+            (setup_id::GET_POWERLEVEL, []) => Ok(Self::GetPowerlevel),
+            (setup_id::GET_RF_REGION, []) => Ok(Self::GetRfRegion),
+            (
+                setup_id::GET_SUPPORTED_COMMANDS
+                | setup_id::SET_TX_STATUS_REPORT
+                | setup_id::GET_POWERLEVEL
+                | setup_id::GET_RF_REGION,
+                _,
+            ) => Err(Error::Malformed {
+                function: 0x0B,
+                reason: format!("sub-command {command:#04x} with {} bytes", data.len()),
+            }),
             _ => Ok(Self::Other {
                 command,
                 data: data.to_vec(),
@@ -257,6 +297,8 @@ impl SetupRequest {
                 setup_id::SET_TX_STATUS_REPORT,
                 if *enabled { 0xFF } else { 0x00 },
             ],
+            Self::GetPowerlevel => vec![setup_id::GET_POWERLEVEL],
+            Self::GetRfRegion => vec![setup_id::GET_RF_REGION],
             Self::Other { command, data } => {
                 let mut out = vec![*command];
                 out.extend_from_slice(data);
@@ -295,6 +337,19 @@ pub enum SetupResponse {
     SetTxStatusReport {
         /// Status byte as sent; non-zero means success.
         status: u8,
+    },
+    /// GetPowerlevel: normal transmit power and the measured output at 0 dBm, both in
+    /// tenths of a dBm (signed).
+    Powerlevel {
+        /// Transmit power, 0.1 dBm.
+        tx_power: i8,
+        /// Measured output at a 0 dBm setting (calibration), 0.1 dBm.
+        measured_0dbm: i8,
+    },
+    /// GetRFRegion: the region code ([`rf_region`]).
+    RfRegion {
+        /// Region code.
+        region: u8,
     },
     /// Any other sub-command's answer, raw.
     Other {
@@ -358,6 +413,23 @@ impl SetupResponse {
                     reason: "SetTxStatusReport answer without exactly one byte".into(),
                 }),
             },
+            setup_id::GET_POWERLEVEL => match data {
+                [tx, measured] => Ok(Self::Powerlevel {
+                    tx_power: i8::from_be_bytes([*tx]),
+                    measured_0dbm: i8::from_be_bytes([*measured]),
+                }),
+                _ => Err(Error::Malformed {
+                    function: 0x0B,
+                    reason: "GetPowerlevel answer without exactly two bytes".into(),
+                }),
+            },
+            setup_id::GET_RF_REGION => match data {
+                [region] => Ok(Self::RfRegion { region: *region }),
+                _ => Err(Error::Malformed {
+                    function: 0x0B,
+                    reason: "GetRFRegion answer without exactly one byte".into(),
+                }),
+            },
             _ => Ok(Self::Other {
                 command,
                 data: data.to_vec(),
@@ -377,6 +449,15 @@ impl SetupResponse {
                 out
             }
             Self::SetTxStatusReport { status } => vec![setup_id::SET_TX_STATUS_REPORT, *status],
+            Self::Powerlevel {
+                tx_power,
+                measured_0dbm,
+            } => vec![
+                setup_id::GET_POWERLEVEL,
+                tx_power.to_be_bytes()[0],
+                measured_0dbm.to_be_bytes()[0],
+            ],
+            Self::RfRegion { region } => vec![setup_id::GET_RF_REGION, *region],
             Self::Other { command, data } => {
                 let mut out = vec![*command];
                 out.extend_from_slice(data);

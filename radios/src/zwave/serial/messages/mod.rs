@@ -6,11 +6,13 @@
 //! the same types. Fixed-format payloads refuse trailing bytes. A function id this module does
 //! not implement decodes to `Unknown`, so it can still be ACKed, logged and passed on.
 //!
-//! Areas, one file each: [`capabilities`], [`transmit`], [`application`], [`inclusion`].
+//! Areas, one file each: [`capabilities`], [`transmit`], [`application`], [`inclusion`],
+//! [`network`].
 
 pub mod application;
 pub mod capabilities;
 pub mod inclusion;
+pub mod network;
 pub mod transmit;
 
 use deku::{DekuContainerRead, DekuContainerWrite, DekuError};
@@ -22,6 +24,7 @@ use capabilities::{
     SerialApiInitData, SerialApiStarted, SetupRequest, SetupResponse,
 };
 use inclusion::{AddNodeRequest, InclusionCallback, RemoveNodeRequest};
+use network::{NodeProtocolInfo, ProtocolVersion};
 use transmit::{SendDataCallback, SendDataRequest, SendDataResponse};
 
 /// Function ids (FUNC) of the messages this module implements.
@@ -36,6 +39,8 @@ pub mod function {
     pub const GET_SERIAL_API_CAPABILITIES: u8 = 0x07;
     /// SoftReset.
     pub const SOFT_RESET: u8 = 0x08;
+    /// GetProtocolVersion.
+    pub const GET_PROTOCOL_VERSION: u8 = 0x09;
     /// SerialApiStarted.
     pub const SERIAL_API_STARTED: u8 = 0x0A;
     /// SerialApiSetup.
@@ -46,12 +51,18 @@ pub mod function {
     pub const GET_CONTROLLER_VERSION: u8 = 0x15;
     /// GetControllerId (MemoryGetId).
     pub const GET_CONTROLLER_ID: u8 = 0x20;
+    /// GetNodeProtocolInfo.
+    pub const GET_NODE_PROTOCOL_INFO: u8 = 0x41;
     /// ApplicationUpdate.
     pub const APPLICATION_UPDATE: u8 = 0x49;
     /// AddNodeToNetwork.
     pub const ADD_NODE: u8 = 0x4A;
     /// RemoveNodeFromNetwork.
     pub const REMOVE_NODE: u8 = 0x4B;
+    /// GetSucNodeId.
+    pub const GET_SUC_NODE_ID: u8 = 0x56;
+    /// RequestNodeInfo.
+    pub const REQUEST_NODE_INFO: u8 = 0x60;
     /// BridgeApplicationCommandHandler.
     pub const BRIDGE_APPLICATION_COMMAND: u8 = 0xA8;
 }
@@ -178,6 +189,20 @@ pub enum HostMessage {
     AddNode(AddNodeRequest),
     /// 0x4B: start or stop exclusion.
     RemoveNode(RemoveNodeRequest),
+    /// 0x09: the Z-Wave protocol version.
+    GetProtocolVersion,
+    /// 0x41: what the stick knows about a node from its inclusion.
+    GetNodeProtocolInfo {
+        /// The node.
+        node_id: u8,
+    },
+    /// 0x56: which node is the SUC.
+    GetSucNodeId,
+    /// 0x60: ask a node for its node information frame (answered by ApplicationUpdate).
+    RequestNodeInfo {
+        /// The node.
+        node_id: u8,
+    },
     /// Any other function, raw.
     Unknown {
         /// Function id.
@@ -202,6 +227,10 @@ impl HostMessage {
             Self::SendData(_) => f::SEND_DATA,
             Self::AddNode(_) => f::ADD_NODE,
             Self::RemoveNode(_) => f::REMOVE_NODE,
+            Self::GetProtocolVersion => f::GET_PROTOCOL_VERSION,
+            Self::GetNodeProtocolInfo { .. } => f::GET_NODE_PROTOCOL_INFO,
+            Self::GetSucNodeId => f::GET_SUC_NODE_ID,
+            Self::RequestNodeInfo { .. } => f::REQUEST_NODE_INFO,
             Self::Unknown { function, .. } => *function,
         }
     }
@@ -235,7 +264,12 @@ impl HostMessage {
             | Self::GetControllerCapabilities
             | Self::GetSerialApiInitData
             | Self::GetControllerId
-            | Self::SoftReset => Vec::new(),
+            | Self::SoftReset
+            | Self::GetProtocolVersion
+            | Self::GetSucNodeId => Vec::new(),
+            Self::GetNodeProtocolInfo { node_id } | Self::RequestNodeInfo { node_id } => {
+                vec![*node_id]
+            }
             Self::SerialApiSetup(r) => r.encode(),
             Self::SendData(r) => r.encode()?,
             Self::AddNode(r) => r.encode()?,
@@ -269,6 +303,14 @@ impl HostMessage {
             f::SEND_DATA => SendDataRequest::decode(p).map(Self::SendData),
             f::ADD_NODE => AddNodeRequest::decode(p).map(Self::AddNode),
             f::REMOVE_NODE => RemoveNodeRequest::decode(p).map(Self::RemoveNode),
+            f::GET_PROTOCOL_VERSION => empty(Self::GetProtocolVersion),
+            f::GET_SUC_NODE_ID => empty(Self::GetSucNodeId),
+            f::GET_NODE_PROTOCOL_INFO => {
+                network::one_byte(function, p).map(|node_id| Self::GetNodeProtocolInfo { node_id })
+            }
+            f::REQUEST_NODE_INFO => {
+                network::one_byte(function, p).map(|node_id| Self::RequestNodeInfo { node_id })
+            }
             _ => Ok(Self::Unknown {
                 function,
                 payload: p.to_vec(),
@@ -308,6 +350,14 @@ pub enum StickMessage {
     AddNodeStatus(InclusionCallback),
     /// RemoveNode status callback.
     RemoveNodeStatus(InclusionCallback),
+    /// Response to GetProtocolVersion.
+    ProtocolVersion(ProtocolVersion),
+    /// Response to GetNodeProtocolInfo.
+    NodeProtocolInfo(NodeProtocolInfo),
+    /// Response to GetSucNodeId: the SUC's node id, 0 if there is none.
+    SucNodeId(u8),
+    /// Response to RequestNodeInfo: status byte as sent, non-zero = the request went out.
+    RequestNodeInfoResponse(u8),
     /// Any other function, raw.
     Unknown {
         /// Request or response.
@@ -364,6 +414,14 @@ impl StickMessage {
             (Req, f::REMOVE_NODE) => {
                 InclusionCallback::decode(function, p).map(Self::RemoveNodeStatus)
             }
+            (Res, f::GET_PROTOCOL_VERSION) => ProtocolVersion::decode(p).map(Self::ProtocolVersion),
+            (Res, f::GET_NODE_PROTOCOL_INFO) => {
+                NodeProtocolInfo::decode(p).map(Self::NodeProtocolInfo)
+            }
+            (Res, f::GET_SUC_NODE_ID) => network::one_byte(function, p).map(Self::SucNodeId),
+            (Res, f::REQUEST_NODE_INFO) => {
+                network::one_byte(function, p).map(Self::RequestNodeInfoResponse)
+            }
             (
                 frame_type,
                 f::GET_CONTROLLER_VERSION
@@ -378,7 +436,11 @@ impl StickMessage {
                 | f::SERIAL_API_STARTED
                 | f::ADD_NODE
                 | f::REMOVE_NODE
-                | f::SOFT_RESET,
+                | f::SOFT_RESET
+                | f::GET_PROTOCOL_VERSION
+                | f::GET_NODE_PROTOCOL_INFO
+                | f::GET_SUC_NODE_ID
+                | f::REQUEST_NODE_INFO,
             ) => Err(Error::UnexpectedType {
                 function,
                 frame_type,
@@ -434,6 +496,14 @@ impl StickMessage {
                 f::REMOVE_NODE,
                 m.encode(f::REMOVE_NODE)?,
             ),
+            Self::ProtocolVersion(m) => (FrameType::Response, f::GET_PROTOCOL_VERSION, m.encode()?),
+            Self::NodeProtocolInfo(m) => {
+                (FrameType::Response, f::GET_NODE_PROTOCOL_INFO, m.encode()?)
+            }
+            Self::SucNodeId(id) => (FrameType::Response, f::GET_SUC_NODE_ID, vec![*id]),
+            Self::RequestNodeInfoResponse(status) => {
+                (FrameType::Response, f::REQUEST_NODE_INFO, vec![*status])
+            }
             Self::Unknown {
                 frame_type,
                 function,
