@@ -748,7 +748,7 @@ impl SecurityLayer {
                     node,
                     granted = ?highest,
                     received = ?class,
-                    command_class = payload.first().copied(),
+                    command_class = ?payload.first().map(|c| format!("{c:#04x}")),
                     "refused a frame below the node's security class (downgrade)"
                 );
                 return;
