@@ -6,7 +6,9 @@
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use firmware_shim::zwave_controller::{
@@ -14,10 +16,12 @@ use firmware_shim::zwave_controller::{
     spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
     DriverConfig, InclusionFailure, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
 };
 use sealhub_radios::zwave::s2::{KexFailType, KeyClasses, SecurityClass};
+use sealhub_radios::zwave::security::Key128;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -44,10 +48,52 @@ fn driver_config() -> DriverConfig {
     }
 }
 
+/// Stands in for sealhub's sealed store: keys that outlive one driver.
+#[derive(Clone, Default)]
+struct SharedKeys(Arc<Mutex<HashMap<SecurityClass, Key128>>>);
+
+impl NetworkKeyStore for SharedKeys {
+    fn key(&self, class: SecurityClass) -> Option<Key128> {
+        self.0.lock().expect("keys").get(&class).cloned()
+    }
+
+    fn store(&mut self, class: SecurityClass, key: Key128) {
+        self.0.lock().expect("keys").insert(class, key);
+    }
+}
+
 struct Bench {
     emu: EmulatorHandle,
+    path: PathBuf,
+    keys: SharedKeys,
     stick: ZwaveStick,
     events: mpsc::Receiver<RadioEvent>,
+}
+
+/// A driver on `path`, started, its keys in `keys`; retries the open while a previous
+/// driver still holds the port.
+async fn open_driver(path: &Path, keys: &SharedKeys) -> (ZwaveStick, mpsc::Receiver<RadioEvent>) {
+    let (stick, events) = timeout(SOON, async {
+        loop {
+            match ZwaveStick::open_secure(
+                PortConfig::new(path),
+                driver_config(),
+                Box::new(keys.clone()),
+            )
+            .await
+            {
+                Ok(opened) => return opened,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await
+    .expect("driver opens the pty");
+    timeout(SOON, stick.start())
+        .await
+        .expect("start-up does not hang")
+        .expect("start-up succeeds");
+    (stick, events)
 }
 
 async fn started(dir: &Path) -> Bench {
@@ -61,14 +107,15 @@ async fn started(dir: &Path) -> Bench {
         ..PtyConfig::new(dir.join("zwave-stick"))
     };
     let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    timeout(SOON, stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds");
-    Bench { emu, stick, events }
+    let keys = SharedKeys::default();
+    let (stick, events) = open_driver(&path, &keys).await;
+    Bench {
+        emu,
+        path,
+        keys,
+        stick,
+        events,
+    }
 }
 
 /// The next event matching `want`, skipping others; panics after `SOON`.
@@ -417,4 +464,53 @@ async fn downgraded_answers_are_refused_and_never_surface() {
             security: Some(SecurityClass::S2AccessControl),
         }
     );
+}
+
+#[tokio::test]
+async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let (node, lock) = include_lock(&mut b).await;
+    send(&b, node, &LOCK_GET).await;
+    event(&mut b.events, is_command).await;
+    let stored = b.keys.0.lock().expect("keys").len();
+    assert_eq!(stored, 4, "every class's key went to the store");
+
+    // The hub restarts: same keys from the store, the node's grant from its database, but
+    // every SPAN is gone. The lock still has its SPAN.
+    let Bench {
+        emu,
+        path,
+        keys,
+        stick,
+        events,
+    } = b;
+    drop(events);
+    drop(stick);
+    let (stick, mut events) = open_driver(&path, &keys).await;
+    stick.set_node_security(
+        node,
+        KeyClasses::S2_ACCESS_CONTROL | KeyClasses::S2_AUTHENTICATED,
+        vec![0x5E, 0x86, 0x72],
+    );
+
+    // Turned by hand, the lock reports on its old SPAN: the hub cannot decrypt, answers Nonce
+    // Report SOS, and the lock sends the report again on a new SPAN.
+    let frames = lock.turn_by_hand(0x00);
+    let node_id = u8::try_from(node).expect("classic node id");
+    emu.with_stick(|s| s.from_node(node_id, frames));
+    assert_eq!(
+        event(&mut events, is_command).await,
+        RadioEvent::ApplicationCommand {
+            node,
+            payload: LOCK_REPORT_UNSECURED.to_vec(),
+            security: Some(SecurityClass::S2AccessControl),
+        }
+    );
+    // And commands work again.
+    timeout(SOON, stick.send_data(node, vec![0x62, 0x01, 0xFF]))
+        .await
+        .expect("no hang")
+        .expect("node acknowledged");
+    until(&lock, |d| *d == SecureDevice::DoorLock { mode: 0xFF }).await;
 }

@@ -290,6 +290,23 @@ impl SecureNode {
         self.state().reboot();
     }
 
+    /// Someone turns the lock by hand: it takes `mode` and reports it unprompted. Returns the
+    /// frames it sends the controller (give them to `EmulatedController::from_node`); nothing
+    /// for the other devices.
+    pub fn turn_by_hand(&self, mode: u8) -> Vec<Vec<u8>> {
+        let mut s = self.state();
+        let SecureDevice::DoorLock { mode: m } = &mut s.device else {
+            return Vec::new();
+        };
+        *m = mode;
+        let report = s.device.serve(&[cc::DOOR_LOCK, cc::GET]);
+        let mut out = Vec::new();
+        for r in report {
+            s.answer_with(r, &mut out);
+        }
+        out
+    }
+
     pub(super) fn node_info(&self) -> Vec<u8> {
         self.state().device.node_info()
     }
@@ -638,13 +655,19 @@ impl SecureNodeState {
             return;
         }
         for answer in self.device.serve(payload) {
-            match (self.answer, required) {
-                (Answer::Plain, _) => out.push(answer),
-                (Answer::S0, _) | (Answer::Normal, SecurityClass::S0Legacy) => {
-                    self.send_s0(answer, out);
-                }
-                (Answer::S2(c), _) => self.send_s2(KeyId::Network(c), answer, out),
-                (Answer::Normal, c) => self.send_s2(KeyId::Network(c), answer, out),
+            self.answer_with(answer, out);
+        }
+    }
+
+    /// Sends an answer protected as [`Self::answer`] says.
+    fn answer_with(&mut self, answer: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        match (self.answer, self.device.required_class()) {
+            (Answer::Plain, _) => out.push(answer),
+            (Answer::S0, _) | (Answer::Normal, SecurityClass::S0Legacy) => {
+                self.send_s0(answer, out);
+            }
+            (Answer::S2(c), _) | (Answer::Normal, c) => {
+                self.send_s2(KeyId::Network(c), answer, out);
             }
         }
     }
