@@ -43,7 +43,7 @@ fn driver_config() -> DriverConfig {
         started_timeout: Duration::from_secs(1),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         security_timeout: Duration::from_secs(2),
-        pin_timeout: Duration::from_secs(5),
+        pin_timeout: Duration::from_secs(1),
         ..DriverConfig::default()
     }
 }
@@ -165,6 +165,8 @@ fn is_command(e: &RadioEvent) -> bool {
 #[derive(Clone, Copy)]
 enum User {
     TypesPin(u16),
+    /// Is asked, and never answers.
+    WalksAway,
     /// Fails if asked.
     NeverAsked,
 }
@@ -182,6 +184,7 @@ async fn include(b: &mut Bench, node: &SecureNode, user: User) -> RadioEvent {
         .expect("inclusion mode");
     b.emu
         .with_stick(|s| s.offer_for_inclusion(SimNode::secure(node.clone())));
+    let mut unanswered = Vec::new();
     let outcome = async {
         loop {
             tokio::select! {
@@ -198,6 +201,7 @@ async fn include(b: &mut Bench, node: &SecureNode, user: User) -> RadioEvent {
                         assert_eq!(request.dsk[5..], label[5..], "the DSK shown matches the label");
                         request.answer(Some(pin));
                     }
+                    User::WalksAway => unanswered.push(request),
                     User::NeverAsked => panic!("asked for a PIN: {request:?}"),
                 },
             }
@@ -513,4 +517,28 @@ async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces
         .expect("no hang")
         .expect("node acknowledged");
     until(&lock, |d| *d == SecureDevice::DoorLock { mode: 0xFF }).await;
+}
+
+#[tokio::test]
+async fn an_unanswered_pin_times_out_with_kex_fail() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let lock = SecureNode::door_lock(0x33);
+    let outcome = include(&mut b, &lock, User::WalksAway).await;
+    let RadioEvent::InclusionFailed {
+        node: Some(node),
+        reason,
+    } = outcome
+    else {
+        panic!("inclusion went on without a PIN: {outcome:?}");
+    };
+    assert_eq!(reason, InclusionFailure::Kex(KexFailType::Cancel));
+    assert_eq!(b.stick.node_security(node), None);
+    timeout(SOON, async {
+        while !lock.state().kex_failed {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the lock heard the KEX Fail");
 }
