@@ -500,23 +500,49 @@ async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces
 
     // Turned by hand, the lock reports on its old SPAN: the hub cannot decrypt, answers Nonce
     // Report SOS, and the lock sends the report again on a new SPAN.
-    let frames = lock.turn_by_hand(0x00);
+    //
+    // The lock still remembers the last 10 sequence numbers of the hub from before the restart
+    // (duplicate detection, as zwave-js keeps it), and the restarted hub starts from a random
+    // one: with a chance of about 5% its first frames fall in that window and are dropped as
+    // duplicates. So each step may be tried a few times; what must never happen is that the
+    // report surfaces under anything but Access Control.
     let node_id = u8::try_from(node).expect("classic node id");
-    emu.with_stick(|s| s.from_node(node_id, frames));
+    let mut surfaced = None;
+    for _ in 0..4 {
+        let frames = lock.turn_by_hand(0x00);
+        emu.with_stick(|s| s.from_node(node_id, frames));
+        if let Ok(e) = timeout(QUIET, event(&mut events, is_command)).await {
+            surfaced = Some(e);
+            break;
+        }
+    }
     assert_eq!(
-        event(&mut events, is_command).await,
-        RadioEvent::ApplicationCommand {
+        surfaced,
+        Some(RadioEvent::ApplicationCommand {
             node,
             payload: LOCK_REPORT_UNSECURED.to_vec(),
             security: Some(SecurityClass::S2AccessControl),
-        }
+        })
     );
     // And commands work again.
-    timeout(SOON, stick.send_data(node, vec![0x62, 0x01, 0xFF]))
+    let mut obeyed = false;
+    for _ in 0..4 {
+        timeout(SOON, stick.send_data(node, vec![0x62, 0x01, 0xFF]))
+            .await
+            .expect("no hang")
+            .expect("node acknowledged");
+        if timeout(
+            QUIET,
+            until(&lock, |d| *d == SecureDevice::DoorLock { mode: 0xFF }),
+        )
         .await
-        .expect("no hang")
-        .expect("node acknowledged");
-    until(&lock, |d| *d == SecureDevice::DoorLock { mode: 0xFF }).await;
+        .is_ok()
+        {
+            obeyed = true;
+            break;
+        }
+    }
+    assert!(obeyed, "the lock never obeyed after the restart");
 }
 
 #[tokio::test]

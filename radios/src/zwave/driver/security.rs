@@ -34,7 +34,7 @@ use zeroize::Zeroize;
 use super::keys::{self, NetworkKeyStore};
 use super::{
     Client, ControllerInfo, DriverConfig, Error, InclusionFailure, NodeInfo, Op, RadioEvent, Reply,
-    Result, TransmitReport,
+    Request, Result, TransmitReport,
 };
 use crate::zwave::s0::{self, CC_SECURITY, S0Command, S0Session};
 use crate::zwave::s2::bootstrap::{
@@ -124,10 +124,25 @@ struct Secure {
     last_sent: HashMap<u16, LastSent>,
 }
 
-/// What the dispatcher does once the state is unlocked.
+/// What the dispatcher does: send (enqueued before the state is unlocked), wait for a send,
+/// pass an event on.
 enum Action {
     Send(u16, Vec<u8>),
+    Sent(u16, Transmission),
     Emit(RadioEvent),
+}
+
+/// A SendData on the driver task's queue.
+struct Transmission(oneshot::Receiver<Result<Reply>>);
+
+impl Transmission {
+    async fn done(self) -> Result<TransmitReport> {
+        match self.0.await.map_err(|_| Error::Closed)?? {
+            Reply::Transmitted(report) => Ok(report),
+            Reply::Queued(outcome) => outcome.await.map_err(|_| Error::Closed)?,
+            _ => Err(Error::UnexpectedResponse("SendData")),
+        }
+    }
 }
 
 /// The host's security; shared by the API, the dispatcher and bootstrapping tasks.
@@ -263,12 +278,29 @@ impl SecurityLayer {
         *lock(&self.pending_inclusion) = pending;
     }
 
+    /// Puts a SendData on the driver task's request queue now, without awaiting: called with
+    /// the state locked right after encapsulating, so frames leave in the order their SPAN
+    /// nonces were drawn. Fails when the queue is full rather than wait under the lock.
+    fn enqueue(&self, node: u16, payload: Vec<u8>) -> Result<Transmission> {
+        let (reply, rx) = oneshot::channel();
+        let request = Request {
+            op: Op::SendData { node, payload },
+            reply,
+        };
+        self.client
+            .requests
+            .try_send(request)
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => Error::NotAccepted {
+                    command: "SendData",
+                },
+                mpsc::error::TrySendError::Closed(_) => Error::Closed,
+            })?;
+        Ok(Transmission(rx))
+    }
+
     async fn raw_send(&self, node: u16, payload: Vec<u8>) -> Result<TransmitReport> {
-        match self.client.request(Op::SendData { node, payload }).await? {
-            Reply::Transmitted(report) => Ok(report),
-            Reply::Queued(outcome) => outcome.await.map_err(|_| Error::Closed)?,
-            _ => Err(Error::UnexpectedResponse("SendData")),
-        }
+        self.enqueue(node, payload)?.done().await
     }
 
     /// Sends a command class frame under `class` (S2, or S0), fetching a nonce when needed.
@@ -296,6 +328,7 @@ impl SecurityLayer {
         for _ in 0..2 {
             let step = self.with(|st| match st.s2.encapsulate(p, key, plaintext) {
                 Ok(frame) => {
+                    let sent = self.enqueue(node, frame)?;
                     if remember {
                         st.last_sent.insert(
                             node,
@@ -306,7 +339,7 @@ impl SecurityLayer {
                             },
                         );
                     }
-                    Ok(Ok(frame))
+                    Ok(Ok(sent))
                 }
                 Err(s2::Error::NoSpan(_)) => {
                     let (tx, rx) = oneshot::channel();
@@ -316,7 +349,7 @@ impl SecurityLayer {
                 Err(e) => Err(e.into()),
             })?;
             match step {
-                Ok(frame) => return self.raw_send(node, frame).await,
+                Ok(sent) => return sent.done().await,
                 Err((nonce_get, arrived)) => {
                     self.raw_send(node, nonce_get).await?;
                     match timeout(self.config.security_timeout, arrived).await {
@@ -349,11 +382,12 @@ impl SecurityLayer {
     async fn send_s0(&self, node: u16, plaintext: &[u8]) -> Result<TransmitReport> {
         let p = peer(node)?;
         let nonce = self.s0_nonce(node).await?;
-        let frame = self.with(|st| {
+        let sent = self.with(|st| {
             st.s0.on_nonce_report(p, nonce);
-            Ok(st.s0.encapsulate(p, plaintext)?)
+            let frame = st.s0.encapsulate(p, plaintext)?;
+            self.enqueue(node, frame)
         })?;
-        self.raw_send(node, frame).await
+        sent.done().await
     }
 
     async fn emit(&self, event: RadioEvent) {
@@ -676,20 +710,42 @@ pub(crate) async fn dispatch(layer: Arc<SecurityLayer>, mut raw: mpsc::Receiver<
         for action in actions {
             match action {
                 Action::Emit(e) => layer.emit(e).await,
-                Action::Send(node, bytes) => {
-                    let l = layer.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = l.raw_send(node, bytes).await {
-                            tracing::debug!(node, "security reply not delivered: {e}");
-                        }
-                    });
-                }
+                Action::Send(node, bytes) => match layer.enqueue(node, bytes) {
+                    Ok(sent) => wait_in_background(node, sent),
+                    Err(e) => tracing::debug!(node, "security reply not sent: {e}"),
+                },
+                Action::Sent(node, sent) => wait_in_background(node, sent),
             }
         }
     }
 }
 
+fn wait_in_background(node: u16, sent: Transmission) {
+    tokio::spawn(async move {
+        if let Err(e) = sent.done().await {
+            tracing::debug!(node, "security reply not delivered: {e}");
+        }
+    });
+}
+
 impl SecurityLayer {
+    /// Enqueues the sends among `actions` now (the state is still locked by the caller).
+    fn enqueue_sends(&self, actions: &mut Vec<Action>) {
+        *actions = core::mem::take(actions)
+            .into_iter()
+            .filter_map(|action| match action {
+                Action::Send(node, bytes) => match self.enqueue(node, bytes) {
+                    Ok(sent) => Some(Action::Sent(node, sent)),
+                    Err(e) => {
+                        tracing::debug!(node, "security reply not sent: {e}");
+                        None
+                    }
+                },
+                other => Some(other),
+            })
+            .collect();
+    }
+
     fn on_command(&self, node: u16, payload: Vec<u8>) -> Vec<Action> {
         let mut actions = Vec::new();
         let first = payload.first().copied();
@@ -705,6 +761,7 @@ impl SecurityLayer {
         match first {
             Some(CC_SECURITY_2) => {
                 let surfaced = st.on_s2(node, p, &payload, &mut actions);
+                self.enqueue_sends(&mut actions);
                 drop(state);
                 if let Some((plaintext, class)) = surfaced {
                     self.surface(node, plaintext, Some(class), &mut actions);
@@ -713,6 +770,7 @@ impl SecurityLayer {
             Some(CC_SECURITY) => {
                 let highest = self.granted(node).classes().first().copied();
                 let surfaced = st.on_s0(node, p, &payload, highest, &mut actions);
+                self.enqueue_sends(&mut actions);
                 drop(state);
                 if let Some(plaintext) = surfaced {
                     self.surface(node, plaintext, Some(SecurityClass::S0Legacy), &mut actions);
