@@ -51,7 +51,8 @@ const RETRANSMIT_WINDOW: Duration = Duration::from_secs(2);
 /// What [`super::ZwaveStick::add_node_secure`] may grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InclusionOptions {
-    /// The S2 classes the user allows (granted where the node requests them).
+    /// The S2 classes the user allows (granted where the node requests them). The S0 bit is
+    /// not used: S0 is not granted through S2 bootstrapping (see `allow_s0`).
     pub grant: KeyClasses,
     /// Whether a node that knows only S0 gets the S0 key.
     pub allow_s0: bool,
@@ -219,30 +220,11 @@ impl SecurityLayer {
         }
         let own = peer(info.node_id)?;
         let keys = keys::load_or_generate(lock(&self.store).as_mut())?;
-        let mut seed = [0u8; 32];
-        keys::random(&mut seed)?;
-        let mut s2 = S2Session::new(own, info.home_id, seed);
-        keys::random(&mut seed)?;
-        let s0_key = keys
-            .get(&SecurityClass::S0Legacy)
-            .cloned()
-            .ok_or(Error::Random("no S0 key".into()))?;
-        let s0 = S0Session::new(own, &s0_key, seed);
-        seed.zeroize();
-        for (class, key) in &keys {
-            if *class != SecurityClass::S0Legacy {
-                s2.set_network_key(*class, key);
-            }
+        let mut seeds = [[0u8; 32]; 2];
+        for seed in &mut seeds {
+            keys::random(seed)?;
         }
-        *state = Some(Secure {
-            own,
-            s2,
-            s0,
-            keys,
-            waiters: HashMap::new(),
-            bootstrap: None,
-            last_sent: HashMap::new(),
-        });
+        *state = Some(Secure::new(own, info.home_id, keys, seeds)?);
         Ok(())
     }
 
@@ -769,7 +751,7 @@ impl SecurityLayer {
             }
             Some(CC_SECURITY) => {
                 let highest = self.granted(node).classes().first().copied();
-                let surfaced = st.on_s0(node, p, &payload, highest, &mut actions);
+                let surfaced = st.on_s0(node, p, &payload, highest, Instant::now(), &mut actions);
                 self.enqueue_sends(&mut actions);
                 drop(state);
                 if let Some(plaintext) = surfaced {
@@ -821,6 +803,37 @@ impl SecurityLayer {
 }
 
 impl Secure {
+    /// Sessions for node `own` in `home_id` with these keys; `seeds` (from the OS RNG) seed
+    /// the S2 and S0 generators.
+    fn new(
+        own: u8,
+        home_id: u32,
+        keys: BTreeMap<SecurityClass, Key128>,
+        mut seeds: [[u8; 32]; 2],
+    ) -> Result<Self> {
+        let [s2_seed, s0_seed] = seeds;
+        let mut s2 = S2Session::new(own, home_id, s2_seed);
+        let s0_key = keys
+            .get(&SecurityClass::S0Legacy)
+            .ok_or(Error::SecurityNotStarted)?;
+        let s0 = S0Session::new(own, s0_key, s0_seed);
+        seeds.zeroize();
+        for (class, key) in &keys {
+            if *class != SecurityClass::S0Legacy {
+                s2.set_network_key(*class, key);
+            }
+        }
+        Ok(Secure {
+            own,
+            s2,
+            s0,
+            keys,
+            waiters: HashMap::new(),
+            bootstrap: None,
+            last_sent: HashMap::new(),
+        })
+    }
+
     fn to_bootstrap(&self, node: u16, inbound: Inbound) {
         match &self.bootstrap {
             Some((n, tx)) if *n == node => {
@@ -924,6 +937,7 @@ impl Secure {
         p: u8,
         payload: &[u8],
         highest: Option<SecurityClass>,
+        now: Instant,
         actions: &mut Vec<Action>,
     ) -> Option<Vec<u8>> {
         let command = match S0Command::decode(payload) {
@@ -933,7 +947,6 @@ impl Secure {
                 return None;
             }
         };
-        let now = Instant::now();
         match command {
             S0Command::NonceGet => match self.s0.nonce_report(now) {
                 Ok(report) => actions.push(Action::Send(node, report.encode())),
@@ -965,5 +978,190 @@ impl Secure {
             other => self.to_bootstrap(node, Inbound::S0(other)),
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The receive side without I/O: frames from a node's [`S2Session`] in, the actions out.
+
+    use super::*;
+
+    const HOME: u32 = 0xC0FF_EE42;
+    const HOST: u8 = 1;
+    const NODE: u8 = 2;
+
+    fn keys() -> BTreeMap<SecurityClass, Key128> {
+        SecurityClass::HIGHEST_FIRST
+            .into_iter()
+            .zip(1u8..)
+            .map(|(c, i)| (c, Key128::new([i; 16])))
+            .collect()
+    }
+
+    fn host() -> Secure {
+        Secure::new(HOST, HOME, keys(), [[0x11; 32], [0x22; 32]]).expect("sessions")
+    }
+
+    fn node() -> S2Session {
+        let mut s = S2Session::new(NODE, HOME, [0x33; 32]);
+        s.set_network_key(
+            SecurityClass::S2AccessControl,
+            &keys()[&SecurityClass::S2AccessControl],
+        );
+        s
+    }
+
+    /// The frames the host sends back.
+    fn sent(actions: Vec<Action>) -> Vec<Vec<u8>> {
+        actions
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::Send(_, bytes) => Some(bytes),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The node gets a SPAN with the host (Nonce Get → SOS) and sends `pt` under AC.
+    fn node_sends(
+        host: &mut Secure,
+        node: &mut S2Session,
+        pt: &[u8],
+    ) -> Option<(Vec<u8>, SecurityClass)> {
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let frame = match node.encapsulate(HOST, key, pt) {
+            Ok(f) => f,
+            Err(s2::Error::NoSpan(_)) => {
+                let get = node.nonce_get().encode().expect("encode");
+                let mut actions = Vec::new();
+                assert_eq!(host.on_s2(NODE.into(), NODE, &get, &mut actions), None);
+                let [sos] = &sent(actions)[..] else {
+                    panic!("one Nonce Report")
+                };
+                node.on_nonce_report(HOST, &S2Command::decode(sos).expect("SOS"))
+                    .expect("taken");
+                node.encapsulate(HOST, key, pt).expect("encapsulated")
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let mut actions = Vec::new();
+        let out = host.on_s2(NODE.into(), NODE, &frame, &mut actions);
+        assert!(sent(actions).is_empty());
+        out
+    }
+
+    #[test]
+    fn a_frame_is_decrypted_with_its_class() {
+        let (mut host, mut node) = (host(), node());
+        assert_eq!(
+            node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]),
+            Some((vec![0x62, 0x03, 0xFF], SecurityClass::S2AccessControl))
+        );
+    }
+
+    #[test]
+    fn a_frame_on_a_span_the_host_lost_is_answered_with_sos_and_then_decrypts() {
+        let (mut host, mut node) = (host(), node());
+        node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]);
+        host.s2.forget_span(NODE);
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let stale = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("old SPAN");
+        let mut actions = Vec::new();
+        assert_eq!(host.on_s2(NODE.into(), NODE, &stale, &mut actions), None);
+        let [sos] = &sent(actions)[..] else {
+            panic!("one Nonce Report SOS")
+        };
+        let sos = S2Command::decode(sos).expect("SOS");
+        assert!(matches!(
+            sos,
+            S2Command::NonceReport {
+                receiver_ei: Some(_),
+                ..
+            }
+        ));
+        node.on_nonce_report(HOST, &sos).expect("taken");
+        let again = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("new SPAN");
+        let mut actions = Vec::new();
+        assert_eq!(
+            host.on_s2(NODE.into(), NODE, &again, &mut actions),
+            Some((vec![0x62, 0x03, 0x00], SecurityClass::S2AccessControl))
+        );
+    }
+
+    #[test]
+    fn an_unprompted_sos_sends_the_last_frame_again_once() {
+        let (mut host, mut node) = (host(), node());
+        node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]);
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let first = host
+            .s2
+            .encapsulate(NODE, key, &[0x62, 0x01, 0x00])
+            .expect("frame");
+        host.last_sent.insert(
+            NODE.into(),
+            LastSent {
+                key,
+                plaintext: vec![0x62, 0x01, 0x00],
+                at: Instant::now(),
+            },
+        );
+        // The node rebooted: it cannot decrypt, and answers SOS.
+        node.forget_span(HOST);
+        assert!(node.decapsulate(HOST, &first).is_err());
+        let sos = node.resync(HOST).expect("SOS").encode().expect("encode");
+        let mut actions = Vec::new();
+        host.on_s2(NODE.into(), NODE, &sos, &mut actions);
+        let [again] = &sent(actions)[..] else {
+            panic!("the frame again")
+        };
+        assert_eq!(
+            node.decapsulate(HOST, again).expect("decrypts").plaintext,
+            [0x62, 0x01, 0x00]
+        );
+        // A second SOS does not send it a third time.
+        let sos = node.resync(HOST).expect("SOS").encode().expect("encode");
+        let mut actions = Vec::new();
+        host.on_s2(NODE.into(), NODE, &sos, &mut actions);
+        assert!(sent(actions).is_empty());
+    }
+
+    #[test]
+    fn an_s0_frame_from_an_s2_node_is_refused_before_decryption() {
+        let mut host = host();
+        let mut s0_node = S0Session::new(NODE, &Key128::new([0; 16]), [0x44; 32]);
+        let now = Instant::now();
+        let mut actions = Vec::new();
+        host.on_s0(
+            NODE.into(),
+            NODE,
+            &S0Command::NonceGet.encode(),
+            None,
+            now,
+            &mut actions,
+        );
+        let [report] = &sent(actions)[..] else {
+            panic!("one Nonce Report")
+        };
+        let S0Command::NonceReport { nonce } = S0Command::decode(report).expect("report") else {
+            panic!("a Nonce Report")
+        };
+        s0_node.on_nonce_report(HOST, nonce);
+        let frame = s0_node.encapsulate(HOST, &[0x26, 0x03, 42]).expect("frame");
+        let mut actions = Vec::new();
+        let out = host.on_s0(
+            NODE.into(),
+            NODE,
+            &frame,
+            Some(SecurityClass::S2Authenticated),
+            now,
+            &mut actions,
+        );
+        assert_eq!(out, None);
+        assert!(actions.is_empty());
     }
 }
