@@ -372,8 +372,12 @@ impl SecurityLayer {
         sent.done().await
     }
 
-    async fn emit(&self, event: RadioEvent) {
-        let _ = self.events.send(event).await;
+    /// Passes an event on without waiting: a caller that does not read its events must not
+    /// stall nonce answers (as in the driver task, a full channel drops the event).
+    fn emit(&self, event: RadioEvent) {
+        if let Err(e) = self.events.try_send(event) {
+            tracing::warn!("Z-Wave event dropped (receiver full or gone): {e}");
+        }
     }
 
     // ---------------------------------------------------------------- bootstrapping
@@ -440,8 +444,7 @@ impl SecurityLayer {
                     node,
                     info,
                     security,
-                })
-                .await;
+                });
             }
             Err(fail) => {
                 let reason = match fail {
@@ -474,8 +477,7 @@ impl SecurityLayer {
                 self.emit(RadioEvent::InclusionFailed {
                     node: Some(node),
                     reason,
-                })
-                .await;
+                });
             }
         }
     }
@@ -691,7 +693,7 @@ pub(crate) async fn dispatch(layer: Arc<SecurityLayer>, mut raw: mpsc::Receiver<
         };
         for action in actions {
             match action {
-                Action::Emit(e) => layer.emit(e).await,
+                Action::Emit(e) => layer.emit(e),
                 Action::Send(node, bytes) => match layer.enqueue(node, bytes) {
                     Ok(sent) => wait_in_background(node, sent),
                     Err(e) => tracing::debug!(node, "security reply not sent: {e}"),
