@@ -568,3 +568,29 @@ async fn an_unanswered_pin_times_out_with_kex_fail() {
     .await
     .expect("the lock heard the KEX Fail");
 }
+
+#[tokio::test]
+async fn a_node_that_does_not_answer_kex_get_times_out_with_kex_fail() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let lock = SecureNode::door_lock(0x34);
+    lock.state().stalls_bootstrapping = true;
+    let outcome = include(&mut b, &lock, User::NeverAsked).await;
+    let RadioEvent::InclusionFailed {
+        node: Some(node),
+        reason,
+    } = outcome
+    else {
+        panic!("inclusion went on without the node: {outcome:?}");
+    };
+    assert_eq!(reason, InclusionFailure::Timeout);
+    assert_eq!(b.stick.node_security(node), None);
+    // The hub said so with KEX Fail, which the node hears even while stalled.
+    timeout(SOON, async {
+        while !lock.state().kex_failed {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the lock heard the KEX Fail");
+}

@@ -195,6 +195,9 @@ pub struct SecureNodeState {
     pub answer: Answer,
     /// Command class frames it ignored, with the class they came under (`None` = plain).
     pub refused: Vec<(Vec<u8>, Option<SecurityClass>)>,
+    /// Bootstrapping commands are heard (and acknowledged by the radio) but never answered,
+    /// as by a node that hangs mid-inclusion.
+    pub stalls_bootstrapping: bool,
     seed: u8,
     seeds_drawn: u8,
 }
@@ -259,6 +262,7 @@ impl SecureNode {
             last_s2: None,
             answer: Answer::Normal,
             refused: Vec::new(),
+            stalls_bootstrapping: false,
             seed,
             seeds_drawn: 0,
         })))
@@ -488,6 +492,9 @@ impl SecureNodeState {
             tracing::debug!(?reason, "secure node: the host aborted bootstrapping");
             self.joiner = Joiner::Failed;
             self.kex_failed = true;
+            return;
+        }
+        if self.stalls_bootstrapping {
             return;
         }
         let state = std::mem::replace(&mut self.joiner, Joiner::Failed);
