@@ -178,7 +178,8 @@ async fn send_data_to_the_switch_completes_and_its_report_arrives() {
         .await,
         RadioEvent::ApplicationCommand {
             node: 2,
-            payload: SWITCH_REPORT_ON.to_vec()
+            payload: SWITCH_REPORT_ON.to_vec(),
+            security: None,
         }
     );
 
@@ -339,7 +340,7 @@ async fn inclusion_adds_a_node_and_exclusion_removes_it() {
     b.emu
         .with_stick(|s| s.offer_for_inclusion(SimNode::binary_switch()));
     let added = event(&mut b.events, |e| matches!(e, RadioEvent::NodeAdded { .. })).await;
-    let RadioEvent::NodeAdded { node, info } = added else {
+    let RadioEvent::NodeAdded { node, info, .. } = added else {
         unreachable!()
     };
     assert_eq!(node, 2);
@@ -422,7 +423,7 @@ async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
         .expect("inclusion mode");
     b.emu
         .with_stick(|s| s.offer_for_inclusion(SimNode::sleeping_sensor()));
-    let RadioEvent::NodeAdded { node, info } =
+    let RadioEvent::NodeAdded { node, info, .. } =
         event(&mut b.events, |e| matches!(e, RadioEvent::NodeAdded { .. })).await
     else {
         unreachable!()
@@ -465,7 +466,8 @@ async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
         .await,
         RadioEvent::ApplicationCommand {
             node,
-            payload: vec![0x80, 0x03, 100]
+            payload: vec![0x80, 0x03, 100],
+            security: None,
         }
     );
     // Then the driver sends it back to sleep (Wake Up No More Information).

@@ -141,8 +141,9 @@ impl Controller {
     }
 
     /// Puts a node into the network directly (as if included earlier); returns its id.
-    pub fn add_existing(&mut self, node: SimNode) -> u8 {
+    pub fn add_existing(&mut self, mut node: SimNode) -> u8 {
         let id = self.free_node_id();
+        node.set_address(id, self.config.node_id, self.config.home_id);
         self.nodes.insert(id, node);
         id
     }

@@ -9,7 +9,8 @@
 //!    and message types are shared.
 //! 2. [`controller`] — the controller chip: identity, capabilities, node list, SendData,
 //!    inclusion and exclusion.
-//! 3. [`nodes`] — simulated nodes behind it (a binary switch, a sleeping sensor), unsecured.
+//! 3. [`nodes`] — simulated nodes behind it (a binary switch, a sleeping sensor; a door lock,
+//!    a dimmer and a siren doing S2 or S0 in [`nodes::secure`]).
 //! 4. [`stick`] — all of it together, with per-message overrides and fault switches.
 //! 5. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
 //!
@@ -23,6 +24,7 @@ pub mod stick;
 
 pub use controller::{Controller, ControllerConfig};
 pub use link::{LinkConfig, LinkStats, StickLink};
+pub use nodes::secure::{Answer, SecureDevice, SecureNode};
 pub use nodes::{SimNode, SimNodeKind};
 pub use pty::{EmulatorHandle, PtyConfig, spawn_on_pty};
 pub use stick::{EmulatedController, HostMessageHook, Override};

@@ -1,5 +1,5 @@
-//! Simulated Z-Wave nodes behind the emulated controller, unsecured (S0/S2 arrive with the
-//! security layer). A node takes a command class frame and returns the frames it answers with;
+//! Simulated Z-Wave nodes behind the emulated controller: unsecured ones here, secure ones
+//! (a door lock, a dimmer and a siren doing S2 or S0) in [`secure`]. A node takes a command class frame and returns the frames it answers with;
 //! the controller decides whether the frame reaches it at all ([`SimNode::reachable`]).
 //!
 //! - [`SimNode::binary_switch`]: a mains-powered on/off switch answering Basic and Binary Switch
@@ -7,11 +7,15 @@
 //! - [`SimNode::sleeping_sensor`]: a battery sensor that hears nothing while asleep; the test
 //!   wakes it ([`SimNode::wake_up`], which sends a Wake Up Notification) and it goes back to sleep
 //!   on Wake Up No More Information.
+//! - [`SimNode::secure`]: one of the [`secure::SecureNode`]s.
 //!
 //! Every node also answers Version, Manufacturer Specific and Z-Wave Plus Info questions about
 //! the command classes in its node information frame (`identity`), as a host interview asks.
 
 mod identity;
+pub mod secure;
+
+use secure::SecureNode;
 
 /// Command class ids and commands the simulated nodes understand.
 pub mod cc {
@@ -50,6 +54,8 @@ pub enum SimNodeKind {
         /// Battery level, percent.
         battery: u8,
     },
+    /// A node that does S2 or S0 (always listening); the test keeps a clone to steer it.
+    Secure(SecureNode),
 }
 
 /// One simulated node.
@@ -77,6 +83,19 @@ impl SimNode {
         })
     }
 
+    /// A secure node (the test keeps a clone of `node` to read and steer it).
+    pub fn secure(node: SecureNode) -> Self {
+        Self::new(SimNodeKind::Secure(node))
+    }
+
+    /// The controller tells the node its id once it is in the network (secure nodes need it
+    /// for their keys and authentication data).
+    pub fn set_address(&mut self, own: u8, controller: u8, home_id: u32) {
+        if let SimNodeKind::Secure(node) = &self.kind {
+            node.set_address(own, controller, home_id);
+        }
+    }
+
     fn new(kind: SimNodeKind) -> Self {
         Self {
             kind,
@@ -88,7 +107,7 @@ impl SimNode {
     /// The node information frame: basic, generic and specific device class, then the
     /// supported command classes.
     pub fn node_info(&self) -> Vec<u8> {
-        match self.kind {
+        match &self.kind {
             // Routing end node; Binary Switch / Power Switch; Z-Wave Plus, Binary Switch,
             // Version, Manufacturer Specific.
             SimNodeKind::BinarySwitch { .. } => vec![0x04, 0x10, 0x01, 0x5E, 0x25, 0x86, 0x72],
@@ -97,6 +116,7 @@ impl SimNode {
             SimNodeKind::SleepingSensor { .. } => {
                 vec![0x04, 0x20, 0x01, 0x5E, 0x30, 0x84, 0x80, 0x86, 0x72]
             }
+            SimNodeKind::Secure(node) => node.node_info(),
         }
     }
 
@@ -104,7 +124,7 @@ impl SimNode {
     pub fn reachable(&self) -> bool {
         !self.silent
             && match self.kind {
-                SimNodeKind::BinarySwitch { .. } => true,
+                SimNodeKind::BinarySwitch { .. } | SimNodeKind::Secure(_) => true,
                 SimNodeKind::SleepingSensor { awake, .. } => awake,
             }
     }
@@ -117,7 +137,7 @@ impl SimNode {
                 *awake = true;
                 Some(vec![cc::WAKE_UP, cc::WAKE_UP_NOTIFICATION])
             }
-            SimNodeKind::BinarySwitch { .. } => None,
+            SimNodeKind::BinarySwitch { .. } | SimNodeKind::Secure(_) => None,
         }
     }
 
@@ -130,13 +150,16 @@ impl SimNode {
     pub fn switch_value(&self) -> Option<u8> {
         match self.kind {
             SimNodeKind::BinarySwitch { value } => Some(value),
-            SimNodeKind::SleepingSensor { .. } => None,
+            SimNodeKind::SleepingSensor { .. } | SimNodeKind::Secure(_) => None,
         }
     }
 
     /// A frame reached the node; returns its answers (command class frames to the controller).
     pub fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
         self.received.push(payload.to_vec());
+        if let SimNodeKind::Secure(node) = &self.kind {
+            return node.receive(payload);
+        }
         match (&mut self.kind, payload) {
             (
                 SimNodeKind::BinarySwitch { value },

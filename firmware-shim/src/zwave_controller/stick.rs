@@ -10,6 +10,7 @@
 //! **Fault switches** act on the whole stick: go silent, write raw bytes, restart unprompted,
 //! or be power-cycled (what unplugging does).
 
+use sealhub_radios::zwave::serial::messages::application::{ApplicationCommand, ReceiveStatus};
 use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
 
 use super::controller::{Controller, ControllerConfig};
@@ -147,6 +148,24 @@ impl EmulatedController {
     pub fn wake_up(&mut self, node_id: u8) {
         let out = self.controller.wake_up(node_id);
         self.send(out);
+    }
+
+    /// A node sends frames unprompted (a lock turned by hand reports it): they reach the host
+    /// as ApplicationCommandHandler requests, as a node's answers do.
+    pub fn from_node(&mut self, node_id: u8, payloads: Vec<Vec<u8>>) {
+        let messages = payloads
+            .into_iter()
+            .map(|command| {
+                StickMessage::ApplicationCommand(ApplicationCommand {
+                    rx_status: ReceiveStatus::empty(),
+                    source_node: node_id,
+                    command,
+                    // RSSI, dBm.
+                    trailer: vec![0xC4],
+                })
+            })
+            .collect();
+        self.send(messages);
     }
 
     /// Framing counters.

@@ -22,7 +22,9 @@
 //!   [`s0::Error`].
 //! - [`driver`]: the tokio task that owns the port and drives [`serial::machine`], start-up,
 //!   SendData, inclusion and exclusion, wake-up queues, and recovery after an unplug. Errors:
-//!   [`driver::Error`]. S0/S2 are not yet wired into its inclusion and transmission.
+//!   [`driver::Error`]. S2 and S0 run on the host there: bootstrapping at inclusion,
+//!   encapsulation under each node's highest class, downgrade refusal and nonce resync; the
+//!   network keys come from the caller's [`driver::keys::NetworkKeyStore`].
 
 pub mod cc;
 pub mod driver;

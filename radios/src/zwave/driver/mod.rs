@@ -22,11 +22,21 @@
 //!
 //! Callers see typed values only ([`ControllerInfo`], [`TransmitReport`], [`RadioEvent`],
 //! [`Error`]): no Serial API layouts. Command class frames are bytes here; the command class
-//! layer interprets them. Security (S0/S2) is not in this layer yet: every frame goes out plain.
+//! layer interprets them.
+//! - `security`: S2 and S0 on the host (as real controllers' hosts do them): every event of the
+//!   task passes through it; it answers nonce requests, decapsulates, refuses downgrades, runs
+//!   bootstrapping after [`ZwaveStick::add_node_secure`], and encapsulates
+//!   [`ZwaveStick::send_data`] to secure nodes under their highest class.
+//! - [`keys`]: the network keys come from the caller's [`keys::NetworkKeyStore`] (sealhub's
+//!   sealed store); missing ones are generated from the OS RNG and stored.
 
+pub mod keys;
+mod security;
 mod startup;
 mod task;
 pub mod wakeup;
+
+pub use security::{InclusionOptions, PinRequest};
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,6 +44,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::port::{self, Backoff, PortConfig};
+use crate::zwave::s2::{KexFailType, KeyClasses, SecurityClass};
 use crate::zwave::serial::machine;
 use crate::zwave::serial::messages::{self, HostMessage, StickMessage};
 
@@ -143,6 +154,24 @@ pub enum Error {
     /// The driver task has stopped.
     #[error("the Z-Wave driver has stopped")]
     Closed,
+    /// The OS random number generator failed (keys, nonces and seeds come from it).
+    #[error("the OS random number generator failed: {0}")]
+    Random(String),
+    /// Security needs the controller's identity: call [`ZwaveStick::start`] first.
+    #[error("Z-Wave security is not started (call start first)")]
+    SecurityNotStarted,
+    /// The node never answered our Nonce Get.
+    #[error("node {node} did not send a nonce")]
+    NoNonce {
+        /// The node.
+        node: u16,
+    },
+    /// S2 refused to encapsulate.
+    #[error(transparent)]
+    S2(#[from] crate::zwave::s2::Error),
+    /// S0 refused to encapsulate.
+    #[error(transparent)]
+    S0(#[from] crate::zwave::s0::Error),
 }
 
 /// Result of the driver.
@@ -194,20 +223,31 @@ pub enum RadioEvent {
         node: u16,
         /// Its node information frame.
         info: NodeInfo,
+        /// Its highest granted security class (`None`: included without security).
+        security: Option<SecurityClass>,
     },
     /// Exclusion finished: the node left the network.
     NodeRemoved {
         /// Its former node id.
         node: u16,
     },
-    /// The stick reported a failed inclusion or exclusion; it has been stopped.
-    InclusionFailed,
-    /// A command class frame from a node (unencrypted; security comes later).
+    /// Inclusion or exclusion failed. With `node`, the node joined but security bootstrapping
+    /// failed: it is in the network without security and should be excluded and included again.
+    InclusionFailed {
+        /// The node whose bootstrapping failed (`None`: the stick reported the failure).
+        node: Option<u16>,
+        /// Why.
+        reason: InclusionFailure,
+    },
+    /// A command class frame from a node, decrypted, with the class it arrived under. Frames
+    /// below a secure node's class (a downgrade) never arrive here.
     ApplicationCommand {
         /// The sender.
         node: u16,
         /// The command class frame: class, command, parameters.
         payload: Vec<u8>,
+        /// The class it was protected with (`None`: in the clear).
+        security: Option<SecurityClass>,
     },
     /// A node's information frame arrived.
     NodeInfo {
@@ -229,6 +269,23 @@ pub enum RadioEvent {
     StickLost,
     /// After [`RadioEvent::StickLost`]: the stick is back and started.
     StickBack(ControllerInfo),
+}
+
+/// Why an inclusion failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InclusionFailure {
+    /// The stick reported it.
+    Stick,
+    /// We aborted S2 bootstrapping with this KEX Fail (a wrong PIN is
+    /// [`KexFailType::Decrypt`], a cancelled PIN [`KexFailType::Cancel`]).
+    Kex(KexFailType),
+    /// The node aborted S2 bootstrapping with this KEX Fail.
+    NodeAborted(KexFailType),
+    /// The node stopped answering during bootstrapping (KEX Fail sent).
+    Timeout,
+    /// A bootstrapping frame could not be transmitted.
+    Transmit,
 }
 
 /// The Z-Wave library the stick runs.
@@ -340,6 +397,11 @@ pub struct DriverConfig {
     pub soft_reset_on_start: bool,
     /// Back-off for reopening a vanished stick.
     pub reopen_backoff: Backoff,
+    /// How long each step of security bootstrapping, and each nonce, may take (the S2
+    /// specification allows 10 s per step).
+    pub security_timeout: Duration,
+    /// How long the user has to type a DSK PIN (the S2 specification allows 240 s).
+    pub pin_timeout: Duration,
 }
 
 impl Default for DriverConfig {
@@ -351,6 +413,8 @@ impl Default for DriverConfig {
             started_timeout: Duration::from_secs(3),
             soft_reset_on_start: true,
             reopen_backoff: Backoff::default(),
+            security_timeout: Duration::from_secs(10),
+            pin_timeout: Duration::from_secs(240),
         }
     }
 }
@@ -438,6 +502,9 @@ pub struct ZwaveStick {
     restarter: tokio::task::JoinHandle<()>,
     /// The connection generation the last successful start-up ran on.
     started: Arc<Mutex<Option<u64>>>,
+    security: Arc<security::SecurityLayer>,
+    /// Passes the task's events through security; aborted on drop (it holds a [`Client`]).
+    dispatcher: tokio::task::JoinHandle<()>,
 }
 
 impl ZwaveStick {
@@ -447,16 +514,29 @@ impl ZwaveStick {
         Self::open_with(config, DriverConfig::default()).await
     }
 
-    /// [`ZwaveStick::open`] with driver parameters.
+    /// [`ZwaveStick::open`] with driver parameters; network keys are kept in memory only (see
+    /// [`ZwaveStick::open_secure`]).
     pub async fn open_with(
         port_config: PortConfig,
         config: DriverConfig,
+    ) -> Result<(Self, mpsc::Receiver<RadioEvent>)> {
+        Self::open_secure(port_config, config, Box::new(keys::MemoryKeyStore::new())).await
+    }
+
+    /// [`ZwaveStick::open_with`] with the network keys in `keys`: sealhub passes its sealed
+    /// store, which keeps the keys across restarts; missing keys are generated at
+    /// [`ZwaveStick::start`] and stored there.
+    pub async fn open_secure(
+        port_config: PortConfig,
+        config: DriverConfig,
+        keys: Box<dyn keys::NetworkKeyStore>,
     ) -> Result<(Self, mpsc::Receiver<RadioEvent>)> {
         let port = port::open(&port_config)?;
         let (requests, requests_rx) = mpsc::channel(16);
         let (state_tx, state) = watch::channel(LinkState::Connected { generation: 1 });
         let (started_tx, _) = broadcast::channel(4);
-        let (events, events_rx) = mpsc::channel(64);
+        let (events, raw_events) = mpsc::channel(64);
+        let (user_events, events_rx) = mpsc::channel(64);
         let client = Client {
             requests,
             state,
@@ -478,11 +558,20 @@ impl ZwaveStick {
             client.clone(),
             started.clone(),
         ));
+        let security = Arc::new(security::SecurityLayer::new(
+            client.clone(),
+            user_events,
+            client.config.clone(),
+            keys,
+        ));
+        let dispatcher = tokio::spawn(security::dispatch(security.clone(), raw_events));
         Ok((
             Self {
                 client,
                 restarter,
                 started,
+                security,
+                dispatcher,
             },
             events_rx,
         ))
@@ -494,6 +583,7 @@ impl ZwaveStick {
     pub async fn start(&self) -> Result<ControllerInfo> {
         let generation = self.client.generation()?;
         let info = startup::start(&self.client).await?;
+        self.security.init(&info)?;
         *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Some(generation);
         Ok(info)
     }
@@ -501,6 +591,9 @@ impl ZwaveStick {
     /// Sends a command class frame to a node and waits for the node's acknowledgement. For a
     /// sleeping node (see [`ZwaveStick::set_sleeping`]) this waits for its wake-up too; use
     /// [`ZwaveStick::submit_data`] to learn that it was queued instead of waiting.
+    ///
+    /// To a node included securely, the frame goes under its highest granted class (S2
+    /// encapsulation, or S0), after a nonce exchange when one is needed.
     pub async fn send_data(&self, node: u16, payload: Vec<u8>) -> Result<TransmitReport> {
         match self.submit_data(node, payload).await? {
             Submitted::Transmitted(report) => Ok(report),
@@ -512,6 +605,13 @@ impl ZwaveStick {
     /// queues it for a sleeping node that is asleep and says so at once.
     pub async fn submit_data(&self, node: u16, payload: Vec<u8>) -> Result<Submitted> {
         self.client.generation()?;
+        if let Some(class) = self.node_security(node) {
+            return self
+                .security
+                .send(node, class, &payload)
+                .await
+                .map(Submitted::Transmitted);
+        }
         match self.client.request(Op::SendData { node, payload }).await? {
             Reply::Transmitted(report) => Ok(Submitted::Transmitted(report)),
             Reply::Queued(outcome) => Ok(Submitted::QueuedUntilWakeUp(PendingTransmit {
@@ -520,6 +620,35 @@ impl ZwaveStick {
             })),
             _ => Err(Error::UnexpectedResponse("SendData")),
         }
+    }
+
+    /// Sends a command class frame under `class`, whatever the node was granted: for a
+    /// command class a node supports under a lower class than its highest, and for tests.
+    pub async fn send_data_under(
+        &self,
+        node: u16,
+        class: SecurityClass,
+        payload: Vec<u8>,
+    ) -> Result<TransmitReport> {
+        self.client.generation()?;
+        self.security.send(node, class, &payload).await
+    }
+
+    /// The highest class a node was granted (`None`: not secure).
+    pub fn node_security(&self, node: u16) -> Option<SecurityClass> {
+        self.security.granted(node).classes().first().copied()
+    }
+
+    /// The classes a node was granted.
+    pub fn node_granted(&self, node: u16) -> KeyClasses {
+        self.security.granted(node)
+    }
+
+    /// Restores what a node was granted (from sealhub's database, after a restart);
+    /// `insecure` lists the command classes it may send in the clear (its node information
+    /// frame). An empty `granted` makes it an insecure node.
+    pub fn set_node_security(&self, node: u16, granted: KeyClasses, insecure: Vec<u8>) {
+        self.security.set_granted(node, granted, insecure);
     }
 
     /// Marks a node as sleeping (commands wait for its Wake Up Notification) or listening.
@@ -534,9 +663,33 @@ impl ZwaveStick {
     /// as [`RadioEvent::NodeAdded`]; the driver then stops inclusion by itself.
     pub async fn add_node(&self) -> Result<()> {
         self.client.generation()?;
+        self.security.set_pending_inclusion(None);
         self.client
             .done(Op::AddNode { start: true }, "AddNodeToNetwork")
             .await
+    }
+
+    /// Like [`ZwaveStick::add_node`], then bootstraps security with the node that joins: S2
+    /// (granting what it requests within `options.grant`), or S0 for a node that knows only S0
+    /// when `options.allow_s0`. When an authenticated class is to be granted, a [`PinRequest`]
+    /// comes on `pins` and must be answered with the DSK's first group. The outcome arrives as
+    /// [`RadioEvent::NodeAdded`] with its class, or [`RadioEvent::InclusionFailed`] with the
+    /// node and the reason.
+    pub async fn add_node_secure(
+        &self,
+        options: InclusionOptions,
+        pins: mpsc::Sender<PinRequest>,
+    ) -> Result<()> {
+        self.client.generation()?;
+        self.security.set_pending_inclusion(Some((options, pins)));
+        let result = self
+            .client
+            .done(Op::AddNode { start: true }, "AddNodeToNetwork")
+            .await;
+        if result.is_err() {
+            self.security.set_pending_inclusion(None);
+        }
+        result
     }
 
     /// Leaves inclusion mode.
@@ -568,6 +721,7 @@ impl ZwaveStick {
 impl Drop for ZwaveStick {
     fn drop(&mut self) {
         self.restarter.abort();
+        self.dispatcher.abort();
     }
 }
 

@@ -24,8 +24,8 @@ use tokio_serial::SerialStream;
 
 use super::wakeup::WakeUpQueues;
 use super::{
-    Awaited, DriverConfig, Error, LinkState, NodeInfo, Op, RadioEvent, Refusal, Reply, Request,
-    Result, TransmitFailure, TransmitReport, WAKE_UP_CC, command_name,
+    Awaited, DriverConfig, Error, InclusionFailure, LinkState, NodeInfo, Op, RadioEvent, Refusal,
+    Reply, Request, Result, TransmitFailure, TransmitReport, WAKE_UP_CC, command_name,
 };
 use crate::port::{self, PortConfig};
 use crate::zwave::serial::frame;
@@ -640,7 +640,11 @@ impl Driver {
 
     fn on_application_command(&mut self, node: u16, payload: Vec<u8>) {
         let woke = payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION];
-        self.emit(RadioEvent::ApplicationCommand { node, payload });
+        self.emit(RadioEvent::ApplicationCommand {
+            node,
+            payload,
+            security: None,
+        });
         if !woke {
             return;
         }
@@ -705,13 +709,20 @@ impl Driver {
                 if info.sleeps() {
                     self.wakeup.set_sleeping(node, true);
                 }
-                self.emit(RadioEvent::NodeAdded { node, info });
+                self.emit(RadioEvent::NodeAdded {
+                    node,
+                    info,
+                    security: None,
+                });
                 // zwave-js ends with a stop without callback, so the stick is idle for sure.
                 self.push_front(add_node_message(false), JobKind::AddNode, false);
             }
             InclusionStatus::Failed => {
                 self.joining = None;
-                self.emit(RadioEvent::InclusionFailed);
+                self.emit(RadioEvent::InclusionFailed {
+                    node: None,
+                    reason: InclusionFailure::Stick,
+                });
                 self.push_front(add_node_message(false), JobKind::AddNode, false);
             }
             other => tracing::debug!(?other, node_id, "inclusion status"),
@@ -742,7 +753,10 @@ impl Driver {
             }
             InclusionStatus::Failed => {
                 self.leaving = None;
-                self.emit(RadioEvent::InclusionFailed);
+                self.emit(RadioEvent::InclusionFailed {
+                    node: None,
+                    reason: InclusionFailure::Stick,
+                });
                 self.push_front(remove_node_message(false), JobKind::RemoveNode, false);
             }
             other => tracing::debug!(?other, node_id, "exclusion status"),

@@ -1,0 +1,688 @@
+//! Simulated secure Z-Wave nodes: a door lock on S2 Access Control, a dimmer on S2
+//! Authenticated and an old siren on S0. Written apart from the driver's security layer: they
+//! share only the crypto and frame types (`S2Session`, `S0Session`, the joiner typestates of
+//! `s2::bootstrap`), never the host's flow, so the two cannot share a mistake in the protocol.
+//!
+//! Each node does its side of bootstrapping as the controller's host drives it (S2: KEX Report,
+//! public key with the PIN bytes blanked, KEX Set echo under the temporary key, one Network Key
+//! Get/Verify per granted class, Transfer End; S0: Scheme Report, then the network key under the
+//! all-zero key and Network Key Verify under the new one). Nonces are fetched when needed (S2
+//! Nonce Get → Nonce Report SOS; S0 Nonce Get → Nonce Report) and frames waiting for one are
+//! held until it comes.
+//!
+//! Afterwards the device's command class is served only under its class
+//! ([`SecureDevice::required_class`]); anything else is ignored and recorded
+//! ([`SecureNodeState::refused`]). A test can make a node reboot (it loses its SPAN and S0
+//! nonces) or answer downgraded ([`Answer`]).
+//!
+//! Time: S0 nonces expire, so this module reads [`Instant::now`]; randomness comes from
+//! per-node fixed seeds (an emulator needs no secrecy, and runs stay reproducible).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use sealhub_radios::zwave::s0::{self, S0Command, S0Session};
+use sealhub_radios::zwave::s2::bootstrap::{
+    Aborted, JoinerAwaitingEcho, JoinerAwaitingKey, JoinerConfig, JoinerIdle, JoinerKexReported,
+    JoinerKeySent, JoinerNext, JoinerVerifying, Outgoing,
+};
+use sealhub_radios::zwave::s2::session::{KeyId, S2Session};
+use sealhub_radios::zwave::s2::{self, KeyClasses, S2Command, SecurityClass};
+use sealhub_radios::zwave::security::Key128;
+use sealhub_radios::zwave::security::x25519::PrivateKey;
+
+/// Command classes the secure devices serve.
+pub mod cc {
+    /// Binary Switch (the siren).
+    pub const SWITCH_BINARY: u8 = 0x25;
+    /// Multilevel Switch (the dimmer).
+    pub const SWITCH_MULTILEVEL: u8 = 0x26;
+    /// Door Lock.
+    pub const DOOR_LOCK: u8 = 0x62;
+    /// Set / Operation Set.
+    pub const SET: u8 = 0x01;
+    /// Get / Operation Get.
+    pub const GET: u8 = 0x02;
+    /// Report / Operation Report.
+    pub const REPORT: u8 = 0x03;
+}
+
+/// What the device does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecureDevice {
+    /// A door lock (Door Lock CC), on S2 Access Control.
+    DoorLock {
+        /// Door Lock mode: 0x00 unsecured, 0xFF secured.
+        mode: u8,
+    },
+    /// A dimmer (Multilevel Switch CC), on S2 Authenticated.
+    Dimmer {
+        /// 0..=99.
+        level: u8,
+    },
+    /// An old siren (Binary Switch CC) that knows only S0.
+    Siren {
+        /// 0x00 off, 0xFF on.
+        value: u8,
+    },
+}
+
+impl SecureDevice {
+    /// The only class its command class is served under.
+    pub fn required_class(&self) -> SecurityClass {
+        match self {
+            Self::DoorLock { .. } => SecurityClass::S2AccessControl,
+            Self::Dimmer { .. } => SecurityClass::S2Authenticated,
+            Self::Siren { .. } => SecurityClass::S0Legacy,
+        }
+    }
+
+    /// The S2 classes it requests at inclusion (empty: S0 only). The lock also asks for
+    /// Authenticated, so a command under that class decrypts and is then refused for its class.
+    fn requested(&self) -> KeyClasses {
+        match self {
+            Self::DoorLock { .. } => KeyClasses::S2_ACCESS_CONTROL | KeyClasses::S2_AUTHENTICATED,
+            Self::Dimmer { .. } => KeyClasses::S2_AUTHENTICATED,
+            Self::Siren { .. } => KeyClasses::empty(),
+        }
+    }
+
+    fn node_info(&self) -> Vec<u8> {
+        match self {
+            // Routing end node; Entry Control / Secure Keypad Door Lock; Z-Wave Plus, S2,
+            // Supervision-less minimal set.
+            Self::DoorLock { .. } => vec![0x04, 0x40, 0x03, 0x5E, 0x9F, 0x86, 0x72],
+            // Routing end node; Multilevel Switch / Power Switch Multilevel; Z-Wave Plus, S2.
+            Self::Dimmer { .. } => vec![0x04, 0x11, 0x01, 0x5E, 0x9F, 0x86, 0x72],
+            // Routing end node; Binary Switch / Siren; Security (S0) only.
+            Self::Siren { .. } => vec![0x04, 0x10, 0x05, 0x98, 0x86, 0x72],
+        }
+    }
+
+    /// Serves one command class frame that arrived under the right class.
+    fn serve(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
+        match (self, payload) {
+            (Self::DoorLock { mode }, [cc::DOOR_LOCK, cc::SET, m, ..]) => {
+                *mode = *m;
+                Vec::new()
+            }
+            (Self::DoorLock { mode }, [cc::DOOR_LOCK, cc::GET]) => {
+                // mode, handles, condition (door closed, bolt locked), no timeout.
+                vec![vec![
+                    cc::DOOR_LOCK,
+                    cc::REPORT,
+                    *mode,
+                    0x00,
+                    0x00,
+                    0xFE,
+                    0xFE,
+                ]]
+            }
+            (Self::Dimmer { level }, [cc::SWITCH_MULTILEVEL, cc::SET, l, ..]) => {
+                *level = if *l == 0xFF { 99 } else { (*l).min(99) };
+                Vec::new()
+            }
+            (Self::Dimmer { level }, [cc::SWITCH_MULTILEVEL, cc::GET]) => {
+                vec![vec![cc::SWITCH_MULTILEVEL, cc::REPORT, *level]]
+            }
+            (Self::Siren { value }, [cc::SWITCH_BINARY, cc::SET, v, ..]) => {
+                *value = if *v == 0 { 0x00 } else { 0xFF };
+                Vec::new()
+            }
+            (Self::Siren { value }, [cc::SWITCH_BINARY, cc::GET]) => {
+                vec![vec![cc::SWITCH_BINARY, cc::REPORT, *value]]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// How a node protects its answers: normally under [`SecureDevice::required_class`]; the
+/// others are downgrades a host must refuse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Under its class.
+    Normal,
+    /// In the clear.
+    Plain,
+    /// S0-encapsulated (under its S0 key, or the all-zero key if it has none).
+    S0,
+    /// S2 under this class (it must hold the key).
+    S2(SecurityClass),
+}
+
+/// Where bootstrapping stands on the node's side.
+#[derive(Debug)]
+enum Joiner {
+    Idle(JoinerIdle),
+    KexReported(JoinerKexReported),
+    KeySent(JoinerKeySent),
+    AwaitingEcho(JoinerAwaitingEcho),
+    AwaitingKey(JoinerAwaitingKey),
+    Verifying(JoinerVerifying),
+    /// S2 done, or S0 in progress/done (S0 has no typestate of its own).
+    Settled,
+    /// The host sent KEX Fail, or we did.
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Address {
+    own: u8,
+    controller: u8,
+}
+
+/// The state of one secure node; see the module docs.
+#[derive(Debug)]
+pub struct SecureNodeState {
+    /// The device and its state.
+    pub device: SecureDevice,
+    dsk: [u8; 16],
+    joiner: Joiner,
+    address: Option<Address>,
+    s2: Option<S2Session>,
+    s0_inclusion: Option<S0Session>,
+    s0: Option<S0Session>,
+    s0_key: Option<Key128>,
+    /// Classes whose keys it holds after bootstrapping.
+    pub granted: KeyClasses,
+    /// Whether the last bootstrapping ended in KEX Fail (sent or received).
+    pub kex_failed: bool,
+    s2_waiting: Vec<(KeyId, Vec<u8>)>,
+    s0_waiting: Vec<Vec<u8>>,
+    last_s2: Option<(KeyId, Vec<u8>)>,
+    /// How it protects its answers.
+    pub answer: Answer,
+    /// Command class frames it ignored, with the class they came under (`None` = plain).
+    pub refused: Vec<(Vec<u8>, Option<SecurityClass>)>,
+    /// Bootstrapping commands are heard (and acknowledged by the radio) but never answered,
+    /// as by a node that hangs mid-inclusion.
+    pub stalls_bootstrapping: bool,
+    seed: u8,
+    seeds_drawn: u8,
+}
+
+/// A secure node, shared between the controller (which routes frames to it) and the test
+/// (which reads its state, reboots it or makes it misbehave). Clones are the same node.
+#[derive(Clone)]
+pub struct SecureNode(Arc<Mutex<SecureNodeState>>);
+
+impl core::fmt::Debug for SecureNode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("SecureNode")
+            .field(&self.state().device)
+            .finish()
+    }
+}
+
+impl PartialEq for SecureNode {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SecureNode {}
+
+impl SecureNode {
+    /// A door lock, secured, requiring S2 Access Control; `seed` makes its keys (and DSK).
+    pub fn door_lock(seed: u8) -> Self {
+        Self::new(SecureDevice::DoorLock { mode: 0xFF }, seed)
+    }
+
+    /// A dimmer, off, on S2 Authenticated.
+    pub fn dimmer(seed: u8) -> Self {
+        Self::new(SecureDevice::Dimmer { level: 0 }, seed)
+    }
+
+    /// A siren, off, on S0 only.
+    pub fn siren(seed: u8) -> Self {
+        Self::new(SecureDevice::Siren { value: 0 }, seed)
+    }
+
+    fn new(device: SecureDevice, seed: u8) -> Self {
+        let private_key = PrivateKey::from_bytes([seed; 32]);
+        let joiner = JoinerIdle::new(JoinerConfig {
+            requested: device.requested(),
+            private_key,
+        });
+        let dsk = joiner.dsk();
+        Self(Arc::new(Mutex::new(SecureNodeState {
+            device,
+            dsk,
+            joiner: Joiner::Idle(joiner),
+            address: None,
+            s2: None,
+            s0_inclusion: None,
+            s0: None,
+            s0_key: None,
+            granted: KeyClasses::empty(),
+            kex_failed: false,
+            s2_waiting: Vec::new(),
+            s0_waiting: Vec::new(),
+            last_s2: None,
+            answer: Answer::Normal,
+            refused: Vec::new(),
+            stalls_bootstrapping: false,
+            seed,
+            seeds_drawn: 0,
+        })))
+    }
+
+    /// The node's state, locked.
+    pub fn state(&self) -> MutexGuard<'_, SecureNodeState> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The DSK on its label.
+    pub fn dsk(&self) -> [u8; 16] {
+        self.state().dsk
+    }
+
+    /// The PIN the user types: the DSK's first group, bytes 0–1 as a 5-digit number.
+    pub fn pin(&self) -> u16 {
+        let dsk = self.dsk();
+        u16::from_be_bytes([dsk[0], dsk[1]])
+    }
+
+    /// How it protects its answers from now on.
+    pub fn set_answer(&self, answer: Answer) {
+        self.state().answer = answer;
+    }
+
+    /// Power-cycles it: SPAN and S0 nonces are lost, keys kept.
+    pub fn reboot(&self) {
+        self.state().reboot();
+    }
+
+    /// Someone turns the lock by hand: it takes `mode` and reports it unprompted. Returns the
+    /// frames it sends the controller (give them to `EmulatedController::from_node`); nothing
+    /// for the other devices.
+    pub fn turn_by_hand(&self, mode: u8) -> Vec<Vec<u8>> {
+        let mut s = self.state();
+        let SecureDevice::DoorLock { mode: m } = &mut s.device else {
+            return Vec::new();
+        };
+        *m = mode;
+        let report = s.device.serve(&[cc::DOOR_LOCK, cc::GET]);
+        let mut out = Vec::new();
+        for r in report {
+            s.answer_with(r, &mut out);
+        }
+        out
+    }
+
+    pub(super) fn node_info(&self) -> Vec<u8> {
+        self.state().device.node_info()
+    }
+
+    pub(super) fn set_address(&self, own: u8, controller: u8, home_id: u32) {
+        let mut s = self.state();
+        s.address = Some(Address { own, controller });
+        let seed = s.next_seed();
+        s.s2 = Some(S2Session::new(own, home_id, seed));
+    }
+
+    pub(super) fn receive(&self, payload: &[u8]) -> Vec<Vec<u8>> {
+        self.state().receive(payload)
+    }
+}
+
+impl SecureNodeState {
+    fn next_seed(&mut self) -> [u8; 32] {
+        self.seeds_drawn = self.seeds_drawn.wrapping_add(1);
+        let mut seed = [self.seed; 32];
+        seed[0] = self.seeds_drawn;
+        seed
+    }
+
+    fn reboot(&mut self) {
+        if let (Some(a), Some(s2)) = (self.address, self.s2.as_mut()) {
+            s2.forget_span(a.controller);
+        }
+        self.s2_waiting.clear();
+        self.s0_waiting.clear();
+        self.last_s2 = None;
+        if self.s0.is_some()
+            && let Some(a) = self.address
+        {
+            // A fresh session: nonces handed out before the reboot are gone.
+            let key = self.s0_key.clone();
+            if let Some(key) = key {
+                let seed = self.next_seed();
+                self.s0 = Some(S0Session::new(a.own, &key, seed));
+            }
+        }
+    }
+
+    fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        match payload.first() {
+            Some(&s2::CC_SECURITY_2) => self.on_s2(payload, &mut out),
+            Some(&s0::CC_SECURITY) => self.on_s0(payload, &mut out),
+            _ => self.on_application(payload, None, &mut out),
+        }
+        out
+    }
+
+    // ------------------------------------------------------------------ S2
+
+    fn on_s2(&mut self, payload: &[u8], out: &mut Vec<Vec<u8>>) {
+        let (Some(a), Some(_)) = (self.address, self.s2.as_ref()) else {
+            return;
+        };
+        let command = match S2Command::decode(payload) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!("secure node {}: bad S2 frame: {e}", a.own);
+                return;
+            }
+        };
+        match command {
+            S2Command::NonceGet { seq } => {
+                if let Some(Ok(report)) =
+                    self.s2.as_mut().map(|s| s.on_nonce_get(a.controller, seq))
+                {
+                    push_s2(out, &report);
+                }
+            }
+            S2Command::NonceReport { .. } => self.on_nonce_report(&command, out),
+            S2Command::MessageEncapsulation(_) => self.on_encapsulated(payload, out),
+            other => self.bootstrap_step(&other, None, out),
+        }
+    }
+
+    fn on_nonce_report(&mut self, report: &S2Command, out: &mut Vec<Vec<u8>>) {
+        let (Some(a), Some(s2)) = (self.address, self.s2.as_mut()) else {
+            return;
+        };
+        if s2.on_nonce_report(a.controller, report).is_err() {
+            return;
+        }
+        let waiting = std::mem::take(&mut self.s2_waiting);
+        if waiting.is_empty() {
+            // SOS with nothing waiting: the host could not decrypt our last frame; send it
+            // again on the new SPAN.
+            if let Some((key, pt)) = self.last_s2.clone() {
+                self.send_s2(key, pt, out);
+            }
+            return;
+        }
+        for (key, pt) in waiting {
+            self.send_s2(key, pt, out);
+        }
+    }
+
+    fn on_encapsulated(&mut self, payload: &[u8], out: &mut Vec<Vec<u8>>) {
+        let (Some(a), Some(s2)) = (self.address, self.s2.as_mut()) else {
+            return;
+        };
+        match s2.decapsulate(a.controller, payload) {
+            Ok(d) => {
+                if d.plaintext.first() == Some(&s2::CC_SECURITY_2) {
+                    match S2Command::decode(&d.plaintext) {
+                        Ok(c) => self.bootstrap_step(&c, Some(d.key), out),
+                        Err(e) => tracing::debug!("secure node {}: bad S2 command: {e}", a.own),
+                    }
+                } else {
+                    let class = match d.key {
+                        KeyId::Network(c) => Some(c),
+                        KeyId::Temporary => None,
+                    };
+                    self.on_application(&d.plaintext, class, out);
+                }
+            }
+            Err(s2::Error::Duplicate { .. }) => {}
+            Err(s2::Error::CannotDecrypt(_)) if matches!(self.joiner, Joiner::AwaitingEcho(_)) => {
+                // The includer's echo under a temporary key we do not share: wrong PIN.
+                if let Joiner::AwaitingEcho(j) = std::mem::replace(&mut self.joiner, Joiner::Failed)
+                {
+                    self.kex_failed = true;
+                    self.emit(j.on_decrypt_failure().reply, out);
+                }
+            }
+            Err(s2::Error::CannotDecrypt(_) | s2::Error::NoSpan(_)) => {
+                if let Ok(sos) = s2.resync(a.controller) {
+                    push_s2(out, &sos);
+                }
+            }
+            Err(e) => tracing::debug!("secure node {}: S2 frame refused: {e}", a.own),
+        }
+    }
+
+    fn send_s2(&mut self, key: KeyId, plaintext: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        let (Some(a), Some(s2)) = (self.address, self.s2.as_mut()) else {
+            return;
+        };
+        match s2.encapsulate(a.controller, key, &plaintext) {
+            Ok(frame) => {
+                out.push(frame);
+                self.last_s2 = Some((key, plaintext));
+            }
+            Err(s2::Error::NoSpan(_)) => {
+                if self.s2_waiting.is_empty() {
+                    push_s2(out, &s2.nonce_get());
+                }
+                self.s2_waiting.push((key, plaintext));
+            }
+            Err(e) => tracing::warn!("secure node {}: cannot encapsulate: {e}", a.own),
+        }
+    }
+
+    fn emit(&mut self, outgoing: Outgoing, out: &mut Vec<Vec<u8>>) {
+        let bytes = match outgoing.command.encode() {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!("secure node: cannot encode {:?}: {e}", outgoing.command);
+                return;
+            }
+        };
+        match outgoing.protection {
+            None => out.push(bytes),
+            Some(key) => self.send_s2(key, bytes, out),
+        }
+    }
+
+    fn bootstrap_step(
+        &mut self,
+        command: &S2Command,
+        protection: Option<KeyId>,
+        out: &mut Vec<Vec<u8>>,
+    ) {
+        if let S2Command::KexFail(reason) = command {
+            tracing::debug!(?reason, "secure node: the host aborted bootstrapping");
+            self.joiner = Joiner::Failed;
+            self.kex_failed = true;
+            return;
+        }
+        if self.stalls_bootstrapping {
+            return;
+        }
+        let state = std::mem::replace(&mut self.joiner, Joiner::Failed);
+        let step: Result<(Joiner, Outgoing), Aborted> = match state {
+            Joiner::Idle(j) => j
+                .on_kex_get(command, protection)
+                .map(|(s, o)| (Joiner::KexReported(s), o)),
+            Joiner::KexReported(j) => j
+                .on_kex_set(command, protection)
+                .map(|(s, o)| (Joiner::KeySent(s), o)),
+            Joiner::KeySent(j) => match j.on_public_key(command, protection) {
+                Ok((s, o)) => {
+                    if let (Some(a), Some(s2)) = (self.address, self.s2.as_mut()) {
+                        s2.set_temp_keys(a.controller, s.temp_keys().clone());
+                    }
+                    Ok((Joiner::AwaitingEcho(s), o))
+                }
+                Err(e) => Err(e),
+            },
+            Joiner::AwaitingEcho(j) => j
+                .on_echo_kex_report(command, protection)
+                .map(|(s, o)| (Joiner::AwaitingKey(s), o)),
+            Joiner::AwaitingKey(j) => match j.on_network_key_report(command, protection) {
+                Ok((s, o)) => {
+                    if let (Some((class, key)), Some(s2)) = (s.key(), self.s2.as_mut()) {
+                        s2.set_network_key(class, key);
+                    }
+                    Ok((Joiner::Verifying(s), o))
+                }
+                Err(e) => Err(e),
+            },
+            Joiner::Verifying(j) => match j.on_transfer_end(command, protection) {
+                Ok((JoinerNext::More(s), o)) => Ok((Joiner::AwaitingKey(s), o)),
+                Ok((JoinerNext::Done(joined), o)) => {
+                    self.granted = joined
+                        .keys
+                        .keys()
+                        .fold(KeyClasses::empty(), |m, c| m | c.bit());
+                    Ok((Joiner::Settled, o))
+                }
+                Err(e) => Err(e),
+            },
+            s @ (Joiner::Settled | Joiner::Failed) => {
+                // Bootstrapping commands outside bootstrapping are ignored.
+                self.joiner = s;
+                return;
+            }
+        };
+        match step {
+            Ok((next, outgoing)) => {
+                self.joiner = next;
+                self.emit(outgoing, out);
+            }
+            Err(aborted) => {
+                self.kex_failed = true;
+                self.emit(aborted.reply, out);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ S0
+
+    fn on_s0(&mut self, payload: &[u8], out: &mut Vec<Vec<u8>>) {
+        let Some(a) = self.address else {
+            return;
+        };
+        let command = match S0Command::decode(payload) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!("secure node {}: bad S0 frame: {e}", a.own);
+                return;
+            }
+        };
+        let now = Instant::now();
+        match command {
+            S0Command::SchemeGet { .. } if self.s0.is_none() => {
+                // S0 inclusion starts: the network key will come under the all-zero key.
+                let seed = self.next_seed();
+                self.s0_inclusion = Some(S0Session::new(a.own, &s0::inclusion_key(), seed));
+                out.push(S0Command::SchemeReport { schemes: 0 }.encode());
+            }
+            S0Command::NonceGet => {
+                let session = self.s0.as_mut().or(self.s0_inclusion.as_mut());
+                if let Some(Ok(report)) = session.map(|s| s.nonce_report(now)) {
+                    out.push(report.encode());
+                }
+            }
+            S0Command::NonceReport { nonce } => {
+                if self.s0_waiting.is_empty() {
+                    return;
+                }
+                let pt = self.s0_waiting.remove(0);
+                let session = self.s0.as_mut().or(self.s0_inclusion.as_mut());
+                if let Some(s) = session {
+                    s.on_nonce_report(a.controller, nonce);
+                    match s.encapsulate(a.controller, &pt) {
+                        Ok(f) => out.push(f),
+                        Err(e) => tracing::warn!("secure node {}: S0 encapsulation: {e}", a.own),
+                    }
+                }
+                if !self.s0_waiting.is_empty() {
+                    out.push(S0Command::NonceGet.encode());
+                }
+            }
+            S0Command::MessageEncapsulation { .. } => {
+                let plain = match (self.s0.as_mut(), self.s0_inclusion.as_mut()) {
+                    (Some(s), _) | (None, Some(s)) => s.decapsulate(a.controller, payload, now),
+                    (None, None) => return,
+                };
+                match plain {
+                    Ok(pt) => self.on_s0_plaintext(pt, out),
+                    Err(e) => tracing::debug!("secure node {}: S0 frame refused: {e}", a.own),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_s0_plaintext(&mut self, plaintext: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        let Some(a) = self.address else {
+            return;
+        };
+        match S0Command::decode(&plaintext) {
+            Ok(S0Command::NetworkKeySet { key }) if self.s0.is_none() => {
+                let seed = self.next_seed();
+                self.s0 = Some(S0Session::new(a.own, &key, seed));
+                self.s0_key = Some(key);
+                self.s0_inclusion = None;
+                self.granted |= KeyClasses::S0;
+                self.joiner = Joiner::Settled;
+                self.send_s0(S0Command::NetworkKeyVerify.encode(), out);
+            }
+            Ok(_) => {}
+            Err(_) => self.on_application(&plaintext, Some(SecurityClass::S0Legacy), out),
+        }
+    }
+
+    fn send_s0(&mut self, plaintext: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        if self.s0.is_none()
+            && self.s0_inclusion.is_none()
+            && let Some(a) = self.address
+        {
+            // A downgrade by a node without an S0 key: it makes do with the all-zero key.
+            let seed = self.next_seed();
+            self.s0_inclusion = Some(S0Session::new(a.own, &s0::inclusion_key(), seed));
+        }
+        if self.s0_waiting.is_empty() {
+            out.push(S0Command::NonceGet.encode());
+        }
+        self.s0_waiting.push(plaintext);
+    }
+
+    // ------------------------------------------------------------------ application
+
+    fn on_application(
+        &mut self,
+        payload: &[u8],
+        class: Option<SecurityClass>,
+        out: &mut Vec<Vec<u8>>,
+    ) {
+        let required = self.device.required_class();
+        if class != Some(required) {
+            tracing::debug!(?class, ?required, "secure node refuses {payload:02x?}");
+            self.refused.push((payload.to_vec(), class));
+            return;
+        }
+        for answer in self.device.serve(payload) {
+            self.answer_with(answer, out);
+        }
+    }
+
+    /// Sends an answer protected as [`Self::answer`] says.
+    fn answer_with(&mut self, answer: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        match (self.answer, self.device.required_class()) {
+            (Answer::Plain, _) => out.push(answer),
+            (Answer::S0, _) | (Answer::Normal, SecurityClass::S0Legacy) => {
+                self.send_s0(answer, out);
+            }
+            (Answer::S2(c), _) | (Answer::Normal, c) => {
+                self.send_s2(KeyId::Network(c), answer, out);
+            }
+        }
+    }
+}
+
+fn push_s2(out: &mut Vec<Vec<u8>>, command: &S2Command) {
+    match command.encode() {
+        Ok(b) => out.push(b),
+        Err(e) => tracing::warn!("secure node: cannot encode {command:?}: {e}"),
+    }
+}

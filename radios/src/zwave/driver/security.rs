@@ -1,0 +1,1169 @@
+//! S2 and S0 on the host, between the driver task and the API: every [`RadioEvent`] of the
+//! task passes through [`dispatch`], which answers nonce requests, decapsulates, refuses
+//! downgrades and feeds bootstrapping; sends to a secure node go through
+//! [`SecurityLayer::send`], which fetches a nonce first when it needs one.
+//!
+//! ```text
+//! driver task ──raw RadioEvent──▶ dispatch ──RadioEvent (plaintext, with its class)──▶ caller
+//!      ▲                            │ Nonce Get/Report, resync (spawned SendData)
+//!      └──── SendData (encapsulated) ◀── SecurityLayer::send / bootstrapping (includer typestates)
+//! ```
+//!
+//! - Keys: one [`S2Session`] (the three S2 keys) and one [`S0Session`] (the S0 key), keys from
+//!   [`super::keys`]; made at start-up once the home id and our node id are known.
+//! - Per node: the classes it was granted and the command classes it may send in the clear (its
+//!   node information frame). Frames are sent under its highest class. A frame from it under a
+//!   lower class, in S0 when it has S2, or in the clear for a command class it does not list as
+//!   insecure is refused and logged (tracing warn), never surfaced.
+//! - Nonces: a Nonce Get is answered at once; a frame that does not decrypt (the node rebooted,
+//!   or we lost the SPAN) is answered with Nonce Report SOS; an unprompted SOS means the node
+//!   could not decrypt our last frame, which is sent once more on a new SPAN.
+//! - Bootstrapping runs in its own task per inclusion, one inclusion at a time, with every wait
+//!   bounded ([`super::DriverConfig::security_timeout`], [`super::DriverConfig::pin_timeout`]);
+//!   a timeout sends KEX Fail. S2 grants the S2 classes only (S0 through S2 is not offered);
+//!   nodes with only S0 get the S0 key under the all-zero inclusion key.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::timeout;
+use zeroize::Zeroize;
+
+use super::keys::{self, NetworkKeyStore};
+use super::{
+    Client, ControllerInfo, DriverConfig, Error, InclusionFailure, NodeInfo, Op, RadioEvent, Reply,
+    Request, Result, TransmitReport,
+};
+use crate::zwave::s0::{self, CC_SECURITY, S0Command, S0Session};
+use crate::zwave::s2::bootstrap::{
+    Aborted, AwaitingPin, IncluderConfig, Outgoing, format_dsk, start_inclusion,
+};
+use crate::zwave::s2::session::{KeyId, S2Session};
+use crate::zwave::s2::{self, CC_SECURITY_2, KexFailType, KeyClasses, S2Command, SecurityClass};
+use crate::zwave::security::Key128;
+use crate::zwave::security::x25519::PrivateKey;
+
+/// How long after sending a frame an unprompted Nonce Report SOS makes us send it again.
+const RETRANSMIT_WINDOW: Duration = Duration::from_secs(2);
+
+/// What [`super::ZwaveStick::add_node_secure`] may grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InclusionOptions {
+    /// The S2 classes the user allows (granted where the node requests them). The S0 bit is
+    /// not used: S0 is not granted through S2 bootstrapping (see `allow_s0`).
+    pub grant: KeyClasses,
+    /// Whether a node that knows only S0 gets the S0 key.
+    pub allow_s0: bool,
+}
+
+/// The user is asked to type the first five digits of the DSK printed on the node.
+#[derive(Debug)]
+pub struct PinRequest {
+    /// The node being included.
+    pub node: u16,
+    /// The DSK as the node sent it, its first group shown as `xxxxx` (the user types it).
+    pub dsk: String,
+    /// The classes about to be granted.
+    pub granted: KeyClasses,
+    answer: oneshot::Sender<Option<u16>>,
+}
+
+impl PinRequest {
+    /// The user typed `pin` (the DSK's first group), or cancelled (`None`).
+    pub fn answer(self, pin: Option<u16>) {
+        let _ = self.answer.send(pin);
+    }
+}
+
+/// What bootstrapping is fed with.
+enum Inbound {
+    S2(S2Command, Option<KeyId>),
+    S2Undecryptable,
+    S0(S0Command),
+}
+
+enum NonceArrived {
+    S2,
+    S0([u8; 8]),
+}
+
+#[derive(Debug, Clone)]
+struct NodeSecurity {
+    granted: KeyClasses,
+    /// Command classes it may send in the clear.
+    insecure: Vec<u8>,
+}
+
+impl NodeSecurity {
+    fn highest(&self) -> Option<SecurityClass> {
+        self.granted.classes().first().copied()
+    }
+}
+
+struct LastSent {
+    key: KeyId,
+    plaintext: Vec<u8>,
+    at: Instant,
+}
+
+impl Drop for LastSent {
+    fn drop(&mut self) {
+        self.plaintext.zeroize();
+    }
+}
+
+/// The keys and per-node state, once start-up told us who we are.
+struct Secure {
+    own: u8,
+    s2: S2Session,
+    s0: S0Session,
+    keys: BTreeMap<SecurityClass, Key128>,
+    waiters: HashMap<u16, oneshot::Sender<NonceArrived>>,
+    bootstrap: Option<(u16, mpsc::UnboundedSender<Inbound>)>,
+    last_sent: HashMap<u16, LastSent>,
+}
+
+/// What the dispatcher does: send (enqueued before the state is unlocked), wait for a send,
+/// pass an event on.
+enum Action {
+    Send(u16, Vec<u8>),
+    Sent(u16, Transmission),
+    Emit(RadioEvent),
+}
+
+/// A SendData on the driver task's queue.
+struct Transmission(oneshot::Receiver<Result<Reply>>);
+
+impl Transmission {
+    async fn done(self) -> Result<TransmitReport> {
+        match self.0.await.map_err(|_| Error::Closed)?? {
+            Reply::Transmitted(report) => Ok(report),
+            Reply::Queued(outcome) => outcome.await.map_err(|_| Error::Closed)?,
+            _ => Err(Error::UnexpectedResponse("SendData")),
+        }
+    }
+}
+
+/// The host's security; shared by the API, the dispatcher and bootstrapping tasks.
+pub(crate) struct SecurityLayer {
+    client: Client,
+    events: mpsc::Sender<RadioEvent>,
+    config: DriverConfig,
+    store: Mutex<Box<dyn NetworkKeyStore>>,
+    state: Mutex<Option<Secure>>,
+    nodes: Mutex<HashMap<u16, NodeSecurity>>,
+    pending_inclusion: Mutex<Option<(InclusionOptions, mpsc::Sender<PinRequest>)>>,
+    /// One secure transmission at a time, so nonce exchanges do not interleave.
+    tx: tokio::sync::Mutex<()>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn peer(node: u16) -> Result<u8> {
+    u8::try_from(node).map_err(|_| Error::InvalidNode(node))
+}
+
+fn encode_s2(command: &S2Command) -> Result<Vec<u8>> {
+    Ok(command.encode()?)
+}
+
+/// Why bootstrapping stopped.
+enum Fail {
+    /// We abort (and send this KEX Fail).
+    Aborted(Aborted),
+    /// The node sent KEX Fail.
+    NodeAborted(KexFailType),
+    Timeout,
+    Transmit(Error),
+}
+
+impl From<Aborted> for Fail {
+    fn from(a: Aborted) -> Self {
+        Fail::Aborted(a)
+    }
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Self {
+        Fail::Transmit(e)
+    }
+}
+
+impl SecurityLayer {
+    pub(crate) fn new(
+        client: Client,
+        events: mpsc::Sender<RadioEvent>,
+        config: DriverConfig,
+        store: Box<dyn NetworkKeyStore>,
+    ) -> Self {
+        Self {
+            client,
+            events,
+            config,
+            store: Mutex::new(store),
+            state: Mutex::new(None),
+            nodes: Mutex::new(HashMap::new()),
+            pending_inclusion: Mutex::new(None),
+            tx: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Loads (or generates) the keys and makes the sessions for our node in this network.
+    pub(crate) fn init(&self, info: &ControllerInfo) -> Result<()> {
+        let mut state = lock(&self.state);
+        if state.is_some() {
+            return Ok(());
+        }
+        let own = peer(info.node_id)?;
+        let keys = keys::load_or_generate(lock(&self.store).as_mut())?;
+        let mut seeds = [[0u8; 32]; 2];
+        for seed in &mut seeds {
+            keys::random(seed)?;
+        }
+        *state = Some(Secure::new(own, info.home_id, keys, seeds)?);
+        Ok(())
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Secure) -> Result<R>) -> Result<R> {
+        let mut state = lock(&self.state);
+        let secure = state.as_mut().ok_or(Error::SecurityNotStarted)?;
+        f(secure)
+    }
+
+    /// The classes a node holds (empty: not secure).
+    pub(crate) fn granted(&self, node: u16) -> KeyClasses {
+        lock(&self.nodes)
+            .get(&node)
+            .map(|n| n.granted)
+            .unwrap_or(KeyClasses::empty())
+    }
+
+    /// Records what a node holds (restored from sealhub's database); `insecure` lists the
+    /// command classes it may send in the clear.
+    pub(crate) fn set_granted(&self, node: u16, granted: KeyClasses, insecure: Vec<u8>) {
+        let mut nodes = lock(&self.nodes);
+        if granted.is_empty() {
+            nodes.remove(&node);
+        } else {
+            nodes.insert(node, NodeSecurity { granted, insecure });
+        }
+    }
+
+    pub(crate) fn set_pending_inclusion(
+        &self,
+        pending: Option<(InclusionOptions, mpsc::Sender<PinRequest>)>,
+    ) {
+        *lock(&self.pending_inclusion) = pending;
+    }
+
+    /// Puts a SendData on the driver task's request queue now, without awaiting: called with
+    /// the state locked right after encapsulating, so frames leave in the order their SPAN
+    /// nonces were drawn. Fails when the queue is full rather than wait under the lock.
+    fn enqueue(&self, node: u16, payload: Vec<u8>) -> Result<Transmission> {
+        let (reply, rx) = oneshot::channel();
+        let request = Request {
+            op: Op::SendData { node, payload },
+            reply,
+        };
+        self.client
+            .requests
+            .try_send(request)
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => Error::NotAccepted {
+                    command: "SendData",
+                },
+                mpsc::error::TrySendError::Closed(_) => Error::Closed,
+            })?;
+        Ok(Transmission(rx))
+    }
+
+    async fn raw_send(&self, node: u16, payload: Vec<u8>) -> Result<TransmitReport> {
+        self.enqueue(node, payload)?.done().await
+    }
+
+    /// Sends a command class frame under `class` (S2, or S0), fetching a nonce when needed.
+    pub(crate) async fn send(
+        &self,
+        node: u16,
+        class: SecurityClass,
+        payload: &[u8],
+    ) -> Result<TransmitReport> {
+        let _one_at_a_time = self.tx.lock().await;
+        match class {
+            SecurityClass::S0Legacy => self.send_s0(node, payload).await,
+            c => self.send_s2(node, KeyId::Network(c), payload, true).await,
+        }
+    }
+
+    async fn send_s2(
+        &self,
+        node: u16,
+        key: KeyId,
+        plaintext: &[u8],
+        remember: bool,
+    ) -> Result<TransmitReport> {
+        let p = peer(node)?;
+        for _ in 0..2 {
+            let step = self.with(|st| match st.s2.encapsulate(p, key, plaintext) {
+                Ok(frame) => {
+                    let sent = self.enqueue(node, frame)?;
+                    if remember {
+                        st.last_sent.insert(
+                            node,
+                            LastSent {
+                                key,
+                                plaintext: plaintext.to_vec(),
+                                at: Instant::now(),
+                            },
+                        );
+                    }
+                    Ok(Ok(sent))
+                }
+                Err(s2::Error::NoSpan(_)) => {
+                    let (tx, rx) = oneshot::channel();
+                    st.waiters.insert(node, tx);
+                    Ok(Err((encode_s2(&st.s2.nonce_get())?, rx)))
+                }
+                Err(e) => Err(e.into()),
+            })?;
+            match step {
+                Ok(sent) => return sent.done().await,
+                Err((nonce_get, arrived)) => {
+                    self.raw_send(node, nonce_get).await?;
+                    match timeout(self.config.security_timeout, arrived).await {
+                        Ok(Ok(NonceArrived::S2)) => continue,
+                        _ => {
+                            let _ = self.with(|st| Ok(st.waiters.remove(&node)));
+                            return Err(Error::NoNonce { node });
+                        }
+                    }
+                }
+            }
+        }
+        Err(Error::NoNonce { node })
+    }
+
+    /// Asks the node for an S0 nonce and waits for it.
+    async fn s0_nonce(&self, node: u16) -> Result<[u8; 8]> {
+        let (tx, rx) = oneshot::channel();
+        self.with(|st| Ok(st.waiters.insert(node, tx)))?;
+        self.raw_send(node, S0Command::NonceGet.encode()).await?;
+        match timeout(self.config.security_timeout, rx).await {
+            Ok(Ok(NonceArrived::S0(nonce))) => Ok(nonce),
+            _ => {
+                let _ = self.with(|st| Ok(st.waiters.remove(&node)));
+                Err(Error::NoNonce { node })
+            }
+        }
+    }
+
+    async fn send_s0(&self, node: u16, plaintext: &[u8]) -> Result<TransmitReport> {
+        let p = peer(node)?;
+        let nonce = self.s0_nonce(node).await?;
+        let sent = self.with(|st| {
+            st.s0.on_nonce_report(p, nonce);
+            let frame = st.s0.encapsulate(p, plaintext)?;
+            self.enqueue(node, frame)
+        })?;
+        sent.done().await
+    }
+
+    /// Passes an event on without waiting: a caller that does not read its events must not
+    /// stall nonce answers (as in the driver task, a full channel drops the event).
+    fn emit(&self, event: RadioEvent) {
+        if let Err(e) = self.events.try_send(event) {
+            tracing::warn!("Z-Wave event dropped (receiver full or gone): {e}");
+        }
+    }
+
+    // ---------------------------------------------------------------- bootstrapping
+
+    fn start_inclusion(self: &Arc<Self>, node: u16, info: NodeInfo) -> Option<NodeInfo> {
+        let pending = lock(&self.pending_inclusion).take();
+        let Some((options, pins)) = pending else {
+            return Some(info);
+        };
+        let s2 = info.command_classes.contains(&CC_SECURITY_2)
+            && !(options.grant & !KeyClasses::S0).is_empty();
+        let s0 = !s2 && options.allow_s0 && info.command_classes.contains(&CC_SECURITY);
+        if !s2 && !s0 {
+            return Some(info);
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let registered = self.with(|st| {
+            st.bootstrap = Some((node, tx));
+            Ok(())
+        });
+        if registered.is_err() {
+            return Some(info);
+        }
+        let layer = self.clone();
+        tokio::spawn(async move {
+            layer.include(node, info, options, pins, rx, s2).await;
+        });
+        None
+    }
+
+    async fn include(
+        &self,
+        node: u16,
+        info: NodeInfo,
+        options: InclusionOptions,
+        pins: mpsc::Sender<PinRequest>,
+        mut inbox: mpsc::UnboundedReceiver<Inbound>,
+        s2: bool,
+    ) {
+        let result = if s2 {
+            self.include_s2(node, options, &pins, &mut inbox).await
+        } else {
+            self.include_s0(node, &mut inbox).await
+        };
+        let _ = self.with(|st| {
+            st.bootstrap = None;
+            if let Ok(p) = peer(node) {
+                st.s2.clear_temp_keys(p);
+            }
+            Ok(())
+        });
+        match result {
+            Ok(granted) => {
+                let insecure = info
+                    .command_classes
+                    .iter()
+                    .copied()
+                    .filter(|cc| *cc != CC_SECURITY_2 && *cc != CC_SECURITY)
+                    .collect();
+                self.set_granted(node, granted, insecure);
+                let security = granted.classes().first().copied();
+                tracing::info!(node, ?granted, "node included securely");
+                self.emit(RadioEvent::NodeAdded {
+                    node,
+                    info,
+                    security,
+                });
+            }
+            Err(fail) => {
+                let reason = match fail {
+                    Fail::Aborted(a) => {
+                        if let Ok(bytes) = encode_s2(&a.reply.command) {
+                            let _ = self.raw_send(node, bytes).await;
+                        }
+                        InclusionFailure::Kex(a.reason)
+                    }
+                    Fail::NodeAborted(r) => InclusionFailure::NodeAborted(r),
+                    Fail::Timeout => {
+                        if s2 {
+                            let fail = S2Command::KexFail(KexFailType::Cancel);
+                            if let Ok(bytes) = encode_s2(&fail) {
+                                let _ = self.raw_send(node, bytes).await;
+                            }
+                        }
+                        InclusionFailure::Timeout
+                    }
+                    Fail::Transmit(e) => {
+                        tracing::warn!(node, "secure inclusion: {e}");
+                        InclusionFailure::Transmit
+                    }
+                };
+                tracing::warn!(
+                    node,
+                    ?reason,
+                    "secure inclusion failed; the node is in the network without security"
+                );
+                self.emit(RadioEvent::InclusionFailed {
+                    node: Some(node),
+                    reason,
+                });
+            }
+        }
+    }
+
+    async fn next(
+        &self,
+        inbox: &mut mpsc::UnboundedReceiver<Inbound>,
+    ) -> core::result::Result<Inbound, Fail> {
+        match timeout(self.config.security_timeout, inbox.recv()).await {
+            Ok(Some(i)) => Ok(i),
+            _ => Err(Fail::Timeout),
+        }
+    }
+
+    /// The next S2 bootstrapping command; `None` when a frame did not decrypt.
+    async fn next_s2(
+        &self,
+        inbox: &mut mpsc::UnboundedReceiver<Inbound>,
+    ) -> core::result::Result<Option<(S2Command, Option<KeyId>)>, Fail> {
+        loop {
+            match self.next(inbox).await? {
+                Inbound::S2(S2Command::KexFail(r), _) => return Err(Fail::NodeAborted(r)),
+                Inbound::S2(c, p) => return Ok(Some((c, p))),
+                Inbound::S2Undecryptable => return Ok(None),
+                Inbound::S0(_) => {}
+            }
+        }
+    }
+
+    async fn expect_s2(
+        &self,
+        inbox: &mut mpsc::UnboundedReceiver<Inbound>,
+    ) -> core::result::Result<(S2Command, Option<KeyId>), Fail> {
+        self.next_s2(inbox).await?.ok_or(Fail::Aborted(Aborted {
+            reason: KexFailType::Decrypt,
+            reply: Outgoing {
+                command: S2Command::KexFail(KexFailType::Decrypt),
+                protection: None,
+            },
+        }))
+    }
+
+    async fn send_outgoing(&self, node: u16, out: Outgoing) -> Result<()> {
+        let bytes = encode_s2(&out.command)?;
+        match out.protection {
+            None => self.raw_send(node, bytes).await?,
+            Some(key) => self.send_s2(node, key, &bytes, false).await?,
+        };
+        Ok(())
+    }
+
+    async fn ask_pin(
+        &self,
+        node: u16,
+        state: &AwaitingPin,
+        granted: KeyClasses,
+        pins: &mpsc::Sender<PinRequest>,
+    ) -> Option<u16> {
+        let mut dsk = format_dsk(&state.dsk());
+        dsk.replace_range(..5, "xxxxx");
+        let (answer, rx) = oneshot::channel();
+        let request = PinRequest {
+            node,
+            dsk,
+            granted,
+            answer,
+        };
+        if pins.send(request).await.is_err() {
+            return None;
+        }
+        timeout(self.config.pin_timeout, rx).await.ok()?.ok()?
+    }
+
+    async fn include_s2(
+        &self,
+        node: u16,
+        options: InclusionOptions,
+        pins: &mpsc::Sender<PinRequest>,
+        inbox: &mut mpsc::UnboundedReceiver<Inbound>,
+    ) -> core::result::Result<KeyClasses, Fail> {
+        let p = peer(node)?;
+        let mut private = [0u8; 32];
+        keys::random(&mut private)?;
+        let network_keys = self.with(|st| {
+            Ok(st
+                .keys
+                .iter()
+                .filter(|(c, _)| **c != SecurityClass::S0Legacy)
+                .map(|(c, k)| (*c, k.clone()))
+                .collect())
+        })?;
+        let (state, out) = start_inclusion(IncluderConfig {
+            allowed: options.grant & !KeyClasses::S0,
+            network_keys,
+            private_key: PrivateKey::from_bytes(private),
+        });
+        private.zeroize();
+        self.send_outgoing(node, out).await?;
+
+        let (c, pr) = self.expect_s2(inbox).await?;
+        let (state, out) = state.on_kex_report(&c, pr)?;
+        let granted = state.granted();
+        self.send_outgoing(node, out).await?;
+
+        let (c, pr) = self.expect_s2(inbox).await?;
+        let state = state.on_public_key(&c, pr)?;
+        let pin = if state.needs_pin() {
+            match self.ask_pin(node, &state, granted, pins).await {
+                Some(pin) => Some(pin),
+                None => return Err(state.cancel().into()),
+            }
+        } else {
+            None
+        };
+        let (state, out) = state.confirm(pin)?;
+        let temp = state.temp_keys().clone();
+        self.with(|st| {
+            st.s2.set_temp_keys(p, temp);
+            Ok(())
+        })?;
+        self.send_outgoing(node, out).await?;
+
+        let (mut state, out) = match self.next_s2(inbox).await? {
+            Some((c, pr)) => state.on_echo_kex_set(&c, pr)?,
+            None => return Err(state.on_decrypt_failure().into()),
+        };
+        self.send_outgoing(node, out).await?;
+        loop {
+            let (c, pr) = self.expect_s2(inbox).await?;
+            if !matches!(c, S2Command::NetworkKeyGet { .. }) {
+                return Ok(state.on_transfer_end(&c, pr)?.granted);
+            }
+            let (verifying, out) = state.on_network_key_get(&c, pr)?;
+            self.send_outgoing(node, out).await?;
+            let (next, out) = match self.next_s2(inbox).await? {
+                Some((c, pr)) => verifying.on_verify(&c, pr)?,
+                None => return Err(verifying.on_decrypt_failure().into()),
+            };
+            self.send_outgoing(node, out).await?;
+            state = next;
+        }
+    }
+
+    async fn next_s0(
+        &self,
+        inbox: &mut mpsc::UnboundedReceiver<Inbound>,
+        want: impl Fn(&S0Command) -> bool,
+    ) -> core::result::Result<(), Fail> {
+        loop {
+            if let Inbound::S0(c) = self.next(inbox).await?
+                && want(&c)
+            {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn include_s0(
+        &self,
+        node: u16,
+        inbox: &mut mpsc::UnboundedReceiver<Inbound>,
+    ) -> core::result::Result<KeyClasses, Fail> {
+        let p = peer(node)?;
+        self.raw_send(node, S0Command::SchemeGet { schemes: 0 }.encode())
+            .await?;
+        self.next_s0(inbox, |c| matches!(c, S0Command::SchemeReport { .. }))
+            .await?;
+        let mut seed = [0u8; 32];
+        keys::random(&mut seed)?;
+        let (own, key) = self.with(|st| {
+            let key = st
+                .keys
+                .get(&SecurityClass::S0Legacy)
+                .cloned()
+                .ok_or(Error::SecurityNotStarted)?;
+            Ok((st.own, key))
+        })?;
+        let mut inclusion = S0Session::new(own, &s0::inclusion_key(), seed);
+        seed.zeroize();
+        let nonce = self.s0_nonce(node).await?;
+        inclusion.on_nonce_report(p, nonce);
+        let mut set = S0Command::NetworkKeySet { key }.encode();
+        let frame = inclusion.encapsulate(p, &set).map_err(Error::from);
+        set.zeroize();
+        self.raw_send(node, frame?).await?;
+        self.next_s0(inbox, |c| *c == S0Command::NetworkKeyVerify)
+            .await?;
+        Ok(KeyClasses::S0)
+    }
+}
+
+// -------------------------------------------------------------------- the dispatcher
+
+/// Takes every event of the driver task, handles the secure ones, and passes on what the
+/// caller should see.
+pub(crate) async fn dispatch(layer: Arc<SecurityLayer>, mut raw: mpsc::Receiver<RadioEvent>) {
+    while let Some(event) = raw.recv().await {
+        let actions = match event {
+            RadioEvent::ApplicationCommand { node, payload, .. } => layer.on_command(node, payload),
+            RadioEvent::NodeAdded { node, info, .. } => match layer.start_inclusion(node, info) {
+                Some(info) => vec![Action::Emit(RadioEvent::NodeAdded {
+                    node,
+                    info,
+                    security: None,
+                })],
+                None => Vec::new(),
+            },
+            RadioEvent::NodeRemoved { node } => {
+                layer.set_granted(node, KeyClasses::empty(), Vec::new());
+                vec![Action::Emit(event)]
+            }
+            other => vec![Action::Emit(other)],
+        };
+        for action in actions {
+            match action {
+                Action::Emit(e) => layer.emit(e),
+                Action::Send(node, bytes) => match layer.enqueue(node, bytes) {
+                    Ok(sent) => wait_in_background(node, sent),
+                    Err(e) => tracing::debug!(node, "security reply not sent: {e}"),
+                },
+                Action::Sent(node, sent) => wait_in_background(node, sent),
+            }
+        }
+    }
+}
+
+fn wait_in_background(node: u16, sent: Transmission) {
+    tokio::spawn(async move {
+        if let Err(e) = sent.done().await {
+            tracing::debug!(node, "security reply not delivered: {e}");
+        }
+    });
+}
+
+impl SecurityLayer {
+    /// Enqueues the sends among `actions` now (the state is still locked by the caller).
+    fn enqueue_sends(&self, actions: &mut Vec<Action>) {
+        *actions = core::mem::take(actions)
+            .into_iter()
+            .filter_map(|action| match action {
+                Action::Send(node, bytes) => match self.enqueue(node, bytes) {
+                    Ok(sent) => Some(Action::Sent(node, sent)),
+                    Err(e) => {
+                        tracing::debug!(node, "security reply not sent: {e}");
+                        None
+                    }
+                },
+                other => Some(other),
+            })
+            .collect();
+    }
+
+    fn on_command(&self, node: u16, payload: Vec<u8>) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let first = payload.first().copied();
+        let Ok(p) = peer(node) else {
+            return actions;
+        };
+        let mut state = lock(&self.state);
+        let Some(st) = state.as_mut() else {
+            drop(state);
+            self.surface(node, payload, None, &mut actions);
+            return actions;
+        };
+        match first {
+            Some(CC_SECURITY_2) => {
+                let surfaced = st.on_s2(node, p, &payload, &mut actions);
+                self.enqueue_sends(&mut actions);
+                drop(state);
+                if let Some((plaintext, class)) = surfaced {
+                    self.surface(node, plaintext, Some(class), &mut actions);
+                }
+            }
+            Some(CC_SECURITY) => {
+                let highest = self.granted(node).classes().first().copied();
+                let surfaced = st.on_s0(node, p, &payload, highest, Instant::now(), &mut actions);
+                self.enqueue_sends(&mut actions);
+                drop(state);
+                if let Some(plaintext) = surfaced {
+                    self.surface(node, plaintext, Some(SecurityClass::S0Legacy), &mut actions);
+                }
+            }
+            _ => {
+                drop(state);
+                self.surface(node, payload, None, &mut actions);
+            }
+        }
+        actions
+    }
+
+    /// Passes a command class frame on, unless it is a downgrade for this node.
+    fn surface(
+        &self,
+        node: u16,
+        payload: Vec<u8>,
+        class: Option<SecurityClass>,
+        actions: &mut Vec<Action>,
+    ) {
+        if let Some(security) = lock(&self.nodes).get(&node)
+            && let Some(highest) = security.highest()
+        {
+            let admitted = match class {
+                None => payload
+                    .first()
+                    .is_some_and(|cc| security.insecure.contains(cc)),
+                Some(c) => c == highest,
+            };
+            if !admitted {
+                tracing::warn!(
+                    node,
+                    granted = ?highest,
+                    received = ?class,
+                    command_class = ?payload.first().map(|c| format!("{c:#04x}")),
+                    "refused a frame below the node's security class (downgrade)"
+                );
+                return;
+            }
+        }
+        actions.push(Action::Emit(RadioEvent::ApplicationCommand {
+            node,
+            payload,
+            security: class,
+        }));
+    }
+}
+
+impl Secure {
+    /// Sessions for node `own` in `home_id` with these keys; `seeds` (from the OS RNG) seed
+    /// the S2 and S0 generators.
+    fn new(
+        own: u8,
+        home_id: u32,
+        keys: BTreeMap<SecurityClass, Key128>,
+        mut seeds: [[u8; 32]; 2],
+    ) -> Result<Self> {
+        let [s2_seed, s0_seed] = seeds;
+        let mut s2 = S2Session::new(own, home_id, s2_seed);
+        let s0_key = keys
+            .get(&SecurityClass::S0Legacy)
+            .ok_or(Error::SecurityNotStarted)?;
+        let s0 = S0Session::new(own, s0_key, s0_seed);
+        seeds.zeroize();
+        for (class, key) in &keys {
+            if *class != SecurityClass::S0Legacy {
+                s2.set_network_key(*class, key);
+            }
+        }
+        Ok(Secure {
+            own,
+            s2,
+            s0,
+            keys,
+            waiters: HashMap::new(),
+            bootstrap: None,
+            last_sent: HashMap::new(),
+        })
+    }
+
+    fn to_bootstrap(&self, node: u16, inbound: Inbound) {
+        match &self.bootstrap {
+            Some((n, tx)) if *n == node => {
+                let _ = tx.send(inbound);
+            }
+            _ => tracing::debug!(node, "bootstrapping command outside bootstrapping ignored"),
+        }
+    }
+
+    fn bootstrapping(&self, node: u16) -> bool {
+        matches!(&self.bootstrap, Some((n, _)) if *n == node)
+    }
+
+    fn reply(actions: &mut Vec<Action>, node: u16, command: &S2Command) {
+        match command.encode() {
+            Ok(bytes) => actions.push(Action::Send(node, bytes)),
+            Err(e) => tracing::warn!("cannot encode {command:?}: {e}"),
+        }
+    }
+
+    /// An S2 frame; returns a decrypted command class frame and its class.
+    fn on_s2(
+        &mut self,
+        node: u16,
+        p: u8,
+        payload: &[u8],
+        actions: &mut Vec<Action>,
+    ) -> Option<(Vec<u8>, SecurityClass)> {
+        let command = match S2Command::decode(payload) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!(node, "undecodable S2 frame: {e}");
+                return None;
+            }
+        };
+        match command {
+            S2Command::NonceGet { seq } => match self.s2.on_nonce_get(p, seq) {
+                Ok(report) => Self::reply(actions, node, &report),
+                Err(e) => tracing::debug!(node, "S2 Nonce Get refused: {e}"),
+            },
+            S2Command::NonceReport { .. } => {
+                if let Err(e) = self.s2.on_nonce_report(p, &command) {
+                    tracing::debug!(node, "S2 Nonce Report refused: {e}");
+                    return None;
+                }
+                if let Some(waiter) = self.waiters.remove(&node) {
+                    let _ = waiter.send(NonceArrived::S2);
+                    return None;
+                }
+                // Unprompted SOS: the node could not decrypt our last frame (it rebooted).
+                if let Some(last) = self.last_sent.remove(&node)
+                    && last.at.elapsed() < RETRANSMIT_WINDOW
+                {
+                    tracing::debug!(node, "node lost its SPAN; sending the last frame again");
+                    match self.s2.encapsulate(p, last.key, &last.plaintext) {
+                        Ok(frame) => actions.push(Action::Send(node, frame)),
+                        Err(e) => tracing::debug!(node, "cannot send again: {e}"),
+                    }
+                }
+            }
+            S2Command::MessageEncapsulation(_) => match self.s2.decapsulate(p, payload) {
+                Ok(d) => {
+                    if d.plaintext.first() == Some(&CC_SECURITY_2) {
+                        match S2Command::decode(&d.plaintext) {
+                            Ok(c) => self.to_bootstrap(node, Inbound::S2(c, Some(d.key))),
+                            Err(e) => tracing::debug!(node, "undecodable S2 command: {e}"),
+                        }
+                        return None;
+                    }
+                    match d.key {
+                        KeyId::Network(class) => return Some((d.plaintext.clone(), class)),
+                        KeyId::Temporary => {
+                            tracing::warn!(node, "refused a command under a temporary key");
+                        }
+                    }
+                }
+                Err(s2::Error::Duplicate { .. }) => {
+                    tracing::debug!(node, "duplicate S2 frame dropped");
+                }
+                Err(s2::Error::CannotDecrypt(_)) if self.bootstrapping(node) => {
+                    self.to_bootstrap(node, Inbound::S2Undecryptable);
+                }
+                Err(s2::Error::CannotDecrypt(_) | s2::Error::NoSpan(_)) => {
+                    tracing::debug!(node, "S2 frame did not decrypt; resynchronizing");
+                    match self.s2.resync(p) {
+                        Ok(sos) => Self::reply(actions, node, &sos),
+                        Err(e) => tracing::warn!(node, "cannot resynchronize: {e}"),
+                    }
+                }
+                Err(e) => tracing::debug!(node, "S2 frame refused: {e}"),
+            },
+            other => self.to_bootstrap(node, Inbound::S2(other, None)),
+        }
+        None
+    }
+
+    /// An S0 frame; returns a decrypted command class frame.
+    fn on_s0(
+        &mut self,
+        node: u16,
+        p: u8,
+        payload: &[u8],
+        highest: Option<SecurityClass>,
+        now: Instant,
+        actions: &mut Vec<Action>,
+    ) -> Option<Vec<u8>> {
+        let command = match S0Command::decode(payload) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!(node, "undecodable S0 frame: {e}");
+                return None;
+            }
+        };
+        match command {
+            S0Command::NonceGet => match self.s0.nonce_report(now) {
+                Ok(report) => actions.push(Action::Send(node, report.encode())),
+                Err(e) => tracing::warn!(node, "cannot make an S0 nonce: {e}"),
+            },
+            S0Command::NonceReport { nonce } => {
+                if let Some(waiter) = self.waiters.remove(&node) {
+                    let _ = waiter.send(NonceArrived::S0(nonce));
+                }
+            }
+            S0Command::MessageEncapsulation { .. } => {
+                if let Some(class) = highest.filter(|c| *c != SecurityClass::S0Legacy) {
+                    tracing::warn!(
+                        node,
+                        granted = ?class,
+                        received = ?SecurityClass::S0Legacy,
+                        "refused an S0 frame from an S2 node (downgrade)"
+                    );
+                    return None;
+                }
+                match self.s0.decapsulate(p, payload, now) {
+                    Ok(plaintext) => match S0Command::decode(&plaintext) {
+                        Ok(c) => self.to_bootstrap(node, Inbound::S0(c)),
+                        Err(_) => return Some(plaintext),
+                    },
+                    Err(e) => tracing::debug!(node, "S0 frame refused: {e}"),
+                }
+            }
+            other => self.to_bootstrap(node, Inbound::S0(other)),
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The receive side without I/O: frames from a node's [`S2Session`] in, the actions out.
+
+    use super::*;
+
+    const HOME: u32 = 0xC0FF_EE42;
+    const HOST: u8 = 1;
+    const NODE: u8 = 2;
+
+    fn keys() -> BTreeMap<SecurityClass, Key128> {
+        SecurityClass::HIGHEST_FIRST
+            .into_iter()
+            .zip(1u8..)
+            .map(|(c, i)| (c, Key128::new([i; 16])))
+            .collect()
+    }
+
+    fn host() -> Secure {
+        Secure::new(HOST, HOME, keys(), [[0x11; 32], [0x22; 32]]).expect("sessions")
+    }
+
+    fn node() -> S2Session {
+        let mut s = S2Session::new(NODE, HOME, [0x33; 32]);
+        s.set_network_key(
+            SecurityClass::S2AccessControl,
+            &keys()[&SecurityClass::S2AccessControl],
+        );
+        s
+    }
+
+    /// The frames the host sends back.
+    fn sent(actions: Vec<Action>) -> Vec<Vec<u8>> {
+        actions
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::Send(_, bytes) => Some(bytes),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The node gets a SPAN with the host (Nonce Get → SOS) and sends `pt` under AC.
+    fn node_sends(
+        host: &mut Secure,
+        node: &mut S2Session,
+        pt: &[u8],
+    ) -> Option<(Vec<u8>, SecurityClass)> {
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let frame = match node.encapsulate(HOST, key, pt) {
+            Ok(f) => f,
+            Err(s2::Error::NoSpan(_)) => {
+                let get = node.nonce_get().encode().expect("encode");
+                let mut actions = Vec::new();
+                assert_eq!(host.on_s2(NODE.into(), NODE, &get, &mut actions), None);
+                let [sos] = &sent(actions)[..] else {
+                    panic!("one Nonce Report")
+                };
+                node.on_nonce_report(HOST, &S2Command::decode(sos).expect("SOS"))
+                    .expect("taken");
+                node.encapsulate(HOST, key, pt).expect("encapsulated")
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let mut actions = Vec::new();
+        let out = host.on_s2(NODE.into(), NODE, &frame, &mut actions);
+        assert!(sent(actions).is_empty());
+        out
+    }
+
+    #[test]
+    fn a_frame_is_decrypted_with_its_class() {
+        let (mut host, mut node) = (host(), node());
+        assert_eq!(
+            node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]),
+            Some((vec![0x62, 0x03, 0xFF], SecurityClass::S2AccessControl))
+        );
+    }
+
+    #[test]
+    fn a_frame_on_a_span_the_host_lost_is_answered_with_sos_and_then_decrypts() {
+        let (mut host, mut node) = (host(), node());
+        node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]);
+        host.s2.forget_span(NODE);
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let stale = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("old SPAN");
+        let mut actions = Vec::new();
+        assert_eq!(host.on_s2(NODE.into(), NODE, &stale, &mut actions), None);
+        let [sos] = &sent(actions)[..] else {
+            panic!("one Nonce Report SOS")
+        };
+        let sos = S2Command::decode(sos).expect("SOS");
+        assert!(matches!(
+            sos,
+            S2Command::NonceReport {
+                receiver_ei: Some(_),
+                ..
+            }
+        ));
+        node.on_nonce_report(HOST, &sos).expect("taken");
+        let again = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("new SPAN");
+        let mut actions = Vec::new();
+        assert_eq!(
+            host.on_s2(NODE.into(), NODE, &again, &mut actions),
+            Some((vec![0x62, 0x03, 0x00], SecurityClass::S2AccessControl))
+        );
+    }
+
+    #[test]
+    fn an_unprompted_sos_sends_the_last_frame_again_once() {
+        let (mut host, mut node) = (host(), node());
+        node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]);
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let first = host
+            .s2
+            .encapsulate(NODE, key, &[0x62, 0x01, 0x00])
+            .expect("frame");
+        host.last_sent.insert(
+            NODE.into(),
+            LastSent {
+                key,
+                plaintext: vec![0x62, 0x01, 0x00],
+                at: Instant::now(),
+            },
+        );
+        // The node rebooted: it cannot decrypt, and answers SOS.
+        node.forget_span(HOST);
+        assert!(node.decapsulate(HOST, &first).is_err());
+        let sos = node.resync(HOST).expect("SOS").encode().expect("encode");
+        let mut actions = Vec::new();
+        host.on_s2(NODE.into(), NODE, &sos, &mut actions);
+        let [again] = &sent(actions)[..] else {
+            panic!("the frame again")
+        };
+        assert_eq!(
+            node.decapsulate(HOST, again).expect("decrypts").plaintext,
+            [0x62, 0x01, 0x00]
+        );
+        // A second SOS does not send it a third time.
+        let sos = node.resync(HOST).expect("SOS").encode().expect("encode");
+        let mut actions = Vec::new();
+        host.on_s2(NODE.into(), NODE, &sos, &mut actions);
+        assert!(sent(actions).is_empty());
+    }
+
+    #[test]
+    fn an_s0_frame_from_an_s2_node_is_refused_before_decryption() {
+        let mut host = host();
+        let mut s0_node = S0Session::new(NODE, &Key128::new([0; 16]), [0x44; 32]);
+        let now = Instant::now();
+        let mut actions = Vec::new();
+        host.on_s0(
+            NODE.into(),
+            NODE,
+            &S0Command::NonceGet.encode(),
+            None,
+            now,
+            &mut actions,
+        );
+        let [report] = &sent(actions)[..] else {
+            panic!("one Nonce Report")
+        };
+        let S0Command::NonceReport { nonce } = S0Command::decode(report).expect("report") else {
+            panic!("a Nonce Report")
+        };
+        s0_node.on_nonce_report(HOST, nonce);
+        let frame = s0_node.encapsulate(HOST, &[0x26, 0x03, 42]).expect("frame");
+        let mut actions = Vec::new();
+        let out = host.on_s0(
+            NODE.into(),
+            NODE,
+            &frame,
+            Some(SecurityClass::S2Authenticated),
+            now,
+            &mut actions,
+        );
+        assert_eq!(out, None);
+        assert!(actions.is_empty());
+    }
+}
