@@ -5,6 +5,10 @@
 use std::path::PathBuf;
 
 use firmware_shim::ezsp_ncp::{EmulatorHandle, PtyConfig, spawn_on_pty};
+use firmware_shim::zwave_controller as zw;
+
+/// Names the Z-Wave controller to test, e.g. `/dev/serial/by-id/usb-Zooz_800_Z-Wave_Stick_...`.
+pub const ZWAVE_ENV: &str = "SEALHUB_HIL_ZWAVE";
 
 /// Names the Zigbee stick to test, e.g. `/dev/serial/by-id/usb-ITead_Sonoff_Zigbee_3.0_...`.
 pub const ZIGBEE_ENV: &str = "SEALHUB_HIL_ZIGBEE";
@@ -40,6 +44,35 @@ pub async fn zigbee_stick() -> ZigbeeUnderTest {
         .await
         .unwrap_or_else(|e| panic!("cannot start the emulated Zigbee stick: {e}"));
     ZigbeeUnderTest {
+        path,
+        emulator: Some(emulator),
+        _dir: Some(dir),
+    }
+}
+
+/// A Z-Wave controller under test: its device path, and the emulator behind it when there is one.
+pub struct ZwaveUnderTest {
+    /// The path to open, a real device or the emulator's pty link.
+    pub path: PathBuf,
+    /// The emulator, kept alive for the test; `None` on real hardware.
+    pub emulator: Option<zw::EmulatorHandle>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The controller named by [`ZWAVE_ENV`], or a fresh emulated one with no nodes.
+pub async fn zwave_stick() -> ZwaveUnderTest {
+    if let Some(path) = std::env::var_os(ZWAVE_ENV).filter(|p| !p.is_empty()) {
+        return ZwaveUnderTest {
+            path: PathBuf::from(path),
+            emulator: None,
+            _dir: None,
+        };
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));
+    let (path, emulator) = zw::spawn_on_pty(zw::PtyConfig::new(dir.path().join("zwave-stick")))
+        .await
+        .unwrap_or_else(|e| panic!("cannot start the emulated Z-Wave controller: {e}"));
+    ZwaveUnderTest {
         path,
         emulator: Some(emulator),
         _dir: Some(dir),

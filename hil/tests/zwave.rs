@@ -1,0 +1,124 @@
+//! Z-Wave scenarios that need no device included: they run against the emulated controller by
+//! default and against a real controller when `SEALHUB_HIL_ZWAVE` names it (see
+//! `hil/README.md`). Every wait is bounded, so a misbehaving stick fails the test instead of
+//! hanging it.
+
+use std::time::Duration;
+
+use sealhub_hil::zwave_stick;
+use sealhub_radios::port::PortConfig;
+use sealhub_radios::zwave::driver::{RadioEvent, ZwaveStick};
+use tokio::time::timeout;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_reads_the_home_id_and_the_node_list() {
+    let under_test = zwave_stick().await;
+    let (stick, _events) = ZwaveStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    let info = timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    assert_ne!(info.home_id, 0, "a controller always has a home id");
+    assert!(
+        info.nodes.contains(&info.node_id),
+        "the controller is in its own node list"
+    );
+    assert!(
+        info.sdk_version.starts_with('6') || info.sdk_version.starts_with('7'),
+        "{info:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inclusion_mode_opens_and_closes() {
+    let under_test = zwave_stick().await;
+    let (stick, _events) = ZwaveStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    timeout(LIMIT, stick.add_node())
+        .await
+        .expect("in time")
+        .expect("inclusion mode opens");
+    timeout(LIMIT, stick.stop_inclusion())
+        .await
+        .expect("in time")
+        .expect("and closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_to_an_absent_node_fails_cleanly() {
+    let under_test = zwave_stick().await;
+    let (stick, _events) = ZwaveStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    let info = timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    let absent = (2..=232)
+        .find(|n| !info.nodes.contains(n))
+        .expect("a free node id");
+    // Basic Get to a node that is not there: an error, in bounded time, never a hang.
+    let result = timeout(LIMIT, stick.send_data(absent, vec![0x20, 0x02])).await;
+    assert!(
+        result.expect("the send gives up in time").is_err(),
+        "node {absent} is absent"
+    );
+    // The stick still works afterwards.
+    timeout(LIMIT, stick.add_node())
+        .await
+        .expect("in time")
+        .expect("still answering");
+    timeout(LIMIT, stick.stop_inclusion())
+        .await
+        .expect("in time")
+        .expect("still answering");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unplugged_controller_is_noticed_and_picked_up_again() {
+    let under_test = zwave_stick().await;
+    let Some(emulator) = under_test.emulator.as_ref() else {
+        eprintln!("skipped on real hardware: unplugging needs the emulator");
+        return;
+    };
+    let (stick, mut events) = ZwaveStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    let info = timeout(LIMIT, stick.start())
+        .await
+        .expect("in time")
+        .expect("start-up");
+    emulator.unplug().await;
+    let lost = timeout(LIMIT, async {
+        while let Some(e) = events.recv().await {
+            if matches!(e, RadioEvent::StickLost) {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(lost.await.expect("StickLost in time"), "event stream ended");
+    assert!(
+        stick.add_node().await.is_err(),
+        "a command to an absent stick must fail"
+    );
+    emulator.replug().await.expect("replug");
+    let back = timeout(LIMIT, async {
+        while let Some(e) = events.recv().await {
+            if let RadioEvent::StickBack(again) = e {
+                return Some(again.home_id);
+            }
+        }
+        None
+    });
+    assert_eq!(back.await.expect("StickBack in time"), Some(info.home_id));
+}
