@@ -8,10 +8,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, JoinRefusal, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
+    EmulatorHandle, EzspFrameFromHost, JoinRefusal, NcpConfig, Override, PtyConfig,
+    SimulatedDevice, spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zigbee::ash::ResetCode;
 use sealhub_radios::zigbee::driver::{DriverConfig, Error, JoinPolicy, RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::ezsp::commands::messaging::{MessageSentHandler, SendUnicastResponse};
+use sealhub_radios::zigbee::ezsp::types::{Bytes8, Status};
+use sealhub_radios::zigbee::ezsp::{Callback, Command, FromNcp, Response};
 use sealhub_radios::zigbee::security::{InstallCode, crc16_x25};
 use sealhub_radios::zigbee::zdo::{LogicalType, MacCapabilities};
 use tokio::sync::mpsc;
@@ -300,4 +305,95 @@ async fn a_device_without_install_code_needs_the_well_known_key_allowed() {
         )
     })
     .await;
+}
+
+#[tokio::test]
+async fn install_code_keys_and_the_join_policy_survive_a_stick_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = started(dir.path()).await;
+    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+        .await
+        .unwrap()
+        .unwrap();
+    timeout(SOON, stick.add_install_code(eui_number(EUI), &spec_code()))
+        .await
+        .unwrap()
+        .unwrap();
+    // The chip resets: its RAM (transient keys, policies) is gone until the driver restarts it.
+    emu.reset(ResetCode::WATCHDOG);
+    event(&mut events, |e| matches!(e, RadioEvent::StickBack(_))).await;
+    assert_eq!(
+        emu.with_stick(|s| s.ncp().transient_key_holders()),
+        vec![EUI]
+    );
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    assert_eq!(
+        emu.join_device(SimulatedDevice::light([7; 8], 0x4004, None)),
+        Err(JoinRefusal::WellKnownKeyNotAllowed)
+    );
+    let device = SimulatedDevice::light(EUI, 0x4005, Some(spec_code()));
+    assert_eq!(emu.join_device(device), Ok(0x4005));
+    event(&mut events, |e| {
+        matches!(
+            e,
+            RadioEvent::DeviceJoined {
+                node_id: 0x4005,
+                ..
+            }
+        )
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_device_that_never_answers_times_out_with_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = started(dir.path()).await;
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    assert_eq!(
+        emu.join_device(SimulatedDevice::light(EUI, 0x5005, None)),
+        Ok(0x5005)
+    );
+    event(&mut events, |e| {
+        matches!(e, RadioEvent::DeviceAnnounced { .. })
+    })
+    .await;
+    // Every unicast is acknowledged (response and messageSentHandler OK), but the device's
+    // answer never comes.
+    emu.set_override(|frame| match frame {
+        EzspFrameFromHost::Command {
+            command: Command::SendUnicast(u),
+            ..
+        } => Override::Reply(vec![
+            FromNcp::Response(Response::SendUnicast(SendUnicastResponse {
+                status: Status::OK,
+                sequence: 9,
+            })),
+            FromNcp::Callback(Callback::MessageSentHandler(MessageSentHandler {
+                status: Status::OK,
+                message_type: u.message_type,
+                index_or_destination: u.index_or_destination,
+                aps_frame: u.aps_frame,
+                message_tag: u.message_tag,
+                message: Bytes8(Vec::new()),
+            })),
+        ]),
+        _ => Override::Default,
+    });
+    let started_at = std::time::Instant::now();
+    let err = timeout(SOON, stick.interview(0x5005))
+        .await
+        .expect("the interview's own timeout fires first")
+        .expect_err("no answer");
+    assert!(
+        matches!(
+            err,
+            Error::NoAnswer {
+                node_id: 0x5005,
+                cluster: 0x0002
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(started_at.elapsed() >= driver_config().device_timeout);
 }

@@ -12,9 +12,10 @@
 //! the security manager (`exportKey` of the network and trust-center keys, `getNetworkKeyInfo`,
 //! transient keys, key table), an energy `startScan`, and sending: a unicast to the coordinator
 //! itself carrying a ZDO request is answered by [`super::local_zdo`] a few ticks later (as
-//! `incomingMessageHandler`); any other unicast ends in `messageSentHandler` with
-//! `ZIGBEE_DELIVERY_FAILED`, since there are no devices yet; broadcasts and multicasts are
-//! reported sent. That is everything zigbee-herdsman's ember adapter sends to start, open and
+//! `incomingMessageHandler`); a unicast to a simulated device that joined
+//! ([`Ncp::join_device`], [`super::devices`]) is delivered and answered the same way; any other
+//! unicast ends in `messageSentHandler` with `ZIGBEE_DELIVERY_FAILED`; broadcasts and
+//! multicasts are reported sent. That is everything zigbee-herdsman's ember adapter sends to start, open and
 //! close the network, and stop (`firmware-shim/tests/herdsman_interop.rs`).
 //!
 //! After version negotiation, a frame it cannot decode is answered with `invalidCommand`
