@@ -326,6 +326,8 @@ pub struct Ncp {
     devices: BTreeMap<u16, SimulatedDevice>,
     /// Every `join_device` attempt, in order.
     join_log: Vec<JoinAttempt>,
+    /// Devices that try to join as soon as the host opens the network.
+    join_on_permit: Vec<SimulatedDevice>,
     /// Transaction sequence number of the devices' own ZDO messages (Device_annce).
     device_tsn: u8,
     /// Frames due later (ticks left, sequence, frame): what arrives "over the air".
@@ -354,6 +356,7 @@ impl Ncp {
             transient_keys: BTreeMap::new(),
             devices: BTreeMap::new(),
             join_log: Vec::new(),
+            join_on_permit: Vec::new(),
             device_tsn: 0,
             pending: Vec::new(),
         }
@@ -365,10 +368,12 @@ impl Ncp {
         let nvm = self.nvm.take();
         let devices = core::mem::take(&mut self.devices);
         let join_log = core::mem::take(&mut self.join_log);
+        let join_on_permit = core::mem::take(&mut self.join_on_permit);
         *self = Self {
             nvm,
             devices,
             join_log,
+            join_on_permit,
             ..Self::new(self.config.clone())
         };
     }
@@ -528,6 +533,13 @@ impl Ncp {
         self.schedule_from(&device, INCOMING_BROADCAST, aps, announce, 2);
         self.devices.insert(device.node_id, device);
         outcome
+    }
+
+    /// `device` tries to join (once) as soon as `permitJoining` opens the network: for hosts in
+    /// another process (zigbee-herdsman) that a test cannot time a [`Ncp::join_device`] call
+    /// against.
+    pub fn join_when_permitted(&mut self, device: SimulatedDevice) {
+        self.join_on_permit.push(device);
     }
 
     /// One tick passes: frames whose delay ran out, encoded, in order.
@@ -773,6 +785,11 @@ impl Ncp {
                 } else {
                     status::NETWORK_OPENED
                 };
+                if p.duration != 0 {
+                    for device in core::mem::take(&mut self.join_on_permit) {
+                        let _ = self.join_device(device);
+                    }
+                }
                 vec![
                     R(Response::PermitJoining(ok)),
                     Cb(Callback::StackStatusHandler(StackStatusHandler {

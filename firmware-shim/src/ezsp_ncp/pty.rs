@@ -165,6 +165,12 @@ impl EmulatorHandle {
         self.with_stick(|s| s.ncp_mut().join_device(device))
     }
 
+    /// `device` tries to join when the host next opens the network (see
+    /// [`super::ncp::Ncp::join_when_permitted`]).
+    pub fn join_when_permitted(&self, device: super::devices::SimulatedDevice) {
+        self.with_stick(|s| s.ncp_mut().join_when_permitted(device));
+    }
+
     /// Every join attempt so far and its outcome.
     pub fn join_log(&self) -> Vec<super::ncp::JoinAttempt> {
         self.with_stick(|s| s.ncp().join_log().to_vec())
