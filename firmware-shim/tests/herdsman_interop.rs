@@ -4,7 +4,9 @@
 //! The emulator runs in-process on a pty; `tests/interop/herdsman_ember.mjs` (zigbee-herdsman
 //! 10.9.5, pinned in `tests/interop/package-lock.json`) opens it by path, starts a controller
 //! (forming the network), checks the network and the coordinator's endpoints, opens and closes
-//! joining, and stops; a second run resumes the network from the stick's tokens. Another test
+//! joining, and stops; a second run resumes the network from the stick's tokens. A third has a
+//! simulated light join while herdsman has the network open and checks herdsman's interview of
+//! it (`EXPECT_DEVICE`). Another test
 //! makes the stick refuse `formNetwork` and expects the run to fail, so a misbehaving emulator
 //! cannot pass.
 //!
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, EzspFrameFromHost, Override, PtyConfig, spawn_on_pty,
+    EmulatorHandle, EzspFrameFromHost, Override, PtyConfig, SimulatedDevice, spawn_on_pty,
 };
 use sealhub_radios::zigbee::ezsp::commands::configuration::StatusResponse;
 use sealhub_radios::zigbee::ezsp::types::Status;
@@ -87,10 +89,15 @@ impl Run {
 }
 
 async fn run_herdsman(dir: &Path, stick: &Path) -> Run {
+    run_herdsman_with(dir, stick, &[]).await
+}
+
+async fn run_herdsman_with(dir: &Path, stick: &Path, env: &[(&str, &str)]) -> Run {
     let started = Instant::now();
     let child = tokio::process::Command::new("node")
         .arg(dir.join("herdsman_ember.mjs"))
         .arg(stick)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
@@ -250,4 +257,52 @@ async fn a_stick_that_refuses_to_form_fails_the_run() {
     assert_eq!(run.result["ok"], false);
     let error = run.result["error"].as_str().unwrap_or_default();
     assert!(error.contains("form network"), "{error}");
+}
+
+/// A simulated light joins while herdsman has the network open (it sets the trust-center policy
+/// and the well-known transient key itself); herdsman sees the join and the Device_annce and
+/// interviews it to the end: node descriptor, endpoints, Basic attributes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herdsman_sees_a_device_join_and_interviews_it() {
+    let Some(dir) = herdsman_available() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (path, emu) = emulator(tmp.path()).await;
+    let eui = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
+    let device = SimulatedDevice::light(eui, 0x6A5F, None);
+    emu.join_when_permitted(device.clone());
+    let run = run_herdsman_with(&dir, &path, &[("EXPECT_DEVICE", "0xefcdab8967452301")]).await;
+    eprintln!("herdsman run (join): {:?}: {}", run.elapsed, run.result);
+    assert!(
+        run.success,
+        "herdsman run failed: {}\nherdsman log:\n{}",
+        run.result,
+        run.log_tail()
+    );
+    let joined: Vec<_> = emu.join_log().into_iter().map(|a| a.outcome).collect();
+    assert_eq!(joined, vec![Ok(0x6A5F)]);
+    let d = &run.result["device"];
+    assert_eq!(d["ieeeAddr"], "0xefcdab8967452301", "{}", run.result);
+    assert_eq!(d["networkAddress"], 0x6A5F);
+    assert_eq!(d["type"], "Router");
+    assert_eq!(d["modelID"], device.model.as_str());
+    assert_eq!(d["manufacturerName"], device.manufacturer.as_str());
+    assert_eq!(d["manufacturerID"], u64::from(device.manufacturer_code));
+    let ep = &d["endpoints"][0];
+    assert_eq!(ep["id"], 1);
+    assert_eq!(ep["profileId"], 0x0104);
+    assert_eq!(ep["deviceId"], 0x0100);
+    let inputs: Vec<u64> = device.endpoints[0]
+        .in_clusters
+        .iter()
+        .map(|c| u64::from(*c))
+        .collect();
+    assert_eq!(
+        ep["inputClusters"],
+        serde_json::json!(inputs),
+        "{}",
+        run.result
+    );
+    assert_all_decoded(&emu);
 }

@@ -159,6 +159,39 @@ fn incoming_message_handler_fields_and_its_unexplained_trailing_byte() {
     assert_eq!(codec().encode_from_ncp(&header, &frame).unwrap(), body);
 }
 
+/// `childJoinHandler` and `trustCenterJoinHandler` in the field order herdsman 10.9.5's callback
+/// reader takes them (`ezsp.js`: index, joining, childId u16, childEui64, childType; newNodeId
+/// u16, newNodeEui64, status, policyDecision, parentOfNewNodeId u16), all little-endian.
+#[test]
+fn join_callbacks_in_herdsman_field_order() {
+    let child = "00 90 01 23 00 | 03 | 01 | 34 12 | 01 02 03 04 05 06 07 08 | 03";
+    check_from_ncp(
+        child,
+        0,
+        0x0190,
+        FromNcp::Callback(Callback::ChildJoinHandler(ChildJoinHandler {
+            index: 3,
+            joining: 1,
+            child_id: 0x1234,
+            child_eui64: [1, 2, 3, 4, 5, 6, 7, 8],
+            child_type: 3,
+        })),
+    );
+    let tc = "00 90 01 24 00 | 34 12 | 01 02 03 04 05 06 07 08 | 01 | 00 | 00 00";
+    check_from_ncp(
+        tc,
+        0,
+        0x0190,
+        FromNcp::Callback(Callback::TrustCenterJoinHandler(TrustCenterJoinHandler {
+            new_node_id: 0x1234,
+            new_node_eui64: [1, 2, 3, 4, 5, 6, 7, 8],
+            status: device_update::UNSECURED_JOIN,
+            policy_decision: 0,
+            parent_of_new_node_id: 0x0000,
+        })),
+    );
+}
+
 #[test]
 fn legacy_version_frames_decode_and_reencode() {
     // ezsp.md §1-3: command 00 00 00 0d, response 00 80 00 0d 02 10 74; UG101 example v2.
@@ -545,6 +578,24 @@ fn arb_from_ncp() -> impl Strategy<Value = FromNcp> {
                     message: m,
                 })
             }),
+        any::<(u8, u8, u16, [u8; 8], u8)>().prop_map(|(i, j, id, eui, t)| {
+            Callback::ChildJoinHandler(ChildJoinHandler {
+                index: i,
+                joining: j,
+                child_id: id,
+                child_eui64: eui,
+                child_type: t,
+            })
+        }),
+        any::<(u16, [u8; 8], u8, u8, u16)>().prop_map(|(id, eui, st, d, parent)| {
+            Callback::TrustCenterJoinHandler(TrustCenterJoinHandler {
+                new_node_id: id,
+                new_node_eui64: eui,
+                status: st,
+                policy_decision: d,
+                parent_of_new_node_id: parent,
+            })
+        }),
         (any::<u8>(), any::<i8>()).prop_map(|(c, r)| Callback::EnergyScanResultHandler(
             EnergyScanResultHandler {
                 channel: c,

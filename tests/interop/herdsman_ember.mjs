@@ -4,7 +4,9 @@
 //
 // Starts a herdsman Controller on the stick (forming the network, or resuming it), checks the
 // network it reports is the one configured, opens the network for joining and closes it again,
-// and stops. Prints exactly one JSON line on stdout and exits 0 only if every step passed.
+// and stops. With EXPECT_DEVICE=<ieee, 0x + 16 hex digits> set, it waits while the network is
+// open for that device to join and for herdsman's interview of it to succeed (up to
+// EXPECT_DEVICE_MS, default 20 s), and reports what herdsman learned. Prints exactly one JSON line on stdout and exits 0 only if every step passed.
 // herdsman's own log goes to stderr (HERDSMAN_LOG=info|debug, default debug), so the caller can
 // show it when the run fails. A hard timeout (INTEROP_TIMEOUT_MS, default 60 s) ends the process
 // whatever herdsman is waiting for, so it can never hang CI.
@@ -87,6 +89,24 @@ async function main() {
     controller.on("permitJoinChanged", (event) => {
         (result.permitJoinEvents ??= []).push(event);
     });
+    const expected = process.env.EXPECT_DEVICE?.toLowerCase();
+    const events = (result.deviceEvents = []);
+    const interviewed = new Promise((resolve, reject) => {
+        controller.on("deviceJoined", ({ device }) => events.push(["joined", device.ieeeAddr, device.networkAddress]));
+        controller.on("deviceAnnounce", ({ device }) => events.push(["announce", device.ieeeAddr, device.networkAddress]));
+        controller.on("deviceInterview", ({ status, device }) => {
+            events.push(["interview", status, device.ieeeAddr]);
+            if (device.ieeeAddr !== expected) {
+                return;
+            }
+            if (status === "successful") {
+                resolve(device);
+            } else if (status === "failed") {
+                reject(new Error(`interview of ${device.ieeeAddr} failed`));
+            }
+        });
+    });
+    interviewed.catch(() => {}); // only awaited with EXPECT_DEVICE
 
     step("start");
     result.startResult = await controller.start();
@@ -121,6 +141,32 @@ async function main() {
     step("permit join 10 s");
     await controller.permitJoin(10);
     check(controller.getPermitJoin(), "permit join not reported open");
+
+    if (expected) {
+        step(`interview ${expected}`);
+        const waitMs = Number(process.env.EXPECT_DEVICE_MS ?? 20000);
+        const device = await Promise.race([
+            interviewed,
+            new Promise((_, reject) => setTimeout(() => reject(new Error(`no successful interview of ${expected} within ${waitMs} ms`)), waitMs)),
+        ]);
+        result.device = {
+            ieeeAddr: device.ieeeAddr,
+            networkAddress: device.networkAddress,
+            type: device.type,
+            manufacturerID: device.manufacturerID,
+            manufacturerName: device.manufacturerName,
+            modelID: device.modelID,
+            powerSource: device.powerSource,
+            interviewState: device.interviewState,
+            endpoints: device.endpoints.map((e) => ({
+                id: e.ID,
+                profileId: e.profileID,
+                deviceId: e.deviceID,
+                inputClusters: e.inputClusters,
+                outputClusters: e.outputClusters,
+            })),
+        };
+    }
 
     step("permit join off");
     await controller.permitJoin(0);

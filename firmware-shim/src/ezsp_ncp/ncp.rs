@@ -12,9 +12,10 @@
 //! the security manager (`exportKey` of the network and trust-center keys, `getNetworkKeyInfo`,
 //! transient keys, key table), an energy `startScan`, and sending: a unicast to the coordinator
 //! itself carrying a ZDO request is answered by [`super::local_zdo`] a few ticks later (as
-//! `incomingMessageHandler`); any other unicast ends in `messageSentHandler` with
-//! `ZIGBEE_DELIVERY_FAILED`, since there are no devices yet; broadcasts and multicasts are
-//! reported sent. That is everything zigbee-herdsman's ember adapter sends to start, open and
+//! `incomingMessageHandler`); a unicast to a simulated device that joined
+//! ([`Ncp::join_device`], [`super::devices`]) is delivered and answered the same way; any other
+//! unicast ends in `messageSentHandler` with `ZIGBEE_DELIVERY_FAILED`; broadcasts and
+//! multicasts are reported sent. That is everything zigbee-herdsman's ember adapter sends to start, open and
 //! close the network, and stop (`firmware-shim/tests/herdsman_interop.rs`).
 //!
 //! After version negotiation, a frame it cannot decode is answered with `invalidCommand`
@@ -36,11 +37,13 @@ use sealhub_radios::zigbee::ezsp::commands::messaging::{
     SetSourceRouteDiscoveryModeResponse,
 };
 use sealhub_radios::zigbee::ezsp::commands::networking::{
-    EnergyScanResultHandler, GetEui64Response, GetNetworkParametersResponse, GetNodeIdResponse,
-    NetworkStateResponse, ScanCompleteHandler, SetConcentrator, StackStatusHandler,
+    ChildJoinHandler, EnergyScanResultHandler, GetEui64Response, GetNetworkParametersResponse,
+    GetNodeIdResponse, NetworkStateResponse, ScanCompleteHandler, SetConcentrator,
+    StackStatusHandler,
 };
 use sealhub_radios::zigbee::ezsp::commands::security::{
-    ExportKeyResponse, GetNetworkKeyInfoResponse, InitialSecurityState,
+    ExportKeyResponse, GetNetworkKeyInfoResponse, InitialSecurityState, TrustCenterJoinHandler,
+    device_update,
 };
 use sealhub_radios::zigbee::ezsp::commands::utilities::InvalidCommand;
 use sealhub_radios::zigbee::ezsp::types::{
@@ -52,6 +55,7 @@ use sealhub_radios::zigbee::ezsp::{
     Response,
 };
 
+use super::devices::{self, JoinRefusal, SimulatedDevice};
 use super::local_zdo;
 
 /// `sl_status_t` values the emulator reports (Silicon Labs `sl_status.h`).
@@ -138,6 +142,19 @@ const OUTGOING_BROADCAST: OutgoingMessageType = 6;
 
 /// `EmberIncomingMessageType` `UNICAST`.
 const INCOMING_UNICAST: u8 = 0;
+/// `EmberIncomingMessageType` `BROADCAST`.
+const INCOMING_BROADCAST: u8 = 4;
+/// ZDO cluster `Device_annce`.
+const DEVICE_ANNOUNCE: u16 = 0x0013;
+
+/// One `join_device` attempt and its outcome, for assertions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinAttempt {
+    /// The device's EUI-64.
+    pub eui64: Eui64,
+    /// `Ok(node ID)` when it joined, otherwise why not.
+    pub outcome: Result<u16, JoinRefusal>,
+}
 
 /// The 802.15.4 channels of the 2.4 GHz band.
 pub const CHANNELS: core::ops::RangeInclusive<u8> = 11..=26;
@@ -305,6 +322,14 @@ pub struct Ncp {
     concentrator: Option<SetConcentrator>,
     source_route_discovery_mode: u8,
     transient_keys: BTreeMap<Eui64, Key>,
+    /// Simulated devices on the network, by node ID (the child table; survives reboots).
+    devices: BTreeMap<u16, SimulatedDevice>,
+    /// Every `join_device` attempt, in order.
+    join_log: Vec<JoinAttempt>,
+    /// Devices that try to join as soon as the host opens the network.
+    join_on_permit: Vec<SimulatedDevice>,
+    /// Transaction sequence number of the devices' own ZDO messages (Device_annce).
+    device_tsn: u8,
     /// Frames due later (ticks left, sequence, frame): what arrives "over the air".
     pending: Vec<(u32, u8, FromNcp)>,
 }
@@ -329,6 +354,10 @@ impl Ncp {
             concentrator: None,
             source_route_discovery_mode: 0,
             transient_keys: BTreeMap::new(),
+            devices: BTreeMap::new(),
+            join_log: Vec::new(),
+            join_on_permit: Vec::new(),
+            device_tsn: 0,
             pending: Vec::new(),
         }
     }
@@ -337,8 +366,14 @@ impl Ncp {
     /// state, stack) is lost; the tokens ([`Nvm`]) stay.
     pub fn reboot(&mut self) {
         let nvm = self.nvm.take();
+        let devices = core::mem::take(&mut self.devices);
+        let join_log = core::mem::take(&mut self.join_log);
+        let join_on_permit = core::mem::take(&mut self.join_on_permit);
         *self = Self {
             nvm,
+            devices,
+            join_log,
+            join_on_permit,
             ..Self::new(self.config.clone())
         };
     }
@@ -411,6 +446,100 @@ impl Ncp {
     /// EUI-64s with a transient link key (all zeros: any joining device).
     pub fn transient_key_holders(&self) -> Vec<Eui64> {
         self.transient_keys.keys().copied().collect()
+    }
+
+    /// The simulated devices that joined, by node ID.
+    pub fn joined_devices(&self) -> &BTreeMap<u16, SimulatedDevice> {
+        &self.devices
+    }
+
+    /// Every [`Ncp::join_device`] attempt and its outcome, in order: why a device was refused.
+    pub fn join_log(&self) -> &[JoinAttempt] {
+        &self.join_log
+    }
+
+    /// A simulated device tries to join through the coordinator. The trust center decides as
+    /// [`devices::admit`] says (network open, policy, install-code key or well-known key). On
+    /// success the NCP reports `childJoinHandler` and `trustCenterJoinHandler`
+    /// (`STANDARD_SECURITY_UNSECURED_JOIN`, `USE_PRECONFIGURED_KEY`) on the next tick, and the
+    /// device's Device_annce arrives as `incomingMessageHandler` a tick later; from then on it
+    /// answers unicasts ([`devices::answer`]). A refusal is recorded in [`Ncp::join_log`] and
+    /// nothing reaches the host, as with a real trust center.
+    pub fn join_device(&mut self, device: SimulatedDevice) -> Result<u16, JoinRefusal> {
+        let policy = self
+            .policies
+            .get(&devices::TRUST_CENTER_POLICY)
+            .copied()
+            .unwrap_or(0);
+        let clash = self
+            .devices
+            .values()
+            .any(|d| d.node_id == device.node_id || d.eui64 == device.eui64);
+        let outcome = devices::admit(
+            &device,
+            self.stack_up,
+            self.permit_join_seconds,
+            policy,
+            &self.transient_keys,
+        )
+        .and(if clash {
+            Err(JoinRefusal::AlreadyJoined)
+        } else {
+            Ok(device.node_id)
+        });
+        self.join_log.push(JoinAttempt {
+            eui64: device.eui64,
+            outcome,
+        });
+        match outcome {
+            Ok(_) => {
+                tracing::info!(node_id = device.node_id, eui64 = ?device.eui64, "simulated device joins")
+            }
+            Err(why) => {
+                tracing::info!(eui64 = ?device.eui64, ?why, "trust center refuses a simulated device");
+                return outcome;
+            }
+        }
+        let index = u8::try_from(self.devices.len()).unwrap_or(u8::MAX);
+        self.pending.push((
+            1,
+            0,
+            FromNcp::Callback(Callback::ChildJoinHandler(ChildJoinHandler {
+                index,
+                joining: 1,
+                child_id: device.node_id,
+                child_eui64: device.eui64,
+                child_type: device.node_type,
+            })),
+        ));
+        self.pending.push((
+            1,
+            0,
+            FromNcp::Callback(Callback::TrustCenterJoinHandler(TrustCenterJoinHandler {
+                new_node_id: device.node_id,
+                new_node_eui64: device.eui64,
+                status: device_update::UNSECURED_JOIN,
+                policy_decision: 0,
+                parent_of_new_node_id: COORDINATOR,
+            })),
+        ));
+        self.device_tsn = self.device_tsn.wrapping_add(1);
+        let announce = devices::device_announce(&device, self.device_tsn);
+        let aps = ApsFrame {
+            profile_id: local_zdo::ZDO_PROFILE,
+            cluster_id: DEVICE_ANNOUNCE,
+            ..ApsFrame::default()
+        };
+        self.schedule_from(&device, INCOMING_BROADCAST, aps, announce, 2);
+        self.devices.insert(device.node_id, device);
+        outcome
+    }
+
+    /// `device` tries to join (once) as soon as `permitJoining` opens the network: for hosts in
+    /// another process (zigbee-herdsman) that a test cannot time a [`Ncp::join_device`] call
+    /// against.
+    pub fn join_when_permitted(&mut self, device: SimulatedDevice) {
+        self.join_on_permit.push(device);
     }
 
     /// One tick passes: frames whose delay ran out, encoded, in order.
@@ -656,6 +785,11 @@ impl Ncp {
                 } else {
                     status::NETWORK_OPENED
                 };
+                if p.duration != 0 {
+                    for device in core::mem::take(&mut self.join_on_permit) {
+                        let _ = self.join_device(device);
+                    }
+                }
                 vec![
                     R(Response::PermitJoining(ok)),
                     Cb(Callback::StackStatusHandler(StackStatusHandler {
@@ -752,6 +886,7 @@ impl Ncp {
                 // Leaving erases the network from the tokens.
                 self.stack_up = false;
                 self.nvm = None;
+                self.devices.clear();
                 self.permit_join_seconds = 0;
                 vec![
                     R(Response::LeaveNetwork(ok)),
@@ -846,8 +981,9 @@ impl Ncp {
     }
 
     /// A unicast. To the coordinator itself, a ZDO request is answered by [`local_zdo`] a few
-    /// ticks later; to anyone else, nobody answers yet (there are no emulated devices), so the
-    /// APS layer reports `ZIGBEE_DELIVERY_FAILED`.
+    /// ticks later; to a joined simulated device, delivery succeeds and the device's answer
+    /// ([`devices::answer`]) arrives as `incomingMessageHandler` a few ticks later; to anyone
+    /// else nobody answers, so the APS layer reports `ZIGBEE_DELIVERY_FAILED`.
     fn send_unicast(&mut self, u: &SendUnicast) -> Vec<FromNcp> {
         use FromNcp::{Callback as Cb, Response as R};
         if !self.stack_up {
@@ -860,7 +996,38 @@ impl Ncp {
         let mut aps_frame = u.aps_frame;
         aps_frame.sequence = sequence;
         let to_self = u.message_type == OUTGOING_DIRECT && u.index_or_destination == COORDINATOR;
-        let delivery = if to_self {
+        let device = (u.message_type == OUTGOING_DIRECT)
+            .then(|| self.devices.get(&u.index_or_destination).cloned())
+            .flatten();
+        if let Some(device) = &device {
+            let answer = devices::answer(
+                device,
+                aps_frame.profile_id,
+                aps_frame.cluster_id,
+                aps_frame.source_endpoint,
+                aps_frame.destination_endpoint,
+                &u.message.0,
+            );
+            if let Some((profile_id, cluster_id, source_endpoint, destination_endpoint, payload)) =
+                answer
+            {
+                let aps = ApsFrame {
+                    profile_id,
+                    cluster_id,
+                    source_endpoint,
+                    destination_endpoint,
+                    ..ApsFrame::default()
+                };
+                self.schedule_from(
+                    device,
+                    INCOMING_UNICAST,
+                    aps,
+                    payload,
+                    LOCAL_ZDO_DELAY_TICKS,
+                );
+            }
+        }
+        let delivery = if to_self || device.is_some() {
             status::OK
         } else {
             status::DELIVERY_FAILED
@@ -918,6 +1085,38 @@ impl Ncp {
         };
         self.pending.push((
             LOCAL_ZDO_DELAY_TICKS,
+            0,
+            FromNcp::Callback(Callback::IncomingMessageHandler(incoming)),
+        ));
+    }
+
+    /// A message from a simulated device, delivered as `incomingMessageHandler` after `ticks`.
+    fn schedule_from(
+        &mut self,
+        device: &SimulatedDevice,
+        message_type: u8,
+        mut aps_frame: ApsFrame,
+        payload: Vec<u8>,
+        ticks: u32,
+    ) {
+        self.aps_sequence = self.aps_sequence.wrapping_add(1);
+        aps_frame.sequence = self.aps_sequence;
+        let incoming = IncomingMessageHandler {
+            message_type,
+            aps_frame,
+            packet_info: PacketInfo {
+                sender_short_id: device.node_id,
+                sender_long_id: device.eui64,
+                binding_index: 0xFF,
+                address_index: 0xFF,
+                last_hop_lqi: 0xFF,
+                last_hop_rssi: -40,
+                last_hop_timestamp: 0,
+            },
+            message: Bytes8(payload),
+        };
+        self.pending.push((
+            ticks,
             0,
             FromNcp::Callback(Callback::IncomingMessageHandler(incoming)),
         ));
@@ -1370,5 +1569,89 @@ mod tests {
             out.last(),
             Some(FromNcp::Callback(Callback::ScanCompleteHandler(_)))
         ));
+    }
+
+    #[test]
+    fn a_device_joins_announces_itself_and_answers_its_interview() {
+        use crate::ezsp_ncp::devices::{ALLOW_JOINS, JOINS_USE_INSTALL_CODE_KEY};
+        use sealhub_radios::zigbee::ezsp::commands::configuration::SetPolicy;
+        use sealhub_radios::zigbee::ezsp::commands::security::ImportTransientKey;
+        use sealhub_radios::zigbee::security::InstallCode;
+
+        let code = InstallCode::new(&[
+            0x83, 0xFE, 0xD3, 0x40, 0x7A, 0x93, 0x97, 0x23, 0xA5, 0xC6, 0x39, 0xB2, 0x69, 0x16,
+            0xD5, 0x05, 0xC3, 0xB5,
+        ])
+        .unwrap();
+        let device = SimulatedDevice::light([0xA1; 8], 0x4321, Some(code.clone()));
+        let mut ncp = formed();
+        assert_eq!(
+            ncp.join_device(device.clone()),
+            Err(JoinRefusal::PermitJoinClosed)
+        );
+        ask(
+            &mut ncp,
+            4,
+            Command::PermitJoining(PermitJoining { duration: 60 }),
+        );
+        ask(
+            &mut ncp,
+            5,
+            Command::SetPolicy(SetPolicy {
+                policy_id: devices::TRUST_CENTER_POLICY,
+                decision_id: ALLOW_JOINS | JOINS_USE_INSTALL_CODE_KEY,
+            }),
+        );
+        assert_eq!(ncp.join_device(device.clone()), Err(JoinRefusal::NoLinkKey));
+        ask(
+            &mut ncp,
+            6,
+            Command::ImportTransientKey(ImportTransientKey {
+                eui64: device.eui64,
+                key: Key(code.link_key().0),
+            }),
+        );
+        assert_eq!(ncp.join_device(device.clone()), Ok(0x4321));
+        assert_eq!(ncp.join_log().len(), 3);
+        let decode = |b: &Vec<u8>| codec().decode_from_ncp(b).unwrap().1;
+        let first: Vec<FromNcp> = ncp.tick().iter().map(decode).collect();
+        assert!(matches!(
+            first.as_slice(),
+            [
+                FromNcp::Callback(Callback::ChildJoinHandler(c)),
+                FromNcp::Callback(Callback::TrustCenterJoinHandler(t)),
+            ] if c.child_id == 0x4321 && t.new_node_eui64 == [0xA1; 8] && t.status == 1
+        ));
+        let second: Vec<FromNcp> = ncp.tick().iter().map(decode).collect();
+        let [FromNcp::Callback(Callback::IncomingMessageHandler(annce))] = second.as_slice() else {
+            panic!("{second:?}");
+        };
+        assert_eq!(annce.aps_frame.cluster_id, 0x0013);
+        assert_eq!(annce.packet_info.sender_short_id, 0x4321);
+        // Active_EP_req to the device: delivered, answered three ticks later.
+        let request = SendUnicast {
+            message_type: 0,
+            index_or_destination: 0x4321,
+            aps_frame: ApsFrame {
+                cluster_id: 0x0005,
+                ..ApsFrame::default()
+            },
+            message_tag: 3,
+            message: Bytes8(vec![77, 0x21, 0x43]),
+        };
+        let out = ask(&mut ncp, 7, Command::SendUnicast(request));
+        assert!(matches!(
+            out.as_slice(),
+            [_, FromNcp::Callback(Callback::MessageSentHandler(sent))] if sent.status == status::OK
+        ));
+        for _ in 1..LOCAL_ZDO_DELAY_TICKS {
+            assert!(ncp.tick().is_empty());
+        }
+        let due: Vec<FromNcp> = ncp.tick().iter().map(decode).collect();
+        let [FromNcp::Callback(Callback::IncomingMessageHandler(rsp))] = due.as_slice() else {
+            panic!("{due:?}");
+        };
+        assert_eq!(rsp.aps_frame.cluster_id, 0x8005);
+        assert_eq!(rsp.message.0, vec![77, 0, 0x21, 0x43, 1, 1]);
     }
 }

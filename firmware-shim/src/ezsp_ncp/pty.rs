@@ -156,6 +156,26 @@ impl EmulatorHandle {
         self.with_stick(|s| s.send_callback(callback));
     }
 
+    /// A simulated device tries to join (see [`super::ncp::Ncp::join_device`]): its node ID, or
+    /// why the trust center refused it.
+    pub fn join_device(
+        &self,
+        device: super::devices::SimulatedDevice,
+    ) -> Result<u16, super::devices::JoinRefusal> {
+        self.with_stick(|s| s.ncp_mut().join_device(device))
+    }
+
+    /// `device` tries to join when the host next opens the network (see
+    /// [`super::ncp::Ncp::join_when_permitted`]).
+    pub fn join_when_permitted(&self, device: super::devices::SimulatedDevice) {
+        self.with_stick(|s| s.ncp_mut().join_when_permitted(device));
+    }
+
+    /// Every join attempt so far and its outcome.
+    pub fn join_log(&self) -> Vec<super::ncp::JoinAttempt> {
+        self.with_stick(|s| s.ncp().join_log().to_vec())
+    }
+
     /// Pulls the stick: the pty master is closed and the link removed. Returns once done.
     pub async fn unplug(&self) {
         let (tx, rx) = oneshot::channel();

@@ -15,15 +15,19 @@
 //!   fails what is pending with [`Error::StickLost`], reopens the port with back-off and starts
 //!   the link again.
 //! - [`session`]: EZSP version negotiation, sequence numbers, response matching, timeouts.
+//! - [`devices`]: join, leave and Device_annce events, and the interview of a joined device.
 //! - [`startup`]: configuration, `networkInit`, and forming a network when there is none
 //!   (energy scan, quietest channel, random PAN ID, extended PAN ID and network key).
 //!
 //! Callers see typed values only: [`RadioEvent`], [`NetworkInfo`], [`StickVersion`], [`Error`].
 
+pub mod devices;
 pub mod session;
 pub mod startup;
 pub mod task;
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU8, AtomicU16};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,8 +36,13 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use crate::port::{self, Backoff, PortConfig};
 use crate::zigbee::ash::{self, ResetCode};
 use crate::zigbee::ezsp::commands::networking::PermitJoining;
-use crate::zigbee::ezsp::types::Status;
+use crate::zigbee::ezsp::commands::security::ImportTransientKey;
+use crate::zigbee::ezsp::types::{Key, Status};
+use crate::zigbee::security::{InstallCode, LinkKey};
+use crate::zigbee::zdo::MacCapabilities;
+
 use crate::zigbee::ezsp::{self, Callback, Command, Negotiated, Response};
+pub use devices::DeviceDescription;
 
 /// Everything that can go wrong in the driver.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +96,48 @@ pub enum Error {
     /// The driver task has stopped.
     #[error("the Zigbee driver has stopped")]
     Closed,
+    /// A message to a device was not delivered (`messageSentHandler` with this `sl_status_t`,
+    /// e.g. 0x0C02 `ZIGBEE_DELIVERY_FAILED`).
+    #[error("message to node {node_id:#06x} not delivered: status {status:#06x}")]
+    DeliveryFailed {
+        /// The device.
+        node_id: u16,
+        /// `sl_status_t` from `messageSentHandler`.
+        status: u32,
+    },
+    /// A device did not answer a request in time.
+    #[error("node {node_id:#06x} did not answer on cluster {cluster:#06x} in time")]
+    NoAnswer {
+        /// The device.
+        node_id: u16,
+        /// The request's cluster.
+        cluster: u16,
+    },
+    /// A device answered a ZDO request with a failure status.
+    #[error("node {node_id:#06x} refused ZDO request {request:#06x}: status {status:#04x}")]
+    ZdoStatus {
+        /// The device.
+        node_id: u16,
+        /// The request's cluster.
+        request: u16,
+        /// The ZDP status.
+        status: u8,
+    },
+    /// A device answered a ZCL request with a Default Response carrying this status.
+    #[error(
+        "node {node_id:#06x} refused a ZCL request on cluster {cluster:#06x}: status {status:#04x}"
+    )]
+    ZclStatus {
+        /// The device.
+        node_id: u16,
+        /// The cluster.
+        cluster: u16,
+        /// The ZCL status.
+        status: u8,
+    },
+    /// A device's answer could not be decoded or was of the wrong kind.
+    #[error("bad answer from a device: {0}")]
+    BadAnswer(String),
 }
 
 /// Result of the driver.
@@ -112,6 +163,67 @@ pub enum RadioEvent {
     /// After [`RadioEvent::StickLost`], [`RadioEvent::StickReset`] or
     /// [`RadioEvent::LinkFailed`]: the stick is back on its network and commands work again.
     StickBack(NetworkInfo),
+    /// The trust center let a device join or rejoin (`trustCenterJoinHandler`).
+    DeviceJoined {
+        /// Its IEEE address, as a number.
+        eui64: u64,
+        /// Its node ID.
+        node_id: u16,
+    },
+    /// A device announced itself (ZDO Device_annce): joined, rejoined or changed node ID.
+    DeviceAnnounced {
+        /// Its IEEE address, as a number.
+        eui64: u64,
+        /// Its node ID.
+        node_id: u16,
+        /// Its MAC capabilities (router, mains powered, receiver on when idle, ...).
+        capabilities: MacCapabilities,
+    },
+    /// A device left the network (`trustCenterJoinHandler` DEVICE_LEFT).
+    DeviceLeft {
+        /// Its IEEE address, as a number.
+        eui64: u64,
+        /// Its node ID.
+        node_id: u16,
+    },
+}
+
+/// Which keys the trust center accepts from joining devices (the `TRUST_CENTER_POLICY`
+/// decision bitmask). Joining also needs [`ZigbeeStick::permit_join`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JoinPolicy {
+    /// Devices may join with the well-known key "ZigBeeAlliance09" or, for a device whose
+    /// install code was added, with the key derived from it (`ALLOW_JOINS |
+    /// ALLOW_UNSECURED_REJOINS`).
+    #[default]
+    WellKnownKeyAllowed,
+    /// Only devices whose install code was added may join (`ALLOW_JOINS |
+    /// ALLOW_UNSECURED_REJOINS | JOINS_USE_INSTALL_CODE_KEY`).
+    InstallCodeOnly,
+}
+
+impl JoinPolicy {
+    /// The `EzspDecisionBitmask` for `setPolicy(TRUST_CENTER_POLICY)`.
+    pub fn decision_bitmask(self) -> u8 {
+        const ALLOW_JOINS: u8 = 0x01;
+        const ALLOW_UNSECURED_REJOINS: u8 = 0x02;
+        const JOINS_USE_INSTALL_CODE_KEY: u8 = 0x10;
+        match self {
+            Self::WellKnownKeyAllowed => ALLOW_JOINS | ALLOW_UNSECURED_REJOINS,
+            Self::InstallCodeOnly => {
+                ALLOW_JOINS | ALLOW_UNSECURED_REJOINS | JOINS_USE_INSTALL_CODE_KEY
+            }
+        }
+    }
+}
+
+/// What the driver re-applies to the stick after every start-up: the join policy and the link
+/// keys of added install codes (the NCP keeps both in RAM only).
+#[derive(Default)]
+pub(crate) struct JoinSetup {
+    pub(crate) policy: JoinPolicy,
+    /// Link keys by EUI-64 (as a number); never logged.
+    pub(crate) install_keys: BTreeMap<u64, LinkKey>,
 }
 
 /// The network the stick runs.
@@ -180,6 +292,8 @@ pub struct DriverConfig {
     pub scan_duration: u8,
     /// Back-off for reopening a vanished stick.
     pub reopen_backoff: Backoff,
+    /// How long a device may take to answer one request (interview steps).
+    pub device_timeout: Duration,
 }
 
 impl Default for DriverConfig {
@@ -191,6 +305,7 @@ impl Default for DriverConfig {
             callback_timeout: Duration::from_secs(30),
             scan_duration: 4,
             reopen_backoff: Backoff::default(),
+            device_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -224,6 +339,10 @@ pub(crate) struct Client {
     callbacks: broadcast::Sender<Callback>,
     events: mpsc::Sender<RadioEvent>,
     config: DriverConfig,
+    join: Arc<Mutex<JoinSetup>>,
+    zdo_tsn: Arc<AtomicU8>,
+    zcl_tsn: Arc<AtomicU8>,
+    message_tag: Arc<AtomicU16>,
 }
 
 impl Client {
@@ -290,6 +409,10 @@ impl ZigbeeStick {
             callbacks: callbacks.clone(),
             events: events.clone(),
             config: config.clone(),
+            join: Arc::default(),
+            zdo_tsn: Arc::new(AtomicU8::new(1)),
+            zcl_tsn: Arc::new(AtomicU8::new(1)),
+            message_tag: Arc::new(AtomicU16::new(0x0100)),
         };
         tokio::spawn(task::run(task::TaskParts {
             port_config,
@@ -353,6 +476,40 @@ impl ZigbeeStick {
         }
     }
 
+    /// Lets the device with IEEE address `eui64` join with the link key derived from its
+    /// install code (`importTransientKey`; AES-MMO of code and CRC). The key is kept, never
+    /// logged, and imported again whenever the stick restarts. Open the network with
+    /// [`ZigbeeStick::permit_join`] too.
+    pub async fn add_install_code(&self, eui64: u64, code: &InstallCode) -> Result<()> {
+        let key = code.link_key();
+        import_key(&self.client, eui64, &key).await?;
+        self.client
+            .join
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .install_keys
+            .insert(eui64, key);
+        Ok(())
+    }
+
+    /// Sets which keys joining devices may use (see [`JoinPolicy`]); kept across restarts.
+    pub async fn set_join_policy(&self, policy: JoinPolicy) -> Result<()> {
+        startup::set_trust_center_policy(&self.client, policy).await?;
+        self.client
+            .join
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .policy = policy;
+        Ok(())
+    }
+
+    /// Interviews a joined device: node descriptor, active endpoints and their simple
+    /// descriptors, and Basic `manufacturerName` / `modelId`. Each request waits at most
+    /// [`DriverConfig::device_timeout`] for its answer.
+    pub async fn interview(&self, node_id: u16) -> Result<DeviceDescription> {
+        devices::interview(&self.client, node_id).await
+    }
+
     /// Sends one EZSP command and returns its response: the escape hatch for commands the
     /// driver has no method for yet. Callbacks it causes arrive as events where the driver
     /// knows them.
@@ -364,6 +521,18 @@ impl ZigbeeStick {
 impl Drop for ZigbeeStick {
     fn drop(&mut self) {
         self.restarter.abort();
+    }
+}
+
+/// Imports `key` as the transient link key of `eui64`.
+pub(crate) async fn import_key(client: &Client, eui64: u64, key: &LinkKey) -> Result<()> {
+    let command = Command::ImportTransientKey(ImportTransientKey {
+        eui64: eui64.to_le_bytes(),
+        key: Key(key.0),
+    });
+    match client.command(command).await? {
+        Response::ImportTransientKey(r) => check("importTransientKey", r.status),
+        _ => Err(Error::UnexpectedResponse("importTransientKey")),
     }
 }
 

@@ -1,8 +1,9 @@
 //! Start-up: what the driver sends once the protocol is negotiated, to bring the stick onto its
 //! network, and the task that repeats it whenever the stick comes back.
 //!
-//! 1. A few configuration values (stack profile 2, security level 5) and the trust-center
-//!    policy, before the stack starts (the NCP refuses configuration once it runs).
+//! 1. A few configuration values (stack profile 2, security level 5), the trust-center
+//!    policy ([`super::JoinPolicy`]) and the link keys of added install codes, before the stack
+//!    starts (the NCP refuses configuration once it runs, and forgets keys on reset).
 //! 2. `networkInit`: a stick that has a network in its tokens answers OK and reports
 //!    `stackStatusHandler(NETWORK_UP)`; a blank one answers `NOT_JOINED`.
 //! 3. On a blank stick, form a network: energy scan on channels 11..=26, pick the quietest
@@ -14,19 +15,20 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
-use super::{Client, Error, LinkState, NetworkInfo, RadioEvent, Result, check};
+use super::{
+    Client, Error, JoinPolicy, LinkState, NetworkInfo, RadioEvent, Result, check, import_key,
+};
 use crate::zigbee::ezsp::commands::configuration::{SetConfigurationValue, SetPolicy};
 use crate::zigbee::ezsp::commands::networking::{FormNetwork, NetworkInit, StartScan};
 use crate::zigbee::ezsp::commands::security::{InitialSecurityState, SetInitialSecurityState};
 use crate::zigbee::ezsp::types::{Key, NetworkParameters};
 use crate::zigbee::ezsp::{Callback, Command, Response};
+use crate::zigbee::security::LinkKey;
 
 /// `EZSP_CONFIG_STACK_PROFILE` = 2 (Zigbee PRO) and `EZSP_CONFIG_SECURITY_LEVEL` = 5.
 const CONFIGURATION: [(u8, u16); 2] = [(0x0C, 2), (0x0D, 5)];
 /// `EZSP_TRUST_CENTER_POLICY`.
 const TRUST_CENTER_POLICY: u8 = 0x00;
-/// Decision bitmask: allow unsecured rejoins (joins are allowed by `permitJoining` alone).
-const ALLOW_UNSECURED_REJOINS: u8 = 0x02;
 /// `networkInit` answer for a stick with no network (`SL_STATUS_NOT_JOINED`).
 const NOT_JOINED: u32 = 0x0017;
 /// `stackStatusHandler` status when the network is up (`SL_STATUS_NETWORK_UP`).
@@ -58,15 +60,18 @@ pub(crate) async fn start(client: &Client) -> Result<NetworkInfo> {
             _ => return Err(Error::UnexpectedResponse("setConfigurationValue")),
         }
     }
-    match client
-        .command(Command::SetPolicy(SetPolicy {
-            policy_id: TRUST_CENTER_POLICY,
-            decision_id: ALLOW_UNSECURED_REJOINS,
-        }))
-        .await?
-    {
-        Response::SetPolicy(r) => check("setPolicy", r.status)?,
-        _ => return Err(Error::UnexpectedResponse("setPolicy")),
+    let (policy, keys) = {
+        let join = client.join.lock().unwrap_or_else(|p| p.into_inner());
+        let keys: Vec<(u64, LinkKey)> = join
+            .install_keys
+            .iter()
+            .map(|(eui64, key)| (*eui64, key.clone()))
+            .collect();
+        (join.policy, keys)
+    };
+    set_trust_center_policy(client, policy).await?;
+    for (eui64, key) in &keys {
+        import_key(client, *eui64, key).await?;
     }
     let mut callbacks = client.callbacks.subscribe();
     let status = match client
@@ -90,6 +95,20 @@ pub(crate) async fn start(client: &Client) -> Result<NetworkInfo> {
     )
     .await?;
     network_info(client).await
+}
+
+/// `setPolicy(TRUST_CENTER_POLICY)` with the bitmask of `policy`.
+pub(crate) async fn set_trust_center_policy(client: &Client, policy: JoinPolicy) -> Result<()> {
+    match client
+        .command(Command::SetPolicy(SetPolicy {
+            policy_id: TRUST_CENTER_POLICY,
+            decision_id: policy.decision_bitmask(),
+        }))
+        .await?
+    {
+        Response::SetPolicy(r) => check("setPolicy", r.status),
+        _ => Err(Error::UnexpectedResponse("setPolicy")),
+    }
 }
 
 /// Forms a new network on a blank stick.

@@ -267,6 +267,9 @@ impl Driver {
                         other => tracing::debug!("stack status {other:#06x}"),
                     }
                 }
+                if let Some(event) = super::devices::event_of(&callback) {
+                    self.emit(event);
+                }
                 // Nobody listening is normal outside start-up.
                 let _ = self.callbacks.send(callback);
             }

@@ -8,9 +8,9 @@
 //! |---|---|
 //! | [`configuration`] | `version` 0x0000, `addEndpoint` 0x0002, `getExtendedValue` 0x0003, `nop` 0x0005, `getConfigurationValue` 0x0052, `setConfigurationValue` 0x0053, `setPolicy` 0x0055, `echo` 0x0081, `getValue` 0x00AA, `setValue` 0x00AB |
 //! | [`utilities`] | `setManufacturerCode` 0x0015, `invalidCommand` 0x0058 (response only) |
-//! | [`networking`] | `setConcentrator` 0x0010, `networkInit` 0x0017, `networkState` 0x0018, `stackStatusHandler` 0x0019 (cb), `startScan` 0x001A, `scanCompleteHandler` 0x001C (cb), `formNetwork` 0x001E, `leaveNetwork` 0x0020, `permitJoining` 0x0022, `getEui64` 0x0026, `getNodeId` 0x0027, `getNetworkParameters` 0x0028, `energyScanResultHandler` 0x0048 (cb), `setRadioPower` 0x0099 |
+//! | [`networking`] | `setConcentrator` 0x0010, `networkInit` 0x0017, `networkState` 0x0018, `stackStatusHandler` 0x0019 (cb), `startScan` 0x001A, `scanCompleteHandler` 0x001C (cb), `formNetwork` 0x001E, `leaveNetwork` 0x0020, `permitJoining` 0x0022, `childJoinHandler` 0x0023 (cb), `getEui64` 0x0026, `getNodeId` 0x0027, `getNetworkParameters` 0x0028, `energyScanResultHandler` 0x0048 (cb), `setRadioPower` 0x0099 |
 //! | [`messaging`] | `sendUnicast` 0x0034, `sendBroadcast` 0x0036, `sendMulticast` 0x0038, `messageSentHandler` 0x003F (cb), `incomingMessageHandler` 0x0045 (cb), `setSourceRouteDiscoveryMode` 0x005A, `setMulticastTableEntry` 0x0064 |
-//! | [`security`] | `setInitialSecurityState` 0x0068, `clearTransientLinkKeys` 0x006B, `clearKeyTable` 0x00B1, `importTransientKey` 0x0111, `exportKey` 0x0114, `getNetworkKeyInfo` 0x0116 |
+//! | [`security`] | `setInitialSecurityState` 0x0068, `trustCenterJoinHandler` 0x0024 (cb), `clearTransientLinkKeys` 0x006B, `clearKeyTable` 0x00B1, `importTransientKey` 0x0111, `exportKey` 0x0114, `getNetworkKeyInfo` 0x0116 |
 //!
 //! Byte-checked against recorded frames: `version`, `sendUnicast`, `messageSentHandler`,
 //! `incomingMessageHandler`, `setPolicy` (herdsman's test fixtures), and the commands
@@ -19,8 +19,9 @@
 //! added for that start-up follow herdsman 10.9.5's reader (`ezsp.ts`/`buffalo.ts`, EZSP >= 14
 //! branch) and are exercised end to end by `firmware-shim/tests/herdsman_interop.rs`; the
 //! others follow UG100 / EmberZNet 8 as known to the author and are covered by round-trip tests
-//! only. Not implemented yet: `getKey`, `addTransientLinkKey`, `networkFoundHandler`,
-//! `childJoinHandler`, `trustCenterJoinHandler`, `readAndClearCounters`.
+//! only. `childJoinHandler` and `trustCenterJoinHandler` follow
+//! herdsman 10.9.5's callback reader. Not implemented yet: `getKey`, `addTransientLinkKey`,
+//! `networkFoundHandler`, `readAndClearCounters`.
 
 pub mod configuration;
 pub mod messaging;
@@ -233,6 +234,10 @@ frames! {
         StackStatusHandler(StackStatusHandler) = 0x0019,
         /// A scan finished on a channel or completely.
         ScanCompleteHandler(ScanCompleteHandler) = 0x001C,
+        /// A child joined or left this node directly.
+        ChildJoinHandler(ChildJoinHandler) = 0x0023,
+        /// The trust center saw a device join, rejoin or leave.
+        TrustCenterJoinHandler(TrustCenterJoinHandler) = 0x0024,
         /// A sent message was acknowledged or failed.
         MessageSentHandler(MessageSentHandler) = 0x003F,
         /// A message arrived.

@@ -143,3 +143,20 @@ pub struct SetRadioPower {
     /// Transmit power in dBm.
     pub power: i8,
 }
+
+/// `childJoinHandler` (0x0023) callback: a child joined or left this node directly. Layout as
+/// zigbee-herdsman 10.9.5 reads it (`ezsp.js`, `CHILD_JOIN_HANDLER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct ChildJoinHandler {
+    /// Index of the child in the child table.
+    pub index: u8,
+    /// Boolean byte: 1 joined, 0 left.
+    pub joining: u8,
+    /// The child's node ID.
+    pub child_id: u16,
+    /// The child's EUI-64.
+    pub child_eui64: Eui64,
+    /// `EmberNodeType` of the child (2 router, 3 end device, 4 sleepy end device).
+    pub child_type: u8,
+}

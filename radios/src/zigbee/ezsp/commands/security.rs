@@ -76,3 +76,35 @@ pub struct ImportTransientKey {
     /// The key in plain text.
     pub key: Key,
 }
+
+/// `trustCenterJoinHandler` (0x0024) callback: the trust center saw a device join, rejoin or
+/// leave anywhere in the network. Layout as zigbee-herdsman 10.9.5 reads it (`ezsp.js`,
+/// `TRUST_CENTER_JOIN_HANDLER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct TrustCenterJoinHandler {
+    /// The device's node ID.
+    pub new_node_id: u16,
+    /// The device's EUI-64.
+    pub new_node_eui64: Eui64,
+    /// `EmberDeviceUpdate`: 0 secured rejoin, 1 unsecured join, 2 left, 3 unsecured rejoin
+    /// ([`device_update`]).
+    pub status: u8,
+    /// `EmberJoinDecision`: 0 use preconfigured key, 1 send key in the clear, 2 deny, 3 no
+    /// action.
+    pub policy_decision: u8,
+    /// The parent the device joined through.
+    pub parent_of_new_node_id: u16,
+}
+
+/// `EmberDeviceUpdate` values of [`TrustCenterJoinHandler::status`].
+pub mod device_update {
+    /// `STANDARD_SECURITY_SECURED_REJOIN`.
+    pub const SECURED_REJOIN: u8 = 0;
+    /// `STANDARD_SECURITY_UNSECURED_JOIN`: a new device joined.
+    pub const UNSECURED_JOIN: u8 = 1;
+    /// `DEVICE_LEFT`.
+    pub const DEVICE_LEFT: u8 = 2;
+    /// `STANDARD_SECURITY_UNSECURED_REJOIN`.
+    pub const UNSECURED_REJOIN: u8 = 3;
+}

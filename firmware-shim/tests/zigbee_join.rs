@@ -1,0 +1,399 @@
+//! Devices joining through the Zigbee driver (`sealhub_radios::zigbee::driver`) and the emulated
+//! stick's trust center, end to end over real ptys: install codes, the join policy, permit join,
+//! the join events and the interview.
+//!
+//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+
+use std::path::Path;
+use std::time::Duration;
+
+use firmware_shim::ezsp_ncp::{
+    EmulatorHandle, EzspFrameFromHost, JoinRefusal, NcpConfig, Override, PtyConfig,
+    SimulatedDevice, spawn_on_pty,
+};
+use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zigbee::ash::ResetCode;
+use sealhub_radios::zigbee::driver::{DriverConfig, Error, JoinPolicy, RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::ezsp::commands::messaging::{MessageSentHandler, SendUnicastResponse};
+use sealhub_radios::zigbee::ezsp::types::{Bytes8, Status};
+use sealhub_radios::zigbee::ezsp::{Callback, Command, FromNcp, Response};
+use sealhub_radios::zigbee::security::{InstallCode, crc16_x25};
+use sealhub_radios::zigbee::zdo::{LogicalType, MacCapabilities};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Generous bound for anything that should take milliseconds.
+const SOON: Duration = Duration::from_secs(10);
+/// How long a refused device is watched for join events that must not come.
+const WINDOW: Duration = Duration::from_millis(600);
+
+fn driver_config() -> DriverConfig {
+    DriverConfig {
+        command_timeout: Duration::from_millis(1500),
+        ready_timeout: Duration::from_secs(5),
+        callback_timeout: Duration::from_secs(5),
+        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
+        device_timeout: Duration::from_secs(3),
+        ..DriverConfig::default()
+    }
+}
+
+/// A started stick on a fresh emulator.
+async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
+    let config = PtyConfig {
+        ncp: NcpConfig::default(),
+        ..PtyConfig::new(dir.join("ezsp-stick"))
+    };
+    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
+    let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
+        .await
+        .expect("driver opens the pty");
+    timeout(SOON, stick.start())
+        .await
+        .expect("start-up does not hang")
+        .expect("start-up succeeds");
+    (emu, stick, events)
+}
+
+/// An install code with a valid CRC from 16 code bytes.
+fn install_code(code: [u8; 16]) -> InstallCode {
+    let mut bytes = code.to_vec();
+    bytes.extend(crc16_x25(&code).to_le_bytes());
+    InstallCode::new(&bytes).expect("valid install code")
+}
+
+/// The Zigbee 3.0 specification's example install code.
+fn spec_code() -> InstallCode {
+    InstallCode::new(&[
+        0x83, 0xFE, 0xD3, 0x40, 0x7A, 0x93, 0x97, 0x23, 0xA5, 0xC6, 0x39, 0xB2, 0x69, 0x16, 0xD5,
+        0x05, 0xC3, 0xB5,
+    ])
+    .expect("valid install code")
+}
+
+const EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
+
+fn eui_number(eui: [u8; 8]) -> u64 {
+    u64::from_le_bytes(eui)
+}
+
+/// The next event matching `want`, skipping others; panics after `SOON`.
+async fn event(
+    events: &mut mpsc::Receiver<RadioEvent>,
+    want: impl Fn(&RadioEvent) -> bool,
+) -> RadioEvent {
+    timeout(SOON, async {
+        loop {
+            let e = events.recv().await.expect("event stream open");
+            if want(&e) {
+                return e;
+            }
+        }
+    })
+    .await
+    .expect("expected event did not come")
+}
+
+/// Asserts no join or announce event arrives within [`WINDOW`].
+async fn no_join_event(events: &mut mpsc::Receiver<RadioEvent>) {
+    let seen = timeout(WINDOW, async {
+        loop {
+            match events.recv().await {
+                Some(
+                    e @ (RadioEvent::DeviceJoined { .. } | RadioEvent::DeviceAnnounced { .. }),
+                ) => return e,
+                Some(_) => {}
+                None => std::future::pending::<()>().await,
+            }
+        }
+    })
+    .await;
+    assert!(seen.is_err(), "unexpected join event: {seen:?}");
+}
+
+fn last_refusal(emu: &EmulatorHandle) -> Option<JoinRefusal> {
+    emu.join_log().last().and_then(|a| a.outcome.err())
+}
+
+#[tokio::test]
+async fn a_device_with_an_install_code_joins_and_is_interviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = started(dir.path()).await;
+    let device = SimulatedDevice::light(EUI, 0x6A5F, Some(spec_code()));
+    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+        .await
+        .unwrap()
+        .unwrap();
+    timeout(SOON, stick.add_install_code(eui_number(EUI), &spec_code()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        emu.with_stick(|s| s.ncp().transient_key_holders()),
+        vec![EUI]
+    );
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    assert_eq!(emu.join_device(device.clone()), Ok(0x6A5F));
+
+    let joined = event(&mut events, |e| {
+        matches!(e, RadioEvent::DeviceJoined { .. })
+    })
+    .await;
+    assert_eq!(
+        joined,
+        RadioEvent::DeviceJoined {
+            eui64: eui_number(EUI),
+            node_id: 0x6A5F
+        }
+    );
+    let announced = event(&mut events, |e| {
+        matches!(e, RadioEvent::DeviceAnnounced { .. })
+    })
+    .await;
+    assert_eq!(
+        announced,
+        RadioEvent::DeviceAnnounced {
+            eui64: eui_number(EUI),
+            node_id: 0x6A5F,
+            capabilities: MacCapabilities::from_bits_retain(device.capabilities),
+        }
+    );
+
+    let description = timeout(SOON, stick.interview(0x6A5F))
+        .await
+        .expect("interview does not hang")
+        .expect("interview succeeds");
+    assert_eq!(description.node_id, 0x6A5F);
+    assert_eq!(description.node_descriptor.logical(), LogicalType::Router);
+    assert_eq!(
+        description.node_descriptor.manufacturer_code,
+        device.manufacturer_code
+    );
+    assert_eq!(description.endpoints.len(), device.endpoints.len());
+    for (got, want) in description.endpoints.iter().zip(&device.endpoints) {
+        assert_eq!(got.endpoint, want.endpoint);
+        assert_eq!(got.profile, want.profile);
+        assert_eq!(got.device_id, want.device_id);
+        assert_eq!(got.version, want.version);
+        assert_eq!(got.in_clusters.0, want.in_clusters);
+        assert_eq!(got.out_clusters.0, want.out_clusters);
+    }
+    assert_eq!(description.model.as_deref(), Some(device.model.as_str()));
+    assert_eq!(
+        description.manufacturer.as_deref(),
+        Some(device.manufacturer.as_str())
+    );
+    // A second interview uses new transaction sequence numbers and gives the same answer.
+    let again = timeout(SOON, stick.interview(0x6A5F))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, description);
+}
+
+#[tokio::test]
+async fn a_wrong_install_code_keeps_the_device_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = started(dir.path()).await;
+    let wrong = install_code([0x42; 16]);
+    timeout(SOON, stick.add_install_code(eui_number(EUI), &wrong))
+        .await
+        .unwrap()
+        .unwrap();
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    let device = SimulatedDevice::light(EUI, 0x1001, Some(spec_code()));
+    assert_eq!(emu.join_device(device), Err(JoinRefusal::WrongLinkKey));
+    no_join_event(&mut events).await;
+    assert_eq!(last_refusal(&emu), Some(JoinRefusal::WrongLinkKey));
+    assert!(emu.with_stick(|s| s.ncp().joined_devices().is_empty()));
+
+    // Without any key for its EUI-64 it is refused too, for that reason.
+    let other = SimulatedDevice::light([9; 8], 0x1002, Some(spec_code()));
+    assert_eq!(emu.join_device(other), Err(JoinRefusal::NoLinkKey));
+    no_join_event(&mut events).await;
+
+    // The device is unreachable: an interview fails at once with a typed error.
+    let err = timeout(SOON, stick.interview(0x1001))
+        .await
+        .unwrap()
+        .expect_err("nobody to interview");
+    assert!(
+        matches!(
+            err,
+            Error::DeliveryFailed {
+                node_id: 0x1001,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn nobody_joins_while_permit_join_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = started(dir.path()).await;
+    timeout(SOON, stick.add_install_code(eui_number(EUI), &spec_code()))
+        .await
+        .unwrap()
+        .unwrap();
+    let device = SimulatedDevice::light(EUI, 0x2002, Some(spec_code()));
+    assert_eq!(
+        emu.join_device(device.clone()),
+        Err(JoinRefusal::PermitJoinClosed)
+    );
+    no_join_event(&mut events).await;
+
+    // Opened and closed again: still refused.
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(SOON, stick.permit_join(0)).await.unwrap().unwrap();
+    assert_eq!(
+        emu.join_device(device.clone()),
+        Err(JoinRefusal::PermitJoinClosed)
+    );
+    no_join_event(&mut events).await;
+    assert_eq!(last_refusal(&emu), Some(JoinRefusal::PermitJoinClosed));
+
+    // Open: it joins.
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    assert_eq!(emu.join_device(device), Ok(0x2002));
+    event(&mut events, |e| {
+        matches!(
+            e,
+            RadioEvent::DeviceJoined {
+                node_id: 0x2002,
+                ..
+            }
+        )
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_device_without_install_code_needs_the_well_known_key_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = started(dir.path()).await;
+    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+        .await
+        .unwrap()
+        .unwrap();
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    let device = SimulatedDevice::light(EUI, 0x3003, None);
+    assert_eq!(
+        emu.join_device(device.clone()),
+        Err(JoinRefusal::WellKnownKeyNotAllowed)
+    );
+    no_join_event(&mut events).await;
+    assert_eq!(
+        last_refusal(&emu),
+        Some(JoinRefusal::WellKnownKeyNotAllowed)
+    );
+
+    // With the well-known key allowed it joins (and announces itself).
+    timeout(SOON, stick.set_join_policy(JoinPolicy::WellKnownKeyAllowed))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(emu.join_device(device), Ok(0x3003));
+    event(&mut events, |e| {
+        matches!(
+            e,
+            RadioEvent::DeviceAnnounced {
+                node_id: 0x3003,
+                ..
+            }
+        )
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn install_code_keys_and_the_join_policy_survive_a_stick_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = started(dir.path()).await;
+    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+        .await
+        .unwrap()
+        .unwrap();
+    timeout(SOON, stick.add_install_code(eui_number(EUI), &spec_code()))
+        .await
+        .unwrap()
+        .unwrap();
+    // The chip resets: its RAM (transient keys, policies) is gone until the driver restarts it.
+    emu.reset(ResetCode::WATCHDOG);
+    event(&mut events, |e| matches!(e, RadioEvent::StickBack(_))).await;
+    assert_eq!(
+        emu.with_stick(|s| s.ncp().transient_key_holders()),
+        vec![EUI]
+    );
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    assert_eq!(
+        emu.join_device(SimulatedDevice::light([7; 8], 0x4004, None)),
+        Err(JoinRefusal::WellKnownKeyNotAllowed)
+    );
+    let device = SimulatedDevice::light(EUI, 0x4005, Some(spec_code()));
+    assert_eq!(emu.join_device(device), Ok(0x4005));
+    event(&mut events, |e| {
+        matches!(
+            e,
+            RadioEvent::DeviceJoined {
+                node_id: 0x4005,
+                ..
+            }
+        )
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_device_that_never_answers_times_out_with_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = started(dir.path()).await;
+    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    assert_eq!(
+        emu.join_device(SimulatedDevice::light(EUI, 0x5005, None)),
+        Ok(0x5005)
+    );
+    event(&mut events, |e| {
+        matches!(e, RadioEvent::DeviceAnnounced { .. })
+    })
+    .await;
+    // Every unicast is acknowledged (response and messageSentHandler OK), but the device's
+    // answer never comes.
+    emu.set_override(|frame| match frame {
+        EzspFrameFromHost::Command {
+            command: Command::SendUnicast(u),
+            ..
+        } => Override::Reply(vec![
+            FromNcp::Response(Response::SendUnicast(SendUnicastResponse {
+                status: Status::OK,
+                sequence: 9,
+            })),
+            FromNcp::Callback(Callback::MessageSentHandler(MessageSentHandler {
+                status: Status::OK,
+                message_type: u.message_type,
+                index_or_destination: u.index_or_destination,
+                aps_frame: u.aps_frame,
+                message_tag: u.message_tag,
+                message: Bytes8(Vec::new()),
+            })),
+        ]),
+        _ => Override::Default,
+    });
+    let started_at = std::time::Instant::now();
+    let err = timeout(SOON, stick.interview(0x5005))
+        .await
+        .expect("the interview's own timeout fires first")
+        .expect_err("no answer");
+    assert!(
+        matches!(
+            err,
+            Error::NoAnswer {
+                node_id: 0x5005,
+                cluster: 0x0002
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(started_at.elapsed() >= driver_config().device_timeout);
+}
