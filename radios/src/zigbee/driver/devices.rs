@@ -38,9 +38,9 @@ const MANUFACTURER_NAME: u16 = 0x0004;
 /// Basic `modelId`.
 const MODEL_ID: u16 = 0x0005;
 /// `EmberApsOption`: retry and enable route discovery.
-const APS_OPTIONS: u16 = 0x0040 | 0x0100;
+pub(crate) const APS_OPTIONS: u16 = 0x0040 | 0x0100;
 /// The hub's own endpoint ZCL requests come from.
-const HUB_ENDPOINT: u8 = 1;
+pub(crate) const HUB_ENDPOINT: u8 = 1;
 
 /// What an interview learned about a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,7 +266,7 @@ async fn read_attributes(
 }
 
 /// Sends one unicast and waits for the incoming message `want` accepts from `node_id`.
-async fn unicast(
+pub(crate) async fn unicast(
     client: &Client,
     node_id: u16,
     aps_frame: ApsFrame,

@@ -25,6 +25,7 @@ pub mod devices;
 pub mod session;
 pub mod startup;
 pub mod task;
+pub mod zcl;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU8, AtomicU16};
@@ -43,6 +44,7 @@ use crate::zigbee::zdo::MacCapabilities;
 
 use crate::zigbee::ezsp::{self, Callback, Command, Negotiated, Response};
 pub use devices::DeviceDescription;
+pub use zcl::Outcome;
 
 /// Everything that can go wrong in the driver.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +100,10 @@ pub enum Error {
     Closed,
     /// A message to a device was not delivered (`messageSentHandler` with this `sl_status_t`,
     /// e.g. 0x0C02 `ZIGBEE_DELIVERY_FAILED`).
-    #[error("message to node {node_id:#06x} not delivered: status {status:#06x}")]
+    #[error(
+        "message to node {node_id:#06x} not delivered: {} ({status:#06x})",
+        zcl::sl_status_name(*status)
+    )]
     DeliveryFailed {
         /// The device.
         node_id: u16,
@@ -138,6 +143,10 @@ pub enum Error {
     /// A device's answer could not be decoded or was of the wrong kind.
     #[error("bad answer from a device: {0}")]
     BadAnswer(String),
+    /// The caller asked for something that cannot be sent (a command of another cluster or
+    /// direction, a value that cannot be encoded).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
 }
 
 /// Result of the driver.
@@ -185,6 +194,28 @@ pub enum RadioEvent {
         eui64: u64,
         /// Its node ID.
         node_id: u16,
+    },
+    /// A device reported attribute values (ZCL Report Attributes).
+    AttributeReport {
+        /// The device.
+        node_id: u16,
+        /// Its endpoint that reported.
+        endpoint: u8,
+        /// The cluster.
+        cluster: u16,
+        /// Attribute IDs and values, in the report's order.
+        attributes: Vec<(u16, crate::zigbee::zcl::Value)>,
+    },
+    /// A device sent a cluster-specific command the ZCL layer decodes (IAS Zone status change,
+    /// a remote's On/Off, a door lock's operation event; also cluster-specific responses to the
+    /// hub's own commands).
+    ClusterCommand {
+        /// The device.
+        node_id: u16,
+        /// Its endpoint that sent it.
+        endpoint: u8,
+        /// The command, with its cluster.
+        command: crate::zigbee::zcl::ClusterCommand,
     },
 }
 
@@ -343,6 +374,7 @@ pub(crate) struct Client {
     zdo_tsn: Arc<AtomicU8>,
     zcl_tsn: Arc<AtomicU8>,
     message_tag: Arc<AtomicU16>,
+    device_queues: Arc<zcl::DeviceQueues>,
 }
 
 impl Client {
@@ -413,6 +445,7 @@ impl ZigbeeStick {
             zdo_tsn: Arc::new(AtomicU8::new(1)),
             zcl_tsn: Arc::new(AtomicU8::new(1)),
             message_tag: Arc::new(AtomicU16::new(0x0100)),
+            device_queues: Arc::default(),
         };
         tokio::spawn(task::run(task::TaskParts {
             port_config,
@@ -508,6 +541,48 @@ impl ZigbeeStick {
     /// [`DriverConfig::device_timeout`] for its answer.
     pub async fn interview(&self, node_id: u16) -> Result<DeviceDescription> {
         devices::interview(&self.client, node_id).await
+    }
+
+    /// Sends a cluster-specific command (`command` must belong to `cluster`, client to server)
+    /// to `endpoint` of `node_id` with an APS ack requested, and waits for the Default Response
+    /// or the command's own response, matched by sender, endpoint, cluster and ZCL transaction
+    /// sequence number. Fails with [`Error::DeliveryFailed`] when the stick reports no APS ack
+    /// or no route, [`Error::ZclStatus`] for a Default Response other than SUCCESS, and
+    /// [`Error::NoAnswer`] after [`DriverConfig::device_timeout`]. Requests to one device go in
+    /// order.
+    pub async fn send_cluster_command(
+        &self,
+        node_id: u16,
+        endpoint: u8,
+        cluster: u16,
+        command: crate::zigbee::zcl::ClusterCommand,
+    ) -> Result<Outcome> {
+        zcl::send_cluster_command(&self.client, node_id, endpoint, cluster, command).await
+    }
+
+    /// Reads attributes of `cluster` on `endpoint` of `node_id` (Home Automation profile): one
+    /// record per attribute, a value or the status saying why there is none. Errors as for
+    /// [`ZigbeeStick::send_cluster_command`].
+    pub async fn read_attributes(
+        &self,
+        node_id: u16,
+        endpoint: u8,
+        cluster: u16,
+        attributes: Vec<u16>,
+    ) -> Result<Vec<crate::zigbee::zcl::foundation::ReadAttributeRecord>> {
+        zcl::read_attributes(&self.client, node_id, endpoint, cluster, attributes).await
+    }
+
+    /// Configures how `endpoint` of `node_id` reports attributes of `cluster`; reports then
+    /// arrive as [`RadioEvent::AttributeReport`]. A failed record is [`Error::ZclStatus`].
+    pub async fn configure_reporting(
+        &self,
+        node_id: u16,
+        endpoint: u8,
+        cluster: u16,
+        records: Vec<crate::zigbee::zcl::foundation::ReportingConfiguration>,
+    ) -> Result<()> {
+        zcl::configure_reporting(&self.client, node_id, endpoint, cluster, records).await
     }
 
     /// Sends one EZSP command and returns its response: the escape hatch for commands the

@@ -270,6 +270,9 @@ impl Driver {
                 if let Some(event) = super::devices::event_of(&callback) {
                     self.emit(event);
                 }
+                if let Some(event) = super::zcl::event_of(&callback) {
+                    self.emit(event);
+                }
                 // Nobody listening is normal outside start-up.
                 let _ = self.callbacks.send(callback);
             }
