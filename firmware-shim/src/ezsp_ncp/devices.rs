@@ -70,11 +70,14 @@ pub struct SimulatedDevice {
     pub model: String,
     /// Basic `powerSource` (0x0007): 1 mains, 3 battery.
     pub power_source: u8,
+    /// On/Off and Level Control state, reporting configuration and test switches
+    /// ([`super::zcl_device`]).
+    pub zcl: super::zcl_device::ZclState,
 }
 
 impl SimulatedDevice {
-    /// A mains-powered on/off light (router) on endpoint 1 with Basic, Identify, Groups, Scenes,
-    /// On/Off, and OTA as client.
+    /// A mains-powered dimmable light (router) on endpoint 1 with Basic, Identify, Groups,
+    /// Scenes, On/Off, Level Control, and OTA as client; off, at level 0, until told otherwise.
     pub fn light(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
         Self {
             eui64,
@@ -89,12 +92,13 @@ impl SimulatedDevice {
                 profile: HA_PROFILE,
                 device_id: 0x0100,
                 version: 1,
-                in_clusters: vec![0x0000, 0x0003, 0x0004, 0x0005, 0x0006],
+                in_clusters: vec![0x0000, 0x0003, 0x0004, 0x0005, 0x0006, 0x0008],
                 out_clusters: vec![0x0019],
             }],
             manufacturer: "Sealhub Emulated".into(),
             model: "SH-LIGHT-1".into(),
             power_source: 1,
+            zcl: super::zcl_device::ZclState::default(),
         }
     }
 }

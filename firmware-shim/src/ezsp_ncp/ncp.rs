@@ -57,6 +57,7 @@ use sealhub_radios::zigbee::ezsp::{
 
 use super::devices::{self, JoinRefusal, SimulatedDevice};
 use super::local_zdo;
+use super::zcl_device;
 
 /// `sl_status_t` values the emulator reports (Silicon Labs `sl_status.h`).
 pub mod status {
@@ -451,6 +452,12 @@ impl Ncp {
     /// The simulated devices that joined, by node ID.
     pub fn joined_devices(&self) -> &BTreeMap<u16, SimulatedDevice> {
         &self.devices
+    }
+
+    /// A joined simulated device, to change its state or test switches
+    /// ([`super::zcl_device::ZclState`]) or to look at them.
+    pub fn device_mut(&mut self, node_id: u16) -> Option<&mut SimulatedDevice> {
+        self.devices.get_mut(&node_id)
     }
 
     /// Every [`Ncp::join_device`] attempt and its outcome, in order: why a device was refused.
@@ -996,11 +1003,13 @@ impl Ncp {
         let mut aps_frame = u.aps_frame;
         aps_frame.sequence = sequence;
         let to_self = u.message_type == OUTGOING_DIRECT && u.index_or_destination == COORDINATOR;
-        let device = (u.message_type == OUTGOING_DIRECT)
+        // A silent device acknowledges nothing: as if it were not there.
+        let mut device = (u.message_type == OUTGOING_DIRECT)
             .then(|| self.devices.get(&u.index_or_destination).cloned())
-            .flatten();
-        if let Some(device) = &device {
-            let answer = devices::answer(
+            .flatten()
+            .filter(|d| !d.zcl.silent);
+        if let Some(device) = &mut device {
+            let answers = zcl_device::answers(
                 device,
                 aps_frame.profile_id,
                 aps_frame.cluster_id,
@@ -1008,9 +1017,10 @@ impl Ncp {
                 aps_frame.destination_endpoint,
                 &u.message.0,
             );
-            if let Some((profile_id, cluster_id, source_endpoint, destination_endpoint, payload)) =
-                answer
-            {
+            self.devices.insert(device.node_id, device.clone());
+            for (ticks, answer) in (LOCAL_ZDO_DELAY_TICKS..).zip(answers) {
+                let (profile_id, cluster_id, source_endpoint, destination_endpoint, payload) =
+                    answer;
                 let aps = ApsFrame {
                     profile_id,
                     cluster_id,
@@ -1018,13 +1028,7 @@ impl Ncp {
                     destination_endpoint,
                     ..ApsFrame::default()
                 };
-                self.schedule_from(
-                    device,
-                    INCOMING_UNICAST,
-                    aps,
-                    payload,
-                    LOCAL_ZDO_DELAY_TICKS,
-                );
+                self.schedule_from(device, INCOMING_UNICAST, aps, payload, ticks);
             }
         }
         let delivery = if to_self || device.is_some() {
