@@ -261,7 +261,8 @@ async fn a_stick_that_refuses_to_form_fails_the_run() {
 
 /// A simulated light joins while herdsman has the network open (it sets the trust-center policy
 /// and the well-known transient key itself); herdsman sees the join and the Device_annce and
-/// interviews it to the end: node descriptor, endpoints, Basic attributes.
+/// interviews it to the end: node descriptor, endpoints, Basic attributes; then it toggles the
+/// light with `genOnOff` `toggle` and reads `onOff` back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn herdsman_sees_a_device_join_and_interviews_it() {
     let Some(dir) = herdsman_available() else {
@@ -303,6 +304,12 @@ async fn herdsman_sees_a_device_join_and_interviews_it() {
         serde_json::json!(inputs),
         "{}",
         run.result
+    );
+    // Herdsman toggled the bulb (Default Response SUCCESS) and read it back on.
+    assert_eq!(run.result["onOffAfterToggle"], 1, "{}", run.result);
+    assert!(
+        emu.with_stick(|s| s.ncp_mut().device_mut(0x6A5F).map(|d| d.zcl.on)) == Some(true),
+        "the emulated light is on after herdsman's toggle"
     );
     assert_all_decoded(&emu);
 }
