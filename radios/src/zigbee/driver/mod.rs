@@ -18,6 +18,8 @@
 //! - [`devices`]: join, leave and Device_annce events, and the interview of a joined device.
 //! - [`startup`]: configuration, `networkInit`, and forming a network when there is none
 //!   (energy scan, quietest channel, random PAN ID, extended PAN ID and network key).
+//! - [`zcl`]: ZCL to joined devices (cluster commands, Read Attributes, Configure Reporting;
+//!   one queue per device) and the reports and cluster commands devices send unasked.
 //!
 //! Callers see typed values only: [`RadioEvent`], [`NetworkInfo`], [`StickVersion`], [`Error`].
 

@@ -1,6 +1,6 @@
 //! ZCL to and from joined devices: cluster commands, Read Attributes and Configure Reporting
-//! sent as `sendUnicast` (APS ack requested, retries and route discovery per
-//! [`super::devices::APS_OPTIONS`]), and the unsolicited frames devices send (Report Attributes,
+//! sent as `sendUnicast` (APS ack requested, APS retries and route discovery
+//! enabled), and the unsolicited frames devices send (Report Attributes,
 //! cluster commands such as an IAS Zone status change) turned into [`RadioEvent`]s.
 //!
 //! A request waits for its answer among the `incomingMessageHandler` callbacks: from the node
