@@ -45,6 +45,7 @@ use sealhub_radios::zigbee::ezsp::commands::security::{
     ExportKeyResponse, GetNetworkKeyInfoResponse, InitialSecurityState, TrustCenterJoinHandler,
     device_update,
 };
+use sealhub_radios::zigbee::ezsp::commands::tokens::{NVM3KEY_STACK_RESTORED_EUI64, SetTokenData};
 use sealhub_radios::zigbee::ezsp::commands::utilities::InvalidCommand;
 use sealhub_radios::zigbee::ezsp::types::{
     ApsFrame, Bytes8, Eui64, Key, MulticastTableEntry, NetworkKeyInfo, NetworkParameters,
@@ -78,6 +79,8 @@ pub mod status {
     pub const INVALID_INDEX: Status = Status(0x0027);
     /// `SL_STATUS_NOT_FOUND`: no such key.
     pub const NOT_FOUND: Status = Status(0x002D);
+    /// `SL_STATUS_NOT_SUPPORTED` (token frames on a stick without NVM3 tokens).
+    pub const NOT_SUPPORTED: Status = Status(0x000F);
     /// `SL_STATUS_INVALID_CHANNEL_MASK`.
     pub const INVALID_CHANNEL_MASK: Status = Status(0x004F);
     /// `SL_STATUS_ZIGBEE_DELIVERY_FAILED`: no APS ack from the destination.
@@ -175,6 +178,10 @@ pub struct NcpConfig {
     pub eui64: Eui64,
     /// The highest RSSI (dBm) an energy scan reports on channels 11..=26, in order.
     pub energy: [i8; 16],
+    /// Whether the chip keeps its tokens in NVM3, so `setTokenData` can write
+    /// `STACK_RESTORED_EUI64` (true); otherwise the token frames answer `NOT_SUPPORTED`, as on
+    /// older sticks, and the EUI-64 cannot be changed.
+    pub nvm3_tokens: bool,
 }
 
 impl Default for NcpConfig {
@@ -190,6 +197,7 @@ impl Default for NcpConfig {
             energy: [
                 -40, -45, -50, -42, -60, -55, -48, -52, -70, -95, -65, -58, -61, -47, -66, -49,
             ],
+            nvm3_tokens: true,
         }
     }
 }
@@ -332,12 +340,19 @@ pub struct Ncp {
     device_tsn: u8,
     /// Frames due later (ticks left, sequence, frame): what arrives "over the air".
     pending: Vec<(u32, u8, FromNcp)>,
+    /// The `STACK_RESTORED_EUI64` token (survives reboots); used from the next boot on.
+    restored_eui64: Option<Eui64>,
+    /// The EUI-64 in use since boot: the restored one if the token was set, else the chip's.
+    eui64: Eui64,
+    /// `resetNode` was answered; the chip reboots once the answer is out.
+    reset_requested: bool,
 }
 
 impl Ncp {
     /// A freshly flashed chip: no network in its tokens.
     pub fn new(config: NcpConfig) -> Self {
         Self {
+            eui64: config.eui64,
             config,
             codec: None,
             config_values: BTreeMap::new(),
@@ -359,6 +374,8 @@ impl Ncp {
             join_on_permit: Vec::new(),
             device_tsn: 0,
             pending: Vec::new(),
+            restored_eui64: None,
+            reset_requested: false,
         }
     }
 
@@ -369,13 +386,32 @@ impl Ncp {
         let devices = core::mem::take(&mut self.devices);
         let join_log = core::mem::take(&mut self.join_log);
         let join_on_permit = core::mem::take(&mut self.join_on_permit);
+        let restored_eui64 = self.restored_eui64;
         *self = Self {
             nvm,
             devices,
             join_log,
             join_on_permit,
+            restored_eui64,
+            eui64: restored_eui64.unwrap_or(self.config.eui64),
             ..Self::new(self.config.clone())
         };
+    }
+
+    /// The EUI-64 the chip uses: its own, or the `STACK_RESTORED_EUI64` token's since the
+    /// reboot after it was written.
+    pub fn eui64(&self) -> Eui64 {
+        self.eui64
+    }
+
+    /// The `STACK_RESTORED_EUI64` token, if written.
+    pub fn restored_eui64(&self) -> Option<Eui64> {
+        self.restored_eui64
+    }
+
+    /// Whether `resetNode` was answered since the last call (the stick reboots the chip).
+    pub fn take_reset_request(&mut self) -> bool {
+        core::mem::take(&mut self.reset_requested)
     }
 
     /// The codec once `version` has been answered with a protocol that has layouts.
@@ -456,6 +492,35 @@ impl Ncp {
     /// Every [`Ncp::join_device`] attempt and its outcome, in order: why a device was refused.
     pub fn join_log(&self) -> &[JoinAttempt] {
         &self.join_log
+    }
+
+    /// A device that is already on the network (joined through another stick with the same
+    /// network, e.g. before a backup was restored here) is now in this stick's radio
+    /// neighbourhood: it goes into the device table without joining again and without any
+    /// callback. The stack must be up, and a device with an install code is accepted only if
+    /// the host imported its link key (as a restore does), so a restore that lost the key
+    /// shows as [`JoinRefusal::NoLinkKey`] / [`JoinRefusal::WrongLinkKey`].
+    pub fn adopt_device(&mut self, device: SimulatedDevice) -> Result<u16, JoinRefusal> {
+        if !self.stack_up {
+            return Err(JoinRefusal::NetworkDown);
+        }
+        if let Some(code) = &device.install_code {
+            match self.transient_keys.get(&device.eui64) {
+                None => return Err(JoinRefusal::NoLinkKey),
+                Some(key) if key.0 == code.link_key().0 => {}
+                Some(_) => return Err(JoinRefusal::WrongLinkKey),
+            }
+        }
+        if self
+            .devices
+            .values()
+            .any(|d| d.node_id == device.node_id || d.eui64 == device.eui64)
+        {
+            return Err(JoinRefusal::AlreadyJoined);
+        }
+        let node_id = device.node_id;
+        self.devices.insert(node_id, device);
+        Ok(node_id)
     }
 
     /// A simulated device tries to join through the coordinator. The trust center decides as
@@ -689,7 +754,7 @@ impl Ncp {
                 vec![R(Response::SetPolicy(ok))]
             }
             Command::GetEui64(_) => vec![R(Response::GetEui64(GetEui64Response {
-                eui64: self.config.eui64,
+                eui64: self.eui64,
             }))],
             Command::GetNodeId(_) => vec![R(Response::GetNodeId(GetNodeIdResponse {
                 node_id: if self.stack_up { 0x0000 } else { 0xFFFE },
@@ -921,12 +986,38 @@ impl Ncp {
                 vec![R(Response::ClearTransientLinkKeys(NoParams))]
             }
             Command::ClearKeyTable(_) => vec![R(Response::ClearKeyTable(ok))],
+            Command::SetTokenData(t) => {
+                vec![R(Response::SetTokenData(Self::status(self.set_token(t))))]
+            }
+            Command::ResetNode(_) => {
+                self.reset_requested = true;
+                vec![R(Response::ResetNode(NoParams))]
+            }
             Command::Version(_) => Vec::new(), // handled before decoding
             other => {
                 tracing::warn!("emulated NCP has no default for {other:?}");
                 Vec::new()
             }
         }
+    }
+
+    /// `setTokenData`: only `STACK_RESTORED_EUI64` (8 bytes, index 0) is kept; all 0xFF
+    /// clears it, as on the chip. Other tokens are not emulated.
+    fn set_token(&mut self, t: &SetTokenData) -> Status {
+        if !self.config.nvm3_tokens {
+            return status::NOT_SUPPORTED;
+        }
+        if t.token != NVM3KEY_STACK_RESTORED_EUI64 {
+            return status::NOT_FOUND;
+        }
+        let Ok(eui64) = <Eui64>::try_from(t.data.data.as_slice()) else {
+            return status::INVALID_PARAMETER;
+        };
+        if t.index != 0 || t.data.size != 8 {
+            return status::INVALID_PARAMETER;
+        }
+        self.restored_eui64 = (eui64 != [0xFF; 8]).then_some(eui64);
+        status::OK
     }
 
     fn get_value(&self, id: u8) -> ValueResponse {
@@ -1074,7 +1165,7 @@ impl Ncp {
             },
             packet_info: PacketInfo {
                 sender_short_id: COORDINATOR,
-                sender_long_id: self.config.eui64,
+                sender_long_id: self.eui64,
                 binding_index: 0xFF,
                 address_index: 0xFF,
                 last_hop_lqi: 0xFF,
