@@ -13,6 +13,7 @@ use firmware_shim::ezsp_ncp::{
     EmulatorHandle, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zigbee::ash::ResetCode;
 use sealhub_radios::zigbee::backup::NetworkBackup;
 use sealhub_radios::zigbee::driver::backup::FRAME_COUNTER_MARGIN;
 use sealhub_radios::zigbee::driver::{
@@ -378,4 +379,33 @@ async fn a_stick_that_cannot_take_the_eui64_says_so_and_still_restores() {
     }
     assert_eq!(report.network.eui64, own);
     assert_eq!(report.network.pan_id, 0xCD0A);
+}
+
+#[tokio::test]
+async fn after_a_restore_the_driver_restarts_the_restored_network_when_the_stick_resets() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = z2m_sample();
+    let (emu, stick, mut events) = opened(dir.path(), "stick", NcpConfig::default()).await;
+    let report = timeout(SOON, stick.restore(&sample, false))
+        .await
+        .expect("restore does not hang")
+        .expect("restore succeeds");
+    let keys_before = emu.with_stick(|s| s.ncp().transient_key_holders());
+    assert!(!keys_before.is_empty());
+
+    emu.reset(ResetCode::WATCHDOG);
+    event(
+        &mut events,
+        |e| matches!(e, RadioEvent::StickBack(info) if *info == report.network),
+    )
+    .await;
+    assert_eq!(
+        timeout(SOON, stick.network()).await.unwrap().unwrap(),
+        report.network
+    );
+    assert_eq!(
+        emu.with_stick(|s| s.ncp().transient_key_holders()),
+        keys_before,
+        "the restored link keys are imported again after the reset"
+    );
 }

@@ -1745,4 +1745,50 @@ mod tests {
         assert_eq!(rsp.aps_frame.cluster_id, 0x8005);
         assert_eq!(rsp.message.0, vec![77, 0, 0x21, 0x43, 1, 1]);
     }
+
+    #[test]
+    fn restored_eui64_token_takes_effect_from_the_next_boot_and_survives_reboots() {
+        use sealhub_radios::zigbee::ezsp::commands::tokens::{SetTokenData, TokenData};
+        let restored = [0xA7, 0x0B, 0xD8, 0x09, 0x00, 0x4B, 0x12, 0x00];
+        let write = |ncp: &mut Ncp, data: Vec<u8>| {
+            let command = Command::SetTokenData(SetTokenData {
+                token: NVM3KEY_STACK_RESTORED_EUI64,
+                index: 0,
+                data: TokenData::new(data),
+            });
+            match ask(ncp, 3, command).as_slice() {
+                [FromNcp::Response(Response::SetTokenData(r))] => r.status,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        let mut ncp = negotiated();
+        let own = ncp.config().eui64;
+        assert_eq!(write(&mut ncp, vec![1, 2, 3]), status::INVALID_PARAMETER);
+        assert_eq!(write(&mut ncp, restored.to_vec()), status::OK);
+        assert_eq!(ncp.eui64(), own, "not before the reboot");
+        assert!(matches!(
+            ask(&mut ncp, 4, Command::ResetNode(NoParams)).as_slice(),
+            [FromNcp::Response(Response::ResetNode(_))]
+        ));
+        assert!(ncp.take_reset_request());
+        assert!(!ncp.take_reset_request());
+        ncp.reboot();
+        assert_eq!(ncp.eui64(), restored);
+        assert_eq!(ncp.restored_eui64(), Some(restored));
+        ncp.reboot();
+        assert_eq!(ncp.eui64(), restored, "the token stays");
+
+        let mut old = Ncp::new(NcpConfig {
+            nvm3_tokens: false,
+            ..NcpConfig::default()
+        });
+        old.handle(&EzspFrameFromHost::Version {
+            sequence: 0,
+            desired: 14,
+            legacy: true,
+        });
+        assert_eq!(write(&mut old, restored.to_vec()), status::NOT_SUPPORTED);
+        old.reboot();
+        assert_eq!(old.eui64(), old.config().eui64);
+    }
 }

@@ -48,3 +48,30 @@ pub struct SetTokenData {
     /// The bytes to write.
     pub data: TokenData,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zigbee::ezsp::Command;
+
+    /// The layout zigbee-herdsman 10.9.5 writes (`ezspSetTokenData`: token, index, then
+    /// `writeEmberTokenData`: size as u32 and the bytes), all little-endian.
+    #[test]
+    fn set_token_data_has_herdsmans_layout() {
+        let command = Command::SetTokenData(SetTokenData {
+            token: NVM3KEY_STACK_RESTORED_EUI64,
+            index: 0,
+            data: TokenData::new(vec![0xA7, 0x0B, 0xD8, 0x09, 0x00, 0x4B, 0x12, 0x00]),
+        });
+        assert_eq!(command.frame_id(), 0x0103);
+        let params = command.encode_params().unwrap();
+        assert_eq!(
+            params,
+            [
+                0x2A, 0xE1, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0xA7, 0x0B,
+                0xD8, 0x09, 0x00, 0x4B, 0x12, 0x00
+            ]
+        );
+        assert_eq!(Command::decode_params(0x0103, &params).unwrap(), command);
+    }
+}
