@@ -241,9 +241,14 @@ async fn a_network_backed_up_from_one_stick_runs_on_a_blank_one_with_its_devices
         nvm_b.nwk_frame_counter
     );
     assert_eq!(
+        emu_b.with_stick(|s| s.ncp().key_table_holders()),
+        vec![DEVICE_EUI],
+        "the device's link key is in the key table"
+    );
+    assert_eq!(
         emu_b.with_stick(|s| s.ncp().transient_key_holders()),
         vec![DEVICE_EUI],
-        "the device's link key was imported"
+        "and kept by the driver"
     );
 
     // The device is now in B's neighbourhood: B accepts it with the restored link key and it
@@ -295,6 +300,16 @@ async fn the_zigbee2mqtt_sample_backup_restores_onto_a_blank_stick() {
     assert_eq!(nvm.network_key.0, *sample.network_key.key.as_bytes());
     assert_eq!(nvm.nwk_frame_counter, 108_522 + FRAME_COUNTER_MARGIN);
     assert_eq!(nvm.parameters.channels, 1 << 21);
+    let mut in_table = emu.with_stick(|s| s.ncp().key_table_holders());
+    in_table.sort_unstable();
+    let mut with_keys: Vec<_> = sample
+        .devices
+        .iter()
+        .filter(|d| d.link_key.is_some())
+        .map(|d| d.ieee_address)
+        .collect();
+    with_keys.sort_unstable();
+    assert_eq!(in_table, with_keys, "every link key in the key table");
 
     // The stick keeps the network across a reboot, and the driver starts it as usual.
     let backup = timeout(SOON, stick.backup()).await.unwrap().unwrap();

@@ -42,8 +42,8 @@ use sealhub_radios::zigbee::ezsp::commands::networking::{
     StackStatusHandler,
 };
 use sealhub_radios::zigbee::ezsp::commands::security::{
-    ExportKeyResponse, GetNetworkKeyInfoResponse, InitialSecurityState, TrustCenterJoinHandler,
-    device_update,
+    ExportKeyResponse, GetNetworkKeyInfoResponse, ImportLinkKey, InitialSecurityState,
+    KEY_TABLE_ANY_INDEX, TrustCenterJoinHandler, device_update,
 };
 use sealhub_radios::zigbee::ezsp::commands::tokens::{NVM3KEY_STACK_RESTORED_EUI64, SetTokenData};
 use sealhub_radios::zigbee::ezsp::commands::utilities::InvalidCommand;
@@ -81,6 +81,8 @@ pub mod status {
     pub const NOT_FOUND: Status = Status(0x002D);
     /// `SL_STATUS_NOT_SUPPORTED` (token frames on a stick without NVM3 tokens).
     pub const NOT_SUPPORTED: Status = Status(0x000F);
+    /// `SL_STATUS_FULL` (the key table).
+    pub const TABLE_FULL: Status = Status(0x001C);
     /// `SL_STATUS_INVALID_CHANNEL_MASK`.
     pub const INVALID_CHANNEL_MASK: Status = Status(0x004F);
     /// `SL_STATUS_ZIGBEE_DELIVERY_FAILED`: no APS ack from the destination.
@@ -129,6 +131,8 @@ const VERSION_TYPE_GA: u8 = 0xAA;
 
 /// Entries in the multicast table (EmberZNet's default `MULTICAST_TABLE_SIZE`).
 pub const MULTICAST_TABLE_SIZE: u8 = 16;
+/// Entries in the emulated link key table.
+pub const KEY_TABLE_SIZE: u8 = 16;
 
 /// Ticks before the answer to a ZDO request the host sent to the NCP itself arrives as
 /// `incomingMessageHandler`: never in the same burst as the `sendUnicast` response, as over the
@@ -346,6 +350,8 @@ pub struct Ncp {
     eui64: Eui64,
     /// `resetNode` was answered; the chip reboots once the answer is out.
     reset_requested: bool,
+    /// The link key table (`importLinkKey`), by index; kept in tokens, survives reboots.
+    key_table: BTreeMap<u8, (Eui64, Key)>,
 }
 
 impl Ncp {
@@ -376,6 +382,7 @@ impl Ncp {
             pending: Vec::new(),
             restored_eui64: None,
             reset_requested: false,
+            key_table: BTreeMap::new(),
         }
     }
 
@@ -387,7 +394,9 @@ impl Ncp {
         let join_log = core::mem::take(&mut self.join_log);
         let join_on_permit = core::mem::take(&mut self.join_on_permit);
         let restored_eui64 = self.restored_eui64;
+        let key_table = core::mem::take(&mut self.key_table);
         *self = Self {
+            key_table,
             nvm,
             devices,
             join_log,
@@ -407,6 +416,11 @@ impl Ncp {
     /// The `STACK_RESTORED_EUI64` token, if written.
     pub fn restored_eui64(&self) -> Option<Eui64> {
         self.restored_eui64
+    }
+
+    /// EUI-64s with an entry in the link key table (`importLinkKey`), by index.
+    pub fn key_table_holders(&self) -> Vec<Eui64> {
+        self.key_table.values().map(|(eui64, _)| *eui64).collect()
     }
 
     /// Whether `resetNode` was answered since the last call (the stick reboots the chip).
@@ -505,7 +519,12 @@ impl Ncp {
             return Err(JoinRefusal::NetworkDown);
         }
         if let Some(code) = &device.install_code {
-            match self.transient_keys.get(&device.eui64) {
+            let in_table = self
+                .key_table
+                .values()
+                .find(|(eui64, _)| *eui64 == device.eui64)
+                .map(|(_, key)| key);
+            match in_table.or_else(|| self.transient_keys.get(&device.eui64)) {
                 None => return Err(JoinRefusal::NoLinkKey),
                 Some(key) if key.0 == code.link_key().0 => {}
                 Some(_) => return Err(JoinRefusal::WrongLinkKey),
@@ -989,6 +1008,11 @@ impl Ncp {
             Command::SetTokenData(t) => {
                 vec![R(Response::SetTokenData(Self::status(self.set_token(t))))]
             }
+            Command::ImportLinkKey(k) => {
+                vec![R(Response::ImportLinkKey(Self::status(
+                    self.import_link_key(k),
+                )))]
+            }
             Command::ResetNode(_) => {
                 self.reset_requested = true;
                 vec![R(Response::ResetNode(NoParams))]
@@ -1017,6 +1041,31 @@ impl Ncp {
             return status::INVALID_PARAMETER;
         }
         self.restored_eui64 = (eui64 != [0xFF; 8]).then_some(eui64);
+        status::OK
+    }
+
+    /// `importLinkKey`: index 0xFF replaces the entry of the EUI-64 or takes the first free
+    /// one; refused while the stack is up, as herdsman expects.
+    fn import_link_key(&mut self, k: &ImportLinkKey) -> Status {
+        if self.stack_up {
+            return status::INVALID_STATE;
+        }
+        let index = if k.index == KEY_TABLE_ANY_INDEX {
+            let own = self
+                .key_table
+                .iter()
+                .find(|(_, (eui64, _))| *eui64 == k.eui64)
+                .map(|(i, _)| *i);
+            match own.or_else(|| (0..KEY_TABLE_SIZE).find(|i| !self.key_table.contains_key(i))) {
+                Some(i) => i,
+                None => return status::TABLE_FULL,
+            }
+        } else if k.index < KEY_TABLE_SIZE {
+            k.index
+        } else {
+            return status::INVALID_INDEX;
+        };
+        self.key_table.insert(index, (k.eui64, k.key.clone()));
         status::OK
     }
 
@@ -1790,5 +1839,36 @@ mod tests {
         assert_eq!(write(&mut old, restored.to_vec()), status::NOT_SUPPORTED);
         old.reboot();
         assert_eq!(old.eui64(), old.config().eui64);
+    }
+
+    #[test]
+    fn link_keys_go_into_the_key_table_only_while_the_network_is_down_and_survive_reboots() {
+        let import = |ncp: &mut Ncp, index: u8, eui64: Eui64| {
+            let command = Command::ImportLinkKey(ImportLinkKey {
+                index,
+                eui64,
+                key: Key([0x5A; 16]),
+            });
+            match ask(ncp, 5, command).as_slice() {
+                [FromNcp::Response(Response::ImportLinkKey(r))] => r.status,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        let mut ncp = negotiated();
+        assert_eq!(import(&mut ncp, KEY_TABLE_ANY_INDEX, [1; 8]), status::OK);
+        assert_eq!(import(&mut ncp, KEY_TABLE_ANY_INDEX, [2; 8]), status::OK);
+        assert_eq!(import(&mut ncp, KEY_TABLE_ANY_INDEX, [1; 8]), status::OK);
+        assert_eq!(
+            import(&mut ncp, KEY_TABLE_SIZE, [3; 8]),
+            status::INVALID_INDEX
+        );
+        assert_eq!(ncp.key_table_holders(), vec![[1; 8], [2; 8]]);
+        ncp.reboot();
+        assert_eq!(ncp.key_table_holders(), vec![[1; 8], [2; 8]]);
+        let mut up = formed();
+        assert_eq!(
+            import(&mut up, KEY_TABLE_ANY_INDEX, [1; 8]),
+            status::INVALID_STATE
+        );
     }
 }

@@ -25,8 +25,12 @@
 //!    the write; the restore goes on with the stick's EUI-64 and says so in
 //!    [`RestoreReport::eui64`] ([`Eui64Restore::Unchangeable`]): devices that remember the trust
 //!    centre's address may then have to be re-paired.
-//! 2. Device link keys are imported (`importTransientKey`) and kept by the driver like added
-//!    install codes, so they are imported again after every restart.
+//! 2. Device link keys are written into the stick's key table (`importLinkKey`, index 0xFF: the
+//!    device's entry or the first free one; the stick keeps the table in its tokens), before
+//!    the network is formed, as herdsman does. They are also kept by the driver like added
+//!    install codes (imported as transient keys after every restart, and written into later
+//!    backups). The backup's APS frame counters are not restored: EZSP has no frame to set
+//!    them per key.
 //! 3. The NWK frame counter: `setValue(NWK_FRAME_COUNTER)` with the backup's counter plus
 //!    [`FRAME_COUNTER_MARGIN`], and `setInitialSecurityState` with `NO_FRAME_COUNTER_RESET`, so
 //!    the stack keeps that counter instead of starting at 0. The backup is a snapshot: the old
@@ -60,7 +64,7 @@ use crate::zigbee::backup::{
 use crate::zigbee::ezsp::commands::configuration::SetValue;
 use crate::zigbee::ezsp::commands::networking::{FormNetwork, LeaveNetwork, NetworkInit};
 use crate::zigbee::ezsp::commands::security::{
-    ExportKey, InitialSecurityState, SetInitialSecurityState,
+    ExportKey, ImportLinkKey, InitialSecurityState, KEY_TABLE_ANY_INDEX, SetInitialSecurityState,
 };
 use crate::zigbee::ezsp::commands::tokens::{
     NVM3KEY_STACK_RESTORED_EUI64, SetTokenData, TokenData,
@@ -378,6 +382,15 @@ async fn restore(
         if let Some(k) = &device.link_key {
             let eui = u64::from_le_bytes(device.ieee_address);
             let key = LinkKey(*k.key.as_bytes());
+            let command = Command::ImportLinkKey(ImportLinkKey {
+                index: KEY_TABLE_ANY_INDEX,
+                eui64: device.ieee_address,
+                key: Key(key.0),
+            });
+            match client.command(command).await? {
+                Response::ImportLinkKey(r) => check("importLinkKey", r.status)?,
+                _ => return Err(Error::UnexpectedResponse("importLinkKey").into()),
+            }
             super::import_key(client, eui, &key).await?;
             client
                 .join
