@@ -42,9 +42,10 @@ use sealhub_radios::zigbee::ezsp::commands::networking::{
     StackStatusHandler,
 };
 use sealhub_radios::zigbee::ezsp::commands::security::{
-    ExportKeyResponse, GetNetworkKeyInfoResponse, InitialSecurityState, TrustCenterJoinHandler,
-    device_update,
+    ExportKeyResponse, GetNetworkKeyInfoResponse, ImportLinkKey, InitialSecurityState,
+    KEY_TABLE_ANY_INDEX, TrustCenterJoinHandler, device_update,
 };
+use sealhub_radios::zigbee::ezsp::commands::tokens::{NVM3KEY_STACK_RESTORED_EUI64, SetTokenData};
 use sealhub_radios::zigbee::ezsp::commands::utilities::InvalidCommand;
 use sealhub_radios::zigbee::ezsp::types::{
     ApsFrame, Bytes8, Eui64, Key, MulticastTableEntry, NetworkKeyInfo, NetworkParameters,
@@ -79,6 +80,10 @@ pub mod status {
     pub const INVALID_INDEX: Status = Status(0x0027);
     /// `SL_STATUS_NOT_FOUND`: no such key.
     pub const NOT_FOUND: Status = Status(0x002D);
+    /// `SL_STATUS_NOT_SUPPORTED` (token frames on a stick without NVM3 tokens).
+    pub const NOT_SUPPORTED: Status = Status(0x000F);
+    /// `SL_STATUS_FULL` (the key table).
+    pub const TABLE_FULL: Status = Status(0x001C);
     /// `SL_STATUS_INVALID_CHANNEL_MASK`.
     pub const INVALID_CHANNEL_MASK: Status = Status(0x004F);
     /// `SL_STATUS_ZIGBEE_DELIVERY_FAILED`: no APS ack from the destination.
@@ -127,6 +132,8 @@ const VERSION_TYPE_GA: u8 = 0xAA;
 
 /// Entries in the multicast table (EmberZNet's default `MULTICAST_TABLE_SIZE`).
 pub const MULTICAST_TABLE_SIZE: u8 = 16;
+/// Entries in the emulated link key table.
+pub const KEY_TABLE_SIZE: u8 = 16;
 
 /// Ticks before the answer to a ZDO request the host sent to the NCP itself arrives as
 /// `incomingMessageHandler`: never in the same burst as the `sendUnicast` response, as over the
@@ -176,6 +183,10 @@ pub struct NcpConfig {
     pub eui64: Eui64,
     /// The highest RSSI (dBm) an energy scan reports on channels 11..=26, in order.
     pub energy: [i8; 16],
+    /// Whether the chip keeps its tokens in NVM3, so `setTokenData` can write
+    /// `STACK_RESTORED_EUI64` (true); otherwise the token frames answer `NOT_SUPPORTED`, as on
+    /// older sticks, and the EUI-64 cannot be changed.
+    pub nvm3_tokens: bool,
 }
 
 impl Default for NcpConfig {
@@ -191,6 +202,7 @@ impl Default for NcpConfig {
             energy: [
                 -40, -45, -50, -42, -60, -55, -48, -52, -70, -95, -65, -58, -61, -47, -66, -49,
             ],
+            nvm3_tokens: true,
         }
     }
 }
@@ -333,12 +345,21 @@ pub struct Ncp {
     device_tsn: u8,
     /// Frames due later (ticks left, sequence, frame): what arrives "over the air".
     pending: Vec<(u32, u8, FromNcp)>,
+    /// The `STACK_RESTORED_EUI64` token (survives reboots); used from the next boot on.
+    restored_eui64: Option<Eui64>,
+    /// The EUI-64 in use since boot: the restored one if the token was set, else the chip's.
+    eui64: Eui64,
+    /// `resetNode` was answered; the chip reboots once the answer is out.
+    reset_requested: bool,
+    /// The link key table (`importLinkKey`), by index; kept in tokens, survives reboots.
+    key_table: BTreeMap<u8, (Eui64, Key)>,
 }
 
 impl Ncp {
     /// A freshly flashed chip: no network in its tokens.
     pub fn new(config: NcpConfig) -> Self {
         Self {
+            eui64: config.eui64,
             config,
             codec: None,
             config_values: BTreeMap::new(),
@@ -360,6 +381,9 @@ impl Ncp {
             join_on_permit: Vec::new(),
             device_tsn: 0,
             pending: Vec::new(),
+            restored_eui64: None,
+            reset_requested: false,
+            key_table: BTreeMap::new(),
         }
     }
 
@@ -370,13 +394,39 @@ impl Ncp {
         let devices = core::mem::take(&mut self.devices);
         let join_log = core::mem::take(&mut self.join_log);
         let join_on_permit = core::mem::take(&mut self.join_on_permit);
+        let restored_eui64 = self.restored_eui64;
+        let key_table = core::mem::take(&mut self.key_table);
         *self = Self {
+            key_table,
             nvm,
             devices,
             join_log,
             join_on_permit,
+            restored_eui64,
+            eui64: restored_eui64.unwrap_or(self.config.eui64),
             ..Self::new(self.config.clone())
         };
+    }
+
+    /// The EUI-64 the chip uses: its own, or the `STACK_RESTORED_EUI64` token's since the
+    /// reboot after it was written.
+    pub fn eui64(&self) -> Eui64 {
+        self.eui64
+    }
+
+    /// The `STACK_RESTORED_EUI64` token, if written.
+    pub fn restored_eui64(&self) -> Option<Eui64> {
+        self.restored_eui64
+    }
+
+    /// EUI-64s with an entry in the link key table (`importLinkKey`), by index.
+    pub fn key_table_holders(&self) -> Vec<Eui64> {
+        self.key_table.values().map(|(eui64, _)| *eui64).collect()
+    }
+
+    /// Whether `resetNode` was answered since the last call (the stick reboots the chip).
+    pub fn take_reset_request(&mut self) -> bool {
+        core::mem::take(&mut self.reset_requested)
     }
 
     /// The codec once `version` has been answered with a protocol that has layouts.
@@ -463,6 +513,40 @@ impl Ncp {
     /// Every [`Ncp::join_device`] attempt and its outcome, in order: why a device was refused.
     pub fn join_log(&self) -> &[JoinAttempt] {
         &self.join_log
+    }
+
+    /// A device that is already on the network (joined through another stick with the same
+    /// network, e.g. before a backup was restored here) is now in this stick's radio
+    /// neighbourhood: it goes into the device table without joining again and without any
+    /// callback. The stack must be up, and a device with an install code is accepted only if
+    /// the host imported its link key (as a restore does), so a restore that lost the key
+    /// shows as [`JoinRefusal::NoLinkKey`] / [`JoinRefusal::WrongLinkKey`].
+    pub fn adopt_device(&mut self, device: SimulatedDevice) -> Result<u16, JoinRefusal> {
+        if !self.stack_up {
+            return Err(JoinRefusal::NetworkDown);
+        }
+        if let Some(code) = &device.install_code {
+            let in_table = self
+                .key_table
+                .values()
+                .find(|(eui64, _)| *eui64 == device.eui64)
+                .map(|(_, key)| key);
+            match in_table.or_else(|| self.transient_keys.get(&device.eui64)) {
+                None => return Err(JoinRefusal::NoLinkKey),
+                Some(key) if key.0 == code.link_key().0 => {}
+                Some(_) => return Err(JoinRefusal::WrongLinkKey),
+            }
+        }
+        if self
+            .devices
+            .values()
+            .any(|d| d.node_id == device.node_id || d.eui64 == device.eui64)
+        {
+            return Err(JoinRefusal::AlreadyJoined);
+        }
+        let node_id = device.node_id;
+        self.devices.insert(node_id, device);
+        Ok(node_id)
     }
 
     /// A simulated device tries to join through the coordinator. The trust center decides as
@@ -696,7 +780,7 @@ impl Ncp {
                 vec![R(Response::SetPolicy(ok))]
             }
             Command::GetEui64(_) => vec![R(Response::GetEui64(GetEui64Response {
-                eui64: self.config.eui64,
+                eui64: self.eui64,
             }))],
             Command::GetNodeId(_) => vec![R(Response::GetNodeId(GetNodeIdResponse {
                 node_id: if self.stack_up { 0x0000 } else { 0xFFFE },
@@ -928,12 +1012,68 @@ impl Ncp {
                 vec![R(Response::ClearTransientLinkKeys(NoParams))]
             }
             Command::ClearKeyTable(_) => vec![R(Response::ClearKeyTable(ok))],
+            Command::SetTokenData(t) => {
+                vec![R(Response::SetTokenData(Self::status(self.set_token(t))))]
+            }
+            Command::ImportLinkKey(k) => {
+                vec![R(Response::ImportLinkKey(Self::status(
+                    self.import_link_key(k),
+                )))]
+            }
+            Command::ResetNode(_) => {
+                self.reset_requested = true;
+                vec![R(Response::ResetNode(NoParams))]
+            }
             Command::Version(_) => Vec::new(), // handled before decoding
             other => {
                 tracing::warn!("emulated NCP has no default for {other:?}");
                 Vec::new()
             }
         }
+    }
+
+    /// `setTokenData`: only `STACK_RESTORED_EUI64` (8 bytes, index 0) is kept; all 0xFF
+    /// clears it, as on the chip. Other tokens are not emulated.
+    fn set_token(&mut self, t: &SetTokenData) -> Status {
+        if !self.config.nvm3_tokens {
+            return status::NOT_SUPPORTED;
+        }
+        if t.token != NVM3KEY_STACK_RESTORED_EUI64 {
+            return status::NOT_FOUND;
+        }
+        let Ok(eui64) = <Eui64>::try_from(t.data.data.as_slice()) else {
+            return status::INVALID_PARAMETER;
+        };
+        if t.index != 0 || t.data.size != 8 {
+            return status::INVALID_PARAMETER;
+        }
+        self.restored_eui64 = (eui64 != [0xFF; 8]).then_some(eui64);
+        status::OK
+    }
+
+    /// `importLinkKey`: index 0xFF replaces the entry of the EUI-64 or takes the first free
+    /// one; refused while the stack is up, as herdsman expects.
+    fn import_link_key(&mut self, k: &ImportLinkKey) -> Status {
+        if self.stack_up {
+            return status::INVALID_STATE;
+        }
+        let index = if k.index == KEY_TABLE_ANY_INDEX {
+            let own = self
+                .key_table
+                .iter()
+                .find(|(_, (eui64, _))| *eui64 == k.eui64)
+                .map(|(i, _)| *i);
+            match own.or_else(|| (0..KEY_TABLE_SIZE).find(|i| !self.key_table.contains_key(i))) {
+                Some(i) => i,
+                None => return status::TABLE_FULL,
+            }
+        } else if k.index < KEY_TABLE_SIZE {
+            k.index
+        } else {
+            return status::INVALID_INDEX;
+        };
+        self.key_table.insert(index, (k.eui64, k.key.clone()));
+        status::OK
     }
 
     fn get_value(&self, id: u8) -> ValueResponse {
@@ -1078,7 +1218,7 @@ impl Ncp {
             },
             packet_info: PacketInfo {
                 sender_short_id: COORDINATOR,
-                sender_long_id: self.config.eui64,
+                sender_long_id: self.eui64,
                 binding_index: 0xFF,
                 address_index: 0xFF,
                 last_hop_lqi: 0xFF,
@@ -1657,5 +1797,82 @@ mod tests {
         };
         assert_eq!(rsp.aps_frame.cluster_id, 0x8005);
         assert_eq!(rsp.message.0, vec![77, 0, 0x21, 0x43, 1, 1]);
+    }
+
+    #[test]
+    fn restored_eui64_token_takes_effect_from_the_next_boot_and_survives_reboots() {
+        use sealhub_radios::zigbee::ezsp::commands::tokens::{SetTokenData, TokenData};
+        let restored = [0xA7, 0x0B, 0xD8, 0x09, 0x00, 0x4B, 0x12, 0x00];
+        let write = |ncp: &mut Ncp, data: Vec<u8>| {
+            let command = Command::SetTokenData(SetTokenData {
+                token: NVM3KEY_STACK_RESTORED_EUI64,
+                index: 0,
+                data: TokenData::new(data),
+            });
+            match ask(ncp, 3, command).as_slice() {
+                [FromNcp::Response(Response::SetTokenData(r))] => r.status,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        let mut ncp = negotiated();
+        let own = ncp.config().eui64;
+        assert_eq!(write(&mut ncp, vec![1, 2, 3]), status::INVALID_PARAMETER);
+        assert_eq!(write(&mut ncp, restored.to_vec()), status::OK);
+        assert_eq!(ncp.eui64(), own, "not before the reboot");
+        assert!(matches!(
+            ask(&mut ncp, 4, Command::ResetNode(NoParams)).as_slice(),
+            [FromNcp::Response(Response::ResetNode(_))]
+        ));
+        assert!(ncp.take_reset_request());
+        assert!(!ncp.take_reset_request());
+        ncp.reboot();
+        assert_eq!(ncp.eui64(), restored);
+        assert_eq!(ncp.restored_eui64(), Some(restored));
+        ncp.reboot();
+        assert_eq!(ncp.eui64(), restored, "the token stays");
+
+        let mut old = Ncp::new(NcpConfig {
+            nvm3_tokens: false,
+            ..NcpConfig::default()
+        });
+        old.handle(&EzspFrameFromHost::Version {
+            sequence: 0,
+            desired: 14,
+            legacy: true,
+        });
+        assert_eq!(write(&mut old, restored.to_vec()), status::NOT_SUPPORTED);
+        old.reboot();
+        assert_eq!(old.eui64(), old.config().eui64);
+    }
+
+    #[test]
+    fn link_keys_go_into_the_key_table_only_while_the_network_is_down_and_survive_reboots() {
+        let import = |ncp: &mut Ncp, index: u8, eui64: Eui64| {
+            let command = Command::ImportLinkKey(ImportLinkKey {
+                index,
+                eui64,
+                key: Key([0x5A; 16]),
+            });
+            match ask(ncp, 5, command).as_slice() {
+                [FromNcp::Response(Response::ImportLinkKey(r))] => r.status,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        let mut ncp = negotiated();
+        assert_eq!(import(&mut ncp, KEY_TABLE_ANY_INDEX, [1; 8]), status::OK);
+        assert_eq!(import(&mut ncp, KEY_TABLE_ANY_INDEX, [2; 8]), status::OK);
+        assert_eq!(import(&mut ncp, KEY_TABLE_ANY_INDEX, [1; 8]), status::OK);
+        assert_eq!(
+            import(&mut ncp, KEY_TABLE_SIZE, [3; 8]),
+            status::INVALID_INDEX
+        );
+        assert_eq!(ncp.key_table_holders(), vec![[1; 8], [2; 8]]);
+        ncp.reboot();
+        assert_eq!(ncp.key_table_holders(), vec![[1; 8], [2; 8]]);
+        let mut up = formed();
+        assert_eq!(
+            import(&mut up, KEY_TABLE_ANY_INDEX, [1; 8]),
+            status::INVALID_STATE
+        );
     }
 }

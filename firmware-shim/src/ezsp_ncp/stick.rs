@@ -183,6 +183,10 @@ impl EmulatedStick {
                 for out in self.ncp.handle(&frame) {
                     self.ash.send(out);
                 }
+                if self.ncp.take_reset_request() {
+                    // `resetNode`: the answer is out; the chip reboots (RSTACK, SOFTWARE).
+                    self.reset(ResetCode::SOFTWARE);
+                }
             }
             Override::Drop => {}
             Override::Delay(ticks) => {

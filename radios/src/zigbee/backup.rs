@@ -3,8 +3,10 @@
 //! identity and keys, so that a user can move to another hub, or to a new USB stick, without
 //! re-pairing every device. sealhub reads and writes the same file; this module is only the file
 //! format, with no I/O: [`NetworkBackup::from_json`] checks and decodes it,
-//! [`NetworkBackup::to_json`] writes it back. Restoring a backup onto the stick arrives with the
-//! driver; what it will do with each field is below.
+//! [`NetworkBackup::to_json`] writes it back. Taking and restoring a backup is done by the
+//! driver ([`super::driver::backup`]); what a restore does with each field is below (children are
+//! not put back in the child table yet: they find the coordinator again when they next poll or
+//! rejoin).
 //!
 //! # Fields, and what a restore does with them
 //!

@@ -16,6 +16,8 @@
 //!   the link again.
 //! - [`session`]: EZSP version negotiation, sequence numbers, response matching, timeouts.
 //! - [`devices`]: join, leave and Device_annce events, and the interview of a joined device.
+//! - [`backup`]: network backup ([`ZigbeeStick::backup`]) and restore onto a blank stick
+//!   ([`ZigbeeStick::restore`]).
 //! - [`startup`]: configuration, `networkInit`, and forming a network when there is none
 //!   (energy scan, quietest channel, random PAN ID, extended PAN ID and network key).
 //! - [`zcl`]: ZCL to joined devices (cluster commands, Read Attributes, Configure Reporting;
@@ -23,6 +25,7 @@
 //!
 //! Callers see typed values only: [`RadioEvent`], [`NetworkInfo`], [`StickVersion`], [`Error`].
 
+pub mod backup;
 pub mod devices;
 pub mod session;
 pub mod startup;
@@ -45,6 +48,7 @@ use crate::zigbee::security::{InstallCode, LinkKey};
 use crate::zigbee::zdo::MacCapabilities;
 
 use crate::zigbee::ezsp::{self, Callback, Command, Negotiated, Response};
+pub use backup::{Eui64Restore, RestoreError, RestoreReport};
 pub use devices::DeviceDescription;
 pub use zcl::Outcome;
 
@@ -377,6 +381,8 @@ pub(crate) struct Client {
     zcl_tsn: Arc<AtomicU8>,
     message_tag: Arc<AtomicU16>,
     device_queues: Arc<zcl::DeviceQueues>,
+    /// Devices seen on the network, for backups.
+    known_devices: backup::KnownDevices,
 }
 
 impl Client {
@@ -448,7 +454,12 @@ impl ZigbeeStick {
             zcl_tsn: Arc::new(AtomicU8::new(1)),
             message_tag: Arc::new(AtomicU16::new(0x0100)),
             device_queues: Arc::default(),
+            known_devices: Arc::default(),
         };
+        tokio::spawn(backup::track_devices(
+            callbacks.subscribe(),
+            client.known_devices.clone(),
+        ));
         tokio::spawn(task::run(task::TaskParts {
             port_config,
             port,

@@ -30,24 +30,51 @@ const CONFIGURATION: [(u8, u16); 2] = [(0x0C, 2), (0x0D, 5)];
 /// `EZSP_TRUST_CENTER_POLICY`.
 const TRUST_CENTER_POLICY: u8 = 0x00;
 /// `networkInit` answer for a stick with no network (`SL_STATUS_NOT_JOINED`).
-const NOT_JOINED: u32 = 0x0017;
+pub(crate) const NOT_JOINED: u32 = 0x0017;
 /// `stackStatusHandler` status when the network is up (`SL_STATUS_NETWORK_UP`).
-const NETWORK_UP: u32 = 0x0015;
+pub(crate) const NETWORK_UP: u32 = 0x0015;
 /// Channels 11..=26.
 const ALL_CHANNELS: u32 = 0x07FF_F800;
 /// `EZSP_ENERGY_SCAN`.
 const ENERGY_SCAN: u8 = 0;
 /// `EmberInitialSecurityBitmask`: trust-center global link key, have preconfigured key, have
 /// network key, require encrypted key.
-const SECURITY_BITMASK: u16 = 0x0004 | 0x0100 | 0x0200 | 0x0800;
+pub(crate) const SECURITY_BITMASK: u16 = 0x0004 | 0x0100 | 0x0200 | 0x0800;
 /// The well-known trust-center link key "ZigBeeAlliance09" every Zigbee 3.0 device starts
 /// with (install-code keys replace it per device, later).
-const ZIGBEE_ALLIANCE_09: [u8; 16] = *b"ZigBeeAlliance09";
+pub(crate) const ZIGBEE_ALLIANCE_09: [u8; 16] = *b"ZigBeeAlliance09";
 /// Transmit power for the formed network, dBm.
-const TX_POWER: i8 = 5;
+pub(crate) const TX_POWER: i8 = 5;
 
 /// Runs start-up on the current connection; returns the network.
 pub(crate) async fn start(client: &Client) -> Result<NetworkInfo> {
+    configure(client).await?;
+    let mut callbacks = client.callbacks.subscribe();
+    let status = match client
+        .command(Command::NetworkInit(NetworkInit { bitmask: 0 }))
+        .await?
+    {
+        Response::NetworkInit(r) => r.status,
+        _ => return Err(Error::UnexpectedResponse("networkInit")),
+    };
+    if status.0 == NOT_JOINED {
+        let info = form(client).await?;
+        let _ = client.events.send(RadioEvent::NetworkFormed(info)).await;
+        return Ok(info);
+    }
+    check("networkInit", status)?;
+    wait_for(
+        client,
+        &mut callbacks,
+        "network up",
+        |cb| matches!(cb, Callback::StackStatusHandler(s) if s.status.0 == NETWORK_UP),
+    )
+    .await?;
+    network_info(client).await
+}
+
+/// Step 1 of start-up: configuration values, trust-center policy and install-code keys.
+pub(crate) async fn configure(client: &Client) -> Result<()> {
     for (config_id, value) in CONFIGURATION {
         match client
             .command(Command::SetConfigurationValue(SetConfigurationValue {
@@ -73,28 +100,7 @@ pub(crate) async fn start(client: &Client) -> Result<NetworkInfo> {
     for (eui64, key) in &keys {
         import_key(client, *eui64, key).await?;
     }
-    let mut callbacks = client.callbacks.subscribe();
-    let status = match client
-        .command(Command::NetworkInit(NetworkInit { bitmask: 0 }))
-        .await?
-    {
-        Response::NetworkInit(r) => r.status,
-        _ => return Err(Error::UnexpectedResponse("networkInit")),
-    };
-    if status.0 == NOT_JOINED {
-        let info = form(client).await?;
-        let _ = client.events.send(RadioEvent::NetworkFormed(info)).await;
-        return Ok(info);
-    }
-    check("networkInit", status)?;
-    wait_for(
-        client,
-        &mut callbacks,
-        "network up",
-        |cb| matches!(cb, Callback::StackStatusHandler(s) if s.status.0 == NETWORK_UP),
-    )
-    .await?;
-    network_info(client).await
+    Ok(())
 }
 
 /// `setPolicy(TRUST_CENTER_POLICY)` with the bitmask of `policy`.
@@ -255,7 +261,7 @@ pub(crate) async fn network_info(client: &Client) -> Result<NetworkInfo> {
 
 /// Waits for the first callback matching `want`, up to the callback timeout; fails early when
 /// the link goes down meanwhile.
-async fn wait_for(
+pub(crate) async fn wait_for(
     client: &Client,
     callbacks: &mut broadcast::Receiver<Callback>,
     what: &'static str,

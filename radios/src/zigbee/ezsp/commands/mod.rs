@@ -10,7 +10,8 @@
 //! | [`utilities`] | `setManufacturerCode` 0x0015, `invalidCommand` 0x0058 (response only) |
 //! | [`networking`] | `setConcentrator` 0x0010, `networkInit` 0x0017, `networkState` 0x0018, `stackStatusHandler` 0x0019 (cb), `startScan` 0x001A, `scanCompleteHandler` 0x001C (cb), `formNetwork` 0x001E, `leaveNetwork` 0x0020, `permitJoining` 0x0022, `childJoinHandler` 0x0023 (cb), `getEui64` 0x0026, `getNodeId` 0x0027, `getNetworkParameters` 0x0028, `energyScanResultHandler` 0x0048 (cb), `setRadioPower` 0x0099 |
 //! | [`messaging`] | `sendUnicast` 0x0034, `sendBroadcast` 0x0036, `sendMulticast` 0x0038, `messageSentHandler` 0x003F (cb), `incomingMessageHandler` 0x0045 (cb), `setSourceRouteDiscoveryMode` 0x005A, `setMulticastTableEntry` 0x0064 |
-//! | [`security`] | `setInitialSecurityState` 0x0068, `trustCenterJoinHandler` 0x0024 (cb), `clearTransientLinkKeys` 0x006B, `clearKeyTable` 0x00B1, `importTransientKey` 0x0111, `exportKey` 0x0114, `getNetworkKeyInfo` 0x0116 |
+//! | [`security`] | `setInitialSecurityState` 0x0068, `trustCenterJoinHandler` 0x0024 (cb), `clearTransientLinkKeys` 0x006B, `clearKeyTable` 0x00B1, `importTransientKey` 0x0111, `importLinkKey` 0x010E, `exportKey` 0x0114, `getNetworkKeyInfo` 0x0116 |
+//! | [`tokens`] | `setTokenData` 0x0103, `resetNode` 0x0104 |
 //!
 //! Byte-checked against recorded frames: `version`, `sendUnicast`, `messageSentHandler`,
 //! `incomingMessageHandler`, `setPolicy` (herdsman's test fixtures), and the commands
@@ -27,6 +28,7 @@ pub mod configuration;
 pub mod messaging;
 pub mod networking;
 pub mod security;
+pub mod tokens;
 pub mod utilities;
 
 use deku::DekuError;
@@ -42,6 +44,7 @@ use configuration::*;
 use messaging::*;
 use networking::*;
 use security::*;
+use tokens::*;
 use utilities::*;
 
 /// Declares an enum of frames with its frame-ID table: `frame_id`, `decode_params` (a `match` on
@@ -150,6 +153,12 @@ frames! {
         ExportKey(ExportKey) = 0x0114,
         /// Reads the network key's state (not the key).
         GetNetworkKeyInfo(NoParams) = 0x0116,
+        /// Writes a token (NVM3 NCPs).
+        SetTokenData(SetTokenData) = 0x0103,
+        /// Reboots the NCP.
+        ResetNode(NoParams) = 0x0104,
+        /// Writes a link key into the key table.
+        ImportLinkKey(ImportLinkKey) = 0x010E,
     }
 }
 
@@ -224,6 +233,12 @@ frames! {
         ExportKey(ExportKeyResponse) = 0x0114,
         /// Answer to `getNetworkKeyInfo`.
         GetNetworkKeyInfo(GetNetworkKeyInfoResponse) = 0x0116,
+        /// Answer to `setTokenData`.
+        SetTokenData(StatusResponse) = 0x0103,
+        /// Answer to `resetNode` (no parameters; the NCP reboots after sending it).
+        ResetNode(NoParams) = 0x0104,
+        /// Answer to `importLinkKey`.
+        ImportLinkKey(StatusResponse) = 0x010E,
     }
 }
 

@@ -108,3 +108,21 @@ pub mod device_update {
     /// `STANDARD_SECURITY_UNSECURED_REJOIN`.
     pub const UNSECURED_REJOIN: u8 = 3;
 }
+
+/// `importLinkKey` (0x010E): writes an application link key into the key table (the stick keeps
+/// it in its tokens), as zigbee-herdsman 10.9.5 does for each device of a backup before forming
+/// the network again.
+#[derive(Debug, Clone, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct ImportLinkKey {
+    /// Key table index; [`KEY_TABLE_ANY_INDEX`] overwrites the entry of `eui64` or takes the
+    /// first free one.
+    pub index: u8,
+    /// The device the key belongs to.
+    pub eui64: Eui64,
+    /// The key in plain text.
+    pub key: Key,
+}
+
+/// [`ImportLinkKey::index`]: the entry of the EUI-64, or the first free one.
+pub const KEY_TABLE_ANY_INDEX: u8 = 0xFF;
