@@ -3,8 +3,10 @@
 //!
 //! - [`ezsp_ncp`]: a Silicon Labs EmberZNet Zigbee stick (EZSP over ASH).
 //! - [`zwave_controller`]: a Z-Wave 700-series USB controller (Serial API).
+//! - [`pty`]: the pseudo-terminal plumbing both share.
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
 pub mod ezsp_ncp;
+pub mod pty;
 pub mod zwave_controller;
