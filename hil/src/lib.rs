@@ -78,3 +78,23 @@ pub async fn zwave_stick() -> ZwaveUnderTest {
         _dir: Some(dir),
     }
 }
+
+/// The first event for which `pick` returns `Some`, skipping others; `None` if the stream ends
+/// or `limit` passes first, so a stick that never reports cannot hang a test.
+pub async fn next_event<E, T>(
+    events: &mut tokio::sync::mpsc::Receiver<E>,
+    limit: std::time::Duration,
+    mut pick: impl FnMut(E) -> Option<T>,
+) -> Option<T> {
+    tokio::time::timeout(limit, async {
+        while let Some(e) = events.recv().await {
+            if let Some(t) = pick(e) {
+                return Some(t);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sealhub_hil::zigbee_stick;
+use sealhub_hil::{next_event, zigbee_stick};
 use sealhub_radios::port::PortConfig;
 use sealhub_radios::zigbee::driver::{RadioEvent, ZigbeeStick};
 use tokio::time::timeout;
@@ -100,28 +100,21 @@ async fn an_unplugged_stick_is_noticed_and_picked_up_again() {
         .expect("in time")
         .expect("start-up");
     emulator.unplug().await;
-    let lost = timeout(LIMIT, async {
-        while let Some(e) = events.recv().await {
-            if matches!(e, RadioEvent::StickLost) {
-                return true;
-            }
-        }
-        false
-    });
-    assert!(lost.await.expect("StickLost in time"), "event stream ended");
+    let lost = next_event(&mut events, LIMIT, |e| {
+        matches!(e, RadioEvent::StickLost).then_some(())
+    })
+    .await;
+    assert!(lost.is_some(), "no StickLost in time");
     assert!(
         stick.permit_join(10).await.is_err(),
         "a command to an absent stick must fail"
     );
     emulator.replug().await.expect("replug");
-    let back = timeout(LIMIT, async {
-        while let Some(e) = events.recv().await {
-            if let RadioEvent::StickBack(info) = e {
-                return Some(info);
-            }
-        }
-        None
-    });
-    assert_eq!(back.await.expect("StickBack in time"), Some(network));
+    let back = next_event(&mut events, LIMIT, |e| match e {
+        RadioEvent::StickBack(info) => Some(info),
+        _ => None,
+    })
+    .await;
+    assert_eq!(back, Some(network));
     stick.permit_join(0).await.expect("commands work again");
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use sealhub_hil::zwave_stick;
+use sealhub_hil::{next_event, zwave_stick};
 use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::driver::{RadioEvent, ZwaveStick};
 use tokio::time::timeout;
@@ -98,27 +98,20 @@ async fn an_unplugged_controller_is_noticed_and_picked_up_again() {
         .expect("in time")
         .expect("start-up");
     emulator.unplug().await;
-    let lost = timeout(LIMIT, async {
-        while let Some(e) = events.recv().await {
-            if matches!(e, RadioEvent::StickLost) {
-                return true;
-            }
-        }
-        false
-    });
-    assert!(lost.await.expect("StickLost in time"), "event stream ended");
+    let lost = next_event(&mut events, LIMIT, |e| {
+        matches!(e, RadioEvent::StickLost).then_some(())
+    })
+    .await;
+    assert!(lost.is_some(), "no StickLost in time");
     assert!(
         stick.add_node().await.is_err(),
         "a command to an absent stick must fail"
     );
     emulator.replug().await.expect("replug");
-    let back = timeout(LIMIT, async {
-        while let Some(e) = events.recv().await {
-            if let RadioEvent::StickBack(again) = e {
-                return Some(again.home_id);
-            }
-        }
-        None
-    });
-    assert_eq!(back.await.expect("StickBack in time"), Some(info.home_id));
+    let back = next_event(&mut events, LIMIT, |e| match e {
+        RadioEvent::StickBack(again) => Some(again.home_id),
+        _ => None,
+    })
+    .await;
+    assert_eq!(back, Some(info.home_id));
 }
