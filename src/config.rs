@@ -1,8 +1,8 @@
 //! The hub's configuration: the commented defaults in `config/hub.toml`, compiled in, overlaid
 //! by an optional TOML file. This is the first thing `sealhub` reads at start-up; it says where
 //! the data directory is, where the store's key-encryption key comes from, whether the wall
-//! clock may be trusted, the envelope limits and the log level. It holds no secrets: a
-//! passphrase is only ever named by where to read it.
+//! clock may be trusted, the envelope limits, the radio sticks and the log level. It holds no
+//! secrets: a passphrase is only ever named by where to read it.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -165,6 +165,59 @@ pub struct Config {
     pub envelope: EnvelopeConfig,
     /// `[log]`: the default log filter.
     pub log: LogConfig,
+    /// `[zigbee]`: the Zigbee stick.
+    pub zigbee: ZigbeeConfig,
+    /// `[zwave]`: the Z-Wave stick.
+    pub zwave: ZwaveConfig,
+}
+
+/// Where a radio stick is: the in-process emulator, or a serial device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RadioPort {
+    /// `port = "emulated"`: an emulated stick (crate `sealhub-firmware-shim`) on a
+    /// pseudo-terminal inside the hub, with a few simulated devices, so the hub runs and shows
+    /// something without hardware.
+    Emulated,
+    /// A serial device, e.g. `/dev/serial/by-id/usb-...` (stable across replugs, unlike
+    /// `/dev/ttyUSB0`).
+    Serial(PathBuf),
+}
+
+impl fmt::Display for RadioPort {
+    /// As in the configuration file, for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RadioPort::Emulated => f.write_str(EMULATED_PORT),
+            RadioPort::Serial(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// The `port` value that selects the emulated stick.
+pub const EMULATED_PORT: &str = "emulated";
+
+/// `[zigbee]`: whether the hub drives a Zigbee stick, where it is, and how its network is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZigbeeConfig {
+    /// Whether the hub starts the Zigbee stick at all.
+    pub enabled: bool,
+    /// Where the stick is.
+    pub port: RadioPort,
+    /// Whether a stick running another network than the stored one may be overwritten with
+    /// the stored network (off: such a stick is refused, so a mistake cannot wipe a network).
+    pub force: bool,
+    /// How often a fresh network backup is sealed while the hub runs, in seconds (also after
+    /// devices join, and at shutdown).
+    pub backup_interval_secs: u64,
+}
+
+/// `[zwave]`: whether the hub drives a Z-Wave stick, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZwaveConfig {
+    /// Whether the hub starts the Z-Wave stick at all.
+    pub enabled: bool,
+    /// Where the stick is.
+    pub port: RadioPort,
 }
 
 /// `[hub]`: what the hub is called and where it keeps its state.
@@ -362,6 +415,26 @@ struct RawConfig {
     envelope: RawEnvelope,
     #[serde(default)]
     log: RawLog,
+    #[serde(default)]
+    zigbee: RawZigbee,
+    #[serde(default)]
+    zwave: RawZwave,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawZigbee {
+    enabled: Option<bool>,
+    port: Option<String>,
+    force: Option<bool>,
+    backup_interval_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawZwave {
+    enabled: Option<bool>,
+    port: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -495,6 +568,19 @@ impl RawConfig {
             log: RawLog {
                 level: self.log.level.or(lower.log.level),
             },
+            zigbee: RawZigbee {
+                enabled: self.zigbee.enabled.or(lower.zigbee.enabled),
+                port: self.zigbee.port.or(lower.zigbee.port),
+                force: self.zigbee.force.or(lower.zigbee.force),
+                backup_interval_secs: self
+                    .zigbee
+                    .backup_interval_secs
+                    .or(lower.zigbee.backup_interval_secs),
+            },
+            zwave: RawZwave {
+                enabled: self.zwave.enabled.or(lower.zwave.enabled),
+                port: self.zwave.port.or(lower.zwave.port),
+            },
         }
     }
 
@@ -592,6 +678,45 @@ impl RawConfig {
             return Err(invalid("log.level", &format!("not a log filter: {e}")));
         }
 
+        let radio_port = |key: &'static str, value: String| match value.as_str() {
+            EMULATED_PORT => Ok(RadioPort::Emulated),
+            path if Path::new(path).is_absolute() => Ok(RadioPort::Serial(PathBuf::from(path))),
+            _ => Err(invalid(
+                key,
+                "must be \"emulated\" or the absolute path of a serial device, such as \
+                 /dev/serial/by-id/usb-...",
+            )),
+        };
+        let z = self.zigbee;
+        let backup_interval_secs = z
+            .backup_interval_secs
+            .ok_or_else(|| required("zigbee.backup_interval_secs"))?;
+        if backup_interval_secs == 0 {
+            return Err(invalid(
+                "zigbee.backup_interval_secs",
+                "must be greater than zero",
+            ));
+        }
+        let zigbee = ZigbeeConfig {
+            enabled: z.enabled.ok_or_else(|| required("zigbee.enabled"))?,
+            port: radio_port(
+                "zigbee.port",
+                z.port.ok_or_else(|| required("zigbee.port"))?,
+            )?,
+            force: z.force.ok_or_else(|| required("zigbee.force"))?,
+            backup_interval_secs,
+        };
+        let zwave = ZwaveConfig {
+            enabled: self
+                .zwave
+                .enabled
+                .ok_or_else(|| required("zwave.enabled"))?,
+            port: radio_port(
+                "zwave.port",
+                self.zwave.port.ok_or_else(|| required("zwave.port"))?,
+            )?,
+        };
+
         Ok(Config {
             origin,
             hub: HubConfig {
@@ -605,6 +730,8 @@ impl RawConfig {
                 echo_validity_secs,
             },
             log: LogConfig { level },
+            zigbee,
+            zwave,
         })
     }
 }
@@ -651,6 +778,22 @@ mod tests {
             }
         );
         assert_eq!(c.log.level, "info");
+        assert_eq!(
+            c.zigbee,
+            ZigbeeConfig {
+                enabled: true,
+                port: RadioPort::Emulated,
+                force: false,
+                backup_interval_secs: 900,
+            }
+        );
+        assert_eq!(
+            c.zwave,
+            ZwaveConfig {
+                enabled: true,
+                port: RadioPort::Emulated,
+            }
+        );
         assert_eq!(
             c.store_kek(Path::new("/d")),
             StoreKekConfig::KeyFile {
@@ -748,6 +891,22 @@ mod tests {
     }
 
     #[test]
+    fn radio_sections_take_a_serial_path_or_emulated() {
+        let (_f, c) = load_text(
+            "[zigbee]\nport = \"/dev/serial/by-id/usb-ITead_Sonoff\"\nforce = true\n\
+             [zwave]\nenabled = false\n",
+        );
+        let c = c.expect("loads");
+        assert_eq!(
+            c.zigbee.port,
+            RadioPort::Serial("/dev/serial/by-id/usb-ITead_Sonoff".into())
+        );
+        assert!(c.zigbee.force && c.zigbee.enabled);
+        assert!(!c.zwave.enabled);
+        assert_eq!(c.zwave.port, RadioPort::Emulated);
+    }
+
+    #[test]
     fn unknown_section_is_refused() {
         let (_f, c) = load_text("[radios]\nzigbee = \"/dev/ttyUSB0\"\n");
         let text = c.expect_err("unknown section").to_string();
@@ -780,6 +939,14 @@ mod tests {
                 "envelope.echo_validity_secs",
             ),
             ("[clock]\ntrust = \"maybe\"\n", "clock.trust"),
+            ("[zigbee]\nport = \"ttyUSB0\"\n", "zigbee.port"),
+            ("[zwave]\nport = \"\"\n", "zwave.port"),
+            ("[zwave]\nenabled = \"yes\"\n", "zwave.enabled"),
+            (
+                "[zigbee]\nbackup_interval_secs = 0\n",
+                "zigbee.backup_interval_secs",
+            ),
+            ("[zigbee]\nbaud = 57600\n", "baud"),
             ("[hub]\nname = \"\"\n", "hub.name"),
             ("[log]\nlevel = \"loud=[\"\n", "log.level"),
             (

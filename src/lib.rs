@@ -12,4 +12,5 @@ pub mod crypto;
 pub mod envelope;
 pub mod identity;
 pub mod keymgmt;
+pub mod radio;
 pub mod store;

@@ -2,6 +2,7 @@
 //! signals meet the library. Errors are `anyhow` here and printed once, with their causes.
 
 mod cli;
+mod runtime;
 mod startup;
 
 use std::io::IsTerminal;
@@ -11,7 +12,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use sealhub::config::{self, Config, StoreKekConfig};
-use tokio::signal::unix::{SignalKind, signal};
 use tracing::{debug, info};
 use tracing_subscriber::EnvFilter;
 
@@ -92,7 +92,8 @@ fn absolute_data_dir(config: &Config, data_dir_override: Option<PathBuf>) -> Res
         .with_context(|| format!("cannot make {} absolute", data_dir.display()))
 }
 
-/// `sealhub run`: start up, then wait for Ctrl-C or SIGTERM (or return at once with `--once`).
+/// `sealhub run`: open the store and the home, start the radios, then wait for Ctrl-C or
+/// SIGTERM (or, with `--once`, only until each radio's first start attempt is over).
 fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Result<()> {
     let data_dir = absolute_data_dir(config, data_dir_override)?;
     prepare_data_dir(&data_dir)?;
@@ -116,33 +117,17 @@ fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Resul
     );
     debug!(envelope = ?config.envelope, "envelope limits");
 
-    let _home = startup::open_home(config, &data_dir, wall_clock_trusted)?;
+    // The home stays open (and its store with it) for as long as the hub runs.
+    let (_home, store) = startup::open_home(config, &data_dir, wall_clock_trusted)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(wait_for_shutdown(once))?;
+    runtime.block_on(runtime::run(config, &store, once))?;
+    // Radio tasks left behind after the shutdown grace are dropped with the runtime.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     info!("sealhub stopped");
-    Ok(())
-}
-
-/// Returns when SIGINT (Ctrl-C) or SIGTERM arrives, or straight away with `once`. The handlers
-/// are installed before the "running" line is logged, so a supervisor that signals as soon as
-/// it sees that line gets a clean exit.
-async fn wait_for_shutdown(once: bool) -> Result<()> {
-    let mut interrupt =
-        signal(SignalKind::interrupt()).context("cannot listen for SIGINT (Ctrl-C)")?;
-    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-    if once {
-        info!("started; --once given, exiting");
-        return Ok(());
-    }
-    info!("running; waiting for Ctrl-C or SIGTERM");
-    tokio::select! {
-        _ = interrupt.recv() => info!("SIGINT received, shutting down"),
-        _ = terminate.recv() => info!("SIGTERM received, shutting down"),
-    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! The binary's bridge from configuration to the library: which key-encryption key to use,
 //! opening the sealed store and the home, and the `keys` and `envelope inspect` commands.
+//! What runs after start-up (the radios) is in `runtime`.
 
 use anyhow::{Context, Result, bail};
 use sealhub::config::{Config, PassphraseSource, StoreKekConfig};
@@ -50,8 +51,8 @@ pub fn freshness_policy(config: &Config) -> FreshnessPolicy {
 }
 
 /// Opens (or on first start creates) the sealed store and the home in it, logging where they
-/// are and what was found.
-pub fn open_home(config: &Config, data_dir: &Path, clock_trusted: bool) -> Result<Home> {
+/// are and what was found. Also returns a second handle on the store, for the radios' records.
+pub fn open_home(config: &Config, data_dir: &Path, clock_trusted: bool) -> Result<(Home, Store)> {
     let kek_config = config.store_kek(data_dir);
     let kek = kek_source(&kek_config)?;
     let (store, outcome) = Store::open_or_create(data_dir, &kek)
@@ -62,6 +63,7 @@ pub fn open_home(config: &Config, data_dir: &Path, clock_trusted: bool) -> Resul
             "back up this key file: without it the store cannot be opened"
         );
     }
+    let radios = store.handle();
     let (mut home, created) =
         Home::open(store, freshness_policy(config)).context("cannot open the home's keys")?;
     home.set_clock_trusted(clock_trusted);
@@ -72,7 +74,7 @@ pub fn open_home(config: &Config, data_dir: &Path, clock_trusted: bool) -> Resul
         epoch = home.epoch(),
         "home ready"
     );
-    Ok(home)
+    Ok((home, radios))
 }
 
 /// `sealhub keys`: the hub id and root-key thumbprint of an existing home; it never creates one.
@@ -83,7 +85,7 @@ pub fn keys(config: &Config, data_dir: &Path) -> Result<String> {
             data_dir.display()
         );
     }
-    let home = open_home(config, data_dir, false)?;
+    let (home, _) = open_home(config, data_dir, false)?;
     Ok(format!(
         "hub id:               {}\nroot key thumbprint:  {}\nepoch:                {}\n",
         home.home_id(),

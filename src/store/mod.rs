@@ -129,6 +129,18 @@ impl Store {
         self.kek_kind
     }
 
+    /// A second handle on this open store (the same database and store key), so the home and
+    /// the radios' records can each own one: sled lets a process open a database only once.
+    /// Writes through either handle are seen by both.
+    pub fn handle(&self) -> Store {
+        Store {
+            db: self.db.clone(),
+            store_key: self.store_key.clone(),
+            path: self.path.clone(),
+            kek_kind: self.kek_kind,
+        }
+    }
+
     /// Reads and decrypts `tree`/`key`; `Ok(None)` if absent, [`Error::RecordTampered`] if the
     /// stored bytes do not authenticate for exactly this tree and key.
     pub fn get(&self, tree: &str, key: &[u8]) -> Result<Option<Zeroizing<Vec<u8>>>> {

@@ -1,0 +1,221 @@
+//! The Zigbee network as the hub keeps it: an open coordinator backup (the JSON of
+//! `sealhub_radios::zigbee::backup`) sealed in the `zigbee` tree, and the start-up decision it
+//! drives.
+//!
+//! The backup holds the network key, so it is a secret like any other: it is sealed, read into
+//! zeroize-on-drop values, and never logged (only PAN IDs, channels and counts are).
+//!
+//! At start-up ([`ZigbeeNetwork::bring_up`]):
+//!
+//! - no stored backup: the stick is started as it is (a blank stick forms a new network), and
+//!   its network becomes the hub's: a backup is sealed at once;
+//! - the stick runs the stored network: it is resumed;
+//! - the stick is blank (a new or replaced stick, or an emulated one): the stored network is
+//!   restored onto it, so the devices stay paired;
+//! - the stick runs another network: refused with [`Error::OtherNetwork`], unless `force`,
+//!   which makes the stick leave that network and take the stored one.
+//!
+//! Later, [`ZigbeeNetwork::save_backup`] seals a fresh backup (after devices join, periodically
+//! and at shutdown), but never one of another network than the stored one.
+//!
+//! Record (tree `zigbee`): `network_backup` = the backup's JSON text.
+
+use std::collections::BTreeSet;
+
+use sealhub_radios::zigbee::backup::NetworkBackup;
+use sealhub_radios::zigbee::driver::{
+    Eui64Restore, NetworkInfo, RestoreError, RestoreReport, ZigbeeStick,
+};
+
+use super::{Error, Result};
+use crate::store::Store;
+
+/// The store tree of the Zigbee records.
+pub const TREE: &str = "zigbee";
+
+/// The record key of the network backup.
+pub const BACKUP_KEY: &[u8] = b"network_backup";
+
+/// How [`ZigbeeNetwork::bring_up`] got the stick onto the hub's network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    /// The store held no network: the stick's own (newly formed on a blank stick) is the
+    /// hub's from now on.
+    Adopted(NetworkInfo),
+    /// The stick already ran the stored network.
+    Resumed(NetworkInfo),
+    /// The stored network was restored onto the stick (blank, or replaced with `force`).
+    Restored(RestoreReport),
+}
+
+impl StartOutcome {
+    /// The network the stick runs now.
+    pub fn network(&self) -> &NetworkInfo {
+        match self {
+            StartOutcome::Adopted(n) | StartOutcome::Resumed(n) => n,
+            StartOutcome::Restored(r) => &r.network,
+        }
+    }
+}
+
+/// The sealed Zigbee network backup and what the hub learnt since it was written.
+pub struct ZigbeeNetwork {
+    store: Store,
+    stored: Option<NetworkBackup>,
+    /// Devices that left since start-up: not carried over from the stored backup.
+    left: BTreeSet<[u8; 8]>,
+}
+
+impl std::fmt::Debug for ZigbeeNetwork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZigbeeNetwork")
+            .field("pan_id", &self.stored.as_ref().map(|b| b.pan_id))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ZigbeeNetwork {
+    /// Reads the stored backup, if any. A record that does not authenticate or parse is an
+    /// error: starting without it would form a new network and strand every device.
+    pub fn load(store: Store) -> Result<Self> {
+        let stored = match store.get(TREE, BACKUP_KEY)? {
+            None => None,
+            Some(bytes) => {
+                let corrupt = |reason: String| Error::Corrupt {
+                    what: "Zigbee network backup",
+                    reason,
+                };
+                let text =
+                    std::str::from_utf8(&bytes).map_err(|_| corrupt("not UTF-8".to_owned()))?;
+                Some(NetworkBackup::from_json(text).map_err(|e| corrupt(e.to_string()))?)
+            }
+        };
+        Ok(ZigbeeNetwork {
+            store,
+            stored,
+            left: BTreeSet::new(),
+        })
+    }
+
+    /// The stored backup (key material inside; its `Debug` prints none).
+    pub fn stored(&self) -> Option<&NetworkBackup> {
+        self.stored.as_ref()
+    }
+
+    /// Brings the stick onto the hub's network (see the [module](self) documentation), then
+    /// seals a fresh backup. `force` lets a stick running another network be overwritten with
+    /// the stored one.
+    pub async fn bring_up(&mut self, stick: &ZigbeeStick, force: bool) -> Result<StartOutcome> {
+        let outcome = match self.stored.clone() {
+            None => {
+                let network = stick.start().await?;
+                tracing::info!(
+                    pan_id = format_args!("{:#06x}", network.pan_id),
+                    channel = network.channel,
+                    "no Zigbee network in the sealed store: the stick's network becomes the \
+                     hub's; sealing a backup of it"
+                );
+                StartOutcome::Adopted(network)
+            }
+            Some(backup) => self.resume_or_restore(stick, &backup, force).await?,
+        };
+        self.save_backup(stick).await?;
+        Ok(outcome)
+    }
+
+    async fn resume_or_restore(
+        &self,
+        stick: &ZigbeeStick,
+        backup: &NetworkBackup,
+        force: bool,
+    ) -> Result<StartOutcome> {
+        let stored_pan_id = backup.pan_id;
+        let stored_extended_pan_id = u64::from_le_bytes(backup.extended_pan_id);
+        let report = match stick.restore(backup, false).await {
+            Ok(report) => report,
+            Err(RestoreError::OtherNetwork(info)) if force => {
+                tracing::warn!(
+                    stick_pan_id = format_args!("{:#06x}", info.pan_id),
+                    stored_pan_id = format_args!("{stored_pan_id:#06x}"),
+                    "the Zigbee stick runs another network; `force` is set, so it leaves that \
+                     network and takes the stored one"
+                );
+                stick.restore(backup, true).await.map_err(restore_error)?
+            }
+            Err(RestoreError::OtherNetwork(stick)) => {
+                return Err(Error::OtherNetwork {
+                    stick,
+                    stored_pan_id,
+                    stored_extended_pan_id,
+                });
+            }
+            Err(e) => return Err(restore_error(e)),
+        };
+        if report.already_on_network {
+            tracing::info!(
+                pan_id = format_args!("{:#06x}", report.network.pan_id),
+                channel = report.network.channel,
+                "the Zigbee stick runs the stored network: resumed"
+            );
+            return Ok(StartOutcome::Resumed(report.network));
+        }
+        tracing::info!(
+            pan_id = format_args!("{:#06x}", report.network.pan_id),
+            channel = report.network.channel,
+            link_keys = report.link_keys,
+            frame_counter = report.frame_counter,
+            "the Zigbee stick had no network (a new or replaced stick): restored the stored \
+             network onto it, so paired devices keep working"
+        );
+        if let Eui64Restore::Unchangeable { reason, .. } = &report.eui64 {
+            tracing::warn!(
+                "the Zigbee stick keeps its own IEEE address ({reason}); devices that check \
+                 the coordinator's address may have to be paired again"
+            );
+        }
+        Ok(StartOutcome::Restored(report))
+    }
+
+    /// A device left the network: later backups do not carry it over from the stored one.
+    pub fn device_left(&mut self, eui64: u64) {
+        self.left.insert(eui64.to_le_bytes());
+    }
+
+    /// Reads a backup from the stick and seals it over the stored one; returns how many
+    /// devices it lists. Devices of the stored backup the driver has not seen since it started
+    /// are kept (unless they left). A backup of another network than the stored one is refused
+    /// with [`Error::NetworkChanged`].
+    pub async fn save_backup(&mut self, stick: &ZigbeeStick) -> Result<usize> {
+        let mut backup = stick.backup().await?;
+        if let Some(stored) = &self.stored {
+            if stored.extended_pan_id != backup.extended_pan_id || stored.pan_id != backup.pan_id {
+                return Err(Error::NetworkChanged {
+                    stick: u64::from_le_bytes(backup.extended_pan_id),
+                    stored: u64::from_le_bytes(stored.extended_pan_id),
+                });
+            }
+            for device in &stored.devices {
+                let known = backup
+                    .devices
+                    .iter()
+                    .any(|d| d.ieee_address == device.ieee_address);
+                if !known && !self.left.contains(&device.ieee_address) {
+                    backup.devices.push(device.clone());
+                }
+            }
+        }
+        let json = backup.to_json();
+        self.store.put(TREE, BACKUP_KEY, json.as_bytes())?;
+        let devices = backup.devices.len();
+        tracing::debug!(devices, "Zigbee network backup sealed");
+        self.stored = Some(backup);
+        Ok(devices)
+    }
+}
+
+fn restore_error(e: RestoreError) -> Error {
+    match e {
+        RestoreError::Driver(e) => Error::Zigbee(e),
+        other => Error::Restore(other.to_string()),
+    }
+}

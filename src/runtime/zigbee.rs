@@ -1,0 +1,289 @@
+//! The Zigbee radio task: the stick (or its emulator), brought onto the network sealed in the
+//! store ([`ZigbeeNetwork::bring_up`]), its events logged, and a fresh backup sealed after
+//! devices join or leave, every `backup_interval_secs`, and at shutdown.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use firmware_shim::ezsp_ncp::{self, EmulatorHandle, SimulatedDevice};
+use sealhub::config::{RadioPort, ZigbeeConfig};
+use sealhub::radio::zigbee_network::{StartOutcome, ZigbeeNetwork};
+use sealhub::radio::{self, Error};
+use sealhub::store::Store;
+use sealhub_radios::port::PortConfig;
+use sealhub_radios::zigbee::driver::{RadioEvent, ZigbeeStick};
+use tokio::sync::mpsc;
+use tracing::{debug, error, info, warn};
+
+use super::{TaskLink, start_backoff};
+
+/// How long after a join or leave the backup is sealed: the driver's device table follows
+/// the stick's callbacks in its own task, and several devices often join together.
+const BACKUP_AFTER_CHANGE: Duration = Duration::from_secs(2);
+
+/// How long the emulated network stays open for the simulated light to join.
+const DEMO_PERMIT_JOIN_SECS: u8 = 60;
+
+/// The simulated light of the emulated stick.
+fn demo_light() -> SimulatedDevice {
+    SimulatedDevice::light(
+        [0x5E, 0xA1, 0x00, 0x00, 0x00, 0x00, 0x4B, 0x12],
+        0x1A2B,
+        None,
+    )
+}
+
+/// Runs the Zigbee radio until the hub stops.
+pub(super) async fn run(config: ZigbeeConfig, store: Store, mut link: TaskLink) {
+    let mut network = match ZigbeeNetwork::load(store) {
+        Ok(n) => n,
+        Err(e) => {
+            error!("Zigbee is not started: {e}");
+            link.attempted().await;
+            return;
+        }
+    };
+    let (path, emulator) = match &config.port {
+        RadioPort::Serial(path) => (path.clone(), None),
+        RadioPort::Emulated => match ezsp_ncp::spawn_on_pty(ezsp_ncp::PtyConfig {
+            link: None,
+            ncp: ezsp_ncp::NcpConfig::default(),
+            tick: Duration::from_millis(10),
+        })
+        .await
+        {
+            Ok((path, emu)) => {
+                info!(pty = %path.display(), "emulated Zigbee stick started");
+                (path, Some(emu))
+            }
+            Err(e) => {
+                error!("Zigbee is not started: cannot create the emulated stick's pty: {e}");
+                link.attempted().await;
+                return;
+            }
+        },
+    };
+    let Some((stick, mut events)) = start(&config, &path, &mut network, &mut link).await else {
+        return;
+    };
+    if let Some(emu) = &emulator {
+        demo(emu, &stick, &network).await;
+    }
+
+    let period = Duration::from_secs(config.backup_interval_secs);
+    let mut periodic = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut backup_due: Option<tokio::time::Instant> = None;
+    loop {
+        let due = async {
+            match backup_due {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = link.stopped() => break,
+            event = events.recv() => match event {
+                Some(event) => {
+                    if log_event(&event, &mut network) {
+                        backup_due = Some(tokio::time::Instant::now() + BACKUP_AFTER_CHANGE);
+                    }
+                }
+                None => {
+                    error!("the Zigbee driver stopped");
+                    link.stopped().await;
+                    break;
+                }
+            },
+            _ = periodic.tick() => seal_backup(&mut network, &stick, "periodic").await,
+            () = due => {
+                backup_due = None;
+                seal_backup(&mut network, &stick, "devices changed").await;
+            }
+        }
+    }
+    seal_backup(&mut network, &stick, "shutdown").await;
+    drop(stick);
+    if let Some(emu) = emulator {
+        emu.unplug().await;
+    }
+    info!("Zigbee radio stopped");
+}
+
+/// Opens the stick and brings it up, retrying while it is missing or not answering; `None`
+/// when the hub stops first or the stick must not be used (another network, a damaged record).
+async fn start(
+    config: &ZigbeeConfig,
+    path: &PathBuf,
+    network: &mut ZigbeeNetwork,
+    link: &mut TaskLink,
+) -> Option<(ZigbeeStick, mpsc::Receiver<RadioEvent>)> {
+    let mut backoff = start_backoff();
+    loop {
+        let attempt = async {
+            let (stick, events) = ZigbeeStick::open(PortConfig::new(path))
+                .await
+                .map_err(Error::Zigbee)?;
+            let outcome = network.bring_up(&stick, config.force).await?;
+            radio::Result::Ok((stick, events, outcome))
+        };
+        let result = tokio::select! {
+            r = attempt => r,
+            () = link.stopped() => return None,
+        };
+        match result {
+            Ok((stick, events, outcome)) => {
+                let how = match &outcome {
+                    StartOutcome::Adopted(_) => "new network, backup sealed",
+                    StartOutcome::Resumed(_) => "stored network resumed",
+                    StartOutcome::Restored(_) => "stored network restored onto the stick",
+                };
+                let n = outcome.network();
+                info!(
+                    port = %config.port,
+                    stick = %stick.version().map(|v| v.to_string()).unwrap_or_default(),
+                    pan_id = format_args!("{:#06x}", n.pan_id),
+                    channel = n.channel,
+                    how,
+                    "Zigbee radio up"
+                );
+                link.attempted().await;
+                return Some((stick, events));
+            }
+            Err(e @ (Error::Zigbee(_) | Error::Restore(_))) => {
+                let delay = backoff.next_delay();
+                warn!(
+                    port = %config.port,
+                    "Zigbee stick not ready ({e}); trying again in {} s",
+                    delay.as_secs()
+                );
+                link.attempted().await;
+                if !link.sleep(delay).await {
+                    return None;
+                }
+            }
+            Err(e) => {
+                error!(port = %config.port, "Zigbee is not started: {e}");
+                link.attempted().await;
+                return None;
+            }
+        }
+    }
+}
+
+/// Logs a driver event without secrets; returns whether the devices changed (a backup is due).
+fn log_event(event: &RadioEvent, network: &mut ZigbeeNetwork) -> bool {
+    match event {
+        RadioEvent::NetworkUp => info!("Zigbee network up"),
+        RadioEvent::NetworkDown => warn!("Zigbee network down"),
+        RadioEvent::NetworkFormed(n) => info!(
+            pan_id = format_args!("{:#06x}", n.pan_id),
+            channel = n.channel,
+            "Zigbee network formed"
+        ),
+        RadioEvent::StickLost => warn!("Zigbee stick lost (unplugged?); reopening it"),
+        RadioEvent::StickReset(code) => warn!(?code, "Zigbee stick reset; restarting it"),
+        RadioEvent::LinkFailed(e) => warn!("Zigbee stick link failed ({e}); resetting it"),
+        RadioEvent::StickBack(n) => {
+            let stored = network.stored().map(|b| (b.pan_id, b.extended_pan_id));
+            if stored.is_some_and(|s| s != (n.pan_id, n.extended_pan_id.to_le_bytes())) {
+                error!(
+                    pan_id = format_args!("{:#06x}", n.pan_id),
+                    "the Zigbee stick came back on another network than the stored one; the \
+                     stored backup is kept (restart the hub to restore it)"
+                );
+            } else {
+                info!(
+                    pan_id = format_args!("{:#06x}", n.pan_id),
+                    "Zigbee stick back"
+                );
+            }
+        }
+        RadioEvent::DeviceJoined { eui64, node_id } => {
+            info!(
+                eui64 = format_args!("{eui64:016x}"),
+                node_id = format_args!("{node_id:#06x}"),
+                "Zigbee device joined"
+            );
+            return true;
+        }
+        RadioEvent::DeviceAnnounced { eui64, node_id, .. } => {
+            info!(
+                eui64 = format_args!("{eui64:016x}"),
+                node_id = format_args!("{node_id:#06x}"),
+                "Zigbee device announced"
+            );
+            return true;
+        }
+        RadioEvent::DeviceLeft { eui64, node_id } => {
+            info!(
+                eui64 = format_args!("{eui64:016x}"),
+                node_id = format_args!("{node_id:#06x}"),
+                "Zigbee device left"
+            );
+            network.device_left(*eui64);
+            return true;
+        }
+        RadioEvent::AttributeReport {
+            node_id,
+            endpoint,
+            cluster,
+            attributes,
+        } => info!(
+            node_id = format_args!("{node_id:#06x}"),
+            endpoint,
+            cluster = format_args!("{cluster:#06x}"),
+            attributes = attributes.len(),
+            "Zigbee report"
+        ),
+        RadioEvent::ClusterCommand {
+            node_id, endpoint, ..
+        } => {
+            // The command itself can carry codes (door locks): only at debug.
+            info!(
+                node_id = format_args!("{node_id:#06x}"),
+                endpoint, "Zigbee device command"
+            );
+            debug!(?event, "Zigbee device command");
+        }
+        other => debug!(?other, "Zigbee event"),
+    }
+    false
+}
+
+/// Seals a fresh backup, logging the outcome; a failure keeps the previous backup.
+async fn seal_backup(network: &mut ZigbeeNetwork, stick: &ZigbeeStick, reason: &str) {
+    match network.save_backup(stick).await {
+        Ok(devices) => info!(reason, devices, "Zigbee network backup sealed"),
+        Err(e) => warn!(
+            reason,
+            "Zigbee network backup not sealed, the last one is kept: {e}"
+        ),
+    }
+}
+
+/// The emulated stick's demo: the simulated light joins on the hub's first start, and is back
+/// in range (on the restored network, without joining again) on later ones.
+async fn demo(emu: &EmulatorHandle, stick: &ZigbeeStick, network: &ZigbeeNetwork) {
+    let light = demo_light();
+    let paired = network
+        .stored()
+        .is_some_and(|b| b.devices.iter().any(|d| d.ieee_address == light.eui64));
+    if paired {
+        match emu.with_stick(|s| s.ncp_mut().adopt_device(light)) {
+            Ok(node_id) => info!(
+                node_id = format_args!("{node_id:#06x}"),
+                "emulated Zigbee light is in range again, still paired"
+            ),
+            Err(why) => warn!(?why, "emulated Zigbee light could not rejoin"),
+        }
+        return;
+    }
+    emu.join_when_permitted(light);
+    match stick.permit_join(DEMO_PERMIT_JOIN_SECS).await {
+        Ok(()) => info!(
+            seconds = DEMO_PERMIT_JOIN_SECS,
+            "emulated Zigbee network open for joining; the simulated light joins"
+        ),
+        Err(e) => warn!("cannot open the emulated Zigbee network for joining: {e}"),
+    }
+}

@@ -1,0 +1,235 @@
+//! The Z-Wave radio task: the stick (or its emulator), opened with the network keys from the
+//! sealed store ([`SealedNetworkKeys`]) and the stored grants of secure nodes restored, its
+//! events logged, and grants kept as nodes are included and excluded.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use firmware_shim::zwave_controller::{
+    self as emulated, ControllerConfig, EmulatorHandle, SimNode,
+};
+use sealhub::config::{RadioPort, ZwaveConfig};
+use sealhub::radio::zwave_keys::{NodeGrant, SealedNetworkKeys, SealedNodeGrants};
+use sealhub::store::Store;
+use sealhub_radios::port::PortConfig;
+use sealhub_radios::zwave::driver::{DriverConfig, RadioEvent, ZwaveStick};
+use tokio::sync::mpsc;
+use tracing::{debug, error, info, warn};
+
+use super::{TaskLink, start_backoff};
+
+/// How often the emulated sleeping sensor reports, so the demo shows traffic.
+const DEMO_REPORT_EVERY: Duration = Duration::from_secs(30);
+
+/// Binary Sensor Report, the emulated sensor's unprompted report (command class 0x30,
+/// command 0x03, value).
+const BINARY_SENSOR_REPORT: [u8; 2] = [0x30, 0x03];
+
+/// The emulated controller and the id of its sensor.
+struct Demo {
+    emu: EmulatorHandle,
+    sensor: u8,
+    value: u8,
+}
+
+/// Runs the Z-Wave radio until the hub stops.
+pub(super) async fn run(config: ZwaveConfig, store: Store, mut link: TaskLink) {
+    let grants = SealedNodeGrants::new(store.handle());
+    let (path, mut demo) = match &config.port {
+        RadioPort::Serial(path) => (path.clone(), None),
+        RadioPort::Emulated => match emulated::spawn_on_pty(emulated::PtyConfig {
+            link: None,
+            controller: ControllerConfig::default(),
+            tick: Duration::from_millis(10),
+        })
+        .await
+        {
+            Ok((path, emu)) => {
+                let switch = emu.with_stick(|s| s.add_node(SimNode::binary_switch()));
+                let sensor = emu.with_stick(|s| s.add_node(SimNode::sleeping_sensor()));
+                info!(
+                    pty = %path.display(),
+                    switch, sensor,
+                    "emulated Z-Wave stick started with a switch and a sensor"
+                );
+                (
+                    path,
+                    Some(Demo {
+                        emu,
+                        sensor,
+                        value: 0,
+                    }),
+                )
+            }
+            Err(e) => {
+                error!("Z-Wave is not started: cannot create the emulated stick's pty: {e}");
+                link.attempted().await;
+                return;
+            }
+        },
+    };
+    let Some((stick, mut events)) = start(&config, &path, &store, &grants, &mut link).await else {
+        return;
+    };
+
+    let mut demo_tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + DEMO_REPORT_EVERY,
+        DEMO_REPORT_EVERY,
+    );
+    loop {
+        tokio::select! {
+            () = link.stopped() => break,
+            event = events.recv() => match event {
+                Some(event) => on_event(&event, &stick, &grants),
+                None => {
+                    error!("the Z-Wave driver stopped");
+                    link.stopped().await;
+                    break;
+                }
+            },
+            _ = demo_tick.tick(), if demo.is_some() => {
+                if let Some(d) = demo.as_mut() {
+                    d.value ^= 0xFF;
+                    let frame = [BINARY_SENSOR_REPORT[0], BINARY_SENSOR_REPORT[1], d.value];
+                    d.emu.with_stick(|s| s.from_node(d.sensor, vec![frame.to_vec()]));
+                }
+            }
+        }
+    }
+    drop(stick);
+    if let Some(d) = demo {
+        d.emu.unplug().await;
+    }
+    info!("Z-Wave radio stopped");
+}
+
+/// Opens the stick with the sealed keys and starts it, retrying while it is missing or not
+/// answering; `None` when the hub stops first or the keys cannot be read.
+async fn start(
+    config: &ZwaveConfig,
+    path: &PathBuf,
+    store: &Store,
+    grants: &SealedNodeGrants,
+    link: &mut TaskLink,
+) -> Option<(ZwaveStick, mpsc::Receiver<RadioEvent>)> {
+    let mut backoff = start_backoff();
+    loop {
+        let keys = match SealedNetworkKeys::load(store.handle()) {
+            Ok(keys) => keys,
+            Err(e) => {
+                error!("Z-Wave is not started: {e}");
+                link.attempted().await;
+                return None;
+            }
+        };
+        let first_start = keys.is_empty();
+        let attempt = async {
+            let (stick, events) = ZwaveStick::open_secure(
+                PortConfig::new(path),
+                DriverConfig::default(),
+                Box::new(keys),
+            )
+            .await?;
+            let info = stick.start().await?;
+            sealhub_radios::zwave::driver::Result::Ok((stick, events, info))
+        };
+        let result = tokio::select! {
+            r = attempt => r,
+            () = link.stopped() => return None,
+        };
+        match result {
+            Ok((stick, events, info)) => {
+                let secure_nodes = match grants.load_all() {
+                    Ok(stored) => {
+                        let n = stored.len();
+                        for (node, grant) in stored {
+                            stick.set_node_security(node, grant.granted, grant.insecure);
+                        }
+                        n
+                    }
+                    Err(e) => {
+                        error!(
+                            "cannot read the Z-Wave node grants; secure nodes will not be understood: {e}"
+                        );
+                        0
+                    }
+                };
+                info!(
+                    port = %config.port,
+                    home_id = format_args!("{:08X}", info.home_id),
+                    node_id = info.node_id,
+                    nodes = info.nodes.len(),
+                    secure_nodes,
+                    keys = if first_start { "generated and sealed" } else { "from the sealed store" },
+                    "Z-Wave radio up"
+                );
+                link.attempted().await;
+                return Some((stick, events));
+            }
+            Err(e) => {
+                let delay = backoff.next_delay();
+                warn!(
+                    port = %config.port,
+                    "Z-Wave stick not ready ({e}); trying again in {} s",
+                    delay.as_secs()
+                );
+                link.attempted().await;
+                if !link.sleep(delay).await {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Logs a driver event without secrets (command payloads can carry user codes: only their
+/// command class is logged) and keeps the grants of included and excluded nodes.
+fn on_event(event: &RadioEvent, stick: &ZwaveStick, grants: &SealedNodeGrants) {
+    match event {
+        RadioEvent::NodeAdded {
+            node,
+            info,
+            security,
+        } => {
+            info!(node, ?security, "Z-Wave node included");
+            if security.is_some() {
+                let grant = NodeGrant {
+                    granted: stick.node_granted(*node),
+                    insecure: info.command_classes.clone(),
+                };
+                if let Err(e) = grants.save(*node, &grant) {
+                    error!(node, "cannot seal the node's security grant: {e}");
+                }
+            }
+        }
+        RadioEvent::NodeRemoved { node } => {
+            info!(node, "Z-Wave node excluded");
+            if let Err(e) = grants.remove(*node) {
+                warn!(node, "cannot remove the node's security grant: {e}");
+            }
+        }
+        RadioEvent::InclusionFailed { node, reason } => {
+            warn!(?node, ?reason, "Z-Wave inclusion failed")
+        }
+        RadioEvent::ApplicationCommand {
+            node,
+            payload,
+            security,
+        } => info!(
+            node,
+            command_class = format_args!("{:#04x}", payload.first().copied().unwrap_or(0)),
+            command = format_args!("{:#04x}", payload.get(1).copied().unwrap_or(0)),
+            ?security,
+            "Z-Wave report"
+        ),
+        RadioEvent::NodeInfo { node, .. } => info!(node, "Z-Wave node information"),
+        RadioEvent::WokeUp { node, released } => info!(node, released, "Z-Wave node woke up"),
+        RadioEvent::StickRestarted => warn!("Z-Wave stick restarted on its own"),
+        RadioEvent::StickLost => warn!("Z-Wave stick lost (unplugged?); reopening it"),
+        RadioEvent::StickBack(info) => info!(
+            home_id = format_args!("{:08X}", info.home_id),
+            "Z-Wave stick back"
+        ),
+        other => debug!(?other, "Z-Wave event"),
+    }
+}
