@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
+use sealhub_radios::zwave::driver::{RadioEvent, ZwaveStick};
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
 use sealhub_radios::zwave::security::Key128;
 
@@ -166,6 +167,38 @@ impl SealedNodeGrants {
     /// Forgets `node` (after it was excluded); returns whether it had a grant.
     pub fn remove(&self, node: u16) -> Result<bool> {
         Ok(self.store.remove(TREE, &node_key(node))?)
+    }
+
+    /// Follows a driver event: a node included securely gets its grant sealed (what the
+    /// driver granted it, and its node information as the classes it may send in the clear);
+    /// an excluded node's grant is removed. Other events change nothing.
+    pub fn follow(&self, event: &RadioEvent, stick: &ZwaveStick) -> Result<()> {
+        match event {
+            RadioEvent::NodeAdded {
+                node,
+                info,
+                security: Some(_),
+            } => self.save(
+                *node,
+                &NodeGrant {
+                    granted: stick.node_granted(*node),
+                    insecure: info.command_classes.clone(),
+                },
+            ),
+            RadioEvent::NodeRemoved { node } => self.remove(*node).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Gives a freshly started driver every stored grant, so it talks to the secure nodes
+    /// under their classes; returns how many nodes it restored.
+    pub fn restore_onto(&self, stick: &ZwaveStick) -> Result<usize> {
+        let grants = self.load_all()?;
+        let count = grants.len();
+        for (node, grant) in grants {
+            stick.set_node_security(node, grant.granted, grant.insecure);
+        }
+        Ok(count)
     }
 }
 

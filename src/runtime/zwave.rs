@@ -9,7 +9,7 @@ use firmware_shim::zwave_controller::{
     self as emulated, ControllerConfig, EmulatorHandle, SimNode,
 };
 use sealhub::config::{RadioPort, ZwaveConfig};
-use sealhub::radio::zwave_keys::{NodeGrant, SealedNetworkKeys, SealedNodeGrants};
+use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
 use sealhub::store::Store;
 use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::driver::{DriverConfig, RadioEvent, ZwaveStick};
@@ -139,14 +139,8 @@ async fn start(
         };
         match result {
             Ok((stick, events, info)) => {
-                let secure_nodes = match grants.load_all() {
-                    Ok(stored) => {
-                        let n = stored.len();
-                        for (node, grant) in stored {
-                            stick.set_node_security(node, grant.granted, grant.insecure);
-                        }
-                        n
-                    }
+                let secure_nodes = match grants.restore_onto(&stick) {
+                    Ok(n) => n,
                     Err(e) => {
                         error!(
                             "cannot read the Z-Wave node grants; secure nodes will not be understood: {e}"
@@ -185,29 +179,14 @@ async fn start(
 /// Logs a driver event without secrets (command payloads can carry user codes: only their
 /// command class is logged) and keeps the grants of included and excluded nodes.
 fn on_event(event: &RadioEvent, stick: &ZwaveStick, grants: &SealedNodeGrants) {
+    if let Err(e) = grants.follow(event, stick) {
+        error!("cannot keep the Z-Wave node's security grant: {e}");
+    }
     match event {
-        RadioEvent::NodeAdded {
-            node,
-            info,
-            security,
-        } => {
-            info!(node, ?security, "Z-Wave node included");
-            if security.is_some() {
-                let grant = NodeGrant {
-                    granted: stick.node_granted(*node),
-                    insecure: info.command_classes.clone(),
-                };
-                if let Err(e) = grants.save(*node, &grant) {
-                    error!(node, "cannot seal the node's security grant: {e}");
-                }
-            }
+        RadioEvent::NodeAdded { node, security, .. } => {
+            info!(node, ?security, "Z-Wave node included")
         }
-        RadioEvent::NodeRemoved { node } => {
-            info!(node, "Z-Wave node excluded");
-            if let Err(e) = grants.remove(*node) {
-                warn!(node, "cannot remove the node's security grant: {e}");
-            }
-        }
+        RadioEvent::NodeRemoved { node } => info!(node, "Z-Wave node excluded"),
         RadioEvent::InclusionFailed { node, reason } => {
             warn!(?node, ?reason, "Z-Wave inclusion failed")
         }
