@@ -1,0 +1,384 @@
+//! The Zigbee network sealed in the store (`sealhub::radio::zigbee_network`), end to end over
+//! real ptys with the emulated EZSP stick (`firmware_shim::ezsp_ncp`): the first start forms
+//! and seals a backup, the next resumes it, a fresh stick gets it restored and a device that
+//! joined before still answers, a stick with another network is refused unless `force`, the
+//! network key is sealed at rest, and a wrong store key opens nothing.
+//!
+//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use firmware_shim::ezsp_ncp::{
+    EmulatorHandle, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
+};
+use sealhub::radio::Error;
+use sealhub::radio::zigbee_network::{StartOutcome, ZigbeeNetwork};
+use sealhub::store::{self, KekSource, Store};
+use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zigbee::driver::{DriverConfig, RadioEvent, ZigbeeStick};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Generous bound for anything that should take milliseconds.
+const SOON: Duration = Duration::from_secs(10);
+
+const LIGHT_EUI: [u8; 8] = [0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE];
+const LIGHT_NODE: u16 = 0x4C21;
+/// Another stick's own EUI-64.
+const EUI_B: [u8; 8] = [0x99, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22];
+
+fn driver_config() -> DriverConfig {
+    DriverConfig {
+        command_timeout: Duration::from_millis(1500),
+        ready_timeout: Duration::from_secs(5),
+        callback_timeout: Duration::from_secs(5),
+        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
+        device_timeout: Duration::from_secs(3),
+        ..DriverConfig::default()
+    }
+}
+
+fn key_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("store.key")
+}
+
+fn open_store(data_dir: &Path) -> Store {
+    Store::open(data_dir, &KekSource::KeyFile(key_file(data_dir))).expect("store opens")
+}
+
+async fn emulator(dir: &Path, name: &str, ncp: NcpConfig) -> (PathBuf, EmulatorHandle) {
+    let config = PtyConfig {
+        ncp,
+        ..PtyConfig::new(dir.join(name))
+    };
+    spawn_on_pty(config).await.expect("emulator on a pty")
+}
+
+/// A driver on `path`, not started; retries while a previous driver still holds the port.
+async fn driver(path: &Path) -> (ZigbeeStick, mpsc::Receiver<RadioEvent>) {
+    timeout(SOON, async {
+        loop {
+            match ZigbeeStick::open_with(PortConfig::new(path), driver_config()).await {
+                Ok(opened) => return opened,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await
+    .expect("driver opens the pty")
+}
+
+async fn bring_up(
+    network: &mut ZigbeeNetwork,
+    stick: &ZigbeeStick,
+    force: bool,
+) -> Result<StartOutcome, Error> {
+    timeout(SOON * 2, network.bring_up(stick, force))
+        .await
+        .expect("start-up does not hang")
+}
+
+fn light() -> SimulatedDevice {
+    SimulatedDevice::light(LIGHT_EUI, LIGHT_NODE, None)
+}
+
+/// Lets the light join through `stick`, then seals backups until one lists it (the driver's
+/// device table follows the callbacks in its own task).
+async fn join_light(
+    network: &mut ZigbeeNetwork,
+    stick: &ZigbeeStick,
+    events: &mut mpsc::Receiver<RadioEvent>,
+    emu: &EmulatorHandle,
+) {
+    timeout(SOON, stick.permit_join(60))
+        .await
+        .expect("no hang")
+        .expect("network open");
+    assert_eq!(emu.join_device(light()), Ok(LIGHT_NODE));
+    timeout(SOON, async {
+        loop {
+            let e = events.recv().await.expect("event stream open");
+            if matches!(
+                e,
+                RadioEvent::DeviceAnnounced {
+                    node_id: LIGHT_NODE,
+                    ..
+                }
+            ) {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the light announced itself");
+    timeout(SOON, async {
+        loop {
+            network.save_backup(stick).await.expect("backup sealed");
+            let listed = network
+                .stored()
+                .is_some_and(|b| b.devices.iter().any(|d| d.ieee_address == LIGHT_EUI));
+            if listed {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the light appears in the sealed backup");
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("readable dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            let bytes = std::fs::read(&path).expect("readable file");
+            out.push((path, bytes));
+        }
+    }
+    out
+}
+
+// Multi-threaded: a dropped driver's tasks release the port only when the runtime gets to
+// them, and reopening the store blocks the test's own thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_start_forms_and_seals_a_backup_and_the_next_resumes_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+    let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
+
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    assert!(network.stored().is_none());
+    let (stick, _events) = driver(&path).await;
+    let outcome = bring_up(&mut network, &stick, false).await.expect("up");
+    let StartOutcome::Adopted(formed) = outcome else {
+        panic!("expected a new network, got {outcome:?}");
+    };
+    let nvm = emu
+        .with_stick(|s| s.nvm().cloned())
+        .expect("the stick formed");
+    let sealed = ZigbeeNetwork::load(store.handle()).expect("load");
+    let backup = sealed.stored().expect("a backup was sealed");
+    assert_eq!(backup.pan_id, formed.pan_id);
+    assert_eq!(
+        u64::from_le_bytes(backup.extended_pan_id),
+        formed.extended_pan_id
+    );
+    assert_eq!(backup.network_key.key.as_bytes(), &nvm.network_key.0);
+    drop((sealed, network, stick, store));
+
+    // The hub restarts on the same stick: the stored network is resumed, nothing is formed.
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick, _events) = driver(&path).await;
+    let outcome = bring_up(&mut network, &stick, false).await.expect("up");
+    assert_eq!(outcome, StartOutcome::Resumed(formed));
+    assert_eq!(
+        emu.with_stick(|s| s.nvm().cloned())
+            .map(|n| n.network_key.0),
+        Some(nvm.network_key.0),
+        "the stick's network is untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_stick_gets_the_stored_network_and_a_joined_light_still_answers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+    let (path_a, emu_a) = emulator(dir.path(), "stick-a", NcpConfig::default()).await;
+
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick_a, mut events_a) = driver(&path_a).await;
+    let formed = bring_up(&mut network, &stick_a, false).await.expect("up");
+    join_light(&mut network, &stick_a, &mut events_a, &emu_a).await;
+    let nvm_a = emu_a.with_stick(|s| s.nvm().cloned()).expect("A formed");
+    // Stick A is gone for good (unplugged, the hub stopped).
+    drop((network, stick_a, events_a, store));
+    emu_a.unplug().await;
+
+    // A new, blank stick with its own EUI-64; the hub starts on it.
+    let config_b = NcpConfig {
+        eui64: EUI_B,
+        ..NcpConfig::default()
+    };
+    let (path_b, emu_b) = emulator(dir.path(), "stick-b", config_b).await;
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick_b, _events_b) = driver(&path_b).await;
+    let outcome = bring_up(&mut network, &stick_b, false).await.expect("up");
+    let StartOutcome::Restored(report) = &outcome else {
+        panic!("expected a restore, got {outcome:?}");
+    };
+    assert_eq!(report.network.pan_id, formed.network().pan_id);
+    assert_eq!(
+        report.network.extended_pan_id,
+        formed.network().extended_pan_id
+    );
+    assert_eq!(
+        report.network.eui64,
+        formed.network().eui64,
+        "B took A's EUI-64"
+    );
+    let nvm_b = emu_b
+        .with_stick(|s| s.nvm().cloned())
+        .expect("B has a network");
+    assert_eq!(nvm_b.network_key.0, nvm_a.network_key.0);
+    assert!(nvm_b.nwk_frame_counter > nvm_a.nwk_frame_counter);
+
+    // The light, paired through A, is in B's range: it is on the network without joining
+    // again, and answers B.
+    assert_eq!(
+        emu_b.with_stick(|s| s.ncp_mut().adopt_device(light())),
+        Ok(LIGHT_NODE)
+    );
+    let description = timeout(SOON, stick_b.interview(LIGHT_NODE))
+        .await
+        .expect("interview does not hang")
+        .expect("the light answers through B");
+    assert_eq!(description.node_id, LIGHT_NODE);
+    assert!(emu_b.join_log().is_empty(), "nothing joined B");
+    // The backup sealed after the restore still lists it.
+    let sealed = ZigbeeNetwork::load(store.handle()).expect("load");
+    assert!(
+        sealed
+            .stored()
+            .expect("backup")
+            .devices
+            .iter()
+            .any(|d| d.ieee_address == LIGHT_EUI)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stick_on_another_network_is_refused_and_replaced_only_with_force() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+
+    // The hub's network, formed on stick A and sealed.
+    let (path_a, _emu_a) = emulator(dir.path(), "stick-a", NcpConfig::default()).await;
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick_a, _events_a) = driver(&path_a).await;
+    let ours = bring_up(&mut network, &stick_a, false).await.expect("up");
+    let stored_before = ZigbeeNetwork::load(store.handle())
+        .expect("load")
+        .stored()
+        .cloned()
+        .expect("sealed");
+    drop((network, stick_a));
+
+    // Stick C runs a network of its own (another hub's).
+    let config_c = NcpConfig {
+        eui64: EUI_B,
+        ..NcpConfig::default()
+    };
+    let (path_c, emu_c) = emulator(dir.path(), "stick-c", config_c).await;
+    let (stick_c, _events_c) = driver(&path_c).await;
+    let theirs = timeout(SOON, stick_c.start())
+        .await
+        .expect("no hang")
+        .expect("formed");
+    assert_ne!(theirs.extended_pan_id, ours.network().extended_pan_id);
+    let nvm_c = emu_c.with_stick(|s| s.nvm().cloned());
+
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    match bring_up(&mut network, &stick_c, false).await {
+        Err(e @ Error::OtherNetwork { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("force = true"), "{text}");
+            assert!(
+                text.contains(&format!("{:016x}", theirs.extended_pan_id)),
+                "{text}"
+            );
+        }
+        other => panic!("expected OtherNetwork, got {other:?}"),
+    }
+    assert_eq!(emu_c.with_stick(|s| s.nvm().cloned()), nvm_c, "C untouched");
+    assert_eq!(
+        ZigbeeNetwork::load(store.handle()).expect("load").stored(),
+        Some(&stored_before),
+        "the stored network untouched"
+    );
+
+    // With force, C leaves its network and takes the stored one.
+    let outcome = bring_up(&mut network, &stick_c, true)
+        .await
+        .expect("forced");
+    let StartOutcome::Restored(report) = outcome else {
+        panic!("expected a restore, got {outcome:?}");
+    };
+    assert_eq!(
+        report.network.extended_pan_id,
+        ours.network().extended_pan_id
+    );
+    assert_eq!(
+        emu_c.with_stick(|s| s.nvm().map(|n| n.network_key.0)),
+        Some(*stored_before.network_key.key.as_bytes())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_network_key_is_sealed_at_rest_and_a_wrong_store_key_opens_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+    let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick, _events) = driver(&path).await;
+    bring_up(&mut network, &stick, false).await.expect("up");
+    let key = emu
+        .with_stick(|s| s.nvm().cloned())
+        .expect("formed")
+        .network_key
+        .0;
+    store.flush().expect("flush");
+    drop((network, stick, store));
+
+    let files = files_under(&data_dir.join(store::DB_DIR_NAME));
+    assert!(
+        files.iter().any(|(_, b)| !b.is_empty()),
+        "the store has data"
+    );
+    for (file, bytes) in &files {
+        for needle in [
+            key.to_vec(),
+            hex::encode(key).into_bytes(),
+            hex::encode_upper(key).into_bytes(),
+        ] {
+            assert!(
+                !contains(bytes, &needle),
+                "the Zigbee network key is in the clear in {}",
+                file.display()
+            );
+        }
+    }
+
+    // Another key file (same mode, right length) does not open the store, and changes nothing.
+    let good = std::fs::read(key_file(&data_dir)).expect("key file");
+    let wrong = dir.path().join("wrong.key");
+    std::fs::write(&wrong, [0x5Au8; 32]).expect("write");
+    std::fs::set_permissions(&wrong, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let refused = Store::open(&data_dir, &KekSource::KeyFile(wrong));
+    assert!(
+        matches!(refused, Err(store::Error::WrongKek { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read(key_file(&data_dir)).expect("key file"), good);
+    let store = open_store(&data_dir);
+    let network = ZigbeeNetwork::load(store.handle()).expect("load");
+    assert_eq!(
+        network.stored().map(|b| *b.network_key.key.as_bytes()),
+        Some(key),
+        "the right key still opens the sealed backup"
+    );
+}
