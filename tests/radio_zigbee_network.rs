@@ -18,6 +18,7 @@ use sealhub::radio::zigbee_network::{StartOutcome, ZigbeeNetwork};
 use sealhub::store::{self, KekSource, Store};
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::driver::{DriverConfig, RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::security::InstallCode;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -381,4 +382,76 @@ async fn the_network_key_is_sealed_at_rest_and_a_wrong_store_key_opens_nothing()
         Some(key),
         "the right key still opens the sealed backup"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_install_code_link_key_stays_in_the_sealed_backup_across_a_resume() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+    let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
+    // The Zigbee 3.0 specification's example install code.
+    let code = InstallCode::new(&[
+        0x83, 0xFE, 0xD3, 0x40, 0x7A, 0x93, 0x97, 0x23, 0xA5, 0xC6, 0x39, 0xB2, 0x69, 0x16, 0xD5,
+        0x05, 0xC3, 0xB5,
+    ])
+    .expect("valid install code");
+
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick, mut events) = driver(&path).await;
+    bring_up(&mut network, &stick, false).await.expect("up");
+    timeout(
+        SOON,
+        stick.add_install_code(u64::from_le_bytes(LIGHT_EUI), &code),
+    )
+    .await
+    .expect("no hang")
+    .expect("install code added");
+    timeout(SOON, stick.permit_join(60))
+        .await
+        .expect("no hang")
+        .expect("network open");
+    let device = SimulatedDevice::light(LIGHT_EUI, LIGHT_NODE, Some(code.clone()));
+    assert_eq!(emu.join_device(device), Ok(LIGHT_NODE));
+    timeout(SOON, async {
+        loop {
+            let e = events.recv().await.expect("event stream open");
+            if matches!(
+                e,
+                RadioEvent::DeviceAnnounced {
+                    node_id: LIGHT_NODE,
+                    ..
+                }
+            ) {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the light announced itself");
+    network.save_backup(&stick).await.expect("sealed");
+    let link_key_of = |network: &ZigbeeNetwork| {
+        network
+            .stored()
+            .and_then(|b| {
+                b.devices
+                    .iter()
+                    .find(|d| d.ieee_address == LIGHT_EUI)
+                    .cloned()
+            })
+            .and_then(|d| d.link_key)
+            .map(|k| *k.key.as_bytes())
+    };
+    assert_eq!(link_key_of(&network), Some(code.link_key().0));
+    drop((network, stick, events, store));
+
+    // A new driver resumes the network; it was given no link keys, yet the backup it seals
+    // keeps the light's.
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick, _events) = driver(&path).await;
+    let outcome = bring_up(&mut network, &stick, false).await.expect("up");
+    assert!(matches!(outcome, StartOutcome::Resumed(_)), "{outcome:?}");
+    let resealed = ZigbeeNetwork::load(store.handle()).expect("load");
+    assert_eq!(link_key_of(&resealed), Some(code.link_key().0));
 }

@@ -195,12 +195,23 @@ impl ZigbeeNetwork {
                 });
             }
             for device in &stored.devices {
-                let known = backup
+                match backup
                     .devices
-                    .iter()
-                    .any(|d| d.ieee_address == device.ieee_address);
-                if !known && !self.left.contains(&device.ieee_address) {
-                    backup.devices.push(device.clone());
+                    .iter_mut()
+                    .find(|d| d.ieee_address == device.ieee_address)
+                {
+                    // Seen again since start-up: keep what only the stored entry knows (a
+                    // resumed driver has not been given the stored link keys).
+                    Some(seen) => {
+                        if seen.link_key.is_none() {
+                            seen.link_key = device.link_key.clone();
+                        }
+                        if seen.nwk_address.is_none() {
+                            seen.nwk_address = device.nwk_address;
+                        }
+                    }
+                    None if self.left.contains(&device.ieee_address) => {}
+                    None => backup.devices.push(device.clone()),
                 }
             }
         }
