@@ -1,8 +1,10 @@
 //! The Zigbee network sealed in the store (`sealhub::radio::zigbee_network`), end to end over
 //! real ptys with the emulated EZSP stick (`firmware_shim::ezsp_ncp`): the first start forms
 //! and seals a backup, the next resumes it, a fresh stick gets it restored and a device that
-//! joined before still answers, a stick with another network is refused unless `force`, the
-//! network key is sealed at rest, and a wrong store key opens nothing.
+//! joined before still answers, a stick with another network is refused unless `force`, a stick
+//! that comes back blank while the hub runs gets the stored network back (and one that comes
+//! back with another network is left alone), the network key is sealed at rest, and a wrong
+//! store key opens nothing.
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
@@ -14,7 +16,7 @@ use firmware_shim::ezsp_ncp::{
     EmulatorHandle, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
 };
 use sealhub::radio::Error;
-use sealhub::radio::zigbee_network::{StartOutcome, ZigbeeNetwork};
+use sealhub::radio::zigbee_network::{Followed, StartOutcome, ZigbeeNetwork};
 use sealhub::store::{self, KekSource, Store};
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::driver::{DriverConfig, RadioEvent, ZigbeeStick};
@@ -454,4 +456,119 @@ async fn an_install_code_link_key_stays_in_the_sealed_backup_across_a_resume() {
     assert!(matches!(outcome, StartOutcome::Resumed(_)), "{outcome:?}");
     let resealed = ZigbeeNetwork::load(store.handle()).expect("load");
     assert_eq!(link_key_of(&resealed), Some(code.link_key().0));
+}
+
+/// Feeds the driver's events to `follow` until it answers something other than `Nothing`.
+async fn follow_until_decided(
+    network: &mut ZigbeeNetwork,
+    stick: &ZigbeeStick,
+    events: &mut mpsc::Receiver<RadioEvent>,
+) -> Result<Followed, Error> {
+    timeout(SOON * 2, async {
+        loop {
+            let e = events.recv().await.expect("event stream open");
+            match network.follow(&e, stick).await {
+                Ok(Followed::Nothing) => {}
+                decided => return decided,
+            }
+        }
+    })
+    .await
+    .expect("the stick came back in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stick_that_comes_back_blank_gets_the_stored_network_back() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
+    let store = open_store(&dir.path().join("data"));
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick, mut events) = driver(&path).await;
+    let ours = bring_up(&mut network, &stick, false).await.expect("up");
+    let key = network.stored().expect("sealed").network_key.key.clone();
+
+    // Unplugged; it comes back with its tokens wiped (or a blank stick takes its place). The
+    // driver's restart forms a new network on it, which the stored one then replaces.
+    emu.unplug().await;
+    emu.with_stick(|s| s.ncp_mut().set_nvm(None));
+    emu.replug().await.expect("replug");
+    let decided = follow_until_decided(&mut network, &stick, &mut events).await;
+    let Ok(Followed::Restored(report)) = decided else {
+        panic!("expected a restore, got {decided:?}");
+    };
+    assert_eq!(
+        report.network.extended_pan_id,
+        ours.network().extended_pan_id
+    );
+    assert_eq!(report.network.pan_id, ours.network().pan_id);
+    assert_eq!(
+        emu.with_stick(|s| s.nvm().map(|n| n.network_key.0)),
+        Some(*key.as_bytes()),
+        "the stick runs the stored network key"
+    );
+    let sealed = ZigbeeNetwork::load(store.handle()).expect("load");
+    assert_eq!(
+        sealed.stored().map(|b| b.extended_pan_id),
+        network.stored().map(|b| b.extended_pan_id),
+        "the stored network is still the sealed one"
+    );
+    assert_eq!(
+        sealed
+            .stored()
+            .map(|b| u64::from_le_bytes(b.extended_pan_id)),
+        Some(ours.network().extended_pan_id)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stick_that_comes_back_with_another_network_is_left_alone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // Another hub's network, formed on stick C.
+    let config_c = NcpConfig {
+        eui64: EUI_B,
+        ..NcpConfig::default()
+    };
+    let (path_c, emu_c) = emulator(dir.path(), "stick-c", config_c).await;
+    let (stick_c, _events_c) = driver(&path_c).await;
+    timeout(SOON, stick_c.start())
+        .await
+        .expect("no hang")
+        .expect("formed");
+    let theirs = emu_c.with_stick(|s| s.nvm().cloned()).expect("C formed");
+    drop(stick_c);
+
+    let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
+    let store = open_store(&dir.path().join("data"));
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick, mut events) = driver(&path).await;
+    bring_up(&mut network, &stick, false).await.expect("up");
+    let stored = network.stored().cloned().expect("sealed");
+
+    // It comes back running C's network (a stick from elsewhere in its place).
+    emu.unplug().await;
+    emu.with_stick(|s| s.ncp_mut().set_nvm(Some(theirs.clone())));
+    emu.replug().await.expect("replug");
+    match follow_until_decided(&mut network, &stick, &mut events).await {
+        Err(Error::OtherNetwork { stick: info, .. }) => {
+            assert_eq!(
+                info.extended_pan_id,
+                u64::from_le_bytes(theirs.parameters.extended_pan_id)
+            );
+        }
+        other => panic!("expected OtherNetwork, got {other:?}"),
+    }
+    assert_eq!(
+        emu.with_stick(|s| s.nvm().map(|n| n.network_key.0)),
+        Some(theirs.network_key.0),
+        "the stick's network is untouched"
+    );
+    assert!(matches!(
+        network.save_backup(&stick).await,
+        Err(Error::NetworkChanged { .. })
+    ));
+    assert_eq!(
+        ZigbeeNetwork::load(store.handle()).expect("load").stored(),
+        Some(&stored),
+        "the sealed backup is untouched"
+    );
 }

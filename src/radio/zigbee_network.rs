@@ -18,13 +18,19 @@
 //! Later, [`ZigbeeNetwork::save_backup`] seals a fresh backup (after devices join, periodically
 //! and at shutdown), but never one of another network than the stored one.
 //!
+//! While the hub runs, [`ZigbeeNetwork::follow`] watches the driver's events. When the stick
+//! comes back blank after an unplug or reset (its tokens lost, or swapped for a new stick), the
+//! driver's own restart forms a new, empty network on it; that network is replaced with the
+//! stored one at once. A stick that comes back running another network it did not just form is
+//! left alone and reported.
+//!
 //! Record (tree `zigbee`): `network_backup` = the backup's JSON text.
 
 use std::collections::BTreeSet;
 
 use sealhub_radios::zigbee::backup::NetworkBackup;
 use sealhub_radios::zigbee::driver::{
-    Eui64Restore, NetworkInfo, RestoreError, RestoreReport, ZigbeeStick,
+    Eui64Restore, NetworkInfo, RadioEvent, RestoreError, RestoreReport, ZigbeeStick,
 };
 
 use super::{Error, Result};
@@ -58,12 +64,28 @@ impl StartOutcome {
     }
 }
 
+/// What [`ZigbeeNetwork::follow`] made of a driver event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followed {
+    /// Nothing for the store.
+    Nothing,
+    /// A device joined, announced itself or left: a fresh backup is due.
+    DevicesChanged,
+    /// The stick came back blank, the driver formed a new network on it, and the stored
+    /// network was restored over that one.
+    Restored(RestoreReport),
+}
+
 /// The sealed Zigbee network backup and what the hub learnt since it was written.
 pub struct ZigbeeNetwork {
     store: Store,
     stored: Option<NetworkBackup>,
     /// Devices that left since start-up: not carried over from the stored backup.
     left: BTreeSet<[u8; 8]>,
+    /// The stick was lost or reset and has not come back yet.
+    recovering: bool,
+    /// The network the driver formed while recovering (the stick came back blank).
+    formed_while_recovering: Option<NetworkInfo>,
 }
 
 impl std::fmt::Debug for ZigbeeNetwork {
@@ -94,6 +116,8 @@ impl ZigbeeNetwork {
             store,
             stored,
             left: BTreeSet::new(),
+            recovering: false,
+            formed_while_recovering: None,
         })
     }
 
@@ -179,6 +203,57 @@ impl ZigbeeNetwork {
     /// A device left the network: later backups do not carry it over from the stored one.
     pub fn device_left(&mut self, eui64: u64) {
         self.left.insert(eui64.to_le_bytes());
+    }
+
+    /// Follows a driver event (see the [module](self) documentation): devices that join or
+    /// leave make a backup due, and a stick that came back blank gets the stored network back.
+    /// A stick that came back running another network is [`Error::OtherNetwork`], and is not
+    /// touched.
+    pub async fn follow(&mut self, event: &RadioEvent, stick: &ZigbeeStick) -> Result<Followed> {
+        match event {
+            RadioEvent::StickLost | RadioEvent::StickReset(_) | RadioEvent::LinkFailed(_) => {
+                self.recovering = true;
+                self.formed_while_recovering = None;
+            }
+            RadioEvent::NetworkFormed(info) if self.recovering => {
+                self.formed_while_recovering = Some(*info);
+            }
+            RadioEvent::StickBack(info) => {
+                self.recovering = false;
+                let formed = self.formed_while_recovering.take();
+                let Some(stored) = self.stored.clone() else {
+                    return Ok(Followed::Nothing);
+                };
+                let stored_extended_pan_id = u64::from_le_bytes(stored.extended_pan_id);
+                if info.pan_id == stored.pan_id && info.extended_pan_id == stored_extended_pan_id {
+                    return Ok(Followed::Nothing);
+                }
+                if formed != Some(*info) {
+                    return Err(Error::OtherNetwork {
+                        stick: *info,
+                        stored_pan_id: stored.pan_id,
+                        stored_extended_pan_id,
+                    });
+                }
+                tracing::warn!(
+                    formed_pan_id = format_args!("{:#06x}", info.pan_id),
+                    stored_pan_id = format_args!("{:#06x}", stored.pan_id),
+                    "the Zigbee stick came back blank and the driver formed a new network on                      it; restoring the stored network over that one"
+                );
+                let report = stick.restore(&stored, true).await.map_err(restore_error)?;
+                self.save_backup(stick).await?;
+                return Ok(Followed::Restored(report));
+            }
+            RadioEvent::DeviceJoined { .. } | RadioEvent::DeviceAnnounced { .. } => {
+                return Ok(Followed::DevicesChanged);
+            }
+            RadioEvent::DeviceLeft { eui64, .. } => {
+                self.device_left(*eui64);
+                return Ok(Followed::DevicesChanged);
+            }
+            _ => {}
+        }
+        Ok(Followed::Nothing)
     }
 
     /// Reads a backup from the stick and seals it over the stored one; returns how many

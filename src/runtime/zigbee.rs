@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{self, EmulatorHandle, SimulatedDevice};
 use sealhub::config::{RadioPort, ZigbeeConfig};
-use sealhub::radio::zigbee_network::{StartOutcome, ZigbeeNetwork};
+use sealhub::radio::zigbee_network::{Followed, StartOutcome, ZigbeeNetwork};
 use sealhub::radio::{self, Error};
 use sealhub::store::Store;
 use sealhub_radios::port::PortConfig;
@@ -84,8 +84,18 @@ pub(super) async fn run(config: ZigbeeConfig, store: Store, mut link: TaskLink) 
             () = link.stopped() => break,
             event = events.recv() => match event {
                 Some(event) => {
-                    if log_event(&event, &mut network) {
-                        backup_due = Some(tokio::time::Instant::now() + BACKUP_AFTER_CHANGE);
+                    log_event(&event);
+                    match network.follow(&event, &stick).await {
+                        Ok(Followed::Nothing) => {}
+                        Ok(Followed::DevicesChanged) => {
+                            backup_due = Some(tokio::time::Instant::now() + BACKUP_AFTER_CHANGE);
+                        }
+                        Ok(Followed::Restored(report)) => info!(
+                            pan_id = format_args!("{:#06x}", report.network.pan_id),
+                            channel = report.network.channel,
+                            "the stored Zigbee network is back on the stick"
+                        ),
+                        Err(e) => error!("{e}; the stick is left as it is until the hub restarts"),
                     }
                 }
                 None => {
@@ -170,8 +180,8 @@ async fn start(
     }
 }
 
-/// Logs a driver event without secrets; returns whether the devices changed (a backup is due).
-fn log_event(event: &RadioEvent, network: &mut ZigbeeNetwork) -> bool {
+/// Logs a driver event without secrets.
+fn log_event(event: &RadioEvent) {
     match event {
         RadioEvent::NetworkUp => info!("Zigbee network up"),
         RadioEvent::NetworkDown => warn!("Zigbee network down"),
@@ -183,28 +193,17 @@ fn log_event(event: &RadioEvent, network: &mut ZigbeeNetwork) -> bool {
         RadioEvent::StickLost => warn!("Zigbee stick lost (unplugged?); reopening it"),
         RadioEvent::StickReset(code) => warn!(?code, "Zigbee stick reset; restarting it"),
         RadioEvent::LinkFailed(e) => warn!("Zigbee stick link failed ({e}); resetting it"),
-        RadioEvent::StickBack(n) => {
-            let stored = network.stored().map(|b| (b.pan_id, b.extended_pan_id));
-            if stored.is_some_and(|s| s != (n.pan_id, n.extended_pan_id.to_le_bytes())) {
-                error!(
-                    pan_id = format_args!("{:#06x}", n.pan_id),
-                    "the Zigbee stick came back on another network than the stored one; the \
-                     stored backup is kept (restart the hub to restore it)"
-                );
-            } else {
-                info!(
-                    pan_id = format_args!("{:#06x}", n.pan_id),
-                    "Zigbee stick back"
-                );
-            }
-        }
+        RadioEvent::StickBack(n) => info!(
+            pan_id = format_args!("{:#06x}", n.pan_id),
+            channel = n.channel,
+            "Zigbee stick back"
+        ),
         RadioEvent::DeviceJoined { eui64, node_id } => {
             info!(
                 eui64 = format_args!("{eui64:016x}"),
                 node_id = format_args!("{node_id:#06x}"),
                 "Zigbee device joined"
             );
-            return true;
         }
         RadioEvent::DeviceAnnounced { eui64, node_id, .. } => {
             info!(
@@ -212,7 +211,6 @@ fn log_event(event: &RadioEvent, network: &mut ZigbeeNetwork) -> bool {
                 node_id = format_args!("{node_id:#06x}"),
                 "Zigbee device announced"
             );
-            return true;
         }
         RadioEvent::DeviceLeft { eui64, node_id } => {
             info!(
@@ -220,8 +218,6 @@ fn log_event(event: &RadioEvent, network: &mut ZigbeeNetwork) -> bool {
                 node_id = format_args!("{node_id:#06x}"),
                 "Zigbee device left"
             );
-            network.device_left(*eui64);
-            return true;
         }
         RadioEvent::AttributeReport {
             node_id,
@@ -247,7 +243,6 @@ fn log_event(event: &RadioEvent, network: &mut ZigbeeNetwork) -> bool {
         }
         other => debug!(?other, "Zigbee event"),
     }
-    false
 }
 
 /// Seals a fresh backup, logging the outcome; a failure keeps the previous backup.
