@@ -46,7 +46,8 @@ pub enum Command {
 /// Options of `sealhub run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Exit right after start-up instead of waiting for a signal (for tests and smoke checks)
+    /// Exit once start-up is over (the radios' first start attempts included) instead of
+    /// waiting for a signal (for tests and smoke checks)
     #[arg(long)]
     pub once: bool,
 }

@@ -120,7 +120,8 @@ pub(super) async fn run(config: ZigbeeConfig, store: Store, mut link: TaskLink) 
 }
 
 /// Opens the stick and brings it up, retrying while it is missing or not answering; `None`
-/// when the hub stops first or the stick must not be used (another network, a damaged record).
+/// when the hub stops first or the stick must not be used (another network, a damaged record,
+/// a stored backup the stick cannot take).
 async fn start(
     config: &ZigbeeConfig,
     path: &PathBuf,
@@ -159,7 +160,7 @@ async fn start(
                 link.attempted().await;
                 return Some((stick, events));
             }
-            Err(e @ (Error::Zigbee(_) | Error::Restore(_))) => {
+            Err(e @ Error::Zigbee(_)) => {
                 let delay = backoff.next_delay();
                 warn!(
                     port = %config.port,
