@@ -20,6 +20,8 @@ use sealhub::radio::zigbee_network::{Followed, StartOutcome, ZigbeeNetwork};
 use sealhub::store::{self, KekSource, Store};
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::driver::{DriverConfig, RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::ezsp::Callback;
+use sealhub_radios::zigbee::ezsp::commands::security::{TrustCenterJoinHandler, device_update};
 use sealhub_radios::zigbee::security::InstallCode;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -571,4 +573,56 @@ async fn a_stick_that_comes_back_with_another_network_is_left_alone() {
         Some(&stored),
         "the sealed backup is untouched"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_left_is_not_carried_over_into_later_backups() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+    let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
+    let lists_light = |network: &ZigbeeNetwork| {
+        network
+            .stored()
+            .is_some_and(|b| b.devices.iter().any(|d| d.ieee_address == LIGHT_EUI))
+    };
+
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick, mut events) = driver(&path).await;
+    bring_up(&mut network, &stick, false).await.expect("up");
+    join_light(&mut network, &stick, &mut events, &emu).await;
+    drop((network, stick, events, store));
+
+    // After a restart the driver has not seen the light, and the backup still carries it.
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    let (stick, mut events) = driver(&path).await;
+    bring_up(&mut network, &stick, false).await.expect("up");
+    assert!(lists_light(&network), "the light is carried over");
+
+    // The light leaves; from then on backups no longer list it.
+    emu.send_callback(Callback::TrustCenterJoinHandler(TrustCenterJoinHandler {
+        new_node_id: LIGHT_NODE,
+        new_node_eui64: LIGHT_EUI,
+        status: device_update::DEVICE_LEFT,
+        policy_decision: 0,
+        parent_of_new_node_id: 0x0000,
+    }));
+    timeout(SOON, async {
+        loop {
+            let e = events.recv().await.expect("event stream open");
+            let followed = network.follow(&e, &stick).await.expect("followed");
+            if matches!(e, RadioEvent::DeviceLeft { .. }) {
+                assert_eq!(followed, Followed::DevicesChanged);
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the leave was reported");
+    network.save_backup(&stick).await.expect("sealed");
+    assert!(!lists_light(&network));
+    assert!(!lists_light(
+        &ZigbeeNetwork::load(store.handle()).expect("load")
+    ));
 }
