@@ -12,7 +12,9 @@
 //!
 //! Afterwards the device's command class is served only under its class
 //! ([`SecureDevice::required_class`]); anything else is ignored and recorded
-//! ([`SecureNodeState::refused`]). A test can make a node reboot (it loses its SPAN and S0
+//! ([`SecureNodeState::refused`]). A host's interview is answered as a real node answers it:
+//! the secure command class list (S2 or S0 Commands Supported), and Version, Manufacturer
+//! Specific and Z-Wave Plus Info under the protection the question came with. A test can make a node reboot (it loses its SPAN and S0
 //! nonces) or answer downgraded ([`Answer`]).
 //!
 //! Time: S0 nonces expire, so this module reads [`Instant::now`]; randomness comes from
@@ -31,6 +33,8 @@ use sealhub_radios::zwave::s2::{self, KeyClasses, S2Command, SecurityClass};
 use sealhub_radios::zwave::security::Key128;
 use sealhub_radios::zwave::security::x25519::PrivateKey;
 
+use super::identity;
+
 /// Command classes the secure devices serve.
 pub mod cc {
     /// Binary Switch (the siren).
@@ -45,6 +49,14 @@ pub mod cc {
     pub const GET: u8 = 0x02;
     /// Report / Operation Report.
     pub const REPORT: u8 = 0x03;
+    /// Door Lock Configuration Get.
+    pub const CONFIGURATION_GET: u8 = 0x05;
+    /// Door Lock Configuration Report.
+    pub const CONFIGURATION_REPORT: u8 = 0x06;
+    /// Version.
+    pub const VERSION: u8 = 0x86;
+    /// Manufacturer Specific.
+    pub const MANUFACTURER_SPECIFIC: u8 = 0x72;
 }
 
 /// What the device does.
@@ -99,12 +111,38 @@ impl SecureDevice {
         }
     }
 
+    /// The command classes it supports only securely, as its S2 or S0 Commands Supported
+    /// Report lists them (a host learns the device's own command class only from there).
+    pub fn secure_command_classes(&self) -> Vec<u8> {
+        match self {
+            Self::DoorLock { .. } => vec![cc::DOOR_LOCK, cc::VERSION, cc::MANUFACTURER_SPECIFIC],
+            Self::Dimmer { .. } => vec![
+                cc::SWITCH_MULTILEVEL,
+                cc::VERSION,
+                cc::MANUFACTURER_SPECIFIC,
+            ],
+            // Version and Manufacturer Specific stay in the clear (its NIF lists them).
+            Self::Siren { .. } => vec![cc::SWITCH_BINARY],
+        }
+    }
+
     /// Serves one command class frame that arrived under the right class.
     fn serve(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
         match (self, payload) {
             (Self::DoorLock { mode }, [cc::DOOR_LOCK, cc::SET, m, ..]) => {
                 *mode = *m;
                 Vec::new()
+            }
+            (Self::DoorLock { .. }, [cc::DOOR_LOCK, cc::CONFIGURATION_GET]) => {
+                // Constant operation, no handle restrictions, no auto-relock timeout.
+                vec![vec![
+                    cc::DOOR_LOCK,
+                    cc::CONFIGURATION_REPORT,
+                    0x01,
+                    0x00,
+                    0xFE,
+                    0xFE,
+                ]]
             }
             (Self::DoorLock { mode }, [cc::DOOR_LOCK, cc::GET]) => {
                 // mode, handles, condition (door closed, bolt locked), no timeout.
@@ -420,6 +458,9 @@ impl SecureNodeState {
             Ok(d) => {
                 if d.plaintext.first() == Some(&s2::CC_SECURITY_2) {
                     match S2Command::decode(&d.plaintext) {
+                        Ok(S2Command::CommandsSupportedGet) => {
+                            self.s2_commands_supported(d.key, out);
+                        }
                         Ok(c) => self.bootstrap_step(&c, Some(d.key), out),
                         Err(e) => tracing::debug!("secure node {}: bad S2 command: {e}", a.own),
                     }
@@ -446,6 +487,31 @@ impl SecureNodeState {
                 }
             }
             Err(e) => tracing::debug!("secure node {}: S2 frame refused: {e}", a.own),
+        }
+    }
+
+    /// S2 Commands Supported Get: the secure command classes under the highest class the node
+    /// holds, an empty list under a lower one, nothing under the temporary key (as the
+    /// specification says, and as zwave-js asks only under the highest class).
+    fn s2_commands_supported(&mut self, key: KeyId, out: &mut Vec<Vec<u8>>) {
+        let KeyId::Network(class) = key else {
+            return;
+        };
+        let highest = [
+            SecurityClass::S2AccessControl,
+            SecurityClass::S2Authenticated,
+            SecurityClass::S2Unauthenticated,
+        ]
+        .into_iter()
+        .find(|c| self.granted.contains(c.bit()));
+        let ccs = if highest == Some(class) {
+            self.device.secure_command_classes()
+        } else {
+            Vec::new()
+        };
+        match (S2Command::CommandsSupportedReport { ccs }).encode() {
+            Ok(report) => self.send_s2(key, report, out),
+            Err(e) => tracing::warn!("secure node: cannot encode the supported list: {e}"),
         }
     }
 
@@ -627,6 +693,13 @@ impl SecureNodeState {
                 self.joiner = Joiner::Settled;
                 self.send_s0(S0Command::NetworkKeyVerify.encode(), out);
             }
+            Ok(S0Command::CommandsSupportedGet) if self.s0.is_some() => {
+                let report = S0Command::CommandsSupportedReport {
+                    reports_to_follow: 0,
+                    ccs: self.device.secure_command_classes(),
+                };
+                self.send_s0(report.encode(), out);
+            }
             Ok(_) => {}
             Err(_) => self.on_application(&plaintext, Some(SecurityClass::S0Legacy), out),
         }
@@ -655,6 +728,10 @@ impl SecureNodeState {
         class: Option<SecurityClass>,
         out: &mut Vec<Vec<u8>>,
     ) {
+        if let Some(answer) = self.identity_answer(payload, class) {
+            self.reply_under(answer, class, out);
+            return;
+        }
         let required = self.device.required_class();
         if class != Some(required) {
             tracing::debug!(?class, ?required, "secure node refuses {payload:02x?}");
@@ -663,6 +740,44 @@ impl SecureNodeState {
         }
         for answer in self.device.serve(payload) {
             self.answer_with(answer, out);
+        }
+    }
+
+    /// Answers a host's interview questions (Version, Manufacturer Specific, Z-Wave Plus Info)
+    /// about any command class the node has, in the clear or under a class it holds: in the
+    /// clear only for those its NIF lists (zwave-js asks an S0 node in the clear about those,
+    /// and an S2 node everything under its highest class).
+    fn identity_answer(&self, payload: &[u8], class: Option<SecurityClass>) -> Option<Vec<u8>> {
+        let nif = self.device.node_info();
+        let allowed = match class {
+            None => payload
+                .first()
+                .is_some_and(|cc| nif.get(3..).is_some_and(|ccs| ccs.contains(cc))),
+            Some(c) => self.granted.contains(c.bit()),
+        };
+        if !allowed {
+            return None;
+        }
+        let mut all = nif;
+        for cc in self.device.secure_command_classes() {
+            if !all.iter().skip(3).any(|c| *c == cc) {
+                all.push(cc);
+            }
+        }
+        identity::answer(&all, payload)
+    }
+
+    /// Sends an answer under the protection its question came with.
+    fn reply_under(
+        &mut self,
+        answer: Vec<u8>,
+        class: Option<SecurityClass>,
+        out: &mut Vec<Vec<u8>>,
+    ) {
+        match class {
+            None => out.push(answer),
+            Some(SecurityClass::S0Legacy) => self.send_s0(answer, out),
+            Some(c) => self.send_s2(KeyId::Network(c), answer, out),
         }
     }
 
