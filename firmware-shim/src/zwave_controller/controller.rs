@@ -220,6 +220,16 @@ impl Controller {
         vec![from_node(node_id, notification)]
     }
 
+    /// Time has passed for the nodes: what they send on their own by `now`, as
+    /// ApplicationCommandHandler requests.
+    pub fn poll_nodes(&mut self, now: std::time::Instant) -> Vec<StickMessage> {
+        let mut out = Vec::new();
+        for (id, node) in &mut self.nodes {
+            out.extend(node.poll(now).into_iter().map(|p| from_node(*id, p)));
+        }
+        out
+    }
+
     /// Answers one host request.
     pub fn handle(&mut self, message: &HostMessage) -> Vec<StickMessage> {
         let cfg = &self.config;

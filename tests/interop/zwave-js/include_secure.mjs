@@ -6,10 +6,13 @@
 //
 // Usage: node include_secure.mjs <serial-port-path> --include <spec> [--include <spec> ...]
 //                                [--timeout <ms>] [--interview-timeout <ms>] [--log <file>]
-//   <spec> = <name>:<strategy>[:<pin>][:level=<0..99>]
+//   <spec> = <name>:<strategy>[:<pin>][:pin-delay=<ms>][:level=<0..99>]
 //     name      a label echoed in the output (the caller uses it to put that node in learn mode)
 //     strategy  s2 (InclusionStrategy.Security_S2), s0 (Security_S0) or default (Default)
 //     pin       the 5-digit PIN typed when zwave-js asks to validate the DSK
+//     pin-delay how long the user takes to type it (zwave-js has already sent its public key,
+//               so the node's first KEX Set echo comes before the PIN and is ignored; the
+//               node's repeat carries bootstrapping on)
 //     level     after the interview: Multilevel Switch Set to this level, then Get
 // Nodes are included one after the other, in the order given.
 //
@@ -52,9 +55,10 @@ const STRATEGIES = {
 function parseInclude(spec) {
     const [name, strategy, ...rest] = spec.split(":");
     if (!name || !(strategy in STRATEGIES)) throw new Error(`bad --include ${spec}`);
-    const out = { name, strategy, pin: undefined, level: undefined };
+    const out = { name, strategy, pin: undefined, pinDelayMs: 0, level: undefined };
     for (const part of rest) {
         if (/^\d{5}$/.test(part)) out.pin = part;
+        else if (/^pin-delay=\d{1,6}$/.test(part)) out.pinDelayMs = Number(part.slice(10));
         else if (/^level=\d{1,2}$/.test(part)) out.level = Number(part.slice(6));
         else throw new Error(`bad --include ${spec}: ${part}`);
     }
@@ -190,6 +194,7 @@ async function includeOne(driver, spec, opts) {
         },
         validateDSKAndEnterPIN: async (dsk) => {
             emit({ event: "dsk", name: spec.name, dsk });
+            if (spec.pinDelayMs > 0) await new Promise((r) => setTimeout(r, spec.pinDelayMs));
             // No PIN given: the user cancels.
             return spec.pin ?? false;
         },

@@ -17,11 +17,16 @@
 //! Specific and Z-Wave Plus Info under the protection the question came with. A test can make a node reboot (it loses its SPAN and S0
 //! nonces) or answer downgraded ([`Answer`]).
 //!
+//! A joining node repeats its KEX Set echo every [`ECHO_PERIOD`] (libs2's TB5) until the
+//! includer answers, as real nodes do: zwave-js sends its public key before asking the user for
+//! the PIN, and ignores an echo that arrives before the PIN is typed, so the repeat is what
+//! carries bootstrapping on ([`SecureNode::poll`], driven by the stick's ticks).
+//!
 //! Time: S0 nonces expire, so this module reads [`Instant::now`]; randomness comes from
 //! per-node fixed seeds (an emulator needs no secrecy, and runs stay reproducible).
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sealhub_radios::zwave::s0::{self, S0Command, S0Session};
 use sealhub_radios::zwave::s2::bootstrap::{
@@ -58,6 +63,12 @@ pub mod cc {
     /// Manufacturer Specific.
     pub const MANUFACTURER_SPECIFIC: u8 = 0x72;
 }
+
+/// How long a joining node waits for the includer's KEX Report echo before sending its KEX Set
+/// echo again (libs2's TB5).
+pub const ECHO_PERIOD: Duration = Duration::from_secs(10);
+/// How often it repeats the echo at most (libs2: TBI1 / TB5, the 240 s the user has for the PIN).
+const ECHO_REPEATS: u8 = 24;
 
 /// What the device does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,8 +247,22 @@ pub struct SecureNodeState {
     /// Bootstrapping commands are heard (and acknowledged by the radio) but never answered,
     /// as by a node that hangs mid-inclusion.
     pub stalls_bootstrapping: bool,
+    /// How long it waits before repeating its KEX Set echo ([`ECHO_PERIOD`] unless a test
+    /// shortens it).
+    pub echo_period: Duration,
+    /// How often it repeated its KEX Set echo.
+    pub echo_repeats: u32,
+    echo: Option<PendingEcho>,
     seed: u8,
     seeds_drawn: u8,
+}
+
+/// The KEX Set echo a joining node repeats until the includer answers it.
+#[derive(Debug)]
+struct PendingEcho {
+    plaintext: Vec<u8>,
+    due: Instant,
+    left: u8,
 }
 
 /// A secure node, shared between the controller (which routes frames to it) and the test
@@ -301,6 +326,9 @@ impl SecureNode {
             answer: Answer::Normal,
             refused: Vec::new(),
             stalls_bootstrapping: false,
+            echo_period: ECHO_PERIOD,
+            echo_repeats: 0,
+            echo: None,
             seed,
             seeds_drawn: 0,
         })))
@@ -363,6 +391,12 @@ impl SecureNode {
     pub(super) fn receive(&self, payload: &[u8]) -> Vec<Vec<u8>> {
         self.state().receive(payload)
     }
+
+    /// Time has passed: returns what the node sends on its own by `now` (a repeated KEX Set
+    /// echo, or a Nonce Get for it).
+    pub fn poll(&self, now: Instant) -> Vec<Vec<u8>> {
+        self.state().poll(now)
+    }
 }
 
 impl SecureNodeState {
@@ -390,6 +424,36 @@ impl SecureNodeState {
                 self.s0 = Some(S0Session::new(a.own, &key, seed));
             }
         }
+    }
+
+    fn poll(&mut self, now: Instant) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        if !matches!(self.joiner, Joiner::AwaitingEcho(_)) {
+            self.echo = None;
+            return out;
+        }
+        let Some(echo) = self.echo.as_mut() else {
+            return out;
+        };
+        if now < echo.due {
+            return out;
+        }
+        if echo.left == 0 {
+            // The includer's TAI2 has run out too; it aborts.
+            self.echo = None;
+            return out;
+        }
+        echo.left -= 1;
+        echo.due = now + self.echo_period;
+        let plaintext = echo.plaintext.clone();
+        self.echo_repeats += 1;
+        if self.s2_waiting.is_empty() {
+            self.send_s2(KeyId::Temporary, plaintext, &mut out);
+        } else if let Some(s2) = self.s2.as_mut() {
+            // Still no nonce from the includer for the first one: ask again.
+            push_s2(&mut out, &s2.nonce_get());
+        }
+        out
     }
 
     fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
@@ -611,6 +675,14 @@ impl SecureNodeState {
         };
         match step {
             Ok((next, outgoing)) => {
+                self.echo = match (&next, outgoing.command.encode()) {
+                    (Joiner::AwaitingEcho(_), Ok(plaintext)) => Some(PendingEcho {
+                        plaintext,
+                        due: Instant::now() + self.echo_period,
+                        left: ECHO_REPEATS,
+                    }),
+                    _ => None,
+                };
                 self.joiner = next;
                 self.emit(outgoing, out);
             }
@@ -799,5 +871,112 @@ fn push_s2(out: &mut Vec<Vec<u8>>, command: &S2Command) {
     match command.encode() {
         Ok(b) => out.push(b),
         Err(e) => tracing::warn!("secure node: cannot encode {command:?}: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sealhub_radios::zwave::s2::{CURVE_25519, KEX_SCHEME_1, KexFailType, KexParams};
+
+    const HOME_ID: u32 = 0x5EA1_4B0B;
+
+    fn decode(frame: &[u8]) -> S2Command {
+        S2Command::decode(frame).expect("an S2 frame")
+    }
+
+    /// A dimmer at node 2 that has received the includer's public key: it is waiting for the
+    /// includer's KEX Report echo, its own echo held until the includer sends a nonce.
+    fn dimmer_awaiting_echo() -> SecureNode {
+        let dimmer = SecureNode::dimmer(0x61);
+        dimmer.set_address(2, 1, HOME_ID);
+        dimmer.state().echo_period = Duration::from_secs(1);
+        let report = dimmer.receive(&[0x9F, 0x04]);
+        assert!(matches!(decode(&report[0]), S2Command::KexReport(_)));
+        let grant = S2Command::KexSet(KexParams {
+            echo: false,
+            csa: false,
+            schemes: KEX_SCHEME_1,
+            curves: CURVE_25519,
+            keys: KeyClasses::S2_AUTHENTICATED,
+            reserved: 0,
+        });
+        let public = dimmer.receive(&grant.encode().unwrap());
+        assert!(matches!(
+            decode(&public[0]),
+            S2Command::PublicKeyReport {
+                including_node: false,
+                ..
+            }
+        ));
+        let includer = S2Command::PublicKeyReport {
+            including_node: true,
+            public_key: PrivateKey::from_bytes([0x17; 32]).public_key(),
+        };
+        let out = dimmer.receive(&includer.encode().unwrap());
+        assert!(
+            matches!(&out[..], [f] if matches!(decode(f), S2Command::NonceGet { .. })),
+            "{out:02x?}"
+        );
+        dimmer
+    }
+
+    #[test]
+    fn a_joining_node_repeats_its_echo_until_the_includer_answers() {
+        let dimmer = dimmer_awaiting_echo();
+        let start = Instant::now();
+        assert!(dimmer.poll(start).is_empty(), "not due yet");
+
+        // Due, and still no nonce: it asks again rather than queueing the echo twice.
+        let out = dimmer.poll(start + Duration::from_secs(2));
+        assert!(
+            matches!(&out[..], [f] if matches!(decode(f), S2Command::NonceGet { .. })),
+            "{out:02x?}"
+        );
+        let sos = S2Command::NonceReport {
+            seq: 9,
+            mos: false,
+            receiver_ei: Some([0x42; 16]),
+        };
+        let out = dimmer.receive(&sos.encode().unwrap());
+        assert!(
+            matches!(&out[..], [f] if matches!(decode(f), S2Command::MessageEncapsulation(_))),
+            "one echo: {out:02x?}"
+        );
+
+        // The includer ignored it (the user is still typing the PIN): it comes again, on the
+        // SPAN it has, every period.
+        let out = dimmer.poll(start + Duration::from_secs(4));
+        assert!(
+            matches!(&out[..], [f] if matches!(decode(f), S2Command::MessageEncapsulation(_))),
+            "{out:02x?}"
+        );
+        assert!(dimmer.poll(start + Duration::from_secs(4)).is_empty());
+        assert_eq!(dimmer.state().echo_repeats, 2);
+
+        // The includer gives up: no more repeats.
+        dimmer.receive(&S2Command::KexFail(KexFailType::Cancel).encode().unwrap());
+        assert!(dimmer.poll(start + Duration::from_secs(60)).is_empty());
+        assert!(dimmer.state().kex_failed);
+    }
+
+    #[test]
+    fn a_node_answers_the_interview_only_as_its_protection_allows() {
+        let siren = SecureNode::siren(0x62);
+        siren.set_address(3, 1, HOME_ID);
+        let s = siren.state();
+        // In the clear: Version is in its NIF, and the secure-only Binary Switch is known to it.
+        assert_eq!(
+            s.identity_answer(&[0x86, 0x13, 0x25], None),
+            Some(vec![0x86, 0x14, 0x25, 1])
+        );
+        // Under a class it does not hold: nothing.
+        assert_eq!(
+            s.identity_answer(&[0x86, 0x13, 0x25], Some(SecurityClass::S0Legacy)),
+            None
+        );
+        // The lock's Door Lock CC is not in its NIF: no answer about it in the clear.
+        let lock = SecureNode::door_lock(0x63);
+        assert_eq!(lock.state().identity_answer(&[0x62, 0x02], None), None);
     }
 }
