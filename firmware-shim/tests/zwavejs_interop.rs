@@ -15,10 +15,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use firmware_shim::zwave_controller::controller::ASSIGN_SUC_RETURN_ROUTE;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode, spawn_on_pty,
 };
 use sealhub_radios::zwave::s2::KeyClasses;
+use sealhub_radios::zwave::serial::messages::HostMessage;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
@@ -437,10 +439,27 @@ async fn zwave_js_includes_the_secure_nodes_and_dims_the_dimmer() {
         dimmer.state().refused
     );
 
-    // The emulated controller's node list has all three.
+    // The emulated controller's node list has all three, and zwave-js gave each its route
+    // back to the SUC through the controller, as it does after every inclusion.
     let ids = emu.with_stick(|s| s.controller().node_ids());
+    let routed: Vec<u8> = emu.with_stick(|s| {
+        s.received()
+            .iter()
+            .filter_map(|m| match m {
+                HostMessage::Unknown {
+                    function: ASSIGN_SUC_RETURN_ROUTE,
+                    payload,
+                } => payload.first().copied(),
+                _ => None,
+            })
+            .collect()
+    });
     for id in [lock_id, siren_id, dimmer_id] {
         assert!(ids.contains(&id), "{id} not in {ids:?}");
+        assert!(
+            routed.contains(&id),
+            "no SUC return route for {id}: {routed:?}"
+        );
     }
 }
 

@@ -26,7 +26,9 @@ use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage, functio
 use super::nodes::SimNode;
 
 mod host_api;
-pub use host_api::{HOST_API_FUNCTIONS, supported_functions};
+pub use host_api::{
+    ASSIGN_SUC_RETURN_ROUTE, DELETE_SUC_RETURN_ROUTE, HOST_API_FUNCTIONS, supported_functions,
+};
 
 /// The functions sealhub's driver uses; with [`HOST_API_FUNCTIONS`] these are announced in
 /// GetSerialApiCapabilities ([`supported_functions`]).
