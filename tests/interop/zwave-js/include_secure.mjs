@@ -285,8 +285,9 @@ async function main() {
             ? { enabled: true, level: "debug", logToFile: true, filename: opts.logFile, forceConsole: false }
             : { enabled: false },
         securityKeys: TEST_KEYS,
-        // Short timeouts: the emulator answers in milliseconds; a missing answer should fail fast.
-        timeouts: { response: 3_000, report: 2_000, serialAPIStarted: 2_000 },
+        // The emulator answers in milliseconds; these are bounds for a loaded machine, and every
+        // question the emulated nodes cannot answer would cost one.
+        timeouts: { response: 5_000, report: 5_000, serialAPIStarted: 2_000 },
         attempts: { controller: 2, sendData: 2, nodeInterview: 1 },
         interview: { queryAllUserCodes: false },
         features: { unresponsiveControllerRecovery: false, watchdog: false },
