@@ -337,8 +337,8 @@ fn contains_cc(line: &Value, field: &str, cc: u8) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn zwave_js_includes_the_secure_nodes_and_dims_the_dimmer() {
-    if !can_run("zwave_js_includes_the_secure_nodes_and_dims_the_dimmer") {
+async fn zwave_js_includes_the_secure_nodes_and_operates_them() {
+    if !can_run("zwave_js_includes_the_secure_nodes_and_operates_them") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -356,8 +356,8 @@ async fn zwave_js_includes_the_secure_nodes_and_dims_the_dimmer() {
         ("dimmer", dimmer.clone()),
     ]);
     let specs = [
-        format!("lock:s2:{:05}", lock.pin()),
-        "siren:s0".to_string(),
+        format!("lock:s2:{:05}:door=0", lock.pin()),
+        "siren:s0:switch=on".to_string(),
         format!("dimmer:default:{:05}:pin-delay=2500:level=42", dimmer.pin()),
     ];
     let run = run_include_script(&path, &emu, tmp.path(), &specs, &nodes).await;
@@ -406,6 +406,15 @@ async fn zwave_js_includes_the_secure_nodes_and_dims_the_dimmer() {
         contains_cc(interviewed, "secureCommandClasses", 0x62),
         "{interviewed}"
     );
+    // zwave-js unlocks it under Access Control.
+    let door = run.line("door", "lock");
+    assert_eq!(door["read"], 0, "{door}");
+    assert_eq!(lock.state().device, SecureDevice::DoorLock { mode: 0x00 });
+    assert!(
+        lock.state().refused.is_empty(),
+        "{:?}",
+        lock.state().refused
+    );
 
     // The siren: S0.
     let added = run.line("node added", "siren");
@@ -418,6 +427,15 @@ async fn zwave_js_includes_the_secure_nodes_and_dims_the_dimmer() {
     assert!(
         contains_cc(interviewed, "secureCommandClasses", 0x25),
         "{interviewed}"
+    );
+    // zwave-js switches it on under S0.
+    let switched = run.line("switch", "siren");
+    assert_eq!(switched["read"], true, "{switched}");
+    assert_eq!(siren.state().device, SecureDevice::Siren { value: 0xFF });
+    assert!(
+        siren.state().refused.is_empty(),
+        "{:?}",
+        siren.state().refused
     );
 
     // The dimmer: S2 Authenticated with the Default strategy, then dimmed to 42 under it.

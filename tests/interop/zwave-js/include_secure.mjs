@@ -6,7 +6,8 @@
 //
 // Usage: node include_secure.mjs <serial-port-path> --include <spec> [--include <spec> ...]
 //                                [--timeout <ms>] [--interview-timeout <ms>] [--log <file>]
-//   <spec> = <name>:<strategy>[:<pin>][:pin-delay=<ms>][:level=<0..99>]
+//   <spec> = <name>:<strategy>[:<pin>][:pin-delay=<ms>][:level=<0..99>][:door=<mode>]
+//                                 [:switch=on|off]
 //     name      a label echoed in the output (the caller uses it to put that node in learn mode)
 //     strategy  s2 (InclusionStrategy.Security_S2), s0 (Security_S0) or default (Default)
 //     pin       the 5-digit PIN typed when zwave-js asks to validate the DSK
@@ -14,6 +15,9 @@
 //               so the node's first KEX Set echo comes before the PIN and is ignored; the
 //               node's repeat carries bootstrapping on)
 //     level     after the interview: Multilevel Switch Set to this level, then Get
+//     door      after the interview: Door Lock Operation Set to this mode (0 unsecured,
+//               255 secured), then Get
+//     switch    after the interview: Binary Switch Set on or off, then Get
 // Nodes are included one after the other, in the order given.
 //
 // Prints JSON lines to stdout, the caller's cue and its evidence:
@@ -25,6 +29,8 @@
 //    "highestSecurityClass":"S2_AccessControl","securityClasses":{...}}
 //   {"event":"node interviewed","name":"lock","id":2,"ready":true,...,"commandClasses":[...]}
 //   {"event":"level","name":"dimmer","id":4,"set":42,"read":42}
+//   {"event":"door","name":"lock","id":2,"set":0,"read":0}
+//   {"event":"switch","name":"siren","id":3,"set":true,"read":true}
 //   {"event":"done"}
 // Exits 0 after "done"; anything unexpected (driver error, inclusion that never finishes, a CC
 // call that throws, the hard timeout) exits non-zero with the reason on stderr. A node whose
@@ -55,11 +61,13 @@ const STRATEGIES = {
 function parseInclude(spec) {
     const [name, strategy, ...rest] = spec.split(":");
     if (!name || !(strategy in STRATEGIES)) throw new Error(`bad --include ${spec}`);
-    const out = { name, strategy, pin: undefined, pinDelayMs: 0, level: undefined };
+    const out = { name, strategy, pin: undefined, pinDelayMs: 0, level: undefined, door: undefined, switch: undefined };
     for (const part of rest) {
         if (/^\d{5}$/.test(part)) out.pin = part;
         else if (/^pin-delay=\d{1,6}$/.test(part)) out.pinDelayMs = Number(part.slice(10));
         else if (/^level=\d{1,2}$/.test(part)) out.level = Number(part.slice(6));
+        else if (/^door=\d{1,3}$/.test(part)) out.door = Number(part.slice(5));
+        else if (/^switch=(on|off)$/.test(part)) out.switch = part === "switch=on";
         else throw new Error(`bad --include ${spec}: ${part}`);
     }
     return out;
@@ -242,6 +250,32 @@ async function includeOne(driver, spec, opts) {
             set: spec.level,
             read: read?.currentValue ?? null,
             supported: node.supportsCC(CommandClasses["Multilevel Switch"]),
+        });
+    }
+
+    if (spec.door !== undefined) {
+        const api = node.commandClasses["Door Lock"];
+        await api.set(spec.door);
+        const read = await api.get();
+        emit({
+            event: "door",
+            name: spec.name,
+            id: node.id,
+            set: spec.door,
+            read: read?.currentMode ?? null,
+        });
+    }
+
+    if (spec.switch !== undefined) {
+        const api = node.commandClasses["Binary Switch"];
+        await api.set(spec.switch);
+        const read = await api.get();
+        emit({
+            event: "switch",
+            name: spec.name,
+            id: node.id,
+            set: spec.switch,
+            read: read?.currentValue ?? null,
         });
     }
 }
