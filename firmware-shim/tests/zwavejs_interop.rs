@@ -406,10 +406,18 @@ async fn zwave_js_includes_the_secure_nodes_and_operates_them() {
         contains_cc(interviewed, "secureCommandClasses", 0x62),
         "{interviewed}"
     );
-    // zwave-js unlocks it under Access Control.
+    // zwave-js unlocks it under Access Control, inside Supervision (which the lock lists).
     let door = run.line("door", "lock");
     assert_eq!(door["read"], 0, "{door}");
     assert_eq!(lock.state().device, SecureDevice::DoorLock { mode: 0x00 });
+    assert!(
+        lock.state()
+            .supervised
+            .iter()
+            .any(|c| c.starts_with(&[0x62, 0x01, 0x00])),
+        "{:?}",
+        lock.state().supervised
+    );
     assert!(
         lock.state().refused.is_empty(),
         "{:?}",
@@ -451,6 +459,15 @@ async fn zwave_js_includes_the_secure_nodes_and_operates_them() {
     let level = run.line("level", "dimmer");
     assert_eq!(level["read"], 42, "{level}");
     assert_eq!(dimmer.state().device, SecureDevice::Dimmer { level: 42 });
+    assert!(
+        dimmer
+            .state()
+            .supervised
+            .iter()
+            .any(|c| c.starts_with(&[0x26, 0x01, 42])),
+        "{:?}",
+        dimmer.state().supervised
+    );
     assert!(
         dimmer.state().refused.is_empty(),
         "{:?}",

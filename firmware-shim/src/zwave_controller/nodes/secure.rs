@@ -62,7 +62,21 @@ pub mod cc {
     pub const VERSION: u8 = 0x86;
     /// Manufacturer Specific.
     pub const MANUFACTURER_SPECIFIC: u8 = 0x72;
+    /// Supervision (the S2 devices: a host wraps its Sets in Supervision Get and learns from
+    /// the Report that they were carried out).
+    pub const SUPERVISION: u8 = 0x6C;
+    /// Supervision Get.
+    pub const SUPERVISION_GET: u8 = 0x01;
+    /// Supervision Report.
+    pub const SUPERVISION_REPORT: u8 = 0x02;
 }
+
+/// Supervision Report status: carried out.
+const SUPERVISION_SUCCESS: u8 = 0xFF;
+/// Supervision Report status: the command is not supported.
+const SUPERVISION_NO_SUPPORT: u8 = 0x00;
+/// Supervision Get flags: the session id's bits.
+const SUPERVISION_SESSION_MASK: u8 = 0x3F;
 
 /// How long a joining node waits for the includer's KEX Report echo before sending its KEX Set
 /// echo again (libs2's TB5).
@@ -126,9 +140,15 @@ impl SecureDevice {
     /// Report lists them (a host learns the device's own command class only from there).
     pub fn secure_command_classes(&self) -> Vec<u8> {
         match self {
-            Self::DoorLock { .. } => vec![cc::DOOR_LOCK, cc::VERSION, cc::MANUFACTURER_SPECIFIC],
+            Self::DoorLock { .. } => vec![
+                cc::DOOR_LOCK,
+                cc::SUPERVISION,
+                cc::VERSION,
+                cc::MANUFACTURER_SPECIFIC,
+            ],
             Self::Dimmer { .. } => vec![
                 cc::SWITCH_MULTILEVEL,
+                cc::SUPERVISION,
                 cc::VERSION,
                 cc::MANUFACTURER_SPECIFIC,
             ],
@@ -244,6 +264,8 @@ pub struct SecureNodeState {
     pub answer: Answer,
     /// Command class frames it ignored, with the class they came under (`None` = plain).
     pub refused: Vec<(Vec<u8>, Option<SecurityClass>)>,
+    /// Commands it carried out that came inside a Supervision Get.
+    pub supervised: Vec<Vec<u8>>,
     /// Bootstrapping commands are heard (and acknowledged by the radio) but never answered,
     /// as by a node that hangs mid-inclusion.
     pub stalls_bootstrapping: bool,
@@ -325,6 +347,7 @@ impl SecureNode {
             last_s2: None,
             answer: Answer::Normal,
             refused: Vec::new(),
+            supervised: Vec::new(),
             stalls_bootstrapping: false,
             echo_period: ECHO_PERIOD,
             echo_repeats: 0,
@@ -804,6 +827,16 @@ impl SecureNodeState {
             self.reply_under(answer, class, out);
             return;
         }
+        if let [cc::SUPERVISION, cc::SUPERVISION_GET, flags, len, rest @ ..] = payload
+            && self
+                .device
+                .secure_command_classes()
+                .contains(&cc::SUPERVISION)
+            && rest.len() == usize::from(*len)
+        {
+            self.on_supervised(flags & SUPERVISION_SESSION_MASK, rest, class, out);
+            return;
+        }
         let required = self.device.required_class();
         if class != Some(required) {
             tracing::debug!(?class, ?required, "secure node refuses {payload:02x?}");
@@ -811,6 +844,47 @@ impl SecureNodeState {
             return;
         }
         for answer in self.device.serve(payload) {
+            self.answer_with(answer, out);
+        }
+    }
+
+    /// A command inside Supervision Get: carried out (and reported so) under the device's
+    /// class, ignored like any command under another.
+    fn on_supervised(
+        &mut self,
+        session: u8,
+        command: &[u8],
+        class: Option<SecurityClass>,
+        out: &mut Vec<Vec<u8>>,
+    ) {
+        let required = self.device.required_class();
+        if class != Some(required) {
+            tracing::debug!(?class, ?required, "secure node refuses {command:02x?}");
+            self.refused.push((command.to_vec(), class));
+            return;
+        }
+        let supported = command.first() == self.device.secure_command_classes().first();
+        let answers = if supported {
+            self.supervised.push(command.to_vec());
+            self.device.serve(command)
+        } else {
+            Vec::new()
+        };
+        let status = if supported {
+            SUPERVISION_SUCCESS
+        } else {
+            SUPERVISION_NO_SUPPORT
+        };
+        // No more status updates; done now (duration 0).
+        let report = vec![
+            cc::SUPERVISION,
+            cc::SUPERVISION_REPORT,
+            session,
+            status,
+            0x00,
+        ];
+        self.answer_with(report, out);
+        for answer in answers {
             self.answer_with(answer, out);
         }
     }
@@ -978,5 +1052,19 @@ mod tests {
         // The lock's Door Lock CC is not in its NIF: no answer about it in the clear.
         let lock = SecureNode::door_lock(0x63);
         assert_eq!(lock.state().identity_answer(&[0x62, 0x02], None), None);
+    }
+
+    #[test]
+    fn a_supervised_command_in_the_clear_is_refused_like_a_bare_one() {
+        let lock = SecureNode::door_lock(0x64);
+        lock.set_address(2, 1, HOME_ID);
+        let unlock = [0x62, 0x01, 0x00];
+        let mut get = vec![cc::SUPERVISION, cc::SUPERVISION_GET, 0x85, 3];
+        get.extend(unlock);
+        assert!(lock.receive(&get).is_empty(), "no Supervision Report");
+        let s = lock.state();
+        assert_eq!(s.refused, [(unlock.to_vec(), None)]);
+        assert!(s.supervised.is_empty());
+        assert_eq!(s.device, SecureDevice::DoorLock { mode: 0xFF });
     }
 }
