@@ -43,7 +43,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { CommandClasses, SecurityClass } from "@zwave-js/core";
 import {
     Driver,
     InclusionStrategy,
@@ -125,6 +124,22 @@ const TEST_KEYS = {
     S2_Unauthenticated: hexKey(0xa3),
     S0_Legacy: hexKey(0xa0),
 };
+
+// zwave-js' SecurityClass enum (from @zwave-js/core, which "zwave-js" does not re-export; its
+// values are the protocol's and fixed).
+const SecurityClass = {
+    S2_Unauthenticated: 0,
+    S2_Authenticated: 1,
+    S2_AccessControl: 2,
+    S0_Legacy: 7,
+    0: "S2_Unauthenticated",
+    1: "S2_Authenticated",
+    2: "S2_AccessControl",
+    7: "S0_Legacy",
+    [-1]: "None",
+    [-2]: "Temporary",
+};
+const MULTILEVEL_SWITCH_CC = 0x26;
 
 const emit = (obj) => console.log(JSON.stringify(obj));
 const className = (c) => SecurityClass[c] ?? String(c);
@@ -249,7 +264,7 @@ async function includeOne(driver, spec, opts) {
             id: node.id,
             set: spec.level,
             read: read?.currentValue ?? null,
-            supported: node.supportsCC(CommandClasses["Multilevel Switch"]),
+            supported: node.supportsCC(MULTILEVEL_SWITCH_CC),
         });
     }
 
