@@ -499,14 +499,16 @@ async fn zwave_js_includes_the_secure_nodes_and_operates_them() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn zwave_js_with_a_wrong_pin_does_not_grant_the_lock_s2() {
-    if !can_run("zwave_js_with_a_wrong_pin_does_not_grant_the_lock_s2") {
+async fn zwave_js_without_the_right_pin_grants_the_locks_nothing() {
+    if !can_run("zwave_js_without_the_right_pin_grants_the_locks_nothing") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let (path, emu) = emulator(tmp.path()).await;
     let lock = SecureNode::door_lock(0x54);
-    let nodes = HashMap::from([("lock", lock.clone())]);
+    // A second lock whose user cancels at the PIN prompt.
+    let cancelled = SecureNode::door_lock(0x55);
+    let nodes = HashMap::from([("lock", lock.clone()), ("cancelled", cancelled.clone())]);
     // One digit off.
     let wrong = if lock.pin() % 10 == 9 {
         lock.pin() - 1
@@ -517,7 +519,7 @@ async fn zwave_js_with_a_wrong_pin_does_not_grant_the_lock_s2() {
         &path,
         &emu,
         tmp.path(),
-        &[format!("lock:s2:{wrong:05}")],
+        &[format!("lock:s2:{wrong:05}"), "cancelled:s2".to_string()],
         &nodes,
     )
     .await;
@@ -534,4 +536,10 @@ async fn zwave_js_with_a_wrong_pin_does_not_grant_the_lock_s2() {
     assert!(lock.state().kex_failed);
     assert!(lock.state().granted.is_empty());
     assert_eq!(lock.state().device, SecureDevice::DoorLock { mode: 0xFF });
+
+    let added = run.line("node added", "cancelled");
+    assert_eq!(added["lowSecurity"], true, "{added}");
+    assert_eq!(added["lowSecurityReason"], "UserCanceled", "{added}");
+    assert!(cancelled.state().kex_failed);
+    assert!(cancelled.state().granted.is_empty());
 }
