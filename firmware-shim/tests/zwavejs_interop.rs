@@ -3,8 +3,12 @@
 //! real zwave-js `Driver` at it and prints JSON lines of what zwave-js made of it:
 //! `tests/interop/zwave-js/driver_ready.mjs` once zwave-js reports "driver ready", and
 //! `include_secure.mjs` while it includes the emulator's secure nodes (S2 with the DSK PIN, S0),
-//! interviews them and switches the dimmer. The test puts each node into learn mode when the
-//! script says inclusion has started, and checks the nodes' side afterwards.
+//! interviews them and operates them (unlock, switch on, dim). The test puts each node into
+//! learn mode when the script says inclusion has started, and checks the nodes' side afterwards:
+//! the keys they hold, their state, what they refused.
+//!
+//! `ZWAVEJS_INTEROP_LOG=/tmp/zwave-js` keeps zwave-js' debug log of the inclusion tests (the
+//! log of a failed run is printed anyway) to see where it stalls.
 //!
 //! Needs `node` and `tests/interop/zwave-js/node_modules` (`npm ci` there; `.ci/run` does it).
 //! Without them the test prints why and is skipped, unless `SEALHUB_REQUIRE_ZWAVE_JS` is set
