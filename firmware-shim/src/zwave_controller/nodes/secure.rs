@@ -14,7 +14,8 @@
 //! ([`SecureDevice::required_class`]); anything else is ignored and recorded
 //! ([`SecureNodeState::refused`]). A host's interview is answered as a real node answers it:
 //! the secure command class list (S2 or S0 Commands Supported), and Version, Manufacturer
-//! Specific and Z-Wave Plus Info under the protection the question came with. A test can make a node reboot (it loses its SPAN and S0
+//! Specific and Z-Wave Plus Info under the protection the question came with. The S2 devices
+//! take commands inside Supervision. A test can make a node reboot (it loses its SPAN and S0
 //! nonces) or answer downgraded ([`Answer`]).
 //!
 //! A joining node repeats its KEX Set echo every [`ECHO_PERIOD`] (libs2's TB5) until the
@@ -127,7 +128,8 @@ impl SecureDevice {
     fn node_info(&self) -> Vec<u8> {
         match self {
             // Routing end node; Entry Control / Secure Keypad Door Lock; Z-Wave Plus, S2,
-            // Supervision-less minimal set.
+            // Version, Manufacturer Specific (Door Lock and Supervision only securely, in
+            // `secure_command_classes`).
             Self::DoorLock { .. } => vec![0x04, 0x40, 0x03, 0x5E, 0x9F, 0x86, 0x72],
             // Routing end node; Multilevel Switch / Power Switch Multilevel; Z-Wave Plus, S2.
             Self::Dimmer { .. } => vec![0x04, 0x11, 0x01, 0x5E, 0x9F, 0x86, 0x72],
