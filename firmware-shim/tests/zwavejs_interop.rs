@@ -308,14 +308,19 @@ async fn run_include_script(
         child.wait().await.expect("wait for node")
     })
     .await;
-    let stderr_text = stderr_text.await.unwrap_or_default();
+    if run.is_err() {
+        // Its stderr closes only once it is gone.
+        let _ = child.start_kill();
+    }
+    let stderr_text = tokio::time::timeout(Duration::from_secs(10), stderr_text)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
     eprintln!("--- stderr\n{stderr_text}");
-    let status = match run {
-        Ok(status) => status,
-        Err(_) => {
-            print_zwave_js_log(log_dir, 80);
-            panic!("include_secure.mjs still running after {INCLUDE_RUN_BOUND:?}");
-        }
+    let Ok(status) = run else {
+        print_zwave_js_log(log_dir, 80);
+        panic!("include_secure.mjs still running after {INCLUDE_RUN_BOUND:?}");
     };
     if !status.success() {
         print_zwave_js_log(log_dir, 80);
