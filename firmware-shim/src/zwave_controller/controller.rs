@@ -26,7 +26,9 @@ use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage, functio
 use super::nodes::SimNode;
 
 mod host_api;
-pub use host_api::{HOST_API_FUNCTIONS, supported_functions};
+pub use host_api::{
+    ASSIGN_SUC_RETURN_ROUTE, DELETE_SUC_RETURN_ROUTE, HOST_API_FUNCTIONS, supported_functions,
+};
 
 /// The functions sealhub's driver uses; with [`HOST_API_FUNCTIONS`] these are announced in
 /// GetSerialApiCapabilities ([`supported_functions`]).
@@ -218,6 +220,16 @@ impl Controller {
             return Vec::new();
         };
         vec![from_node(node_id, notification)]
+    }
+
+    /// Time has passed for the nodes: what they send on their own by `now`, as
+    /// ApplicationCommandHandler requests.
+    pub fn poll_nodes(&mut self, now: std::time::Instant) -> Vec<StickMessage> {
+        let mut out = Vec::new();
+        for (id, node) in &mut self.nodes {
+            out.extend(node.poll(now).into_iter().map(|p| from_node(*id, p)));
+        }
+        out
     }
 
     /// Answers one host request.

@@ -14,7 +14,8 @@
 //! 4. [`stick`] — all of it together, with per-message overrides and fault switches.
 //! 5. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
 //!
-//! Everything but [`pty`] is pure: bytes and ticks in, bytes out.
+//! Everything but [`pty`] is pure: bytes and ticks in, bytes out (the secure nodes alone read
+//! the clock: S0 nonces expire, and a joining node repeats its KEX Set echo).
 
 pub mod controller;
 pub mod link;

@@ -154,6 +154,15 @@ impl SimNode {
         }
     }
 
+    /// Time has passed: what the node sends on its own by `now` (only a secure node that is
+    /// joining sends anything: its repeated KEX Set echo).
+    pub fn poll(&mut self, now: std::time::Instant) -> Vec<Vec<u8>> {
+        match &self.kind {
+            SimNodeKind::Secure(node) if !self.silent => node.poll(now),
+            _ => Vec::new(),
+        }
+    }
+
     /// A frame reached the node; returns its answers (command class frames to the controller).
     pub fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
         self.received.push(payload.to_vec());

@@ -237,7 +237,7 @@ impl EmulatedController {
         }
     }
 
-    /// One tick passes: retransmissions and delayed answers.
+    /// One tick passes: retransmissions, delayed answers, and what nodes send on their own.
     pub fn tick(&mut self) {
         let mut due = Vec::new();
         self.delayed.retain_mut(|(ticks, messages)| {
@@ -255,6 +255,10 @@ impl EmulatedController {
         self.link.tick();
         for messages in due {
             self.send(messages);
+        }
+        let unprompted = self.controller.poll_nodes(std::time::Instant::now());
+        if !unprompted.is_empty() {
+            self.send(unprompted);
         }
     }
 

@@ -1,11 +1,12 @@
 //! The Serial API functions a full host stack (zwave-js, as in Z-Wave JS UI and Home
 //! Assistant) needs beyond what sealhub's own driver uses: the protocol version, the SUC, each
-//! node's protocol information and node information frame, and the RF settings in
-//! SerialApiSetup. Kept apart from the core of [`Controller`] so the two grow independently.
+//! node's protocol information and node information frame, the SUC return route a new node is
+//! given after its inclusion, and the RF settings in SerialApiSetup. Kept apart from the core of [`Controller`] so the two grow independently.
 //!
 //! Values are those of a plausible 700-series static controller on SDK 7.18.1 in the US
 //! region: the SUC/SIS is the controller itself, 0 dBm transmit power.
 
+use sealhub_radios::zwave::serial::frame::FrameType;
 use sealhub_radios::zwave::serial::messages::application::{ApplicationUpdate, NodeInformation};
 use sealhub_radios::zwave::serial::messages::capabilities::{
     SetupRequest, SetupResponse, rf_region,
@@ -20,12 +21,25 @@ use crate::zwave_controller::nodes::SimNode;
 
 /// The functions answered here, announced in GetSerialApiCapabilities with
 /// [`SUPPORTED_FUNCTIONS`].
-pub const HOST_API_FUNCTIONS: [u8; 4] = [
+pub const HOST_API_FUNCTIONS: [u8; 6] = [
     function::GET_PROTOCOL_VERSION,
     function::GET_NODE_PROTOCOL_INFO,
     function::GET_SUC_NODE_ID,
     function::REQUEST_NODE_INFO,
+    ASSIGN_SUC_RETURN_ROUTE,
+    DELETE_SUC_RETURN_ROUTE,
 ];
+
+/// 0x51: give a node the route back to the SUC (zwave-js does it to every node it includes,
+/// after deleting the old one). Request `[node id, callback id]`; response "executed"; then a
+/// callback `[callback id, transmit status]` once the node acknowledged.
+pub const ASSIGN_SUC_RETURN_ROUTE: u8 = 0x51;
+/// 0x55: delete a node's return routes to the SUC; framed as [`ASSIGN_SUC_RETURN_ROUTE`].
+pub const DELETE_SUC_RETURN_ROUTE: u8 = 0x55;
+
+/// Transmit statuses in the return route callbacks.
+const TRANSMIT_OK: u8 = 0x00;
+const TRANSMIT_NO_ACK: u8 = 0x01;
 
 /// Every function id the emulated controller answers.
 pub fn supported_functions() -> impl Iterator<Item = u8> {
@@ -120,6 +134,10 @@ impl Controller {
                 vec![StickMessage::NodeProtocolInfo(self.protocol_info(*node_id))]
             }
             HostMessage::RequestNodeInfo { node_id } => self.request_node_info(*node_id),
+            HostMessage::Unknown {
+                function: f @ (ASSIGN_SUC_RETURN_ROUTE | DELETE_SUC_RETURN_ROUTE),
+                payload,
+            } => self.suc_return_route(*f, payload),
             _ => return None,
         };
         Some(out)
@@ -159,6 +177,29 @@ impl Controller {
         self.nodes
             .get(&node_id)
             .map_or(NodeProtocolInfo::UNKNOWN, protocol_info_of)
+    }
+
+    /// Assign or delete a node's SUC return route: the controller tells the node (in the
+    /// protocol, not seen by the host), so it succeeds when the node is reachable.
+    fn suc_return_route(&self, function: u8, payload: &[u8]) -> Vec<StickMessage> {
+        let message = |frame_type, payload| StickMessage::Unknown {
+            frame_type,
+            function,
+            payload,
+        };
+        let &[node_id, callback_id] = payload else {
+            // Not executed.
+            return vec![message(FrameType::Response, vec![0x00])];
+        };
+        let status = match self.nodes.get(&node_id) {
+            Some(node) if node.reachable() => TRANSMIT_OK,
+            _ => TRANSMIT_NO_ACK,
+        };
+        let mut out = vec![message(FrameType::Response, vec![0x01])];
+        if callback_id != 0 {
+            out.push(message(FrameType::Request, vec![callback_id, status]));
+        }
+        out
     }
 
     fn request_node_info(&mut self, node_id: u8) -> Vec<StickMessage> {
@@ -253,6 +294,53 @@ mod tests {
         assert_eq!(
             c.handle(&HostMessage::GetSucNodeId),
             [StickMessage::SucNodeId(1)]
+        );
+    }
+
+    #[test]
+    fn suc_return_routes_reach_a_listening_node_and_not_a_sleeping_one() {
+        let mut c = Controller::new(ControllerConfig::default());
+        let switch = c.add_existing(SimNode::binary_switch());
+        let sensor = c.add_existing(SimNode::sleeping_sensor());
+        let route = |function, node_id| HostMessage::Unknown {
+            function,
+            payload: vec![node_id, 0x21],
+        };
+        let frames = |out: Vec<StickMessage>| -> Vec<(FrameType, Vec<u8>)> {
+            out.into_iter()
+                .map(|m| match m {
+                    StickMessage::Unknown {
+                        frame_type,
+                        payload,
+                        ..
+                    } => (frame_type, payload),
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        for function in [DELETE_SUC_RETURN_ROUTE, ASSIGN_SUC_RETURN_ROUTE] {
+            assert_eq!(
+                frames(c.handle(&route(function, switch))),
+                [
+                    (FrameType::Response, vec![0x01]),
+                    (FrameType::Request, vec![0x21, TRANSMIT_OK])
+                ]
+            );
+        }
+        assert_eq!(
+            frames(c.handle(&route(ASSIGN_SUC_RETURN_ROUTE, sensor))),
+            [
+                (FrameType::Response, vec![0x01]),
+                (FrameType::Request, vec![0x21, TRANSMIT_NO_ACK])
+            ]
+        );
+        // A malformed request is not executed.
+        assert_eq!(
+            frames(c.handle(&HostMessage::Unknown {
+                function: ASSIGN_SUC_RETURN_ROUTE,
+                payload: vec![switch],
+            })),
+            [(FrameType::Response, vec![0x00])]
         );
     }
 }

@@ -12,14 +12,22 @@
 //!
 //! Afterwards the device's command class is served only under its class
 //! ([`SecureDevice::required_class`]); anything else is ignored and recorded
-//! ([`SecureNodeState::refused`]). A test can make a node reboot (it loses its SPAN and S0
+//! ([`SecureNodeState::refused`]). A host's interview is answered as a real node answers it:
+//! the secure command class list (S2 or S0 Commands Supported), and Version, Manufacturer
+//! Specific and Z-Wave Plus Info under the protection the question came with. The S2 devices
+//! take commands inside Supervision. A test can make a node reboot (it loses its SPAN and S0
 //! nonces) or answer downgraded ([`Answer`]).
+//!
+//! A joining node repeats its KEX Set echo every [`ECHO_PERIOD`] (libs2's TB5) until the
+//! includer answers, as real nodes do: zwave-js sends its public key before asking the user for
+//! the PIN, and ignores an echo that arrives before the PIN is typed, so the repeat is what
+//! carries bootstrapping on ([`SecureNode::poll`], driven by the stick's ticks).
 //!
 //! Time: S0 nonces expire, so this module reads [`Instant::now`]; randomness comes from
 //! per-node fixed seeds (an emulator needs no secrecy, and runs stay reproducible).
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sealhub_radios::zwave::s0::{self, S0Command, S0Session};
 use sealhub_radios::zwave::s2::bootstrap::{
@@ -30,6 +38,8 @@ use sealhub_radios::zwave::s2::session::{KeyId, S2Session};
 use sealhub_radios::zwave::s2::{self, KeyClasses, S2Command, SecurityClass};
 use sealhub_radios::zwave::security::Key128;
 use sealhub_radios::zwave::security::x25519::PrivateKey;
+
+use super::identity;
 
 /// Command classes the secure devices serve.
 pub mod cc {
@@ -45,7 +55,35 @@ pub mod cc {
     pub const GET: u8 = 0x02;
     /// Report / Operation Report.
     pub const REPORT: u8 = 0x03;
+    /// Door Lock Configuration Get.
+    pub const CONFIGURATION_GET: u8 = 0x05;
+    /// Door Lock Configuration Report.
+    pub const CONFIGURATION_REPORT: u8 = 0x06;
+    /// Version.
+    pub const VERSION: u8 = 0x86;
+    /// Manufacturer Specific.
+    pub const MANUFACTURER_SPECIFIC: u8 = 0x72;
+    /// Supervision (the S2 devices: a host wraps its Sets in Supervision Get and learns from
+    /// the Report that they were carried out).
+    pub const SUPERVISION: u8 = 0x6C;
+    /// Supervision Get.
+    pub const SUPERVISION_GET: u8 = 0x01;
+    /// Supervision Report.
+    pub const SUPERVISION_REPORT: u8 = 0x02;
 }
+
+/// Supervision Report status: carried out.
+const SUPERVISION_SUCCESS: u8 = 0xFF;
+/// Supervision Report status: the command is not supported.
+const SUPERVISION_NO_SUPPORT: u8 = 0x00;
+/// Supervision Get flags: the session id's bits.
+const SUPERVISION_SESSION_MASK: u8 = 0x3F;
+
+/// How long a joining node waits for the includer's KEX Report echo before sending its KEX Set
+/// echo again (libs2's TB5).
+pub const ECHO_PERIOD: Duration = Duration::from_secs(10);
+/// How often it repeats the echo at most (libs2: TBI1 / TB5, the 240 s the user has for the PIN).
+const ECHO_REPEATS: u8 = 24;
 
 /// What the device does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,12 +128,34 @@ impl SecureDevice {
     fn node_info(&self) -> Vec<u8> {
         match self {
             // Routing end node; Entry Control / Secure Keypad Door Lock; Z-Wave Plus, S2,
-            // Supervision-less minimal set.
+            // Version, Manufacturer Specific (Door Lock and Supervision only securely, in
+            // `secure_command_classes`).
             Self::DoorLock { .. } => vec![0x04, 0x40, 0x03, 0x5E, 0x9F, 0x86, 0x72],
             // Routing end node; Multilevel Switch / Power Switch Multilevel; Z-Wave Plus, S2.
             Self::Dimmer { .. } => vec![0x04, 0x11, 0x01, 0x5E, 0x9F, 0x86, 0x72],
             // Routing end node; Binary Switch / Siren; Security (S0) only.
             Self::Siren { .. } => vec![0x04, 0x10, 0x05, 0x98, 0x86, 0x72],
+        }
+    }
+
+    /// The command classes it supports only securely, as its S2 or S0 Commands Supported
+    /// Report lists them (a host learns the device's own command class only from there).
+    pub fn secure_command_classes(&self) -> Vec<u8> {
+        match self {
+            Self::DoorLock { .. } => vec![
+                cc::DOOR_LOCK,
+                cc::SUPERVISION,
+                cc::VERSION,
+                cc::MANUFACTURER_SPECIFIC,
+            ],
+            Self::Dimmer { .. } => vec![
+                cc::SWITCH_MULTILEVEL,
+                cc::SUPERVISION,
+                cc::VERSION,
+                cc::MANUFACTURER_SPECIFIC,
+            ],
+            // Version and Manufacturer Specific stay in the clear (its NIF lists them).
+            Self::Siren { .. } => vec![cc::SWITCH_BINARY],
         }
     }
 
@@ -105,6 +165,17 @@ impl SecureDevice {
             (Self::DoorLock { mode }, [cc::DOOR_LOCK, cc::SET, m, ..]) => {
                 *mode = *m;
                 Vec::new()
+            }
+            (Self::DoorLock { .. }, [cc::DOOR_LOCK, cc::CONFIGURATION_GET]) => {
+                // Constant operation, no handle restrictions, no auto-relock timeout.
+                vec![vec![
+                    cc::DOOR_LOCK,
+                    cc::CONFIGURATION_REPORT,
+                    0x01,
+                    0x00,
+                    0xFE,
+                    0xFE,
+                ]]
             }
             (Self::DoorLock { mode }, [cc::DOOR_LOCK, cc::GET]) => {
                 // mode, handles, condition (door closed, bolt locked), no timeout.
@@ -195,11 +266,27 @@ pub struct SecureNodeState {
     pub answer: Answer,
     /// Command class frames it ignored, with the class they came under (`None` = plain).
     pub refused: Vec<(Vec<u8>, Option<SecurityClass>)>,
+    /// Commands it carried out that came inside a Supervision Get.
+    pub supervised: Vec<Vec<u8>>,
     /// Bootstrapping commands are heard (and acknowledged by the radio) but never answered,
     /// as by a node that hangs mid-inclusion.
     pub stalls_bootstrapping: bool,
+    /// How long it waits before repeating its KEX Set echo ([`ECHO_PERIOD`] unless a test
+    /// shortens it).
+    pub echo_period: Duration,
+    /// How often it repeated its KEX Set echo.
+    pub echo_repeats: u32,
+    echo: Option<PendingEcho>,
     seed: u8,
     seeds_drawn: u8,
+}
+
+/// The KEX Set echo a joining node repeats until the includer answers it.
+#[derive(Debug)]
+struct PendingEcho {
+    plaintext: Vec<u8>,
+    due: Instant,
+    left: u8,
 }
 
 /// A secure node, shared between the controller (which routes frames to it) and the test
@@ -262,7 +349,11 @@ impl SecureNode {
             last_s2: None,
             answer: Answer::Normal,
             refused: Vec::new(),
+            supervised: Vec::new(),
             stalls_bootstrapping: false,
+            echo_period: ECHO_PERIOD,
+            echo_repeats: 0,
+            echo: None,
             seed,
             seeds_drawn: 0,
         })))
@@ -325,6 +416,12 @@ impl SecureNode {
     pub(super) fn receive(&self, payload: &[u8]) -> Vec<Vec<u8>> {
         self.state().receive(payload)
     }
+
+    /// Time has passed: returns what the node sends on its own by `now` (a repeated KEX Set
+    /// echo, or a Nonce Get for it).
+    pub fn poll(&self, now: Instant) -> Vec<Vec<u8>> {
+        self.state().poll(now)
+    }
 }
 
 impl SecureNodeState {
@@ -352,6 +449,36 @@ impl SecureNodeState {
                 self.s0 = Some(S0Session::new(a.own, &key, seed));
             }
         }
+    }
+
+    fn poll(&mut self, now: Instant) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        if !matches!(self.joiner, Joiner::AwaitingEcho(_)) {
+            self.echo = None;
+            return out;
+        }
+        let Some(echo) = self.echo.as_mut() else {
+            return out;
+        };
+        if now < echo.due {
+            return out;
+        }
+        if echo.left == 0 {
+            // The includer's TAI2 has run out too; it aborts.
+            self.echo = None;
+            return out;
+        }
+        echo.left -= 1;
+        echo.due = now + self.echo_period;
+        let plaintext = echo.plaintext.clone();
+        self.echo_repeats += 1;
+        if self.s2_waiting.is_empty() {
+            self.send_s2(KeyId::Temporary, plaintext, &mut out);
+        } else if let Some(s2) = self.s2.as_mut() {
+            // Still no nonce from the includer for the first one: ask again.
+            push_s2(&mut out, &s2.nonce_get());
+        }
+        out
     }
 
     fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
@@ -420,6 +547,9 @@ impl SecureNodeState {
             Ok(d) => {
                 if d.plaintext.first() == Some(&s2::CC_SECURITY_2) {
                     match S2Command::decode(&d.plaintext) {
+                        Ok(S2Command::CommandsSupportedGet) => {
+                            self.s2_commands_supported(d.key, out);
+                        }
                         Ok(c) => self.bootstrap_step(&c, Some(d.key), out),
                         Err(e) => tracing::debug!("secure node {}: bad S2 command: {e}", a.own),
                     }
@@ -446,6 +576,31 @@ impl SecureNodeState {
                 }
             }
             Err(e) => tracing::debug!("secure node {}: S2 frame refused: {e}", a.own),
+        }
+    }
+
+    /// S2 Commands Supported Get: the secure command classes under the highest class the node
+    /// holds, an empty list under a lower one, nothing under the temporary key (as the
+    /// specification says, and as zwave-js asks only under the highest class).
+    fn s2_commands_supported(&mut self, key: KeyId, out: &mut Vec<Vec<u8>>) {
+        let KeyId::Network(class) = key else {
+            return;
+        };
+        let highest = [
+            SecurityClass::S2AccessControl,
+            SecurityClass::S2Authenticated,
+            SecurityClass::S2Unauthenticated,
+        ]
+        .into_iter()
+        .find(|c| self.granted.contains(c.bit()));
+        let ccs = if highest == Some(class) {
+            self.device.secure_command_classes()
+        } else {
+            Vec::new()
+        };
+        match (S2Command::CommandsSupportedReport { ccs }).encode() {
+            Ok(report) => self.send_s2(key, report, out),
+            Err(e) => tracing::warn!("secure node: cannot encode the supported list: {e}"),
         }
     }
 
@@ -545,6 +700,14 @@ impl SecureNodeState {
         };
         match step {
             Ok((next, outgoing)) => {
+                self.echo = match (&next, outgoing.command.encode()) {
+                    (Joiner::AwaitingEcho(_), Ok(plaintext)) => Some(PendingEcho {
+                        plaintext,
+                        due: Instant::now() + self.echo_period,
+                        left: ECHO_REPEATS,
+                    }),
+                    _ => None,
+                };
                 self.joiner = next;
                 self.emit(outgoing, out);
             }
@@ -627,6 +790,13 @@ impl SecureNodeState {
                 self.joiner = Joiner::Settled;
                 self.send_s0(S0Command::NetworkKeyVerify.encode(), out);
             }
+            Ok(S0Command::CommandsSupportedGet) if self.s0.is_some() => {
+                let report = S0Command::CommandsSupportedReport {
+                    reports_to_follow: 0,
+                    ccs: self.device.secure_command_classes(),
+                };
+                self.send_s0(report.encode(), out);
+            }
             Ok(_) => {}
             Err(_) => self.on_application(&plaintext, Some(SecurityClass::S0Legacy), out),
         }
@@ -655,6 +825,20 @@ impl SecureNodeState {
         class: Option<SecurityClass>,
         out: &mut Vec<Vec<u8>>,
     ) {
+        if let Some(answer) = self.identity_answer(payload, class) {
+            self.reply_under(answer, class, out);
+            return;
+        }
+        if let [cc::SUPERVISION, cc::SUPERVISION_GET, flags, len, rest @ ..] = payload
+            && self
+                .device
+                .secure_command_classes()
+                .contains(&cc::SUPERVISION)
+            && rest.len() == usize::from(*len)
+        {
+            self.on_supervised(flags & SUPERVISION_SESSION_MASK, rest, class, out);
+            return;
+        }
         let required = self.device.required_class();
         if class != Some(required) {
             tracing::debug!(?class, ?required, "secure node refuses {payload:02x?}");
@@ -663,6 +847,85 @@ impl SecureNodeState {
         }
         for answer in self.device.serve(payload) {
             self.answer_with(answer, out);
+        }
+    }
+
+    /// A command inside Supervision Get: carried out (and reported so) under the device's
+    /// class, ignored like any command under another.
+    fn on_supervised(
+        &mut self,
+        session: u8,
+        command: &[u8],
+        class: Option<SecurityClass>,
+        out: &mut Vec<Vec<u8>>,
+    ) {
+        let required = self.device.required_class();
+        if class != Some(required) {
+            tracing::debug!(?class, ?required, "secure node refuses {command:02x?}");
+            self.refused.push((command.to_vec(), class));
+            return;
+        }
+        let supported = command.first() == self.device.secure_command_classes().first();
+        let answers = if supported {
+            self.supervised.push(command.to_vec());
+            self.device.serve(command)
+        } else {
+            Vec::new()
+        };
+        let status = if supported {
+            SUPERVISION_SUCCESS
+        } else {
+            SUPERVISION_NO_SUPPORT
+        };
+        // No more status updates; done now (duration 0).
+        let report = vec![
+            cc::SUPERVISION,
+            cc::SUPERVISION_REPORT,
+            session,
+            status,
+            0x00,
+        ];
+        self.answer_with(report, out);
+        for answer in answers {
+            self.answer_with(answer, out);
+        }
+    }
+
+    /// Answers a host's interview questions (Version, Manufacturer Specific, Z-Wave Plus Info)
+    /// about any command class the node has, in the clear or under a class it holds: in the
+    /// clear only for those its NIF lists (zwave-js asks an S0 node in the clear about those,
+    /// and an S2 node everything under its highest class).
+    fn identity_answer(&self, payload: &[u8], class: Option<SecurityClass>) -> Option<Vec<u8>> {
+        let nif = self.device.node_info();
+        let allowed = match class {
+            None => payload
+                .first()
+                .is_some_and(|cc| nif.get(3..).is_some_and(|ccs| ccs.contains(cc))),
+            Some(c) => self.granted.contains(c.bit()),
+        };
+        if !allowed {
+            return None;
+        }
+        let mut all = nif;
+        for cc in self.device.secure_command_classes() {
+            if !all.iter().skip(3).any(|c| *c == cc) {
+                all.push(cc);
+            }
+        }
+        identity::answer(&all, payload)
+    }
+
+    /// Sends an answer under the protection its question came with.
+    fn reply_under(
+        &mut self,
+        answer: Vec<u8>,
+        class: Option<SecurityClass>,
+        out: &mut Vec<Vec<u8>>,
+    ) {
+        match class {
+            None => out.push(answer),
+            Some(SecurityClass::S0Legacy) => self.send_s0(answer, out),
+            Some(c) => self.send_s2(KeyId::Network(c), answer, out),
         }
     }
 
@@ -684,5 +947,126 @@ fn push_s2(out: &mut Vec<Vec<u8>>, command: &S2Command) {
     match command.encode() {
         Ok(b) => out.push(b),
         Err(e) => tracing::warn!("secure node: cannot encode {command:?}: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sealhub_radios::zwave::s2::{CURVE_25519, KEX_SCHEME_1, KexFailType, KexParams};
+
+    const HOME_ID: u32 = 0x5EA1_4B0B;
+
+    fn decode(frame: &[u8]) -> S2Command {
+        S2Command::decode(frame).expect("an S2 frame")
+    }
+
+    /// A dimmer at node 2 that has received the includer's public key: it is waiting for the
+    /// includer's KEX Report echo, its own echo held until the includer sends a nonce.
+    fn dimmer_awaiting_echo() -> SecureNode {
+        let dimmer = SecureNode::dimmer(0x61);
+        dimmer.set_address(2, 1, HOME_ID);
+        dimmer.state().echo_period = Duration::from_secs(1);
+        let report = dimmer.receive(&[0x9F, 0x04]);
+        assert!(matches!(decode(&report[0]), S2Command::KexReport(_)));
+        let grant = S2Command::KexSet(KexParams {
+            echo: false,
+            csa: false,
+            schemes: KEX_SCHEME_1,
+            curves: CURVE_25519,
+            keys: KeyClasses::S2_AUTHENTICATED,
+            reserved: 0,
+        });
+        let public = dimmer.receive(&grant.encode().unwrap());
+        assert!(matches!(
+            decode(&public[0]),
+            S2Command::PublicKeyReport {
+                including_node: false,
+                ..
+            }
+        ));
+        let includer = S2Command::PublicKeyReport {
+            including_node: true,
+            public_key: PrivateKey::from_bytes([0x17; 32]).public_key(),
+        };
+        let out = dimmer.receive(&includer.encode().unwrap());
+        assert!(
+            matches!(&out[..], [f] if matches!(decode(f), S2Command::NonceGet { .. })),
+            "{out:02x?}"
+        );
+        dimmer
+    }
+
+    #[test]
+    fn a_joining_node_repeats_its_echo_until_the_includer_answers() {
+        let dimmer = dimmer_awaiting_echo();
+        let start = Instant::now();
+        assert!(dimmer.poll(start).is_empty(), "not due yet");
+
+        // Due, and still no nonce: it asks again rather than queueing the echo twice.
+        let out = dimmer.poll(start + Duration::from_secs(2));
+        assert!(
+            matches!(&out[..], [f] if matches!(decode(f), S2Command::NonceGet { .. })),
+            "{out:02x?}"
+        );
+        let sos = S2Command::NonceReport {
+            seq: 9,
+            mos: false,
+            receiver_ei: Some([0x42; 16]),
+        };
+        let out = dimmer.receive(&sos.encode().unwrap());
+        assert!(
+            matches!(&out[..], [f] if matches!(decode(f), S2Command::MessageEncapsulation(_))),
+            "one echo: {out:02x?}"
+        );
+
+        // The includer ignored it (the user is still typing the PIN): it comes again, on the
+        // SPAN it has, every period.
+        let out = dimmer.poll(start + Duration::from_secs(4));
+        assert!(
+            matches!(&out[..], [f] if matches!(decode(f), S2Command::MessageEncapsulation(_))),
+            "{out:02x?}"
+        );
+        assert!(dimmer.poll(start + Duration::from_secs(4)).is_empty());
+        assert_eq!(dimmer.state().echo_repeats, 2);
+
+        // The includer gives up: no more repeats.
+        dimmer.receive(&S2Command::KexFail(KexFailType::Cancel).encode().unwrap());
+        assert!(dimmer.poll(start + Duration::from_secs(60)).is_empty());
+        assert!(dimmer.state().kex_failed);
+    }
+
+    #[test]
+    fn a_node_answers_the_interview_only_as_its_protection_allows() {
+        let siren = SecureNode::siren(0x62);
+        siren.set_address(3, 1, HOME_ID);
+        let s = siren.state();
+        // In the clear: Version is in its NIF, and the secure-only Binary Switch is known to it.
+        assert_eq!(
+            s.identity_answer(&[0x86, 0x13, 0x25], None),
+            Some(vec![0x86, 0x14, 0x25, 1])
+        );
+        // Under a class it does not hold: nothing.
+        assert_eq!(
+            s.identity_answer(&[0x86, 0x13, 0x25], Some(SecurityClass::S0Legacy)),
+            None
+        );
+        // The lock's Door Lock CC is not in its NIF: no answer about it in the clear.
+        let lock = SecureNode::door_lock(0x63);
+        assert_eq!(lock.state().identity_answer(&[0x62, 0x02], None), None);
+    }
+
+    #[test]
+    fn a_supervised_command_in_the_clear_is_refused_like_a_bare_one() {
+        let lock = SecureNode::door_lock(0x64);
+        lock.set_address(2, 1, HOME_ID);
+        let unlock = [0x62, 0x01, 0x00];
+        let mut get = vec![cc::SUPERVISION, cc::SUPERVISION_GET, 0x85, 3];
+        get.extend(unlock);
+        assert!(lock.receive(&get).is_empty(), "no Supervision Report");
+        let s = lock.state();
+        assert_eq!(s.refused, [(unlock.to_vec(), None)]);
+        assert!(s.supervised.is_empty());
+        assert_eq!(s.device, SecureDevice::DoorLock { mode: 0xFF });
     }
 }
