@@ -308,7 +308,7 @@ async fn herdsman_sees_a_device_join_and_interviews_it() {
     // Herdsman toggled the bulb (Default Response SUCCESS) and read it back on.
     assert_eq!(run.result["onOffAfterToggle"], 1, "{}", run.result);
     assert!(
-        emu.with_stick(|s| s.ncp_mut().device_mut(0x6A5F).map(|d| d.zcl.on)) == Some(true),
+        emu.with_stick(|s| s.ncp_mut().device_mut(0x6A5F).map(|d| d.zcl.on())) == Some(true),
         "the emulated light is on after herdsman's toggle"
     );
     assert_all_decoded(&emu);
