@@ -1,7 +1,8 @@
 //! A thermostat (Home Automation device 0x0301): Thermostat (ZCL §6.3) with the measured
 //! `LocalTemperature`, writable occupied heating and cooling setpoints and `SystemMode`, and
 //! Setpoint Raise/Lower. Setpoints stay within their limits. `ThermostatRunningState` says
-//! whether it heats or cools, from the temperature, setpoints and mode.
+//! whether it heats or cools, from the temperature, setpoints and mode, recomputed whenever a
+//! command or a write changes a setpoint or the mode.
 
 use sealhub_radios::zigbee::ezsp::types::Eui64;
 use sealhub_radios::zigbee::security::InstallCode;

@@ -637,6 +637,7 @@ impl ZigbeeStick {
             .unwrap_or_else(|p| p.into_inner())
             .install_keys
             .remove(&eui64);
+        self.client.device_queues.forget(node_id);
         Ok(())
     }
 

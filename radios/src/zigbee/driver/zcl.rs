@@ -49,6 +49,14 @@ pub enum Outcome {
 pub(crate) struct DeviceQueues(Mutex<BTreeMap<u16, Arc<tokio::sync::Mutex<()>>>>);
 
 impl DeviceQueues {
+    /// Drops the queue of a device that left (requests still waiting keep their turn).
+    pub(crate) fn forget(&self, node_id: u16) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&node_id);
+    }
+
     fn of(&self, node_id: u16) -> Arc<tokio::sync::Mutex<()>> {
         self.0
             .lock()
