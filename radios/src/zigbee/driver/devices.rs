@@ -10,7 +10,7 @@
 //! endpoint, then one ZCL Read Attributes of `manufacturerName` and `modelId` on the Basic
 //! cluster of the first endpoint that serves it.
 //!
-//! Leaving: [`request_leave`] sends `Mgmt_Leave_req` and waits for `Mgmt_Leave_rsp`; the
+//! Leaving: [`super::ZigbeeStick::request_leave`] sends `Mgmt_Leave_req` and waits for `Mgmt_Leave_rsp`; the
 //! device's departure itself arrives as `trustCenterJoinHandler` `DEVICE_LEFT` (as EmberZNet
 //! reports it, and zigbee-herdsman's ember adapter reads it), whoever made it leave.
 
