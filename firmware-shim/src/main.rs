@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
-use firmware_shim::ezsp_ncp::{NcpConfig, PtyConfig, spawn_on_pty};
+use clap::{Parser, Subcommand, ValueEnum};
+use firmware_shim::ezsp_ncp::{NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty};
 
 #[derive(Parser)]
 #[command(version, about = "Emulated radio sticks on ptys")]
@@ -27,6 +27,10 @@ enum Stick {
         /// The stick's EUI-64, 16 hex digits, most significant first.
         #[arg(long)]
         eui64: Option<String>,
+        /// A simulated device that joins (with the well-known key) the first time the host
+        /// opens the network; repeat for more.
+        #[arg(long = "device", value_enum)]
+        devices: Vec<DeviceKind>,
     },
     /// A Z-Wave 700-series USB controller (Serial API), with a binary switch at node 2.
     Zwave {
@@ -37,6 +41,39 @@ enum Stick {
         #[arg(long, default_value = "C0FFEE42")]
         home_id: String,
     },
+}
+
+/// The kinds of simulated Zigbee devices the binary offers.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DeviceKind {
+    Light,
+    ColorLight,
+    Plug,
+    DoorLock,
+    Thermostat,
+    ClimateSensor,
+    MotionSensor,
+    ContactSensor,
+}
+
+impl DeviceKind {
+    /// The `index`th device on the command line: EUI-64 and node ID from its position.
+    fn device(self, index: u16) -> SimulatedDevice {
+        let node_id = 0x1000 + index;
+        let mut eui64 = [0x00, 0x00, 0x00, 0x00, 0x00, 0x6F, 0x0D, 0x00];
+        eui64[..2].copy_from_slice(&node_id.to_le_bytes());
+        let build = match self {
+            Self::Light => SimulatedDevice::light,
+            Self::ColorLight => SimulatedDevice::color_light,
+            Self::Plug => SimulatedDevice::plug,
+            Self::DoorLock => SimulatedDevice::door_lock,
+            Self::Thermostat => SimulatedDevice::thermostat,
+            Self::ClimateSensor => SimulatedDevice::climate_sensor,
+            Self::MotionSensor => SimulatedDevice::motion_sensor,
+            Self::ContactSensor => SimulatedDevice::contact_sensor,
+        };
+        build(eui64, node_id, None)
+    }
 }
 
 fn parse_eui64(s: &str) -> anyhow::Result<[u8; 8]> {
@@ -68,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
             link,
             protocol,
             eui64,
+            devices,
         } => {
             let mut ncp = NcpConfig {
                 protocol_version: protocol,
@@ -83,6 +121,14 @@ async fn main() -> anyhow::Result<()> {
             let (path, handle) = spawn_on_pty(config)
                 .await
                 .with_context(|| format!("cannot create the pty behind {}", link.display()))?;
+            for (index, kind) in (1..).zip(devices) {
+                let device = kind.device(index);
+                tracing::info!(
+                    "{kind:?} at node {:#06x} joins when the host permits joining",
+                    device.node_id
+                );
+                handle.join_when_permitted(device);
+            }
             println!("{}", path.display());
             tracing::info!(
                 "emulated EZSP stick (protocol {protocol}) at {}",

@@ -308,8 +308,46 @@ async fn herdsman_sees_a_device_join_and_interviews_it() {
     // Herdsman toggled the bulb (Default Response SUCCESS) and read it back on.
     assert_eq!(run.result["onOffAfterToggle"], 1, "{}", run.result);
     assert!(
-        emu.with_stick(|s| s.ncp_mut().device_mut(0x6A5F).map(|d| d.zcl.on)) == Some(true),
+        emu.with_stick(|s| s.ncp_mut().device_mut(0x6A5F).map(|d| d.zcl.on())) == Some(true),
         "the emulated light is on after herdsman's toggle"
     );
+    assert_all_decoded(&emu);
+}
+
+/// A contact sensor on IAS Zone joins while herdsman has the network open; herdsman's interview
+/// enrols it (writes `iasCieAddr`, answers the Zone Enroll Request and sends its own enroll
+/// response, then polls `zoneState`), which succeeds only if the emulated zone enrols as real
+/// ones do. The script reads the zone back: enrolled, to herdsman's address, with its zone ID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herdsman_enrols_an_ias_contact_sensor_during_its_interview() {
+    let Some(dir) = herdsman_available() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (path, emu) = emulator(tmp.path()).await;
+    let eui = [0x07, 0x00, 0x00, 0x00, 0x00, 0x6F, 0x0D, 0x00];
+    let device = SimulatedDevice::contact_sensor(eui, 0x7C07, None);
+    emu.join_when_permitted(device.clone());
+    let run = run_herdsman_with(&dir, &path, &[("EXPECT_DEVICE", "0x000d6f0000000007")]).await;
+    eprintln!("herdsman run (IAS): {:?}: {}", run.elapsed, run.result);
+    assert!(
+        run.success,
+        "herdsman run failed: {}\nherdsman log:\n{}",
+        run.result,
+        run.log_tail()
+    );
+    let d = &run.result["device"];
+    assert_eq!(d["modelID"], device.model.as_str(), "{}", run.result);
+    assert_eq!(d["type"], "EndDevice");
+    let zone = &run.result["iasZone"];
+    assert_eq!(zone["zoneState"], 1, "{}", run.result);
+    assert_eq!(zone["iasCieAddr"], run.result["coordinator"]["ieeeAddr"]);
+    let zone_id = zone["zoneId"].as_u64().expect("zone ID read");
+    let emulated = emu
+        .with_device(0x7C07, |d| {
+            (d.zcl.get(1, 0x0500, 0x0000), d.zcl.get(1, 0x0500, 0x0011))
+        })
+        .expect("joined");
+    assert_eq!(emulated, (Some(1), i64::try_from(zone_id).ok()));
     assert_all_decoded(&emu);
 }

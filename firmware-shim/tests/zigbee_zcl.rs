@@ -123,7 +123,7 @@ fn move_to_level(level: u8) -> ClusterCommand {
 }
 
 fn emulated_on(emu: &EmulatorHandle) -> bool {
-    emu.with_stick(|s| s.ncp_mut().device_mut(NODE).expect("joined").zcl.on)
+    emu.with_stick(|s| s.ncp_mut().device_mut(NODE).expect("joined").zcl.on())
 }
 
 async fn send(

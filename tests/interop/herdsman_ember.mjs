@@ -6,7 +6,8 @@
 // network it reports is the one configured, opens the network for joining and closes it again,
 // and stops. With EXPECT_DEVICE=<ieee, 0x + 16 hex digits> set, it waits while the network is
 // open for that device to join and for herdsman's interview of it to succeed (up to
-// EXPECT_DEVICE_MS, default 20 s), then toggles it (genOnOff toggle) and reads onOff back, and reports what herdsman learned. Prints exactly one JSON line on stdout and exits 0 only if every step passed.
+// EXPECT_DEVICE_MS, default 20 s), then toggles it (genOnOff toggle) and reads onOff back if it
+// has On/Off, reads its IAS zone's enrolment if it has one, and reports what herdsman learned. Prints exactly one JSON line on stdout and exits 0 only if every step passed.
 // herdsman's own log goes to stderr (HERDSMAN_LOG=info|debug, default debug), so the caller can
 // show it when the run fails. A hard timeout (INTEROP_TIMEOUT_MS, default 60 s) ends the process
 // whatever herdsman is waiting for, so it can never hang CI.
@@ -167,14 +168,22 @@ async function main() {
             })),
         };
 
-        // The issue's interop goal: toggle the bulb, then read its state back.
-        step(`toggle ${expected}`);
         const endpoint = device.getEndpoint(1);
         check(endpoint, "device has no endpoint 1");
-        await endpoint.command("genOnOff", "toggle", {});
-        step(`read onOff of ${expected}`);
-        const state = await endpoint.read("genOnOff", ["onOff"]);
-        result.onOffAfterToggle = state.onOff;
+        if (endpoint.supportsInputCluster("genOnOff")) {
+            // The issue's interop goal: toggle the bulb, then read its state back.
+            step(`toggle ${expected}`);
+            await endpoint.command("genOnOff", "toggle", {});
+            step(`read onOff of ${expected}`);
+            const state = await endpoint.read("genOnOff", ["onOff"]);
+            result.onOffAfterToggle = state.onOff;
+        }
+        if (endpoint.supportsInputCluster("ssIasZone")) {
+            // herdsman's interview enrols IAS zones; read back what the zone thinks.
+            step(`read IAS zone of ${expected}`);
+            const zone = await endpoint.read("ssIasZone", ["zoneState", "iasCieAddr", "zoneId"]);
+            result.iasZone = { zoneState: zone.zoneState, iasCieAddr: zone.iasCieAddr, zoneId: zone.zoneId };
+        }
     }
 
     step("permit join off");

@@ -1,4 +1,7 @@
-//! Simulated Zigbee devices around the emulated NCP: who may join ([`admit`]) and what a joined
+//! Simulated Zigbee devices around the emulated NCP: what each kind of device is (one module
+//! per kind: [`light`], [`color_light`], [`plug`], [`door_lock`], [`thermostat`],
+//! [`climate_sensor`], [`motion_sensor`], [`contact_sensor`], with the IAS zone they share in
+//! [`ias_zone`]), who may join ([`admit`]) and what a joined
 //! device answers ([`answer`]) when the host sends it a unicast — ZDO `Node_Desc_req`,
 //! `Active_EP_req`, `Simple_Desc_req` and ZCL Read Attributes on the Basic cluster, which is what
 //! an interview asks (zigbee-herdsman's `Device.interviewInternal`, sealhub's
@@ -17,6 +20,18 @@ use std::collections::BTreeMap;
 
 use sealhub_radios::zigbee::ezsp::types::{Eui64, Key};
 use sealhub_radios::zigbee::security::InstallCode;
+
+use super::zcl_device::{CommandContext, Handled, ZclState, data_type, zcl_status};
+
+pub mod climate_sensor;
+pub mod color_light;
+pub mod contact_sensor;
+pub mod door_lock;
+pub mod ias_zone;
+pub mod light;
+pub mod motion_sensor;
+pub mod plug;
+pub mod thermostat;
 
 /// `EzspPolicyId` `TRUST_CENTER_POLICY`.
 pub const TRUST_CENTER_POLICY: u8 = 0x00;
@@ -70,36 +85,210 @@ pub struct SimulatedDevice {
     pub model: String,
     /// Basic `powerSource` (0x0007): 1 mains, 3 battery.
     pub power_source: u8,
-    /// On/Off and Level Control state, reporting configuration and test switches
+    /// What kind of device it is: which module answers its cluster commands.
+    pub kind: DeviceKind,
+    /// Attributes, reporting configuration, test switches and faults
     /// ([`super::zcl_device`]).
-    pub zcl: super::zcl_device::ZclState,
+    pub zcl: ZclState,
+}
+
+/// The device types the emulator simulates, one module each under `devices/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// A dimmable light: On/Off, Level Control ([`light`]).
+    Light,
+    /// A dimmable colour bulb: also Color Control hue/saturation, XY and colour temperature
+    /// ([`color_light`]).
+    ColorLight,
+    /// A plug with metering: On/Off, Electrical Measurement, Metering ([`plug`]).
+    Plug,
+    /// A door lock: Door Lock with operation events, Power Configuration ([`door_lock`]).
+    DoorLock,
+    /// A thermostat: Thermostat with setpoints, system mode, raise/lower ([`thermostat`]).
+    Thermostat,
+    /// A temperature and humidity sensor on battery ([`climate_sensor`]).
+    ClimateSensor,
+    /// A motion sensor: Occupancy Sensing and an IAS motion zone ([`motion_sensor`]).
+    MotionSensor,
+    /// A door/window contact on an IAS zone ([`contact_sensor`]).
+    ContactSensor,
+}
+
+impl DeviceKind {
+    /// Carries out a cluster-specific command (client to server) on a cluster the endpoint
+    /// serves.
+    pub fn command(self, z: &mut ZclState, context: &CommandContext, payload: &[u8]) -> Handled {
+        if context.cluster == IDENTIFY_CLUSTER {
+            return identify(z, context, payload);
+        }
+        match self {
+            Self::Light => light::command(z, context, payload),
+            Self::ColorLight => color_light::command(z, context, payload),
+            Self::Plug => plug::command(z, context, payload),
+            Self::DoorLock => door_lock::command(z, context, payload),
+            Self::Thermostat => thermostat::command(z, context, payload),
+            Self::ClimateSensor => Handled::Status(zcl_status::UNSUP_COMMAND),
+            Self::MotionSensor | Self::ContactSensor => ias_zone::command(z, context, payload),
+        }
+    }
+
+    /// Acts on a successful Write Attributes of attribute `id`.
+    pub fn after_write(self, z: &mut ZclState, context: &CommandContext, id: u16) {
+        match self {
+            Self::MotionSensor | Self::ContactSensor => ias_zone::after_write(z, context, id),
+            Self::Thermostat => thermostat::after_write(z),
+            _ => {}
+        }
+    }
+}
+
+/// The Identify cluster.
+pub const IDENTIFY_CLUSTER: u16 = 0x0003;
+/// The Power Configuration cluster.
+pub const POWER_CONFIGURATION_CLUSTER: u16 = 0x0001;
+
+/// Identify (0x00): identify for this many seconds; the device just records it.
+fn identify(z: &mut ZclState, context: &CommandContext, payload: &[u8]) -> Handled {
+    match (context.command, payload) {
+        (0x00, [lo, hi]) => {
+            z.set(
+                context.endpoint,
+                IDENTIFY_CLUSTER,
+                0x0000,
+                i64::from(u16::from_le_bytes([*lo, *hi])),
+            );
+            Handled::Status(zcl_status::SUCCESS)
+        }
+        (0x00, _) => Handled::Status(zcl_status::MALFORMED_COMMAND),
+        _ => Handled::Status(zcl_status::UNSUP_COMMAND),
+    }
 }
 
 impl SimulatedDevice {
-    /// A mains-powered dimmable light (router) on endpoint 1 with Basic, Identify, Groups,
-    /// Scenes, On/Off, Level Control, and OTA as client; off, at level 0, until told otherwise.
-    pub fn light(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+    /// The common part of every simulated device: one endpoint (1, Home Automation), its
+    /// Identify attribute, and a battery (Power Configuration) if it serves that cluster.
+    pub(crate) fn base(
+        eui64: Eui64,
+        node_id: u16,
+        install_code: Option<InstallCode>,
+        kind: DeviceKind,
+        device_id: u16,
+        in_clusters: Vec<u16>,
+        model: &str,
+    ) -> Self {
+        let mains = matches!(
+            kind,
+            DeviceKind::Light | DeviceKind::ColorLight | DeviceKind::Plug
+        );
+        let mut zcl = ZclState::default();
+        if in_clusters.contains(&IDENTIFY_CLUSTER) {
+            zcl.define(1, IDENTIFY_CLUSTER, 0x0000, data_type::UINT16, 0, true);
+        }
+        if in_clusters.contains(&POWER_CONFIGURATION_CLUSTER) {
+            // BatteryVoltage 3.0 V (100 mV units), BatteryPercentageRemaining 100 % (half %).
+            zcl.define(
+                1,
+                POWER_CONFIGURATION_CLUSTER,
+                0x0020,
+                data_type::UINT8,
+                30,
+                false,
+            );
+            zcl.define(
+                1,
+                POWER_CONFIGURATION_CLUSTER,
+                0x0021,
+                data_type::UINT8,
+                200,
+                false,
+            );
+        }
         Self {
             eui64,
             node_id,
             install_code,
-            node_type: 2,
-            // Alternate PAN coordinator no, FFD, mains, RX on when idle, allocate address.
-            capabilities: 0x8E,
+            // Mains-powered devices route; battery ones are end devices.
+            node_type: if mains { 2 } else { 3 },
+            // Mains: FFD, mains, RX on when idle, allocate address. Battery: allocate address.
+            capabilities: if mains { 0x8E } else { 0x80 },
             manufacturer_code: 0x1234,
             endpoints: vec![DeviceEndpoint {
                 endpoint: 1,
                 profile: HA_PROFILE,
-                device_id: 0x0100,
+                device_id,
                 version: 1,
-                in_clusters: vec![0x0000, 0x0003, 0x0004, 0x0005, 0x0006, 0x0008],
+                in_clusters,
                 out_clusters: vec![0x0019],
             }],
             manufacturer: "Sealhub Emulated".into(),
-            model: "SH-LIGHT-1".into(),
-            power_source: 1,
-            zcl: super::zcl_device::ZclState::default(),
+            model: model.into(),
+            power_source: if mains { 1 } else { 3 },
+            kind,
+            zcl,
         }
+    }
+
+    /// A mains-powered dimmable light (router) on endpoint 1 with Basic, Identify, Groups,
+    /// Scenes, On/Off, Level Control, and OTA as client; off, at level 0, until told otherwise.
+    pub fn light(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        light::device(eui64, node_id, install_code)
+    }
+
+    /// A dimmable colour bulb ([`color_light`]).
+    pub fn color_light(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        color_light::device(eui64, node_id, install_code)
+    }
+
+    /// A plug with metering ([`plug`]).
+    pub fn plug(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        plug::device(eui64, node_id, install_code)
+    }
+
+    /// A battery door lock ([`door_lock`]).
+    pub fn door_lock(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        door_lock::device(eui64, node_id, install_code)
+    }
+
+    /// A thermostat ([`thermostat`]).
+    pub fn thermostat(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        thermostat::device(eui64, node_id, install_code)
+    }
+
+    /// A temperature and humidity sensor ([`climate_sensor`]).
+    pub fn climate_sensor(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        climate_sensor::device(eui64, node_id, install_code)
+    }
+
+    /// A motion sensor ([`motion_sensor`]).
+    pub fn motion_sensor(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        motion_sensor::device(eui64, node_id, install_code)
+    }
+
+    /// A door/window contact sensor on IAS Zone ([`contact_sensor`]).
+    pub fn contact_sensor(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        contact_sensor::device(eui64, node_id, install_code)
+    }
+
+    /// A motion sensor sees motion (or stops seeing it): Occupancy changes (reported as
+    /// configured) and, once enrolled, the IAS zone sends a Zone Status Change Notification.
+    pub fn set_motion(&mut self, motion: bool) {
+        motion_sensor::set_motion(&mut self.zcl, motion);
+    }
+
+    /// A contact sensor opens (alarm 1) or closes; once enrolled it notifies the CIE.
+    pub fn set_contact_open(&mut self, open: bool) {
+        ias_zone::set_alarm(&mut self.zcl, 1, open);
+    }
+
+    /// Someone turns a door lock by hand: its state changes and it sends an Operation Event
+    /// Notification (source manual).
+    pub fn turn_lock_by_hand(&mut self, locked: bool) {
+        door_lock::turn_by_hand(&mut self.zcl, locked);
+    }
+
+    /// The device leaves the network on its own (a user pressed its reset button).
+    pub fn leave(&mut self) {
+        self.zcl.leaving = true;
     }
 }
 

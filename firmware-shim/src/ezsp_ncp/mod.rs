@@ -8,7 +8,8 @@
 //! 2. [`ncp`] — the EZSP state machine: version, configuration, values, endpoints, network
 //!    formation and scans, keys, sending; with the network kept in emulated tokens. Requests the
 //!    host addresses to the coordinator itself are answered by [`local_zdo`]; simulated devices
-//!    join and answer interviews through [`devices`], and ZCL commands through [`zcl_device`].
+//!    join and answer interviews through [`devices`] (one module per kind of device), and ZCL
+//!    through [`zcl_device`] (attributes, reporting on the emulator's clock, faults, leaving).
 //! 3. [`stick`] — both together, with per-frame overrides and fault switches for tests.
 //! 4. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
 //!
@@ -23,8 +24,8 @@ pub mod stick;
 pub mod zcl_device;
 
 pub use ash_ncp::{AshNcp, AshNcpEvent, AshStats};
-pub use devices::{DeviceEndpoint, JoinRefusal, SimulatedDevice};
+pub use devices::{DeviceEndpoint, DeviceKind, JoinRefusal, SimulatedDevice};
 pub use ncp::{EzspFrameFromHost, JoinAttempt, Ncp, NcpConfig, Nvm};
 pub use pty::{EmulatorHandle, PtyConfig, spawn_on_pty};
 pub use stick::{EmulatedStick, HostFrameHook, Override};
-pub use zcl_device::ZclState;
+pub use zcl_device::{DeviceFault, ZclState};

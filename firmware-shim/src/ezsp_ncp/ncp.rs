@@ -650,6 +650,82 @@ impl Ncp {
             .collect()
     }
 
+    /// Emulator time (`elapsed`, one tick) passes for the joined devices: what they send on
+    /// their own (reports, notifications; [`zcl_device::poll`]) arrives as
+    /// `incomingMessageHandler` on the next tick, and a device that is leaving (asked by
+    /// `Mgmt_Leave_req`, or [`Ncp::device_leaves`]) is removed and reported as
+    /// `childJoinHandler` (left) and `trustCenterJoinHandler` `DEVICE_LEFT`, after its last
+    /// answer. Nothing happens while the network is down.
+    pub fn tick_devices(&mut self, elapsed: std::time::Duration) {
+        if !self.stack_up {
+            return;
+        }
+        let node_ids: Vec<u16> = self.devices.keys().copied().collect();
+        for node_id in node_ids {
+            let Some(mut device) = self.devices.remove(&node_id) else {
+                continue;
+            };
+            let delay = 1 + device.zcl.answer_delay();
+            let sent = if device.zcl.silent {
+                Vec::new()
+            } else {
+                zcl_device::poll(&mut device, elapsed)
+            };
+            for (profile_id, cluster_id, source_endpoint, destination_endpoint, payload) in sent {
+                let aps = ApsFrame {
+                    profile_id,
+                    cluster_id,
+                    source_endpoint,
+                    destination_endpoint,
+                    ..ApsFrame::default()
+                };
+                self.schedule_from(&device, INCOMING_UNICAST, aps, payload, delay);
+            }
+            if device.zcl.leaving {
+                tracing::info!(node_id, eui64 = ?device.eui64, "simulated device leaves");
+                let after_answers = LOCAL_ZDO_DELAY_TICKS + device.zcl.answer_delay() + 2;
+                let index = u8::try_from(self.devices.len()).unwrap_or(u8::MAX);
+                self.pending.push((
+                    after_answers,
+                    0,
+                    FromNcp::Callback(Callback::ChildJoinHandler(ChildJoinHandler {
+                        index,
+                        joining: 0,
+                        child_id: device.node_id,
+                        child_eui64: device.eui64,
+                        child_type: device.node_type,
+                    })),
+                ));
+                self.pending.push((
+                    after_answers,
+                    0,
+                    FromNcp::Callback(Callback::TrustCenterJoinHandler(TrustCenterJoinHandler {
+                        new_node_id: device.node_id,
+                        new_node_eui64: device.eui64,
+                        status: device_update::DEVICE_LEFT,
+                        // EMBER_NO_ACTION: nothing for the trust center to decide.
+                        policy_decision: 3,
+                        parent_of_new_node_id: COORDINATOR,
+                    })),
+                ));
+            } else {
+                self.devices.insert(node_id, device);
+            }
+        }
+    }
+
+    /// The joined device `node_id` leaves the network on its own (reported at the next
+    /// [`Ncp::tick_devices`]); false if there is no such device.
+    pub fn device_leaves(&mut self, node_id: u16) -> bool {
+        match self.devices.get_mut(&node_id) {
+            Some(device) => {
+                device.leave();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Encodes a response or callback in the extended header with `sequence`.
     pub fn encode(&self, sequence: u8, frame: &FromNcp) -> Option<Vec<u8>> {
         let codec = self.codec.or_else(|| FrameCodec::new(14).ok())?;
@@ -1158,7 +1234,8 @@ impl Ncp {
                 &u.message.0,
             );
             self.devices.insert(device.node_id, device.clone());
-            for (ticks, answer) in (LOCAL_ZDO_DELAY_TICKS..).zip(answers) {
+            let first = LOCAL_ZDO_DELAY_TICKS + device.zcl.answer_delay();
+            for (ticks, answer) in (first..).zip(answers) {
                 let (profile_id, cluster_id, source_endpoint, destination_endpoint, payload) =
                     answer;
                 let aps = ApsFrame {

@@ -52,11 +52,9 @@ pub struct EmulatorHandle {
 
 /// Starts the emulator; returns the path the driver should open and the handle.
 pub async fn spawn_on_pty(config: PtyConfig) -> io::Result<(PathBuf, EmulatorHandle)> {
-    let (path, task) = PtyTask::spawn(
-        EmulatedStick::new(config.ncp.clone()),
-        config.link.clone(),
-        config.tick,
-    )?;
+    let mut stick = EmulatedStick::new(config.ncp.clone());
+    stick.set_tick_length(config.tick);
+    let (path, task) = PtyTask::spawn(stick, config.link.clone(), config.tick)?;
     Ok((path, EmulatorHandle { task }))
 }
 
@@ -119,6 +117,22 @@ impl EmulatorHandle {
     /// Every join attempt so far and its outcome.
     pub fn join_log(&self) -> Vec<super::ncp::JoinAttempt> {
         self.with_stick(|s| s.ncp().join_log().to_vec())
+    }
+
+    /// Runs `f` on the joined simulated device `node_id` (change a sensor reading, trigger
+    /// motion or a contact, turn a lock by hand, set a fault); `None` if it is not joined.
+    pub fn with_device<R>(
+        &self,
+        node_id: u16,
+        f: impl FnOnce(&mut super::devices::SimulatedDevice) -> R,
+    ) -> Option<R> {
+        self.with_stick(|s| s.ncp_mut().device_mut(node_id).map(f))
+    }
+
+    /// The joined device `node_id` leaves the network on its own (see
+    /// [`super::ncp::Ncp::device_leaves`]); false if it is not joined.
+    pub fn device_leaves(&self, node_id: u16) -> bool {
+        self.with_stick(|s| s.ncp_mut().device_leaves(node_id))
     }
 
     /// Pulls the stick: the pty master is closed and the link removed. Returns once done.

@@ -48,6 +48,7 @@ pub struct EmulatedStick {
     silent: bool,
     extra_output: Vec<u8>,
     received: Vec<EzspFrameFromHost>,
+    tick_length: std::time::Duration,
 }
 
 impl std::fmt::Debug for EmulatedStick {
@@ -72,7 +73,14 @@ impl EmulatedStick {
             silent: false,
             extra_output: Vec::new(),
             received: Vec::new(),
+            tick_length: std::time::Duration::from_millis(10),
         }
+    }
+
+    /// How much time one [`EmulatedStick::tick`] stands for, for the simulated devices'
+    /// reporting intervals (the pty task sets its tick period).
+    pub fn set_tick_length(&mut self, tick_length: std::time::Duration) {
+        self.tick_length = tick_length;
     }
 
     /// Installs the override hook (replacing any earlier one).
@@ -234,6 +242,8 @@ impl EmulatedStick {
         });
         // Frames the NCP itself scheduled (answers that come "over the air").
         let from_ncp = self.ncp.tick();
+        // The simulated devices' clocks: reports and notifications due go out next tick.
+        self.ncp.tick_devices(self.tick_length);
         if self.silent {
             return;
         }

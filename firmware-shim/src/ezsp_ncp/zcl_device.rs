@@ -1,82 +1,334 @@
-//! The application side of a simulated device: the On/Off and Level Control servers of
-//! [`SimulatedDevice::light`], with Read Attributes, Configure Reporting and Report Attributes,
-//! and the test switches a test needs to make a device misbehave ([`ZclState::silent`],
-//! [`ZclState::refuse_commands`]).
+//! The application side of a simulated device: a generic ZCL server over an attribute table,
+//! the foundation commands every Zigbee device answers the same way, attribute reporting on the
+//! configured intervals, and the per-device test switches and faults. What differs between
+//! device types (which attributes, which cluster commands) lives in one module per type under
+//! [`super::devices`], reached through [`DeviceKind`].
 //!
 //! As in [`super::devices`], frames are built and parsed by hand from the ZCL specification
-//! (§2.4 frame, §2.5 foundation commands, §3.8 On/Off, §3.10 Level Control), apart from the
-//! host-side codecs.
+//! (§2.4 frame, §2.5 foundation commands), apart from the host-side codecs.
 //!
-//! What the light does:
-//! - On/Off Off (0x00), On (0x01), Toggle (0x02) change `OnOff`; Level Control Move To Level
-//!   (0x00) and Move To Level With On/Off (0x04) set `CurrentLevel` at once (no transition).
-//!   Each is answered with a Default Response SUCCESS unless the request disabled it; an
-//!   unknown command gets UNSUP_COMMAND, and with [`ZclState::refuse_commands`] set every
-//!   command gets a Default Response with that status and changes nothing.
-//! - Read Attributes on both clusters returns `OnOff` (bool) and `CurrentLevel` (uint8).
-//! - Configure Reporting (direction 0x00) of those attributes stores the intervals and the
-//!   endpoint the request came from; maximum interval 0xFFFF stops reporting. After a change
-//!   of a configured attribute the device sends Report Attributes to that endpoint, right after
-//!   its Default Response. The minimum interval is stored but not enforced, and no periodic
-//!   reports are sent.
+//! What every device does:
+//! - A cluster command on a cluster its endpoint serves goes to its type's module; the answer
+//!   is the command's own response (Lock Door Response) or a Default Response, SUCCESS unless
+//!   the command failed. A Default Response SUCCESS is left out when the request disabled it
+//!   (ZCL §2.5.12.2); one with another status is always sent. A command of a cluster the
+//!   endpoint does not serve gets UNSUPPORTED_CLUSTER, an unknown command UNSUP_COMMAND.
+//! - Read Attributes answers a record per attribute: the value, or UNSUPPORTED_ATTRIBUTE.
+//! - Write Attributes (and Undivided, and No Response) checks type and access per attribute
+//!   (INVALID_DATA_TYPE, READ_ONLY, UNSUPPORTED_ATTRIBUTE); the type's module may act on a
+//!   write (an IAS zone enrols after the hub writes `IAS_CIE_Address`).
+//! - Configure Reporting stores minimum and maximum interval and reportable change per
+//!   attribute; maximum interval 0xFFFF stops reporting. Reports then follow ZCL §2.5.7:
+//!   after a change (for analog types a change of at least the reportable change) once the
+//!   minimum interval has passed since the last report, and every maximum interval (unless 0)
+//!   regardless. The clock is the emulator's: [`poll`] is called every tick with the time that
+//!   passed, which the pty task measures with tokio's timer.
+//! - Frames the device sends unasked (IAS Zone notifications, a lock's operation events) wait
+//!   in [`ZclState::outbox`] until the next [`poll`].
+//!
+//! Faults ([`DeviceFault`]) act on what the device sends (answers and reports), so the host
+//! sees a device whose APS acks arrive but whose answers are lost, late or broken;
+//! [`ZclState::silent`] drops the APS acks too.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use super::devices::{self, DeviceAnswer, HA_PROFILE, SimulatedDevice};
+use super::devices::{self, DeviceAnswer, DeviceKind, HA_PROFILE, SimulatedDevice};
 
 /// The On/Off cluster.
 pub const ON_OFF_CLUSTER: u16 = 0x0006;
 /// The Level Control cluster.
 pub const LEVEL_CLUSTER: u16 = 0x0008;
 
-/// ZCL status SUCCESS.
-const SUCCESS: u8 = 0x00;
-/// ZCL status MALFORMED_COMMAND.
-const MALFORMED_COMMAND: u8 = 0x80;
-/// ZCL status UNSUP_COMMAND (cluster-specific).
-const UNSUP_COMMAND: u8 = 0x81;
-/// ZCL status UNSUP_GENERAL_COMMAND.
-const UNSUP_GENERAL_COMMAND: u8 = 0x82;
-/// ZCL status UNSUPPORTED_ATTRIBUTE.
-const UNSUPPORTED_ATTRIBUTE: u8 = 0x86;
+/// ZCL status codes (ZCL §2.6.3).
+pub mod zcl_status {
+    /// SUCCESS.
+    pub const SUCCESS: u8 = 0x00;
+    /// FAILURE.
+    pub const FAILURE: u8 = 0x01;
+    /// MALFORMED_COMMAND.
+    pub const MALFORMED_COMMAND: u8 = 0x80;
+    /// UNSUP_COMMAND (cluster-specific).
+    pub const UNSUP_COMMAND: u8 = 0x81;
+    /// UNSUP_GENERAL_COMMAND.
+    pub const UNSUP_GENERAL_COMMAND: u8 = 0x82;
+    /// INVALID_FIELD.
+    pub const INVALID_FIELD: u8 = 0x85;
+    /// UNSUPPORTED_ATTRIBUTE.
+    pub const UNSUPPORTED_ATTRIBUTE: u8 = 0x86;
+    /// INVALID_VALUE.
+    pub const INVALID_VALUE: u8 = 0x87;
+    /// READ_ONLY.
+    pub const READ_ONLY: u8 = 0x88;
+    /// INVALID_DATA_TYPE.
+    pub const INVALID_DATA_TYPE: u8 = 0x8D;
+    /// UNREPORTABLE_ATTRIBUTE.
+    pub const UNREPORTABLE_ATTRIBUTE: u8 = 0x8C;
+    /// UNSUPPORTED_CLUSTER.
+    pub const UNSUPPORTED_CLUSTER: u8 = 0xC3;
+}
+use zcl_status::*;
 
-/// ZCL type `bool`.
-const BOOL: u8 = 0x10;
-/// ZCL type `uint8`.
-const UINT8: u8 = 0x20;
+/// ZCL data type IDs the simulated devices use (ZCL §2.6.2).
+pub mod data_type {
+    /// `bool`.
+    pub const BOOL: u8 = 0x10;
+    /// `map8`.
+    pub const BITMAP8: u8 = 0x18;
+    /// `map16`.
+    pub const BITMAP16: u8 = 0x19;
+    /// `uint8`.
+    pub const UINT8: u8 = 0x20;
+    /// `uint16`.
+    pub const UINT16: u8 = 0x21;
+    /// `uint24`.
+    pub const UINT24: u8 = 0x22;
+    /// `uint48`.
+    pub const UINT48: u8 = 0x25;
+    /// `int16`.
+    pub const INT16: u8 = 0x29;
+    /// `int24`.
+    pub const INT24: u8 = 0x2A;
+    /// `enum8`.
+    pub const ENUM8: u8 = 0x30;
+    /// `enum16`.
+    pub const ENUM16: u8 = 0x31;
+    /// `EUI64`.
+    pub const IEEE_ADDRESS: u8 = 0xF0;
+}
 
-/// One stored reporting configuration.
+/// Width in bytes of the fixed-size types the devices use; `None` for others.
+pub fn width(data_type: u8) -> Option<usize> {
+    match data_type {
+        0x08..=0x0F => Some(usize::from(data_type - 0x08) + 1),
+        0x10 | 0x30 => Some(1),
+        0x18..=0x1F => Some(usize::from(data_type - 0x18) + 1),
+        0x20..=0x27 => Some(usize::from(data_type - 0x20) + 1),
+        0x28..=0x2F => Some(usize::from(data_type - 0x28) + 1),
+        0x31 => Some(2),
+        0xF0 => Some(8),
+        _ => None,
+    }
+}
+
+/// Analog types carry a reportable change; discrete ones report every change.
+fn is_analog(data_type: u8) -> bool {
+    matches!(data_type, 0x20..=0x2F)
+}
+
+/// One attribute of a simulated device's server cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attribute {
+    /// ZCL type ID (one of [`data_type`]).
+    pub data_type: u8,
+    /// The value's bits, zero-extended from its width (signed values in two's complement).
+    pub raw: u64,
+    /// Whether Write Attributes may change it.
+    pub writable: bool,
+}
+
+impl Attribute {
+    /// The value as a number, sign-extended for `int*` types.
+    pub fn value(&self) -> i64 {
+        let bits = 8 * width(self.data_type).unwrap_or(8);
+        if matches!(self.data_type, 0x28..=0x2F) && bits < 64 {
+            let shift = 64 - bits;
+            ((self.raw << shift) as i64) >> shift
+        } else {
+            self.raw as i64
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let w = width(self.data_type).unwrap_or(0);
+        self.raw.to_le_bytes()[..w].to_vec()
+    }
+}
+
+/// Masks `value` to the width of `data_type`.
+fn to_raw(data_type: u8, value: i64) -> u64 {
+    let bits = 8 * width(data_type).unwrap_or(8);
+    let raw = value as u64;
+    if bits >= 64 {
+        raw
+    } else {
+        raw & ((1u64 << bits) - 1)
+    }
+}
+
+/// One stored reporting configuration (ZCL §2.5.7.1, direction 0x00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reporting {
-    /// Minimum seconds between reports (stored, not enforced).
+    /// Minimum seconds between reports.
     pub min_interval: u16,
-    /// Maximum seconds between reports (stored; no periodic reports are sent).
+    /// Maximum seconds between reports; 0 means no periodic reports.
     pub max_interval: u16,
+    /// Change of an analog attribute that triggers a report (0: any change).
+    pub reportable_change: u64,
     /// The endpoint of the host that configured it, where reports go.
     pub host_endpoint: u8,
+    /// The value last reported (or current when configured).
+    pub last_value: i64,
+    /// Emulator time of the last report (or of the configuration).
+    pub last_report: Duration,
+}
+
+/// What can go wrong with the frames one device sends back (its APS acks still arrive; for no
+/// acks at all see [`ZclState::silent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceFault {
+    /// Its answers and reports are lost on the way: the host hears nothing and times out.
+    Drop,
+    /// Its answers and reports arrive this many emulator ticks late.
+    Delay(u32),
+    /// Its answers and reports arrive cut short after the ZCL (or ZDO) header, as a garbled
+    /// frame would decode.
+    Corrupt,
 }
 
 /// The application state of a simulated device and its test switches.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ZclState {
-    /// On/Off `OnOff`.
-    pub on: bool,
-    /// Level Control `CurrentLevel`.
-    pub level: u8,
-    /// Reporting configurations by (cluster, attribute).
-    pub reporting: BTreeMap<(u16, u16), Reporting>,
+    /// Server attributes by (endpoint, cluster, attribute).
+    pub attributes: BTreeMap<(u8, u16, u16), Attribute>,
+    /// Reporting configurations by (endpoint, cluster, attribute).
+    pub reporting: BTreeMap<(u8, u16, u16), Reporting>,
     /// The device went silent: it acknowledges nothing, so every unicast to it ends in
     /// `messageSentHandler` with `ZIGBEE_DELIVERY_FAILED` and nothing answers.
     pub silent: bool,
     /// Every cluster command is answered with a Default Response of this status (not SUCCESS)
     /// and changes nothing.
     pub refuse_commands: Option<u8>,
-    /// Transaction sequence number of the device's own frames (reports).
+    /// A fault on what the device sends.
+    pub fault: Option<DeviceFault>,
+    /// Transaction sequence number of the device's own frames (reports, notifications).
     pub tsn: u8,
+    /// Emulator time since the device joined.
+    pub clock: Duration,
+    /// Frames the device sends unasked at the next [`poll`]: (its endpoint, cluster, ZCL
+    /// frame), to the hub's endpoint 1.
+    pub outbox: Vec<(u8, u16, Vec<u8>)>,
+    /// The device is leaving the network (asked by `Mgmt_Leave_req`, or on its own); the NCP
+    /// removes it and reports it gone.
+    pub leaving: bool,
+}
+
+impl ZclState {
+    /// Declares an attribute with its initial value.
+    pub fn define(
+        &mut self,
+        endpoint: u8,
+        cluster: u16,
+        id: u16,
+        data_type: u8,
+        value: i64,
+        writable: bool,
+    ) {
+        self.attributes.insert(
+            (endpoint, cluster, id),
+            Attribute {
+                data_type,
+                raw: to_raw(data_type, value),
+                writable,
+            },
+        );
+    }
+
+    /// An attribute's value, if the device has it.
+    pub fn get(&self, endpoint: u8, cluster: u16, id: u16) -> Option<i64> {
+        self.attributes
+            .get(&(endpoint, cluster, id))
+            .map(Attribute::value)
+    }
+
+    /// Changes an attribute as the device's own sensor or hardware would (a test's hand on a
+    /// thermometer); reports follow by the configured rules. Returns false if there is no such
+    /// attribute.
+    pub fn set(&mut self, endpoint: u8, cluster: u16, id: u16, value: i64) -> bool {
+        match self.attributes.get_mut(&(endpoint, cluster, id)) {
+            Some(a) => {
+                a.raw = to_raw(a.data_type, value);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// On/Off `OnOff` of endpoint 1.
+    pub fn on(&self) -> bool {
+        self.get(1, ON_OFF_CLUSTER, 0x0000).unwrap_or(0) != 0
+    }
+
+    /// Level Control `CurrentLevel` of endpoint 1.
+    pub fn level(&self) -> u8 {
+        u8::try_from(self.get(1, LEVEL_CLUSTER, 0x0000).unwrap_or(0)).unwrap_or(0)
+    }
+
+    /// The next transaction sequence number of the device's own frames.
+    pub fn next_tsn(&mut self) -> u8 {
+        self.tsn = self.tsn.wrapping_add(1);
+        self.tsn
+    }
+
+    /// Queues a cluster-specific command from the server side of `cluster` on `endpoint`
+    /// (default response disabled), sent at the next [`poll`].
+    pub fn send_command(&mut self, endpoint: u8, cluster: u16, command: u8, payload: &[u8]) {
+        let tsn = self.next_tsn();
+        let mut frame = vec![0x19, tsn, command];
+        frame.extend_from_slice(payload);
+        self.outbox.push((endpoint, cluster, frame));
+    }
+
+    /// Extra ticks before the device's frames arrive (from [`DeviceFault::Delay`]).
+    pub fn answer_delay(&self) -> u32 {
+        match self.fault {
+            Some(DeviceFault::Delay(ticks)) => ticks,
+            _ => 0,
+        }
+    }
+
+    /// Applies [`ZclState::fault`] to what the device sends.
+    fn faulted(&self, answers: Vec<DeviceAnswer>) -> Vec<DeviceAnswer> {
+        match self.fault {
+            Some(DeviceFault::Drop) => Vec::new(),
+            Some(DeviceFault::Corrupt) => answers
+                .into_iter()
+                .map(|(profile, cluster, src, dst, mut payload)| {
+                    // ZDO: keep the TSN; ZCL: keep frame control, TSN and command ID.
+                    payload.truncate(if profile == 0 { 1 } else { 3 });
+                    (profile, cluster, src, dst, payload)
+                })
+                .collect(),
+            _ => answers,
+        }
+    }
+}
+
+/// How a device type's module handled a cluster command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// Done, or refused, with this status (answered by a Default Response).
+    Status(u8),
+    /// The command's own response: command ID and payload, server to client.
+    Response(u8, Vec<u8>),
+}
+
+/// Who the command is for and who sent it, for the type modules.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandContext {
+    /// The device's endpoint.
+    pub endpoint: u8,
+    /// The cluster.
+    pub cluster: u16,
+    /// The command ID.
+    pub command: u8,
+    /// The device's manufacturer code (for IAS Zone Enroll Request).
+    pub manufacturer_code: u16,
 }
 
 /// What `device` answers to a unicast, in order; its state changes as the message says. ZDO
-/// and Basic are answered by [`devices::answer`]; On/Off and Level Control here.
+/// and the Basic cluster are answered by [`devices::answer`] (and `Mgmt_Leave_req` here); every
+/// other cluster by the generic server and the device type's module.
 pub fn answers(
     device: &mut SimulatedDevice,
     profile: u16,
@@ -85,58 +337,152 @@ pub fn answers(
     dst_ep: u8,
     message: &[u8],
 ) -> Vec<DeviceAnswer> {
-    let served = profile == HA_PROFILE
-        && matches!(cluster, ON_OFF_CLUSTER | LEVEL_CLUSTER)
-        && device
-            .endpoints
-            .iter()
-            .any(|e| e.endpoint == dst_ep && e.in_clusters.contains(&cluster));
-    if !served {
+    let out = answers_unfaulted(device, profile, cluster, src_ep, dst_ep, message);
+    device.zcl.faulted(out)
+}
+
+fn answers_unfaulted(
+    device: &mut SimulatedDevice,
+    profile: u16,
+    cluster: u16,
+    src_ep: u8,
+    dst_ep: u8,
+    message: &[u8],
+) -> Vec<DeviceAnswer> {
+    if profile == 0x0000 && cluster == MGMT_LEAVE_REQ {
+        return mgmt_leave(device, message).into_iter().collect();
+    }
+    if profile != HA_PROFILE || cluster == devices::BASIC_CLUSTER {
         return devices::answer(device, profile, cluster, src_ep, dst_ep, message)
             .into_iter()
             .collect();
     }
+    let Some(ep) = device.endpoints.iter().find(|e| e.endpoint == dst_ep) else {
+        return Vec::new();
+    };
+    let served = ep.in_clusters.contains(&cluster);
     let Some((fc, tsn, command, payload)) = split(message) else {
         return Vec::new();
     };
-    let reply = |payload: Vec<u8>| (profile, cluster, dst_ep, src_ep, payload);
+    let reply = |payload: Vec<u8>| vec![(profile, cluster, dst_ep, src_ep, payload)];
     let default_response = |status: u8| vec![0x18, tsn, 0x0B, command, status];
+    if !served {
+        return reply(default_response(UNSUPPORTED_CLUSTER));
+    }
     let wants_default = fc & 0x10 == 0;
-    if fc & 0x01 == 0 {
-        // Foundation command.
-        let out = match command {
-            0x00 => read_attributes(&device.zcl, cluster, tsn, payload),
-            0x06 => configure_reporting(&mut device.zcl, cluster, tsn, src_ep, payload),
-            _ => default_response(UNSUP_GENERAL_COMMAND),
-        };
-        return vec![reply(out)];
-    }
-    if let Some(status) = device.zcl.refuse_commands {
-        return vec![reply(default_response(status))];
-    }
-    let before = (device.zcl.on, device.zcl.level);
-    let status = cluster_command(&mut device.zcl, cluster, command, payload);
-    let mut out = Vec::new();
-    if wants_default || status != SUCCESS {
-        out.push(reply(default_response(status)));
-    }
     let z = &mut device.zcl;
-    let changed = [
-        (ON_OFF_CLUSTER, z.on != before.0, BOOL, u8::from(z.on)),
-        (LEVEL_CLUSTER, z.level != before.1, UINT8, z.level),
-    ];
-    for (report_cluster, changed, data_type, value) in changed {
-        let Some(r) = z.reporting.get(&(report_cluster, 0x0000)).copied() else {
-            continue;
+    if fc & 0x01 == 0 {
+        return match command {
+            0x00 => reply(read_attributes(z, dst_ep, cluster, tsn, payload)),
+            0x02 | 0x03 | 0x05 => {
+                let context = CommandContext {
+                    endpoint: dst_ep,
+                    cluster,
+                    command,
+                    manufacturer_code: device.manufacturer_code,
+                };
+                let response = write_attributes(z, device.kind, &context, tsn, payload);
+                if command == 0x05 {
+                    Vec::new()
+                } else {
+                    reply(response)
+                }
+            }
+            0x06 => reply(configure_reporting(
+                z, dst_ep, cluster, tsn, src_ep, payload,
+            )),
+            // A Default Response from the hub needs no answer.
+            0x0B => Vec::new(),
+            _ => reply(default_response(UNSUP_GENERAL_COMMAND)),
         };
-        if changed {
-            z.tsn = z.tsn.wrapping_add(1);
-            // Global, server to client, default response disabled; Report Attributes.
-            let report = vec![0x18, z.tsn, 0x0A, 0x00, 0x00, data_type, value];
-            out.push((profile, report_cluster, dst_ep, r.host_endpoint, report));
+    }
+    if let Some(status) = z.refuse_commands {
+        return reply(default_response(status));
+    }
+    let context = CommandContext {
+        endpoint: dst_ep,
+        cluster,
+        command,
+        manufacturer_code: device.manufacturer_code,
+    };
+    match device.kind.command(z, &context, payload) {
+        Handled::Status(status) if wants_default || status != SUCCESS => {
+            reply(default_response(status))
+        }
+        Handled::Status(_) => Vec::new(),
+        Handled::Response(id, body) => {
+            let mut frame = vec![0x19, tsn, id];
+            frame.extend(body);
+            reply(frame)
         }
     }
-    out
+}
+
+/// ZDO `Mgmt_Leave_req`.
+const MGMT_LEAVE_REQ: u16 = 0x0034;
+
+/// `Mgmt_Leave_req` (Zigbee spec §2.4.3.3.5): tsn, IEEE address (the device's own, or all
+/// zeros for "you"), flags. The device answers `Mgmt_Leave_rsp` SUCCESS and leaves; for
+/// another device's address it answers NOT_SUPPORTED and stays (it has no children).
+fn mgmt_leave(device: &mut SimulatedDevice, request: &[u8]) -> Option<DeviceAnswer> {
+    let (&tsn, args) = request.split_first()?;
+    let status = match args.first_chunk::<8>() {
+        Some(ieee) if *ieee == device.eui64 || *ieee == [0; 8] => {
+            device.zcl.leaving = true;
+            0x00
+        }
+        Some(_) => 0x84,
+        None => return None,
+    };
+    Some((0x0000, MGMT_LEAVE_REQ | 0x8000, 0, 0, vec![tsn, status]))
+}
+
+/// One tick of emulator time (`elapsed`) passes for `device`: what it sends on its own now —
+/// its outbox, then the reports that are due — to the hub.
+pub fn poll(device: &mut SimulatedDevice, elapsed: Duration) -> Vec<DeviceAnswer> {
+    let z = &mut device.zcl;
+    z.clock += elapsed;
+    let mut out: Vec<DeviceAnswer> = core::mem::take(&mut z.outbox)
+        .into_iter()
+        .map(|(ep, cluster, frame)| (HA_PROFILE, cluster, ep, 1, frame))
+        .collect();
+    // Due reports, grouped per (endpoint, cluster, host endpoint) into one frame each.
+    let mut due: BTreeMap<(u8, u16, u8), Vec<(u16, Attribute)>> = BTreeMap::new();
+    let now = z.clock;
+    for (&(ep, cluster, id), r) in z.reporting.iter_mut() {
+        let Some(attribute) = z.attributes.get(&(ep, cluster, id)) else {
+            continue;
+        };
+        let value = attribute.value();
+        let since = now.saturating_sub(r.last_report);
+        let changed = if is_analog(attribute.data_type) {
+            value != r.last_value && value.abs_diff(r.last_value) >= r.reportable_change
+        } else {
+            value != r.last_value
+        };
+        let on_change = changed && since >= Duration::from_secs(u64::from(r.min_interval));
+        let periodic =
+            r.max_interval != 0 && since >= Duration::from_secs(u64::from(r.max_interval));
+        if on_change || periodic {
+            r.last_value = value;
+            r.last_report = now;
+            due.entry((ep, cluster, r.host_endpoint))
+                .or_default()
+                .push((id, *attribute));
+        }
+    }
+    for ((ep, cluster, host_ep), attributes) in due {
+        let tsn = z.next_tsn();
+        // Global, server to client, default response disabled; Report Attributes.
+        let mut frame = vec![0x18, tsn, 0x0A];
+        for (id, a) in attributes {
+            frame.extend(id.to_le_bytes());
+            frame.push(a.data_type);
+            frame.extend(a.bytes());
+        }
+        out.push((HA_PROFILE, cluster, ep, host_ep, frame));
+    }
+    z.faulted(out)
 }
 
 /// Frame control, TSN, command ID and payload of a frame without manufacturer code, sent
@@ -148,39 +494,8 @@ fn split(message: &[u8]) -> Option<(u8, u8, u8, &[u8])> {
     (fc & 0x04 == 0 && fc & 0x08 == 0 && fc & 0x03 < 2).then_some((*fc, *tsn, *command, payload))
 }
 
-/// Carries out a cluster-specific command; returns the Default Response status.
-fn cluster_command(z: &mut ZclState, cluster: u16, command: u8, payload: &[u8]) -> u8 {
-    match (cluster, command) {
-        (ON_OFF_CLUSTER, 0x00..=0x02) if !payload.is_empty() => MALFORMED_COMMAND,
-        (ON_OFF_CLUSTER, 0x00) => {
-            z.on = false;
-            SUCCESS
-        }
-        (ON_OFF_CLUSTER, 0x01) => {
-            z.on = true;
-            SUCCESS
-        }
-        (ON_OFF_CLUSTER, 0x02) => {
-            z.on = !z.on;
-            SUCCESS
-        }
-        // Move To Level (With On/Off): level, transition time, optional options mask/override.
-        (LEVEL_CLUSTER, 0x00 | 0x04) => match payload {
-            [level, _, _] | [level, _, _, _, _] => {
-                z.level = (*level).min(0xFE);
-                if command == 0x04 {
-                    z.on = z.level > 1;
-                }
-                SUCCESS
-            }
-            _ => MALFORMED_COMMAND,
-        },
-        _ => UNSUP_COMMAND,
-    }
-}
-
-/// Read Attributes Response for `OnOff` / `CurrentLevel`.
-fn read_attributes(z: &ZclState, cluster: u16, tsn: u8, payload: &[u8]) -> Vec<u8> {
+/// Read Attributes Response: a record per attribute asked for.
+fn read_attributes(z: &ZclState, ep: u8, cluster: u16, tsn: u8, payload: &[u8]) -> Vec<u8> {
     if payload.len() % 2 != 0 {
         return vec![0x18, tsn, 0x0B, 0x00, MALFORMED_COMMAND];
     }
@@ -188,70 +503,139 @@ fn read_attributes(z: &ZclState, cluster: u16, tsn: u8, payload: &[u8]) -> Vec<u
     for id in payload.chunks_exact(2) {
         let id = u16::from_le_bytes([id[0], id[1]]);
         out.extend(id.to_le_bytes());
-        match (cluster, id) {
-            (ON_OFF_CLUSTER, 0x0000) => out.extend([SUCCESS, BOOL, u8::from(z.on)]),
-            (LEVEL_CLUSTER, 0x0000) => out.extend([SUCCESS, UINT8, z.level]),
-            _ => out.push(UNSUPPORTED_ATTRIBUTE),
+        match z.attributes.get(&(ep, cluster, id)) {
+            Some(a) => {
+                out.extend([SUCCESS, a.data_type]);
+                out.extend(a.bytes());
+            }
+            None => out.push(UNSUPPORTED_ATTRIBUTE),
         }
     }
     out
 }
 
-/// Configure Reporting Response: stores each send-direction record of a known attribute.
+/// Write Attributes Response: SUCCESS alone, or a record per failed attribute. Undivided (0x03)
+/// writes nothing if any record fails.
+fn write_attributes(
+    z: &mut ZclState,
+    kind: DeviceKind,
+    context: &CommandContext,
+    tsn: u8,
+    mut payload: &[u8],
+) -> Vec<u8> {
+    let (ep, cluster) = (context.endpoint, context.cluster);
+    let mut failures = Vec::new();
+    let mut writes = Vec::new();
+    while !payload.is_empty() {
+        let [id_lo, id_hi, data_type, rest @ ..] = payload else {
+            return vec![0x18, tsn, 0x0B, context.command, MALFORMED_COMMAND];
+        };
+        let Some(w) = width(*data_type) else {
+            // A type this device has no attribute of; its length is unknown, so stop here.
+            failures.extend([INVALID_DATA_TYPE, *id_lo, *id_hi]);
+            break;
+        };
+        let Some((value, rest)) = rest.split_at_checked(w) else {
+            return vec![0x18, tsn, 0x0B, context.command, MALFORMED_COMMAND];
+        };
+        payload = rest;
+        let id = u16::from_le_bytes([*id_lo, *id_hi]);
+        let mut raw = [0u8; 8];
+        raw[..w].copy_from_slice(value);
+        let status = match z.attributes.get(&(ep, cluster, id)) {
+            None => UNSUPPORTED_ATTRIBUTE,
+            Some(a) if a.data_type != *data_type => INVALID_DATA_TYPE,
+            Some(a) if !a.writable => READ_ONLY,
+            Some(_) => SUCCESS,
+        };
+        if status == SUCCESS {
+            writes.push((id, u64::from_le_bytes(raw)));
+        } else {
+            failures.extend([status, *id_lo, *id_hi]);
+        }
+    }
+    if context.command != 0x03 || failures.is_empty() {
+        for (id, raw) in writes {
+            if let Some(a) = z.attributes.get_mut(&(ep, cluster, id)) {
+                a.raw = raw;
+            }
+            kind.after_write(z, context, id);
+        }
+    }
+    let mut out = vec![0x18, tsn, 0x04];
+    if failures.is_empty() {
+        out.push(SUCCESS);
+    } else {
+        out.extend(failures);
+    }
+    out
+}
+
+/// Configure Reporting Response: stores each send-direction record of an attribute the device
+/// has.
 fn configure_reporting(
     z: &mut ZclState,
+    ep: u8,
     cluster: u16,
     tsn: u8,
     host_endpoint: u8,
     mut payload: &[u8],
 ) -> Vec<u8> {
+    let malformed = vec![0x18, tsn, 0x0B, 0x06, MALFORMED_COMMAND];
     let mut failures = Vec::new();
     while !payload.is_empty() {
-        let [
-            0x00,
-            id_lo,
-            id_hi,
-            data_type,
-            min_lo,
-            min_hi,
-            max_lo,
-            max_hi,
-            rest @ ..,
-        ] = payload
-        else {
-            return vec![0x18, tsn, 0x0B, 0x06, MALFORMED_COMMAND];
+        let [direction, id_lo, id_hi, rest @ ..] = payload else {
+            return malformed;
         };
         let id = u16::from_le_bytes([*id_lo, *id_hi]);
-        // Integer types (analog) carry a reportable change as wide as the type.
-        let change_len = match data_type {
-            0x20..=0x2F => usize::from(data_type & 0x07) + 1,
-            _ => 0,
-        };
-        if rest.len() < change_len {
-            return vec![0x18, tsn, 0x0B, 0x06, MALFORMED_COMMAND];
+        if *direction == 0x01 {
+            // Timeout period for reports the device would receive: nothing to store.
+            let Some((_, rest)) = rest.split_at_checked(2) else {
+                return malformed;
+            };
+            payload = rest;
+            continue;
         }
-        payload = &rest[change_len..];
-        let known = matches!(
-            (cluster, id, *data_type),
-            (ON_OFF_CLUSTER, 0x0000, BOOL) | (LEVEL_CLUSTER, 0x0000, UINT8)
-        );
-        if !known {
-            failures.extend([UNSUPPORTED_ATTRIBUTE, 0x00, *id_lo, *id_hi]);
+        let [data_type, min_lo, min_hi, max_lo, max_hi, rest @ ..] = rest else {
+            return malformed;
+        };
+        let change_len = if is_analog(*data_type) {
+            width(*data_type).unwrap_or(0)
+        } else {
+            0
+        };
+        let Some((change, rest)) = rest.split_at_checked(change_len) else {
+            return malformed;
+        };
+        payload = rest;
+        let status = match z.attributes.get(&(ep, cluster, id)) {
+            None => UNSUPPORTED_ATTRIBUTE,
+            Some(a) if a.data_type != *data_type => INVALID_DATA_TYPE,
+            Some(_) => SUCCESS,
+        };
+        if status != SUCCESS {
+            failures.extend([status, 0x00, *id_lo, *id_hi]);
             continue;
         }
         let max_interval = u16::from_le_bytes([*max_lo, *max_hi]);
         if max_interval == 0xFFFF {
-            z.reporting.remove(&(cluster, id));
-        } else {
-            z.reporting.insert(
-                (cluster, id),
-                Reporting {
-                    min_interval: u16::from_le_bytes([*min_lo, *min_hi]),
-                    max_interval,
-                    host_endpoint,
-                },
-            );
+            z.reporting.remove(&(ep, cluster, id));
+            continue;
         }
+        let mut raw = [0u8; 8];
+        raw[..change.len()].copy_from_slice(change);
+        let last_value = z.get(ep, cluster, id).unwrap_or(0);
+        z.reporting.insert(
+            (ep, cluster, id),
+            Reporting {
+                min_interval: u16::from_le_bytes([*min_lo, *min_hi]),
+                max_interval,
+                reportable_change: u64::from_le_bytes(raw),
+                host_endpoint,
+                last_value,
+                last_report: z.clock,
+            },
+        );
     }
     let mut out = vec![0x18, tsn, 0x07];
     if failures.is_empty() {
@@ -264,11 +648,14 @@ fn configure_reporting(
 
 #[cfg(test)]
 mod tests {
+    use super::data_type::*;
     use super::*;
 
     fn light() -> SimulatedDevice {
         SimulatedDevice::light([1; 8], 0x1111, None)
     }
+
+    const TICK: Duration = Duration::from_millis(100);
 
     #[test]
     fn toggle_answers_and_reports_once_configured() {
@@ -279,17 +666,19 @@ mod tests {
             a,
             vec![(HA_PROFILE, 6, 1, 1, vec![0x18, 5, 0x0B, 0x02, 0x00])]
         );
-        assert!(d.zcl.on);
+        assert!(d.zcl.on());
         // Configure OnOff reporting, min 0, max 300.
         let configure = [
             0x00, 6, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x2C, 0x01,
         ];
         let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &configure);
         assert_eq!(a, vec![(HA_PROFILE, 6, 1, 1, vec![0x18, 6, 0x07, 0x00])]);
-        // Toggle with the default response disabled: only the report.
+        assert!(poll(&mut d, TICK).is_empty(), "nothing changed yet");
+        // Toggle with the default response disabled: no answer, then the report.
         let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x11, 7, 0x02]);
+        assert!(a.is_empty());
         assert_eq!(
-            a,
+            poll(&mut d, TICK),
             vec![(
                 HA_PROFILE,
                 6,
@@ -298,13 +687,54 @@ mod tests {
                 vec![0x18, 1, 0x0A, 0x00, 0x00, BOOL, 0x00]
             )]
         );
-        let read = [0x00, 8, 0x00, 0x00, 0x00];
+        assert!(poll(&mut d, TICK).is_empty(), "reported once");
+        let read = [0x00, 8, 0x00, 0x00, 0x00, 0x34, 0x12];
         let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &read);
-        assert_eq!(a[0].4, vec![0x18, 8, 0x01, 0x00, 0x00, 0x00, BOOL, 0x00]);
+        assert_eq!(
+            a[0].4,
+            vec![
+                0x18,
+                8,
+                0x01,
+                0x00,
+                0x00,
+                0x00,
+                BOOL,
+                0x00,
+                0x34,
+                0x12,
+                UNSUPPORTED_ATTRIBUTE
+            ]
+        );
     }
 
     #[test]
-    fn level_refusals_and_unknown_commands() {
+    fn reports_keep_min_interval_and_reportable_change_and_come_every_max_interval() {
+        let mut d = light();
+        // CurrentLevel: min 2 s, max 10 s, change 5.
+        let configure = [0x00, 1, 0x06, 0x00, 0x00, 0x00, UINT8, 2, 0, 10, 0, 5];
+        let a = answers(&mut d, HA_PROFILE, 8, 1, 1, &configure);
+        assert_eq!(a[0].4, vec![0x18, 1, 0x07, 0x00]);
+        // A change of 3 is below the reportable change: nothing.
+        d.zcl.set(1, LEVEL_CLUSTER, 0, 3);
+        assert!(poll(&mut d, Duration::from_secs(3)).is_empty());
+        // A change of 6: reported (3 s since configuring > min 2 s).
+        d.zcl.set(1, LEVEL_CLUSTER, 0, 6);
+        let r = poll(&mut d, Duration::from_millis(10));
+        assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 6]);
+        // Another big change right away waits for the minimum interval.
+        d.zcl.set(1, LEVEL_CLUSTER, 0, 60);
+        assert!(poll(&mut d, Duration::from_secs(1)).is_empty());
+        let r = poll(&mut d, Duration::from_secs(1));
+        assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 60]);
+        // No change: the next report comes at the maximum interval.
+        assert!(poll(&mut d, Duration::from_secs(9)).is_empty());
+        let r = poll(&mut d, Duration::from_secs(1));
+        assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 60]);
+    }
+
+    #[test]
+    fn level_refusals_unknown_commands_and_clusters() {
         let mut d = light();
         let a = answers(
             &mut d,
@@ -315,12 +745,70 @@ mod tests {
             &[0x01, 1, 0x00, 0x80, 0x0A, 0x00],
         );
         assert_eq!(a[0].4, vec![0x18, 1, 0x0B, 0x00, 0x00]);
-        assert_eq!(d.zcl.level, 0x80);
+        assert_eq!(d.zcl.level(), 0x80);
         let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x01, 2, 0x47]);
         assert_eq!(a[0].4, vec![0x18, 2, 0x0B, 0x47, UNSUP_COMMAND]);
+        let a = answers(&mut d, HA_PROFILE, 0x0201, 1, 1, &[0x01, 3, 0x00, 0, 10]);
+        assert_eq!(a[0].4, vec![0x18, 3, 0x0B, 0x00, UNSUPPORTED_CLUSTER]);
         d.zcl.refuse_commands = Some(0x01);
         let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x01, 3, 0x01]);
         assert_eq!(a[0].4, vec![0x18, 3, 0x0B, 0x01, 0x01]);
-        assert!(!d.zcl.on);
+        assert!(!d.zcl.on());
+    }
+
+    #[test]
+    fn writes_check_type_and_access() {
+        let mut d = SimulatedDevice::thermostat([3; 8], 0x3333, None);
+        // SystemMode (enum8, writable) to heat; LocalTemperature (read only); wrong type.
+        let write = [
+            0x00, 4, 0x02, 0x1C, 0x00, ENUM8, 0x04, 0x00, 0x00, INT16, 0x00, 0x00, 0x12, 0x00,
+            UINT8, 0x01,
+        ];
+        let a = answers(&mut d, HA_PROFILE, 0x0201, 1, 1, &write);
+        assert_eq!(
+            a[0].4,
+            vec![
+                0x18,
+                4,
+                0x04,
+                READ_ONLY,
+                0x00,
+                0x00,
+                INVALID_DATA_TYPE,
+                0x12,
+                0x00
+            ]
+        );
+        assert_eq!(d.zcl.get(1, 0x0201, 0x001C), Some(4));
+    }
+
+    #[test]
+    fn faults_drop_delay_and_corrupt_what_the_device_sends() {
+        let mut d = light();
+        d.zcl.fault = Some(DeviceFault::Drop);
+        assert!(answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x01, 1, 0x01]).is_empty());
+        assert!(d.zcl.on(), "the command itself got through");
+        d.zcl.fault = Some(DeviceFault::Corrupt);
+        let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x01, 2, 0x00]);
+        assert_eq!(a[0].4, vec![0x18, 2, 0x0B]);
+        d.zcl.fault = Some(DeviceFault::Delay(7));
+        assert_eq!(d.zcl.answer_delay(), 7);
+    }
+
+    #[test]
+    fn mgmt_leave_for_itself_or_another() {
+        let mut d = light();
+        let mut other = vec![9];
+        other.extend([2; 8]);
+        other.push(0);
+        let a = answers(&mut d, 0, 0x0034, 0, 0, &other);
+        assert_eq!(a, vec![(0, 0x8034, 0, 0, vec![9, 0x84])]);
+        assert!(!d.zcl.leaving);
+        let mut own = vec![10];
+        own.extend([1; 8]);
+        own.push(0);
+        let a = answers(&mut d, 0, 0x0034, 0, 0, &own);
+        assert_eq!(a, vec![(0, 0x8034, 0, 0, vec![10, 0x00])]);
+        assert!(d.zcl.leaving);
     }
 }

@@ -9,6 +9,10 @@
 //! [`Error::NoAnswer`]. The steps: `Node_Desc_req`, `Active_EP_req`, `Simple_Desc_req` per
 //! endpoint, then one ZCL Read Attributes of `manufacturerName` and `modelId` on the Basic
 //! cluster of the first endpoint that serves it.
+//!
+//! Leaving: [`super::ZigbeeStick::request_leave`] sends `Mgmt_Leave_req` and waits for `Mgmt_Leave_rsp`; the
+//! device's departure itself arrives as `trustCenterJoinHandler` `DEVICE_LEFT` (as EmberZNet
+//! reports it, and zigbee-herdsman's ember adapter reads it), whoever made it leave.
 
 use std::sync::atomic::Ordering;
 
@@ -23,8 +27,8 @@ use crate::zigbee::zcl::ZclCommand;
 use crate::zigbee::zcl::foundation::{ReadAttributes, ReadAttributesResponse};
 use crate::zigbee::zcl::{GeneralCommand, Header as ZclHeader, Value, ZclMessage};
 use crate::zigbee::zdo::{
-    Answer, NodeDescriptor, NwkOfInterest, SimpleDescRequest, SimpleDescriptor, ZdoFrame,
-    ZdoMessage,
+    Answer, LeaveFlags, MgmtLeaveRequest, NodeDescriptor, NwkOfInterest, SimpleDescRequest,
+    SimpleDescriptor, ZdoFrame, ZdoMessage,
 };
 
 /// The ZDO profile.
@@ -156,6 +160,35 @@ pub(crate) async fn interview(client: &Client, node_id: u16) -> Result<DeviceDes
         manufacturer,
         model,
     })
+}
+
+/// Asks `node_id` (IEEE address `eui64`) to leave the network with `Mgmt_Leave_req`, and
+/// waits for its `Mgmt_Leave_rsp`. The device then leaves; the stick reports it with
+/// `trustCenterJoinHandler` `DEVICE_LEFT`, which becomes [`RadioEvent::DeviceLeft`].
+pub(crate) async fn request_leave(
+    client: &Client,
+    node_id: u16,
+    eui64: u64,
+    rejoin: bool,
+) -> Result<()> {
+    let flags = if rejoin {
+        LeaveFlags::REJOIN
+    } else {
+        LeaveFlags::empty()
+    };
+    let request = ZdoMessage::MgmtLeaveRequest(MgmtLeaveRequest {
+        ieee: eui64.to_le_bytes(),
+        flags,
+    });
+    match zdo(client, node_id, request).await? {
+        ZdoMessage::MgmtLeaveResponse(r) if r.status.0 == 0 => Ok(()),
+        ZdoMessage::MgmtLeaveResponse(r) => Err(Error::ZdoStatus {
+            node_id,
+            request: 0x0034,
+            status: r.status.0,
+        }),
+        other => Err(Error::BadAnswer(format!("{other:?} to Mgmt_Leave_req"))),
+    }
 }
 
 fn zdo_failure(node_id: u16, request: u16, answer: ZdoMessage) -> Error {

@@ -598,6 +598,49 @@ impl ZigbeeStick {
         zcl::configure_reporting(&self.client, node_id, endpoint, cluster, records).await
     }
 
+    /// Writes attributes of `cluster` on `endpoint` of `node_id` (Write Attributes): the hub's
+    /// address into an IAS zone, a thermostat's setpoint or mode. The first failed record is
+    /// [`Error::ZclStatus`] (READ_ONLY, UNSUPPORTED_ATTRIBUTE, INVALID_DATA_TYPE, ...); other
+    /// errors as for [`ZigbeeStick::send_cluster_command`].
+    pub async fn write_attributes(
+        &self,
+        node_id: u16,
+        endpoint: u8,
+        cluster: u16,
+        records: Vec<crate::zigbee::zcl::foundation::AttributeValue>,
+    ) -> Result<()> {
+        zcl::write_attributes(&self.client, node_id, endpoint, cluster, records).await
+    }
+
+    /// Asks the device `node_id` (IEEE address `eui64`) to leave the network (ZDO
+    /// `Mgmt_Leave_req`, rejoining afterwards if `rejoin`) and waits for its `Mgmt_Leave_rsp`;
+    /// its departure then arrives as [`RadioEvent::DeviceLeft`]. Fails as a unicast does
+    /// ([`Error::DeliveryFailed`], [`Error::NoAnswer`]) or with [`Error::ZdoStatus`] when the
+    /// device refuses.
+    pub async fn request_leave(&self, node_id: u16, eui64: u64, rejoin: bool) -> Result<()> {
+        devices::request_leave(&self.client, node_id, eui64, rejoin).await
+    }
+
+    /// Removes a device for good: asks it to leave (no rejoin), then forgets it: it leaves the
+    /// devices a backup lists, and its install-code key is no longer re-imported after a
+    /// restart, so it cannot come back without being added again.
+    pub async fn remove_device(&self, node_id: u16, eui64: u64) -> Result<()> {
+        devices::request_leave(&self.client, node_id, eui64, false).await?;
+        self.client
+            .known_devices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&eui64);
+        self.client
+            .join
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .install_keys
+            .remove(&eui64);
+        self.client.device_queues.forget(node_id);
+        Ok(())
+    }
+
     /// Sends one EZSP command and returns its response: the escape hatch for commands the
     /// driver has no method for yet. Callbacks it causes arrive as events where the driver
     /// knows them.

@@ -1,4 +1,5 @@
-//! ZCL to and from joined devices: cluster commands, Read Attributes and Configure Reporting
+//! ZCL to and from joined devices: cluster commands, Read and Write Attributes and Configure
+//! Reporting
 //! sent as `sendUnicast` (APS ack requested, APS retries and route discovery
 //! enabled), and the unsolicited frames devices send (Report Attributes,
 //! cluster commands such as an IAS Zone status change) turned into [`RadioEvent`]s.
@@ -23,7 +24,8 @@ use crate::zigbee::ezsp::Callback;
 use crate::zigbee::ezsp::commands::messaging::IncomingMessageHandler;
 use crate::zigbee::ezsp::types::ApsFrame;
 use crate::zigbee::zcl::foundation::{
-    ConfigureReporting, ConfigureReportingResponse, ReadAttributeRecord, ReportingConfiguration,
+    AttributeValue, ConfigureReporting, ConfigureReportingResponse, ReadAttributeRecord,
+    ReportingConfiguration, WriteAttributes, WriteAttributesResponse,
 };
 use crate::zigbee::zcl::{
     ClusterCommand, Direction, FrameType, GeneralCommand, Header, ZclCommand, ZclFrame, ZclMessage,
@@ -47,6 +49,14 @@ pub enum Outcome {
 pub(crate) struct DeviceQueues(Mutex<BTreeMap<u16, Arc<tokio::sync::Mutex<()>>>>);
 
 impl DeviceQueues {
+    /// Drops the queue of a device that left (requests still waiting keep their turn).
+    pub(crate) fn forget(&self, node_id: u16) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&node_id);
+    }
+
     fn of(&self, node_id: u16) -> Arc<tokio::sync::Mutex<()>> {
         self.0
             .lock()
@@ -201,6 +211,43 @@ pub(crate) async fn read_attributes(
         }) => Ok(r.records),
         other => Err(Error::BadAnswer(format!(
             "answer to Read Attributes: {other:?}"
+        ))),
+    }
+}
+
+/// Writes attributes; see [`super::ZigbeeStick::write_attributes`].
+pub(crate) async fn write_attributes(
+    client: &Client,
+    node_id: u16,
+    endpoint: u8,
+    cluster: u16,
+    records: Vec<AttributeValue>,
+) -> Result<()> {
+    let frame = request(client, node_id, endpoint, cluster, |tsn| ZclMessage {
+        header: Header::global(tsn, 0x02),
+        command: ZclCommand::General(GeneralCommand::WriteAttributes(WriteAttributes { records })),
+    })
+    .await?;
+    if let Some(r) = default_response(node_id, cluster, &frame) {
+        return r;
+    }
+    match ZclMessage::from_frame(cluster, &frame) {
+        Ok(ZclMessage {
+            command: ZclCommand::General(GeneralCommand::WriteAttributesResponse(r)),
+            ..
+        }) => match r {
+            WriteAttributesResponse::AllSuccess => Ok(()),
+            WriteAttributesResponse::Failures(failures) => match failures.first() {
+                None => Ok(()),
+                Some(f) => Err(Error::ZclStatus {
+                    node_id,
+                    cluster,
+                    status: f.status.0,
+                }),
+            },
+        },
+        other => Err(Error::BadAnswer(format!(
+            "answer to Write Attributes: {other:?}"
         ))),
     }
 }
