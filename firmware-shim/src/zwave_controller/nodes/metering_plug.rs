@@ -111,8 +111,8 @@ impl MeteringPlug {
     }
 
     /// Time passes with the outlets as they are: energy accumulates and each outlet that
-    /// used some reports its kWh (to be sent from its end point).
-    pub fn run(&mut self, seconds: u32) -> Vec<(u8, Vec<u8>)> {
+    /// used some reports its kWh from its end point (frames to send to the controller).
+    pub fn run(&mut self, seconds: u32) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
         for (endpoint, outlet) in (1u8..).zip(self.outlets.iter_mut()) {
             let used = i64::from(outlet.power()) * i64::from(seconds) / 36_000;
@@ -120,7 +120,9 @@ impl MeteringPlug {
                 outlet.energy_wh += used;
                 // Hundredths of kWh.
                 let value = i32::try_from(outlet.energy_wh / 10).unwrap_or(i32::MAX);
-                out.push((endpoint, meter_report(KWH, 2, value)));
+                let mut frame = vec![MULTI_CHANNEL, 0x0D, endpoint, 0x00];
+                frame.extend(meter_report(KWH, 2, value));
+                out.push(frame);
             }
         }
         out
@@ -280,10 +282,9 @@ mod tests {
         // 1500 W for an hour: 1.5 kWh = 150 hundredths.
         assert_eq!(
             plug.run(3600),
-            vec![(
-                2,
-                vec![METER, 0x02, 0x21, 0x44, 0x00, 0x00, 0x00, 150, 0x00, 0x00]
-            )]
+            vec![vec![
+                0x60, 0x0D, 0x02, 0x00, METER, 0x02, 0x21, 0x44, 0x00, 0x00, 0x00, 150, 0x00, 0x00
+            ]]
         );
     }
 }

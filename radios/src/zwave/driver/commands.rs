@@ -255,9 +255,16 @@ impl CommandLayer {
         }) = &frame
             && let Some(waiter) = lock(&self.waiting).remove(&(node, *session_id))
         {
+            let status = SupervisionStatus::from_byte(*status);
+            let remaining = match status {
+                SupervisionStatus::Working => {
+                    duration_secs(*duration).map(|s| Duration::from_secs(u64::from(s)))
+                }
+                _ => None,
+            };
             let _ = waiter.send(Supervised {
-                status: SupervisionStatus::from_byte(*status),
-                remaining: duration_secs(*duration).map(|s| Duration::from_secs(u64::from(s))),
+                status,
+                remaining,
                 more_updates: *more_updates_follow,
             });
             return (None, answer);

@@ -473,8 +473,13 @@ pub(crate) enum Op {
     Query(HostMessage),
     /// SoftReset (no response; SerialApiStarted follows).
     SoftReset,
-    /// A command class frame for a node.
-    SendData { node: u16, payload: Vec<u8> },
+    /// A command class frame for a node; `now`: send it even if the node sleeps (it just
+    /// sent us a frame and waits for the answer).
+    SendData {
+        node: u16,
+        payload: Vec<u8>,
+        now: bool,
+    },
     /// Start (true) or stop inclusion.
     AddNode { start: bool },
     /// Start (true) or stop exclusion.
@@ -657,7 +662,15 @@ impl ZwaveStick {
                 .await
                 .map(Submitted::Transmitted);
         }
-        match self.client.request(Op::SendData { node, payload }).await? {
+        match self
+            .client
+            .request(Op::SendData {
+                node,
+                payload,
+                now: false,
+            })
+            .await?
+        {
             Reply::Transmitted(report) => Ok(Submitted::Transmitted(report)),
             Reply::Queued(outcome) => Ok(Submitted::QueuedUntilWakeUp(PendingTransmit {
                 node,

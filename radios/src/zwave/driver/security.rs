@@ -269,9 +269,14 @@ impl SecurityLayer {
     /// the state locked right after encapsulating, so frames leave in the order their SPAN
     /// nonces were drawn. Fails when the queue is full rather than wait under the lock.
     fn enqueue(&self, node: u16, payload: Vec<u8>) -> Result<Transmission> {
+        self.enqueue_with(node, payload, false)
+    }
+
+    /// [`Self::enqueue`]; with `now`, past a sleeping node's wake-up queue.
+    fn enqueue_with(&self, node: u16, payload: Vec<u8>, now: bool) -> Result<Transmission> {
         let (reply, rx) = oneshot::channel();
         let request = Request {
-            op: Op::SendData { node, payload },
+            op: Op::SendData { node, payload, now },
             reply,
         };
         self.client
@@ -352,13 +357,17 @@ impl SecurityLayer {
         Err(Error::NoNonce { node })
     }
 
-    /// Sends a command class frame as [`super::ZwaveStick::send_data`] does: under the node's
-    /// highest class when it is secure, in the clear otherwise (waiting for a sleeping node's
-    /// wake-up).
-    pub(crate) async fn send_any(&self, node: u16, payload: &[u8]) -> Result<TransmitReport> {
+    /// Answers a frame a node just sent (a Supervision Report for its Supervision Get): under
+    /// the node's highest class when it is secure, in the clear otherwise, and at once even
+    /// to a sleeping node, which listens for the answer right after sending.
+    pub(crate) async fn answer(&self, node: u16, payload: &[u8]) -> Result<TransmitReport> {
         match self.granted(node).classes().first().copied() {
             Some(class) => self.send(node, class, payload).await,
-            None => self.raw_send(node, payload.to_vec()).await,
+            None => {
+                self.enqueue_with(node, payload.to_vec(), true)?
+                    .done()
+                    .await
+            }
         }
     }
 
@@ -733,7 +742,7 @@ pub(crate) async fn dispatch(
                     if let Some(answer) = answer {
                         let layer = layer.clone();
                         tokio::spawn(async move {
-                            if let Err(e) = layer.send_any(node, &answer).await {
+                            if let Err(e) = layer.answer(node, &answer).await {
                                 tracing::debug!(node, "supervision answer not delivered: {e}");
                             }
                         });

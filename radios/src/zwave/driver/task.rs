@@ -481,7 +481,7 @@ impl Driver {
                 false,
                 ReplyTo::Api(reply),
             ),
-            Op::SendData { node, payload } => {
+            Op::SendData { node, payload, now } => {
                 let message = match send_data_message(node, payload.clone()) {
                     Ok(m) => m,
                     Err(e) => {
@@ -489,7 +489,7 @@ impl Driver {
                         return;
                     }
                 };
-                if self.wakeup.is_asleep(node) {
+                if !now && self.wakeup.is_asleep(node) {
                     let (tx, rx) = oneshot::channel();
                     if self.wakeup.enqueue(node, (payload, tx)).is_none() {
                         tracing::debug!(node, "SendData queued until wake-up");

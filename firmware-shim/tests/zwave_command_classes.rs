@@ -1,0 +1,915 @@
+//! Typed commands and decoded reports through the Z-Wave driver
+//! (`ZwaveStick::send_command`, `RadioEvent::Report`) against the emulated controller's
+//! thermostat, two-outlet metering plug and sleeping multisensor, end to end over real ptys.
+//! The nodes build their frames from raw bytes, apart from the driver's codecs, so each side
+//! checks the other.
+//!
+//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+
+use std::path::Path;
+use std::time::Duration;
+
+use firmware_shim::zwave_controller::{
+    ControllerConfig, EmulatorHandle, PtyConfig, SimNode, SimNodeKind, spawn_on_pty,
+};
+use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zwave::cc::management::ConfigValue;
+use sealhub_radios::zwave::cc::sensor::{MeterReading, NotificationEvent};
+use sealhub_radios::zwave::cc::{
+    Association, Basic, Battery, BinarySwitch, CommandClassFrame, Configuration,
+    ManufacturerSpecific, Meter, MultiChannel, MultilevelSensor, Notification, ScaledValue,
+    Supervision, ThermostatMode, ThermostatOperatingState, ThermostatSetpoint, Version, WakeUp,
+};
+use sealhub_radios::zwave::driver::{
+    CommandOutcome, DriverConfig, Error, RadioEvent, Supervised, SupervisionStatus, ZwaveStick,
+};
+use sealhub_radios::zwave::serial::messages::HostMessage;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Generous bound for anything that should take milliseconds (or one ACK timeout).
+const SOON: Duration = Duration::from_secs(10);
+
+fn driver_config() -> DriverConfig {
+    DriverConfig {
+        response_timeout: Duration::from_millis(500),
+        send_data_timeout: Duration::from_secs(2),
+        inclusion_timeout: Duration::from_secs(2),
+        started_timeout: Duration::from_secs(1),
+        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
+        supervision_timeout: Duration::from_secs(5),
+        ..DriverConfig::default()
+    }
+}
+
+struct Bench {
+    emu: EmulatorHandle,
+    stick: ZwaveStick,
+    events: mpsc::Receiver<RadioEvent>,
+}
+
+/// A started stick on a fresh emulator with `nodes` (ids 2, 3, …) in its network, the driver
+/// told what each supports (as sealhub restores it from its database).
+async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
+    let config = PtyConfig {
+        controller: ControllerConfig {
+            home_id: 0xC0FF_EE43,
+            ..ControllerConfig::default()
+        },
+        ..PtyConfig::new(dir.join("zwave-stick"))
+    };
+    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
+    let mut infos = Vec::new();
+    for node in nodes {
+        infos.push(node.node_info());
+        emu.with_stick(|s| s.add_node(node));
+    }
+    let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
+        .await
+        .expect("driver opens the pty");
+    timeout(SOON, stick.start())
+        .await
+        .expect("start-up does not hang")
+        .expect("start-up succeeds");
+    for (id, info) in (2u16..).zip(infos) {
+        stick.set_node_command_classes(id, info.get(3..).unwrap_or_default());
+    }
+    Bench { emu, stick, events }
+}
+
+/// The next report from `node` matching `want`, skipping other events; panics after `SOON`.
+async fn report(
+    events: &mut mpsc::Receiver<RadioEvent>,
+    node: u16,
+    want: impl Fn(&CommandClassFrame) -> bool,
+) -> (u8, CommandClassFrame) {
+    timeout(SOON, async {
+        loop {
+            match events.recv().await.expect("event stream open") {
+                RadioEvent::Report {
+                    node: n,
+                    endpoint,
+                    security,
+                    report,
+                } if n == node && want(&report) => {
+                    assert_eq!(security, None, "the emulated nodes talk in the clear");
+                    return (endpoint, report);
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("expected report did not come")
+}
+
+async fn send(b: &Bench, node: u16, endpoint: u8, command: CommandClassFrame) -> CommandOutcome {
+    timeout(SOON, b.stick.send_command(node, endpoint, command))
+        .await
+        .expect("no hang")
+        .expect("the command is delivered")
+}
+
+fn supervised(outcome: &CommandOutcome) -> Supervised {
+    outcome
+        .supervision
+        .expect("a Set to a node with Supervision is supervised")
+}
+
+fn success() -> Supervised {
+    Supervised {
+        status: SupervisionStatus::Success,
+        remaining: None,
+        more_updates: false,
+    }
+}
+
+fn celsius(tenths: i32) -> ScaledValue {
+    ScaledValue {
+        precision: 1,
+        scale: 0,
+        size: 2,
+        value: tenths,
+    }
+}
+
+fn with_node<R>(emu: &EmulatorHandle, id: u8, f: impl FnOnce(&mut SimNodeKind) -> R) -> R {
+    emu.with_stick(|s| {
+        let node = s
+            .controller_mut()
+            .node_mut(id)
+            .expect("node in the network");
+        f(&mut node.kind)
+    })
+}
+
+fn thermostat_state(emu: &EmulatorHandle) -> (u8, i32) {
+    with_node(emu, 2, |k| match k {
+        SimNodeKind::Thermostat(t) => (t.mode, t.heating),
+        other => panic!("not the thermostat: {other:?}"),
+    })
+}
+
+#[tokio::test]
+async fn the_thermostat_takes_modes_and_setpoints_and_reports_its_state_and_temperature() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::thermostat()]).await;
+
+    // Mode: supervised Set → Success, then Get and Supported Get.
+    let heat = CommandClassFrame::ThermostatMode(ThermostatMode::Set {
+        mode: 1,
+        manufacturer_data: Vec::new(),
+    });
+    let outcome = send(&b, 2, 0, heat).await;
+    assert_eq!(supervised(&outcome), success());
+    assert!(outcome.applied());
+    assert!(!outcome.transmit.waited_for_wake_up);
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ThermostatMode(ThermostatMode::Get),
+    )
+    .await;
+    let (endpoint, got) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::ThermostatMode(_))
+    })
+    .await;
+    assert_eq!(endpoint, 0);
+    assert_eq!(
+        got,
+        CommandClassFrame::ThermostatMode(ThermostatMode::Report {
+            mode: 1,
+            manufacturer_data: Vec::new(),
+        })
+    );
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ThermostatMode(ThermostatMode::SupportedGet),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::ThermostatMode(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::ThermostatMode(ThermostatMode::SupportedReport { mask: vec![0x0F] })
+    );
+
+    // Setpoint: the thermostat reports Working for 5 s, then its final Success arrives as an
+    // event of its own.
+    let outcome = send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ThermostatSetpoint(ThermostatSetpoint::Set {
+            setpoint_type: 1,
+            value: celsius(225),
+        }),
+    )
+    .await;
+    assert_eq!(
+        supervised(&outcome),
+        Supervised {
+            status: SupervisionStatus::Working,
+            remaining: Some(Duration::from_secs(5)),
+            more_updates: true,
+        }
+    );
+    assert!(outcome.applied());
+    let (_, last) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::Supervision(_))
+    })
+    .await;
+    assert!(
+        matches!(
+            last,
+            CommandClassFrame::Supervision(Supervision::Report {
+                status: 0xFF,
+                more_updates_follow: false,
+                ..
+            })
+        ),
+        "{last:?}"
+    );
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ThermostatSetpoint(ThermostatSetpoint::Get { setpoint_type: 1 }),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::ThermostatSetpoint(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::ThermostatSetpoint(ThermostatSetpoint::Report {
+            setpoint_type: 1,
+            value: celsius(225),
+        })
+    );
+
+    // 21.5 °C under a 22.5 °C heating setpoint: heating.
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ThermostatOperatingState(ThermostatOperatingState::Get),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::ThermostatOperatingState(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::ThermostatOperatingState(ThermostatOperatingState::Report { state: 1 })
+    );
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::MultilevelSensor(MultilevelSensor::Get {
+            requested: Some((1, 0)),
+        }),
+    )
+    .await;
+    let (_, temperature) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::MultilevelSensor(_))
+    })
+    .await;
+    assert_eq!(
+        temperature,
+        CommandClassFrame::MultilevelSensor(MultilevelSensor::Report {
+            sensor_type: 1,
+            value: celsius(215),
+        })
+    );
+
+    // The room warms past the setpoint: unsolicited temperature and operating state reports.
+    let frames = with_node(&b.emu, 2, |k| match k {
+        SimNodeKind::Thermostat(t) => t.set_temperature(230),
+        other => panic!("not the thermostat: {other:?}"),
+    });
+    b.emu.with_stick(|s| s.from_node(2, frames));
+    let (_, warmer) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::MultilevelSensor(_))
+    })
+    .await;
+    let CommandClassFrame::MultilevelSensor(MultilevelSensor::Report { value, .. }) = warmer else {
+        panic!("{warmer:?}")
+    };
+    assert!((value.as_f64() - 23.0).abs() < 1e-9, "{value:?}");
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::ThermostatOperatingState(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::ThermostatOperatingState(ThermostatOperatingState::Report { state: 0 })
+    );
+
+    // Identity: Version and Manufacturer Specific, decoded.
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::Version(Version::CommandClassGet { cc: 0x43 }),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::Version(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::Version(Version::CommandClassReport {
+            cc: 0x43,
+            version: 1
+        })
+    );
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ManufacturerSpecific(ManufacturerSpecific::Get),
+    )
+    .await;
+    let (_, ids) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::ManufacturerSpecific(_))
+    })
+    .await;
+    assert!(
+        matches!(
+            ids,
+            CommandClassFrame::ManufacturerSpecific(ManufacturerSpecific::Report {
+                manufacturer_id: 0xFFFF,
+                ..
+            })
+        ),
+        "{ids:?}"
+    );
+}
+
+#[tokio::test]
+async fn supervision_reports_a_fail_and_the_state_is_left_as_it_was() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let b = started(dir.path(), vec![SimNode::thermostat()]).await;
+    let before = thermostat_state(&b.emu);
+
+    // 35.0 °C is above the thermostat's 30.0 °C limit.
+    let outcome = send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ThermostatSetpoint(ThermostatSetpoint::Set {
+            setpoint_type: 1,
+            value: celsius(350),
+        }),
+    )
+    .await;
+    assert_eq!(supervised(&outcome).status, SupervisionStatus::Fail);
+    assert!(!outcome.applied());
+    // Mode 11 (energy heat) is not one it has.
+    let outcome = send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ThermostatMode(ThermostatMode::Set {
+            mode: 11,
+            manufacturer_data: Vec::new(),
+        }),
+    )
+    .await;
+    assert_eq!(supervised(&outcome).status, SupervisionStatus::Fail);
+    assert_eq!(thermostat_state(&b.emu), before);
+
+    // On the wire: Supervision Get around the Set.
+    let last = b.emu.with_stick(|s| {
+        s.received()
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                HostMessage::SendData(r) => Some(r.data.clone()),
+                _ => None,
+            })
+            .expect("a SendData")
+    });
+    assert_eq!(last.get(..2), Some(&[0x6C, 0x01][..]));
+    assert_eq!(last.get(4..), Some(&[0x40, 0x01, 0x0B][..]));
+
+    // A Get is not supervised: its answer is a report.
+    let outcome = send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ThermostatMode(ThermostatMode::Get),
+    )
+    .await;
+    assert_eq!(outcome.supervision, None);
+}
+
+#[tokio::test]
+async fn the_metering_plug_switches_and_meters_each_outlet_from_its_end_point() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::metering_plug()]).await;
+
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::MultiChannel(MultiChannel::EndPointGet),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::MultiChannel(_)
+        ))
+        .await,
+        (
+            0,
+            CommandClassFrame::MultiChannel(MultiChannel::EndPointReport {
+                flags: 0x40,
+                individual: 2,
+                aggregated: None,
+            })
+        )
+    );
+
+    // Outlet 2 on: supervised through Multi Channel; it reports on change from end point 2.
+    let outcome = send(
+        &b,
+        2,
+        2,
+        CommandClassFrame::BinarySwitch(BinarySwitch::Set {
+            value: 0xFF,
+            duration: None,
+        }),
+    )
+    .await;
+    assert_eq!(supervised(&outcome), success());
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::BinarySwitch(_)
+        ))
+        .await,
+        (
+            2,
+            CommandClassFrame::BinarySwitch(BinarySwitch::Report {
+                current: 0xFF,
+                transition: None,
+            })
+        )
+    );
+    let (endpoint, power) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::Meter(_))
+    })
+    .await;
+    assert_eq!(endpoint, 2);
+    let CommandClassFrame::Meter(Meter::Report(reading)) = power else {
+        panic!("{power:?}")
+    };
+    assert_eq!(
+        (reading.meter_type(), reading.rate_type(), reading.scale()),
+        (1, 1, 2)
+    );
+    assert!((reading.value.as_f64() - 1500.0).abs() < 1e-9);
+    assert_eq!(
+        with_node(&b.emu, 2, |k| match k {
+            SimNodeKind::MeteringPlug(p) => (p.outlets[0].on, p.outlets[1].on),
+            other => panic!("{other:?}"),
+        }),
+        (false, true)
+    );
+
+    // Outlet 1 is still off; Basic on the root device stands for outlet 1.
+    send(&b, 2, 1, CommandClassFrame::BinarySwitch(BinarySwitch::Get)).await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::BinarySwitch(_)
+        ))
+        .await,
+        (
+            1,
+            CommandClassFrame::BinarySwitch(BinarySwitch::Report {
+                current: 0x00,
+                transition: None,
+            })
+        )
+    );
+    let outcome = send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::Basic(Basic::Set { value: 0xFF }),
+    )
+    .await;
+    assert_eq!(supervised(&outcome), success());
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::Basic(_)
+        ))
+        .await,
+        (
+            0,
+            CommandClassFrame::Basic(Basic::Report {
+                current: 0xFF,
+                transition: None,
+            })
+        )
+    );
+
+    let (endpoint, power) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::Meter(_))
+    })
+    .await;
+    let CommandClassFrame::Meter(Meter::Report(reading)) = power else {
+        panic!("{power:?}")
+    };
+    assert_eq!(
+        (endpoint, reading.scale(), reading.value.value),
+        (0, 2, 600)
+    );
+
+    // An hour at 1500 W on outlet 2 and 60 W on outlet 1: each reports its kWh.
+    let frames = with_node(&b.emu, 2, |k| match k {
+        SimNodeKind::MeteringPlug(p) => p.run(3600),
+        other => panic!("{other:?}"),
+    });
+    b.emu.with_stick(|s| s.from_node(2, frames));
+    let mut energy = Vec::new();
+    for _ in 0..2 {
+        let (endpoint, r) = report(&mut b.events, 2, |r| {
+            matches!(r, CommandClassFrame::Meter(_))
+        })
+        .await;
+        let CommandClassFrame::Meter(Meter::Report(MeterReading { value, .. })) = r else {
+            panic!("{r:?}")
+        };
+        energy.push((endpoint, value.value, value.precision, value.scale));
+    }
+    energy.sort();
+    assert_eq!(energy, [(1, 6, 2, 0), (2, 150, 2, 0)]);
+
+    // Reset outlet 2's meter, then read it.
+    let outcome = send(
+        &b,
+        2,
+        2,
+        CommandClassFrame::Meter(Meter::Reset { raw: Vec::new() }),
+    )
+    .await;
+    assert_eq!(supervised(&outcome), success());
+    send(
+        &b,
+        2,
+        2,
+        CommandClassFrame::Meter(Meter::Get {
+            scale_byte: Some(0x00),
+            scale2: None,
+        }),
+    )
+    .await;
+    let (endpoint, r) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::Meter(_))
+    })
+    .await;
+    assert_eq!(endpoint, 2);
+    let CommandClassFrame::Meter(Meter::Report(reading)) = r else {
+        panic!("{r:?}")
+    };
+    assert_eq!((reading.scale(), reading.value.value), (0, 0));
+}
+
+#[tokio::test]
+async fn configuration_and_association_on_the_plug() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::metering_plug()]).await;
+
+    let set = |parameter, size, value| {
+        CommandClassFrame::Configuration(Configuration::Set {
+            parameter,
+            default: false,
+            value: ConfigValue { size, value },
+        })
+    };
+    assert_eq!(supervised(&send(&b, 2, 0, set(1, 2, 20)).await), success());
+    // Out of range, and a parameter it does not have.
+    assert_eq!(
+        supervised(&send(&b, 2, 0, set(1, 2, 5000)).await).status,
+        SupervisionStatus::Fail
+    );
+    assert_eq!(
+        supervised(&send(&b, 2, 0, set(9, 1, 1)).await).status,
+        SupervisionStatus::Fail
+    );
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::Configuration(Configuration::Get { parameter: 1 }),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::Configuration(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::Configuration(Configuration::Report {
+            parameter: 1,
+            value: ConfigValue { size: 2, value: 20 },
+        })
+    );
+
+    let association = |a| CommandClassFrame::Association(a);
+    let outcome = send(
+        &b,
+        2,
+        0,
+        association(Association::Set {
+            group: 1,
+            nodes: vec![1, 7],
+        }),
+    )
+    .await;
+    assert_eq!(supervised(&outcome), success());
+    send(
+        &b,
+        2,
+        0,
+        association(Association::Remove {
+            group: 1,
+            nodes: vec![7],
+        }),
+    )
+    .await;
+    send(&b, 2, 0, association(Association::Get { group: 1 })).await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::Association(_)
+        ))
+        .await
+        .1,
+        association(Association::Report {
+            group: 1,
+            max_nodes: 5,
+            reports_to_follow: 0,
+            nodes: vec![1],
+        })
+    );
+    send(&b, 2, 0, association(Association::GroupingsGet)).await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::Association(_)
+        ))
+        .await
+        .1,
+        association(Association::GroupingsReport { groups: 1 })
+    );
+}
+
+#[tokio::test]
+async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::multisensor()]).await;
+    timeout(SOON, b.stick.set_sleeping(2, true))
+        .await
+        .expect("no hang")
+        .expect("marked sleeping");
+
+    let stick = std::sync::Arc::new(b.stick);
+    let queue = |command: CommandClassFrame| {
+        let stick = stick.clone();
+        tokio::spawn(async move { stick.send_command(2, 0, command).await })
+    };
+    let interval = queue(CommandClassFrame::WakeUp(WakeUp::IntervalSet {
+        seconds: 600,
+        node_id: 1,
+    }));
+    let battery = queue(CommandClassFrame::Battery(Battery::Get));
+    let temperature = queue(CommandClassFrame::MultilevelSensor(MultilevelSensor::Get {
+        requested: Some((1, 0)),
+    }));
+    let luminance = queue(CommandClassFrame::MultilevelSensor(MultilevelSensor::Get {
+        requested: Some((3, 1)),
+    }));
+    let notification = queue(CommandClassFrame::Notification(Notification::Get {
+        raw: vec![0x00, 0x07, 0x00],
+    }));
+    // Wait until all five are in the wake-up queue: nothing reaches the sleeping node.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !interval.is_finished(),
+        "a command to a sleeping node waits"
+    );
+    assert!(
+        with_node(
+            &b.emu,
+            2,
+            |k| matches!(k, SimNodeKind::Multisensor(m) if !m.awake)
+        ),
+        "still asleep"
+    );
+
+    b.emu.with_stick(|s| s.wake_up(2));
+    let released = timeout(SOON, async {
+        loop {
+            if let Some(RadioEvent::WokeUp { node: 2, released }) = b.events.recv().await {
+                return released;
+            }
+        }
+    })
+    .await
+    .expect("woke up");
+    assert_eq!(released, 5);
+    let outcome = timeout(SOON, interval)
+        .await
+        .expect("sent after the wake-up")
+        .expect("task")
+        .expect("delivered");
+    assert!(outcome.transmit.waited_for_wake_up);
+    assert_eq!(supervised(&outcome), success());
+    for queued in [battery, temperature, luminance, notification] {
+        let outcome = timeout(SOON, queued)
+            .await
+            .expect("sent after the wake-up")
+            .expect("task")
+            .expect("delivered");
+        assert!(outcome.transmit.waited_for_wake_up);
+        assert_eq!(outcome.supervision, None, "Gets are not supervised");
+    }
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::Battery(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::Battery(Battery::Report {
+            level: 87,
+            status: None
+        })
+    );
+    let mut readings = Vec::new();
+    for _ in 0..2 {
+        let (_, r) = report(&mut b.events, 2, |r| {
+            matches!(r, CommandClassFrame::MultilevelSensor(_))
+        })
+        .await;
+        let CommandClassFrame::MultilevelSensor(MultilevelSensor::Report { sensor_type, value }) =
+            r
+        else {
+            panic!("{r:?}")
+        };
+        readings.push((sensor_type, value.as_f64(), value.scale));
+    }
+    readings.sort_by_key(|r| r.0);
+    assert_eq!(readings, [(1, 19.8, 0), (3, 120.0, 1)]);
+    let (_, idle) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::Notification(_))
+    })
+    .await;
+    assert!(
+        matches!(
+            &idle,
+            CommandClassFrame::Notification(Notification::Report {
+                event: Some(NotificationEvent {
+                    notification_type: 0x07,
+                    event: 0x00,
+                    ..
+                }),
+                ..
+            })
+        ),
+        "{idle:?}"
+    );
+    // Then the driver sent it back to sleep, with its new interval kept.
+    timeout(SOON, async {
+        while !with_node(
+            &b.emu,
+            2,
+            |k| matches!(k, SimNodeKind::Multisensor(m) if !m.awake),
+        ) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("back to sleep");
+    assert_eq!(
+        with_node(&b.emu, 2, |k| match k {
+            SimNodeKind::Multisensor(m) => (m.interval, m.wake_up_node),
+            other => panic!("{other:?}"),
+        }),
+        (600, 1)
+    );
+
+    // Motion: the sensor sends its notification under Supervision Get; the driver decodes
+    // the notification and answers the Supervision Get at once, though the node sleeps.
+    let frames = with_node(&b.emu, 2, |k| match k {
+        SimNodeKind::Multisensor(m) => m.set_motion(true),
+        other => panic!("{other:?}"),
+    });
+    let session = frames
+        .first()
+        .and_then(|f| f.get(2))
+        .copied()
+        .expect("a Supervision Get");
+    b.emu.with_stick(|s| s.from_node(2, frames));
+    let (_, motion) = report(&mut b.events, 2, |r| {
+        matches!(r, CommandClassFrame::Notification(_))
+    })
+    .await;
+    let CommandClassFrame::Notification(Notification::Report {
+        event: Some(event), ..
+    }) = motion
+    else {
+        panic!("{motion:?}")
+    };
+    assert_eq!((event.notification_type, event.event), (0x07, 0x08));
+    let answer = vec![0x6C, 0x02, session, 0xFF, 0x00];
+    timeout(SOON, async {
+        while !b.emu.with_stick(|s| {
+            s.received().iter().any(
+                |m| matches!(m, HostMessage::SendData(r) if r.node_id == 2 && r.data == answer),
+            )
+        }) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the Supervision Get is answered with Success");
+}
+
+#[tokio::test]
+async fn a_sleeping_node_fails_a_bad_interval_and_an_absent_node_fails_cleanly() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::multisensor()]).await;
+    timeout(SOON, b.stick.set_sleeping(2, true))
+        .await
+        .expect("no hang")
+        .expect("marked sleeping");
+    let stick = std::sync::Arc::new(b.stick);
+    let s = stick.clone();
+    // 90 s is not on the sensor's one-minute grid.
+    let pending = tokio::spawn(async move {
+        s.send_command(
+            2,
+            0,
+            CommandClassFrame::WakeUp(WakeUp::IntervalSet {
+                seconds: 90,
+                node_id: 1,
+            }),
+        )
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    b.emu.with_stick(|s| s.wake_up(2));
+    let outcome = timeout(SOON, pending)
+        .await
+        .expect("sent after the wake-up")
+        .expect("task")
+        .expect("delivered");
+    assert!(outcome.transmit.waited_for_wake_up);
+    assert_eq!(supervised(&outcome).status, SupervisionStatus::Fail);
+    assert_eq!(
+        with_node(&b.emu, 2, |k| match k {
+            SimNodeKind::Multisensor(m) => m.interval,
+            other => panic!("{other:?}"),
+        }),
+        3600
+    );
+    drop(b.events.try_recv());
+
+    // Nobody at node 9; an end point out of range.
+    let err = timeout(
+        SOON,
+        stick.send_command(9, 0, CommandClassFrame::Basic(Basic::Get)),
+    )
+    .await
+    .expect("no hang")
+    .expect_err("no such node");
+    assert!(matches!(err, Error::NoAck { node: 9 }), "{err:?}");
+    let err = stick
+        .send_command(2, 200, CommandClassFrame::Basic(Basic::Get))
+        .await
+        .expect_err("end points are 1..=127");
+    assert!(matches!(err, Error::InvalidEndpoint(200)), "{err:?}");
+}
