@@ -16,9 +16,10 @@ use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zwave::cc::management::ConfigValue;
 use sealhub_radios::zwave::cc::sensor::{MeterReading, NotificationEvent};
 use sealhub_radios::zwave::cc::{
-    Association, Basic, Battery, BinarySwitch, CommandClassFrame, Configuration,
-    ManufacturerSpecific, Meter, MultiChannel, MultilevelSensor, Notification, ScaledValue,
-    Supervision, ThermostatMode, ThermostatOperatingState, ThermostatSetpoint, Version, WakeUp,
+    Association, Basic, Battery, BinarySwitch, ColorSwitch, CommandClassFrame, Configuration,
+    ManufacturerSpecific, Meter, MultiChannel, MultilevelSensor, MultilevelSwitch, Notification,
+    ScaledValue, Supervision, ThermostatMode, ThermostatOperatingState, ThermostatSetpoint,
+    Version, WakeUp,
 };
 use sealhub_radios::zwave::driver::{
     CommandOutcome, DriverConfig, Error, RadioEvent, Supervised, SupervisionStatus, ZwaveStick,
@@ -912,4 +913,141 @@ async fn a_sleeping_node_fails_a_bad_interval_and_an_absent_node_fails_cleanly()
         .await
         .expect_err("end points are 1..=127");
     assert!(matches!(err, Error::InvalidEndpoint(200)), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_bulb_dims_over_a_duration_and_takes_colours() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::bulb()]).await;
+    let dim = |value, duration| {
+        CommandClassFrame::MultilevelSwitch(MultilevelSwitch::Set { value, duration })
+    };
+
+    // A fade over 3 s: Working with 3 s left.
+    let outcome = send(&b, 2, 0, dim(40, Some(3))).await;
+    assert_eq!(
+        supervised(&outcome),
+        Supervised {
+            status: SupervisionStatus::Working,
+            remaining: Some(Duration::from_secs(3)),
+            more_updates: true,
+        }
+    );
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::MultilevelSwitch(MultilevelSwitch::Get),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::MultilevelSwitch(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::MultilevelSwitch(MultilevelSwitch::Report {
+            current: 40,
+            transition: None,
+        })
+    );
+    // At once, then 0xFF ("last level") and a level out of range.
+    assert_eq!(supervised(&send(&b, 2, 0, dim(0, None)).await), success());
+    assert_eq!(
+        supervised(&send(&b, 2, 0, dim(0xFF, None)).await),
+        success()
+    );
+    assert_eq!(
+        supervised(&send(&b, 2, 0, dim(150, None)).await).status,
+        SupervisionStatus::Fail
+    );
+    let level = with_node(&b.emu, 2, |k| match k {
+        SimNodeKind::Bulb(bulb) => bulb.level,
+        other => panic!("{other:?}"),
+    });
+    assert_eq!(
+        level, 40,
+        "0xFF went back to the last level; 150 was refused"
+    );
+    let start = CommandClassFrame::MultilevelSwitch(MultilevelSwitch::StartLevelChange {
+        flags: MultilevelSwitch::start_flags(true, true),
+        start_level: 0,
+        duration: None,
+        step_size: None,
+    });
+    assert_eq!(supervised(&send(&b, 2, 0, start).await), success());
+    let stop = CommandClassFrame::MultilevelSwitch(MultilevelSwitch::StopLevelChange);
+    assert_eq!(supervised(&send(&b, 2, 0, stop).await), success());
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::MultilevelSwitch(MultilevelSwitch::SupportedGet),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::MultilevelSwitch(MultilevelSwitch::SupportedReport { .. })
+        ))
+        .await
+        .1,
+        CommandClassFrame::MultilevelSwitch(MultilevelSwitch::SupportedReport {
+            primary: 2,
+            secondary: 0,
+        })
+    );
+
+    // Colour: what it has, a Set, a Get, and a component it lacks (amber).
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ColorSwitch(ColorSwitch::SupportedGet),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::ColorSwitch(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::ColorSwitch(ColorSwitch::SupportedReport { mask: 0x001F })
+    );
+    let set = |components| {
+        CommandClassFrame::ColorSwitch(ColorSwitch::Set {
+            components,
+            duration: None,
+        })
+    };
+    assert_eq!(
+        supervised(&send(&b, 2, 0, set(vec![(0, 0), (2, 200), (4, 30)])).await),
+        success()
+    );
+    assert_eq!(
+        supervised(&send(&b, 2, 0, set(vec![(2, 10), (5, 10)])).await).status,
+        SupervisionStatus::Fail
+    );
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::ColorSwitch(ColorSwitch::Get { component: 2 }),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::ColorSwitch(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::ColorSwitch(ColorSwitch::Report {
+            component: 2,
+            current: 200,
+            transition: None,
+        })
+    );
 }

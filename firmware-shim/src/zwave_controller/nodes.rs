@@ -9,12 +9,14 @@
 //!   on Wake Up No More Information.
 //! - [`SimNode::secure`]: one of the [`secure::SecureNode`]s.
 //! - [`SimNode::thermostat`], [`SimNode::metering_plug`] (two outlets as Multi Channel end
-//!   points) and [`SimNode::multisensor`] (sleeps and wakes): devices that answer Supervision,
-//!   in [`thermostat`], [`metering_plug`] and [`multisensor`].
+//!   points), [`SimNode::multisensor`] (sleeps and wakes) and [`SimNode::bulb`] (dimmable,
+//!   colour): devices that answer Supervision, in [`thermostat`], [`metering_plug`],
+//!   [`multisensor`] and [`bulb`].
 //!
 //! Every node also answers Version, Manufacturer Specific and Z-Wave Plus Info questions about
 //! the command classes in its node information frame (`identity`), as a host interview asks.
 
+pub mod bulb;
 mod identity;
 pub mod metering_plug;
 pub mod multisensor;
@@ -22,6 +24,7 @@ pub mod secure;
 mod served;
 pub mod thermostat;
 
+use bulb::Bulb;
 use metering_plug::MeteringPlug;
 use multisensor::Multisensor;
 use secure::SecureNode;
@@ -72,6 +75,8 @@ pub enum SimNodeKind {
     MeteringPlug(MeteringPlug),
     /// A battery multisensor that listens only between a wake-up and No More Information.
     Multisensor(Multisensor),
+    /// A dimmable colour bulb.
+    Bulb(Bulb),
 }
 
 /// One simulated node.
@@ -114,6 +119,11 @@ impl SimNode {
         Self::new(SimNodeKind::Multisensor(Multisensor::default()))
     }
 
+    /// A colour bulb, off, warm white.
+    pub fn bulb() -> Self {
+        Self::new(SimNodeKind::Bulb(Bulb::default()))
+    }
+
     /// A secure node (the test keeps a clone of `node` to read and steer it).
     pub fn secure(node: SecureNode) -> Self {
         Self::new(SimNodeKind::Secure(node))
@@ -151,6 +161,7 @@ impl SimNode {
             SimNodeKind::Thermostat(t) => t.node_info(),
             SimNodeKind::MeteringPlug(p) => p.node_info(),
             SimNodeKind::Multisensor(m) => m.node_info(),
+            SimNodeKind::Bulb(b) => b.node_info(),
         }
     }
 
@@ -161,7 +172,8 @@ impl SimNode {
                 SimNodeKind::BinarySwitch { .. }
                 | SimNodeKind::Secure(_)
                 | SimNodeKind::Thermostat(_)
-                | SimNodeKind::MeteringPlug(_) => true,
+                | SimNodeKind::MeteringPlug(_)
+                | SimNodeKind::Bulb(_) => true,
                 SimNodeKind::SleepingSensor { awake, .. } => *awake,
                 SimNodeKind::Multisensor(m) => m.awake,
             }
@@ -179,7 +191,8 @@ impl SimNode {
             SimNodeKind::BinarySwitch { .. }
             | SimNodeKind::Secure(_)
             | SimNodeKind::Thermostat(_)
-            | SimNodeKind::MeteringPlug(_) => None,
+            | SimNodeKind::MeteringPlug(_)
+            | SimNodeKind::Bulb(_) => None,
         }
     }
 
@@ -208,6 +221,7 @@ impl SimNode {
             SimNodeKind::Thermostat(t) => t.receive(payload),
             SimNodeKind::MeteringPlug(p) => p.receive(payload),
             SimNodeKind::Multisensor(m) => m.receive(payload),
+            SimNodeKind::Bulb(b) => b.receive(payload),
             _ => None,
         };
         if let Some(answers) = served {
