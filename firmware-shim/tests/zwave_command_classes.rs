@@ -10,20 +10,23 @@ use std::path::Path;
 use std::time::Duration;
 
 use firmware_shim::zwave_controller::{
-    ControllerConfig, EmulatorHandle, PtyConfig, SimNode, SimNodeKind, spawn_on_pty,
+    ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode, SimNodeKind,
+    spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zwave::cc::management::ConfigValue;
 use sealhub_radios::zwave::cc::sensor::{MeterReading, NotificationEvent};
 use sealhub_radios::zwave::cc::{
     Association, Basic, Battery, BinarySwitch, ColorSwitch, CommandClassFrame, Configuration,
-    ManufacturerSpecific, Meter, MultiChannel, MultilevelSensor, MultilevelSwitch, Notification,
-    ScaledValue, Supervision, ThermostatMode, ThermostatOperatingState, ThermostatSetpoint,
-    Version, WakeUp,
+    DoorLock, ManufacturerSpecific, Meter, MultiChannel, MultilevelSensor, MultilevelSwitch,
+    Notification, ScaledValue, Supervision, ThermostatMode, ThermostatOperatingState,
+    ThermostatSetpoint, UserCode, Version, WakeUp,
 };
 use sealhub_radios::zwave::driver::{
-    CommandOutcome, DriverConfig, Error, RadioEvent, Supervised, SupervisionStatus, ZwaveStick,
+    CommandOutcome, DriverConfig, Error, InclusionOptions, PinRequest, RadioEvent, Supervised,
+    SupervisionStatus, ZwaveStick,
 };
+use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
 use sealhub_radios::zwave::serial::messages::HostMessage;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -76,6 +79,30 @@ async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
         stick.set_node_command_classes(id, info.get(3..).unwrap_or_default());
     }
     Bench { emu, stick, events }
+}
+
+/// The next report from `node`'s root device matching `want`, skipping other events, with
+/// the class it came under; panics after `SOON`.
+async fn secure_report(
+    events: &mut mpsc::Receiver<RadioEvent>,
+    node: u16,
+    want: impl Fn(&CommandClassFrame) -> bool,
+) -> (Option<SecurityClass>, CommandClassFrame) {
+    timeout(SOON, async {
+        loop {
+            match events.recv().await.expect("event stream open") {
+                RadioEvent::Report {
+                    node: n,
+                    endpoint: 0,
+                    security,
+                    report,
+                } if n == node && want(&report) => return (security, report),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("expected report did not come")
 }
 
 /// The next report from `node` matching `want`, skipping other events; panics after `SOON`.
@@ -1049,5 +1076,181 @@ async fn the_bulb_dims_over_a_duration_and_takes_colours() {
             current: 200,
             transition: None,
         })
+    );
+}
+
+/// Includes the S2 door lock (the user types its PIN); returns its node id.
+async fn include_lock(b: &mut Bench, lock: &SecureNode) -> u16 {
+    let (pins, mut asked) = mpsc::channel::<PinRequest>(1);
+    let options = InclusionOptions {
+        grant: KeyClasses::all(),
+        allow_s0: false,
+    };
+    timeout(SOON, b.stick.add_node_secure(options, pins))
+        .await
+        .expect("no hang")
+        .expect("inclusion mode");
+    b.emu
+        .with_stick(|s| s.offer_for_inclusion(SimNode::secure(lock.clone())));
+    let outcome = timeout(SOON, async {
+        loop {
+            tokio::select! {
+                e = b.events.recv() => {
+                    let e = e.expect("event stream open");
+                    if matches!(e, RadioEvent::NodeAdded { .. } | RadioEvent::InclusionFailed { .. }) {
+                        return e;
+                    }
+                }
+                Some(request) = asked.recv() => request.answer(Some(lock.pin())),
+            }
+        }
+    })
+    .await
+    .expect("inclusion finished in time");
+    let RadioEvent::NodeAdded { node, security, .. } = outcome else {
+        panic!("lock not included: {outcome:?}");
+    };
+    assert_eq!(security, Some(SecurityClass::S2AccessControl));
+    node
+}
+
+async fn lock_mode(lock: &SecureNode, mode: u8) {
+    timeout(SOON, async {
+        while lock.state().device != (SecureDevice::DoorLock { mode }) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the lock never got there");
+}
+
+#[tokio::test]
+async fn the_s2_lock_takes_typed_commands_and_user_codes_and_resynchronizes_after_a_reboot() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), Vec::new()).await;
+    let lock = SecureNode::door_lock(0x52);
+    let node = include_lock(&mut b, &lock).await;
+    let s2 = Some(SecurityClass::S2AccessControl);
+
+    let outcome = send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::DoorLock(DoorLock::OperationSet { mode: 0x00 }),
+    )
+    .await;
+    assert_eq!(
+        outcome.supervision, None,
+        "the lock does not list Supervision"
+    );
+    lock_mode(&lock, 0x00).await;
+    send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::DoorLock(DoorLock::OperationGet),
+    )
+    .await;
+    assert_eq!(
+        secure_report(&mut b.events, node, |r| matches!(
+            r,
+            CommandClassFrame::DoorLock(_)
+        ))
+        .await,
+        (
+            s2,
+            CommandClassFrame::DoorLock(DoorLock::OperationReport {
+                mode: 0x00,
+                handles: 0x00,
+                condition: 0x00,
+                timeout_minutes: 0xFE,
+                timeout_seconds: 0xFE,
+                transition: None,
+            })
+        )
+    );
+
+    // User codes: a slot stored and read back, the slot count.
+    send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::UserCode(UserCode::Set {
+            user_id: 3,
+            status: 0x01,
+            code: b"1974".to_vec(),
+        }),
+    )
+    .await;
+    send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::UserCode(UserCode::Get { user_id: 3 }),
+    )
+    .await;
+    assert_eq!(
+        secure_report(&mut b.events, node, |r| matches!(
+            r,
+            CommandClassFrame::UserCode(_)
+        ))
+        .await,
+        (
+            s2,
+            CommandClassFrame::UserCode(UserCode::Report {
+                user_id: 3,
+                status: 0x01,
+                code: b"1974".to_vec(),
+            })
+        )
+    );
+    send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::UserCode(UserCode::UsersNumberGet),
+    )
+    .await;
+    assert_eq!(
+        secure_report(&mut b.events, node, |r| matches!(
+            r,
+            CommandClassFrame::UserCode(_)
+        ))
+        .await,
+        (
+            s2,
+            CommandClassFrame::UserCode(UserCode::UsersNumberReport { count: 8 })
+        )
+    );
+
+    // The lock reboots and loses its SPAN: the typed command does not decrypt at first, the
+    // lock asks for a resync, and the driver sends the command again on a new SPAN.
+    lock.reboot();
+    send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::DoorLock(DoorLock::OperationSet { mode: 0xFF }),
+    )
+    .await;
+    lock_mode(&lock, 0xFF).await;
+    send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::DoorLock(DoorLock::OperationGet),
+    )
+    .await;
+    let (class, secured) = secure_report(&mut b.events, node, |r| {
+        matches!(r, CommandClassFrame::DoorLock(_))
+    })
+    .await;
+    assert_eq!(class, s2);
+    assert!(
+        matches!(
+            secured,
+            CommandClassFrame::DoorLock(DoorLock::OperationReport { mode: 0xFF, .. })
+        ),
+        "{secured:?}"
     );
 }

@@ -23,6 +23,7 @@ pub mod multisensor;
 pub mod secure;
 mod served;
 pub mod thermostat;
+pub mod user_codes;
 
 use bulb::Bulb;
 use metering_plug::MeteringPlug;

@@ -200,6 +200,8 @@ pub struct SecureNodeState {
     pub stalls_bootstrapping: bool,
     seed: u8,
     seeds_drawn: u8,
+    /// The door lock's PIN slots (User Code).
+    pub user_codes: super::user_codes::UserCodes,
 }
 
 /// A secure node, shared between the controller (which routes frames to it) and the test
@@ -265,6 +267,7 @@ impl SecureNode {
             stalls_bootstrapping: false,
             seed,
             seeds_drawn: 0,
+            user_codes: super::user_codes::UserCodes::default(),
         })))
     }
 
@@ -661,7 +664,11 @@ impl SecureNodeState {
             self.refused.push((payload.to_vec(), class));
             return;
         }
-        for answer in self.device.serve(payload) {
+        let user_codes = match self.device {
+            SecureDevice::DoorLock { .. } => self.user_codes.serve(payload),
+            _ => None,
+        };
+        for answer in user_codes.unwrap_or_else(|| self.device.serve(payload)) {
             self.answer_with(answer, out);
         }
     }
