@@ -475,6 +475,29 @@ async fn the_metering_plug_switches_and_meters_each_outlet_from_its_end_point() 
         )
     );
 
+    send(
+        &b,
+        2,
+        0,
+        CommandClassFrame::MultiChannel(MultiChannel::CapabilityGet { endpoint: 2 }),
+    )
+    .await;
+    assert_eq!(
+        report(&mut b.events, 2, |r| matches!(
+            r,
+            CommandClassFrame::MultiChannel(_)
+        ))
+        .await
+        .1,
+        CommandClassFrame::MultiChannel(MultiChannel::CapabilityReport {
+            dynamic: false,
+            endpoint: 2,
+            generic: 0x10,
+            specific: 0x01,
+            command_classes: vec![0x25, 0x32, 0x6C],
+        })
+    );
+
     // Outlet 2 on: supervised through Multi Channel; it reports on change from end point 2.
     let outcome = send(
         &b,

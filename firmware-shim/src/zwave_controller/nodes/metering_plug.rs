@@ -147,6 +147,17 @@ impl MeteringPlug {
                 // Identical end points, two of them.
                 Served::answered(vec![vec![MULTI_CHANNEL, 0x08, 0x40, 0x02]])
             }
+            // Each outlet: Binary Switch / Power Switch with Binary Switch, Meter, Supervision.
+            [MULTI_CHANNEL, 0x09, ep @ (1 | 2)] if endpoint == 0 => Served::answered(vec![vec![
+                MULTI_CHANNEL,
+                0x0A,
+                *ep,
+                0x10,
+                0x01,
+                SWITCH,
+                METER,
+                0x6C,
+            ]]),
             [CONFIGURATION, ..] if endpoint == 0 => self.configuration(command),
             [ASSOCIATION, ..] if endpoint == 0 => self.association(command),
             _ => self.outlet_command(endpoint, command),
