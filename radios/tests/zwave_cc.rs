@@ -909,6 +909,33 @@ proptest! {
         }
     }
 
+    /// Multi Channel capability and find reports decode to what was encoded; an end point
+    /// over 127 cannot be encoded.
+    #[test]
+    fn multi_channel_reports_round_trip(
+        dynamic in any::<bool>(),
+        endpoint in any::<u8>(),
+        classes in prop::collection::vec(any::<u8>(), 0..12),
+        generic in any::<u8>(),
+        specific in any::<u8>(),
+        follow in any::<u8>(),
+    ) {
+        let capability = F::MultiChannel(MultiChannel::CapabilityReport {
+            dynamic, endpoint, generic, specific, command_classes: classes.clone(),
+        });
+        match capability.encode() {
+            Ok(bytes) => {
+                prop_assert!(endpoint <= 0x7F);
+                prop_assert_eq!(F::decode(&bytes).unwrap(), capability);
+            }
+            Err(_) => prop_assert!(endpoint > 0x7F),
+        }
+        let found = F::MultiChannel(MultiChannel::EndPointFindReport {
+            reports_to_follow: follow, generic, specific, endpoints: classes,
+        });
+        prop_assert_eq!(F::decode(&found.encode().unwrap()).unwrap(), found);
+    }
+
     /// Dropping the last byte of a fixed-layout report is refused, never misread.
     #[test]
     fn truncation_refused(m in any::<u16>(), t in any::<u16>(), id in any::<u16>(), cut in 2usize..8) {
