@@ -23,8 +23,8 @@ use sealhub_radios::zwave::cc::{
     ThermostatSetpoint, UserCode, Version, WakeUp,
 };
 use sealhub_radios::zwave::driver::{
-    CommandOutcome, DriverConfig, Error, InclusionOptions, PinRequest, RadioEvent, Supervised,
-    SupervisionStatus, ZwaveStick,
+    CommandOutcome, DriverConfig, Error, InclusionOptions, PinRequest, RadioEvent,
+    SubmittedCommand, Supervised, SupervisionStatus, ZwaveStick,
 };
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
 use sealhub_radios::zwave::serial::messages::HostMessage;
@@ -746,39 +746,41 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
         .expect("no hang")
         .expect("marked sleeping");
 
-    let stick = std::sync::Arc::new(b.stick);
-    let queue = |command: CommandClassFrame| {
-        let stick = stick.clone();
-        tokio::spawn(async move { stick.send_command(2, 0, command).await })
-    };
-    let interval = queue(CommandClassFrame::WakeUp(WakeUp::IntervalSet {
-        seconds: 600,
-        node_id: 1,
-    }));
-    let battery = queue(CommandClassFrame::Battery(Battery::Get));
-    let temperature = queue(CommandClassFrame::MultilevelSensor(MultilevelSensor::Get {
-        requested: Some((1, 0)),
-    }));
-    let luminance = queue(CommandClassFrame::MultilevelSensor(MultilevelSensor::Get {
-        requested: Some((3, 1)),
-    }));
-    let notification = queue(CommandClassFrame::Notification(Notification::Get {
-        raw: vec![0x00, 0x07, 0x00],
-    }));
-    // Wait until all five are in the wake-up queue: nothing reaches the sleeping node.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(
-        !interval.is_finished(),
-        "a command to a sleeping node waits"
-    );
-    assert!(
-        with_node(
-            &b.emu,
-            2,
-            |k| matches!(k, SimNodeKind::Multisensor(m) if !m.awake)
-        ),
-        "still asleep"
-    );
+    // Each command says at once that it waits for the wake-up; nothing reaches the node.
+    let mut pending = Vec::new();
+    for command in [
+        CommandClassFrame::WakeUp(WakeUp::IntervalSet {
+            seconds: 600,
+            node_id: 1,
+        }),
+        CommandClassFrame::Battery(Battery::Get),
+        CommandClassFrame::MultilevelSensor(MultilevelSensor::Get {
+            requested: Some((1, 0)),
+        }),
+        CommandClassFrame::MultilevelSensor(MultilevelSensor::Get {
+            requested: Some((3, 1)),
+        }),
+        CommandClassFrame::Notification(Notification::Get {
+            raw: vec![0x00, 0x07, 0x00],
+        }),
+    ] {
+        let submitted = timeout(SOON, b.stick.submit_command(2, 0, command))
+            .await
+            .expect("no hang")
+            .expect("accepted");
+        let SubmittedCommand::QueuedUntilWakeUp(waiting) = submitted else {
+            panic!("a command to a sleeping node is queued, got {submitted:?}");
+        };
+        assert_eq!(waiting.node(), 2);
+        pending.push(waiting);
+    }
+    let sent_to_node = b.emu.with_stick(|s| {
+        s.received()
+            .iter()
+            .filter(|m| matches!(m, HostMessage::SendData(r) if r.node_id == 2))
+            .count()
+    });
+    assert_eq!(sent_to_node, 0, "nothing sent while it sleeps");
 
     b.emu.with_stick(|s| s.wake_up(2));
     let released = timeout(SOON, async {
@@ -791,22 +793,20 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
     .await
     .expect("woke up");
     assert_eq!(released, 5);
-    let outcome = timeout(SOON, interval)
-        .await
-        .expect("sent after the wake-up")
-        .expect("task")
-        .expect("delivered");
-    assert!(outcome.transmit.waited_for_wake_up);
-    assert_eq!(supervised(&outcome), success());
-    for queued in [battery, temperature, luminance, notification] {
-        let outcome = timeout(SOON, queued)
+    let mut outcomes = Vec::new();
+    for waiting in pending {
+        let outcome = timeout(SOON, waiting.outcome())
             .await
             .expect("sent after the wake-up")
-            .expect("task")
             .expect("delivered");
         assert!(outcome.transmit.waited_for_wake_up);
-        assert_eq!(outcome.supervision, None, "Gets are not supervised");
+        outcomes.push(outcome.supervision);
     }
+    assert_eq!(
+        outcomes,
+        [Some(success()), None, None, None, None],
+        "the Set is supervised, the Gets are not"
+    );
     assert_eq!(
         report(&mut b.events, 2, |r| matches!(
             r,
@@ -912,31 +912,33 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
 #[tokio::test]
 async fn a_sleeping_node_fails_a_bad_interval_and_an_absent_node_fails_cleanly() {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut b = started(dir.path(), vec![SimNode::multisensor()]).await;
+    let b = started(dir.path(), vec![SimNode::multisensor()]).await;
     timeout(SOON, b.stick.set_sleeping(2, true))
         .await
         .expect("no hang")
         .expect("marked sleeping");
-    let stick = std::sync::Arc::new(b.stick);
-    let s = stick.clone();
     // 90 s is not on the sensor's one-minute grid.
-    let pending = tokio::spawn(async move {
-        s.send_command(
+    let submitted = timeout(
+        SOON,
+        b.stick.submit_command(
             2,
             0,
             CommandClassFrame::WakeUp(WakeUp::IntervalSet {
                 seconds: 90,
                 node_id: 1,
             }),
-        )
-        .await
-    });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+        ),
+    )
+    .await
+    .expect("no hang")
+    .expect("accepted");
+    let SubmittedCommand::QueuedUntilWakeUp(pending) = submitted else {
+        panic!("queued for the wake-up, got {submitted:?}");
+    };
     b.emu.with_stick(|s| s.wake_up(2));
-    let outcome = timeout(SOON, pending)
+    let outcome = timeout(SOON, pending.outcome())
         .await
         .expect("sent after the wake-up")
-        .expect("task")
         .expect("delivered");
     assert!(outcome.transmit.waited_for_wake_up);
     assert_eq!(supervised(&outcome).status, SupervisionStatus::Fail);
@@ -947,7 +949,7 @@ async fn a_sleeping_node_fails_a_bad_interval_and_an_absent_node_fails_cleanly()
         }),
         3600
     );
-    drop(b.events.try_recv());
+    let stick = b.stick;
 
     // Nobody at node 9; an end point out of range.
     let err = timeout(

@@ -15,12 +15,12 @@
 //!   a node information update) or from the caller ([`super::ZwaveStick::set_node_command_classes`]).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::{RadioEvent, TransmitReport};
+use super::{Error, RadioEvent, Result, TransmitReport};
 use crate::zwave::cc::switch::duration_secs;
 use crate::zwave::cc::{self, CommandClassFrame, MultiChannel, Supervision, ids};
 use crate::zwave::s2::SecurityClass;
@@ -103,8 +103,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Removes a supervision session's waiter when the command ends, however it ends.
-pub(crate) struct Session<'a> {
-    layer: &'a CommandLayer,
+pub(crate) struct Session {
+    layer: Arc<CommandLayer>,
     node: u16,
     /// The session id (0..=63).
     pub(crate) id: u8,
@@ -112,7 +112,16 @@ pub(crate) struct Session<'a> {
     pub(crate) report: Option<oneshot::Receiver<Supervised>>,
 }
 
-impl Drop for Session<'_> {
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("node", &self.node)
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl Drop for Session {
     fn drop(&mut self) {
         lock(&self.layer.waiting).remove(&(self.node, self.id));
     }
@@ -162,18 +171,26 @@ impl CommandLayer {
             .is_some_and(|ccs| ccs.contains(&cc))
     }
 
-    /// Opens a supervision session with a node: a fresh session id and where its report goes.
-    pub(crate) fn open_session(&self, node: u16) -> Session<'_> {
-        let id = {
-            let mut next = lock(&self.next_session);
-            let id = *next;
+    /// Opens a supervision session with a node: a fresh session id (not one still waiting
+    /// for that node's report, as a command queued for a sleeping node may) and where its
+    /// report goes.
+    pub(crate) fn open_session(self: &Arc<Self>, node: u16) -> Session {
+        let mut waiting = lock(&self.waiting);
+        let mut next = lock(&self.next_session);
+        let mut id = *next;
+        for _ in 0..=0x3F {
+            id = *next;
             *next = (*next + 1) & 0x3F;
-            id
-        };
+            if !waiting.contains_key(&(node, id)) {
+                break;
+            }
+        }
+        drop(next);
         let (tx, rx) = oneshot::channel();
-        lock(&self.waiting).insert((node, id), tx);
+        waiting.insert((node, id), tx);
+        drop(waiting);
         Session {
-            layer: self,
+            layer: self.clone(),
             node,
             id,
             report: Some(rx),
@@ -279,6 +296,33 @@ impl CommandLayer {
     }
 }
 
+/// The outcome of a command the node acknowledged: with its Supervision Report when it went
+/// under a session (waiting at most `timeout` for it).
+pub(crate) async fn finish(
+    node: u16,
+    transmit: TransmitReport,
+    session: Option<Session>,
+    timeout: Duration,
+) -> Result<CommandOutcome> {
+    let supervision = match session {
+        None => None,
+        Some(mut session) => {
+            let report = session
+                .report
+                .take()
+                .ok_or(Error::NoSupervisionReport { node })?;
+            match tokio::time::timeout(timeout, report).await {
+                Ok(Ok(supervised)) => Some(supervised),
+                _ => return Err(Error::NoSupervisionReport { node }),
+            }
+        }
+    };
+    Ok(CommandOutcome {
+        transmit,
+        supervision,
+    })
+}
+
 /// The frame [`super::ZwaveStick::send_command`] puts on the air: `command`, in Supervision
 /// Get for a session, that in Multi Channel for an end point.
 pub(crate) fn wrap(
@@ -356,7 +400,7 @@ mod tests {
 
     #[test]
     fn a_supervision_report_goes_to_its_session_and_not_to_the_events() {
-        let layer = CommandLayer::new();
+        let layer = Arc::new(CommandLayer::new());
         layer.set_command_classes(7, &[0x5E, 0x6C, 0x25, 0xEF, 0x20]);
         assert!(layer.supports(7, ids::SUPERVISION));
         assert!(!layer.supports(7, ids::BASIC), "controlled only");

@@ -405,6 +405,38 @@ impl PendingTransmit {
     }
 }
 
+/// What [`ZwaveStick::submit_command`] did with a command.
+#[derive(Debug)]
+pub enum SubmittedCommand {
+    /// Sent; the node acknowledged it (and reported on it, when supervised).
+    Done(CommandOutcome),
+    /// The node sleeps: the command waits for its Wake Up Notification.
+    QueuedUntilWakeUp(PendingCommand),
+}
+
+/// A typed command waiting in a sleeping node's queue.
+#[derive(Debug)]
+pub struct PendingCommand {
+    transmit: PendingTransmit,
+    session: Option<commands::Session>,
+    supervision_timeout: Duration,
+}
+
+impl PendingCommand {
+    /// The node it waits for.
+    pub fn node(&self) -> u16 {
+        self.transmit.node()
+    }
+
+    /// Waits until the node has woken up, acknowledged the command and, when supervised,
+    /// reported on it; wrap it in a timeout, since a node may sleep for hours.
+    pub async fn outcome(self) -> Result<CommandOutcome> {
+        let node = self.transmit.node();
+        let transmit = self.transmit.transmitted().await?;
+        commands::finish(node, transmit, self.session, self.supervision_timeout).await
+    }
+}
+
 /// Driver parameters; [`DriverConfig::default`] suits real sticks.
 #[derive(Debug, Clone)]
 pub struct DriverConfig {
@@ -691,26 +723,39 @@ impl ZwaveStick {
         endpoint: u8,
         command: CommandClassFrame,
     ) -> Result<CommandOutcome> {
+        match self.submit_command(node, endpoint, command).await? {
+            SubmittedCommand::Done(outcome) => Ok(outcome),
+            SubmittedCommand::QueuedUntilWakeUp(pending) => pending.outcome().await,
+        }
+    }
+
+    /// [`ZwaveStick::send_command`], but for a sleeping node that is asleep it says at once
+    /// that the command waits for the node's wake-up, with a handle to await its outcome.
+    pub async fn submit_command(
+        &self,
+        node: u16,
+        endpoint: u8,
+        command: CommandClassFrame,
+    ) -> Result<SubmittedCommand> {
         if endpoint > 0x7F {
             return Err(Error::InvalidEndpoint(endpoint));
         }
-        let mut session = commands::supervises(&self.commands, node, &command)
+        let session = commands::supervises(&self.commands, node, &command)
             .then(|| self.commands.open_session(node));
         let frame = commands::wrap(command, endpoint, session.as_ref().map(|s| s.id))?;
-        let transmit = self.send_data(node, frame).await?;
-        let supervision = match session.as_mut().and_then(|s| s.report.take()) {
-            None => None,
-            Some(report) => {
-                match tokio::time::timeout(self.client.config.supervision_timeout, report).await {
-                    Ok(Ok(supervised)) => Some(supervised),
-                    _ => return Err(Error::NoSupervisionReport { node }),
-                }
+        let supervision_timeout = self.client.config.supervision_timeout;
+        match self.submit_data(node, frame).await? {
+            Submitted::Transmitted(transmit) => Ok(SubmittedCommand::Done(
+                commands::finish(node, transmit, session, supervision_timeout).await?,
+            )),
+            Submitted::QueuedUntilWakeUp(transmit) => {
+                Ok(SubmittedCommand::QueuedUntilWakeUp(PendingCommand {
+                    transmit,
+                    session,
+                    supervision_timeout,
+                }))
             }
-        };
-        Ok(CommandOutcome {
-            transmit,
-            supervision,
-        })
+        }
     }
 
     /// Records the command classes a node supports (its node information frame's list, or
