@@ -1104,8 +1104,9 @@ async fn the_bulb_dims_over_a_duration_and_takes_colours() {
     );
 }
 
-/// Includes the S2 door lock (the user types its PIN); returns its node id.
-async fn include_lock(b: &mut Bench, lock: &SecureNode) -> u16 {
+/// Includes a secure node (the user types its PIN); returns its node id once it holds
+/// `class`.
+async fn include_secure(b: &mut Bench, lock: &SecureNode, class: SecurityClass) -> u16 {
     let (pins, mut asked) = mpsc::channel::<PinRequest>(1);
     let options = InclusionOptions {
         grant: KeyClasses::all(),
@@ -1133,9 +1134,9 @@ async fn include_lock(b: &mut Bench, lock: &SecureNode) -> u16 {
     .await
     .expect("inclusion finished in time");
     let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-        panic!("lock not included: {outcome:?}");
+        panic!("not included: {outcome:?}");
     };
-    assert_eq!(security, Some(SecurityClass::S2AccessControl));
+    assert_eq!(security, Some(class));
     node
 }
 
@@ -1154,7 +1155,7 @@ async fn the_s2_lock_takes_typed_commands_and_user_codes_and_resynchronizes_afte
     let dir = tempfile::tempdir().expect("tmp");
     let mut b = started(dir.path(), Vec::new()).await;
     let lock = SecureNode::door_lock(0x52);
-    let node = include_lock(&mut b, &lock).await;
+    let node = include_secure(&mut b, &lock, SecurityClass::S2AccessControl).await;
     let s2 = Some(SecurityClass::S2AccessControl);
 
     let outcome = send(
@@ -1277,5 +1278,67 @@ async fn the_s2_lock_takes_typed_commands_and_user_codes_and_resynchronizes_afte
             CommandClassFrame::DoorLock(DoorLock::OperationReport { mode: 0xFF, .. })
         ),
         "{secured:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_s2_dimmer_answers_supervised_commands_under_its_class() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), Vec::new()).await;
+    let dimmer = SecureNode::dimmer(0x53);
+    let node = include_secure(&mut b, &dimmer, SecurityClass::S2Authenticated).await;
+    // What it reported under S2 (Security 2 Commands Supported), restored by the caller.
+    b.stick
+        .set_node_command_classes(node, &[0x26, 0x6C, 0x86, 0x72]);
+
+    let outcome = send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::MultilevelSwitch(MultilevelSwitch::Set {
+            value: 42,
+            duration: None,
+        }),
+    )
+    .await;
+    assert_eq!(supervised(&outcome), success());
+    assert_eq!(dimmer.state().device, SecureDevice::Dimmer { level: 42 });
+    // The Set went under S2 with Supervision inside: the dimmer never saw it in the clear.
+    assert!(dimmer.state().refused.is_empty());
+
+    // A class the dimmer does not have: No Support, and the outcome says it was not applied.
+    let outcome = send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::ThermostatMode(ThermostatMode::Set {
+            mode: 1,
+            manufacturer_data: Vec::new(),
+        }),
+    )
+    .await;
+    assert_eq!(supervised(&outcome).status, SupervisionStatus::NoSupport);
+    assert!(!outcome.applied());
+
+    send(
+        &b,
+        node,
+        0,
+        CommandClassFrame::MultilevelSwitch(MultilevelSwitch::Get),
+    )
+    .await;
+    assert_eq!(
+        secure_report(&mut b.events, node, |r| matches!(
+            r,
+            CommandClassFrame::MultilevelSwitch(_)
+        ))
+        .await,
+        (
+            Some(SecurityClass::S2Authenticated),
+            CommandClassFrame::MultilevelSwitch(MultilevelSwitch::Report {
+                current: 42,
+                transition: None,
+            })
+        )
     );
 }

@@ -664,13 +664,39 @@ impl SecureNodeState {
             self.refused.push((payload.to_vec(), class));
             return;
         }
+        // Supervision Get: serve the command inside, then report Success, or No Support
+        // for a command class the device does not have.
+        if let [0x6C, 0x01, flags, len, inner @ ..] = payload
+            && usize::from(*len) == inner.len()
+        {
+            let own = match self.device {
+                SecureDevice::DoorLock { .. } => [cc::DOOR_LOCK, 0x63],
+                SecureDevice::Dimmer { .. } => [cc::SWITCH_MULTILEVEL; 2],
+                SecureDevice::Siren { .. } => [cc::SWITCH_BINARY; 2],
+            };
+            let status = if inner.first().is_some_and(|c| own.contains(c)) {
+                0xFF
+            } else {
+                0x00
+            };
+            let answers = self.serve_application(inner);
+            self.answer_with(vec![0x6C, 0x02, flags & 0x3F, status, 0x00], out);
+            for answer in answers {
+                self.answer_with(answer, out);
+            }
+            return;
+        }
+        for answer in self.serve_application(payload) {
+            self.answer_with(answer, out);
+        }
+    }
+
+    fn serve_application(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
         let user_codes = match self.device {
             SecureDevice::DoorLock { .. } => self.user_codes.serve(payload),
             _ => None,
         };
-        for answer in user_codes.unwrap_or_else(|| self.device.serve(payload)) {
-            self.answer_with(answer, out);
-        }
+        user_codes.unwrap_or_else(|| self.device.serve(payload))
     }
 
     /// Sends an answer protected as [`Self::answer`] says.
