@@ -1342,3 +1342,24 @@ async fn the_s2_dimmer_answers_supervised_commands_under_its_class() {
         )
     );
 }
+
+#[tokio::test]
+async fn frames_the_driver_does_not_decode_arrive_whole() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), vec![SimNode::thermostat()]).await;
+    // Central Scene Notification (a class the codecs leave alone), then a Notification Get
+    // with four parameter bytes (at most three are allowed).
+    let central_scene = vec![0x5B, 0x03, 0x07, 0x00, 0x01];
+    let malformed = vec![0x71, 0x04, 1, 2, 3, 4];
+    b.emu
+        .with_stick(|s| s.from_node(2, vec![central_scene.clone(), malformed.clone()]));
+    for sent in [central_scene, malformed] {
+        let (endpoint, got) = report(&mut b.events, 2, |_| true).await;
+        assert_eq!(endpoint, 0);
+        assert!(
+            matches!(got, CommandClassFrame::Unknown { .. }),
+            "kept raw: {got:?}"
+        );
+        assert_eq!(got.encode().expect("raw bytes"), sent);
+    }
+}
