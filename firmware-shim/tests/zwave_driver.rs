@@ -11,9 +11,11 @@ use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, Override, PtyConfig, SimNode, spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::{
     Awaited, ControllerInfo, DriverConfig, Error, LibraryType, RadioEvent, Submitted, ZwaveStick,
 };
+use sealhub_radios::zwave::s2::SecurityClass;
 use sealhub_radios::zwave::serial::messages::inclusion::AddNodeMode;
 use sealhub_radios::zwave::serial::messages::transmit::SendDataResponse;
 use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
@@ -117,6 +119,16 @@ fn send_data_count(emu: &EmulatorHandle) -> usize {
     })
 }
 
+/// The event for a frame a node sent in the clear or under `security`, from its root device.
+fn from_node(node: u16, payload: &[u8], security: Option<SecurityClass>) -> RadioEvent {
+    RadioEvent::Report {
+        node,
+        endpoint: 0,
+        security,
+        report: CommandClassFrame::decode(payload).expect("a valid frame"),
+    }
+}
+
 #[tokio::test]
 async fn start_reads_the_controller_and_its_node_list() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -171,16 +183,8 @@ async fn send_data_to_the_switch_completes_and_its_report_arrives() {
         .expect("no hang")
         .expect("sent");
     assert_eq!(
-        event(&mut b.events, |e| matches!(
-            e,
-            RadioEvent::ApplicationCommand { .. }
-        ))
-        .await,
-        RadioEvent::ApplicationCommand {
-            node: 2,
-            payload: SWITCH_REPORT_ON.to_vec(),
-            security: None,
-        }
+        event(&mut b.events, |e| matches!(e, RadioEvent::Report { .. })).await,
+        from_node(2, &SWITCH_REPORT_ON, None)
     );
 
     // Nobody at node 9, and the switch out of range: TRANSMIT_COMPLETE_NO_ACK.
@@ -461,14 +465,13 @@ async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
     assert_eq!(
         event(&mut b.events, |e| matches!(
             e,
-            RadioEvent::ApplicationCommand { payload, .. } if payload.first() == Some(&0x80)
+            RadioEvent::Report {
+                report: CommandClassFrame::Battery(_),
+                ..
+            }
         ))
         .await,
-        RadioEvent::ApplicationCommand {
-            node,
-            payload: vec![0x80, 0x03, 100],
-            security: None,
-        }
+        from_node(node, &[0x80, 0x03, 100], None)
     );
     // Then the driver sends it back to sleep (Wake Up No More Information).
     timeout(SOON, async {

@@ -16,6 +16,7 @@ use firmware_shim::zwave_controller::{
     spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
     DriverConfig, InclusionFailure, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
@@ -140,7 +141,7 @@ async fn no_application_command(events: &mut mpsc::Receiver<RadioEvent>) {
     let got = timeout(QUIET, async {
         loop {
             match events.recv().await {
-                Some(e @ RadioEvent::ApplicationCommand { .. }) => return e,
+                Some(e @ RadioEvent::Report { .. }) => return e,
                 Some(_) => {}
                 None => std::future::pending().await,
             }
@@ -158,7 +159,7 @@ fn is_outcome(e: &RadioEvent) -> bool {
 }
 
 fn is_command(e: &RadioEvent) -> bool {
-    matches!(e, RadioEvent::ApplicationCommand { .. })
+    matches!(e, RadioEvent::Report { .. })
 }
 
 /// What the test's "user" does when asked for the PIN.
@@ -241,6 +242,16 @@ async fn until(node: &SecureNode, check: impl Fn(&SecureDevice) -> bool) {
     .expect("the node never got there");
 }
 
+/// The event for a frame a node sent in the clear or under `security`, from its root device.
+fn from_node(node: u16, payload: &[u8], security: Option<SecurityClass>) -> RadioEvent {
+    RadioEvent::Report {
+        node,
+        endpoint: 0,
+        security,
+        report: CommandClassFrame::decode(payload).expect("a valid frame"),
+    }
+}
+
 #[tokio::test]
 async fn the_lock_is_included_under_access_control_and_works_under_it() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -261,11 +272,11 @@ async fn the_lock_is_included_under_access_control_and_works_under_it() {
     send(&b, node, &LOCK_GET).await;
     assert_eq!(
         event(&mut b.events, is_command).await,
-        RadioEvent::ApplicationCommand {
+        from_node(
             node,
-            payload: LOCK_REPORT_UNSECURED.to_vec(),
-            security: Some(SecurityClass::S2AccessControl),
-        }
+            &LOCK_REPORT_UNSECURED,
+            Some(SecurityClass::S2AccessControl)
+        )
     );
     assert!(
         lock.state().refused.is_empty(),
@@ -328,11 +339,11 @@ async fn the_dimmer_is_included_under_s2_authenticated() {
     send(&b, node, &[0x26, 0x02]).await;
     assert_eq!(
         event(&mut b.events, is_command).await,
-        RadioEvent::ApplicationCommand {
+        from_node(
             node,
-            payload: vec![0x26, 0x03, 42],
-            security: Some(SecurityClass::S2Authenticated),
-        }
+            &[0x26, 0x03, 42],
+            Some(SecurityClass::S2Authenticated)
+        )
     );
 }
 
@@ -353,11 +364,7 @@ async fn the_siren_is_included_under_s0() {
     send(&b, node, &[0x25, 0x02]).await;
     assert_eq!(
         event(&mut b.events, is_command).await,
-        RadioEvent::ApplicationCommand {
-            node,
-            payload: vec![0x25, 0x03, 0xFF],
-            security: Some(SecurityClass::S0Legacy),
-        }
+        from_node(node, &[0x25, 0x03, 0xFF], Some(SecurityClass::S0Legacy))
     );
 }
 
@@ -408,11 +415,11 @@ async fn a_rebooted_lock_is_resynchronized_and_the_command_still_lands() {
     send(&b, node, &LOCK_GET).await;
     assert_eq!(
         event(&mut b.events, is_command).await,
-        RadioEvent::ApplicationCommand {
+        from_node(
             node,
-            payload: LOCK_REPORT_SECURED.to_vec(),
-            security: Some(SecurityClass::S2AccessControl),
-        }
+            &LOCK_REPORT_SECURED,
+            Some(SecurityClass::S2AccessControl)
+        )
     );
 
     // The lock loses its SPAN: our next frame does not decrypt; it answers Nonce Report SOS,
@@ -423,11 +430,11 @@ async fn a_rebooted_lock_is_resynchronized_and_the_command_still_lands() {
     send(&b, node, &LOCK_GET).await;
     assert_eq!(
         event(&mut b.events, is_command).await,
-        RadioEvent::ApplicationCommand {
+        from_node(
             node,
-            payload: LOCK_REPORT_UNSECURED.to_vec(),
-            security: Some(SecurityClass::S2AccessControl),
-        }
+            &LOCK_REPORT_UNSECURED,
+            Some(SecurityClass::S2AccessControl)
+        )
     );
 }
 
@@ -462,11 +469,11 @@ async fn downgraded_answers_are_refused_and_never_surface() {
     send(&b, lock_node, &LOCK_GET).await;
     assert_eq!(
         event(&mut b.events, is_command).await,
-        RadioEvent::ApplicationCommand {
-            node: lock_node,
-            payload: LOCK_REPORT_SECURED.to_vec(),
-            security: Some(SecurityClass::S2AccessControl),
-        }
+        from_node(
+            lock_node,
+            &LOCK_REPORT_SECURED,
+            Some(SecurityClass::S2AccessControl)
+        )
     );
 }
 
@@ -518,11 +525,11 @@ async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces
     }
     assert_eq!(
         surfaced,
-        Some(RadioEvent::ApplicationCommand {
+        Some(from_node(
             node,
-            payload: LOCK_REPORT_UNSECURED.to_vec(),
-            security: Some(SecurityClass::S2AccessControl),
-        })
+            &LOCK_REPORT_UNSECURED,
+            Some(SecurityClass::S2AccessControl)
+        ))
     );
     // And commands work again.
     let mut obeyed = false;

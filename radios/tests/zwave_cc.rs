@@ -440,15 +440,48 @@ fn multi_channel_published() {
             command: Box::new(F::Basic(Basic::Set { value: 5 })),
         }),
     );
-    // CapabilityGet (0x09) is not decoded: kept raw
+    // "the CapabilityGet command should serialize correctly": end point 7
     check(
         &[0x60, 0x09, 7],
-        F::Unknown {
-            cc: 0x60,
-            command: 0x09,
-            payload: vec![7],
-        },
+        F::MultiChannel(MultiChannel::CapabilityGet { endpoint: 7 }),
     );
+    // "the EndPointFind command should serialize correctly": generic 0x01, specific 0x02
+    check(
+        &[0x60, 0x0B, 0x01, 0x02],
+        F::MultiChannel(MultiChannel::EndPointFind {
+            generic: 0x01,
+            specific: 0x02,
+        }),
+    );
+}
+
+// ---- Multi Channel reports: the specification's layout (SDS13781, Multi Channel Command
+// Class v4: Capability Report = dynamic(1) | end point(7), generic, specific, classes…; End
+// Point Find Report = reports to follow, generic, specific, end points…); no zwave-js test
+// frame serializes them.
+#[test]
+fn multi_channel_report_layouts() {
+    check(
+        &[0x60, 0x0A, 0x82, 0x10, 0x01, 0x25, 0x32, 0x6C],
+        F::MultiChannel(MultiChannel::CapabilityReport {
+            dynamic: true,
+            endpoint: 2,
+            generic: 0x10,
+            specific: 0x01,
+            command_classes: vec![0x25, 0x32, 0x6C],
+        }),
+    );
+    check(
+        &[0x60, 0x0C, 0x00, 0x10, 0x01, 0x01, 0x02],
+        F::MultiChannel(MultiChannel::EndPointFindReport {
+            reports_to_follow: 0,
+            generic: 0x10,
+            specific: 0x01,
+            endpoints: vec![1, 2],
+        }),
+    );
+    assert!(F::decode(&[0x60, 0x0A, 0x02, 0x10]).is_err(), "truncated");
+    assert!(F::decode(&[0x60, 0x09]).is_err(), "truncated");
 }
 
 // ---- Association: zwave-js packages/zwave-js/src/lib/test/cc/AssociationCC.test.ts
@@ -830,7 +863,7 @@ const KNOWN: &[(u8, &[u8])] = &[
     (0x80, &[2, 3]),
     (0x84, &[4, 5, 6, 7, 8, 9, 10]),
     (0x6C, &[1, 2]),
-    (0x60, &[7, 8, 13]),
+    (0x60, &[7, 8, 9, 10, 11, 12, 13]),
     (0x70, &[4, 5, 6]),
     (0x85, &[1, 2, 3, 4, 5, 6]),
     (0x86, &[0x11, 0x12, 0x13, 0x14]),
@@ -874,6 +907,33 @@ proptest! {
         ] {
             prop_assert_eq!(F::decode(&frame.encode().unwrap()).unwrap(), frame);
         }
+    }
+
+    /// Multi Channel capability and find reports decode to what was encoded; an end point
+    /// over 127 cannot be encoded.
+    #[test]
+    fn multi_channel_reports_round_trip(
+        dynamic in any::<bool>(),
+        endpoint in any::<u8>(),
+        classes in prop::collection::vec(any::<u8>(), 0..12),
+        generic in any::<u8>(),
+        specific in any::<u8>(),
+        follow in any::<u8>(),
+    ) {
+        let capability = F::MultiChannel(MultiChannel::CapabilityReport {
+            dynamic, endpoint, generic, specific, command_classes: classes.clone(),
+        });
+        match capability.encode() {
+            Ok(bytes) => {
+                prop_assert!(endpoint <= 0x7F);
+                prop_assert_eq!(F::decode(&bytes).unwrap(), capability);
+            }
+            Err(_) => prop_assert!(endpoint > 0x7F),
+        }
+        let found = F::MultiChannel(MultiChannel::EndPointFindReport {
+            reports_to_follow: follow, generic, specific, endpoints: classes,
+        });
+        prop_assert_eq!(F::decode(&found.encode().unwrap()).unwrap(), found);
     }
 
     /// Dropping the last byte of a fixed-layout report is refused, never misread.

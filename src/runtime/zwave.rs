@@ -190,17 +190,23 @@ fn on_event(event: &RadioEvent, stick: &ZwaveStick, grants: &SealedNodeGrants) {
         RadioEvent::InclusionFailed { node, reason } => {
             warn!(?node, ?reason, "Z-Wave inclusion failed")
         }
-        RadioEvent::ApplicationCommand {
+        RadioEvent::Report {
             node,
-            payload,
+            endpoint,
             security,
-        } => info!(
-            node,
-            command_class = format_args!("{:#04x}", payload.first().copied().unwrap_or(0)),
-            command = format_args!("{:#04x}", payload.get(1).copied().unwrap_or(0)),
-            ?security,
-            "Z-Wave report"
-        ),
+            report,
+        } => {
+            // Only the command class and command: the parameters can hold user codes.
+            let ids = report.encode().ok().unwrap_or_default();
+            info!(
+                node,
+                endpoint,
+                command_class = format_args!("{:#04x}", ids.first().copied().unwrap_or(0)),
+                command = format_args!("{:#04x}", ids.get(1).copied().unwrap_or(0)),
+                ?security,
+                "Z-Wave report"
+            )
+        }
         RadioEvent::NodeInfo { node, .. } => info!(node, "Z-Wave node information"),
         RadioEvent::WokeUp { node, released } => info!(node, released, "Z-Wave node woke up"),
         RadioEvent::StickRestarted => warn!("Z-Wave stick restarted on its own"),

@@ -8,14 +8,28 @@
 //!   wakes it ([`SimNode::wake_up`], which sends a Wake Up Notification) and it goes back to sleep
 //!   on Wake Up No More Information.
 //! - [`SimNode::secure`]: one of the [`secure::SecureNode`]s.
+//! - [`SimNode::thermostat`], [`SimNode::metering_plug`] (two outlets as Multi Channel end
+//!   points), [`SimNode::multisensor`] (sleeps and wakes) and [`SimNode::bulb`] (dimmable,
+//!   colour): devices that answer Supervision, in [`thermostat`], [`metering_plug`],
+//!   [`multisensor`] and [`bulb`].
 //!
 //! Every node also answers Version, Manufacturer Specific and Z-Wave Plus Info questions about
 //! the command classes in its node information frame (`identity`), as a host interview asks.
 
+pub mod bulb;
 mod identity;
+pub mod metering_plug;
+pub mod multisensor;
 pub mod secure;
+mod served;
+pub mod thermostat;
+pub mod user_codes;
 
+use bulb::Bulb;
+use metering_plug::MeteringPlug;
+use multisensor::Multisensor;
 use secure::SecureNode;
+use thermostat::Thermostat;
 
 /// Command class ids and commands the simulated nodes understand.
 pub mod cc {
@@ -56,6 +70,14 @@ pub enum SimNodeKind {
     },
     /// A node that does S2 or S0 (always listening); the test keeps a clone to steer it.
     Secure(SecureNode),
+    /// A mains-powered thermostat.
+    Thermostat(Thermostat),
+    /// A two-outlet plug with metering.
+    MeteringPlug(MeteringPlug),
+    /// A battery multisensor that listens only between a wake-up and No More Information.
+    Multisensor(Multisensor),
+    /// A dimmable colour bulb.
+    Bulb(Bulb),
 }
 
 /// One simulated node.
@@ -81,6 +103,26 @@ impl SimNode {
             awake: false,
             battery: 100,
         })
+    }
+
+    /// A thermostat, off, 21.5 °C in the room.
+    pub fn thermostat() -> Self {
+        Self::new(SimNodeKind::Thermostat(Thermostat::default()))
+    }
+
+    /// A two-outlet metering plug, both outlets off.
+    pub fn metering_plug() -> Self {
+        Self::new(SimNodeKind::MeteringPlug(MeteringPlug::default()))
+    }
+
+    /// A multisensor, asleep.
+    pub fn multisensor() -> Self {
+        Self::new(SimNodeKind::Multisensor(Multisensor::default()))
+    }
+
+    /// A colour bulb, off, warm white.
+    pub fn bulb() -> Self {
+        Self::new(SimNodeKind::Bulb(Bulb::default()))
     }
 
     /// A secure node (the test keeps a clone of `node` to read and steer it).
@@ -117,15 +159,24 @@ impl SimNode {
                 vec![0x04, 0x20, 0x01, 0x5E, 0x30, 0x84, 0x80, 0x86, 0x72]
             }
             SimNodeKind::Secure(node) => node.node_info(),
+            SimNodeKind::Thermostat(t) => t.node_info(),
+            SimNodeKind::MeteringPlug(p) => p.node_info(),
+            SimNodeKind::Multisensor(m) => m.node_info(),
+            SimNodeKind::Bulb(b) => b.node_info(),
         }
     }
 
     /// Whether a frame sent now would be acknowledged.
     pub fn reachable(&self) -> bool {
         !self.silent
-            && match self.kind {
-                SimNodeKind::BinarySwitch { .. } | SimNodeKind::Secure(_) => true,
-                SimNodeKind::SleepingSensor { awake, .. } => awake,
+            && match &self.kind {
+                SimNodeKind::BinarySwitch { .. }
+                | SimNodeKind::Secure(_)
+                | SimNodeKind::Thermostat(_)
+                | SimNodeKind::MeteringPlug(_)
+                | SimNodeKind::Bulb(_) => true,
+                SimNodeKind::SleepingSensor { awake, .. } => *awake,
+                SimNodeKind::Multisensor(m) => m.awake,
             }
     }
 
@@ -137,20 +188,29 @@ impl SimNode {
                 *awake = true;
                 Some(vec![cc::WAKE_UP, cc::WAKE_UP_NOTIFICATION])
             }
-            SimNodeKind::BinarySwitch { .. } | SimNodeKind::Secure(_) => None,
+            SimNodeKind::Multisensor(m) => Some(m.wake_up()),
+            SimNodeKind::BinarySwitch { .. }
+            | SimNodeKind::Secure(_)
+            | SimNodeKind::Thermostat(_)
+            | SimNodeKind::MeteringPlug(_)
+            | SimNodeKind::Bulb(_) => None,
         }
     }
 
     /// Whether the node is asleep.
     pub fn is_asleep(&self) -> bool {
-        matches!(self.kind, SimNodeKind::SleepingSensor { awake: false, .. })
+        match &self.kind {
+            SimNodeKind::SleepingSensor { awake, .. } => !awake,
+            SimNodeKind::Multisensor(m) => !m.awake,
+            _ => false,
+        }
     }
 
     /// The switch state, if this is a switch.
     pub fn switch_value(&self) -> Option<u8> {
         match self.kind {
             SimNodeKind::BinarySwitch { value } => Some(value),
-            SimNodeKind::SleepingSensor { .. } | SimNodeKind::Secure(_) => None,
+            _ => None,
         }
     }
 
@@ -166,8 +226,16 @@ impl SimNode {
     /// A frame reached the node; returns its answers (command class frames to the controller).
     pub fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
         self.received.push(payload.to_vec());
-        if let SimNodeKind::Secure(node) = &self.kind {
-            return node.receive(payload);
+        let served = match &mut self.kind {
+            SimNodeKind::Secure(node) => return node.receive(payload),
+            SimNodeKind::Thermostat(t) => t.receive(payload),
+            SimNodeKind::MeteringPlug(p) => p.receive(payload),
+            SimNodeKind::Multisensor(m) => m.receive(payload),
+            SimNodeKind::Bulb(b) => b.receive(payload),
+            _ => None,
+        };
+        if let Some(answers) = served {
+            return answers;
         }
         match (&mut self.kind, payload) {
             (

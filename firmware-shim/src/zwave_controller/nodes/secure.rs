@@ -49,6 +49,8 @@ pub mod cc {
     pub const SWITCH_MULTILEVEL: u8 = 0x26;
     /// Door Lock.
     pub const DOOR_LOCK: u8 = 0x62;
+    /// User Code (the lock's code slots).
+    pub const USER_CODE: u8 = 0x63;
     /// Set / Operation Set.
     pub const SET: u8 = 0x01;
     /// Get / Operation Get.
@@ -279,6 +281,8 @@ pub struct SecureNodeState {
     echo: Option<PendingEcho>,
     seed: u8,
     seeds_drawn: u8,
+    /// The door lock's PIN slots (User Code).
+    pub user_codes: super::user_codes::UserCodes,
 }
 
 /// The KEX Set echo a joining node repeats until the includer answers it.
@@ -356,6 +360,7 @@ impl SecureNode {
             echo: None,
             seed,
             seeds_drawn: 0,
+            user_codes: super::user_codes::UserCodes::default(),
         })))
     }
 
@@ -845,7 +850,7 @@ impl SecureNodeState {
             self.refused.push((payload.to_vec(), class));
             return;
         }
-        for answer in self.device.serve(payload) {
+        for answer in self.serve_application(payload) {
             self.answer_with(answer, out);
         }
     }
@@ -865,10 +870,13 @@ impl SecureNodeState {
             self.refused.push((command.to_vec(), class));
             return;
         }
-        let supported = command.first() == self.device.secure_command_classes().first();
+        let own = self.device.secure_command_classes().first().copied();
+        let user_code = matches!(self.device, SecureDevice::DoorLock { .. })
+            && command.first() == Some(&cc::USER_CODE);
+        let supported = command.first().copied() == own || user_code;
         let answers = if supported {
             self.supervised.push(command.to_vec());
-            self.device.serve(command)
+            self.serve_application(command)
         } else {
             Vec::new()
         };
@@ -927,6 +935,16 @@ impl SecureNodeState {
             Some(SecurityClass::S0Legacy) => self.send_s0(answer, out),
             Some(c) => self.send_s2(KeyId::Network(c), answer, out),
         }
+    }
+
+    /// Serves a command that arrived under the right class: the lock's user codes first, then
+    /// the device itself.
+    fn serve_application(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
+        let user_codes = match self.device {
+            SecureDevice::DoorLock { .. } => self.user_codes.serve(payload),
+            _ => None,
+        };
+        user_codes.unwrap_or_else(|| self.device.serve(payload))
     }
 
     /// Sends an answer protected as [`Self::answer`] says.

@@ -219,6 +219,42 @@ pub enum MultiChannel {
         /// v4: aggregated end points.
         aggregated: Option<u8>,
     },
+    /// 0x09: ask what one end point is and supports.
+    CapabilityGet {
+        /// End point (bits 0–6; bit 7 reserved, kept).
+        endpoint: u8,
+    },
+    /// 0x0A: one end point's device class and command classes (its "node information").
+    CapabilityReport {
+        /// The end point may come and go (bit 7).
+        dynamic: bool,
+        /// End point (0..=127).
+        endpoint: u8,
+        /// Generic device class.
+        generic: u8,
+        /// Specific device class.
+        specific: u8,
+        /// Supported command classes, as listed.
+        command_classes: Vec<u8>,
+    },
+    /// 0x0B: ask which end points have a device class (0xFF = any).
+    EndPointFind {
+        /// Generic device class.
+        generic: u8,
+        /// Specific device class.
+        specific: u8,
+    },
+    /// 0x0C: the end points that have it.
+    EndPointFindReport {
+        /// Further reports for the same search.
+        reports_to_follow: u8,
+        /// Generic device class.
+        generic: u8,
+        /// Specific device class.
+        specific: u8,
+        /// End points (bits 0–6 each; bit 7 reserved, kept).
+        endpoints: Vec<u8>,
+    },
     /// 0x0D: a command to or from one end point.
     CommandEncapsulation {
         /// Source end point (bits 0–6; bit 7 reserved).
@@ -239,6 +275,27 @@ impl CommandSet for MultiChannel {
                 flags: r.u8()?,
                 individual: r.u8()?,
                 aggregated: r.opt_u8()?,
+            },
+            0x09 => Self::CapabilityGet { endpoint: r.u8()? },
+            0x0A => {
+                let b = r.u8()?;
+                Self::CapabilityReport {
+                    dynamic: b & 0x80 != 0,
+                    endpoint: b & 0x7F,
+                    generic: r.u8()?,
+                    specific: r.u8()?,
+                    command_classes: r.rest().to_vec(),
+                }
+            }
+            0x0B => Self::EndPointFind {
+                generic: r.u8()?,
+                specific: r.u8()?,
+            },
+            0x0C => Self::EndPointFindReport {
+                reports_to_follow: r.u8()?,
+                generic: r.u8()?,
+                specific: r.u8()?,
+                endpoints: r.rest().to_vec(),
             },
             0x0D => {
                 let source = r.u8()?;
@@ -263,6 +320,38 @@ impl CommandSet for MultiChannel {
                 out.extend_from_slice(&[*flags, *individual]);
                 out.extend(aggregated);
                 0x08
+            }
+            Self::CapabilityGet { endpoint } => {
+                out.push(*endpoint);
+                0x09
+            }
+            Self::CapabilityReport {
+                dynamic,
+                endpoint,
+                generic,
+                specific,
+                command_classes,
+            } => {
+                if *endpoint > 0x7F {
+                    return Err(super::Error::Unencodable("end point > 127"));
+                }
+                out.extend_from_slice(&[(u8::from(*dynamic) << 7) | endpoint, *generic, *specific]);
+                out.extend_from_slice(command_classes);
+                0x0A
+            }
+            Self::EndPointFind { generic, specific } => {
+                out.extend_from_slice(&[*generic, *specific]);
+                0x0B
+            }
+            Self::EndPointFindReport {
+                reports_to_follow,
+                generic,
+                specific,
+                endpoints,
+            } => {
+                out.extend_from_slice(&[*reports_to_follow, *generic, *specific]);
+                out.extend_from_slice(endpoints);
+                0x0C
             }
             Self::CommandEncapsulation {
                 source,

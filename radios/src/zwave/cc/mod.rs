@@ -396,6 +396,46 @@ impl CommandClassFrame {
         }
     }
 
+    /// Whether this is a command that changes state and expects no report back (a Set, a
+    /// level change, a reset): the commands a host sends under Supervision Get so the node
+    /// confirms it applied them.
+    pub fn is_set(&self) -> bool {
+        match self {
+            Self::Basic(c) => matches!(c, Basic::Set { .. }),
+            Self::BinarySwitch(c) => matches!(c, BinarySwitch::Set { .. }),
+            Self::MultilevelSwitch(c) => matches!(
+                c,
+                MultilevelSwitch::Set { .. }
+                    | MultilevelSwitch::StartLevelChange { .. }
+                    | MultilevelSwitch::StopLevelChange
+            ),
+            Self::ColorSwitch(c) => matches!(
+                c,
+                ColorSwitch::Set { .. }
+                    | ColorSwitch::StartLevelChange { .. }
+                    | ColorSwitch::StopLevelChange { .. }
+            ),
+            Self::DoorLock(c) => matches!(
+                c,
+                DoorLock::OperationSet { .. } | DoorLock::ConfigurationSet(_)
+            ),
+            Self::UserCode(c) => matches!(c, UserCode::Set { .. }),
+            Self::ThermostatMode(c) => matches!(c, ThermostatMode::Set { .. }),
+            Self::ThermostatSetpoint(c) => matches!(c, ThermostatSetpoint::Set { .. }),
+            Self::Meter(c) => matches!(c, Meter::Reset { .. }),
+            Self::Notification(c) => matches!(c, Notification::Set { .. }),
+            Self::WakeUp(c) => matches!(c, WakeUp::IntervalSet { .. }),
+            Self::Configuration(c) => matches!(c, Configuration::Set { .. }),
+            Self::Association(c) => {
+                matches!(c, Association::Set { .. } | Association::Remove { .. })
+            }
+            Self::MultiChannel(MultiChannel::CommandEncapsulation { command, .. }) => {
+                command.is_set()
+            }
+            _ => false,
+        }
+    }
+
     /// Encodes back to `[cc, command, parameters…]`, the mirror of [`Self::decode`].
     pub fn encode(&self) -> Result<Vec<u8>> {
         fn enc<T: CommandSet>(t: &T) -> Result<Vec<u8>> {

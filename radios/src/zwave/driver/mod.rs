@@ -21,21 +21,27 @@
 //!   and SerialApiSetup where the stick has it.
 //!
 //! Callers see typed values only ([`ControllerInfo`], [`TransmitReport`], [`RadioEvent`],
-//! [`Error`]): no Serial API layouts. Command class frames are bytes here; the command class
-//! layer interprets them.
+//! [`Error`]): no Serial API layouts.
 //! - `security`: S2 and S0 on the host (as real controllers' hosts do them): every event of the
 //!   task passes through it; it answers nonce requests, decapsulates, refuses downgrades, runs
 //!   bootstrapping after [`ZwaveStick::add_node_secure`], and encapsulates
 //!   [`ZwaveStick::send_data`] to secure nodes under their highest class.
+//! - `commands`: the command class layer on top: what nodes send is decoded with
+//!   [`crate::zwave::cc`] into [`RadioEvent::Report`] (Multi Channel and Supervision
+//!   encapsulations taken off, a node's Supervision Get answered), and
+//!   [`ZwaveStick::send_command`] encodes a typed command, adds Multi Channel for an end point
+//!   and Supervision for a Set the node supervises, and returns the node's delivery status.
 //! - [`keys`]: the network keys come from the caller's [`keys::NetworkKeyStore`] (sealhub's
 //!   sealed store); missing ones are generated from the OS RNG and stored.
 
+mod commands;
 pub mod keys;
 mod security;
 mod startup;
 mod task;
 pub mod wakeup;
 
+pub use commands::{CommandOutcome, Supervised, SupervisionStatus};
 pub use security::{InclusionOptions, PinRequest};
 
 use std::sync::{Arc, Mutex};
@@ -44,6 +50,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::port::{self, Backoff, PortConfig};
+use crate::zwave::cc::{self, CommandClassFrame};
 use crate::zwave::s2::{KexFailType, KeyClasses, SecurityClass};
 use crate::zwave::serial::machine;
 use crate::zwave::serial::messages::{self, HostMessage, StickMessage};
@@ -172,6 +179,18 @@ pub enum Error {
     /// S0 refused to encapsulate.
     #[error(transparent)]
     S0(#[from] crate::zwave::s0::Error),
+    /// A command could not be encoded (a field out of range, a list too long).
+    #[error(transparent)]
+    Command(#[from] cc::Error),
+    /// A supervised command was acknowledged but the node never sent its Supervision Report.
+    #[error("node {node} did not report the outcome of a supervised command")]
+    NoSupervisionReport {
+        /// The node.
+        node: u16,
+    },
+    /// Not an end point id (1..=127; 0 is the root device).
+    #[error("invalid end point {0}")]
+    InvalidEndpoint(u8),
 }
 
 /// Result of the driver.
@@ -239,15 +258,20 @@ pub enum RadioEvent {
         /// Why.
         reason: InclusionFailure,
     },
-    /// A command class frame from a node, decrypted, with the class it arrived under. Frames
-    /// below a secure node's class (a downgrade) never arrive here.
-    ApplicationCommand {
+    /// A command class frame from a node (a report, or a command such as Basic Set sent to
+    /// its associations), decrypted and decoded, with Multi Channel and Supervision
+    /// encapsulations taken off. Frames below a secure node's class (a downgrade) never arrive
+    /// here; a class or command the driver does not decode, or a frame that breaks its
+    /// layout, arrives as [`CommandClassFrame::Unknown`] with its bytes.
+    Report {
         /// The sender.
         node: u16,
-        /// The command class frame: class, command, parameters.
-        payload: Vec<u8>,
+        /// The sender's end point (0: the root device).
+        endpoint: u8,
         /// The class it was protected with (`None`: in the clear).
         security: Option<SecurityClass>,
+        /// What it said.
+        report: CommandClassFrame,
     },
     /// A node's information frame arrived.
     NodeInfo {
@@ -381,6 +405,38 @@ impl PendingTransmit {
     }
 }
 
+/// What [`ZwaveStick::submit_command`] did with a command.
+#[derive(Debug)]
+pub enum SubmittedCommand {
+    /// Sent; the node acknowledged it (and reported on it, when supervised).
+    Done(CommandOutcome),
+    /// The node sleeps: the command waits for its Wake Up Notification.
+    QueuedUntilWakeUp(PendingCommand),
+}
+
+/// A typed command waiting in a sleeping node's queue.
+#[derive(Debug)]
+pub struct PendingCommand {
+    transmit: PendingTransmit,
+    session: Option<commands::Session>,
+    supervision_timeout: Duration,
+}
+
+impl PendingCommand {
+    /// The node it waits for.
+    pub fn node(&self) -> u16 {
+        self.transmit.node()
+    }
+
+    /// Waits until the node has woken up, acknowledged the command and, when supervised,
+    /// reported on it; wrap it in a timeout, since a node may sleep for hours.
+    pub async fn outcome(self) -> Result<CommandOutcome> {
+        let node = self.transmit.node();
+        let transmit = self.transmit.transmitted().await?;
+        commands::finish(node, transmit, self.session, self.supervision_timeout).await
+    }
+}
+
 /// Driver parameters; [`DriverConfig::default`] suits real sticks.
 #[derive(Debug, Clone)]
 pub struct DriverConfig {
@@ -402,6 +458,9 @@ pub struct DriverConfig {
     pub security_timeout: Duration,
     /// How long the user has to type a DSK PIN (the S2 specification allows 240 s).
     pub pin_timeout: Duration,
+    /// How long a node has to send its Supervision Report once it acknowledged a supervised
+    /// command.
+    pub supervision_timeout: Duration,
 }
 
 impl Default for DriverConfig {
@@ -415,6 +474,7 @@ impl Default for DriverConfig {
             reopen_backoff: Backoff::default(),
             security_timeout: Duration::from_secs(10),
             pin_timeout: Duration::from_secs(240),
+            supervision_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -428,6 +488,16 @@ pub(crate) enum LinkState {
     Lost,
 }
 
+/// What the driver task and start-up pass to the security dispatcher: raw command class
+/// frames (still encapsulated, never shown to callers) and events ready for the caller.
+#[derive(Debug)]
+pub(crate) enum RawEvent {
+    /// A frame from a node, as ApplicationCommandHandler carried it.
+    Command { node: u16, payload: Vec<u8> },
+    /// Anything else, passed on (inclusion results go through bootstrapping first).
+    Radio(RadioEvent),
+}
+
 /// What the API asks the task for.
 #[derive(Debug)]
 pub(crate) enum Op {
@@ -435,8 +505,13 @@ pub(crate) enum Op {
     Query(HostMessage),
     /// SoftReset (no response; SerialApiStarted follows).
     SoftReset,
-    /// A command class frame for a node.
-    SendData { node: u16, payload: Vec<u8> },
+    /// A command class frame for a node; `now`: send it even if the node sleeps (it just
+    /// sent us a frame and waits for the answer).
+    SendData {
+        node: u16,
+        payload: Vec<u8>,
+        now: bool,
+    },
     /// Start (true) or stop inclusion.
     AddNode { start: bool },
     /// Start (true) or stop exclusion.
@@ -465,7 +540,7 @@ pub(crate) struct Client {
     requests: mpsc::Sender<Request>,
     state: watch::Receiver<LinkState>,
     started: broadcast::Sender<()>,
-    events: mpsc::Sender<RadioEvent>,
+    events: mpsc::Sender<RawEvent>,
     config: DriverConfig,
 }
 
@@ -503,6 +578,7 @@ pub struct ZwaveStick {
     /// The connection generation the last successful start-up ran on.
     started: Arc<Mutex<Option<u64>>>,
     security: Arc<security::SecurityLayer>,
+    commands: Arc<commands::CommandLayer>,
     /// Passes the task's events through security; aborted on drop (it holds a [`Client`]).
     dispatcher: tokio::task::JoinHandle<()>,
 }
@@ -564,13 +640,19 @@ impl ZwaveStick {
             client.config.clone(),
             keys,
         ));
-        let dispatcher = tokio::spawn(security::dispatch(security.clone(), raw_events));
+        let commands = Arc::new(commands::CommandLayer::new());
+        let dispatcher = tokio::spawn(security::dispatch(
+            security.clone(),
+            commands.clone(),
+            raw_events,
+        ));
         Ok((
             Self {
                 client,
                 restarter,
                 started,
                 security,
+                commands,
                 dispatcher,
             },
             events_rx,
@@ -612,7 +694,15 @@ impl ZwaveStick {
                 .await
                 .map(Submitted::Transmitted);
         }
-        match self.client.request(Op::SendData { node, payload }).await? {
+        match self
+            .client
+            .request(Op::SendData {
+                node,
+                payload,
+                now: false,
+            })
+            .await?
+        {
             Reply::Transmitted(report) => Ok(Submitted::Transmitted(report)),
             Reply::Queued(outcome) => Ok(Submitted::QueuedUntilWakeUp(PendingTransmit {
                 node,
@@ -620,6 +710,61 @@ impl ZwaveStick {
             })),
             _ => Err(Error::UnexpectedResponse("SendData")),
         }
+    }
+
+    /// Sends a typed command to a node (`endpoint` 0) or one of its end points (1..=127, in
+    /// Multi Channel encapsulation), under the node's highest granted class, and waits for the
+    /// outcome: the node's acknowledgement (after its wake-up for a sleeping node) and, for a
+    /// Set to a node that supports Supervision, its Supervision Report (Success, Working with
+    /// the time left, Fail, or no support). Answers to a Get arrive as [`RadioEvent::Report`].
+    pub async fn send_command(
+        &self,
+        node: u16,
+        endpoint: u8,
+        command: CommandClassFrame,
+    ) -> Result<CommandOutcome> {
+        match self.submit_command(node, endpoint, command).await? {
+            SubmittedCommand::Done(outcome) => Ok(outcome),
+            SubmittedCommand::QueuedUntilWakeUp(pending) => pending.outcome().await,
+        }
+    }
+
+    /// [`ZwaveStick::send_command`], but for a sleeping node that is asleep it says at once
+    /// that the command waits for the node's wake-up, with a handle to await its outcome.
+    pub async fn submit_command(
+        &self,
+        node: u16,
+        endpoint: u8,
+        command: CommandClassFrame,
+    ) -> Result<SubmittedCommand> {
+        if endpoint > 0x7F {
+            return Err(Error::InvalidEndpoint(endpoint));
+        }
+        let session = commands::supervises(&self.commands, node, &command)
+            .then(|| self.commands.open_session(node));
+        let frame = commands::wrap(command, endpoint, session.as_ref().map(|s| s.id))?;
+        let supervision_timeout = self.client.config.supervision_timeout;
+        match self.submit_data(node, frame).await? {
+            Submitted::Transmitted(transmit) => Ok(SubmittedCommand::Done(
+                commands::finish(node, transmit, session, supervision_timeout).await?,
+            )),
+            Submitted::QueuedUntilWakeUp(transmit) => {
+                Ok(SubmittedCommand::QueuedUntilWakeUp(PendingCommand {
+                    transmit,
+                    session,
+                    supervision_timeout,
+                }))
+            }
+        }
+    }
+
+    /// Records the command classes a node supports (its node information frame's list, or
+    /// for a secure node the list it reported under security), restored from sealhub's
+    /// database after a restart: [`ZwaveStick::send_command`] supervises Sets to nodes that
+    /// list Supervision. Nodes included through this driver, and nodes whose information
+    /// frame arrives, are recorded already.
+    pub fn set_node_command_classes(&self, node: u16, command_classes: &[u8]) {
+        self.commands.set_command_classes(node, command_classes);
     }
 
     /// Sends a command class frame under `class`, whatever the node was granted: for a

@@ -4,7 +4,7 @@
 //! [`SecurityLayer::send`], which fetches a nonce first when it needs one.
 //!
 //! ```text
-//! driver task ──raw RadioEvent──▶ dispatch ──RadioEvent (plaintext, with its class)──▶ caller
+//! driver task ──RawEvent──▶ dispatch ──plaintext, with its class──▶ commands ──RadioEvent──▶ caller
 //!      ▲                            │ Nonce Get/Report, resync (spawned SendData)
 //!      └──── SendData (encapsulated) ◀── SecurityLayer::send / bootstrapping (includer typestates)
 //! ```
@@ -33,8 +33,8 @@ use zeroize::Zeroize;
 
 use super::keys::{self, NetworkKeyStore};
 use super::{
-    Client, ControllerInfo, DriverConfig, Error, InclusionFailure, NodeInfo, Op, RadioEvent, Reply,
-    Request, Result, TransmitReport,
+    Client, ControllerInfo, DriverConfig, Error, InclusionFailure, NodeInfo, Op, RadioEvent,
+    RawEvent, Reply, Request, Result, TransmitReport, commands::CommandLayer,
 };
 use crate::zwave::s0::{self, CC_SECURITY, S0Command, S0Session};
 use crate::zwave::s2::bootstrap::{
@@ -126,11 +126,16 @@ struct Secure {
 }
 
 /// What the dispatcher does: send (enqueued before the state is unlocked), wait for a send,
-/// pass an event on.
+/// pass an event on, hand a plaintext command class frame to the command layer.
 enum Action {
     Send(u16, Vec<u8>),
     Sent(u16, Transmission),
     Emit(RadioEvent),
+    Deliver {
+        node: u16,
+        payload: Vec<u8>,
+        security: Option<SecurityClass>,
+    },
 }
 
 /// A SendData on the driver task's queue.
@@ -264,9 +269,14 @@ impl SecurityLayer {
     /// the state locked right after encapsulating, so frames leave in the order their SPAN
     /// nonces were drawn. Fails when the queue is full rather than wait under the lock.
     fn enqueue(&self, node: u16, payload: Vec<u8>) -> Result<Transmission> {
+        self.enqueue_with(node, payload, false)
+    }
+
+    /// [`Self::enqueue`]; with `now`, past a sleeping node's wake-up queue.
+    fn enqueue_with(&self, node: u16, payload: Vec<u8>, now: bool) -> Result<Transmission> {
         let (reply, rx) = oneshot::channel();
         let request = Request {
-            op: Op::SendData { node, payload },
+            op: Op::SendData { node, payload, now },
             reply,
         };
         self.client
@@ -345,6 +355,20 @@ impl SecurityLayer {
             }
         }
         Err(Error::NoNonce { node })
+    }
+
+    /// Answers a frame a node just sent (a Supervision Report for its Supervision Get): under
+    /// the node's highest class when it is secure, in the clear otherwise, and at once even
+    /// to a sleeping node, which listens for the answer right after sending.
+    pub(crate) async fn answer(&self, node: u16, payload: &[u8]) -> Result<TransmitReport> {
+        match self.granted(node).classes().first().copied() {
+            Some(class) => self.send(node, class, payload).await,
+            None => {
+                self.enqueue_with(node, payload.to_vec(), true)?
+                    .done()
+                    .await
+            }
+        }
     }
 
     /// Asks the node for an S0 nonce and waits for it.
@@ -673,27 +697,57 @@ impl SecurityLayer {
 
 /// Takes every event of the driver task, handles the secure ones, and passes on what the
 /// caller should see.
-pub(crate) async fn dispatch(layer: Arc<SecurityLayer>, mut raw: mpsc::Receiver<RadioEvent>) {
+pub(crate) async fn dispatch(
+    layer: Arc<SecurityLayer>,
+    commands: Arc<CommandLayer>,
+    mut raw: mpsc::Receiver<RawEvent>,
+) {
     while let Some(event) = raw.recv().await {
         let actions = match event {
-            RadioEvent::ApplicationCommand { node, payload, .. } => layer.on_command(node, payload),
-            RadioEvent::NodeAdded { node, info, .. } => match layer.start_inclusion(node, info) {
-                Some(info) => vec![Action::Emit(RadioEvent::NodeAdded {
-                    node,
-                    info,
-                    security: None,
-                })],
-                None => Vec::new(),
-            },
-            RadioEvent::NodeRemoved { node } => {
+            RawEvent::Command { node, payload } => layer.on_command(node, payload),
+            RawEvent::Radio(RadioEvent::NodeAdded { node, info, .. }) => {
+                commands.set_command_classes(node, &info.command_classes);
+                match layer.start_inclusion(node, info) {
+                    Some(info) => vec![Action::Emit(RadioEvent::NodeAdded {
+                        node,
+                        info,
+                        security: None,
+                    })],
+                    None => Vec::new(),
+                }
+            }
+            RawEvent::Radio(event @ RadioEvent::NodeRemoved { node }) => {
                 layer.set_granted(node, KeyClasses::empty(), Vec::new());
+                commands.forget(node);
                 vec![Action::Emit(event)]
             }
-            other => vec![Action::Emit(other)],
+            RawEvent::Radio(RadioEvent::NodeInfo { node, info }) => {
+                commands.set_command_classes(node, &info.command_classes);
+                vec![Action::Emit(RadioEvent::NodeInfo { node, info })]
+            }
+            RawEvent::Radio(other) => vec![Action::Emit(other)],
         };
         for action in actions {
             match action {
                 Action::Emit(e) => layer.emit(e),
+                Action::Deliver {
+                    node,
+                    payload,
+                    security,
+                } => {
+                    let (event, answer) = commands.interpret(node, &payload, security);
+                    if let Some(e) = event {
+                        layer.emit(e);
+                    }
+                    if let Some(answer) = answer {
+                        let layer = layer.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = layer.answer(node, &answer).await {
+                                tracing::debug!(node, "supervision answer not delivered: {e}");
+                            }
+                        });
+                    }
+                }
                 Action::Send(node, bytes) => match layer.enqueue(node, bytes) {
                     Ok(sent) => wait_in_background(node, sent),
                     Err(e) => tracing::debug!(node, "security reply not sent: {e}"),
@@ -796,11 +850,11 @@ impl SecurityLayer {
                 return;
             }
         }
-        actions.push(Action::Emit(RadioEvent::ApplicationCommand {
+        actions.push(Action::Deliver {
             node,
             payload,
             security: class,
-        }));
+        });
     }
 }
 

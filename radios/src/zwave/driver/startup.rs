@@ -11,7 +11,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{Client, ControllerInfo, Error, LibraryType, LinkState, Op, RadioEvent, Reply, Result};
+use super::{
+    Client, ControllerInfo, Error, LibraryType, LinkState, Op, RadioEvent, RawEvent, Reply, Result,
+};
 use crate::zwave::serial::messages::capabilities::{
     ControllerCapabilities, InitDataCapabilities, SetupRequest, SetupResponse,
     SupportedCommandsEncoding,
@@ -144,7 +146,10 @@ pub(super) async fn restart_on_reconnect(client: Client, started: Arc<Mutex<Opti
         match start(&client).await {
             Ok(info) => {
                 *started.lock().unwrap_or_else(|p| p.into_inner()) = Some(generation);
-                let _ = client.events.send(RadioEvent::StickBack(info)).await;
+                let _ = client
+                    .events
+                    .send(RawEvent::Radio(RadioEvent::StickBack(info)))
+                    .await;
             }
             Err(e) => tracing::warn!("restarting the Z-Wave stick failed: {e}"),
         }

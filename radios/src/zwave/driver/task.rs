@@ -24,8 +24,8 @@ use tokio_serial::SerialStream;
 
 use super::wakeup::WakeUpQueues;
 use super::{
-    Awaited, DriverConfig, Error, InclusionFailure, LinkState, NodeInfo, Op, RadioEvent, Refusal,
-    Reply, Request, Result, TransmitFailure, TransmitReport, WAKE_UP_CC, command_name,
+    Awaited, DriverConfig, Error, InclusionFailure, LinkState, NodeInfo, Op, RadioEvent, RawEvent,
+    Refusal, Reply, Request, Result, TransmitFailure, TransmitReport, WAKE_UP_CC, command_name,
 };
 use crate::port::{self, PortConfig};
 use crate::zwave::serial::frame;
@@ -54,7 +54,7 @@ pub(crate) struct TaskParts {
     pub(crate) requests: mpsc::Receiver<Request>,
     pub(crate) state: watch::Sender<LinkState>,
     pub(crate) started: broadcast::Sender<()>,
-    pub(crate) events: mpsc::Sender<RadioEvent>,
+    pub(crate) events: mpsc::Sender<RawEvent>,
 }
 
 enum Ended {
@@ -105,7 +105,7 @@ struct Driver {
     generation: u64,
     state: watch::Sender<LinkState>,
     started: broadcast::Sender<()>,
-    events: mpsc::Sender<RadioEvent>,
+    events: mpsc::Sender<RawEvent>,
 }
 
 /// Runs until every [`super::ZwaveStick`] handle is dropped.
@@ -287,6 +287,10 @@ fn set_callback_id(message: &mut HostMessage, id: u8) {
 
 impl Driver {
     fn emit(&self, event: RadioEvent) {
+        self.emit_raw(RawEvent::Radio(event));
+    }
+
+    fn emit_raw(&self, event: RawEvent) {
         if let Err(e) = self.events.try_send(event) {
             tracing::warn!("Z-Wave event dropped (receiver full or gone): {e}");
         }
@@ -477,7 +481,7 @@ impl Driver {
                 false,
                 ReplyTo::Api(reply),
             ),
-            Op::SendData { node, payload } => {
+            Op::SendData { node, payload, now } => {
                 let message = match send_data_message(node, payload.clone()) {
                     Ok(m) => m,
                     Err(e) => {
@@ -485,7 +489,7 @@ impl Driver {
                         return;
                     }
                 };
-                if self.wakeup.is_asleep(node) {
+                if !now && self.wakeup.is_asleep(node) {
                     let (tx, rx) = oneshot::channel();
                     if self.wakeup.enqueue(node, (payload, tx)).is_none() {
                         tracing::debug!(node, "SendData queued until wake-up");
@@ -640,11 +644,7 @@ impl Driver {
 
     fn on_application_command(&mut self, node: u16, payload: Vec<u8>) {
         let woke = payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION];
-        self.emit(RadioEvent::ApplicationCommand {
-            node,
-            payload,
-            security: None,
-        });
+        self.emit_raw(RawEvent::Command { node, payload });
         if !woke {
             return;
         }
