@@ -2,9 +2,10 @@
 //! the host in, response and callback frames out. It sits above [`super::ash_ncp::AshNcp`] and
 //! below the override layer in [`super::stick`].
 //!
-//! It answers the legacy `version` command with the configured protocol (13 or higher; only the
-//! layouts of protocol >= 14 exist in `sealhub_radios::zigbee::ezsp`, so a protocol-13 NCP answers
-//! `version` and nothing else), then extended-header commands: configuration values, policies,
+//! It answers the legacy `version` command with the configured protocol (13 or higher; a
+//! protocol-13 NCP speaks EmberZNet 7.4's layouts through `sealhub_radios::zigbee::ezsp::v13`, the
+//! byte-level frame rewrites; an older one answers `version` and nothing else), then
+//! extended-header commands: configuration values, policies,
 //! values and extended values (`VERSION_INFO`, endpoint flags), endpoints, the multicast table,
 //! manufacturer code, concentrator and source-route discovery, EUI-64 and node ID,
 //! `networkInit`, `networkState`, `setInitialSecurityState`, `formNetwork`, `leaveNetwork`,
