@@ -124,28 +124,39 @@ impl SerialLoop {
         let (mut stick, host) = SerialStream::pair().expect("pty pair");
         let request_len = request.len();
         let (first_len, second_len) = (first.len(), second.len());
+        // Counts bytes across reads: back to back, the host's last ACK and its next request
+        // can arrive in one read.
         let task = tokio::spawn(async move {
             let mut buf = [0u8; 256];
-            let mut read = async |stick: &mut SerialStream, len: usize| -> bool {
-                let mut got = 0;
-                while got < len {
-                    match stick.read(&mut buf).await {
-                        Ok(n) if n > 0 => got += n,
-                        _ => return false,
-                    }
-                }
-                true
-            };
+            let mut pending = 0usize;
+            let mut phase = 0u8;
             loop {
-                if !read(&mut stick, request_len).await || stick.write_all(&first).await.is_err()
-                {
-                    return;
+                match stick.read(&mut buf).await {
+                    Ok(n) if n > 0 => pending += n,
+                    _ => return,
                 }
-                if !read(&mut stick, 1).await || stick.write_all(&second).await.is_err() {
-                    return;
-                }
-                if !read(&mut stick, 1).await {
-                    return;
+                loop {
+                    match phase {
+                        0 if pending >= request_len => {
+                            pending -= request_len;
+                            if stick.write_all(&first).await.is_err() {
+                                return;
+                            }
+                            phase = 1;
+                        }
+                        1 if pending >= 1 => {
+                            pending -= 1;
+                            if stick.write_all(&second).await.is_err() {
+                                return;
+                            }
+                            phase = 2;
+                        }
+                        2 if pending >= 1 => {
+                            pending -= 1;
+                            phase = 0;
+                        }
+                        _ => break,
+                    }
                 }
             }
         });
@@ -305,7 +316,10 @@ fn main() {
     // The exchange as the emulator writes it: ACK + SendData response, then the callback.
     let mut emulator = EmulatorWork::new();
     let (_, first, second) = emulator.command();
-    assert!(matches!(frames(&first).as_slice(), [Frame::Ack, Frame::Data(_)]));
+    assert!(matches!(
+        frames(&first).as_slice(),
+        [Frame::Ack, Frame::Data(_)]
+    ));
     assert!(matches!(frames(&second).as_slice(), [Frame::Data(_)]));
     let req = request(1);
     println!(
