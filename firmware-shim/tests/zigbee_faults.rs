@@ -28,10 +28,11 @@ const PERMIT_JOINING: u16 = 0x0022;
 const SOON: Duration = Duration::from_secs(20);
 /// The stick's ACK timer in these tests: short, so a lost frame comes back quickly, but far
 /// above the pty's round trip.
-const NCP_ACK_TIMER: Duration = Duration::from_millis(250);
+const NCP_ACK_TIMER: Duration = Duration::from_millis(400);
 
-/// Short host ASH timers, so a link that must give up does so in about a second instead of
-/// UG101's ~15 s; a command timeout long enough for the stick's timer to bring a lost frame back.
+/// Short host ASH timers, so a link that must give up does so in a second or two instead of
+/// UG101's ~15 s (yet well above a loaded machine's pty round trip); a command timeout long
+/// enough for the stick's timer to bring a lost frame back.
 fn driver_config() -> DriverConfig {
     DriverConfig {
         command_timeout: Duration::from_secs(8),
@@ -39,10 +40,10 @@ fn driver_config() -> DriverConfig {
         callback_timeout: Duration::from_secs(10),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         ash: ash::Config {
-            ack_timer_init: Duration::from_millis(200),
-            ack_timer_min: Duration::from_millis(100),
-            ack_timer_max: Duration::from_millis(400),
-            rstack_timeout: Duration::from_millis(400),
+            ack_timer_init: Duration::from_millis(300),
+            ack_timer_min: Duration::from_millis(150),
+            ack_timer_max: Duration::from_millis(600),
+            rstack_timeout: Duration::from_millis(600),
             ..ash::Config::default()
         },
         ..DriverConfig::default()
