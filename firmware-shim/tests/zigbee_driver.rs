@@ -370,11 +370,11 @@ async fn garbage_and_refusals_are_survived() {
 }
 
 #[tokio::test]
-async fn a_protocol_13_stick_is_refused_with_a_clear_error() {
+async fn a_protocol_12_stick_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let ncp = NcpConfig {
-        protocol_version: 13,
-        stack_version: 0x7450,
+        protocol_version: 12,
+        stack_version: 0x7300,
         ..NcpConfig::default()
     };
     let (path, _emu) = emulator(dir.path(), ncp).await;
@@ -382,8 +382,8 @@ async fn a_protocol_13_stick_is_refused_with_a_clear_error() {
     let err = timeout(SOON, stick.start())
         .await
         .expect("no hang")
-        .expect_err("no layouts for protocol 13");
-    assert!(err.to_string().contains("protocol 13"), "{err}");
+        .expect_err("protocol 12 is older than any supported stick");
+    assert!(err.to_string().contains("protocol 12"), "{err}");
 }
 
 #[tokio::test]

@@ -507,6 +507,7 @@ fn arb_command() -> impl Strategy<Value = Command> {
         )),
         arb_context().prop_map(|c| Command::ExportKey(ExportKey { context: c })),
         Just(Command::GetNetworkKeyInfo(NoParams)),
+        Just(Command::GetCurrentSecurityState(NoParams)),
     ]
 }
 
@@ -552,6 +553,15 @@ fn arb_response() -> impl Strategy<Value = Response> {
         any::<u32>().prop_map(|t| Response::SetSourceRouteDiscoveryMode(
             SetSourceRouteDiscoveryModeResponse { remaining_time: t }
         )),
+        (arb_status(), any::<u16>(), any::<[u8; 8]>()).prop_map(|(s, b, e)| {
+            Response::GetCurrentSecurityState(GetCurrentSecurityStateResponse {
+                status: s,
+                state: CurrentSecurityState {
+                    bitmask: b,
+                    trust_center_long_address: e,
+                },
+            })
+        }),
         (arb_status(), any::<[u8; 16]>(), arb_context()).prop_map(|(s, k, c)| {
             Response::ExportKey(ExportKeyResponse {
                 status: s,

@@ -17,14 +17,31 @@
 //! - numbers its own DATA frames modulo 8, keeps at most `window` of them unacknowledged, and
 //!   retransmits every unacknowledged frame with reTx set when the host NAKs.
 //!
-//! It has no timers: on a pty nothing is lost, so the NCP never needs to retransmit on its own;
-//! the host's ACK timer is what the tests exercise. Fault injection ([`AshNcp::send_corrupted`],
-//! [`AshNcp::reset_unprompted`], [`AshNcp::send_error`]) lets a test make one frame go wrong.
+//! - runs its own ACK timer, as a real NCP does: when a DATA frame of its own is not acknowledged
+//!   in time it sends every unacknowledged frame again with reTx set, doubling the timer (up to
+//!   [`ACK_TIMER_MAX`]); after [`MAX_ACK_TIMEOUTS`] timeouts without progress it gives up with
+//!   ERROR (reset code 0x51, "exceeded maximum ACK timeout count") and waits for RST.
+//!
+//! The timer is armed lazily: [`AshNcp::tick`] brings the time, and a frame sent between two ticks
+//! counts from the next one (the pty task ticks every 10 ms, far below the timer).
+//!
+//! Fault injection lets a test make frames go wrong on either direction of the wire:
+//! [`AshNcp::send_corrupted`], [`AshNcp::corrupt_outgoing`], [`AshNcp::lose_outgoing`],
+//! [`AshNcp::cut_next_outgoing`], [`AshNcp::corrupt_incoming`], [`AshNcp::nak_storm`],
+//! [`AshNcp::reset_unprompted`] and [`AshNcp::send_error`].
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use sealhub_radios::zigbee::ash::frame::{self, ASH_VERSION, FLAG};
 use sealhub_radios::zigbee::ash::{Decoder, Error as AshError, Frame, FrameNum, ResetCode};
+
+/// The NCP's ACK timer at link start (UG101's T_RX_ACK_INIT).
+pub const ACK_TIMER_INIT: Duration = Duration::from_millis(1600);
+/// The longest the ACK timer grows to after timeouts (UG101's T_RX_ACK_MAX).
+pub const ACK_TIMER_MAX: Duration = Duration::from_millis(3200);
+/// Consecutive ACK timeouts after which the NCP gives up with ERROR (UG101's ACK_TIMEOUTS).
+pub const MAX_ACK_TIMEOUTS: u8 = 4;
 
 /// What the NCP side of the link hands up to the EZSP emulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +72,32 @@ pub struct AshStats {
     pub duplicates: u32,
     /// DATA frames sent with a deliberately broken CRC.
     pub corrupted_sent: u32,
+    /// Times this side's own ACK timer expired (each followed by a retransmission round, or by
+    /// ERROR after [`MAX_ACK_TIMEOUTS`]).
+    pub ack_timeouts: u32,
+    /// DATA frames lost on the wire on purpose ([`AshNcp::lose_outgoing`]).
+    pub lost_sent: u32,
+    /// DATA frames cut short on purpose ([`AshNcp::cut_next_outgoing`]).
+    pub cut_sent: u32,
+    /// Host DATA frames treated as corrupted on purpose ([`AshNcp::corrupt_incoming`]).
+    pub corrupted_received: u32,
+    /// NAKs sent by [`AshNcp::nak_storm`].
+    pub storm_naks: u32,
+}
+
+/// Faults waiting to hit the next frames, set by the test.
+#[derive(Debug, Clone, Copy, Default)]
+struct Faults {
+    /// Next outgoing DATA transmissions (first or reTx) to send with a broken CRC.
+    corrupt_out: u32,
+    /// Next outgoing DATA transmissions to drop on the wire.
+    lose_out: u32,
+    /// Whether the next outgoing DATA transmission is cut in half (no closing flag).
+    cut_out: bool,
+    /// Next host DATA frames to treat as if their CRC had been wrong.
+    corrupt_in: u32,
+    /// Next host DATA frames to answer with a NAK each, reject condition or not.
+    storm: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +125,17 @@ pub struct AshNcp {
     output: Vec<u8>,
     events: VecDeque<AshNcpEvent>,
     stats: AshStats,
+    faults: Faults,
+    ack_timer_init: Duration,
+    /// Current ACK timer (doubles on each timeout, back to the initial value on progress).
+    t_rx_ack: Duration,
+    /// When the ACK timer fires, once armed.
+    ack_deadline: Option<Instant>,
+    /// A frame went out (or a retransmission round) since the timer was last armed: arm it at the
+    /// next tick.
+    arm_timer: bool,
+    /// Consecutive timeouts without progress.
+    timeouts: u8,
 }
 
 impl Default for AshNcp {
@@ -108,7 +162,82 @@ impl AshNcp {
             output: Vec::new(),
             events: VecDeque::new(),
             stats: AshStats::default(),
+            faults: Faults::default(),
+            ack_timer_init: ACK_TIMER_INIT,
+            t_rx_ack: ACK_TIMER_INIT,
+            ack_deadline: None,
+            arm_timer: false,
+            timeouts: 0,
         }
+    }
+
+    /// Sets the initial ACK timer (a test shortens it so a lost frame comes back quickly; the
+    /// default is UG101's 1.6 s). It doubles on each timeout up to twice this value, or
+    /// [`ACK_TIMER_MAX`] when that is larger.
+    pub fn set_ack_timer(&mut self, initial: Duration) {
+        self.ack_timer_init = initial;
+        self.t_rx_ack = initial;
+    }
+
+    /// Lets the ACK timer run: arms it for frames sent since the last tick, and when it has
+    /// expired retransmits every unacknowledged frame (or, after [`MAX_ACK_TIMEOUTS`] in a row,
+    /// gives up with ERROR). Call it often (the pty task does every 10 ms).
+    pub fn tick(&mut self, now: Instant) {
+        if !self.connected || self.unacked.is_empty() {
+            self.ack_deadline = None;
+            self.arm_timer = false;
+            return;
+        }
+        if self.arm_timer || self.ack_deadline.is_none() {
+            self.arm_timer = false;
+            self.ack_deadline = Some(now + self.t_rx_ack);
+            return;
+        }
+        if self.ack_deadline.is_some_and(|d| now >= d) {
+            self.stats.ack_timeouts += 1;
+            self.timeouts = self.timeouts.saturating_add(1);
+            if self.timeouts > MAX_ACK_TIMEOUTS {
+                tracing::debug!("NCP gives up: its frames were never acknowledged");
+                self.send_error(ResetCode::EXCEEDED_MAXIMUM_ACK_TIMEOUT_COUNT);
+                return;
+            }
+            let max = ACK_TIMER_MAX.max(self.ack_timer_init * 2);
+            self.t_rx_ack = (self.t_rx_ack * 2).min(max);
+            self.retransmit();
+            self.ack_deadline = Some(now + self.t_rx_ack);
+            self.arm_timer = false;
+        }
+    }
+
+    /// The next `frames` DATA transmissions of this side (first ones or retransmissions) go out
+    /// with a broken CRC, as line noise would make them.
+    pub fn corrupt_outgoing(&mut self, frames: u32) {
+        self.faults.corrupt_out = frames;
+    }
+
+    /// The next `frames` DATA transmissions of this side are lost on the wire: the host never
+    /// sees them, and only this side's ACK timer brings them back.
+    pub fn lose_outgoing(&mut self, frames: u32) {
+        self.faults.lose_out = frames;
+    }
+
+    /// The next DATA transmission of this side is cut after half its bytes (no closing flag),
+    /// as when a UART drops the rest of a frame.
+    pub fn cut_next_outgoing(&mut self) {
+        self.faults.cut_out = true;
+    }
+
+    /// The next `frames` DATA frames from the host are treated as if their CRC had been wrong:
+    /// refused, NAKed as UG101 says (once per reject condition), not delivered.
+    pub fn corrupt_incoming(&mut self, frames: u32) {
+        self.faults.corrupt_in = frames;
+    }
+
+    /// The next `frames` DATA frames from the host are each answered with a NAK and not
+    /// delivered, whatever the reject condition: a storm that only the host's retry limit (and
+    /// the link reset after it) ends. A host RST ends the storm too.
+    pub fn nak_storm(&mut self, frames: u32) {
+        self.faults.storm = frames;
     }
 
     /// Whether the host has reset the link since power-up.
@@ -188,6 +317,11 @@ impl AshNcp {
         self.queued.clear();
         self.ack_owed = false;
         self.rejecting = false;
+        self.t_rx_ack = self.ack_timer_init;
+        self.ack_deadline = None;
+        self.arm_timer = false;
+        self.timeouts = 0;
+        self.faults.storm = 0;
     }
 
     fn emit(&mut self, frame: &Frame) {
@@ -229,6 +363,24 @@ impl AshNcp {
                 ack_num,
                 payload,
             } => {
+                if self.faults.corrupt_in > 0 {
+                    self.faults.corrupt_in -= 1;
+                    self.stats.corrupted_received += 1;
+                    self.stats.bad_frames += 1;
+                    self.nak();
+                    return;
+                }
+                if self.faults.storm > 0 {
+                    self.faults.storm -= 1;
+                    self.stats.storm_naks += 1;
+                    self.stats.naks_sent += 1;
+                    self.ack_owed = false;
+                    self.emit(&Frame::Nak {
+                        ack_num: self.rx_next,
+                        not_ready: false,
+                    });
+                    return;
+                }
                 self.apply_ack(ack_num);
                 if frm_num == self.rx_next {
                     self.rx_next = self.rx_next.next();
@@ -277,6 +429,10 @@ impl AshNcp {
         }
         self.unacked.drain(..acked);
         self.ack_rx = ack_num;
+        self.timeouts = 0;
+        self.t_rx_ack = self.ack_timer_init;
+        self.ack_deadline = None;
+        self.arm_timer = !self.unacked.is_empty();
     }
 
     fn retransmit(&mut self) {
@@ -293,11 +449,42 @@ impl AshNcp {
             .collect();
         for f in &frames {
             self.stats.retransmitted += 1;
-            self.emit(f);
+            self.transmit(f, false);
         }
         if !frames.is_empty() {
             self.ack_owed = false;
+            self.arm_timer = true;
         }
+    }
+
+    /// Writes one DATA frame, unless a fault says it is broken, lost or cut on the way.
+    fn transmit(&mut self, data: &Frame, corrupt: bool) {
+        if self.faults.lose_out > 0 {
+            self.faults.lose_out -= 1;
+            self.stats.lost_sent += 1;
+            return;
+        }
+        if corrupt || self.faults.corrupt_out > 0 {
+            if !corrupt {
+                self.faults.corrupt_out -= 1;
+            }
+            let mut body = frame::encode_body(data);
+            if let Some(crc_low) = body.last_mut() {
+                *crc_low ^= 0xFF;
+            }
+            frame::stuff(&body, &mut self.output);
+            self.output.push(FLAG);
+            self.stats.corrupted_sent += 1;
+            return;
+        }
+        if self.faults.cut_out {
+            self.faults.cut_out = false;
+            self.stats.cut_sent += 1;
+            let bytes = frame::encode(data);
+            self.output.extend_from_slice(&bytes[..bytes.len() / 2]);
+            return;
+        }
+        self.emit(data);
     }
 
     fn flush(&mut self) {
@@ -314,16 +501,9 @@ impl AshNcp {
                 ack_num: self.rx_next,
                 payload: out.payload,
             };
-            if out.corrupt {
-                let mut body = frame::encode_body(&data);
-                if let Some(crc_low) = body.last_mut() {
-                    *crc_low ^= 0xFF;
-                }
-                frame::stuff(&body, &mut self.output);
-                self.output.push(FLAG);
-                self.stats.corrupted_sent += 1;
-            } else {
-                self.emit(&data);
+            self.transmit(&data, out.corrupt);
+            if self.unacked.is_empty() {
+                self.arm_timer = true;
             }
             let Frame::Data { payload, .. } = data else {
                 break;
@@ -481,5 +661,133 @@ mod tests {
             })
         );
         assert!(!link.is_connected());
+    }
+
+    #[test]
+    fn a_frame_lost_on_the_wire_is_resent_by_the_ncp_ack_timer() {
+        let (mut link, mut ncp, t0) = connected();
+        ncp.lose_outgoing(1);
+        ncp.send(vec![5, 0x80, 0]);
+        assert!(ncp.take_output().is_empty(), "lost on the wire");
+        ncp.tick(t0);
+        ncp.tick(t0 + ACK_TIMER_INIT / 2);
+        assert!(ncp.take_output().is_empty(), "not yet due");
+        let due = t0 + ACK_TIMER_INIT;
+        ncp.tick(due);
+        assert_eq!(ncp.stats().ack_timeouts, 1);
+        link.on_bytes(due, &ncp.take_output());
+        pump(&mut link, &mut ncp, due);
+        assert_eq!(received(&mut link), vec![vec![5, 0x80, 0]]);
+        ncp.tick(due + ACK_TIMER_MAX * 4);
+        assert_eq!(
+            ncp.stats().ack_timeouts,
+            1,
+            "acknowledged: the timer stopped"
+        );
+    }
+
+    #[test]
+    fn frames_corrupted_twice_reach_the_host_through_nak_and_timer() {
+        let (mut link, mut ncp, t0) = connected();
+        ncp.corrupt_outgoing(2);
+        ncp.send(vec![6, 0x80, 0]);
+        ncp.tick(t0);
+        // First copy: bad CRC, the host NAKs; the resent copy is bad too and the host, in the
+        // reject condition, stays silent.
+        pump(&mut link, &mut ncp, t0);
+        assert!(received(&mut link).is_empty());
+        assert_eq!(ncp.stats().naks_received, 1);
+        let mut now = t0;
+        for _ in 0..3 {
+            now += ACK_TIMER_MAX;
+            ncp.tick(now);
+            pump(&mut link, &mut ncp, now);
+        }
+        assert_eq!(received(&mut link), vec![vec![6, 0x80, 0]]);
+        assert_eq!(ncp.stats().corrupted_sent, 2);
+    }
+
+    #[test]
+    fn a_host_that_never_acknowledges_gets_an_error_frame() {
+        let (mut link, mut ncp, t0) = connected();
+        ncp.send(vec![7, 0x80, 0]);
+        let _never_read = ncp.take_output();
+        let mut now = t0;
+        ncp.tick(now);
+        for _ in 0..=MAX_ACK_TIMEOUTS {
+            now += ACK_TIMER_MAX;
+            ncp.tick(now);
+        }
+        assert_eq!(ncp.stats().ack_timeouts, u32::from(MAX_ACK_TIMEOUTS) + 1);
+        assert!(!ncp.is_connected());
+        let out = ncp.take_output();
+        link.on_bytes(now, &out);
+        let events: Vec<Event> = std::iter::from_fn(|| link.next_event()).collect();
+        assert!(
+            events.contains(&Event::Error(AshError::NcpError {
+                version: ASH_VERSION,
+                code: ResetCode::EXCEEDED_MAXIMUM_ACK_TIMEOUT_COUNT
+            })),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn a_nak_storm_refuses_every_copy_and_ends_with_the_host_reset() {
+        let (mut link, mut ncp, t0) = connected();
+        ncp.nak_storm(100);
+        link.send(t0, vec![8, 0, 0, 0]).expect("send");
+        pump(&mut link, &mut ncp, t0);
+        let events: Vec<Event> = std::iter::from_fn(|| link.next_event()).collect();
+        assert!(
+            events.contains(&Event::Error(AshError::TooManyRetries(4))),
+            "{events:?}"
+        );
+        assert_eq!(ncp.next_event(), None, "nothing delivered");
+        assert_eq!(
+            ncp.stats().storm_naks,
+            5,
+            "the first copy and four retransmissions"
+        );
+        link.reset(t0);
+        pump(&mut link, &mut ncp, t0);
+        assert_eq!(ncp.next_event(), Some(AshNcpEvent::HostReset));
+        link.next_event();
+        link.send(t0, vec![9, 0, 0, 0]).expect("send");
+        pump(&mut link, &mut ncp, t0);
+        assert_eq!(ncp.next_event(), Some(AshNcpEvent::Data(vec![9, 0, 0, 0])));
+    }
+
+    #[test]
+    fn a_host_frame_corrupted_on_the_way_in_is_naked_and_delivered_once_resent() {
+        let (mut link, mut ncp, t0) = connected();
+        ncp.corrupt_incoming(1);
+        link.send(t0, vec![3, 0, 0, 0]).expect("send");
+        pump(&mut link, &mut ncp, t0);
+        assert_eq!(ncp.next_event(), Some(AshNcpEvent::Data(vec![3, 0, 0, 0])));
+        assert_eq!(ncp.next_event(), None);
+        assert_eq!(ncp.stats().corrupted_received, 1);
+        assert_eq!(ncp.stats().naks_sent, 1);
+    }
+
+    #[test]
+    fn a_cut_frame_is_refused_by_the_host_and_the_next_copy_gets_through() {
+        let (mut link, mut ncp, t0) = connected();
+        ncp.cut_next_outgoing();
+        ncp.send(vec![4, 0x80, 0]);
+        ncp.send(vec![4, 0x81, 0]);
+        ncp.tick(t0);
+        pump(&mut link, &mut ncp, t0);
+        let mut now = t0;
+        for _ in 0..3 {
+            now += ACK_TIMER_MAX;
+            ncp.tick(now);
+            pump(&mut link, &mut ncp, now);
+        }
+        assert_eq!(
+            received(&mut link),
+            vec![vec![4, 0x80, 0], vec![4, 0x81, 0]]
+        );
+        assert_eq!(ncp.stats().cut_sent, 1);
     }
 }

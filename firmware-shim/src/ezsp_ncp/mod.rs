@@ -10,6 +10,7 @@
 //!    host addresses to the coordinator itself are answered by [`local_zdo`]; simulated devices
 //!    join and answer interviews through [`devices`] (one module per kind of device), and ZCL
 //!    through [`zcl_device`] (attributes, reporting on the emulator's clock, faults, leaving).
+//!    The trust centre's per-device keys under a hashed TC link key come from [`tc_keys`].
 //! 3. [`stick`] — both together, with per-frame overrides and fault switches for tests.
 //! 4. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
 //!
@@ -21,6 +22,7 @@ pub mod local_zdo;
 pub mod ncp;
 pub mod pty;
 pub mod stick;
+pub mod tc_keys;
 pub mod zcl_device;
 
 pub use ash_ncp::{AshNcp, AshNcpEvent, AshStats};

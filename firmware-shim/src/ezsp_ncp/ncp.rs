@@ -2,15 +2,17 @@
 //! the host in, response and callback frames out. It sits above [`super::ash_ncp::AshNcp`] and
 //! below the override layer in [`super::stick`].
 //!
-//! It answers the legacy `version` command with the configured protocol (13 or higher; only the
-//! layouts of protocol >= 14 exist in `sealhub_radios::zigbee::ezsp`, so a protocol-13 NCP answers
-//! `version` and nothing else), then extended-header commands: configuration values, policies,
+//! It answers the legacy `version` command with the configured protocol (13 or higher; a
+//! protocol-13 NCP speaks EmberZNet 7.4's layouts through `sealhub_radios::zigbee::ezsp::v13`, the
+//! byte-level frame rewrites; an older one answers `version` and nothing else), then
+//! extended-header commands: configuration values, policies,
 //! values and extended values (`VERSION_INFO`, endpoint flags), endpoints, the multicast table,
 //! manufacturer code, concentrator and source-route discovery, EUI-64 and node ID,
 //! `networkInit`, `networkState`, `setInitialSecurityState`, `formNetwork`, `leaveNetwork`,
 //! `getNetworkParameters`, `permitJoining` (with `stackStatusHandler` NETWORK_OPENED/CLOSED),
 //! the security manager (`exportKey` of the network and trust-center keys, `getNetworkKeyInfo`,
-//! transient keys, key table), an energy `startScan`, and sending: a unicast to the coordinator
+//! `getCurrentSecurityState`, transient keys, key table; with a hashed TC link key each device's
+//! key is derived as [`super::tc_keys`] says), an energy `startScan`, and sending: a unicast to the coordinator
 //! itself carrying a ZDO request is answered by [`super::local_zdo`] a few ticks later (as
 //! `incomingMessageHandler`); a unicast to a simulated device that joined
 //! ([`Ncp::join_device`], [`super::devices`]) is delivered and answered the same way; any other
@@ -42,8 +44,9 @@ use sealhub_radios::zigbee::ezsp::commands::networking::{
     StackStatusHandler,
 };
 use sealhub_radios::zigbee::ezsp::commands::security::{
-    ExportKeyResponse, GetNetworkKeyInfoResponse, ImportLinkKey, InitialSecurityState,
-    KEY_TABLE_ANY_INDEX, TrustCenterJoinHandler, device_update,
+    CurrentSecurityState, ExportKeyResponse, GetCurrentSecurityStateResponse,
+    GetNetworkKeyInfoResponse, ImportLinkKey, InitialSecurityState, KEY_TABLE_ANY_INDEX,
+    TrustCenterJoinHandler, device_update,
 };
 use sealhub_radios::zigbee::ezsp::commands::tokens::{NVM3KEY_STACK_RESTORED_EUI64, SetTokenData};
 use sealhub_radios::zigbee::ezsp::commands::utilities::InvalidCommand;
@@ -126,6 +129,16 @@ const NO_FRAME_COUNTER_RESET: u16 = 0x1000;
 /// `sl_zb_sec_man_key_type_t` values `exportKey` serves.
 const KEY_TYPE_NETWORK: u8 = 1;
 const KEY_TYPE_TC_LINK: u8 = 2;
+/// `EmberInitialSecurityBitmask` bit 7, set (with the global link key bit 0x0004) by
+/// `TRUST_CENTER_USES_HASHED_LINK_KEY` (0x0084).
+const HASHED_LINK_KEY_BIT: u16 = 0x0080;
+
+/// The `EmberCurrentSecurityBitmask` of a network formed with `initial`: the global link key and
+/// hashed link key bits carry over (they have the same values in both bitmasks), and the node has
+/// a TC link key (0x0010).
+fn current_security_bitmask(initial: u16) -> u16 {
+    (initial & (0x0004 | HASHED_LINK_KEY_BIT)) | 0x0010
+}
 
 /// `EmberVersionType` `GA`: a general-availability release.
 const VERSION_TYPE_GA: u8 = 0xAA;
@@ -549,6 +562,37 @@ impl Ncp {
         Ok(node_id)
     }
 
+    /// The TC link key this trust centre shares with `eui64` once that device has joined (and,
+    /// as a Zigbee 3.0 device does, asked for its own key): on a network formed with
+    /// `TRUST_CENTER_USES_HASHED_LINK_KEY` it is derived from the root key in the tokens and the
+    /// EUI-64 ([`super::tc_keys`]), otherwise it is the one global key. `None` without a network.
+    pub fn tc_link_key_for(&self, eui64: Eui64) -> Option<Key> {
+        let nvm = self.nvm.as_ref()?;
+        Some(if nvm.security_bitmask & HASHED_LINK_KEY_BIT != 0 {
+            super::tc_keys::derived_tc_link_key(&nvm.tc_link_key, eui64)
+        } else {
+            nvm.tc_link_key.clone()
+        })
+    }
+
+    /// Like [`Ncp::adopt_device`], for a device that joined before (through another stick with
+    /// the same network) and holds `tc_link_key` with the trust centre: it is accepted only if
+    /// this stick's trust centre has the same key for it ([`Ncp::tc_link_key_for`]), so a restore
+    /// that lost the TC link key root shows as [`JoinRefusal::WrongLinkKey`].
+    pub fn adopt_device_holding(
+        &mut self,
+        device: SimulatedDevice,
+        tc_link_key: &Key,
+    ) -> Result<u16, JoinRefusal> {
+        if !self.stack_up {
+            return Err(JoinRefusal::NetworkDown);
+        }
+        match self.tc_link_key_for(device.eui64) {
+            Some(key) if key == *tc_link_key => self.adopt_device(device),
+            _ => Err(JoinRefusal::WrongLinkKey),
+        }
+    }
+
     /// A simulated device tries to join through the coordinator. The trust center decides as
     /// [`devices::admit`] says (network open, policy, install-code key or well-known key). On
     /// success the NCP reports `childJoinHandler` and `trustCenterJoinHandler`
@@ -924,6 +968,27 @@ impl Ncp {
                         status: status::NETWORK_UP,
                     })),
                 ]
+            }
+            Command::GetCurrentSecurityState(_) => {
+                let (st, state) = match (&self.nvm, self.stack_up) {
+                    (Some(nvm), true) => (
+                        status::OK,
+                        CurrentSecurityState {
+                            bitmask: current_security_bitmask(nvm.security_bitmask),
+                            trust_center_long_address: self.eui64(),
+                        },
+                    ),
+                    _ => (
+                        status::NOT_JOINED,
+                        CurrentSecurityState {
+                            bitmask: 0,
+                            trust_center_long_address: [0; 8],
+                        },
+                    ),
+                };
+                vec![R(Response::GetCurrentSecurityState(
+                    GetCurrentSecurityStateResponse { status: st, state },
+                ))]
             }
             Command::GetNetworkParameters(_) => {
                 let (st, parameters) = match (&self.nvm, self.stack_up) {

@@ -34,6 +34,9 @@ pub enum Override {
     CorruptCrc,
     /// Do not answer: the chip resets (unprompted RSTACK with this code) instead.
     Reset(ResetCode),
+    /// The chip resets while it is writing its answer: the first half of the answer's first
+    /// ASH frame goes out, then (with no closing flag) the unprompted RSTACK with this code.
+    ResetMidAnswer(ResetCode),
 }
 
 /// The hook a test installs: sees every decoded EZSP frame from the host.
@@ -147,6 +150,12 @@ impl EmulatedStick {
         self.ncp.nvm()
     }
 
+    /// The NCP side of the ASH link, to inject faults ([`AshNcp::corrupt_outgoing`],
+    /// [`AshNcp::nak_storm`], ...) or shorten its ACK timer.
+    pub fn ash_mut(&mut self) -> &mut AshNcp {
+        &mut self.ash
+    }
+
     /// The ASH counters (NAKs, retransmissions, duplicates, ...).
     pub fn ash_stats(&self) -> AshStats {
         self.ash.stats()
@@ -224,11 +233,18 @@ impl EmulatedStick {
                 }
             }
             Override::Reset(code) => self.reset(code),
+            Override::ResetMidAnswer(code) => {
+                if let Some(first) = self.ncp.handle(&frame).into_iter().next() {
+                    self.ash.cut_next_outgoing();
+                    self.ash.send(first);
+                }
+                self.reset(code);
+            }
         }
     }
 
     /// One tick of emulator time passes: delayed answers (overrides, and the NCP's own scheduled
-    /// callbacks) count down and go out at zero.
+    /// callbacks) count down and go out at zero, and the ASH layer's ACK timer runs.
     pub fn tick(&mut self) {
         let mut due = Vec::new();
         self.delayed.retain_mut(|(ticks, frames)| {
@@ -247,6 +263,7 @@ impl EmulatedStick {
         if self.silent {
             return;
         }
+        self.ash.tick(std::time::Instant::now());
         for frames in due {
             for f in frames {
                 self.ash.send(f);

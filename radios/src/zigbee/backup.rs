@@ -13,9 +13,16 @@
 //! - `metadata` ([`Metadata`]): `format` and `version` are checked, `source` and `internal` kept.
 //!   A restore does nothing with them; `internal` belongs to the writer and is written back as
 //!   it was.
-//! - `stack_specific` (raw JSON, [`OpaqueJson`]): not used by a restore onto an EmberZNet stick
-//!   yet, but kept, so that other stacks' secrets (Z-Stack's `zstack.tclk_seed`, EmberZNet's
-//!   `ezsp.hashed_tclk`) survive a re-export to their hub.
+//! - `stack_specific` (raw JSON, [`OpaqueJson`]): kept as read, so that other stacks' secrets
+//!   (Z-Stack's `zstack.tclk_seed`) survive a re-export to their hub. One entry is EmberZNet's
+//!   own and is used: `ezsp.hashed_tclk` ([`NetworkBackup::ezsp_hashed_tclk`]), the trust
+//!   centre's root link key. An EmberZNet trust centre that uses hashed link keys derives each
+//!   device's unique TC link key from this root and the device's EUI-64, so a restore that
+//!   forms the network with the same root lets every device that joined before keep talking to
+//!   the trust centre (zigbee-herdsman's ember adapter writes it on backup, from
+//!   `exportKey(TC_LINK)`, and gives it to `setInitialSecurityState` as the preconfigured key
+//!   with `TRUST_CENTER_USES_HASHED_LINK_KEY` on restore). It is checked on reading (32 hex
+//!   digits) like the other keys.
 //! - `coordinator_ieee` ([`Eui64`]): given to the new stick as its EUI-64 where the stick allows
 //!   it, so bindings and devices' trust-centre address stay valid.
 //! - `pan_id`, `extended_pan_id`, `channel`, `nwk_update_id`: the network is formed again with
@@ -342,9 +349,13 @@ impl NetworkBackup {
             .map(|(i, d)| device(d, format!("devices[{i}]")))
             .collect::<Result<Vec<_>>>()?;
 
+        let stack_specific = top.optional_object("stack_specific")?;
+        if let Some(stack) = &stack_specific {
+            hashed_tclk(stack)?;
+        }
         Ok(Self {
             metadata,
-            stack_specific: top.optional_object("stack_specific")?,
+            stack_specific,
             coordinator_ieee: reversed(top.hex("coordinator_ieee")?),
             pan_id: u16::from_be_bytes(top.hex("pan_id")?),
             extended_pan_id: reversed(top.hex("extended_pan_id")?),
@@ -355,6 +366,46 @@ impl NetworkBackup {
             network_key,
             devices,
         })
+    }
+
+    /// `stack_specific.ezsp.hashed_tclk`: the EmberZNet trust centre's root link key, from
+    /// which it derives each device's TC link key (see the module documentation); `None` when
+    /// the backup has none (another stack wrote it, or an old sealhub).
+    pub fn ezsp_hashed_tclk(&self) -> Result<Option<Key16>> {
+        match &self.stack_specific {
+            None => Ok(None),
+            Some(stack) => hashed_tclk(stack),
+        }
+    }
+
+    /// Sets `stack_specific.ezsp.hashed_tclk` (and creates the objects around it), keeping the
+    /// rest of `stack_specific` as it was, so a backup of an EmberZNet stick carries its
+    /// trust centre's root key as zigbee-herdsman's do.
+    pub fn set_ezsp_hashed_tclk(&mut self, key: &Key16) {
+        let mut stack = self
+            .stack_specific
+            .as_ref()
+            .map(|s| s.as_map().clone())
+            .unwrap_or_default();
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = String::with_capacity(32);
+        for &b in key.as_bytes() {
+            text.push(char::from(DIGITS[usize::from(b >> 4)]));
+            text.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        }
+        match stack.get_mut("ezsp") {
+            Some(Value::Object(ezsp)) => {
+                ezsp.insert("hashed_tclk".into(), Value::String(text));
+            }
+            _ => {
+                let mut ezsp = Map::new();
+                ezsp.insert("hashed_tclk".into(), Value::String(text));
+                if let Some(mut old) = stack.insert("ezsp".into(), Value::Object(ezsp)) {
+                    wipe(&mut old);
+                }
+            }
+        }
+        self.stack_specific = Some(OpaqueJson(stack));
     }
 
     /// Writes the backup in the same format (pretty-printed as Zigbee2MQTT does), with `format`
@@ -420,6 +471,19 @@ impl NetworkBackup {
         let text = String::from_utf8(core::mem::take(&mut *out)).expect("serde_json writes UTF-8");
         Zeroizing::new(text)
     }
+}
+
+/// `ezsp.hashed_tclk` in a `stack_specific` object: absent is `None`; present, it must be an
+/// object holding a 128-bit key in hex.
+fn hashed_tclk(stack: &OpaqueJson) -> Result<Option<Key16>> {
+    let Some(ezsp) = stack.as_map().get("ezsp") else {
+        return Ok(None);
+    };
+    let ezsp = Object::new(ezsp, "stack_specific.ezsp".into())?;
+    if ezsp.optional("hashed_tclk").is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Key16(ezsp.hex("hashed_tclk")?)))
 }
 
 fn device(value: &Value, path: String) -> Result<BackupDevice> {

@@ -6,7 +6,13 @@
 //!
 //! `getNetworkParameters` (PAN ID, extended PAN ID, channel, channel mask, nwk update ID),
 //! `getEui64`, `exportKey` (the current network key) and `getNetworkKeyInfo` (its sequence
-//! number and outgoing NWK frame counter). Devices are those the driver saw join or announce
+//! number and outgoing NWK frame counter). When `getCurrentSecurityState` says the trust centre
+//! uses hashed link keys (a network formed by zigbee-herdsman, or restored from its backup), the
+//! TC link key root (`exportKey(TC_LINK)`) goes into `stack_specific.ezsp.hashed_tclk`, as
+//! herdsman writes it, and `metadata.internal.ezspVersion` is the negotiated protocol (herdsman
+//! refuses an EmberZNet backup without it). A network sealhub formed uses the global
+//! well-known TC link key instead; writing that as a "hashed" root would make a restore derive
+//! other keys than the devices hold, so it is left out. Devices are those the driver saw join or announce
 //! since it was opened (EUI-64 and node ID) and those whose install code was added (with the
 //! link key derived from it, counters 0). Written with `is_child: false`: the driver does not
 //! track which devices are the coordinator's own children.
@@ -40,7 +46,12 @@
 //!    4096 frames); 1024 covers the frames sent between the backup and retiring the old stick
 //!    in the ordinary case of backing up right before moving. The counter saturates at
 //!    `u32::MAX`; a network that close to the end needs a new network key anyway.
-//! 4. `setInitialSecurityState` with the backup's network key and sequence number, then
+//! 4. `setInitialSecurityState` with the backup's network key and sequence number, and the TC
+//!    link key: when the backup has `stack_specific.ezsp.hashed_tclk` (zigbee-herdsman's and
+//!    bellows' EmberZNet backups), that root with `TRUST_CENTER_USES_HASHED_LINK_KEY`, exactly
+//!    as herdsman's `formNetwork` from a backup does, so the trust centre derives for each device
+//!    that joined before the same TC link key as the old stick ([`RestoreReport::hashed_tclk`]);
+//!    otherwise the well-known key as on a network sealhub forms. Then
 //!    `formNetwork` with its PAN ID, extended PAN ID, channel, nwk update ID and channel mask,
 //!    and the wait for `NETWORK_UP`.
 //!
@@ -59,7 +70,7 @@ use super::startup::{
 };
 use super::{Client, Error, LinkState, NetworkInfo, RadioEvent, Result, ZigbeeStick, check};
 use crate::zigbee::backup::{
-    BackupDevice, DeviceLinkKey, Key16, Metadata, NetworkBackup, NetworkKey,
+    BackupDevice, DeviceLinkKey, Key16, Metadata, NetworkBackup, NetworkKey, OpaqueJson,
 };
 use crate::zigbee::ezsp::commands::configuration::SetValue;
 use crate::zigbee::ezsp::commands::networking::{FormNetwork, LeaveNetwork, NetworkInit};
@@ -75,6 +86,14 @@ use crate::zigbee::security::LinkKey;
 
 /// Frames added to the backup's NWK frame counter on restore (see the module documentation).
 pub const FRAME_COUNTER_MARGIN: u32 = 1024;
+/// `EmberInitialSecurityBitmask` `TRUST_CENTER_USES_HASHED_LINK_KEY`: the preconfigured key is
+/// a root from which the trust centre derives each device's TC link key.
+const TRUST_CENTER_USES_HASHED_LINK_KEY: u16 = 0x0084;
+/// `EmberCurrentSecurityBitmask` bit that says the trust centre uses hashed link keys (with the
+/// global-key bit it makes 0x0084).
+const CURRENT_HASHED_LINK_KEY_BIT: u16 = 0x0080;
+/// `sl_zb_sec_man_key_type_t` trust centre link key.
+const KEY_TYPE_TC_LINK: u8 = 2;
 /// `EmberInitialSecurityBitmask` `NO_FRAME_COUNTER_RESET`.
 const NO_FRAME_COUNTER_RESET: u16 = 0x1000;
 /// `EzspValueId` `NWK_FRAME_COUNTER`.
@@ -144,6 +163,9 @@ pub struct RestoreReport {
     pub eui64: Eui64Restore,
     /// Device link keys imported.
     pub link_keys: usize,
+    /// The backup's TC link key root (`stack_specific.ezsp.hashed_tclk`) was given to the stick,
+    /// so devices keep their TC link keys; `false` when the backup has none.
+    pub hashed_tclk: bool,
 }
 
 /// Keeps `known` up to date from the callbacks: joins and announcements add, leaves remove.
@@ -199,24 +221,20 @@ impl ZigbeeStick {
             Response::GetEui64(r) => r.eui64,
             _ => return Err(Error::UnexpectedResponse("getEui64")),
         };
-        let context = SecManContext {
-            core_key_type: KEY_TYPE_NETWORK,
-            key_index: 0,
-            derived_type: 0,
-            eui64: [0; 8],
-            multi_network_index: 0,
-            flags: 0,
-            psa_key_alg_permission: 0,
-        };
-        let key = match client
-            .command(Command::ExportKey(ExportKey { context }))
+        let key = export_key(client, KEY_TYPE_NETWORK).await?;
+        let hashed_tclk = match client
+            .command(Command::GetCurrentSecurityState(Default::default()))
             .await?
         {
-            Response::ExportKey(r) => {
-                check("exportKey", r.status)?;
-                Key16::new(r.key.0)
+            Response::GetCurrentSecurityState(r) => {
+                check("getCurrentSecurityState", r.status)?;
+                if r.state.bitmask & CURRENT_HASHED_LINK_KEY_BIT != 0 {
+                    Some(export_key(client, KEY_TYPE_TC_LINK).await?)
+                } else {
+                    None
+                }
             }
-            _ => return Err(Error::UnexpectedResponse("exportKey")),
+            _ => return Err(Error::UnexpectedResponse("getCurrentSecurityState")),
         };
         let info = match client
             .command(Command::GetNetworkKeyInfo(Default::default()))
@@ -265,10 +283,14 @@ impl ZigbeeStick {
                 }),
             })
             .collect();
-        Ok(NetworkBackup {
+        let mut internal = serde_json::Map::new();
+        if let Ok(version) = self.version() {
+            internal.insert("ezspVersion".into(), version.protocol.into());
+        }
+        let mut backup = NetworkBackup {
             metadata: Metadata {
                 source: format!("sealhub@{}", env!("CARGO_PKG_VERSION")),
-                internal: None,
+                internal: (!internal.is_empty()).then(|| OpaqueJson::new(internal)),
             },
             stack_specific: None,
             coordinator_ieee: eui64,
@@ -284,7 +306,11 @@ impl ZigbeeStick {
                 frame_counter: info.network_key_frame_counter,
             },
             devices,
-        })
+        };
+        if let Some(root) = &hashed_tclk {
+            backup.set_ezsp_hashed_tclk(root);
+        }
+        Ok(backup)
     }
 
     /// Forms the backup's network on this stick (see the [module](self) documentation). Call
@@ -359,6 +385,7 @@ async fn restore(
                     }
                 },
                 link_keys: 0,
+                hashed_tclk: false,
             };
             return Ok((report, generation));
         }
@@ -372,6 +399,9 @@ async fn restore(
         leave(client).await?;
     }
 
+    let hashed_tclk = backup
+        .ezsp_hashed_tclk()
+        .map_err(|e| RestoreError::Unsupported(e.to_string()))?;
     let eui64 = restore_eui64(client, backup, &mut generation).await?;
     if let Eui64Restore::Unchangeable { reason, .. } = &eui64 {
         tracing::warn!("the Zigbee stick keeps its own EUI-64: {reason}");
@@ -416,9 +446,19 @@ async fn restore(
         Response::SetValue(r) => check("setValue(NWK_FRAME_COUNTER)", r.status)?,
         _ => return Err(Error::UnexpectedResponse("setValue").into()),
     }
+    let (bitmask, tc_link_key) = match &hashed_tclk {
+        Some(root) => (
+            SECURITY_BITMASK | TRUST_CENTER_USES_HASHED_LINK_KEY | NO_FRAME_COUNTER_RESET,
+            Key(*root.as_bytes()),
+        ),
+        None => (
+            SECURITY_BITMASK | NO_FRAME_COUNTER_RESET,
+            Key(ZIGBEE_ALLIANCE_09),
+        ),
+    };
     let state = InitialSecurityState {
-        bitmask: SECURITY_BITMASK | NO_FRAME_COUNTER_RESET,
-        preconfigured_key: Key(ZIGBEE_ALLIANCE_09),
+        bitmask,
+        preconfigured_key: tc_link_key,
         network_key: Key(*backup.network_key.key.as_bytes()),
         network_key_sequence_number: backup.network_key.sequence_number,
         preconfigured_trust_center_eui64: [0; 8],
@@ -490,8 +530,32 @@ async fn restore(
         frame_counter,
         eui64,
         link_keys,
+        hashed_tclk: hashed_tclk.is_some(),
     };
     Ok((report, generation))
+}
+
+/// `exportKey` of the network key (index 0) or the TC link key.
+async fn export_key(client: &Client, core_key_type: u8) -> Result<Key16> {
+    let context = SecManContext {
+        core_key_type,
+        key_index: 0,
+        derived_type: 0,
+        eui64: [0; 8],
+        multi_network_index: 0,
+        flags: 0,
+        psa_key_alg_permission: 0,
+    };
+    match client
+        .command(Command::ExportKey(ExportKey { context }))
+        .await?
+    {
+        Response::ExportKey(r) => {
+            check("exportKey", r.status)?;
+            Ok(Key16::new(r.key.0))
+        }
+        _ => Err(Error::UnexpectedResponse("exportKey")),
+    }
 }
 
 /// `networkInit`: the network the stick runs, or `None` on a blank stick.

@@ -303,16 +303,25 @@ mod tests {
     }
 
     #[test]
-    fn a_protocol_13_stick_is_refused_for_want_of_layouts() {
+    fn a_protocol_13_stick_is_ready_after_the_legacy_version() {
         let t0 = Instant::now();
         let mut s = Session::new(Duration::from_secs(1));
         s.on_connected(t0).unwrap();
         let out = s.on_frame(t0, &[0x00, 0x80, 0x00, 13, 2, 0x50, 0x74]);
+        assert!(matches!(out.as_slice(), [Output::Ready(n)] if n.protocol_version == 13));
+    }
+
+    #[test]
+    fn a_protocol_12_stick_is_refused() {
+        let t0 = Instant::now();
+        let mut s = Session::new(Duration::from_secs(1));
+        s.on_connected(t0).unwrap();
+        let out = s.on_frame(t0, &[0x00, 0x80, 0x00, 12, 2, 0x30, 0x72]);
         assert_eq!(
             out,
-            vec![Output::NegotiationFailed(
-                ezsp::Error::LayoutNotImplemented(13)
-            )]
+            vec![Output::NegotiationFailed(ezsp::Error::UnsupportedProtocol(
+                12
+            ))]
         );
     }
 }

@@ -8,12 +8,14 @@
 //!
 //! Parameter layouts are those of EZSP protocol version 14 and later (EmberZNet 8.x: status codes
 //! are 32-bit `sl_status_t`, message tags 16-bit), which is what the recorded frames in
-//! `tests/vectors/ezsp.md` use. Protocol 13 is accepted by the negotiation as asked of this core,
-//! but [`FrameCodec`] refuses to encode or decode parameters for it until its layouts are added.
+//! `tests/vectors/ezsp.md` use. For a protocol-13 stick (EmberZNet 7.4) [`FrameCodec`] rewrites
+//! the parameters of the frames whose layout changed at 14 ([`v13`]), so the rest of the driver
+//! sees one layout.
 
 pub mod commands;
 pub mod header;
 pub mod types;
+pub mod v13;
 pub mod version;
 
 pub use commands::{Callback, Command, FromNcp, Response};
@@ -51,8 +53,17 @@ pub enum Error {
     #[error("NCP speaks EZSP protocol {0}, sealhub supports 13..=19")]
     UnsupportedProtocol(u8),
     /// Parameter layouts for this protocol version are not implemented.
-    #[error("EZSP parameter layouts for protocol {0} are not implemented (only >= 14)")]
+    #[error("EZSP parameter layouts for protocol {0} are not implemented (only >= 13)")]
     LayoutNotImplemented(u8),
+    /// This frame's layout in the negotiated protocol is not implemented (or the frame does not
+    /// exist there).
+    #[error("EZSP frame {frame_id:#06x} is not implemented for protocol {protocol}")]
+    NotInProtocol {
+        /// The frame ID.
+        frame_id: u16,
+        /// The negotiated protocol.
+        protocol: u8,
+    },
     /// A frame arrived that the negotiation did not expect.
     #[error("unexpected EZSP frame during version negotiation: {0}")]
     Unexpected(&'static str),
@@ -68,8 +79,9 @@ pub struct FrameCodec {
     protocol: u8,
 }
 
-/// The first protocol version whose parameter layouts this core implements.
-pub const MIN_LAYOUT_PROTOCOL: u8 = 14;
+/// The first protocol version whose parameter layouts this core implements (13 through the
+/// rewrites in [`v13`]).
+pub const MIN_LAYOUT_PROTOCOL: u8 = 13;
 
 impl FrameCodec {
     /// A codec for a negotiated protocol version; refuses versions whose layouts are missing.
@@ -93,19 +105,32 @@ impl FrameCodec {
             frame_id: command.frame_id(),
         };
         let mut out = header.encode(HeaderFormat::Extended)?;
-        out.extend(command.encode_params()?);
+        let params = command.encode_params()?;
+        if self.protocol == v13::PROTOCOL {
+            out.extend(v13::command_to_v13(header.frame_id, params)?);
+        } else {
+            out.extend(params);
+        }
         Ok(out)
     }
 
     /// Mirror of [`FrameCodec::encode_command`] (for tests and the stick emulator).
     pub fn decode_command(&self, bytes: &[u8]) -> Result<(Header, Command)> {
         let (header, params) = Header::decode(bytes, HeaderFormat::Extended)?;
+        if self.protocol == v13::PROTOCOL {
+            let params = v13::command_from_v13(header.frame_id, params)?;
+            return Ok((header, Command::decode_params(header.frame_id, &params)?));
+        }
         Ok((header, Command::decode_params(header.frame_id, params)?))
     }
 
     /// A frame from the NCP: a response or a callback, told apart by frame ID.
     pub fn decode_from_ncp(&self, bytes: &[u8]) -> Result<(Header, FromNcp)> {
         let (header, params) = Header::decode(bytes, HeaderFormat::Extended)?;
+        if self.protocol == v13::PROTOCOL {
+            let params = v13::from_ncp_from_v13(header.frame_id, params)?;
+            return Ok((header, FromNcp::decode_params(header.frame_id, &params)?));
+        }
         Ok((header, FromNcp::decode_params(header.frame_id, params)?))
     }
 
@@ -116,7 +141,12 @@ impl FrameCodec {
             ..*header
         };
         let mut out = header.encode(HeaderFormat::Extended)?;
-        out.extend(frame.encode_params()?);
+        let params = frame.encode_params()?;
+        if self.protocol == v13::PROTOCOL {
+            out.extend(v13::from_ncp_to_v13(header.frame_id, params)?);
+        } else {
+            out.extend(params);
+        }
         Ok(out)
     }
 }

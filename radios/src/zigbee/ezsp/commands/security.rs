@@ -35,6 +35,31 @@ pub struct SetInitialSecurityState {
     pub state: InitialSecurityState,
 }
 
+/// `EmberCurrentSecurityState`: the security mode the stack runs with now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(
+    endian = "endian",
+    ctx = "endian: deku::ctx::Endian",
+    ctx_default = "deku::ctx::Endian::Little"
+)]
+pub struct CurrentSecurityState {
+    /// `EmberCurrentSecurityBitmask`: global link key 0x0004, have a TC link key 0x0010, the
+    /// trust centre uses hashed link keys 0x0084.
+    pub bitmask: u16,
+    /// The trust centre's EUI-64.
+    pub trust_center_long_address: Eui64,
+}
+
+/// `getCurrentSecurityState` (0x0069) response (EZSP >= 14: a 32-bit status first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct GetCurrentSecurityStateResponse {
+    /// Whether the node is on a network.
+    pub status: Status,
+    /// The state.
+    pub state: CurrentSecurityState,
+}
+
 /// `exportKey` (0x0114): reads a key out of the security manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
 #[deku(endian = "little")]
