@@ -190,6 +190,31 @@ async fn a_device_joins_is_interviewed_and_toggled_on_protocol_13() {
     .expect("the light answers");
     assert_eq!(outcome, Outcome::Success);
 
+    // A device that does not ack: protocol 13's messageSentHandler carries an 8-bit tag, and the
+    // failure must still be matched to the request (not end in a timeout).
+    emu.with_device(NODE, |d| d.zcl.silent = true)
+        .expect("the light is there");
+    let silent = timeout(
+        SOON,
+        stick.send_cluster_command(
+            NODE,
+            1,
+            0x0006,
+            ClusterCommand::OnOff(on_off::ToServer::Toggle(Empty {})),
+        ),
+    )
+    .await
+    .expect("no hang");
+    assert!(
+        matches!(
+            silent,
+            Err(sealhub_radios::zigbee::driver::Error::DeliveryFailed { node_id: NODE, .. })
+        ),
+        "{silent:?}"
+    );
+    emu.with_device(NODE, |d| d.zcl.silent = false)
+        .expect("the light is there");
+
     // The backup reads the network key with protocol 13's key-first exportKey.
     let backup = timeout(SOON, stick.backup())
         .await

@@ -308,7 +308,13 @@ pub(crate) async fn unicast(
 ) -> Result<IncomingMessageHandler> {
     // Subscribe before sending: the answer may arrive right after the response.
     let mut callbacks = client.callbacks.subscribe();
-    let message_tag = client.message_tag.fetch_add(1, Ordering::Relaxed);
+    // EZSP 13 carries 8-bit message tags (14 widened them): on such a stick only the low byte
+    // comes back in messageSentHandler, so match on what the stick can carry.
+    let tag_mask: u16 = match &*client.state.borrow() {
+        LinkState::Ready { negotiated, .. } if negotiated.protocol_version < 14 => 0x00FF,
+        _ => 0xFFFF,
+    };
+    let message_tag = client.message_tag.fetch_add(1, Ordering::Relaxed) & tag_mask;
     let command = Command::SendUnicast(SendUnicast {
         message_type: 0,
         index_or_destination: node_id,
