@@ -27,10 +27,13 @@
 //!   task passes through it; it answers nonce requests, decapsulates, refuses downgrades, runs
 //!   bootstrapping after [`ZwaveStick::add_node_secure`], and encapsulates
 //!   [`ZwaveStick::send_data`] to secure nodes under their highest class.
+//! - [`nvm`]: [`ZwaveStick::backup_nvm`] reads the controller's NVM image through whichever
+//!   NVM interface the stick lists.
 //! - [`keys`]: the network keys come from the caller's [`keys::NetworkKeyStore`] (sealhub's
 //!   sealed store); missing ones are generated from the OS RNG and stored.
 
 pub mod keys;
+pub mod nvm;
 mod security;
 mod startup;
 mod task;
@@ -715,6 +718,13 @@ impl ZwaveStick {
         self.client
             .done(Op::RemoveNode { start: false }, "RemoveNodeFromNetwork")
             .await
+    }
+
+    /// Reads the controller's whole NVM (the network as the chip keeps it), so the network can
+    /// be put back on this or a replacement stick; see [`nvm`] for how and what is checked.
+    pub async fn backup_nvm(&self) -> nvm::NvmResult<nvm::NvmBackup> {
+        self.client.generation()?;
+        nvm::backup(&self.client).await
     }
 }
 
