@@ -264,3 +264,40 @@ async fn a_stick_unplugged_during_a_backup_fails_it_cleanly() {
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn a_size_of_zero_means_64_kib_and_an_early_end_of_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (emu, stick) = started(dir.path(), home_700(), Duration::from_millis(500)).await;
+    // Silicon Labs' firmware answers Open with size 0 for a 64 KiB NVM; this chip's NVM is
+    // smaller, so its end of file comes before the 64 KiB the host now expects. The chip's NVM
+    // is opened first behind the override's back, so its reads are served.
+    let open = HostMessage::Unknown {
+        function: NVM_BACKUP_RESTORE,
+        payload: NvmOperation::Open.encode().expect("encodes"),
+    };
+    emu.with_stick(|s| s.controller_mut().handle(&open));
+    emu.set_override(|m| match m {
+        HostMessage::Unknown {
+            function: NVM_BACKUP_RESTORE,
+            payload,
+        } if payload[..] == [0x00] => nvm_answer(NvmResponse {
+            status: NvmStatus::Ok,
+            offset_or_size: 0,
+            data: Vec::new(),
+        }),
+        _ => Override::Default,
+    });
+    let result = timeout(SOON, stick.backup_nvm()).await.expect("no hang");
+    assert!(
+        matches!(
+            result,
+            Err(NvmError::EndedEarly {
+                offset,
+                size: 0x1_0000
+            }) if offset == u32::from(NVM_SIZE_700)
+        ),
+        "{result:?}"
+    );
+    assert_eq!(nvm_ops(&emu).last(), Some(&NvmOperation::Close));
+}

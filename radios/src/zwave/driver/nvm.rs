@@ -5,7 +5,8 @@
 //! Which interface a stick has is read from GetSerialApiCapabilities, not guessed from its
 //! version:
 //!
-//! - NVM Backup/Restore (0x2E, 700/800 series): Open (answers the size), Read in chunks until
+//! - NVM Backup/Restore (0x2E, 700/800 series): Open (answers the size, 0 meaning 64 KiB as in
+//!   Silicon Labs' Serial API firmware), Read in chunks until
 //!   the stick says end of file, Close. The first read asks for 255 bytes; the stick answers
 //!   what it can do in one frame and that length is used for the rest (48 if it answered
 //!   nothing, as zwave-js does). A failed read still closes the NVM, so the chip resumes.
@@ -20,7 +21,8 @@
 //! [`Error::StickLost`], so a backup never hangs.
 //!
 //! Not done here: zwave-js turns the radio off for the backup so the chip does not write to
-//! its NVM meanwhile; restore is not implemented yet.
+//! its NVM meanwhile; 800-series NVMs above 64 KiB need the extended operations (0x3D) with
+//! 32-bit offsets; restore is not implemented yet.
 
 use super::{Client, Error, Op, Reply};
 use crate::zwave::serial::frame::FrameType;
@@ -111,9 +113,6 @@ pub enum NvmError {
     /// GetNVMId gave a size code this driver does not know.
     #[error("the Z-Wave stick reports an unknown NVM size (code {0:#04x})")]
     UnknownSize(u8),
-    /// The stick reported an NVM of size zero.
-    #[error("the Z-Wave stick reports an empty NVM")]
-    Empty,
     /// A chunk did not fit what was asked: another offset, more bytes than asked or than are
     /// left, or none at all.
     #[error("the Z-Wave stick answered an NVM read at {offset} with {got} bytes at {at}")]
@@ -212,7 +211,12 @@ async fn backup_restore(client: &Client) -> NvmResult<Vec<u8>> {
             status: open.status,
         });
     }
-    let read = read_all(client, u32::from(open.offset_or_size)).await;
+    // The 16-bit size field cannot hold 64 KiB; Silicon Labs' firmware sends 0 for it.
+    let size = match open.offset_or_size {
+        0 => 0x1_0000,
+        size => u32::from(size),
+    };
+    let read = read_all(client, size).await;
     let close = operation(client, NvmOperation::Close).await;
     let data = read?;
     let close = close?;
@@ -227,9 +231,6 @@ async fn backup_restore(client: &Client) -> NvmResult<Vec<u8>> {
 }
 
 async fn read_all(client: &Client, size: u32) -> NvmResult<Vec<u8>> {
-    if size == 0 {
-        return Err(NvmError::Empty);
-    }
     let size_usize = usize::try_from(size).unwrap_or(usize::MAX);
     let mut data = Vec::with_capacity(size_usize);
     let mut chunk: Option<usize> = None;
