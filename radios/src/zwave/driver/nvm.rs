@@ -268,8 +268,10 @@ async fn read_all(client: &Client, size: u32) -> NvmResult<Vec<u8>> {
             chunk = Some(FALLBACK_CHUNK);
             continue;
         }
-        if response.offset_or_size != offset16 || got > usize::from(length) || got == 0 && left > 0
-        {
+        if got == 0 && response.status == NvmStatus::EndOfFile {
+            return Err(NvmError::EndedEarly { offset: at, size });
+        }
+        if response.offset_or_size != offset16 || got > usize::from(length) || got == 0 {
             return Err(NvmError::BadChunk {
                 offset: at,
                 at: u32::from(response.offset_or_size),
