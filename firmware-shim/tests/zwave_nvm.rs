@@ -301,3 +301,33 @@ async fn a_size_of_zero_means_64_kib_and_an_early_end_of_file_is_refused() {
     );
     assert_eq!(nvm_ops(&emu).last(), Some(&NvmOperation::Close));
 }
+
+#[tokio::test]
+async fn a_stick_without_an_nvm_interface_says_so() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (emu, stick) = started(dir.path(), home_700(), Duration::from_millis(500)).await;
+    // The same capabilities, without NVM Backup/Restore.
+    let mut capabilities = emu.with_stick(|s| {
+        match &s
+            .controller_mut()
+            .handle(&HostMessage::GetSerialApiCapabilities)[..]
+        {
+            [StickMessage::SerialApiCapabilities(c)] => c.clone(),
+            other => panic!("{other:?}"),
+        }
+    });
+    let bit = usize::from(NVM_BACKUP_RESTORE - 1);
+    capabilities.supported_functions[bit / 8] &= !(1 << (bit % 8));
+    assert!(!capabilities.supports(NVM_BACKUP_RESTORE));
+    emu.set_override(move |m| match m {
+        HostMessage::GetSerialApiCapabilities => {
+            Override::Reply(vec![StickMessage::SerialApiCapabilities(
+                capabilities.clone(),
+            )])
+        }
+        _ => Override::Default,
+    });
+    let result = timeout(SOON, stick.backup_nvm()).await.expect("no hang");
+    assert!(matches!(result, Err(NvmError::NotSupported)), "{result:?}");
+    assert!(nvm_ops(&emu).is_empty(), "nothing was asked of the NVM");
+}
