@@ -1,6 +1,14 @@
 //! Where the hardware-in-the-loop suite gets its sticks: a real one when its environment
 //! variable names a device, the emulator otherwise. The scenarios in `hil/tests/` are written
 //! once against this and run in CI on the emulator and on a desk against real hardware.
+//!
+//! - [`devices`]: the `hil/devices.toml` a user writes, listing real devices to test.
+//! - [`scenarios`]: what is run for each device, by kind.
+//! - [`emulated`]: the emulated devices CI runs the same scenarios on.
+
+pub mod devices;
+pub mod emulated;
+pub mod scenarios;
 
 use std::path::PathBuf;
 

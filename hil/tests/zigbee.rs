@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use sealhub_hil::{next_event, zigbee_stick};
 use sealhub_radios::port::PortConfig;
+use sealhub_radios::zigbee::backup::NetworkBackup;
 use sealhub_radios::zigbee::driver::{RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::zcl::ClusterCommand;
+use sealhub_radios::zigbee::zcl::clusters::{Empty, on_off};
 use tokio::time::timeout;
 
 /// Real sticks take a few seconds for an energy scan and network formation.
@@ -117,4 +120,104 @@ async fn an_unplugged_stick_is_noticed_and_picked_up_again() {
     .await;
     assert_eq!(back, Some(network));
     stick.permit_join(0).await.expect("commands work again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_restores_and_the_network_is_the_same_afterwards() {
+    let under_test = zigbee_stick().await;
+    let (stick, _events) = ZigbeeStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    let network = timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    let backup = timeout(LIMIT, stick.backup())
+        .await
+        .expect("backup in time")
+        .expect("backup");
+    assert_eq!(backup.pan_id, network.pan_id);
+    assert_eq!(
+        u64::from_le_bytes(backup.extended_pan_id),
+        network.extended_pan_id
+    );
+    assert_eq!(backup.channel, network.channel);
+    assert_eq!(u64::from_le_bytes(backup.coordinator_ieee), network.eui64);
+    // Through the file a user keeps.
+    let backup = NetworkBackup::from_json(&backup.to_json()).expect("own backup parses");
+
+    // On real hardware, onto the same stick (it must see its own network and change nothing);
+    // on the emulator, onto a blank stick as after a dead one is replaced.
+    let fresh;
+    let blank;
+    let (target, expect_same_stick) = match under_test.emulator {
+        None => (&stick, true),
+        Some(_) => {
+            fresh = zigbee_stick().await;
+            (blank, _) = ZigbeeStick::open(PortConfig::new(&fresh.path))
+                .await
+                .expect("blank stick opens");
+            (&blank, false)
+        }
+    };
+    let report = timeout(LIMIT, target.restore(&backup, false))
+        .await
+        .expect("restore in time")
+        .expect("restore");
+    assert_eq!(report.already_on_network, expect_same_stick);
+    let after = timeout(LIMIT, target.network())
+        .await
+        .expect("in time")
+        .expect("network");
+    assert_eq!(after, network, "the restored network is the backed-up one");
+    let again = timeout(LIMIT, target.backup())
+        .await
+        .expect("in time")
+        .expect("second backup");
+    assert_eq!(
+        again.network_key.key.as_bytes(),
+        backup.network_key.key.as_bytes(),
+        "the same network key"
+    );
+    assert_eq!(again.extended_pan_id, backup.extended_pan_id);
+    assert!(again.network_key.frame_counter >= backup.network_key.frame_counter);
+    timeout(LIMIT, target.permit_join(0))
+        .await
+        .expect("in time")
+        .expect("the restored stick answers");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_to_an_absent_node_fails_cleanly() {
+    let under_test = zigbee_stick().await;
+    let (stick, _events) = ZigbeeStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    let known: Vec<u16> = timeout(LIMIT, stick.backup())
+        .await
+        .expect("in time")
+        .expect("backup")
+        .devices
+        .iter()
+        .filter_map(|d| d.nwk_address)
+        .collect();
+    let absent = (0x7A00..0xFFF0)
+        .find(|n| !known.contains(n))
+        .expect("a free address");
+    let toggle = ClusterCommand::OnOff(on_off::ToServer::Toggle(Empty {}));
+    let result = timeout(
+        LIMIT,
+        stick.send_cluster_command(absent, 1, on_off::CLUSTER_ID, toggle),
+    )
+    .await
+    .expect("the send gives up in time");
+    assert!(result.is_err(), "node {absent:#06x} is absent: {result:?}");
+    timeout(LIMIT, stick.permit_join(0))
+        .await
+        .expect("in time")
+        .expect("the stick still answers");
 }

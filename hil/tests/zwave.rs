@@ -115,3 +115,45 @@ async fn an_unplugged_controller_is_noticed_and_picked_up_again() {
     .await;
     assert_eq!(back, Some(info.home_id));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nvm_is_backed_up_completely() {
+    let under_test = zwave_stick().await;
+    let (stick, _events) = ZwaveStick::open(PortConfig::new(&under_test.path))
+        .await
+        .expect("port opens");
+    let info = timeout(LIMIT, stick.start())
+        .await
+        .expect("start-up in time")
+        .expect("start-up");
+    // A real 500-series NVM takes some minutes at 48 bytes a frame.
+    let backup = timeout(LIMIT * 10, stick.backup_nvm())
+        .await
+        .expect("backup in time")
+        .expect("backup");
+    eprintln!(
+        "NVM backup: {} bytes, {:?}, {}",
+        backup.data.len(),
+        backup.format,
+        backup.library_version
+    );
+    assert!(backup.data.len() >= 1024, "{backup:?}");
+    assert!(
+        backup.data.iter().any(|b| *b != 0xFF) && backup.data.iter().any(|b| *b != 0x00),
+        "an NVM holding a network is neither erased nor zero"
+    );
+    if let Some(emulator) = under_test.emulator.as_ref() {
+        let image = emulator.with_stick(|s| s.controller().nvm_image());
+        assert!(backup.data == image, "the backup is the chip's NVM");
+        assert_eq!(&backup.data[5..9], &info.home_id.to_be_bytes());
+    }
+    // The stick works normally afterwards (the NVM was closed again).
+    timeout(LIMIT, stick.add_node())
+        .await
+        .expect("in time")
+        .expect("still answering");
+    timeout(LIMIT, stick.stop_inclusion())
+        .await
+        .expect("in time")
+        .expect("still answering");
+}

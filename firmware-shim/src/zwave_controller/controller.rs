@@ -26,9 +26,11 @@ use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage, functio
 use super::nodes::SimNode;
 
 mod host_api;
+mod nvm;
 pub use host_api::{
     ASSIGN_SUC_RETURN_ROUTE, DELETE_SUC_RETURN_ROUTE, HOST_API_FUNCTIONS, supported_functions,
 };
+pub use nvm::{NVM_SIZE_700, NVM_SIZE_CODE_500, READ_CHUNK, nvm_functions};
 
 /// The functions sealhub's driver uses; with [`HOST_API_FUNCTIONS`] these are announced in
 /// GetSerialApiCapabilities ([`supported_functions`]).
@@ -122,6 +124,7 @@ pub struct Controller {
     joining: Option<SimNode>,
     leaving: Option<u8>,
     tx_status_report: bool,
+    nvm: nvm::NvmSession,
 }
 
 impl Controller {
@@ -134,6 +137,7 @@ impl Controller {
             joining: None,
             leaving: None,
             tx_status_report: false,
+            nvm: nvm::NvmSession::default(),
         }
     }
 
@@ -168,6 +172,12 @@ impl Controller {
         ids
     }
 
+    /// Every function id this chip answers: [`supported_functions`] and the NVM interface of
+    /// its series ([`nvm_functions`]).
+    pub fn functions(&self) -> impl Iterator<Item = u8> + use<> {
+        supported_functions().chain(nvm_functions(self.config.chip).iter().copied())
+    }
+
     /// Whether SerialApiSetup turned on extended transmit reports.
     pub fn tx_status_report(&self) -> bool {
         self.tx_status_report
@@ -177,6 +187,7 @@ impl Controller {
     pub fn reboot(&mut self) {
         self.mode = Mode::Idle;
         self.tx_status_report = false;
+        self.reset_nvm();
     }
 
     /// SerialApiStarted after an unprompted (watchdog) restart.
@@ -244,7 +255,7 @@ impl Controller {
             }
             HostMessage::GetSerialApiCapabilities => {
                 let mut supported_functions = [0u8; 32];
-                for f in host_api::supported_functions() {
+                for f in self.functions() {
                     let bit = usize::from(f - 1);
                     if let Some(byte) = supported_functions.get_mut(bit / 8) {
                         *byte |= 1 << (bit % 8);
@@ -298,7 +309,10 @@ impl Controller {
             HostMessage::AddNode(request) => self.add_node(request),
             HostMessage::RemoveNode(request) => self.remove_node(request),
             // A real chip ACKs a function it does not know and says nothing more.
-            _ => self.handle_host_api(message).unwrap_or_default(),
+            _ => self
+                .handle_nvm(message)
+                .or_else(|| self.handle_host_api(message))
+                .unwrap_or_default(),
         }
     }
 
@@ -515,11 +529,7 @@ mod tests {
             panic!("one capabilities response");
         };
         for f in 1..=255u8 {
-            assert_eq!(
-                caps.supports(f),
-                supported_functions().any(|s| s == f),
-                "{f:#04x}"
-            );
+            assert_eq!(caps.supports(f), c.functions().any(|s| s == f), "{f:#04x}");
         }
     }
 

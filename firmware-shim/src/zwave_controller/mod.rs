@@ -8,7 +8,7 @@
 //!    retransmissions), written apart from the driver's host side; only the byte-level frame
 //!    and message types are shared.
 //! 2. [`controller`] — the controller chip: identity, capabilities, node list, SendData,
-//!    inclusion and exclusion.
+//!    inclusion and exclusion, and its NVM for host backups.
 //! 3. [`nodes`] — simulated nodes behind it (a binary switch, a sleeping sensor; a door lock,
 //!    a dimmer and a siren doing S2 or S0 in [`nodes::secure`]).
 //! 4. [`stick`] — all of it together, with per-message overrides and fault switches.

@@ -31,11 +31,14 @@
 //!   encapsulations taken off, a node's Supervision Get answered), and
 //!   [`ZwaveStick::send_command`] encodes a typed command, adds Multi Channel for an end point
 //!   and Supervision for a Set the node supervises, and returns the node's delivery status.
+//! - [`nvm`]: [`ZwaveStick::backup_nvm`] reads the controller's NVM image through whichever
+//!   NVM interface the stick lists.
 //! - [`keys`]: the network keys come from the caller's [`keys::NetworkKeyStore`] (sealhub's
 //!   sealed store); missing ones are generated from the OS RNG and stored.
 
 mod commands;
 pub mod keys;
+pub mod nvm;
 mod security;
 mod startup;
 mod task;
@@ -860,6 +863,13 @@ impl ZwaveStick {
         self.client
             .done(Op::RemoveNode { start: false }, "RemoveNodeFromNetwork")
             .await
+    }
+
+    /// Reads the controller's whole NVM (the network as the chip keeps it), so the network can
+    /// be put back on this or a replacement stick; see [`nvm`] for how and what is checked.
+    pub async fn backup_nvm(&self) -> nvm::NvmResult<nvm::NvmBackup> {
+        self.client.generation()?;
+        nvm::backup(&self.client).await
     }
 }
 

@@ -7,12 +7,13 @@
 //! not implement decodes to `Unknown`, so it can still be ACKed, logged and passed on.
 //!
 //! Areas, one file each: [`capabilities`], [`transmit`], [`application`], [`inclusion`],
-//! [`network`].
+//! [`network`], [`nvm`].
 
 pub mod application;
 pub mod capabilities;
 pub mod inclusion;
 pub mod network;
+pub mod nvm;
 pub mod transmit;
 
 use deku::{DekuContainerRead, DekuContainerWrite, DekuError};
