@@ -10,13 +10,15 @@
 //! install_code = "83FED340..."      # optional: the device joins with its install code
 //! node_id = 0x1a2b                  # optional: already joined; without it, paired in the run
 //! endpoint = 1                      # optional, default 1
-//! kind = "light"                    # light | plug
+//! kind = "light"                    # light | plug | colour_bulb | door_lock | thermostat
+//!                                   # | climate_sensor | motion_sensor | contact_sensor
 //!
 //! [[zwave]]
 //! name = "porch switch"
 //! node_id = 5                       # already included, or "include" to include it in the run
 //! dsk_pin = "12345"                 # S2: the first five digits of the DSK on its label
-//! kind = "switch"                   # switch | dimmer | lock | siren | sensor
+//! kind = "switch"                   # switch | dimmer | lock | siren | sensor | thermostat
+//!                                   # | metering_plug | multisensor | bulb
 //! ```
 
 use std::collections::BTreeSet;
@@ -35,8 +37,52 @@ pub const DEVICES_ENV: &str = "SEALHUB_HIL_DEVICES";
 pub enum ZigbeeKind {
     /// A light with On/Off (0x0006): toggled and read back, then toggled back.
     Light,
-    /// A smart plug: On/Off like a light.
+    /// A smart plug with metering: On/Off like a light, and its power (Electrical Measurement
+    /// 0x0B04 or Metering 0x0702) read while on and off.
     Plug,
+    /// A colour bulb: On/Off, Level Control (0x0008) and Color Control (0x0300), each moved,
+    /// read back and put back.
+    #[serde(alias = "color_bulb")]
+    ColourBulb,
+    /// A door lock (Door Lock, 0x0101): locked or unlocked and read back, then put back; on
+    /// real hardware only when a person is there to see it.
+    DoorLock,
+    /// A thermostat (0x0201): heating setpoint and system mode written, read back, restored.
+    Thermostat,
+    /// A temperature and humidity sensor (0x0402, 0x0405): both read, in plausible ranges.
+    ClimateSensor,
+    /// A motion sensor on IAS Zone (0x0500): enrolled, then motion seen and cleared.
+    MotionSensor,
+    /// A door/window contact on IAS Zone (0x0500): enrolled, then opened and closed.
+    ContactSensor,
+}
+
+impl ZigbeeKind {
+    /// Every kind, in the order the emulated list has them.
+    pub const ALL: [ZigbeeKind; 8] = [
+        Self::Light,
+        Self::Plug,
+        Self::ColourBulb,
+        Self::DoorLock,
+        Self::Thermostat,
+        Self::ClimateSensor,
+        Self::MotionSensor,
+        Self::ContactSensor,
+    ];
+
+    /// The kind as written in `devices.toml`, for results and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Plug => "plug",
+            Self::ColourBulb => "colour_bulb",
+            Self::DoorLock => "door_lock",
+            Self::Thermostat => "thermostat",
+            Self::ClimateSensor => "climate_sensor",
+            Self::MotionSensor => "motion_sensor",
+            Self::ContactSensor => "contact_sensor",
+        }
+    }
 }
 
 /// What a Z-Wave device is, which picks its scenario.
@@ -54,6 +100,48 @@ pub enum ZwaveKind {
     Siren,
     /// A battery sensor that sleeps: a Battery Get waits for its wake-up, then its report.
     Sensor,
+    /// A thermostat (Thermostat Mode 0x40, Thermostat Setpoint 0x43): heating setpoint and
+    /// mode set, read back, restored.
+    Thermostat,
+    /// A plug with several metered outlets (Multi Channel 0x60): each end point switched,
+    /// read back and metered, then switched back.
+    MeteringPlug,
+    /// A sleeping multisensor: Battery and air temperature (Multilevel Sensor 0x31) read after
+    /// its wake-up.
+    Multisensor,
+    /// A colour bulb: level (Multilevel Switch) and a colour component (Color Switch 0x33)
+    /// set, read back, set back.
+    Bulb,
+}
+
+impl ZwaveKind {
+    /// Every kind, in the order the emulated list has them.
+    pub const ALL: [ZwaveKind; 9] = [
+        Self::Switch,
+        Self::Sensor,
+        Self::Lock,
+        Self::Dimmer,
+        Self::Siren,
+        Self::Thermostat,
+        Self::MeteringPlug,
+        Self::Multisensor,
+        Self::Bulb,
+    ];
+
+    /// The kind as written in `devices.toml`, for results and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Switch => "switch",
+            Self::Dimmer => "dimmer",
+            Self::Lock => "lock",
+            Self::Siren => "siren",
+            Self::Sensor => "sensor",
+            Self::Thermostat => "thermostat",
+            Self::MeteringPlug => "metering_plug",
+            Self::Multisensor => "multisensor",
+            Self::Bulb => "bulb",
+        }
+    }
 }
 
 /// A Z-Wave node to test: one already in the network, or one to include during the run.
@@ -475,6 +563,81 @@ mod tests {
             ));
             assert!(e.contains("dsk_pin"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn every_kind_parses_by_its_written_name() {
+        for kind in ZigbeeKind::ALL {
+            let list = parse(&format!(
+                "[[zigbee]]\nname = \"x\"\nieee = \"0017880102030405\"\nkind = \"{}\"\n",
+                kind.name()
+            ))
+            .unwrap_or_else(|e| panic!("{}: {e}", kind.name()));
+            assert_eq!(list.zigbee[0].kind, kind);
+        }
+        for kind in ZwaveKind::ALL {
+            let list = parse(&format!(
+                "[[zwave]]\nname = \"x\"\nnode_id = 9\nkind = \"{}\"\n",
+                kind.name()
+            ))
+            .unwrap_or_else(|e| panic!("{}: {e}", kind.name()));
+            assert_eq!(list.zwave[0].kind, kind);
+        }
+        let list =
+            parse("[[zigbee]]\nname = \"x\"\nieee = \"0017880102030405\"\nkind = \"color_bulb\"\n")
+                .expect("the American spelling too");
+        assert_eq!(list.zigbee[0].kind, ZigbeeKind::ColourBulb);
+    }
+
+    #[test]
+    fn a_kind_of_the_other_radio_or_a_near_miss_is_refused() {
+        // Z-Wave kinds under [[zigbee]] and the other way round.
+        for kind in ["metering_plug", "multisensor", "bulb", "switch"] {
+            let e = error(&format!(
+                "[[zigbee]]\nname = \"x\"\nieee = \"0017880102030405\"\nkind = \"{kind}\"\n"
+            ));
+            assert!(
+                e.contains(kind) && e.contains("colour_bulb") && e.contains("contact_sensor"),
+                "{kind}: {e}"
+            );
+        }
+        for kind in [
+            "door_lock",
+            "colour_bulb",
+            "climate_sensor",
+            "motion_sensor",
+        ] {
+            let e = error(&format!(
+                "[[zwave]]\nname = \"x\"\nnode_id = 3\nkind = \"{kind}\"\n"
+            ));
+            assert!(
+                e.contains(kind) && e.contains("metering_plug") && e.contains("multisensor"),
+                "{kind}: {e}"
+            );
+        }
+        for near in ["Thermostat", "colour-bulb", "motion sensor", ""] {
+            let e = error(&format!(
+                "[[zigbee]]\nname = \"x\"\nieee = \"0017880102030405\"\nkind = \"{near}\"\n"
+            ));
+            assert!(e.contains("unknown variant"), "{near:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn each_required_field_is_named_when_missing() {
+        let e = error("[[zigbee]]\nieee = \"0017880102030405\"\nkind = \"thermostat\"\n");
+        assert!(e.contains("name"), "{e}");
+        let e = error("[[zigbee]]\nname = \"x\"\nieee = \"0017880102030405\"\n");
+        assert!(e.contains("kind"), "{e}");
+        let e = error("[[zwave]]\nname = \"x\"\nkind = \"multisensor\"\n");
+        assert!(e.contains("node_id"), "{e}");
+        let e = error("[[zwave]]\nname = \"x\"\nnode_id = 4\n");
+        assert!(e.contains("kind"), "{e}");
+        // A kind given as a number or a list, not a word.
+        let e = error("[[zwave]]\nname = \"x\"\nnode_id = 4\nkind = 3\n");
+        assert!(e.contains("kind") || e.contains("line 4"), "{e}");
+        let e = error("[[zigbee]]\nname = \"x\"\nieee = \"0017880102030405\"\nkind = [\"plug\"]\n");
+        assert!(e.contains("line 4"), "{e}");
     }
 
     #[test]

@@ -51,7 +51,21 @@ impl std::fmt::Display for DeviceResult {
     }
 }
 
-/// What does what a person's hands would: pair a device, wake a sleeping one.
+/// What a sensor is made to sense, by a hand in front of it or by the emulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stimulus {
+    /// Something moves in front of a motion sensor.
+    Motion,
+    /// Nothing moves any more (a real sensor clears by itself after its hold time).
+    Stillness,
+    /// A door or window contact opens (its magnet is taken away).
+    Open,
+    /// It closes again.
+    Close,
+}
+
+/// What does what a person's hands would: pair a device, wake a sleeping one, wave at a motion
+/// sensor, and say yes before a lock moves.
 pub trait Hands {
     /// Whether pairing and waking can happen at all in this run.
     fn available(&self) -> bool;
@@ -59,6 +73,11 @@ pub trait Hands {
     fn pair(&self, name: &str);
     /// The sleeping device `name` (node `node`) should wake up now.
     fn wake(&self, name: &str, node: u16);
+    /// The sensor `name` (node `node`) should sense `stimulus` now.
+    fn stimulate(&self, name: &str, node: u16, stimulus: Stimulus);
+    /// Whether the scenario may do `what` to `name` (unlock a door): someone is there to see
+    /// it and put it right if it goes wrong.
+    fn confirm(&self, name: &str, what: &str) -> bool;
 }
 
 /// A person at the desk, asked through the log (run the tests with `--nocapture` to see it).
@@ -97,9 +116,27 @@ impl Hands for Person {
             "wake \"{name}\" (node {node}) up now (press its button once)"
         ));
     }
+    fn stimulate(&self, name: &str, node: u16, stimulus: Stimulus) {
+        let what = match stimulus {
+            Stimulus::Motion => "wave a hand in front of it now",
+            Stimulus::Stillness => "step out of its view and keep still until it clears",
+            Stimulus::Open => "open it now (take the magnet away)",
+            Stimulus::Close => "close it again now",
+        };
+        prompt(&format!("\"{name}\" (node {node:#06x}): {what}"));
+    }
+    fn confirm(&self, name: &str, what: &str) -> bool {
+        if self.present {
+            prompt(&format!(
+                "\"{name}\" will {what} for a moment and then go back; stay with it"
+            ));
+        }
+        self.present
+    }
 }
 
 /// The message for a device that needs a person when none is there.
+/// (`what` says what about it needs one: "is to be included", "is asleep".)
 pub(crate) fn needs_person(name: &str, what: &str) -> Verdict {
     Verdict::Skipped(format!(
         "\"{name}\" {what}, which needs a person: rerun with {PAIR_ENV}=1 and --nocapture to be \
