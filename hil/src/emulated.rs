@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use firmware_shim::ezsp_ncp::devices::ias_zone;
 use firmware_shim::ezsp_ncp::{self, SimulatedDevice};
 use firmware_shim::zwave_controller::{self as zw, SecureNode, SimNode};
 use sealhub_radios::zigbee::security::InstallCode;
@@ -65,15 +66,28 @@ impl EmulatedZigbee {
     /// One emulated device per Zigbee kind the emulator has, none joined yet (so pairing with
     /// an install code runs too), and their list.
     pub fn new(emulator: ezsp_ncp::EmulatorHandle) -> (Self, Vec<ZigbeeDevice>) {
-        let kinds = ZigbeeKind::ALL;
+        Self::of_kinds(emulator, &ZigbeeKind::ALL, |_, _| {})
+    }
+
+    /// Emulated devices of `kinds` only, each set up by `adjust` before it joins (a colour
+    /// bulb in another colour mode, a lock found unlocked), and their list.
+    pub fn of_kinds(
+        emulator: ezsp_ncp::EmulatorHandle,
+        kinds: &[ZigbeeKind],
+        adjust: impl Fn(ZigbeeKind, &mut SimulatedDevice),
+    ) -> (Self, Vec<ZigbeeDevice>) {
         let mut devices = BTreeMap::new();
         let mut list = Vec::new();
-        for (i, kind) in (0u8..).zip(kinds) {
-            let eui = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xE0 | i];
-            let Some(device) = zigbee_stand_in(kind, eui, 0x6A50 + u16::from(i)) else {
+        for (i, kind) in (0u8..).zip(kinds.iter().copied()) {
+            let eui = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xE0 | (i & 0x0F)];
+            let Some(mut device) = zigbee_stand_in(kind, eui, 0x6A50 + u16::from(i)) else {
                 continue;
             };
-            let name = format!("emulated {}", kind.name());
+            adjust(kind, &mut device);
+            let mut name = format!("emulated {}", kind.name());
+            if devices.contains_key(&name) {
+                name = format!("{name} {}", i + 1);
+            }
             list.push(ZigbeeDevice {
                 name: name.clone(),
                 eui64: u64::from_le_bytes(eui),
@@ -85,6 +99,38 @@ impl EmulatedZigbee {
             devices.insert(name, device);
         }
         (Self { emulator, devices }, list)
+    }
+
+    /// What the scenarios left changed on the joined devices: every attribute whose value
+    /// differs from the one the device joined with, apart from an IAS zone's enrolment (its
+    /// state, CIE address and zone ID), which the scenario makes on purpose. Empty when every
+    /// scenario put its device back.
+    pub fn changed(&self) -> Vec<String> {
+        const ENROLMENT: [u16; 3] = [0x0000, 0x0010, 0x0011];
+        let mut changed = Vec::new();
+        for (name, joined) in &self.devices {
+            let now = self.emulator.with_device(joined.node_id, |d| d.zcl.clone());
+            let Some(now) = now else {
+                changed.push(format!("{name}: not in the network"));
+                continue;
+            };
+            for &(endpoint, cluster, id) in joined.zcl.attributes.keys() {
+                if cluster == ias_zone::IAS_ZONE_CLUSTER && ENROLMENT.contains(&id) {
+                    continue;
+                }
+                let (was, is) = (
+                    joined.zcl.get(endpoint, cluster, id),
+                    now.get(endpoint, cluster, id),
+                );
+                if was != is {
+                    changed.push(format!(
+                        "{name}: endpoint {endpoint} cluster {cluster:#06x} attribute {id:#06x} \
+                         was {was:?}, is {is:?}"
+                    ));
+                }
+            }
+        }
+        changed
     }
 }
 
@@ -120,6 +166,33 @@ impl Hands for EmulatedZigbee {
 pub struct EmulatedZwave {
     emulator: zw::EmulatorHandle,
     to_include: Mutex<BTreeMap<String, SimNode>>,
+    /// What each node showed before the run ([`visible_state`]), sorted.
+    before: Vec<String>,
+}
+
+/// What a user could see of an emulated Z-Wave node (a switch's state, a thermostat's mode
+/// and setpoints, a bulb's level and colour), leaving out its bookkeeping (sessions, awake or
+/// not, frames received), for checking that a scenario put it back.
+fn visible_state(kind: &zw::SimNodeKind) -> String {
+    use zw::SimNodeKind as K;
+    match kind {
+        K::BinarySwitch { value } => format!("binary switch {value:#04x}"),
+        K::SleepingSensor { battery, .. } => format!("sleeping sensor, battery {battery}%"),
+        K::Secure(secure) => format!("secure {:?}", secure.state().device),
+        K::Thermostat(t) => format!(
+            "thermostat mode {}, heating {}, cooling {}",
+            t.mode, t.heating, t.cooling
+        ),
+        K::MeteringPlug(p) => format!(
+            "metering plug, outlets on: {:?}",
+            p.outlets.iter().map(|o| o.on).collect::<Vec<_>>()
+        ),
+        K::Multisensor(m) => format!(
+            "multisensor, wake-up every {} s to node {}",
+            m.interval, m.wake_up_node
+        ),
+        K::Bulb(b) => format!("bulb level {}, colour {:?}", b.level, b.color),
+    }
 }
 
 impl EmulatedZwave {
@@ -130,6 +203,7 @@ impl EmulatedZwave {
         let kinds = ZwaveKind::ALL;
         let mut to_include = BTreeMap::new();
         let mut list = Vec::new();
+        let mut before = Vec::new();
         for (seed, kind) in (0x31u8..).zip(kinds) {
             let Some((node, in_network)) = zwave_stand_in(kind, seed) else {
                 continue;
@@ -144,6 +218,7 @@ impl EmulatedZwave {
                 }
                 _ => None,
             };
+            before.push(visible_state(&node.kind));
             let node = if in_network {
                 let id = emulator.with_stick(|s| s.add_node(node));
                 ZwaveNode::Id(u16::from(id))
@@ -162,9 +237,39 @@ impl EmulatedZwave {
             Self {
                 emulator,
                 to_include: Mutex::new(to_include),
+                before: {
+                    before.sort();
+                    before
+                },
             },
             list,
         )
+    }
+
+    /// The nodes the scenarios left otherwise than they found them: what each showed before
+    /// the run that no node shows now (the nodes to include included). Empty when every
+    /// scenario put its node back.
+    pub fn changed(&self) -> Vec<String> {
+        let mut now: Vec<String> = self.emulator.with_stick(|s| {
+            let controller = s.controller();
+            controller
+                .node_ids()
+                .into_iter()
+                .filter_map(|id| controller.node(id).map(|n| visible_state(&n.kind)))
+                .collect()
+        });
+        now.sort();
+        let mut changed = Vec::new();
+        for was in &self.before {
+            match now.iter().position(|n| n == was) {
+                Some(i) => {
+                    now.remove(i);
+                }
+                None => changed.push(format!("before: {was}; now none shows that")),
+            }
+        }
+        changed.extend(now.into_iter().map(|n| format!("now: {n}")));
+        changed
     }
 }
 

@@ -470,7 +470,18 @@ impl At<'_> {
                 "after a colour temperature, ColorMode is {moved_mode}"
             ));
         }
-        // Back, in the mode it was in; then the attributes of that mode are read back.
+        // Back: the colour temperature first (so a bulb in another mode keeps the one it
+        // had), then the colour in the mode it was in, whose attributes are read back.
+        if mode != 2 {
+            self.send(
+                "Move To Color Temperature back",
+                color::CLUSTER_ID,
+                temperature(mireds),
+            )
+            .await?;
+            self.until(color::CLUSTER_ID, ids[5], |v| v == i64::from(mireds))
+                .await?;
+        }
         let (restore, check): (ClusterCommand, Vec<(usize, u16)>) = match mode {
             0 => {
                 let (hue, saturation) = (get(1)?, get(2)?);

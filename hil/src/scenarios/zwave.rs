@@ -110,6 +110,16 @@ struct Setting<T> {
     get: fn() -> CommandClassFrame,
     set: fn(T) -> CommandClassFrame,
     read: fn(&CommandClassFrame) -> Option<T>,
+    /// How a value is written in the results.
+    show: fn(T) -> String,
+}
+
+fn byte(v: u8) -> String {
+    format!("{v:#04x}")
+}
+
+fn percent(v: u8) -> String {
+    format!("{v}")
 }
 
 /// Binary Switch: on or off.
@@ -125,6 +135,7 @@ const BINARY: Setting<u8> = Setting {
         CommandClassFrame::BinarySwitch(BinarySwitch::Report { current, .. }) => Some(*current),
         _ => None,
     },
+    show: byte,
 };
 
 /// Multilevel Switch: a level 0..=99.
@@ -142,6 +153,7 @@ const LEVEL: Setting<u8> = Setting {
         }
         _ => None,
     },
+    show: percent,
 };
 
 /// Door Lock: the operation mode (0x00 unsecured, 0xFF secured).
@@ -152,6 +164,7 @@ const LOCK: Setting<u8> = Setting {
         CommandClassFrame::DoorLock(DoorLock::OperationReport { mode, .. }) => Some(*mode),
         _ => None,
     },
+    show: byte,
 };
 
 /// Thermostat Mode: 0 off, 1 heat, 2 cool, 3 auto, …
@@ -167,6 +180,7 @@ const MODE: Setting<u8> = Setting {
         CommandClassFrame::ThermostatMode(ThermostatMode::Report { mode, .. }) => Some(*mode),
         _ => None,
     },
+    show: percent,
 };
 
 /// Thermostat Setpoint: the heating setpoint.
@@ -189,6 +203,7 @@ const SETPOINT: Setting<ScaledValue> = Setting {
         }) => Some(*value),
         _ => None,
     },
+    show: |v| format!("{}{}", v.as_f64(), if v.scale == 1 { " °F" } else { " °C" }),
 };
 
 /// A setpoint one degree (of its own scale) away, in the same precision and width.
@@ -366,8 +381,11 @@ impl Io<'_> {
             .reaches(events, endpoint, setting, |v| level(v) == level(before))
             .await?;
         Ok(format!(
-            "node {} end point {endpoint}: {before:?} → {reached:?} → {back:?}",
-            self.node
+            "node {} end point {endpoint}: {} → {} → {}",
+            self.node,
+            (setting.show)(before),
+            (setting.show)(reached),
+            (setting.show)(back)
         ))
     }
 
