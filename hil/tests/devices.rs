@@ -6,7 +6,7 @@
 use sealhub_hil::devices::{DeviceList, ZigbeeKind};
 use sealhub_hil::emulated::{EmulatedZigbee, EmulatedZwave};
 use sealhub_hil::scenarios::{self, DeviceResult, Hands, Limits, Person, Verdict};
-use sealhub_hil::{zigbee_stick, zwave_stick};
+use sealhub_hil::{next_event, zigbee_stick, zwave_stick};
 use sealhub_radios::port::PortConfig;
 use sealhub_radios::zigbee::driver::{RadioEvent, ZigbeeStick};
 use sealhub_radios::zwave::driver::ZwaveStick;
@@ -191,4 +191,74 @@ async fn zwave_devices_pass_their_scenarios() {
             "every scenario puts its node back"
         );
     }
+}
+
+/// What happens on real hardware when nobody is at the desk (no `SEALHUB_HIL_PAIR`), tried
+/// on emulated devices that are already joined: the sensors are read or enrolled, but a zone
+/// change and a lock's move need a person and are skipped with a message saying how to run
+/// them, and the lock is not touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_person_zone_changes_and_locks_are_skipped_with_a_message() {
+    let under_test = zigbee_stick().await;
+    let Some(emulator) = under_test.emulator.as_ref() else {
+        eprintln!("skipped on real hardware: it needs emulated devices joined beforehand");
+        return;
+    };
+    let kinds = [
+        ZigbeeKind::ClimateSensor,
+        ZigbeeKind::MotionSensor,
+        ZigbeeKind::ContactSensor,
+        ZigbeeKind::DoorLock,
+    ];
+    let (emulated, mut devices) = EmulatedZigbee::of_kinds(emulator.clone(), &kinds, |_, _| {});
+    let limits = Limits::emulated();
+    let (stick, mut events) = zigbee_started(&under_test.path, limits).await;
+    timeout(limits.answer, stick.permit_join(60))
+        .await
+        .expect("in time")
+        .expect("permit-join");
+    // Joined before the run, as listed with a node_id.
+    for device in &mut devices {
+        emulated.pair(&device.name);
+        let eui64 = device.eui64;
+        let node = next_event(&mut events, limits.pairing, |e| match e {
+            RadioEvent::DeviceAnnounced {
+                eui64: e, node_id, ..
+            } if e == eui64 => Some(node_id),
+            _ => None,
+        })
+        .await
+        .expect("the emulated device joins");
+        device.node_id = Some(node);
+    }
+    timeout(limits.answer, stick.permit_join(0))
+        .await
+        .expect("in time")
+        .expect("permit-join closes");
+    let nobody = Person { present: false };
+    let results = scenarios::zigbee::run_all(&stick, &mut events, &devices, &nobody, limits).await;
+    for result in &results {
+        eprintln!("zigbee: {result}");
+    }
+    assert!(
+        matches!(&results[0].verdict, Verdict::Passed(seen) if seen.contains("°C")),
+        "{}",
+        results[0]
+    );
+    for skipped in &results[1..] {
+        assert!(
+            matches!(&skipped.verdict, Verdict::Skipped(why) if why.contains(scenarios::PAIR_ENV)),
+            "{skipped}"
+        );
+    }
+    assert!(
+        matches!(&results[1].verdict, Verdict::Skipped(why) if why.contains("enrolled")),
+        "the zone is enrolled before the skip: {}",
+        results[1]
+    );
+    assert_eq!(
+        emulated.changed(),
+        Vec::<String>::new(),
+        "the lock untouched"
+    );
 }

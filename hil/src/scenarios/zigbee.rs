@@ -78,6 +78,15 @@ pub async fn run(
             Err(why) => return Verdict::Failed(why),
         },
     };
+    // Battery sensors sleep and answer only for a moment after a button press; a person
+    // there is asked to wake them (the emulated ones always answer).
+    let sleepy = matches!(
+        device.kind,
+        ZigbeeKind::ClimateSensor | ZigbeeKind::MotionSensor | ZigbeeKind::ContactSensor
+    );
+    if sleepy && hands.available() {
+        hands.wake(&device.name, node);
+    }
     let at = At {
         stick,
         node,
@@ -742,7 +751,7 @@ impl At<'_> {
         if !hands.available() {
             return needs_person(
                 &device.name,
-                &format!("was {enrolled}; its zone change ({raise:?})"),
+                &format!("is enrolled ({enrolled}), but its zone change ({raise:?}, {clear:?})"),
             );
         }
         let result = async {

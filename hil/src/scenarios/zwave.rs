@@ -206,9 +206,12 @@ const SETPOINT: Setting<ScaledValue> = Setting {
     show: |v| format!("{}{}", v.as_f64(), if v.scale == 1 { " °F" } else { " °C" }),
 };
 
-/// A setpoint one degree (of its own scale) away, in the same precision and width.
+/// A setpoint one degree (of its own scale) away, in the same precision and width: warmer,
+/// unless it is warm already (25 °C, 77 °F), so the device's upper limit is not crossed.
 fn degree_away(v: ScaledValue) -> Vec<ScaledValue> {
     let step = 10i32.pow(u32::from(v.precision));
+    let warm = if v.scale == 1 { 77.0 } else { 25.0 };
+    let step = if v.as_f64() >= warm { -step } else { step };
     [v.value + step, v.value - step]
         .into_iter()
         .map(|value| ScaledValue { value, ..v })
