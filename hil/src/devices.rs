@@ -435,7 +435,21 @@ mod tests {
     fn the_shipped_example_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("devices.example.toml");
         let list = DeviceList::load(&path).expect("the example is valid");
-        assert!(!list.zigbee.is_empty() && !list.zwave.is_empty());
+        // It shows every kind, so a new kind comes with its example.
+        for kind in ZigbeeKind::ALL {
+            assert!(
+                list.zigbee.iter().any(|d| d.kind == kind),
+                "no {} in the example",
+                kind.name()
+            );
+        }
+        for kind in ZwaveKind::ALL {
+            assert!(
+                list.zwave.iter().any(|d| d.kind == kind),
+                "no {} in the example",
+                kind.name()
+            );
+        }
     }
 
     #[test]
