@@ -118,7 +118,7 @@ fn byte(v: u8) -> String {
     format!("{v:#04x}")
 }
 
-fn percent(v: u8) -> String {
+fn decimal(v: u8) -> String {
     format!("{v}")
 }
 
@@ -153,7 +153,7 @@ const LEVEL: Setting<u8> = Setting {
         }
         _ => None,
     },
-    show: percent,
+    show: decimal,
 };
 
 /// Door Lock: the operation mode (0x00 unsecured, 0xFF secured).
@@ -180,7 +180,7 @@ const MODE: Setting<u8> = Setting {
         CommandClassFrame::ThermostatMode(ThermostatMode::Report { mode, .. }) => Some(*mode),
         _ => None,
     },
-    show: percent,
+    show: decimal,
 };
 
 /// Thermostat Setpoint: the heating setpoint.
