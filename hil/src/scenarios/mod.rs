@@ -2,11 +2,13 @@
 //! toggles and says so, a lock locks and reports it), run through sealhub's drivers against
 //! whatever stick is under test. The same code runs on the emulator in CI, with
 //! [`crate::emulated`] standing in for the devices and the person, and on real hardware with
-//! [`Person`], who is asked through the log to press pairing or wake-up buttons.
+//! [`Person`], who is asked through the log to press pairing or wake-up buttons, to wave at a
+//! motion sensor or open a contact, and whose presence lets a lock move.
 //!
 //! Each radio's runner picks a device's scenario with one `match` on its kind
-//! ([`zigbee::run`], [`zwave::run`]); a new kind is one arm there plus its variant in
-//! [`crate::devices`]. Scenarios leave the device as they found it (toggled back, set back).
+//! ([`zigbee::run`], [`zwave::run`]); a new kind is one arm there, its variant in
+//! [`crate::devices`] and its emulated stand-in in [`crate::emulated`]. Scenarios leave the
+//! device as they found it (toggled back, set back), which the emulated run checks.
 
 pub mod zigbee;
 pub mod zwave;
@@ -135,8 +137,8 @@ impl Hands for Person {
     }
 }
 
-/// The message for a device that needs a person when none is there.
-/// (`what` says what about it needs one: "is to be included", "is asleep".)
+/// The message for a device that needs a person when none is there; `what` says what about
+/// it needs one ("is to be included", "is asleep").
 pub(crate) fn needs_person(name: &str, what: &str) -> Verdict {
     Verdict::Skipped(format!(
         "\"{name}\" {what}, which needs a person: rerun with {PAIR_ENV}=1 and --nocapture to be \
