@@ -2,7 +2,7 @@
 //! emulators have, written as a user would list the real one, and the [`Hands`] that make
 //! them pair and wake. CI thus runs exactly the scenarios a desk with real devices runs.
 //!
-//! A kind with an emulated device is one arm in [`zigbee_stand_in`] or [`zwave_stand_in`];
+//! A kind with an emulated device is one arm in `zigbee_stand_in` or `zwave_stand_in`;
 //! every kind has one today, so CI runs every scenario.
 
 use std::collections::BTreeMap;
