@@ -309,6 +309,8 @@ pub enum JoinRefusal {
     WellKnownKeyNotAllowed,
     /// Another joined device already has its node ID or EUI-64.
     AlreadyJoined,
+    /// It tried to join through a node that is not a joined router.
+    NoSuchRouter,
 }
 
 /// Decides whether `device` may join now.
