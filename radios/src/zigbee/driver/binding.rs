@@ -181,7 +181,8 @@ pub(crate) async fn broadcast_permit_join(client: &Client, seconds: u8) -> Resul
         .encode()
         .map_err(|e| Error::InvalidRequest(format!("cannot encode ZDO request: {e}")))?;
     let command = Command::SendBroadcast(SendBroadcast {
-        alias: 0xFFFF,
+        // No alias (0, as herdsman sends it; EZSP 13 has no alias field at all).
+        alias: 0,
         destination: ALL_ROUTERS,
         nwk_sequence: 0,
         aps_frame: ApsFrame {
