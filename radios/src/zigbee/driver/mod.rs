@@ -629,7 +629,8 @@ impl ZigbeeStick {
     }
 
     /// Configures how `endpoint` of `node_id` reports attributes of `cluster`; reports then
-    /// arrive as [`RadioEvent::AttributeReport`]. A failed record is [`Error::ZclStatus`].
+    /// arrive as [`RadioEvent::AttributeReport`], once the cluster is bound to the hub
+    /// ([`ZigbeeStick::bind`]). A failed record is [`Error::ZclStatus`].
     pub async fn configure_reporting(
         &self,
         node_id: u16,
