@@ -25,6 +25,7 @@ use sealhub_radios::zigbee::zcl::clusters::on_off;
 use sealhub_radios::zigbee::zcl::clusters::{Empty, Trailing};
 use sealhub_radios::zigbee::zcl::foundation::ReportingConfiguration;
 use sealhub_radios::zigbee::zcl::{ClusterCommand, DataType, Value};
+use sealhub_radios::zigbee::zdo::{BindTarget, BindingTableEntry};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -214,6 +215,21 @@ async fn reports_reach_the_hub_only_while_bound() {
         .expect("OnOff unbound");
     let bindings = emu.with_stick(|s| s.ncp_mut().device_mut(LIGHT).unwrap().zcl.bindings.len());
     assert_eq!(bindings, 1, "only Level stays bound");
+    let network = timeout(SOON, stick.network()).await.unwrap().unwrap();
+    let table = timeout(SOON, stick.bindings(LIGHT)).await.unwrap().unwrap();
+    assert_eq!(
+        table,
+        vec![BindingTableEntry {
+            source_ieee: LIGHT_EUI,
+            source_endpoint: 1,
+            cluster_id: level::CLUSTER_ID,
+            target: BindTarget::Endpoint {
+                ieee: network.eui64.to_le_bytes(),
+                endpoint: 1
+            },
+        }],
+        "Mgmt_Bind_req reads the table back"
+    );
     toggle(&stick).await;
     on_off_processed(&emu, true).await;
     set_level(&stick, 43).await;
@@ -260,6 +276,10 @@ async fn bind_refusals_are_typed() {
             .unwrap()
             .expect("room in the table");
     }
+    // The table reads back over three Mgmt_Bind_rsp pages (three entries each).
+    let table = timeout(SOON, stick.bindings(LIGHT)).await.unwrap().unwrap();
+    let clusters: Vec<u16> = table.iter().map(|e| e.cluster_id).collect();
+    assert_eq!(clusters, (0x0100..0x0100 + capacity).collect::<Vec<_>>());
     // Binding again what is bound is fine; a new one is TABLE_FULL.
     timeout(SOON, stick.bind(LIGHT, 1, 0x0100))
         .await

@@ -6,6 +6,7 @@
 //!   before it configures reporting: a device sends its attribute reports only to the
 //!   destinations in its binding table. The matched `Bind_rsp` / `Unbind_rsp` is `Ok` on
 //!   SUCCESS; any other status is [`Error::BindRefused`] with a [`BindRefusal`].
+//! - [`binding_table`]: `Mgmt_Bind_req` page by page, to see what a device sends where.
 //! - [`permit_join_via`]: `Mgmt_Permit_Joining_req` unicast to one router, so devices may join
 //!   through it while the coordinator itself stays closed.
 //! - [`broadcast_permit_join`]: the same request broadcast to every router (0xFFFC), which the
@@ -20,8 +21,8 @@ use crate::zigbee::ezsp::commands::messaging::SendBroadcast;
 use crate::zigbee::ezsp::types::{ApsFrame, Bytes8};
 use crate::zigbee::ezsp::{Command, Response};
 use crate::zigbee::zdo::{
-    Answer, BindRequest, BindTarget, IeeeAddrRequest, MgmtPermitJoiningRequest, Status, ZdoFrame,
-    ZdoMessage,
+    Answer, BindRequest, BindTarget, BindingTableEntry, IeeeAddrRequest, MgmtBindRequest,
+    MgmtPermitJoiningRequest, Status, ZdoFrame, ZdoMessage,
 };
 
 /// `Bind_req`.
@@ -145,6 +146,40 @@ pub(crate) async fn set_binding(
             cluster,
             reason: status.into(),
         })
+    }
+}
+
+/// Reads the whole binding table of `node_id` with `Mgmt_Bind_req`, one page per request until
+/// every entry the device counts has come.
+pub(crate) async fn binding_table(client: &Client, node_id: u16) -> Result<Vec<BindingTableEntry>> {
+    let mut entries = Vec::new();
+    loop {
+        let start_index = u8::try_from(entries.len())
+            .map_err(|_| Error::BadAnswer("binding table longer than 255 entries".into()))?;
+        let request = ZdoMessage::MgmtBindRequest(MgmtBindRequest { start_index });
+        let page = match zdo(client, node_id, request).await? {
+            ZdoMessage::MgmtBindResponse(Answer::Success(page)) => page,
+            ZdoMessage::MgmtBindResponse(Answer::Failure { status, .. }) => {
+                return Err(Error::ZdoStatus {
+                    node_id,
+                    request: 0x0033,
+                    status: status.0,
+                });
+            }
+            other => return Err(Error::BadAnswer(format!("{other:?} to Mgmt_Bind_req"))),
+        };
+        if page.start_index != start_index {
+            return Err(Error::BadAnswer(format!(
+                "Mgmt_Bind_rsp from index {} to a request from {start_index}",
+                page.start_index
+            )));
+        }
+        // An empty page before the end would never finish: stop at what the device gave.
+        let empty = page.entries.0.is_empty();
+        entries.extend(page.entries.0);
+        if empty || entries.len() >= usize::from(page.total_entries) {
+            return Ok(entries);
+        }
     }
 }
 

@@ -558,6 +558,15 @@ impl ZigbeeStick {
         binding::set_binding(&self.client, node_id, endpoint, cluster, true).await
     }
 
+    /// The binding table of `node_id` (ZDO `Mgmt_Bind_req`, page by page): where its reports
+    /// and commands go. [`Error::ZdoStatus`] NOT_SUPPORTED from a device that keeps none.
+    pub async fn bindings(
+        &self,
+        node_id: u16,
+    ) -> Result<Vec<crate::zigbee::zdo::BindingTableEntry>> {
+        binding::binding_table(&self.client, node_id).await
+    }
+
     /// Removes the binding [`ZigbeeStick::bind`] made (`Unbind_req`): the device stops sending
     /// that cluster's reports to the hub. [`BindRefusal::NoEntry`] if there was none.
     pub async fn unbind(&self, node_id: u16, endpoint: u8, cluster: u16) -> Result<()> {
