@@ -4,9 +4,10 @@
 //!
 //! Three things are timed, interleaved sample by sample so they see the same machine load:
 //!
-//! - **command**: `ZigbeeStick::permit_join(0)` against the emulator on a pty, from the call to
-//!   its return: API → driver task → EZSP/ASH encode → pty → emulator → pty → ASH/EZSP decode
-//!   → caller.
+//! - **command**: one `permitJoining(0)` EZSP command through `ZigbeeStick::command` against
+//!   the emulator on a pty, from the call to its return: API → driver task → EZSP/ASH encode →
+//!   pty → emulator → pty → ASH/EZSP decode → caller. (`ZigbeeStick::permit_join` sends a
+//!   second command, the routers' broadcast, so the single command is timed.)
 //! - **serial** (baseline): the same bytes through a bare pty pair between two tokio tasks: one
 //!   writes the command's ASH frame, the other reads it and writes back the answer's frame,
 //!   the first reads it. This is the part no host code can remove.
@@ -16,9 +17,12 @@
 //!
 //! host-added = command − serial − emulator, given per percentile (p50 and p99 of each
 //! series; the difference of percentiles, not a percentile of differences). Then the same
-//! again with a load generator: the emulator sends an `incomingMessageHandler` every 50 ms
-//! (20 devices reporting once a second each), which the driver must decode and acknowledge
-//! between commands.
+//! again, in the same run, under load: 20 simulated climate sensors join the emulated network,
+//! are bound to the hub (`ZigbeeStick::bind`) and configured to report their temperature with
+//! a 1 s maximum interval (`configure_reporting`); their reports travel the real emulated path
+//! (device reporting on the emulator clock → `incomingMessageHandler` → ASH → driver → decoded
+//! `RadioEvent::AttributeReport`), which the driver must decode, acknowledge and deliver
+//! between commands. The quiet run comes first, before any device joins.
 //!
 //! Percentiles are computed here from recorded samples and printed, never asserted. A criterion
 //! group after them gives the means with confidence intervals. Without `--bench` (as under
@@ -27,22 +31,26 @@
 //! Run: `cargo bench -p sealhub-firmware-shim --bench zigbee_latency`
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use firmware_shim::ezsp_ncp::{EmulatedStick, EmulatorHandle, NcpConfig, PtyConfig, spawn_on_pty};
+use firmware_shim::ezsp_ncp::{
+    EmulatedStick, EmulatorHandle, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
+};
 use sealhub_radios::port::PortConfig;
 use sealhub_radios::zigbee::ash::{self, FrameNum};
-use sealhub_radios::zigbee::driver::{DriverConfig, ZigbeeStick};
+use sealhub_radios::zigbee::driver::{DriverConfig, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::ezsp::commands::configuration::StatusResponse;
-use sealhub_radios::zigbee::ezsp::commands::messaging::IncomingMessageHandler;
 use sealhub_radios::zigbee::ezsp::commands::networking::PermitJoining;
-use sealhub_radios::zigbee::ezsp::types::{ApsFrame, Bytes8, PacketInfo, Status};
-use sealhub_radios::zigbee::ezsp::{
-    Callback, Command, FrameCodec, FrameControl, FromNcp, Header, Response,
-};
+use sealhub_radios::zigbee::ezsp::types::Status;
+use sealhub_radios::zigbee::ezsp::{Command, FrameCodec, FrameControl, FromNcp, Header, Response};
+use sealhub_radios::zigbee::zcl::foundation::ReportingConfiguration;
+use sealhub_radios::zigbee::zcl::{DataType, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
 use tokio_serial::SerialStream;
 
 /// Devices reporting once a second each, in the loaded run.
@@ -77,32 +85,61 @@ fn wire_frames() -> (Vec<u8>, Vec<u8>) {
     (data(1, 2, ezsp), data(2, 2, reply))
 }
 
-/// A device's report, as the load generator sends it.
-fn report(i: u32) -> Callback {
-    let n = i % REPORTING_DEVICES;
-    Callback::IncomingMessageHandler(IncomingMessageHandler {
-        message_type: 0,
-        aps_frame: ApsFrame {
-            profile_id: 0x0104,
-            cluster_id: 0x0402, // temperature measurement
-            source_endpoint: 1,
-            destination_endpoint: 1,
-            options: 0x0100,
-            group_id: 0,
-            sequence: i as u8,
-        },
-        packet_info: PacketInfo {
-            sender_short_id: 0x1000 + n as u16,
-            sender_long_id: [n as u8; 8],
-            binding_index: 0xFF,
-            address_index: 0xFF,
-            last_hop_lqi: 200,
-            last_hop_rssi: -60,
-            last_hop_timestamp: i,
-        },
-        // ZCL attribute report: measured value 21.50 °C.
-        message: Bytes8(vec![0x18, i as u8, 0x0A, 0x00, 0x00, 0x29, 0x66, 0x08]),
-    })
+/// The Temperature Measurement cluster the simulated sensors report on.
+const TEMPERATURE: u16 = 0x0402;
+
+/// One `permitJoining(0)` command, the thing timed.
+async fn permit_joining(stick: &ZigbeeStick) {
+    let command = Command::PermitJoining(PermitJoining { duration: 0 });
+    match stick.command(command).await.expect("permitJoining") {
+        Response::PermitJoining(r) => assert!(r.status.is_ok(), "{r:?}"),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+/// Joins `REPORTING_DEVICES` climate sensors, binds their temperature to the hub and makes
+/// each report it at least once a second; returns once all are configured.
+async fn join_reporting_devices(emu: &EmulatorHandle, stick: &ZigbeeStick) {
+    stick.permit_join(60).await.expect("permit join");
+    for n in 0..REPORTING_DEVICES {
+        let node = 0x1000 + n as u16;
+        let device =
+            SimulatedDevice::climate_sensor([0x40, n as u8, 0, 0, 0, 0, 0, 0x5E], node, None);
+        assert_eq!(emu.join_device(device), Ok(node), "sensor joins");
+    }
+    for n in 0..REPORTING_DEVICES {
+        let node = 0x1000 + n as u16;
+        stick.bind(node, 1, TEMPERATURE).await.expect("bound");
+        let record = ReportingConfiguration::Send {
+            id: 0x0000,
+            data_type: DataType::INT16,
+            min_interval: 0,
+            max_interval: 1,
+            reportable_change: Some(Value::Int {
+                width: 2,
+                value: 10,
+            }),
+        };
+        stick
+            .configure_reporting(node, 1, TEMPERATURE, vec![record])
+            .await
+            .expect("reporting configured");
+    }
+    stick.permit_join(0).await.expect("close the network");
+}
+
+/// Counts the attribute reports the driver delivers (and keeps its event channel drained).
+fn count_reports(mut events: mpsc::Receiver<RadioEvent>) -> Arc<AtomicU64> {
+    let count = Arc::new(AtomicU64::new(0));
+    let counter = count.clone();
+    tokio::spawn(async move {
+        while let Some(e) = events.recv().await {
+            if matches!(e, RadioEvent::AttributeReport { .. }) {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    count
 }
 
 /// The bare pty round trip: `cmd` one way, `reply` back, between this task and an echo task.
@@ -212,7 +249,7 @@ fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-async fn open_started(dir: &Path) -> (EmulatorHandle, ZigbeeStick) {
+async fn open_started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
     let config = PtyConfig {
         ncp: NcpConfig::default(),
         ..PtyConfig::new(dir.join("ezsp-stick"))
@@ -221,13 +258,11 @@ async fn open_started(dir: &Path) -> (EmulatorHandle, ZigbeeStick) {
     let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), DriverConfig::default())
         .await
         .expect("driver opens the pty");
-    // Events are not read here; the driver drops them once the channel is full.
-    drop(events);
     tokio::time::timeout(Duration::from_secs(30), stick.start())
         .await
         .expect("start-up does not hang")
         .expect("start-up succeeds");
-    (emu, stick)
+    (emu, stick, events)
 }
 
 /// Interleaved samples of the three series; prints the table, returns nothing (no assertion).
@@ -247,7 +282,7 @@ async fn study(
         // are rare; reports are not).
         tokio::time::sleep(Duration::from_millis(1)).await;
         let start = Instant::now();
-        stick.permit_join(0).await.expect("permit join");
+        permit_joining(stick).await;
         command.push(start.elapsed());
         tokio::time::sleep(Duration::from_millis(1)).await;
         wire.push(serial.round_trip(reply_len).await);
@@ -261,7 +296,7 @@ async fn study(
         "", "p50", "p99", "max", "mean"
     );
     for (name, p) in [
-        ("command: permit_join(0)", &c),
+        ("command: permitJoining(0)", &c),
         ("baseline: serial (pty round trip)", &s),
         ("emulator's own work", &e),
     ] {
@@ -311,15 +346,22 @@ fn main() {
         reply.len()
     );
     let reply_len = reply.len();
-    let (emu, stick, mut serial, mut emulator) = rt.block_on(async {
-        let (emu, stick) = open_started(dir.path()).await;
-        (emu, stick, SerialLoop::new(cmd, reply), EmulatorWork::new())
+    let (emu, stick, mut serial, mut emulator, reports) = rt.block_on(async {
+        let (emu, stick, events) = open_started(dir.path()).await;
+        let reports = count_reports(events);
+        (
+            emu,
+            stick,
+            SerialLoop::new(cmd, reply),
+            EmulatorWork::new(),
+            reports,
+        )
     });
 
-    rt.block_on(async {
+    let loaded_for = rt.block_on(async {
         // Warm-up: the driver's adaptive ACK timer, the pty buffers, the caches.
         for _ in 0..samples.min(200) {
-            stick.permit_join(0).await.expect("permit join");
+            permit_joining(&stick).await;
             serial.round_trip(reply_len).await;
             emulator.command();
         }
@@ -333,16 +375,11 @@ fn main() {
         )
         .await;
 
-        let emu_load = emu.clone();
-        let load = tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(1) / REPORTING_DEVICES);
-            for i in 0.. {
-                every.tick().await;
-                emu_load.send_callback(report(i));
-            }
-        });
+        join_reporting_devices(&emu, &stick).await;
+        let before = reports.load(Ordering::Relaxed);
+        let started = Instant::now();
         study(
-            "loaded: 20 incomingMessageHandler callbacks a second",
+            "loaded: 20 joined, bound devices reporting every second",
             samples,
             &stick,
             &mut serial,
@@ -350,10 +387,16 @@ fn main() {
             reply_len,
         )
         .await;
-        load.abort();
+        let loaded_for = started.elapsed();
+        println!(
+            "reports delivered during the loaded study: {} in {:.1} s",
+            reports.load(Ordering::Relaxed) - before,
+            loaded_for.as_secs_f64()
+        );
         let (naks, resent) =
             emu.with_stick(|s| (s.ash_stats().naks_received, s.ash_stats().retransmitted));
         println!("ASH: {naks} NAKs from the host, {resent} retransmissions by the stick");
+        loaded_for
     });
 
     // Means with criterion's statistics, back to back (no pause between iterations).
@@ -374,12 +417,12 @@ fn main() {
             })
         })
     });
-    g.bench_function("command: permit_join(0)", |b| {
+    g.bench_function("command: permitJoining(0), 20 devices reporting", |b| {
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    stick.permit_join(0).await.expect("permit join");
+                    permit_joining(&stick).await;
                 }
                 start.elapsed()
             })
@@ -389,4 +432,10 @@ fn main() {
     c.final_summary();
     drop(stick);
     drop(emu);
+    let reports = reports.load(Ordering::Relaxed);
+    println!(
+        "attribute reports delivered by the driver: {reports} in all \
+         (the loaded study lasted {:.1} s)",
+        loaded_for.as_secs_f64()
+    );
 }

@@ -262,7 +262,8 @@ async fn a_stick_that_refuses_to_form_fails_the_run() {
 /// A simulated light joins while herdsman has the network open (it sets the trust-center policy
 /// and the well-known transient key itself); herdsman sees the join and the Device_annce and
 /// interviews it to the end: node descriptor, endpoints, Basic attributes; then it toggles the
-/// light with `genOnOff` `toggle` and reads `onOff` back.
+/// light with `genOnOff` `toggle` and reads `onOff` back, then binds `genOnOff` to its
+/// coordinator, configures reporting and receives the report of the next toggle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn herdsman_sees_a_device_join_and_interviews_it() {
     let Some(dir) = herdsman_available() else {
@@ -307,9 +308,22 @@ async fn herdsman_sees_a_device_join_and_interviews_it() {
     );
     // Herdsman toggled the bulb (Default Response SUCCESS) and read it back on.
     assert_eq!(run.result["onOffAfterToggle"], 1, "{}", run.result);
+    // Herdsman bound genOnOff to its coordinator (ZDO Bind_req, accepted), configured
+    // reporting, toggled the light off again and got the report.
+    assert_eq!(run.result["onOffReported"], 0, "{}", run.result);
     assert!(
-        emu.with_stick(|s| s.ncp_mut().device_mut(0x6A5F).map(|d| d.zcl.on())) == Some(true),
-        "the emulated light is on after herdsman's toggle"
+        emu.with_stick(|s| s.ncp_mut().device_mut(0x6A5F).map(|d| d.zcl.on())) == Some(false),
+        "the emulated light is off after herdsman's second toggle"
+    );
+    let bindings = emu.with_stick(|s| {
+        s.ncp_mut()
+            .device_mut(0x6A5F)
+            .map(|d| d.zcl.bindings.clone())
+    });
+    assert_eq!(
+        bindings.map(|b| b.iter().map(|b| b.cluster).collect::<Vec<_>>()),
+        Some(vec![0x0006]),
+        "herdsman's binding is in the light's table"
     );
     assert_all_decoded(&emu);
 }

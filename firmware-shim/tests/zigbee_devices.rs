@@ -167,7 +167,8 @@ async fn read_one(stick: &ZigbeeStick, node: u16, cluster: u16, attribute: u16) 
         .expect("attribute supported")
 }
 
-/// Configures reporting of one attribute; `change` for analog types.
+/// Binds `cluster` to the hub (a device reports only to bound destinations) and configures
+/// reporting of one attribute; `change` for analog types.
 async fn report(
     stick: &ZigbeeStick,
     node: u16,
@@ -183,6 +184,10 @@ async fn report(
         max_interval,
         reportable_change,
     };
+    timeout(SOON, stick.bind(node, 1, cluster))
+        .await
+        .unwrap()
+        .expect("cluster bound to the hub");
     timeout(
         SOON,
         stick.configure_reporting(node, 1, cluster, vec![record]),

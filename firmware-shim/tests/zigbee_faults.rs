@@ -20,6 +20,8 @@ use firmware_shim::ezsp_ncp::{
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::ash::{self, ResetCode};
 use sealhub_radios::zigbee::driver::{DriverConfig, Error, NetworkInfo, RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::ezsp::commands::networking::PermitJoining;
+use sealhub_radios::zigbee::ezsp::{Command, Response};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -107,10 +109,17 @@ fn first_permit_joining(once: Override) -> impl FnMut(&EzspFrameFromHost) -> Ove
 
 /// `permit_join(seconds)` succeeds and reaches the stick.
 async fn permit_join_works(emu: &EmulatorHandle, stick: &ZigbeeStick, seconds: u8) {
-    timeout(SOON, stick.permit_join(seconds))
+    // One EZSP command (`permitJoining` alone: `ZigbeeStick::permit_join` also broadcasts to
+    // the routers), so the tests can count the data frames it takes.
+    let command = Command::PermitJoining(PermitJoining { duration: seconds });
+    match timeout(SOON, stick.command(command))
         .await
         .expect("no hang")
-        .expect("the command succeeds");
+        .expect("the command succeeds")
+    {
+        Response::PermitJoining(r) => assert!(r.status.is_ok(), "{r:?}"),
+        other => panic!("unexpected answer {other:?}"),
+    }
     assert_eq!(
         emu.with_stick(|s| s.ncp().permit_join_seconds()),
         seconds,

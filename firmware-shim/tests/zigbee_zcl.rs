@@ -217,6 +217,13 @@ async fn configured_reporting_reports_each_change() {
         max_interval: 300,
         reportable_change,
     };
+    // As a real host must: reports go only to destinations in the device's binding table.
+    for cluster in [on_off::CLUSTER_ID, level::CLUSTER_ID] {
+        timeout(SOON, stick.bind(NODE, 1, cluster))
+            .await
+            .unwrap()
+            .expect("cluster bound to the hub");
+    }
     timeout(
         SOON,
         stick.configure_reporting(

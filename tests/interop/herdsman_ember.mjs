@@ -177,6 +177,28 @@ async function main() {
             step(`read onOff of ${expected}`);
             const state = await endpoint.read("genOnOff", ["onOff"]);
             result.onOffAfterToggle = state.onOff;
+            // As Zigbee2MQTT's converters do before reporting: bind the cluster to the
+            // coordinator's endpoint (ZDO Bind_req), configure reporting, then a change is
+            // reported to herdsman.
+            step(`bind and configure onOff reporting of ${expected}`);
+            await endpoint.bind("genOnOff", coordinator.getEndpoint(1));
+            await endpoint.configureReporting("genOnOff", [
+                { attribute: "onOff", minimumReportInterval: 0, maximumReportInterval: 300, reportableChange: 0 },
+            ]);
+            const report = new Promise((resolve) => {
+                controller.on("message", (m) => {
+                    if (m.type === "attributeReport" && m.cluster === "genOnOff" && m.device.ieeeAddr === device.ieeeAddr) {
+                        resolve(m.data.onOff);
+                    }
+                });
+            });
+            step(`toggle ${expected} and wait for its report`);
+            await endpoint.command("genOnOff", "toggle", {});
+            result.onOffReported = await Promise.race([
+                report,
+                new Promise((_, reject) => setTimeout(() => reject(new Error("no onOff report after bind")), 10000)),
+            ]);
+            result.bindings = device.getEndpoint(1).binds.map((b) => ({ cluster: b.cluster.name, target: b.target.deviceIeeeAddress ?? null }));
         }
         if (endpoint.supportsInputCluster("ssIasZone")) {
             // herdsman's interview enrols IAS zones; read back what the zone thinks.

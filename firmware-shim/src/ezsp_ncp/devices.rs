@@ -309,6 +309,8 @@ pub enum JoinRefusal {
     WellKnownKeyNotAllowed,
     /// Another joined device already has its node ID or EUI-64.
     AlreadyJoined,
+    /// It tried to join through a node that is not a joined router.
+    NoSuchRouter,
 }
 
 /// Decides whether `device` may join now.
@@ -403,6 +405,16 @@ fn zdo_answer(device: &SimulatedDevice, cluster: u16, request: &[u8]) -> Option<
         out.extend(nwk.to_le_bytes());
     };
     match cluster {
+        // IEEE_addr_req (single device): its own IEEE address and node ID.
+        0x0001 => {
+            if nwk != device.node_id {
+                refuse(&mut out, DEVICE_NOT_FOUND);
+            } else {
+                out.push(SUCCESS);
+                out.extend(device.eui64);
+                out.extend(device.node_id.to_le_bytes());
+            }
+        }
         // Node_Desc_req
         0x0002 => {
             if nwk != device.node_id {

@@ -601,6 +601,41 @@ impl Ncp {
     /// answers unicasts ([`devices::answer`]). A refusal is recorded in [`Ncp::join_log`] and
     /// nothing reaches the host, as with a real trust center.
     pub fn join_device(&mut self, device: SimulatedDevice) -> Result<u16, JoinRefusal> {
+        self.join_through(device, None)
+    }
+
+    /// A simulated device tries to join through the joined router `router` (its parent) rather
+    /// than the coordinator: admitted only while that router's own permit-joining window is
+    /// open (ZDO `Mgmt_Permit_Joining_req` to it, or broadcast), whatever the coordinator's
+    /// `permitJoining` says; the trust center still checks policy and keys. The host hears
+    /// `trustCenterJoinHandler` with the router as parent (no `childJoinHandler`: the device is
+    /// the router's child), then the Device_annce.
+    pub fn join_device_via(
+        &mut self,
+        device: SimulatedDevice,
+        router: u16,
+    ) -> Result<u16, JoinRefusal> {
+        self.join_through(device, Some(router))
+    }
+
+    fn join_through(
+        &mut self,
+        device: SimulatedDevice,
+        router: Option<u16>,
+    ) -> Result<u16, JoinRefusal> {
+        let permit = match router {
+            None => self.permit_join_seconds,
+            Some(id) => match self.devices.get(&id) {
+                Some(r) if r.node_type == 2 => u8::from(r.zcl.permits_joining()),
+                _ => {
+                    self.join_log.push(JoinAttempt {
+                        eui64: device.eui64,
+                        outcome: Err(JoinRefusal::NoSuchRouter),
+                    });
+                    return Err(JoinRefusal::NoSuchRouter);
+                }
+            },
+        };
         let policy = self
             .policies
             .get(&devices::TRUST_CENTER_POLICY)
@@ -610,18 +645,12 @@ impl Ncp {
             .devices
             .values()
             .any(|d| d.node_id == device.node_id || d.eui64 == device.eui64);
-        let outcome = devices::admit(
-            &device,
-            self.stack_up,
-            self.permit_join_seconds,
-            policy,
-            &self.transient_keys,
-        )
-        .and(if clash {
-            Err(JoinRefusal::AlreadyJoined)
-        } else {
-            Ok(device.node_id)
-        });
+        let outcome = devices::admit(&device, self.stack_up, permit, policy, &self.transient_keys)
+            .and(if clash {
+                Err(JoinRefusal::AlreadyJoined)
+            } else {
+                Ok(device.node_id)
+            });
         self.join_log.push(JoinAttempt {
             eui64: device.eui64,
             outcome,
@@ -635,18 +664,20 @@ impl Ncp {
                 return outcome;
             }
         }
-        let index = u8::try_from(self.devices.len()).unwrap_or(u8::MAX);
-        self.pending.push((
-            1,
-            0,
-            FromNcp::Callback(Callback::ChildJoinHandler(ChildJoinHandler {
-                index,
-                joining: 1,
-                child_id: device.node_id,
-                child_eui64: device.eui64,
-                child_type: device.node_type,
-            })),
-        ));
+        if router.is_none() {
+            let index = u8::try_from(self.devices.len()).unwrap_or(u8::MAX);
+            self.pending.push((
+                1,
+                0,
+                FromNcp::Callback(Callback::ChildJoinHandler(ChildJoinHandler {
+                    index,
+                    joining: 1,
+                    child_id: device.node_id,
+                    child_eui64: device.eui64,
+                    child_type: device.node_type,
+                })),
+            ));
+        }
         self.pending.push((
             1,
             0,
@@ -655,7 +686,7 @@ impl Ncp {
                 new_node_eui64: device.eui64,
                 status: device_update::UNSECURED_JOIN,
                 policy_decision: 0,
-                parent_of_new_node_id: COORDINATOR,
+                parent_of_new_node_id: router.unwrap_or(COORDINATOR),
             })),
         ));
         self.device_tsn = self.device_tsn.wrapping_add(1);
@@ -704,6 +735,7 @@ impl Ncp {
         if !self.stack_up {
             return;
         }
+        let hub = self.eui64;
         let node_ids: Vec<u16> = self.devices.keys().copied().collect();
         for node_id in node_ids {
             let Some(mut device) = self.devices.remove(&node_id) else {
@@ -713,7 +745,7 @@ impl Ncp {
             let sent = if device.zcl.silent {
                 Vec::new()
             } else {
-                zcl_device::poll(&mut device, elapsed)
+                zcl_device::poll(&mut device, elapsed, &hub)
             };
             for (profile_id, cluster_id, source_endpoint, destination_endpoint, payload) in sent {
                 let aps = ApsFrame {
@@ -1031,12 +1063,15 @@ impl Ncp {
             }
             Command::StartScan(s) => self.start_scan(s.scan_type, s.channel_mask),
             Command::SendUnicast(u) => self.send_unicast(u),
-            Command::SendBroadcast(b) => self.send_to_many(
-                OUTGOING_BROADCAST,
-                b.destination,
-                b.aps_frame,
-                b.message_tag,
-            ),
+            Command::SendBroadcast(b) => {
+                self.broadcast_to_devices(b.destination, &b.aps_frame, &b.message.0);
+                self.send_to_many(
+                    OUTGOING_BROADCAST,
+                    b.destination,
+                    b.aps_frame,
+                    b.message_tag,
+                )
+            }
             Command::SendMulticast(m) => {
                 let group = m.aps_frame.group_id;
                 self.send_to_many(OUTGOING_MULTICAST, group, m.aps_frame, m.message_tag)
@@ -1406,6 +1441,22 @@ impl Ncp {
             0,
             FromNcp::Callback(Callback::IncomingMessageHandler(incoming)),
         ));
+    }
+
+    /// A broadcast reaches the joined devices it is addressed to (0xFFFC routers and the
+    /// coordinator; 0xFFFD and 0xFFFF every device that is listening). Of broadcasts they act
+    /// only on ZDO `Mgmt_Permit_Joining_req`: a router opens itself for joining, as the
+    /// specification has it, without answering.
+    fn broadcast_to_devices(&mut self, destination: u16, aps_frame: &ApsFrame, message: &[u8]) {
+        if self.stack_up
+            && aps_frame.profile_id == local_zdo::ZDO_PROFILE
+            && aps_frame.cluster_id == zcl_device::MGMT_PERMIT_JOINING_REQ
+            && matches!(destination, 0xFFFC | 0xFFFD | 0xFFFF)
+        {
+            for device in self.devices.values_mut().filter(|d| !d.zcl.silent) {
+                zcl_device::permit_joining_broadcast(device, message);
+            }
+        }
     }
 
     /// A broadcast or multicast: queued and sent; with no devices around, nothing answers.

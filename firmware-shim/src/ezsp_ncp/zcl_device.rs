@@ -23,6 +23,13 @@
 //!   minimum interval has passed since the last report, and every maximum interval (unless 0)
 //!   regardless. The clock is the emulator's: [`poll`] is called every tick with the time that
 //!   passed, which the pty task measures with tokio's timer.
+//! - Reports go only where the device's binding table sends them (Zigbee spec §2.4.3.2.2):
+//!   `Bind_req` adds an entry (source endpoint, cluster, destination), `Unbind_req` removes it,
+//!   `Mgmt_Bind_req` lists the table. A report is sent once per bound destination that is the
+//!   hub (its IEEE address); with no binding to the hub a due report goes nowhere, as on a real
+//!   device.
+//! - A router (`Mgmt_Permit_Joining_req`) opens itself for joining on its own clock; a device
+//!   joining through it is admitted only while that lasts.
 //! - Frames the device sends unasked (IAS Zone notifications, a lock's operation events) wait
 //!   in [`ZclState::outbox`] until the next [`poll`].
 //!
@@ -32,6 +39,8 @@
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+use sealhub_radios::zigbee::ezsp::types::Eui64;
 
 use super::devices::{self, DeviceAnswer, DeviceKind, HA_PROFILE, SimulatedDevice};
 
@@ -165,8 +174,6 @@ pub struct Reporting {
     pub max_interval: u16,
     /// Change of an analog attribute that triggers a report (0: any change).
     pub reportable_change: u64,
-    /// The endpoint of the host that configured it, where reports go.
-    pub host_endpoint: u8,
     /// The value last reported (or current when configured).
     pub last_value: i64,
     /// Emulator time of the last report (or of the configuration).
@@ -211,6 +218,71 @@ pub struct ZclState {
     /// The device is leaving the network (asked by `Mgmt_Leave_req`, or on its own); the NCP
     /// removes it and reports it gone.
     pub leaving: bool,
+    /// The binding table, at most [`BINDING_TABLE_SIZE`] entries, in the order they were added.
+    pub bindings: Vec<Binding>,
+    /// Test switch: the device keeps no binding table, so `Bind_req` and `Unbind_req` get
+    /// NOT_SUPPORTED (as from a device that is not a binding-table holder).
+    pub binding_unsupported: bool,
+    /// A router's own permit-joining window: emulator time ([`ZclState::clock`]) until which it
+    /// lets devices join through it; `None` when closed.
+    pub permit_join_until: Option<Duration>,
+}
+
+/// How many entries a device's binding table holds: small, as on real devices, so that a
+/// test can fill it and see TABLE_FULL.
+pub const BINDING_TABLE_SIZE: usize = 8;
+
+/// Where one binding sends the cluster's messages (Zigbee spec §2.4.3.2.2 address modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindDestination {
+    /// Mode 0x01: a group.
+    Group(u16),
+    /// Mode 0x03: an endpoint of the device with this IEEE address.
+    Endpoint {
+        /// Destination IEEE address, EZSP (little-endian) byte order.
+        ieee: Eui64,
+        /// Destination endpoint.
+        endpoint: u8,
+    },
+}
+
+/// One binding table entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    /// The device's endpoint whose cluster is bound.
+    pub source_endpoint: u8,
+    /// The cluster.
+    pub cluster: u16,
+    /// Where its reports and commands go.
+    pub destination: BindDestination,
+}
+
+impl ZclState {
+    /// Whether a router's permit-joining window is open now.
+    pub fn permits_joining(&self) -> bool {
+        self.permit_join_until
+            .is_some_and(|until| self.clock < until)
+    }
+
+    /// Opens (or, with 0, closes) the router's permit-joining window for `seconds`; 0xFF means
+    /// 254 since R21 (Zigbee spec §2.4.3.3.7).
+    pub fn permit_joining(&mut self, seconds: u8) {
+        self.permit_join_until =
+            (seconds != 0).then(|| self.clock + Duration::from_secs(u64::from(seconds.min(0xFE))));
+    }
+
+    /// Whether the binding table sends `cluster` of `endpoint` to the hub's `endpoint`s:
+    /// the hub endpoints bound.
+    fn bound_hub_endpoints(&self, endpoint: u8, cluster: u16, hub: &Eui64) -> Vec<u8> {
+        self.bindings
+            .iter()
+            .filter(|b| b.source_endpoint == endpoint && b.cluster == cluster)
+            .filter_map(|b| match b.destination {
+                BindDestination::Endpoint { ieee, endpoint } if ieee == *hub => Some(endpoint),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl ZclState {
@@ -349,8 +421,17 @@ fn answers_unfaulted(
     dst_ep: u8,
     message: &[u8],
 ) -> Vec<DeviceAnswer> {
-    if profile == 0x0000 && cluster == MGMT_LEAVE_REQ {
-        return mgmt_leave(device, message).into_iter().collect();
+    if profile == 0x0000 {
+        let answer = match cluster {
+            MGMT_LEAVE_REQ => Some(mgmt_leave(device, message)),
+            BIND_REQ | UNBIND_REQ => Some(bind(device, cluster, message)),
+            MGMT_BIND_REQ => Some(mgmt_bind(device, message)),
+            MGMT_PERMIT_JOINING_REQ => Some(mgmt_permit_joining(device, message)),
+            _ => None,
+        };
+        if let Some(answer) = answer {
+            return answer.into_iter().collect();
+        }
     }
     if profile != HA_PROFILE || cluster == devices::BASIC_CLUSTER {
         return devices::answer(device, profile, cluster, src_ep, dst_ep, message)
@@ -388,9 +469,7 @@ fn answers_unfaulted(
                     reply(response)
                 }
             }
-            0x06 => reply(configure_reporting(
-                z, dst_ep, cluster, tsn, src_ep, payload,
-            )),
+            0x06 => reply(configure_reporting(z, dst_ep, cluster, tsn, payload)),
             // A Default Response from the hub needs no answer.
             0x0B => Vec::new(),
             _ => reply(default_response(UNSUP_GENERAL_COMMAND)),
@@ -437,17 +516,172 @@ fn mgmt_leave(device: &mut SimulatedDevice, request: &[u8]) -> Option<DeviceAnsw
     Some((0x0000, MGMT_LEAVE_REQ | 0x8000, 0, 0, vec![tsn, status]))
 }
 
+/// ZDO `Bind_req`.
+pub const BIND_REQ: u16 = 0x0021;
+/// ZDO `Unbind_req`.
+pub const UNBIND_REQ: u16 = 0x0022;
+/// ZDO `Mgmt_Bind_req`.
+pub const MGMT_BIND_REQ: u16 = 0x0033;
+/// ZDO `Mgmt_Permit_Joining_req`.
+pub const MGMT_PERMIT_JOINING_REQ: u16 = 0x0036;
+
+/// ZDO statuses the binding table answers with (Zigbee spec Table 2.137).
+mod zdo_status {
+    pub const SUCCESS: u8 = 0x00;
+    pub const INV_REQUESTTYPE: u8 = 0x80;
+    pub const INVALID_EP: u8 = 0x82;
+    pub const NOT_SUPPORTED: u8 = 0x84;
+    pub const NO_ENTRY: u8 = 0x88;
+    pub const TABLE_FULL: u8 = 0x8C;
+}
+
+/// `Bind_req` / `Unbind_req` (Zigbee spec §2.4.3.2.2-3): tsn, source IEEE address, source
+/// endpoint, cluster, address mode, then a group (mode 0x01) or an IEEE address and endpoint
+/// (mode 0x03). The device holds only its own bindings: another source address is
+/// NOT_SUPPORTED, an endpoint it lacks INVALID_EP; binding twice is SUCCESS and changes
+/// nothing; a full table is TABLE_FULL, unbinding what is not there NO_ENTRY.
+fn bind(device: &mut SimulatedDevice, cluster: u16, request: &[u8]) -> Option<DeviceAnswer> {
+    use zdo_status::*;
+    let (&tsn, args) = request.split_first()?;
+    let respond = |status: u8| Some((0x0000, cluster | 0x8000, 0, 0, vec![tsn, status]));
+    let parsed = match args {
+        [ieee @ .., ep, c0, c1, 0x01, g0, g1] if ieee.len() == 8 => Some((
+            ieee,
+            *ep,
+            u16::from_le_bytes([*c0, *c1]),
+            BindDestination::Group(u16::from_le_bytes([*g0, *g1])),
+        )),
+        [head @ .., 0x03, d0, d1, d2, d3, d4, d5, d6, d7, dst_ep] if head.len() == 11 => Some((
+            &head[..8],
+            head[8],
+            u16::from_le_bytes([head[9], head[10]]),
+            BindDestination::Endpoint {
+                ieee: [*d0, *d1, *d2, *d3, *d4, *d5, *d6, *d7],
+                endpoint: *dst_ep,
+            },
+        )),
+        _ => None,
+    };
+    let Some((source_ieee, source_endpoint, bound_cluster, destination)) = parsed else {
+        return respond(INV_REQUESTTYPE);
+    };
+    let z = &mut device.zcl;
+    if z.binding_unsupported || source_ieee != device.eui64 {
+        return respond(NOT_SUPPORTED);
+    }
+    if !device
+        .endpoints
+        .iter()
+        .any(|e| e.endpoint == source_endpoint)
+    {
+        return respond(INVALID_EP);
+    }
+    let entry = Binding {
+        source_endpoint,
+        cluster: bound_cluster,
+        destination,
+    };
+    let existing = z.bindings.iter().position(|b| *b == entry);
+    let status = match (cluster, existing) {
+        (BIND_REQ, Some(_)) => SUCCESS,
+        (BIND_REQ, None) if z.bindings.len() >= BINDING_TABLE_SIZE => TABLE_FULL,
+        (BIND_REQ, None) => {
+            z.bindings.push(entry);
+            SUCCESS
+        }
+        (_, Some(i)) => {
+            z.bindings.remove(i);
+            SUCCESS
+        }
+        (_, None) => NO_ENTRY,
+    };
+    respond(status)
+}
+
+/// `Mgmt_Bind_req` (Zigbee spec §2.4.3.3.4): tsn, start index. The answer lists the binding
+/// table from there, three entries a frame.
+fn mgmt_bind(device: &SimulatedDevice, request: &[u8]) -> Option<DeviceAnswer> {
+    let [tsn, start] = request else {
+        return None;
+    };
+    let z = &device.zcl;
+    let mut out = vec![*tsn];
+    if z.binding_unsupported {
+        out.push(zdo_status::NOT_SUPPORTED);
+    } else {
+        let page: Vec<&Binding> = z
+            .bindings
+            .iter()
+            .skip(usize::from(*start))
+            .take(3)
+            .collect();
+        out.push(zdo_status::SUCCESS);
+        out.push(u8::try_from(z.bindings.len()).unwrap_or(u8::MAX));
+        out.push(*start);
+        out.push(u8::try_from(page.len()).unwrap_or(u8::MAX));
+        for b in page {
+            out.extend(device.eui64);
+            out.push(b.source_endpoint);
+            out.extend(b.cluster.to_le_bytes());
+            match b.destination {
+                BindDestination::Group(g) => {
+                    out.push(0x01);
+                    out.extend(g.to_le_bytes());
+                }
+                BindDestination::Endpoint { ieee, endpoint } => {
+                    out.push(0x03);
+                    out.extend(ieee);
+                    out.push(endpoint);
+                }
+            }
+        }
+    }
+    Some((0x0000, MGMT_BIND_REQ | 0x8000, 0, 0, out))
+}
+
+/// `Mgmt_Permit_Joining_req` sent to this device alone (Zigbee spec §2.4.3.3.7): tsn,
+/// duration, trust-centre significance. A router opens (or closes) itself for joining and
+/// answers SUCCESS; an end device, which has no children, answers NOT_SUPPORTED. (A
+/// broadcast one gets no answer: see [`permit_joining_broadcast`].)
+fn mgmt_permit_joining(device: &mut SimulatedDevice, request: &[u8]) -> Option<DeviceAnswer> {
+    let [tsn, duration, _tc_significance] = request else {
+        return None;
+    };
+    let status = if device.node_type == 2 {
+        device.zcl.permit_joining(*duration);
+        zdo_status::SUCCESS
+    } else {
+        zdo_status::NOT_SUPPORTED
+    };
+    Some((
+        0x0000,
+        MGMT_PERMIT_JOINING_REQ | 0x8000,
+        0,
+        0,
+        vec![*tsn, status],
+    ))
+}
+
+/// A broadcast `Mgmt_Permit_Joining_req` reaches `device`: a router opens (or closes) itself
+/// and answers nothing, as the specification has it for broadcasts.
+pub fn permit_joining_broadcast(device: &mut SimulatedDevice, request: &[u8]) {
+    if let ([_tsn, duration, _tc], 2) = (request, device.node_type) {
+        device.zcl.permit_joining(*duration);
+    }
+}
+
 /// One tick of emulator time (`elapsed`) passes for `device`: what it sends on its own now —
-/// its outbox, then the reports that are due — to the hub.
-pub fn poll(device: &mut SimulatedDevice, elapsed: Duration) -> Vec<DeviceAnswer> {
+/// its outbox, then the reports that are due to every binding that points at the hub (IEEE
+/// address `hub`).
+pub fn poll(device: &mut SimulatedDevice, elapsed: Duration, hub: &Eui64) -> Vec<DeviceAnswer> {
     let z = &mut device.zcl;
     z.clock += elapsed;
     let mut out: Vec<DeviceAnswer> = core::mem::take(&mut z.outbox)
         .into_iter()
         .map(|(ep, cluster, frame)| (HA_PROFILE, cluster, ep, 1, frame))
         .collect();
-    // Due reports, grouped per (endpoint, cluster, host endpoint) into one frame each.
-    let mut due: BTreeMap<(u8, u16, u8), Vec<(u16, Attribute)>> = BTreeMap::new();
+    // Due reports, grouped per (endpoint, cluster) into one frame for each bound destination.
+    let mut due: BTreeMap<(u8, u16), Vec<(u16, Attribute)>> = BTreeMap::new();
     let now = z.clock;
     for (&(ep, cluster, id), r) in z.reporting.iter_mut() {
         let Some(attribute) = z.attributes.get(&(ep, cluster, id)) else {
@@ -466,21 +700,21 @@ pub fn poll(device: &mut SimulatedDevice, elapsed: Duration) -> Vec<DeviceAnswer
         if on_change || periodic {
             r.last_value = value;
             r.last_report = now;
-            due.entry((ep, cluster, r.host_endpoint))
-                .or_default()
-                .push((id, *attribute));
+            due.entry((ep, cluster)).or_default().push((id, *attribute));
         }
     }
-    for ((ep, cluster, host_ep), attributes) in due {
-        let tsn = z.next_tsn();
-        // Global, server to client, default response disabled; Report Attributes.
-        let mut frame = vec![0x18, tsn, 0x0A];
-        for (id, a) in attributes {
-            frame.extend(id.to_le_bytes());
-            frame.push(a.data_type);
-            frame.extend(a.bytes());
+    for ((ep, cluster), attributes) in due {
+        for host_ep in z.bound_hub_endpoints(ep, cluster, hub) {
+            let tsn = z.next_tsn();
+            // Global, server to client, default response disabled; Report Attributes.
+            let mut frame = vec![0x18, tsn, 0x0A];
+            for (id, a) in &attributes {
+                frame.extend(id.to_le_bytes());
+                frame.push(a.data_type);
+                frame.extend(a.bytes());
+            }
+            out.push((HA_PROFILE, cluster, ep, host_ep, frame));
         }
-        out.push((HA_PROFILE, cluster, ep, host_ep, frame));
     }
     z.faulted(out)
 }
@@ -578,7 +812,6 @@ fn configure_reporting(
     ep: u8,
     cluster: u16,
     tsn: u8,
-    host_endpoint: u8,
     mut payload: &[u8],
 ) -> Vec<u8> {
     let malformed = vec![0x18, tsn, 0x0B, 0x06, MALFORMED_COMMAND];
@@ -631,7 +864,6 @@ fn configure_reporting(
                 min_interval: u16::from_le_bytes([*min_lo, *min_hi]),
                 max_interval,
                 reportable_change: u64::from_le_bytes(raw),
-                host_endpoint,
                 last_value,
                 last_report: z.clock,
             },
@@ -652,7 +884,111 @@ mod tests {
     use super::*;
 
     fn light() -> SimulatedDevice {
-        SimulatedDevice::light([1; 8], 0x1111, None)
+        let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
+        for cluster in [ON_OFF_CLUSTER, LEVEL_CLUSTER] {
+            let a = answers(&mut d, 0, BIND_REQ, 0, 0, &bind_req(1, cluster, HUB, 1));
+            assert_eq!(a, vec![(0, 0x8021, 0, 0, vec![1, 0x00])]);
+        }
+        d
+    }
+
+    /// The hub's IEEE address.
+    const HUB: Eui64 = [0x88; 8];
+
+    /// A Bind_req (tsn 1) of the light's `cluster` on `ep` to `ieee`'s endpoint `dst_ep`.
+    fn bind_req(ep: u8, cluster: u16, ieee: Eui64, dst_ep: u8) -> Vec<u8> {
+        let mut r = vec![1];
+        r.extend([1; 8]);
+        r.push(ep);
+        r.extend(cluster.to_le_bytes());
+        r.push(0x03);
+        r.extend(ieee);
+        r.push(dst_ep);
+        r
+    }
+
+    #[test]
+    fn reports_go_only_to_bound_destinations_until_unbound() {
+        let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
+        // OnOff: min 0, max 1 s.
+        let configure = [
+            0x00, 6, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x01, 0x00,
+        ];
+        answers(&mut d, HA_PROFILE, 6, 1, 1, &configure);
+        assert!(
+            poll(&mut d, Duration::from_secs(2), &HUB).is_empty(),
+            "no binding, no report"
+        );
+        // Bound elsewhere (another device, a group): still nothing reaches the hub.
+        answers(&mut d, 0, BIND_REQ, 0, 0, &bind_req(1, 6, [0x77; 8], 1));
+        let group: Vec<u8> = [&bind_req(1, 6, HUB, 1)[..12], &[0x01, 0x34, 0x12]].concat();
+        assert_eq!(
+            answers(&mut d, 0, BIND_REQ, 0, 0, &group),
+            vec![(0, 0x8021, 0, 0, vec![1, 0x00])]
+        );
+        assert!(poll(&mut d, Duration::from_secs(2), &HUB).is_empty());
+        // Bound to two hub endpoints: one report each.
+        answers(&mut d, 0, BIND_REQ, 0, 0, &bind_req(1, 6, HUB, 1));
+        answers(&mut d, 0, BIND_REQ, 0, 0, &bind_req(1, 6, HUB, 2));
+        let sent = poll(&mut d, Duration::from_secs(2), &HUB);
+        let to: Vec<u8> = sent.iter().map(|a| a.3).collect();
+        assert_eq!(to, vec![1, 2]);
+        // Mgmt_Bind_req lists the four entries, three a page.
+        let a = answers(&mut d, 0, MGMT_BIND_REQ, 0, 0, &[9, 0]);
+        assert_eq!(a[0].4[..5], [9, 0x00, 4, 0, 3]);
+        let a = answers(&mut d, 0, MGMT_BIND_REQ, 0, 0, &[9, 3]);
+        assert_eq!(a[0].4[..5], [9, 0x00, 4, 3, 1]);
+        // Unbind both hub entries: reports stop; unbinding again is NO_ENTRY.
+        for ep in [1, 2] {
+            let a = answers(&mut d, 0, UNBIND_REQ, 0, 0, &bind_req(1, 6, HUB, ep));
+            assert_eq!(a, vec![(0, 0x8022, 0, 0, vec![1, 0x00])]);
+        }
+        assert!(poll(&mut d, Duration::from_secs(2), &HUB).is_empty());
+        let a = answers(&mut d, 0, UNBIND_REQ, 0, 0, &bind_req(1, 6, HUB, 1));
+        assert_eq!(a[0].4, vec![1, 0x88]);
+    }
+
+    #[test]
+    fn bind_refusals() {
+        let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
+        let status =
+            |d: &mut SimulatedDevice, req: &[u8]| answers(d, 0, BIND_REQ, 0, 0, req)[0].4[1];
+        // Another device's source address, an endpoint it lacks, a malformed request.
+        let mut foreign = bind_req(1, 6, HUB, 1);
+        foreign[1] = 0x55;
+        assert_eq!(status(&mut d, &foreign), 0x84);
+        assert_eq!(status(&mut d, &bind_req(9, 6, HUB, 1)), 0x82);
+        assert_eq!(status(&mut d, &bind_req(1, 6, HUB, 1)[..15]), 0x80);
+        // The table holds BINDING_TABLE_SIZE entries; binding again what is there is fine.
+        for cluster in 0..BINDING_TABLE_SIZE as u16 {
+            assert_eq!(status(&mut d, &bind_req(1, cluster, HUB, 1)), 0x00);
+        }
+        assert_eq!(status(&mut d, &bind_req(1, 0, HUB, 1)), 0x00);
+        assert_eq!(status(&mut d, &bind_req(1, 0x0300, HUB, 1)), 0x8C);
+        // A device without a binding table.
+        d.zcl.binding_unsupported = true;
+        assert_eq!(status(&mut d, &bind_req(1, 0, HUB, 1)), 0x84);
+    }
+
+    #[test]
+    fn a_router_opens_itself_for_joining_an_end_device_cannot() {
+        let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
+        let a = answers(&mut d, 0, MGMT_PERMIT_JOINING_REQ, 0, 0, &[4, 60, 1]);
+        assert_eq!(a, vec![(0, 0x8036, 0, 0, vec![4, 0x00])]);
+        assert!(d.zcl.permits_joining());
+        poll(&mut d, Duration::from_secs(59), &HUB);
+        assert!(d.zcl.permits_joining());
+        poll(&mut d, Duration::from_secs(1), &HUB);
+        assert!(!d.zcl.permits_joining(), "the window runs out");
+        permit_joining_broadcast(&mut d, &[5, 30, 1]);
+        assert!(d.zcl.permits_joining());
+        answers(&mut d, 0, MGMT_PERMIT_JOINING_REQ, 0, 0, &[6, 0, 1]);
+        assert!(!d.zcl.permits_joining(), "closed");
+        let mut sensor = SimulatedDevice::climate_sensor([2; 8], 0x2222, None);
+        let a = answers(&mut sensor, 0, MGMT_PERMIT_JOINING_REQ, 0, 0, &[7, 60, 1]);
+        assert_eq!(a[0].4, vec![7, 0x84]);
+        permit_joining_broadcast(&mut sensor, &[8, 60, 1]);
+        assert!(!sensor.zcl.permits_joining());
     }
 
     const TICK: Duration = Duration::from_millis(100);
@@ -673,12 +1009,12 @@ mod tests {
         ];
         let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &configure);
         assert_eq!(a, vec![(HA_PROFILE, 6, 1, 1, vec![0x18, 6, 0x07, 0x00])]);
-        assert!(poll(&mut d, TICK).is_empty(), "nothing changed yet");
+        assert!(poll(&mut d, TICK, &HUB).is_empty(), "nothing changed yet");
         // Toggle with the default response disabled: no answer, then the report.
         let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x11, 7, 0x02]);
         assert!(a.is_empty());
         assert_eq!(
-            poll(&mut d, TICK),
+            poll(&mut d, TICK, &HUB),
             vec![(
                 HA_PROFILE,
                 6,
@@ -687,7 +1023,7 @@ mod tests {
                 vec![0x18, 1, 0x0A, 0x00, 0x00, BOOL, 0x00]
             )]
         );
-        assert!(poll(&mut d, TICK).is_empty(), "reported once");
+        assert!(poll(&mut d, TICK, &HUB).is_empty(), "reported once");
         let read = [0x00, 8, 0x00, 0x00, 0x00, 0x34, 0x12];
         let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &read);
         assert_eq!(
@@ -717,19 +1053,19 @@ mod tests {
         assert_eq!(a[0].4, vec![0x18, 1, 0x07, 0x00]);
         // A change of 3 is below the reportable change: nothing.
         d.zcl.set(1, LEVEL_CLUSTER, 0, 3);
-        assert!(poll(&mut d, Duration::from_secs(3)).is_empty());
+        assert!(poll(&mut d, Duration::from_secs(3), &HUB).is_empty());
         // A change of 6: reported (3 s since configuring > min 2 s).
         d.zcl.set(1, LEVEL_CLUSTER, 0, 6);
-        let r = poll(&mut d, Duration::from_millis(10));
+        let r = poll(&mut d, Duration::from_millis(10), &HUB);
         assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 6]);
         // Another big change right away waits for the minimum interval.
         d.zcl.set(1, LEVEL_CLUSTER, 0, 60);
-        assert!(poll(&mut d, Duration::from_secs(1)).is_empty());
-        let r = poll(&mut d, Duration::from_secs(1));
+        assert!(poll(&mut d, Duration::from_secs(1), &HUB).is_empty());
+        let r = poll(&mut d, Duration::from_secs(1), &HUB);
         assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 60]);
         // No change: the next report comes at the maximum interval.
-        assert!(poll(&mut d, Duration::from_secs(9)).is_empty());
-        let r = poll(&mut d, Duration::from_secs(1));
+        assert!(poll(&mut d, Duration::from_secs(9), &HUB).is_empty());
+        let r = poll(&mut d, Duration::from_secs(1), &HUB);
         assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 60]);
     }
 

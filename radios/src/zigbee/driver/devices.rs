@@ -207,7 +207,7 @@ fn zdo_failure(node_id: u16, request: u16, answer: ZdoMessage) -> Error {
 
 /// Sends a ZDO request to `node_id` and returns its answer (matched by transaction sequence
 /// number, response cluster and sender).
-async fn zdo(client: &Client, node_id: u16, request: ZdoMessage) -> Result<ZdoMessage> {
+pub(crate) async fn zdo(client: &Client, node_id: u16, request: ZdoMessage) -> Result<ZdoMessage> {
     let tsn = client.zdo_tsn.fetch_add(1, Ordering::Relaxed);
     let cluster = request.cluster_id();
     let response_cluster = cluster | 0x8000;

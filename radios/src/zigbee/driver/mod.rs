@@ -20,12 +20,15 @@
 //!   ([`ZigbeeStick::restore`]).
 //! - [`startup`]: configuration, `networkInit`, and forming a network when there is none
 //!   (energy scan, quietest channel, random PAN ID, extended PAN ID and network key).
+//! - [`binding`]: ZDO Bind/Unbind to the hub (devices report only to bound destinations), and
+//!   permit joining through one router or broadcast to all.
 //! - [`zcl`]: ZCL to joined devices (cluster commands, Read Attributes, Configure Reporting;
 //!   one queue per device) and the reports and cluster commands devices send unasked.
 //!
 //! Callers see typed values only: [`RadioEvent`], [`NetworkInfo`], [`StickVersion`], [`Error`].
 
 pub mod backup;
+pub mod binding;
 pub mod devices;
 pub mod session;
 pub mod startup;
@@ -49,6 +52,7 @@ use crate::zigbee::zdo::MacCapabilities;
 
 use crate::zigbee::ezsp::{self, Callback, Command, Negotiated, Response};
 pub use backup::{Eui64Restore, RestoreError, RestoreReport};
+pub use binding::BindRefusal;
 pub use devices::DeviceDescription;
 pub use zcl::Outcome;
 
@@ -133,6 +137,17 @@ pub enum Error {
         request: u16,
         /// The ZDP status.
         status: u8,
+    },
+    /// A device refused to bind (or unbind) a cluster to the hub (`Bind_rsp` / `Unbind_rsp`
+    /// status other than SUCCESS).
+    #[error("node {node_id:#06x} refused to (un)bind cluster {cluster:#06x}: {reason:?}")]
+    BindRefused {
+        /// The device.
+        node_id: u16,
+        /// The cluster.
+        cluster: u16,
+        /// Its status, typed.
+        reason: BindRefusal,
     },
     /// A device answered a ZCL request with a Default Response carrying this status.
     #[error(
@@ -510,16 +525,52 @@ impl ZigbeeStick {
         startup::network_info(&self.client).await
     }
 
-    /// Opens the network for joining for `seconds` (0 closes it, 255 keeps it open).
+    /// Opens the whole network for joining for `seconds` (0 closes it, 255 keeps it open): the
+    /// stick itself (`permitJoining`), then every router, with a broadcast
+    /// `Mgmt_Permit_Joining_req` (as zigbee-herdsman does), so devices out of the coordinator's
+    /// range can join through a router.
     pub async fn permit_join(&self, seconds: u8) -> Result<()> {
         match self
             .client
             .command(Command::PermitJoining(PermitJoining { duration: seconds }))
             .await?
         {
-            Response::PermitJoining(r) => check("permitJoining", r.status),
-            _ => Err(Error::UnexpectedResponse("permitJoining")),
+            Response::PermitJoining(r) => check("permitJoining", r.status)?,
+            _ => return Err(Error::UnexpectedResponse("permitJoining")),
         }
+        binding::broadcast_permit_join(&self.client, seconds).await
+    }
+
+    /// Opens (or with 0 closes) joining through the one router `router` for `seconds`
+    /// (`Mgmt_Permit_Joining_req` unicast to it, answered by `Mgmt_Permit_Joining_rsp`), with
+    /// the coordinator's own permit left as it is: a device then joins only near that router.
+    /// Fails with [`Error::ZdoStatus`] when the node refuses (an end device cannot).
+    pub async fn permit_join_via(&self, router: u16, seconds: u8) -> Result<()> {
+        binding::permit_join_via(&self.client, router, seconds).await
+    }
+
+    /// Binds `cluster` of `endpoint` on `node_id` to the hub (ZDO `Bind_req` naming the stick's
+    /// IEEE address and endpoint 1): a device sends attribute reports only to destinations in
+    /// its binding table, so bind before [`ZigbeeStick::configure_reporting`]. Binding twice is
+    /// harmless. A refusal is [`Error::BindRefused`] ([`BindRefusal::TableFull`],
+    /// [`BindRefusal::NotSupported`], ...); other errors as for a unicast.
+    pub async fn bind(&self, node_id: u16, endpoint: u8, cluster: u16) -> Result<()> {
+        binding::set_binding(&self.client, node_id, endpoint, cluster, true).await
+    }
+
+    /// The binding table of `node_id` (ZDO `Mgmt_Bind_req`, page by page): where its reports
+    /// and commands go. [`Error::ZdoStatus`] NOT_SUPPORTED from a device that keeps none.
+    pub async fn bindings(
+        &self,
+        node_id: u16,
+    ) -> Result<Vec<crate::zigbee::zdo::BindingTableEntry>> {
+        binding::binding_table(&self.client, node_id).await
+    }
+
+    /// Removes the binding [`ZigbeeStick::bind`] made (`Unbind_req`): the device stops sending
+    /// that cluster's reports to the hub. [`BindRefusal::NoEntry`] if there was none.
+    pub async fn unbind(&self, node_id: u16, endpoint: u8, cluster: u16) -> Result<()> {
+        binding::set_binding(&self.client, node_id, endpoint, cluster, false).await
     }
 
     /// Lets the device with IEEE address `eui64` join with the link key derived from its
@@ -587,7 +638,8 @@ impl ZigbeeStick {
     }
 
     /// Configures how `endpoint` of `node_id` reports attributes of `cluster`; reports then
-    /// arrive as [`RadioEvent::AttributeReport`]. A failed record is [`Error::ZclStatus`].
+    /// arrive as [`RadioEvent::AttributeReport`], once the cluster is bound to the hub
+    /// ([`ZigbeeStick::bind`]). A failed record is [`Error::ZclStatus`].
     pub async fn configure_reporting(
         &self,
         node_id: u16,

@@ -217,6 +217,8 @@ zdo_messages! {
     UnbindRequest(BindRequest) = 0x0022,
     /// Mgmt_Lqi_req: read the neighbour table from this index.
     MgmtLqiRequest(MgmtLqiRequest) = 0x0031,
+    /// Mgmt_Bind_req: read the binding table from this index.
+    MgmtBindRequest(MgmtBindRequest) = 0x0033,
     /// Mgmt_Leave_req: leave the network.
     MgmtLeaveRequest(MgmtLeaveRequest) = 0x0034,
     /// Mgmt_Permit_Joining_req: open or close joining.
@@ -239,6 +241,8 @@ zdo_messages! {
     UnbindResponse(StatusResponse) = 0x8022,
     /// Mgmt_Lqi_rsp.
     MgmtLqiResponse(Answer<NeighborTable>) = 0x8031,
+    /// Mgmt_Bind_rsp.
+    MgmtBindResponse(Answer<BindingTable>) = 0x8033,
     /// Mgmt_Leave_rsp.
     MgmtLeaveResponse(StatusResponse) = 0x8034,
     /// Mgmt_Permit_Joining_rsp.
