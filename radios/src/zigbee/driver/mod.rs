@@ -331,6 +331,10 @@ pub struct DriverConfig {
     pub reopen_backoff: Backoff,
     /// How long a device may take to answer one request (interview steps).
     pub device_timeout: Duration,
+    /// For a stick set to synchronous callbacks (`EZSP_VALUE_UART_SYNCH_CALLBACKS` = 1), which
+    /// queues callbacks until asked: how often to send `callback` when no response has announced
+    /// any. None polls only when a frame carries the callbackPending bit.
+    pub callback_poll_interval: Option<Duration>,
 }
 
 impl Default for DriverConfig {
@@ -343,6 +347,7 @@ impl Default for DriverConfig {
             scan_duration: 4,
             reopen_backoff: Backoff::default(),
             device_timeout: Duration::from_secs(10),
+            callback_poll_interval: None,
         }
     }
 }
