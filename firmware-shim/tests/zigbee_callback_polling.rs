@@ -205,6 +205,31 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
 }
 
 #[tokio::test]
+async fn the_pending_bit_alone_fetches_the_formation_callback() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = PtyConfig {
+        ncp: synchronous(),
+        ..PtyConfig::new(dir.path().join("ezsp-stick"))
+    };
+    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
+    let no_interval = DriverConfig {
+        callback_poll_interval: None,
+        ..driver_config()
+    };
+    let (stick, mut events) = ZigbeeStick::open_with(PortConfig::new(&path), no_interval)
+        .await
+        .expect("driver opens the pty");
+    timeout(SOON, stick.start())
+        .await
+        .expect("start does not hang")
+        .expect("formNetwork's pending bit makes the driver fetch stackStatusHandler");
+    event(&mut events, |e| matches!(e, RadioEvent::NetworkUp)).await;
+    // Each round ends with noCallbacks: at least one `callback` per queued frame plus one.
+    assert!(polls_received(&emu) >= 2);
+    assert_eq!(emu.with_stick(|s| s.ncp().queued_callbacks()), 0);
+}
+
+#[tokio::test]
 async fn polling_resumes_after_the_stick_is_unplugged_and_replugged() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;

@@ -14,7 +14,8 @@
 //!   sleeps until the next deadline, and keeps one command in flight. When the stick vanishes it
 //!   fails what is pending with [`Error::StickLost`], reopens the port with back-off and starts
 //!   the link again.
-//! - [`session`]: EZSP version negotiation, sequence numbers, response matching, timeouts.
+//! - [`session`]: EZSP version negotiation, sequence numbers, response matching, timeouts,
+//!   polling for synchronous callbacks.
 //! - [`devices`]: join, leave and Device_annce events, and the interview of a joined device.
 //! - [`backup`]: network backup ([`ZigbeeStick::backup`]) and restore onto a blank stick
 //!   ([`ZigbeeStick::restore`]).
