@@ -189,9 +189,11 @@ impl Session {
         Ok(bytes)
     }
 
-    /// Forgets the command in flight (the link refused to send it).
+    /// Forgets the command in flight (the link refused to send it); an unsent poll stays due.
     pub fn abort_command(&mut self) {
-        self.in_flight = None;
+        if self.in_flight.take().is_some_and(|f| f.poll) {
+            self.polling.wanted = true;
+        }
     }
 
     /// An EZSP frame from the NCP.
@@ -488,6 +490,11 @@ mod tests {
             s.tick(t1 + every + Duration::from_secs(1)),
             Some(Output::TimedOut { frame_id: 0x0006 })
         );
+        // A poll the link refused to send stays due.
+        let t2 = t1 + every * 3;
+        s.send_poll(t2).unwrap();
+        s.abort_command();
+        assert!(s.poll_due(t2));
         s.on_link_down();
         assert!(!s.poll_due(t1 + every * 100));
         assert_eq!(s.next_deadline(), None);
