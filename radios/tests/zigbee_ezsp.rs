@@ -75,6 +75,58 @@ fn send_unicast_command_fields_and_bytes() {
     assert_eq!(codec().encode_command(39, &expected).unwrap(), bytes);
 }
 
+/// ezsp.md §14 (constructed from UG100 / herdsman's constants): the synchronous-callback frames
+/// and the callbackPending bit.
+#[test]
+fn synchronous_callback_frames_and_the_pending_bit() {
+    let poll = hex("12 0001 0600");
+    let (header, command) = codec().decode_command(&poll).unwrap();
+    assert_eq!((header.sequence, header.frame_id), (0x12, 0x0006));
+    assert_eq!(command, Command::Callback(NoParams));
+    assert_eq!(codec().encode_command(0x12, &command).unwrap(), poll);
+    assert_eq!(
+        codec().decode_command(&hex("12 0001 0600 00")),
+        Err(Error::TrailingBytes(1))
+    );
+
+    check_from_ncp(
+        "12 8001 0700",
+        0x12,
+        0x0180,
+        FromNcp::Response(Response::NoCallbacks(NoParams)),
+    );
+    let (h, _) = codec().decode_from_ncp(&hex("12 8001 0700")).unwrap();
+    assert!(!h.control.callback_pending() && !h.control.is_sync_callback());
+
+    let fetched = FromNcp::Callback(Callback::StackStatusHandler(StackStatusHandler {
+        status: Status(0x15),
+    }));
+    check_from_ncp("12 8c01 1900 15000000", 0x12, 0x018C, fetched);
+    let (h, _) = codec()
+        .decode_from_ncp(&hex("12 8c01 1900 15000000"))
+        .unwrap();
+    assert!(h.control.callback_pending() && h.control.is_sync_callback());
+    assert!(h.control.is_callback() && !h.control.contains(FrameControl::ASYNC_CALLBACK));
+
+    check_from_ncp(
+        "07 8401 1e00 00000000",
+        0x07,
+        0x0184,
+        FromNcp::Response(Response::FormNetwork(StatusResponse { status: Status::OK })),
+    );
+    let (h, _) = codec()
+        .decode_from_ncp(&hex("07 8401 1e00 00000000"))
+        .unwrap();
+    assert!(h.control.callback_pending() && !h.control.is_callback());
+
+    // The recorded asynchronous messageSentHandler (§6, FC 0x90): neither bit.
+    let (h, _) = codec().decode_from_ncp(&hex(MESSAGE_SENT)).unwrap();
+    assert!(h.control.is_callback() && !h.control.is_sync_callback());
+    assert!(!h.control.callback_pending());
+    // A command never has a callback pending, whatever its bit 2 says.
+    assert!(!FrameControl::from_bits_retain(0x0104).callback_pending());
+}
+
 fn check_from_ncp(hex_frame: &str, sequence: u8, control: u16, expected: FromNcp) {
     let bytes = hex(hex_frame);
     let (header, frame) = codec().decode_from_ncp(&bytes).unwrap();
@@ -428,6 +480,7 @@ fn arb_command() -> impl Strategy<Value = Command> {
             desired_protocol_version: v
         })),
         Just(Command::Nop(NoParams)),
+        Just(Command::Callback(NoParams)),
         any::<u16>().prop_map(|b| Command::NetworkInit(NetworkInit { bitmask: b })),
         Just(Command::NetworkState(NoParams)),
         (any::<u8>(), any::<u32>(), any::<u8>()).prop_map(|(t, m, d)| Command::StartScan(
@@ -532,6 +585,7 @@ fn arb_from_ncp() -> impl Strategy<Value = FromNcp> {
         arb_status().prop_map(|s| Response::SetPolicy(StatusResponse { status: s })),
         arb_status().prop_map(|s| Response::SetInitialSecurityState(StatusResponse { status: s })),
         arb_bytes().prop_map(|e| Response::Echo(EchoResponse { echo: e })),
+        Just(Response::NoCallbacks(NoParams)),
     ]
     .prop_map(FromNcp::Response);
     let c = prop_oneof![

@@ -28,7 +28,7 @@
 //! in tokens) survives resets and unplugging; everything else lives in RAM and is lost on
 //! [`Ncp::reboot`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use sealhub_radios::zigbee::ezsp::commands::configuration::{
     AddEndpoint, EchoResponse, GetConfigurationValueResponse, NoParams, StatusResponse,
@@ -111,6 +111,8 @@ pub mod ezsp_status {
 pub mod value_id {
     /// The NWK frame counter to start from when forming with `NO_FRAME_COUNTER_RESET` (4 bytes).
     pub const NWK_FRAME_COUNTER: u8 = 0x23;
+    /// `UART_SYNCH_CALLBACKS` (1 byte): 1 queues callbacks for the host's `callback` command.
+    pub const UART_SYNCH_CALLBACKS: u8 = 0x04;
     /// Whether stack tokens are written (1 byte).
     pub const STACK_TOKEN_WRITING: u8 = 0x07;
     /// The extended security bitmask (2 bytes).
@@ -200,6 +202,10 @@ pub struct NcpConfig {
     /// `STACK_RESTORED_EUI64` (true); otherwise the token frames answer `NOT_SUPPORTED`, as on
     /// older sticks, and the EUI-64 cannot be changed.
     pub nvm3_tokens: bool,
+    /// Whether callbacks wait in a queue for the host's `callback` command (as after `setValue
+    /// (UART_SYNCH_CALLBACKS, 1)`, which also switches this on) instead of going out
+    /// asynchronously; responses then carry the callbackPending bit.
+    pub synchronous_callbacks: bool,
 }
 
 impl Default for NcpConfig {
@@ -216,6 +222,7 @@ impl Default for NcpConfig {
                 -40, -45, -50, -42, -60, -55, -48, -52, -70, -95, -65, -58, -61, -47, -66, -49,
             ],
             nvm3_tokens: true,
+            synchronous_callbacks: false,
         }
     }
 }
@@ -366,6 +373,8 @@ pub struct Ncp {
     reset_requested: bool,
     /// The link key table (`importLinkKey`), by index; kept in tokens, survives reboots.
     key_table: BTreeMap<u8, (Eui64, Key)>,
+    /// Callbacks waiting for `callback` (synchronous callbacks; RAM, lost on reboot).
+    queued_callbacks: VecDeque<FromNcp>,
 }
 
 impl Ncp {
@@ -397,6 +406,7 @@ impl Ncp {
             restored_eui64: None,
             reset_requested: false,
             key_table: BTreeMap::new(),
+            queued_callbacks: VecDeque::new(),
         }
     }
 
@@ -720,8 +730,8 @@ impl Ncp {
                 true
             }
         });
-        due.iter()
-            .filter_map(|(sequence, frame)| self.encode(*sequence, frame))
+        due.into_iter()
+            .flat_map(|(sequence, frame)| self.deliver(sequence, vec![frame]))
             .collect()
     }
 
@@ -802,13 +812,81 @@ impl Ncp {
         }
     }
 
+    /// Whether callbacks are queued for `callback` ([`NcpConfig::synchronous_callbacks`] or
+    /// `setValue(UART_SYNCH_CALLBACKS, 1)`).
+    pub fn synchronous_callbacks(&self) -> bool {
+        self.config.synchronous_callbacks
+            || self
+                .values
+                .get(&value_id::UART_SYNCH_CALLBACKS)
+                .is_some_and(|v| v.first() == Some(&1))
+    }
+
+    /// How many callbacks wait for the host's `callback` command.
+    pub fn queued_callbacks(&self) -> usize {
+        self.queued_callbacks.len()
+    }
+
+    /// Frames for the host, encoded: as they are with asynchronous callbacks; with synchronous
+    /// ones, callbacks join the queue and the responses carry the callbackPending bit if it is
+    /// not empty.
+    pub fn deliver(&mut self, sequence: u8, frames: Vec<FromNcp>) -> Vec<Vec<u8>> {
+        if !self.synchronous_callbacks() {
+            return frames
+                .iter()
+                .filter_map(|f| self.encode(sequence, f))
+                .collect();
+        }
+        let (callbacks, responses): (Vec<_>, Vec<_>) = frames
+            .into_iter()
+            .partition(|f| matches!(f, FromNcp::Callback(_)));
+        self.queued_callbacks.extend(callbacks);
+        let control = self.pending_bit();
+        responses
+            .iter()
+            .filter_map(|f| self.encode_with(sequence, control, f))
+            .collect()
+    }
+
+    fn pending_bit(&self) -> FrameControl {
+        if self.queued_callbacks.is_empty() {
+            FrameControl::empty()
+        } else {
+            FrameControl::CALLBACK_PENDING
+        }
+    }
+
+    /// The answer to `callback`: the oldest queued callback, marked as a synchronous one (and
+    /// pending if more wait), or `noCallbacks`.
+    fn answer_poll(&mut self, sequence: u8) -> Vec<Vec<u8>> {
+        let out = match self.queued_callbacks.pop_front() {
+            Some(callback) => {
+                let control = FrameControl::SYNC_CALLBACK | self.pending_bit();
+                self.encode_with(sequence, control, &callback)
+            }
+            None => self.encode_with(
+                sequence,
+                FrameControl::empty(),
+                &FromNcp::Response(Response::NoCallbacks(NoParams)),
+            ),
+        };
+        out.into_iter().collect()
+    }
+
     /// Encodes a response or callback in the extended header with `sequence`.
     pub fn encode(&self, sequence: u8, frame: &FromNcp) -> Option<Vec<u8>> {
+        let control = if matches!(frame, FromNcp::Callback(_)) {
+            FrameControl::ASYNC_CALLBACK
+        } else {
+            FrameControl::empty()
+        };
+        self.encode_with(sequence, control, frame)
+    }
+
+    /// Encodes with these frame-control bits besides response and format version.
+    fn encode_with(&self, sequence: u8, bits: FrameControl, frame: &FromNcp) -> Option<Vec<u8>> {
         let codec = self.codec.or_else(|| FrameCodec::new(14).ok())?;
-        let mut control = FrameControl::RESPONSE | FrameControl::FORMAT_VERSION_1;
-        if matches!(frame, FromNcp::Callback(_)) {
-            control |= FrameControl::ASYNC_CALLBACK;
-        }
+        let control = FrameControl::RESPONSE | FrameControl::FORMAT_VERSION_1 | bits;
         let header = Header {
             sequence,
             control,
@@ -833,10 +911,11 @@ impl Ncp {
             } => self.version(*sequence, *desired, *legacy),
             EzspFrameFromHost::Command { header, command } => {
                 let seq = header.sequence;
-                self.command(command)
-                    .iter()
-                    .filter_map(|f| self.encode(seq, f))
-                    .collect()
+                if let Command::Callback(_) = command {
+                    return self.answer_poll(seq);
+                }
+                let frames = self.command(command);
+                self.deliver(seq, frames)
             }
             EzspFrameFromHost::Undecodable { bytes, reason } => self.invalid_command(bytes, reason),
         }

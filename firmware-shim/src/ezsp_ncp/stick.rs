@@ -108,12 +108,13 @@ impl EmulatedStick {
 
     /// The NCP reports `callback` unprompted (as when a device's message arrives), through the
     /// ASH link like any of its frames: numbered, randomized, retransmitted on NAK. The EZSP
-    /// sequence number is 0. Ignored before the host has negotiated the protocol.
+    /// sequence number is 0. Ignored before the host has negotiated the protocol. With
+    /// synchronous callbacks it joins the queue for the host's `callback` command instead.
     pub fn send_callback(&mut self, callback: Callback) {
         if self.ncp.codec().is_none() {
             return;
         }
-        if let Some(bytes) = self.ncp.encode(0, &FromNcp::Callback(callback)) {
+        for bytes in self.ncp.deliver(0, vec![FromNcp::Callback(callback)]) {
             self.ash.send(bytes);
         }
     }

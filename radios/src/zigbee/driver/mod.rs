@@ -14,7 +14,8 @@
 //!   sleeps until the next deadline, and keeps one command in flight. When the stick vanishes it
 //!   fails what is pending with [`Error::StickLost`], reopens the port with back-off and starts
 //!   the link again.
-//! - [`session`]: EZSP version negotiation, sequence numbers, response matching, timeouts.
+//! - [`session`]: EZSP version negotiation, sequence numbers, response matching, timeouts,
+//!   polling for synchronous callbacks.
 //! - [`devices`]: join, leave and Device_annce events, and the interview of a joined device.
 //! - [`backup`]: network backup ([`ZigbeeStick::backup`]) and restore onto a blank stick
 //!   ([`ZigbeeStick::restore`]).
@@ -346,6 +347,10 @@ pub struct DriverConfig {
     pub reopen_backoff: Backoff,
     /// How long a device may take to answer one request (interview steps).
     pub device_timeout: Duration,
+    /// For a stick set to synchronous callbacks (`EZSP_VALUE_UART_SYNCH_CALLBACKS` = 1), which
+    /// queues callbacks until asked: how often to send `callback` when no response has announced
+    /// any. None polls only when a frame carries the callbackPending bit.
+    pub callback_poll_interval: Option<Duration>,
 }
 
 impl Default for DriverConfig {
@@ -358,6 +363,7 @@ impl Default for DriverConfig {
             scan_duration: 4,
             reopen_backoff: Backoff::default(),
             device_timeout: Duration::from_secs(10),
+            callback_poll_interval: None,
         }
     }
 }

@@ -6,6 +6,10 @@
 //! the "lost" link state, emits [`RadioEvent::StickLost`], fails the command in flight and every
 //! request that arrives meanwhile with [`Error::StickLost`], reopens the port with back-off, and
 //! resets the link; the restart task in [`super::startup`] does the rest.
+//!
+//! Callback polls ([`Session::poll_due`]) go out between commands, never beside one; when a
+//! request is waiting, polls and requests take turns, so a stream of queued callbacks cannot
+//! hold commands back.
 
 use std::time::Instant;
 
@@ -47,6 +51,8 @@ struct Driver {
     link: Link,
     session: Session,
     pending: Option<oneshot::Sender<Result<Response>>>,
+    /// The last command sent was a callback poll (requests waiting go next).
+    last_was_poll: bool,
     generation: u64,
     state: watch::Sender<LinkState>,
     callbacks: broadcast::Sender<Callback>,
@@ -67,9 +73,11 @@ pub(crate) async fn run(parts: TaskParts) {
     let mut backoff = config.reopen_backoff.clone();
     let mut driver = Driver {
         link: Link::new(config.ash.clone()),
-        session: Session::new(config.command_timeout),
+        session: Session::new(config.command_timeout)
+            .with_callback_poll(config.callback_poll_interval),
         config,
         pending: None,
+        last_was_poll: false,
         generation: 0,
         state,
         callbacks,
@@ -119,6 +127,7 @@ impl Driver {
     /// Starts (or restarts) the ASH link; the session waits for `Connected`.
     fn restart_link(&mut self) {
         self.session.on_link_down();
+        self.last_was_poll = false;
         self.link = Link::new(self.config.ash.clone());
         self.link.reset(Instant::now());
         self.state.send_replace(LinkState::Connecting);
@@ -131,6 +140,7 @@ impl Driver {
     ) -> Ended {
         let mut buf = [0u8; 256];
         loop {
+            self.poll_callbacks(requests);
             let out = self.link.take_output();
             if !out.is_empty()
                 && let Err(e) = port.write_all(&out).await
@@ -150,7 +160,7 @@ impl Driver {
                     None => std::future::pending().await,
                 }
             };
-            let can_send = self.pending.is_none();
+            let can_send = self.pending.is_none() && !self.session.is_busy();
             tokio::select! {
                 r = port.read(&mut buf) => match r {
                     Ok(0) => return Ended::Disconnected,
@@ -174,7 +184,31 @@ impl Driver {
         }
     }
 
+    /// Sends `callback` if the session wants it and the line is free; a request already
+    /// waiting goes first after a poll.
+    fn poll_callbacks(&mut self, requests: &mpsc::Receiver<Request>) {
+        let now = Instant::now();
+        if self.pending.is_some()
+            || !self.session.poll_due(now)
+            || (self.last_was_poll && !requests.is_empty())
+        {
+            return;
+        }
+        match self.session.send_poll(now) {
+            Ok(bytes) => {
+                if let Err(e) = self.link.send(now, bytes) {
+                    tracing::debug!("callback poll not sent: {e}");
+                    self.session.abort_command();
+                } else {
+                    self.last_was_poll = true;
+                }
+            }
+            Err(e) => tracing::debug!("callback poll not sent: {e}"),
+        }
+    }
+
     fn send(&mut self, request: Request) {
+        self.last_was_poll = false;
         let now = Instant::now();
         let bytes = match self.session.send_command(now, &request.command) {
             Ok(bytes) => bytes,
@@ -258,7 +292,12 @@ impl Driver {
                     let _ = reply.send(Ok(response));
                 }
             }
-            Output::TimedOut { frame_id } => self.fail_pending(Error::Timeout { frame_id }),
+            Output::TimedOut { frame_id } => {
+                if self.pending.is_none() {
+                    tracing::warn!(frame_id, "EZSP callback poll not answered in time");
+                }
+                self.fail_pending(Error::Timeout { frame_id });
+            }
             Output::Callback(callback) => {
                 if let Callback::StackStatusHandler(s) = &callback {
                     match s.status.0 {

@@ -47,6 +47,17 @@ impl FrameControl {
         self.intersects(Self::ASYNC_CALLBACK.union(Self::SYNC_CALLBACK))
             && self.contains(Self::RESPONSE)
     }
+
+    /// Whether the NCP says more callbacks wait for the host's `callback` command (synchronous
+    /// callbacks); meaningful on responses and synchronous callbacks only.
+    pub fn callback_pending(self) -> bool {
+        self.contains(Self::RESPONSE.union(Self::CALLBACK_PENDING))
+    }
+
+    /// Whether this frame is a callback fetched by `callback` (not an asynchronous one).
+    pub fn is_sync_callback(self) -> bool {
+        self.contains(Self::RESPONSE.union(Self::SYNC_CALLBACK))
+    }
 }
 
 /// Which header layout a frame uses.

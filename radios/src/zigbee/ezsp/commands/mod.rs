@@ -7,7 +7,7 @@
 //!
 //! | group | frames |
 //! |---|---|
-//! | [`configuration`] | `version` 0x0000, `addEndpoint` 0x0002, `getExtendedValue` 0x0003, `nop` 0x0005, `getConfigurationValue` 0x0052, `setConfigurationValue` 0x0053, `setPolicy` 0x0055, `echo` 0x0081, `getValue` 0x00AA, `setValue` 0x00AB |
+//! | [`configuration`] | `version` 0x0000, `addEndpoint` 0x0002, `getExtendedValue` 0x0003, `nop` 0x0005, `callback` 0x0006 → a callback or `noCallbacks` 0x0007, `getConfigurationValue` 0x0052, `setConfigurationValue` 0x0053, `setPolicy` 0x0055, `echo` 0x0081, `getValue` 0x00AA, `setValue` 0x00AB |
 //! | [`utilities`] | `setManufacturerCode` 0x0015, `invalidCommand` 0x0058 (response only) |
 //! | [`networking`] | `setConcentrator` 0x0010, `networkInit` 0x0017, `networkState` 0x0018, `stackStatusHandler` 0x0019 (cb), `startScan` 0x001A, `scanCompleteHandler` 0x001C (cb), `formNetwork` 0x001E, `leaveNetwork` 0x0020, `permitJoining` 0x0022, `childJoinHandler` 0x0023 (cb), `getEui64` 0x0026, `getNodeId` 0x0027, `getNetworkParameters` 0x0028, `energyScanResultHandler` 0x0048 (cb), `setRadioPower` 0x0099 |
 //! | [`messaging`] | `sendUnicast` 0x0034, `sendBroadcast` 0x0036, `sendMulticast` 0x0038, `messageSentHandler` 0x003F (cb), `incomingMessageHandler` 0x0045 (cb), `setSourceRouteDiscoveryMode` 0x005A, `setMulticastTableEntry` 0x0064 |
@@ -96,6 +96,9 @@ frames! {
         GetExtendedValue(GetExtendedValue) = 0x0003,
         /// Does nothing; checks the NCP answers.
         Nop(NoParams) = 0x0005,
+        /// Asks for the next queued callback (synchronous callbacks): answered by the callback
+        /// itself, marked [`super::FrameControl::SYNC_CALLBACK`], or by `noCallbacks`.
+        Callback(NoParams) = 0x0006,
         /// Makes the node a concentrator (many-to-one routes).
         SetConcentrator(SetConcentrator) = 0x0010,
         /// Sets the manufacturer code of the node descriptor.
@@ -176,6 +179,8 @@ frames! {
         GetExtendedValue(ValueResponse) = 0x0003,
         /// Answer to `nop`.
         Nop(NoParams) = 0x0005,
+        /// No callback is left on the NCP: the answer to `callback` when its queue is empty.
+        NoCallbacks(NoParams) = 0x0007,
         /// Answer to `setConcentrator`.
         SetConcentrator(StatusResponse) = 0x0010,
         /// Answer to `setManufacturerCode` (no parameters).
