@@ -89,6 +89,9 @@ pub struct SimNode {
     pub silent: bool,
     /// Every command class frame that reached it, oldest first.
     pub received: Vec<Vec<u8>>,
+    /// Command classes whose frames it acknowledges but never answers (a device with a broken
+    /// command class, for tests of a host's timeouts).
+    pub mute: Vec<u8>,
 }
 
 impl SimNode {
@@ -143,6 +146,7 @@ impl SimNode {
             kind,
             silent: false,
             received: Vec::new(),
+            mute: Vec::new(),
         }
     }
 
@@ -226,6 +230,9 @@ impl SimNode {
     /// A frame reached the node; returns its answers (command class frames to the controller).
     pub fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
         self.received.push(payload.to_vec());
+        if payload.first().is_some_and(|cc| self.mute.contains(cc)) {
+            return Vec::new();
+        }
         let served = match &mut self.kind {
             SimNodeKind::Secure(node) => return node.receive(payload),
             SimNodeKind::Thermostat(t) => t.receive(payload),

@@ -15,7 +15,7 @@
 //! the port with back-off, and publishes a new connection generation for start-up to rerun.
 //! Commands waiting for a node's wake-up stay queued across the replug.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -101,6 +101,11 @@ struct Driver {
     joining: Option<(u16, Vec<u8>)>,
     /// The node an exclusion found, until "done".
     leaving: Option<u16>,
+    /// Sleeping nodes kept awake after their wake-up (an interview, a secure exchange): no
+    /// Wake Up No More Information until they are released.
+    held: HashMap<u16, usize>,
+    /// Who waits for a sleeping node's next wake-up.
+    wake_waiters: HashMap<u16, Vec<oneshot::Sender<()>>>,
     soft_reset_at: Option<Instant>,
     generation: u64,
     state: watch::Sender<LinkState>,
@@ -129,6 +134,8 @@ pub(crate) async fn run(parts: TaskParts) {
         wakeup: WakeUpQueues::new(),
         joining: None,
         leaving: None,
+        held: HashMap::new(),
+        wake_waiters: HashMap::new(),
         soft_reset_at: None,
         generation: 1,
         state,
@@ -244,6 +251,10 @@ fn send_data_message(node: u16, payload: Vec<u8>) -> Result<HostMessage> {
     }))
 }
 
+fn no_more_information(node: u16) -> Result<HostMessage> {
+    send_data_message(node, vec![WAKE_UP_CC, WAKE_UP_NO_MORE_INFORMATION])
+}
+
 fn add_node_message(start: bool) -> HostMessage {
     HostMessage::AddNode(AddNodeRequest {
         mode: if start {
@@ -322,6 +333,10 @@ impl Driver {
         match request.op {
             Op::SetSleeping { node, sleeping } => {
                 self.set_sleeping(node, sleeping);
+                let _ = request.reply.send(Ok(Reply::Done));
+            }
+            Op::Hold { node, hold: false } => {
+                self.release(node);
                 let _ = request.reply.send(Ok(Reply::Done));
             }
             _ => {
@@ -532,6 +547,65 @@ impl Driver {
                 self.set_sleeping(node, sleeping);
                 let _ = reply.send(Ok(Reply::Done));
             }
+            Op::Hold { node, hold: true } => {
+                let _ = reply.send(Ok(Reply::Held(self.hold(node))));
+            }
+            Op::Hold { node, hold: false } => {
+                self.release(node);
+                let _ = reply.send(Ok(Reply::Done));
+            }
+            Op::WokeUp { node } => {
+                self.on_woke(node);
+                let _ = reply.send(Ok(Reply::Done));
+            }
+        }
+    }
+
+    /// Keeps `node` awake once it wakes (or now, if it is awake): its Wake Up No More
+    /// Information waits for [`Self::release`]. Returns where its next wake-up is announced
+    /// when it is asleep now; `None` when it listens (awake, or not a sleeping node).
+    fn hold(&mut self, node: u16) -> Option<oneshot::Receiver<()>> {
+        *self.held.entry(node).or_default() += 1;
+        // Awake with its No More Information queued: keep it listening.
+        self.queue
+            .retain(|j| j.kind != JobKind::NoMoreInformation { node });
+        if !self.wakeup.is_asleep(node) {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.wake_waiters.entry(node).or_default().push(tx);
+        Some(rx)
+    }
+
+    /// Ends one [`Self::hold`] (holds nest): once none is left, an awake sleeping node is sent back to sleep after what is queued
+    /// for it.
+    fn release(&mut self, node: u16) {
+        match self.held.get_mut(&node) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                return;
+            }
+            _ => {
+                self.held.remove(&node);
+            }
+        }
+        if let Some(waiters) = self.wake_waiters.get_mut(&node) {
+            waiters.retain(|w| !w.is_closed());
+        }
+        let queued = self
+            .queue
+            .iter()
+            .any(|j| j.kind == JobKind::NoMoreInformation { node });
+        if self.wakeup.is_awake(node)
+            && !queued
+            && let Ok(message) = no_more_information(node)
+        {
+            self.push(
+                message,
+                JobKind::NoMoreInformation { node },
+                true,
+                ReplyTo::Nobody,
+            );
         }
     }
 
@@ -645,14 +719,22 @@ impl Driver {
     fn on_application_command(&mut self, node: u16, payload: Vec<u8>) {
         let woke = payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION];
         self.emit_raw(RawEvent::Command { node, payload });
-        if !woke {
-            return;
+        if woke {
+            self.on_woke(node);
         }
+    }
+
+    /// A node's Wake Up Notification (in the clear here, or decrypted by the security layer,
+    /// which sends [`Op::WokeUp`]): what waited for it goes first, in order, then the node is
+    /// sent back to sleep unless it is held awake.
+    fn on_woke(&mut self, node: u16) {
         let Some(waiting) = self.wakeup.on_wake_up(node) else {
             return;
         };
+        for waiter in self.wake_waiters.remove(&node).unwrap_or_default() {
+            let _ = waiter.send(());
+        }
         let released = waiting.len();
-        // The released commands go first, in order, then the node is sent back to sleep.
         let mut jobs = Vec::with_capacity(released + 1);
         for (payload, reply) in waiting {
             match send_data_message(node, payload) {
@@ -667,7 +749,13 @@ impl Driver {
                 }
             }
         }
-        if let Ok(message) = send_data_message(node, vec![WAKE_UP_CC, WAKE_UP_NO_MORE_INFORMATION])
+        let already = self
+            .queue
+            .iter()
+            .any(|j| j.kind == JobKind::NoMoreInformation { node });
+        if !self.held.contains_key(&node)
+            && !already
+            && let Ok(message) = no_more_information(node)
         {
             jobs.push(Job {
                 message,
@@ -748,6 +836,9 @@ impl Driver {
                 for (_, reply) in self.wakeup.remove(node) {
                     let _ = reply.send(Err(Error::NodeRemoved(node)));
                 }
+                // Whoever waited for its wake-up learns it is gone (the sender is dropped).
+                self.wake_waiters.remove(&node);
+                self.held.remove(&node);
                 self.emit(RadioEvent::NodeRemoved { node });
                 self.push_front(remove_node_message(false), JobKind::RemoveNode, false);
             }
