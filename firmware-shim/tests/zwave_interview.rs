@@ -3,7 +3,9 @@
 //! the lifeline), an S2 door lock (its secure command classes learnt, so Sets are supervised
 //! without the caller listing them), an S0 siren, the sleeping multisensor (the interview waits
 //! for its wake-up and keeps it awake until done) and a node that never answers one command
-//! class (that step times out, the rest goes on).
+//! class (that step times out, the rest goes on). Then a secure sleeping node: an S2 sensor
+//! whose Wake Up Notification comes encrypted releases its queue, and a command queued for it
+//! gets its nonce exchange after the wake-up.
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
@@ -19,7 +21,7 @@ use sealhub_radios::zwave::cc::{
 };
 use sealhub_radios::zwave::driver::{
     DriverConfig, Error, InclusionOptions, InterviewOptions, NodeDescription, PinRequest,
-    RadioEvent, Step, ZwaveStick,
+    RadioEvent, Step, SubmittedCommand, ZwaveStick,
 };
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
 use tokio::sync::mpsc;
@@ -405,4 +407,70 @@ async fn a_class_the_node_never_answers_times_out_and_the_interview_goes_on() {
     assert!(d.version.answered().is_some());
     assert!(d.zwave_plus.answered().is_some());
     state(&d, 0, 0x40);
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    timeout(SOON, async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what} never happened"));
+}
+
+#[tokio::test]
+async fn a_secure_sleeping_sensor_takes_a_queued_command_under_s2_after_its_encrypted_wake_up() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), Vec::new()).await;
+    let sensor = SecureNode::sleeping_sensor(0x63);
+    let node = include(&mut b, &sensor, SecurityClass::S2Unauthenticated).await;
+    // Kept awake through bootstrapping, then sent back to sleep.
+    until("the sensor going to sleep", || !sensor.is_listening()).await;
+
+    let submitted = timeout(
+        SOON,
+        b.stick
+            .submit_command(node, 0, CommandClassFrame::Battery(Battery::Get)),
+    )
+    .await
+    .expect("no hang")
+    .expect("accepted");
+    let SubmittedCommand::QueuedUntilWakeUp(pending) = submitted else {
+        panic!("sent to a sleeping node at once: {submitted:?}");
+    };
+
+    // Its Wake Up Notification is S2-encapsulated (after a Nonce Get of its own if needed).
+    b.emu
+        .with_stick(|s| s.wake_up(u8::try_from(node).expect("id")));
+    let outcome = timeout(SOON, pending.outcome())
+        .await
+        .expect("no hang")
+        .expect("delivered after the wake-up, nonce and all");
+    assert!(outcome.transmit.waited_for_wake_up);
+
+    let mut woke = false;
+    let battery = timeout(SOON, async {
+        loop {
+            match b.events.recv().await.expect("event stream open") {
+                RadioEvent::WokeUp { node: n, released } if n == node => {
+                    woke = true;
+                    let _ = released;
+                }
+                RadioEvent::Report {
+                    node: n,
+                    security,
+                    report: CommandClassFrame::Battery(Battery::Report { level, .. }),
+                    ..
+                } if n == node => return (security, level),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the battery report came");
+    assert!(woke, "the encrypted Wake Up Notification was seen as one");
+    assert_eq!(battery, (Some(SecurityClass::S2Unauthenticated), 90));
+    // Done: sent back to sleep.
+    until("the sensor going back to sleep", || !sensor.is_listening()).await;
 }

@@ -175,10 +175,10 @@ impl SimNode {
         !self.silent
             && match &self.kind {
                 SimNodeKind::BinarySwitch { .. }
-                | SimNodeKind::Secure(_)
                 | SimNodeKind::Thermostat(_)
                 | SimNodeKind::MeteringPlug(_)
                 | SimNodeKind::Bulb(_) => true,
+                SimNodeKind::Secure(node) => node.is_listening(),
                 SimNodeKind::SleepingSensor { awake, .. } => *awake,
                 SimNodeKind::Multisensor(m) => m.awake,
             }
@@ -193,8 +193,8 @@ impl SimNode {
                 Some(vec![cc::WAKE_UP, cc::WAKE_UP_NOTIFICATION])
             }
             SimNodeKind::Multisensor(m) => Some(m.wake_up()),
+            SimNodeKind::Secure(node) => node.wake_up(),
             SimNodeKind::BinarySwitch { .. }
-            | SimNodeKind::Secure(_)
             | SimNodeKind::Thermostat(_)
             | SimNodeKind::MeteringPlug(_)
             | SimNodeKind::Bulb(_) => None,
@@ -206,6 +206,7 @@ impl SimNode {
         match &self.kind {
             SimNodeKind::SleepingSensor { awake, .. } => !awake,
             SimNodeKind::Multisensor(m) => !m.awake,
+            SimNodeKind::Secure(node) => !node.is_listening(),
             _ => false,
         }
     }

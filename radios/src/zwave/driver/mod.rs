@@ -812,6 +812,7 @@ impl ZwaveStick {
 
     /// Sends a command class frame under `class`, whatever the node was granted: for a
     /// command class a node supports under a lower class than its highest, and for tests.
+    /// For a sleeping node that is asleep this waits for its wake-up.
     pub async fn send_data_under(
         &self,
         node: u16,
@@ -819,7 +820,15 @@ impl ZwaveStick {
         payload: Vec<u8>,
     ) -> Result<TransmitReport> {
         self.client.generation()?;
-        self.security.send(node, class, &payload).await
+        // The nonce exchange needs the node listening: a sleeping node is held awake from
+        // its wake-up until the frame is through.
+        let (hold, woken) = interview::hold_awake(&self.client, node).await?;
+        if let Some(woken) = woken {
+            woken.await.map_err(|_| Error::Closed)?;
+        }
+        let sent = self.security.send(node, class, &payload).await;
+        drop(hold);
+        sent
     }
 
     /// The controller's node id as a one-byte id (Association targets).

@@ -34,7 +34,8 @@ use zeroize::Zeroize;
 use super::keys::{self, NetworkKeyStore};
 use super::{
     Client, ControllerInfo, DriverConfig, Error, InclusionFailure, NodeInfo, Op, RadioEvent,
-    RawEvent, Reply, Request, Result, TransmitReport, commands::CommandLayer, interview::Taps,
+    RawEvent, Reply, Request, Result, TransmitReport, commands::CommandLayer, interview::AwakeHold,
+    interview::Taps,
 };
 use crate::zwave::s0::{self, CC_SECURITY, S0Command, S0Session};
 use crate::zwave::s2::bootstrap::{
@@ -442,9 +443,14 @@ impl SecurityLayer {
         if registered.is_err() {
             return Some(info);
         }
+        // A sleeping node listens while it joins: keep it so until bootstrapping is over.
+        let awake = info
+            .sleeps()
+            .then(|| AwakeHold::joining(&self.client.requests, node));
         let layer = self.clone();
         tokio::spawn(async move {
             layer.include(node, info, options, pins, rx, s2).await;
+            drop(awake);
         });
         None
     }
