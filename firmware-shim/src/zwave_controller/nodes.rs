@@ -1,5 +1,5 @@
 //! Simulated Z-Wave nodes behind the emulated controller: unsecured ones here, secure ones
-//! (a door lock, a dimmer and a siren doing S2 or S0) in [`secure`]. A node takes a command class frame and returns the frames it answers with;
+//! (a door lock, a dimmer, a siren and a sleeping sensor doing S2 or S0) in [`secure`]. A node takes a command class frame and returns the frames it answers with;
 //! the controller decides whether the frame reaches it at all ([`SimNode::reachable`]).
 //!
 //! - [`SimNode::binary_switch`]: a mains-powered on/off switch answering Basic and Binary Switch
@@ -14,7 +14,8 @@
 //!   [`multisensor`] and [`bulb`].
 //!
 //! Every node also answers Version, Manufacturer Specific and Z-Wave Plus Info questions about
-//! the command classes in its node information frame (`identity`), as a host interview asks.
+//! the command classes in its node information frame (`identity`), as a host interview asks;
+//! a test can make one command class go unanswered ([`SimNode::mute`]).
 
 pub mod bulb;
 mod identity;

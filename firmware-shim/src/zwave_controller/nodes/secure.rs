@@ -1,5 +1,7 @@
 //! Simulated secure Z-Wave nodes: a door lock on S2 Access Control, a dimmer on S2
-//! Authenticated and an old siren on S0. Written apart from the driver's security layer: they
+//! Authenticated, an old siren on S0, and a battery sensor on S2 Unauthenticated that sleeps
+//! and sends its Wake Up Notification under S2 (it takes Wake Up No More Information in the
+//! clear too, as hosts send it). Written apart from the driver's security layer: they
 //! share only the crypto and frame types (`S2Session`, `S0Session`, the joiner typestates of
 //! `s2::bootstrap`), never the host's flow, so the two cannot share a mistake in the protocol.
 //!

@@ -1,8 +1,8 @@
 //! The node interview: what a host asks a node once it is in the network, so sealhub knows
 //! what the node is and what it can do without the user telling it (Z-Wave issue 4).
 //!
-//! The steps follow zwave-js's interview (`packages/zwave-js/src/lib/node/Node.ts`,
-//! `interviewInternal`): the node information frame (RequestNodeInfo and the ApplicationUpdate
+//! The steps follow zwave-js's node interview (`packages/zwave-js/src/lib/node/Node.ts`: the
+//! node information, then `interviewCCs`, the security classes first): the node information frame (RequestNodeInfo and the ApplicationUpdate
 //! it brings, unless it is known), for a secure node the command classes it supports under its
 //! highest class (Security 2 or S0 Commands Supported Get), then Version (the node's versions
 //! and each command class's version), Manufacturer Specific, Z-Wave Plus Info, Association
