@@ -474,3 +474,47 @@ async fn a_secure_sleeping_sensor_takes_a_queued_command_under_s2_after_its_encr
     // Done: sent back to sleep.
     until("the sensor going back to sleep", || !sensor.is_listening()).await;
 }
+
+#[tokio::test]
+async fn the_secure_sleeping_sensor_is_interviewed_under_s2_from_its_encrypted_wake_up() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), Vec::new()).await;
+    let sensor = SecureNode::sleeping_sensor(0x64);
+    let node = include(&mut b, &sensor, SecurityClass::S2Unauthenticated).await;
+    until("the sensor going to sleep", || !sensor.is_listening()).await;
+    let id = u8::try_from(node).expect("id");
+
+    let stick = &b.stick;
+    let interview = stick.interview(node);
+    tokio::pin!(interview);
+    let d = timeout(INTERVIEW, async {
+        loop {
+            tokio::select! {
+                d = &mut interview => return d,
+                () = tokio::time::sleep(Duration::from_millis(300)) => {
+                    if !sensor.is_listening() {
+                        b.emu.with_stick(|s| s.wake_up(id));
+                    }
+                }
+            }
+        }
+    })
+    .await
+    .expect("the interview does not hang")
+    .expect("the interview completes");
+
+    let secure = d
+        .secure_command_classes
+        .answered()
+        .expect("S2 Commands Supported");
+    assert!(
+        secure.contains(&0x80) && secure.contains(&0x84),
+        "{secure:?}"
+    );
+    assert!(matches!(
+        state(&d, 0, 0x80),
+        CommandClassFrame::Battery(Battery::Report { level: 90, .. })
+    ));
+    assert_eq!(d.cc_version(0x84), Some(2));
+    until("the sensor going back to sleep", || !sensor.is_listening()).await;
+}

@@ -399,8 +399,19 @@ impl Drop for AwakeHold {
             },
             reply,
         };
-        if let Err(e) = self.requests.try_send(request) {
-            tracing::warn!(node = self.node, "could not let the node sleep again: {e}");
+        // A full request queue must not leave the node held for good: wait for room then.
+        if let Err(tokio::sync::mpsc::error::TrySendError::Full(request)) =
+            self.requests.try_send(request)
+        {
+            let requests = self.requests.clone();
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(async move {
+                        let _ = requests.send(request).await;
+                    });
+                }
+                Err(_) => tracing::warn!(node = self.node, "could not let the node sleep again"),
+            }
         }
     }
 }
