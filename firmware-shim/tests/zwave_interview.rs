@@ -518,3 +518,28 @@ async fn the_secure_sleeping_sensor_is_interviewed_under_s2_from_its_encrypted_w
     assert_eq!(d.cc_version(0x84), Some(2));
     until("the sensor going back to sleep", || !sensor.is_listening()).await;
 }
+
+#[tokio::test]
+async fn an_unreachable_nodes_information_is_unanswered_without_waiting_out_the_timeout() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // Asleep, and the driver was not told it sleeps: RequestNodeInfo fails at the stick.
+    let b = started(dir.path(), vec![SimNode::multisensor()]).await;
+    let options = InterviewOptions {
+        // Far above SOON: only the stick's "request failed" ends the wait in time.
+        report_timeout: Duration::from_secs(600),
+        ..InterviewOptions::default()
+    };
+    let d = timeout(SOON, b.stick.interview_with(2, options))
+        .await
+        .expect("the stick's failure report ended the wait")
+        .expect("the interview completes");
+    assert_eq!(
+        d.info,
+        Step::Unanswered {
+            timeout: Duration::from_secs(600)
+        }
+    );
+    assert!(d.command_classes.is_empty());
+    assert_eq!(d.version, Step::NotSupported);
+    assert!(d.state.is_empty());
+}

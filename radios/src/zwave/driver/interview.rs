@@ -71,8 +71,8 @@ impl Default for InterviewOptions {
 pub enum Step<T> {
     /// The node answered.
     Answered(T),
-    /// The node did not answer within this time (or the question could not be delivered);
-    /// the interview went on without it.
+    /// The node did not answer within this time (or the question could not be delivered, or
+    /// the stick said the node did not answer); the interview went on without it.
     Unanswered {
         /// How long the driver waited.
         timeout: Duration,
@@ -285,6 +285,17 @@ impl Taps {
         *infos = rest;
         for (_, tx) in mine {
             let _ = tx.send(info.clone());
+        }
+    }
+
+    /// The stick reported that a RequestNodeInfo went unanswered: RequestNodeInfo requests go
+    /// out one at a time in order, so the oldest question waiting for a frame gets its answer
+    /// (none) now instead of at its timeout.
+    pub(crate) fn on_node_info_failed(&self) {
+        let mut infos = lock(&self.infos);
+        infos.retain(|(_, t)| !t.is_closed());
+        if !infos.is_empty() {
+            drop(infos.remove(0));
         }
     }
 

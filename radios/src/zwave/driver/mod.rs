@@ -504,6 +504,9 @@ pub(crate) enum RawEvent {
     Command { node: u16, payload: Vec<u8> },
     /// Anything else, passed on (inclusion results go through bootstrapping first).
     Radio(RadioEvent),
+    /// The stick could not get a node's information frame (ApplicationUpdate "node info
+    /// request failed", which names no node: it answers the oldest RequestNodeInfo).
+    NodeInfoFailed,
 }
 
 /// What the API asks the task for.

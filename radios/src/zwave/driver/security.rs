@@ -752,6 +752,10 @@ pub(crate) async fn dispatch(
                 taps.on_node_info(node, &info);
                 vec![Action::Emit(RadioEvent::NodeInfo { node, info })]
             }
+            RawEvent::NodeInfoFailed => {
+                taps.on_node_info_failed();
+                Vec::new()
+            }
             RawEvent::Radio(other) => vec![Action::Emit(other)],
         };
         for action in actions {

@@ -43,6 +43,8 @@ use crate::zwave::serial::messages::{HostMessage, StickMessage};
 /// Wake Up Notification and No More Information (Wake Up command class).
 const WAKE_UP_NOTIFICATION: u8 = 0x07;
 const WAKE_UP_NO_MORE_INFORMATION: u8 = 0x08;
+/// ApplicationUpdate: the node did not answer RequestNodeInfo.
+const UPDATE_NODE_INFO_REQUEST_FAILED: u8 = 0x81;
 /// Highest classic node id.
 const MAX_NODE_ID: u16 = 232;
 
@@ -697,6 +699,10 @@ impl Driver {
                     info: NodeInfo::from_frame(&info.data),
                 });
             }
+            Ok(StickMessage::ApplicationUpdate(ApplicationUpdate::Other {
+                update_type: UPDATE_NODE_INFO_REQUEST_FAILED,
+                ..
+            })) => self.emit_raw(RawEvent::NodeInfoFailed),
             Ok(StickMessage::SerialApiStarted(started)) => {
                 let prompted = self.soft_reset_at.take().is_some_and(|at| {
                     at.elapsed() < self.config.started_timeout + Duration::from_secs(1)
