@@ -138,7 +138,7 @@ async fn the_switch_is_described_from_its_node_information_versions_and_state() 
     let d = interview(&b, 2).await;
 
     let info = d.info.answered().expect("node information requested");
-    assert_eq!(info.command_classes, vec![0x5E, 0x25, 0x86, 0x72]);
+    assert_eq!(info.command_classes, vec![0x5E, 0x25, 0x85, 0x86, 0x72]);
     assert_eq!(d.security, None);
     assert_eq!(d.secure_command_classes, Step::NotSupported);
     assert_eq!(d.cc_version(0x25), Some(1));
@@ -159,7 +159,13 @@ async fn the_switch_is_described_from_its_node_information_versions_and_state() 
         d.zwave_plus.answered().expect("Z-Wave Plus Info").role_type,
         0x05
     );
-    assert_eq!(d.associations, Step::NotSupported);
+    let a = d.associations.answered().expect("Association");
+    assert!(a.lifeline_set);
+    assert_eq!(
+        a.lifeline,
+        Step::Answered(vec![1]),
+        "the controller is node 1"
+    );
     assert_eq!(d.endpoints, Step::NotSupported);
     assert!(matches!(
         state(&d, 0, 0x25),
@@ -362,6 +368,9 @@ async fn the_sleeping_multisensor_is_interviewed_after_its_wake_up_and_then_slee
         CommandClassFrame::Battery(Battery::Report { .. })
     ));
     state(&d, 0, 0x31);
+    let a = d.associations.answered().expect("Association");
+    assert!(a.lifeline_set, "a supervised Association Set");
+    assert_eq!(a.lifeline, Step::Answered(vec![1]));
     // Released: the node is sent back to sleep.
     timeout(SOON, async {
         while !b

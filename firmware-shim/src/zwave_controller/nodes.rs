@@ -19,6 +19,7 @@
 
 pub mod bulb;
 mod identity;
+pub mod lifeline;
 pub mod metering_plug;
 pub mod multisensor;
 pub mod secure;
@@ -27,6 +28,7 @@ pub mod thermostat;
 pub mod user_codes;
 
 use bulb::Bulb;
+use lifeline::Lifeline;
 use metering_plug::MeteringPlug;
 use multisensor::Multisensor;
 use secure::SecureNode;
@@ -42,6 +44,10 @@ pub mod cc {
     pub const BATTERY: u8 = 0x80;
     /// Wake Up.
     pub const WAKE_UP: u8 = 0x84;
+    /// Association (the lifeline).
+    pub const ASSOCIATION: u8 = 0x85;
+    /// Supervision.
+    pub const SUPERVISION: u8 = 0x6C;
     /// Set (Basic, Binary Switch).
     pub const SET: u8 = 0x01;
     /// Get (Basic, Binary Switch, Battery).
@@ -93,6 +99,9 @@ pub struct SimNode {
     /// Command classes whose frames it acknowledges but never answers (a device with a broken
     /// command class, for tests of a host's timeouts).
     pub mute: Vec<u8>,
+    /// Its lifeline (Association group 1), for the kinds without association logic of their
+    /// own (the metering plug keeps its own).
+    pub lifeline: Lifeline,
 }
 
 impl SimNode {
@@ -148,6 +157,7 @@ impl SimNode {
             silent: false,
             received: Vec::new(),
             mute: Vec::new(),
+            lifeline: Lifeline::default(),
         }
     }
 
@@ -157,11 +167,14 @@ impl SimNode {
         match &self.kind {
             // Routing end node; Binary Switch / Power Switch; Z-Wave Plus, Binary Switch,
             // Version, Manufacturer Specific.
-            SimNodeKind::BinarySwitch { .. } => vec![0x04, 0x10, 0x01, 0x5E, 0x25, 0x86, 0x72],
+            // Association.
+            SimNodeKind::BinarySwitch { .. } => {
+                vec![0x04, 0x10, 0x01, 0x5E, 0x25, 0x85, 0x86, 0x72]
+            }
             // Routing end node; Binary Sensor / Routing Binary Sensor; Z-Wave Plus, Binary
-            // Sensor, Wake Up, Battery, Version, Manufacturer Specific.
+            // Sensor, Wake Up, Battery, Association, Version, Manufacturer Specific.
             SimNodeKind::SleepingSensor { .. } => {
-                vec![0x04, 0x20, 0x01, 0x5E, 0x30, 0x84, 0x80, 0x86, 0x72]
+                vec![0x04, 0x20, 0x01, 0x5E, 0x30, 0x84, 0x80, 0x85, 0x86, 0x72]
             }
             SimNodeKind::Secure(node) => node.node_info(),
             SimNodeKind::Thermostat(t) => t.node_info(),
@@ -202,6 +215,18 @@ impl SimNode {
         }
     }
 
+    /// Whether Association is served by [`SimNode::lifeline`]: the node lists it and has no
+    /// association logic of its own.
+    fn has_shared_lifeline(&self) -> bool {
+        !matches!(
+            self.kind,
+            SimNodeKind::MeteringPlug(_) | SimNodeKind::Secure(_)
+        ) && self
+            .node_info()
+            .get(3..)
+            .is_some_and(|ccs| ccs.contains(&cc::ASSOCIATION))
+    }
+
     /// Whether the node is asleep.
     pub fn is_asleep(&self) -> bool {
         match &self.kind {
@@ -234,6 +259,10 @@ impl SimNode {
         self.received.push(payload.to_vec());
         if payload.first().is_some_and(|cc| self.mute.contains(cc)) {
             return Vec::new();
+        }
+        if self.has_shared_lifeline() && addresses_association(payload) {
+            let lifeline = &mut self.lifeline;
+            return served::serve(payload, |_, command| lifeline.serve(command));
         }
         let served = match &mut self.kind {
             SimNodeKind::Secure(node) => return node.receive(payload),
@@ -275,6 +304,14 @@ impl SimNode {
                 .into_iter()
                 .collect(),
         }
+    }
+}
+
+/// Whether a frame is an Association command, bare or inside Supervision Get.
+fn addresses_association(payload: &[u8]) -> bool {
+    match payload {
+        [cc::SUPERVISION, 0x01, _, _, command @ ..] => Lifeline::is_association(command),
+        command => Lifeline::is_association(command),
     }
 }
 
