@@ -108,7 +108,11 @@ async fn include(b: &mut Bench, node: &SecureNode, class: SecurityClass) -> u16 
             tokio::select! {
                 e = b.events.recv() => {
                     let e = e.expect("event stream open");
-                    if matches!(e, RadioEvent::NodeAdded { .. } | RadioEvent::InclusionFailed { .. }) {
+                    let done = matches!(
+                        e,
+                        RadioEvent::NodeAdded { .. } | RadioEvent::InclusionFailed { .. }
+                    );
+                    if done {
                         return e;
                     }
                 }
@@ -347,7 +351,10 @@ async fn the_sleeping_multisensor_is_interviewed_after_its_wake_up_and_then_slee
             tokio::select! {
                 d = &mut interview => return d,
                 () = tokio::time::sleep(Duration::from_millis(300)) => {
-                    if b.emu.with_stick(|s| s.controller_mut().node_mut(2).expect("node 2").is_asleep()) {
+                    let asleep = b.emu.with_stick(|s| {
+                        s.controller_mut().node_mut(2).expect("node 2").is_asleep()
+                    });
+                    if asleep {
                         b.emu.with_stick(|s| s.wake_up(2));
                     }
                 }

@@ -1,6 +1,7 @@
 //! Simulated Z-Wave nodes behind the emulated controller: unsecured ones here, secure ones
-//! (a door lock, a dimmer, a siren and a sleeping sensor doing S2 or S0) in [`secure`]. A node takes a command class frame and returns the frames it answers with;
-//! the controller decides whether the frame reaches it at all ([`SimNode::reachable`]).
+//! (a door lock, a dimmer, a siren and a sleeping sensor doing S2 or S0) in [`secure`]. A
+//! node takes a command class frame and returns the frames it answers with; the controller
+//! decides whether the frame reaches it at all ([`SimNode::reachable`]).
 //!
 //! - [`SimNode::binary_switch`]: a mains-powered on/off switch answering Basic and Binary Switch
 //!   Get with a Report.

@@ -2,12 +2,13 @@
 //! what the node is and what it can do without the user telling it (Z-Wave issue 4).
 //!
 //! The steps follow zwave-js's node interview (`packages/zwave-js/src/lib/node/Node.ts`: the
-//! node information, then `interviewCCs`, the security classes first): the node information frame (RequestNodeInfo and the ApplicationUpdate
-//! it brings, unless it is known), for a secure node the command classes it supports under its
-//! highest class (Security 2 or S0 Commands Supported Get), then Version (the node's versions
-//! and each command class's version), Manufacturer Specific, Z-Wave Plus Info, Association
-//! (groupings, and the lifeline, group 1, set to the controller as hosts do), Multi Channel end
-//! points, and the current state of each actuator and sensor command class (a Get each).
+//! node information, then `interviewCCs`, the security classes first): the node information
+//! frame (RequestNodeInfo and the ApplicationUpdate it brings, unless it is known), for a
+//! secure node the command classes it supports under its highest class (Security 2 or S0
+//! Commands Supported Get), then Version (the node's versions and each command class's
+//! version), Manufacturer Specific, Z-Wave Plus Info, Association (groupings, and the lifeline,
+//! group 1, set to the controller as hosts do), Multi Channel end points, and the current state
+//! of each actuator and sensor command class (a Get each).
 //!
 //! A step the node does not answer within [`InterviewOptions::report_timeout`] is recorded as
 //! [`Step::Unanswered`] and the interview goes on, as zwave-js does. A sleeping node is held
@@ -579,8 +580,9 @@ impl Interview<'_> {
                 S2_COMMANDS_SUPPORTED_REPORT,
             ),
         };
-        let rx = self.stick.taps.expect(self.node, 0, move |f| {
-            matches!(f, CommandClassFrame::Unknown { cc: c, command, .. } if *c == cc && *command == report)
+        let rx = self.stick.taps.expect(self.node, 0, move |f| match f {
+            CommandClassFrame::Unknown { cc: c, command, .. } => *c == cc && *command == report,
+            _ => false,
         });
         let sent = self.stick.send_data(self.node, get).await;
         Ok(match self.await_report(rx, sent).await? {
@@ -657,8 +659,12 @@ impl Interview<'_> {
                     .ask(
                         0,
                         CommandClassFrame::Version(Version::CommandClassGet { cc }),
-                        move |f| {
-                            matches!(f, CommandClassFrame::Version(Version::CommandClassReport { cc: c, .. }) if *c == cc)
+                        move |f| match f {
+                            CommandClassFrame::Version(Version::CommandClassReport {
+                                cc: c,
+                                ..
+                            }) => *c == cc,
+                            _ => false,
                         },
                     )
                     .await?
@@ -896,8 +902,12 @@ impl Interview<'_> {
                 .ask(
                     0,
                     CommandClassFrame::MultiChannel(MultiChannel::CapabilityGet { endpoint }),
-                    move |f| {
-                        matches!(f, CommandClassFrame::MultiChannel(MultiChannel::CapabilityReport { endpoint: e, .. }) if *e == endpoint)
+                    move |f| match f {
+                        CommandClassFrame::MultiChannel(MultiChannel::CapabilityReport {
+                            endpoint: e,
+                            ..
+                        }) => *e == endpoint,
+                        _ => false,
                     },
                 )
                 .await?

@@ -6,8 +6,11 @@
 //! Inclusion: after AddNode's "protocol done" the task stops add mode itself (with a callback,
 //! whose "done" carries the new node) and reports [`RadioEvent::NodeAdded`]; exclusion reports
 //! [`RadioEvent::NodeRemoved`] on "done". Sleeping nodes: SendData to a node asleep waits in
-//! its [`WakeUpQueues`] entry; its Wake Up Notification releases the queue to the front of the
-//! job queue, followed by Wake Up No More Information.
+//! its [`WakeUpQueues`] entry; its Wake Up Notification (seen here in the clear, or passed on by
+//! the security layer once decrypted) releases the queue to the front of the job queue,
+//! followed by Wake Up No More Information, unless the node is held awake (an interview, a
+//! secure exchange that needs nonces, bootstrapping): then No More Information waits for the
+//! last hold's release, and whoever waited for the wake-up is told.
 //!
 //! When a read or write says the device went away ([`port::is_disconnect`]), the task fails
 //! the job in flight and every queued job with [`Error::StickLost`], publishes the lost state,
@@ -579,8 +582,8 @@ impl Driver {
         Some(rx)
     }
 
-    /// Ends one [`Self::hold`] (holds nest): once none is left, an awake sleeping node is sent back to sleep after what is queued
-    /// for it.
+    /// Ends one [`Self::hold`] (holds nest): once none is left, an awake sleeping node is sent
+    /// back to sleep after what is queued for it.
     fn release(&mut self, node: u16) {
         match self.held.get_mut(&node) {
             Some(n) if *n > 1 => {
