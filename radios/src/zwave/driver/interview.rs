@@ -388,11 +388,10 @@ impl AwakeHold {
     /// Holds a sleeping node that is listening now because it is joining the network, so
     /// security bootstrapping reaches it; without waiting (called from the dispatcher).
     pub(crate) fn joining(requests: &tokio::sync::mpsc::Sender<super::Request>, node: u16) -> Self {
-        for op in [Op::Hold { node, hold: true }, Op::WokeUp { node }] {
-            let (reply, _) = oneshot::channel();
-            if let Err(e) = requests.try_send(super::Request { op, reply }) {
-                tracing::warn!(node, "could not keep the joining node awake: {e}");
-            }
+        let (reply, _) = oneshot::channel();
+        let op = Op::Joining { node };
+        if let Err(e) = requests.try_send(super::Request { op, reply }) {
+            tracing::warn!(node, "could not keep the joining node awake: {e}");
         }
         Self {
             requests: requests.clone(),

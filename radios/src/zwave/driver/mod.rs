@@ -533,6 +533,9 @@ pub(crate) enum Op {
     Hold { node: u16, hold: bool },
     /// A sleeping node's Wake Up Notification arrived under security.
     WokeUp { node: u16 },
+    /// A sleeping node is joining (so it listens): hold it awake, as [`Op::Hold`] does, without
+    /// announcing a wake-up.
+    Joining { node: u16 },
 }
 
 /// What the task answers.

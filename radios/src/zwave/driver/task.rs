@@ -563,6 +563,11 @@ impl Driver {
                 self.on_woke(node);
                 let _ = reply.send(Ok(Reply::Done));
             }
+            Op::Joining { node } => {
+                drop(self.hold(node));
+                self.release_queue(node);
+                let _ = reply.send(Ok(Reply::Done));
+            }
         }
     }
 
@@ -737,9 +742,16 @@ impl Driver {
     /// which sends [`Op::WokeUp`]): what waited for it goes first, in order, then the node is
     /// sent back to sleep unless it is held awake.
     fn on_woke(&mut self, node: u16) {
-        let Some(waiting) = self.wakeup.on_wake_up(node) else {
-            return;
-        };
+        if let Some(released) = self.release_queue(node) {
+            tracing::debug!(node, released, "node woke up");
+            self.emit(RadioEvent::WokeUp { node, released });
+        }
+    }
+
+    /// `node` listens now: what waited for it goes first, then (unless held) No More
+    /// Information; returns how many commands were released (`None`: not a sleeping node).
+    fn release_queue(&mut self, node: u16) -> Option<usize> {
+        let waiting = self.wakeup.on_wake_up(node)?;
         for waiter in self.wake_waiters.remove(&node).unwrap_or_default() {
             let _ = waiter.send(());
         }
@@ -776,8 +788,7 @@ impl Driver {
         for job in jobs.into_iter().rev() {
             self.queue.push_front(job);
         }
-        tracing::debug!(node, released, "node woke up");
-        self.emit(RadioEvent::WokeUp { node, released });
+        Some(released)
     }
 
     fn on_add_status(&mut self, cb: InclusionCallback) {
