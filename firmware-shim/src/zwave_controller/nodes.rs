@@ -1,6 +1,7 @@
 //! Simulated Z-Wave nodes behind the emulated controller: unsecured ones here, secure ones
-//! (a door lock, a dimmer and a siren doing S2 or S0) in [`secure`]. A node takes a command class frame and returns the frames it answers with;
-//! the controller decides whether the frame reaches it at all ([`SimNode::reachable`]).
+//! (a door lock, a dimmer, a siren and a sleeping sensor doing S2 or S0) in [`secure`]. A
+//! node takes a command class frame and returns the frames it answers with; the controller
+//! decides whether the frame reaches it at all ([`SimNode::reachable`]).
 //!
 //! - [`SimNode::binary_switch`]: a mains-powered on/off switch answering Basic and Binary Switch
 //!   Get with a Report.
@@ -14,10 +15,12 @@
 //!   [`multisensor`] and [`bulb`].
 //!
 //! Every node also answers Version, Manufacturer Specific and Z-Wave Plus Info questions about
-//! the command classes in its node information frame (`identity`), as a host interview asks.
+//! the command classes in its node information frame (`identity`), as a host interview asks;
+//! a test can make one command class go unanswered ([`SimNode::mute`]).
 
 pub mod bulb;
 mod identity;
+pub mod lifeline;
 pub mod metering_plug;
 pub mod multisensor;
 pub mod secure;
@@ -26,6 +29,7 @@ pub mod thermostat;
 pub mod user_codes;
 
 use bulb::Bulb;
+use lifeline::Lifeline;
 use metering_plug::MeteringPlug;
 use multisensor::Multisensor;
 use secure::SecureNode;
@@ -41,6 +45,10 @@ pub mod cc {
     pub const BATTERY: u8 = 0x80;
     /// Wake Up.
     pub const WAKE_UP: u8 = 0x84;
+    /// Association (the lifeline).
+    pub const ASSOCIATION: u8 = 0x85;
+    /// Supervision.
+    pub const SUPERVISION: u8 = 0x6C;
     /// Set (Basic, Binary Switch).
     pub const SET: u8 = 0x01;
     /// Get (Basic, Binary Switch, Battery).
@@ -89,6 +97,12 @@ pub struct SimNode {
     pub silent: bool,
     /// Every command class frame that reached it, oldest first.
     pub received: Vec<Vec<u8>>,
+    /// Command classes whose frames it acknowledges but never answers (a device with a broken
+    /// command class, for tests of a host's timeouts).
+    pub mute: Vec<u8>,
+    /// Its lifeline (Association group 1), for the kinds without association logic of their
+    /// own (the metering plug keeps its own).
+    pub lifeline: Lifeline,
 }
 
 impl SimNode {
@@ -143,6 +157,8 @@ impl SimNode {
             kind,
             silent: false,
             received: Vec::new(),
+            mute: Vec::new(),
+            lifeline: Lifeline::default(),
         }
     }
 
@@ -152,11 +168,14 @@ impl SimNode {
         match &self.kind {
             // Routing end node; Binary Switch / Power Switch; Z-Wave Plus, Binary Switch,
             // Version, Manufacturer Specific.
-            SimNodeKind::BinarySwitch { .. } => vec![0x04, 0x10, 0x01, 0x5E, 0x25, 0x86, 0x72],
+            // Association.
+            SimNodeKind::BinarySwitch { .. } => {
+                vec![0x04, 0x10, 0x01, 0x5E, 0x25, 0x85, 0x86, 0x72]
+            }
             // Routing end node; Binary Sensor / Routing Binary Sensor; Z-Wave Plus, Binary
-            // Sensor, Wake Up, Battery, Version, Manufacturer Specific.
+            // Sensor, Wake Up, Battery, Association, Version, Manufacturer Specific.
             SimNodeKind::SleepingSensor { .. } => {
-                vec![0x04, 0x20, 0x01, 0x5E, 0x30, 0x84, 0x80, 0x86, 0x72]
+                vec![0x04, 0x20, 0x01, 0x5E, 0x30, 0x84, 0x80, 0x85, 0x86, 0x72]
             }
             SimNodeKind::Secure(node) => node.node_info(),
             SimNodeKind::Thermostat(t) => t.node_info(),
@@ -171,10 +190,10 @@ impl SimNode {
         !self.silent
             && match &self.kind {
                 SimNodeKind::BinarySwitch { .. }
-                | SimNodeKind::Secure(_)
                 | SimNodeKind::Thermostat(_)
                 | SimNodeKind::MeteringPlug(_)
                 | SimNodeKind::Bulb(_) => true,
+                SimNodeKind::Secure(node) => node.is_listening(),
                 SimNodeKind::SleepingSensor { awake, .. } => *awake,
                 SimNodeKind::Multisensor(m) => m.awake,
             }
@@ -189,12 +208,24 @@ impl SimNode {
                 Some(vec![cc::WAKE_UP, cc::WAKE_UP_NOTIFICATION])
             }
             SimNodeKind::Multisensor(m) => Some(m.wake_up()),
+            SimNodeKind::Secure(node) => node.wake_up(),
             SimNodeKind::BinarySwitch { .. }
-            | SimNodeKind::Secure(_)
             | SimNodeKind::Thermostat(_)
             | SimNodeKind::MeteringPlug(_)
             | SimNodeKind::Bulb(_) => None,
         }
+    }
+
+    /// Whether Association is served by [`SimNode::lifeline`]: the node lists it and has no
+    /// association logic of its own.
+    fn has_shared_lifeline(&self) -> bool {
+        !matches!(
+            self.kind,
+            SimNodeKind::MeteringPlug(_) | SimNodeKind::Secure(_)
+        ) && self
+            .node_info()
+            .get(3..)
+            .is_some_and(|ccs| ccs.contains(&cc::ASSOCIATION))
     }
 
     /// Whether the node is asleep.
@@ -202,6 +233,7 @@ impl SimNode {
         match &self.kind {
             SimNodeKind::SleepingSensor { awake, .. } => !awake,
             SimNodeKind::Multisensor(m) => !m.awake,
+            SimNodeKind::Secure(node) => !node.is_listening(),
             _ => false,
         }
     }
@@ -226,6 +258,13 @@ impl SimNode {
     /// A frame reached the node; returns its answers (command class frames to the controller).
     pub fn receive(&mut self, payload: &[u8]) -> Vec<Vec<u8>> {
         self.received.push(payload.to_vec());
+        if payload.first().is_some_and(|cc| self.mute.contains(cc)) {
+            return Vec::new();
+        }
+        if self.has_shared_lifeline() && addresses_association(payload) {
+            let lifeline = &mut self.lifeline;
+            return served::serve(payload, |_, command| lifeline.serve(command));
+        }
         let served = match &mut self.kind {
             SimNodeKind::Secure(node) => return node.receive(payload),
             SimNodeKind::Thermostat(t) => t.receive(payload),
@@ -266,6 +305,14 @@ impl SimNode {
                 .into_iter()
                 .collect(),
         }
+    }
+}
+
+/// Whether a frame is an Association command, bare or inside Supervision Get.
+fn addresses_association(payload: &[u8]) -> bool {
+    match payload {
+        [cc::SUPERVISION, 0x01, _, _, command @ ..] => Lifeline::is_association(command),
+        command => Lifeline::is_association(command),
     }
 }
 

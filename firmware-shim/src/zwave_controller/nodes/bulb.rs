@@ -44,9 +44,13 @@ fn working_or_done(duration: Option<u8>) -> Status {
 
 impl Bulb {
     /// Routing end node; Multilevel Switch / Multilevel Power Switch; Z-Wave Plus,
-    /// Supervision, Multilevel Switch, Color Switch, Version, Manufacturer Specific.
+    /// Supervision, Multilevel Switch, Color Switch, Association, Version, Manufacturer
+    /// Specific.
     pub fn node_info(&self) -> Vec<u8> {
-        vec![0x04, 0x11, 0x01, 0x5E, 0x6C, MULTILEVEL, COLOR, 0x86, 0x72]
+        // Association: its lifeline, served by `SimNode::lifeline`.
+        vec![
+            0x04, 0x11, 0x01, 0x5E, 0x6C, MULTILEVEL, COLOR, 0x85, 0x86, 0x72,
+        ]
     }
 
     /// Serves a frame from the controller; `None` if it is not one of its classes.

@@ -65,7 +65,7 @@ fn u24(v: u32) -> [u8; 3] {
 
 impl Multisensor {
     /// Routing end node; Notification Sensor; Z-Wave Plus, Supervision, Wake Up, Battery,
-    /// Multilevel Sensor, Notification, Version, Manufacturer Specific.
+    /// Multilevel Sensor, Notification, Association, Version, Manufacturer Specific.
     pub fn node_info(&self) -> Vec<u8> {
         vec![
             0x04,
@@ -77,6 +77,8 @@ impl Multisensor {
             BATTERY,
             SENSOR,
             NOTIFICATION,
+            // Association (its lifeline, served by `SimNode::lifeline`).
+            0x85,
             0x86,
             0x72,
         ]

@@ -1,5 +1,7 @@
 //! Simulated secure Z-Wave nodes: a door lock on S2 Access Control, a dimmer on S2
-//! Authenticated and an old siren on S0. Written apart from the driver's security layer: they
+//! Authenticated, an old siren on S0, and a battery sensor on S2 Unauthenticated that sleeps
+//! and sends its Wake Up Notification under S2 (it takes Wake Up No More Information in the
+//! clear too, as hosts send it). Written apart from the driver's security layer: they
 //! share only the crypto and frame types (`S2Session`, `S0Session`, the joiner typestates of
 //! `s2::bootstrap`), never the host's flow, so the two cannot share a mistake in the protocol.
 //!
@@ -72,6 +74,14 @@ pub mod cc {
     pub const SUPERVISION_GET: u8 = 0x01;
     /// Supervision Report.
     pub const SUPERVISION_REPORT: u8 = 0x02;
+    /// Battery (the sleeping sensor).
+    pub const BATTERY: u8 = 0x80;
+    /// Wake Up (the sleeping sensor).
+    pub const WAKE_UP: u8 = 0x84;
+    /// Wake Up Notification.
+    pub const WAKE_UP_NOTIFICATION: u8 = 0x07;
+    /// Wake Up No More Information.
+    pub const WAKE_UP_NO_MORE_INFORMATION: u8 = 0x08;
 }
 
 /// Supervision Report status: carried out.
@@ -105,6 +115,14 @@ pub enum SecureDevice {
         /// 0x00 off, 0xFF on.
         value: u8,
     },
+    /// A battery sensor on S2 Unauthenticated that listens only from its wake-up (sent under
+    /// S2) until Wake Up No More Information.
+    Sensor {
+        /// Whether it listens now.
+        awake: bool,
+        /// Battery level, percent.
+        battery: u8,
+    },
 }
 
 impl SecureDevice {
@@ -114,6 +132,7 @@ impl SecureDevice {
             Self::DoorLock { .. } => SecurityClass::S2AccessControl,
             Self::Dimmer { .. } => SecurityClass::S2Authenticated,
             Self::Siren { .. } => SecurityClass::S0Legacy,
+            Self::Sensor { .. } => SecurityClass::S2Unauthenticated,
         }
     }
 
@@ -124,6 +143,7 @@ impl SecureDevice {
             Self::DoorLock { .. } => KeyClasses::S2_ACCESS_CONTROL | KeyClasses::S2_AUTHENTICATED,
             Self::Dimmer { .. } => KeyClasses::S2_AUTHENTICATED,
             Self::Siren { .. } => KeyClasses::empty(),
+            Self::Sensor { .. } => KeyClasses::S2_UNAUTHENTICATED,
         }
     }
 
@@ -137,6 +157,9 @@ impl SecureDevice {
             Self::Dimmer { .. } => vec![0x04, 0x11, 0x01, 0x5E, 0x9F, 0x86, 0x72],
             // Routing end node; Binary Switch / Siren; Security (S0) only.
             Self::Siren { .. } => vec![0x04, 0x10, 0x05, 0x98, 0x86, 0x72],
+            // Routing end node; Binary Sensor / Routing Binary Sensor; Z-Wave Plus, S2, Wake
+            // Up (listed so a host knows it sleeps), Version, Manufacturer Specific.
+            Self::Sensor { .. } => vec![0x04, 0x20, 0x01, 0x5E, 0x9F, 0x84, 0x86, 0x72],
         }
     }
 
@@ -158,6 +181,12 @@ impl SecureDevice {
             ],
             // Version and Manufacturer Specific stay in the clear (its NIF lists them).
             Self::Siren { .. } => vec![cc::SWITCH_BINARY],
+            Self::Sensor { .. } => vec![
+                cc::BATTERY,
+                cc::WAKE_UP,
+                cc::VERSION,
+                cc::MANUFACTURER_SPECIFIC,
+            ],
         }
     }
 
@@ -204,6 +233,9 @@ impl SecureDevice {
             }
             (Self::Siren { value }, [cc::SWITCH_BINARY, cc::GET]) => {
                 vec![vec![cc::SWITCH_BINARY, cc::REPORT, *value]]
+            }
+            (Self::Sensor { battery, .. }, [cc::BATTERY, cc::GET]) => {
+                vec![vec![cc::BATTERY, cc::REPORT, *battery]]
             }
             _ => Vec::new(),
         }
@@ -328,6 +360,44 @@ impl SecureNode {
     /// A siren, off, on S0 only.
     pub fn siren(seed: u8) -> Self {
         Self::new(SecureDevice::Siren { value: 0 }, seed)
+    }
+
+    /// A battery sensor on S2 Unauthenticated, awake (as a node is while it joins).
+    pub fn sleeping_sensor(seed: u8) -> Self {
+        Self::new(
+            SecureDevice::Sensor {
+                awake: true,
+                battery: 90,
+            },
+            seed,
+        )
+    }
+
+    /// Whether a frame reaches it now (the sensor only between its wake-up and No More
+    /// Information; the others always).
+    pub fn is_listening(&self) -> bool {
+        !matches!(
+            self.state().device,
+            SecureDevice::Sensor { awake: false, .. }
+        )
+    }
+
+    /// The sensor wakes up: returns the frame it sends first (its Wake Up Notification under
+    /// S2, or the Nonce Get that must precede it); `None` for the other devices.
+    pub fn wake_up(&self) -> Option<Vec<u8>> {
+        let mut s = self.state();
+        let SecureDevice::Sensor { awake, .. } = &mut s.device else {
+            return None;
+        };
+        *awake = true;
+        let class = s.device.required_class();
+        let mut out = Vec::new();
+        s.send_s2(
+            KeyId::Network(class),
+            vec![cc::WAKE_UP, cc::WAKE_UP_NOTIFICATION],
+            &mut out,
+        );
+        out.into_iter().next()
     }
 
     fn new(device: SecureDevice, seed: u8) -> Self {
@@ -832,6 +902,15 @@ impl SecureNodeState {
     ) {
         if let Some(answer) = self.identity_answer(payload, class) {
             self.reply_under(answer, class, out);
+            return;
+        }
+        if let (
+            SecureDevice::Sensor { awake, .. },
+            [cc::WAKE_UP, cc::WAKE_UP_NO_MORE_INFORMATION],
+        ) = (&mut self.device, payload)
+        {
+            // Back to sleep, however the host sent it (hosts send it in the clear).
+            *awake = false;
             return;
         }
         if let [cc::SUPERVISION, cc::SUPERVISION_GET, flags, len, rest @ ..] = payload

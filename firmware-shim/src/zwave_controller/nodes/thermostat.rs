@@ -48,8 +48,8 @@ impl Default for Thermostat {
 
 impl Thermostat {
     /// Routing end node; Thermostat / General Thermostat v2; Z-Wave Plus, Supervision,
-    /// Thermostat Mode, Setpoint, Operating State, Multilevel Sensor, Version, Manufacturer
-    /// Specific.
+    /// Thermostat Mode, Setpoint, Operating State, Multilevel Sensor, Association, Version,
+    /// Manufacturer Specific.
     pub fn node_info(&self) -> Vec<u8> {
         vec![
             0x04,
@@ -61,6 +61,8 @@ impl Thermostat {
             SETPOINT,
             OPERATING_STATE,
             SENSOR,
+            // Association (its lifeline, served by `SimNode::lifeline`).
+            0x85,
             0x86,
             0x72,
         ]

@@ -37,6 +37,7 @@
 //!   sealed store); missing ones are generated from the OS RNG and stored.
 
 mod commands;
+mod interview;
 pub mod keys;
 pub mod nvm;
 mod security;
@@ -45,6 +46,10 @@ mod task;
 pub mod wakeup;
 
 pub use commands::{CommandOutcome, Supervised, SupervisionStatus};
+pub use interview::{
+    Associations, CommandClassInfo, EndPoint, InterviewOptions, Manufacturer, NodeDescription,
+    NodeVersion, StateValue, Step, ZwavePlus,
+};
 pub use security::{InclusionOptions, PinRequest};
 
 use std::sync::{Arc, Mutex};
@@ -194,6 +199,9 @@ pub enum Error {
     /// Not an end point id (1..=127; 0 is the root device).
     #[error("invalid end point {0}")]
     InvalidEndpoint(u8),
+    /// The sleeping node is asleep and the caller asked not to wait for its wake-up.
+    #[error("node {0} is asleep")]
+    NodeAsleep(u16),
 }
 
 /// Result of the driver.
@@ -499,6 +507,9 @@ pub(crate) enum RawEvent {
     Command { node: u16, payload: Vec<u8> },
     /// Anything else, passed on (inclusion results go through bootstrapping first).
     Radio(RadioEvent),
+    /// The stick could not get a node's information frame (ApplicationUpdate "node info
+    /// request failed", which names no node: it answers the oldest RequestNodeInfo).
+    NodeInfoFailed,
 }
 
 /// What the API asks the task for.
@@ -521,6 +532,13 @@ pub(crate) enum Op {
     RemoveNode { start: bool },
     /// Mark a node as sleeping or listening.
     SetSleeping { node: u16, sleeping: bool },
+    /// Keep a sleeping node awake after its wake-up (`hold`), or let it sleep again.
+    Hold { node: u16, hold: bool },
+    /// A sleeping node's Wake Up Notification arrived under security.
+    WokeUp { node: u16 },
+    /// A sleeping node is joining (so it listens): hold it awake, as [`Op::Hold`] does, without
+    /// announcing a wake-up.
+    Joining { node: u16 },
 }
 
 /// What the task answers.
@@ -530,6 +548,8 @@ pub(crate) enum Reply {
     Done,
     Transmitted(TransmitReport),
     Queued(oneshot::Receiver<Result<TransmitReport>>),
+    /// To [`Op::Hold`]: where the node's next wake-up is announced (`None`: it listens now).
+    Held(Option<oneshot::Receiver<()>>),
 }
 
 pub(crate) struct Request {
@@ -582,6 +602,10 @@ pub struct ZwaveStick {
     started: Arc<Mutex<Option<u64>>>,
     security: Arc<security::SecurityLayer>,
     commands: Arc<commands::CommandLayer>,
+    /// Where interview questions wait for their answers.
+    taps: Arc<interview::Taps>,
+    /// The controller's node id, once started (the lifeline's target).
+    own_node: Arc<Mutex<Option<u16>>>,
     /// Passes the task's events through security; aborted on drop (it holds a [`Client`]).
     dispatcher: tokio::task::JoinHandle<()>,
 }
@@ -644,9 +668,11 @@ impl ZwaveStick {
             keys,
         ));
         let commands = Arc::new(commands::CommandLayer::new());
+        let taps = Arc::new(interview::Taps::new());
         let dispatcher = tokio::spawn(security::dispatch(
             security.clone(),
             commands.clone(),
+            taps.clone(),
             raw_events,
         ));
         Ok((
@@ -656,6 +682,8 @@ impl ZwaveStick {
                 started,
                 security,
                 commands,
+                taps,
+                own_node: Arc::new(Mutex::new(None)),
                 dispatcher,
             },
             events_rx,
@@ -669,6 +697,7 @@ impl ZwaveStick {
         let generation = self.client.generation()?;
         let info = startup::start(&self.client).await?;
         self.security.init(&info)?;
+        *self.own_node.lock().unwrap_or_else(|p| p.into_inner()) = Some(info.node_id);
         *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Some(generation);
         Ok(info)
     }
@@ -691,11 +720,31 @@ impl ZwaveStick {
     pub async fn submit_data(&self, node: u16, payload: Vec<u8>) -> Result<Submitted> {
         self.client.generation()?;
         if let Some(class) = self.node_security(node) {
-            return self
-                .security
-                .send(node, class, &payload)
-                .await
-                .map(Submitted::Transmitted);
+            // A secure frame needs a nonce exchange with the node, so a sleeping node is held
+            // awake from its wake-up until the frame is through.
+            let (hold, woken) = interview::hold_awake(&self.client, node).await?;
+            let Some(woken) = woken else {
+                let sent = self.security.send(node, class, &payload).await;
+                drop(hold);
+                return sent.map(Submitted::Transmitted);
+            };
+            let (tx, outcome) = oneshot::channel();
+            let security = self.security.clone();
+            tokio::spawn(async move {
+                let sent = match woken.await {
+                    Ok(()) => security.send(node, class, &payload).await,
+                    Err(_) => Err(Error::Closed),
+                };
+                drop(hold);
+                let _ = tx.send(sent.map(|report| TransmitReport {
+                    waited_for_wake_up: true,
+                    ..report
+                }));
+            });
+            return Ok(Submitted::QueuedUntilWakeUp(PendingTransmit {
+                node,
+                outcome,
+            }));
         }
         match self
             .client
@@ -772,6 +821,7 @@ impl ZwaveStick {
 
     /// Sends a command class frame under `class`, whatever the node was granted: for a
     /// command class a node supports under a lower class than its highest, and for tests.
+    /// For a sleeping node that is asleep this waits for its wake-up.
     pub async fn send_data_under(
         &self,
         node: u16,
@@ -779,7 +829,22 @@ impl ZwaveStick {
         payload: Vec<u8>,
     ) -> Result<TransmitReport> {
         self.client.generation()?;
-        self.security.send(node, class, &payload).await
+        // The nonce exchange needs the node listening: a sleeping node is held awake from
+        // its wake-up until the frame is through.
+        let (hold, woken) = interview::hold_awake(&self.client, node).await?;
+        if let Some(woken) = woken {
+            woken.await.map_err(|_| Error::Closed)?;
+        }
+        let sent = self.security.send(node, class, &payload).await;
+        drop(hold);
+        sent
+    }
+
+    /// The controller's node id as a one-byte id (Association targets).
+    fn own_node_id(&self) -> Result<u8> {
+        let own = (*self.own_node.lock().unwrap_or_else(|p| p.into_inner()))
+            .ok_or(Error::SecurityNotStarted)?;
+        u8::try_from(own).map_err(|_| Error::InvalidNode(own))
     }
 
     /// The highest class a node was granted (`None`: not secure).

@@ -34,7 +34,8 @@ use zeroize::Zeroize;
 use super::keys::{self, NetworkKeyStore};
 use super::{
     Client, ControllerInfo, DriverConfig, Error, InclusionFailure, NodeInfo, Op, RadioEvent,
-    RawEvent, Reply, Request, Result, TransmitReport, commands::CommandLayer,
+    RawEvent, Reply, Request, Result, TransmitReport, commands::CommandLayer, interview::AwakeHold,
+    interview::Taps,
 };
 use crate::zwave::s0::{self, CC_SECURITY, S0Command, S0Session};
 use crate::zwave::s2::bootstrap::{
@@ -44,6 +45,10 @@ use crate::zwave::s2::session::{KeyId, S2Session};
 use crate::zwave::s2::{self, CC_SECURITY_2, KexFailType, KeyClasses, S2Command, SecurityClass};
 use crate::zwave::security::Key128;
 use crate::zwave::security::x25519::PrivateKey;
+
+/// Wake Up Notification (Wake Up command class), decrypted here for a secure sleeping node.
+const WAKE_UP_CC: u8 = 0x84;
+const WAKE_UP_NOTIFICATION: u8 = 0x07;
 
 /// How long after sending a frame an unprompted Nonce Report SOS makes us send it again.
 const RETRANSMIT_WINDOW: Duration = Duration::from_secs(2);
@@ -396,6 +401,19 @@ impl SecurityLayer {
         sent.done().await
     }
 
+    /// A secure sleeping node's Wake Up Notification decrypted: the driver task releases its
+    /// queue (it sees only the encapsulated frame).
+    fn woke_up(&self, node: u16) {
+        let (reply, _) = oneshot::channel();
+        let request = Request {
+            op: Op::WokeUp { node },
+            reply,
+        };
+        if let Err(e) = self.client.requests.try_send(request) {
+            tracing::warn!(node, "wake-up not passed to the driver task: {e}");
+        }
+    }
+
     /// Passes an event on without waiting: a caller that does not read its events must not
     /// stall nonce answers (as in the driver task, a full channel drops the event).
     fn emit(&self, event: RadioEvent) {
@@ -425,9 +443,14 @@ impl SecurityLayer {
         if registered.is_err() {
             return Some(info);
         }
+        // A sleeping node listens while it joins: keep it so until bootstrapping is over.
+        let awake = info
+            .sleeps()
+            .then(|| AwakeHold::joining(&self.client.requests, node));
         let layer = self.clone();
         tokio::spawn(async move {
             layer.include(node, info, options, pins, rx, s2).await;
+            drop(awake);
         });
         None
     }
@@ -700,6 +723,7 @@ impl SecurityLayer {
 pub(crate) async fn dispatch(
     layer: Arc<SecurityLayer>,
     commands: Arc<CommandLayer>,
+    taps: Arc<Taps>,
     mut raw: mpsc::Receiver<RawEvent>,
 ) {
     while let Some(event) = raw.recv().await {
@@ -707,6 +731,7 @@ pub(crate) async fn dispatch(
             RawEvent::Command { node, payload } => layer.on_command(node, payload),
             RawEvent::Radio(RadioEvent::NodeAdded { node, info, .. }) => {
                 commands.set_command_classes(node, &info.command_classes);
+                taps.on_node_info(node, &info);
                 match layer.start_inclusion(node, info) {
                     Some(info) => vec![Action::Emit(RadioEvent::NodeAdded {
                         node,
@@ -719,11 +744,17 @@ pub(crate) async fn dispatch(
             RawEvent::Radio(event @ RadioEvent::NodeRemoved { node }) => {
                 layer.set_granted(node, KeyClasses::empty(), Vec::new());
                 commands.forget(node);
+                taps.forget(node);
                 vec![Action::Emit(event)]
             }
             RawEvent::Radio(RadioEvent::NodeInfo { node, info }) => {
                 commands.set_command_classes(node, &info.command_classes);
+                taps.on_node_info(node, &info);
                 vec![Action::Emit(RadioEvent::NodeInfo { node, info })]
+            }
+            RawEvent::NodeInfoFailed => {
+                taps.on_node_info_failed();
+                Vec::new()
             }
             RawEvent::Radio(other) => vec![Action::Emit(other)],
         };
@@ -735,8 +766,22 @@ pub(crate) async fn dispatch(
                     payload,
                     security,
                 } => {
+                    if security.is_some()
+                        && payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION]
+                    {
+                        layer.woke_up(node);
+                    }
                     let (event, answer) = commands.interpret(node, &payload, security);
                     if let Some(e) = event {
+                        if let RadioEvent::Report {
+                            node,
+                            endpoint,
+                            report,
+                            ..
+                        } = &e
+                        {
+                            taps.offer(*node, *endpoint, report);
+                        }
                         layer.emit(e);
                     }
                     if let Some(answer) = answer {
@@ -748,7 +793,7 @@ pub(crate) async fn dispatch(
                         });
                     }
                 }
-                Action::Send(node, bytes) => match layer.enqueue(node, bytes) {
+                Action::Send(node, bytes) => match layer.enqueue_with(node, bytes, true) {
                     Ok(sent) => wait_in_background(node, sent),
                     Err(e) => tracing::debug!(node, "security reply not sent: {e}"),
                 },
@@ -772,7 +817,7 @@ impl SecurityLayer {
         *actions = core::mem::take(actions)
             .into_iter()
             .filter_map(|action| match action {
-                Action::Send(node, bytes) => match self.enqueue(node, bytes) {
+                Action::Send(node, bytes) => match self.enqueue_with(node, bytes, true) {
                     Ok(sent) => Some(Action::Sent(node, sent)),
                     Err(e) => {
                         tracing::debug!(node, "security reply not sent: {e}");
@@ -954,6 +999,14 @@ impl Secure {
                 Ok(d) => {
                     if d.plaintext.first() == Some(&CC_SECURITY_2) {
                         match S2Command::decode(&d.plaintext) {
+                            // The answer to an interview's question, not bootstrapping.
+                            Ok(S2Command::CommandsSupportedReport { .. })
+                                if !self.bootstrapping(node) =>
+                            {
+                                if let KeyId::Network(class) = d.key {
+                                    return Some((d.plaintext.clone(), class));
+                                }
+                            }
                             Ok(c) => self.to_bootstrap(node, Inbound::S2(c, Some(d.key))),
                             Err(e) => tracing::debug!(node, "undecodable S2 command: {e}"),
                         }
@@ -1025,6 +1078,12 @@ impl Secure {
                 }
                 match self.s0.decapsulate(p, payload, now) {
                     Ok(plaintext) => match S0Command::decode(&plaintext) {
+                        // The answer to an interview's question, not bootstrapping.
+                        Ok(S0Command::CommandsSupportedReport { .. })
+                            if !self.bootstrapping(node) =>
+                        {
+                            return Some(plaintext);
+                        }
                         Ok(c) => self.to_bootstrap(node, Inbound::S0(c)),
                         Err(_) => return Some(plaintext),
                     },

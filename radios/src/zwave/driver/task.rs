@@ -6,8 +6,11 @@
 //! Inclusion: after AddNode's "protocol done" the task stops add mode itself (with a callback,
 //! whose "done" carries the new node) and reports [`RadioEvent::NodeAdded`]; exclusion reports
 //! [`RadioEvent::NodeRemoved`] on "done". Sleeping nodes: SendData to a node asleep waits in
-//! its [`WakeUpQueues`] entry; its Wake Up Notification releases the queue to the front of the
-//! job queue, followed by Wake Up No More Information.
+//! its [`WakeUpQueues`] entry; its Wake Up Notification (seen here in the clear, or passed on by
+//! the security layer once decrypted) releases the queue to the front of the job queue,
+//! followed by Wake Up No More Information, unless the node is held awake (an interview, a
+//! secure exchange that needs nonces, bootstrapping): then No More Information waits for the
+//! last hold's release, and whoever waited for the wake-up is told.
 //!
 //! When a read or write says the device went away ([`port::is_disconnect`]), the task fails
 //! the job in flight and every queued job with [`Error::StickLost`], publishes the lost state,
@@ -15,7 +18,7 @@
 //! the port with back-off, and publishes a new connection generation for start-up to rerun.
 //! Commands waiting for a node's wake-up stay queued across the replug.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -43,6 +46,8 @@ use crate::zwave::serial::messages::{HostMessage, StickMessage};
 /// Wake Up Notification and No More Information (Wake Up command class).
 const WAKE_UP_NOTIFICATION: u8 = 0x07;
 const WAKE_UP_NO_MORE_INFORMATION: u8 = 0x08;
+/// ApplicationUpdate: the node did not answer RequestNodeInfo.
+const UPDATE_NODE_INFO_REQUEST_FAILED: u8 = 0x81;
 /// Highest classic node id.
 const MAX_NODE_ID: u16 = 232;
 
@@ -101,6 +106,11 @@ struct Driver {
     joining: Option<(u16, Vec<u8>)>,
     /// The node an exclusion found, until "done".
     leaving: Option<u16>,
+    /// Sleeping nodes kept awake after their wake-up (an interview, a secure exchange): no
+    /// Wake Up No More Information until they are released.
+    held: HashMap<u16, usize>,
+    /// Who waits for a sleeping node's next wake-up.
+    wake_waiters: HashMap<u16, Vec<oneshot::Sender<()>>>,
     soft_reset_at: Option<Instant>,
     generation: u64,
     state: watch::Sender<LinkState>,
@@ -129,6 +139,8 @@ pub(crate) async fn run(parts: TaskParts) {
         wakeup: WakeUpQueues::new(),
         joining: None,
         leaving: None,
+        held: HashMap::new(),
+        wake_waiters: HashMap::new(),
         soft_reset_at: None,
         generation: 1,
         state,
@@ -244,6 +256,10 @@ fn send_data_message(node: u16, payload: Vec<u8>) -> Result<HostMessage> {
     }))
 }
 
+fn no_more_information(node: u16) -> Result<HostMessage> {
+    send_data_message(node, vec![WAKE_UP_CC, WAKE_UP_NO_MORE_INFORMATION])
+}
+
 fn add_node_message(start: bool) -> HostMessage {
     HostMessage::AddNode(AddNodeRequest {
         mode: if start {
@@ -322,6 +338,10 @@ impl Driver {
         match request.op {
             Op::SetSleeping { node, sleeping } => {
                 self.set_sleeping(node, sleeping);
+                let _ = request.reply.send(Ok(Reply::Done));
+            }
+            Op::Hold { node, hold: false } => {
+                self.release(node);
                 let _ = request.reply.send(Ok(Reply::Done));
             }
             _ => {
@@ -532,6 +552,70 @@ impl Driver {
                 self.set_sleeping(node, sleeping);
                 let _ = reply.send(Ok(Reply::Done));
             }
+            Op::Hold { node, hold: true } => {
+                let _ = reply.send(Ok(Reply::Held(self.hold(node))));
+            }
+            Op::Hold { node, hold: false } => {
+                self.release(node);
+                let _ = reply.send(Ok(Reply::Done));
+            }
+            Op::WokeUp { node } => {
+                self.on_woke(node);
+                let _ = reply.send(Ok(Reply::Done));
+            }
+            Op::Joining { node } => {
+                drop(self.hold(node));
+                self.release_queue(node);
+                let _ = reply.send(Ok(Reply::Done));
+            }
+        }
+    }
+
+    /// Keeps `node` awake once it wakes (or now, if it is awake): its Wake Up No More
+    /// Information waits for [`Self::release`]. Returns where its next wake-up is announced
+    /// when it is asleep now; `None` when it listens (awake, or not a sleeping node).
+    fn hold(&mut self, node: u16) -> Option<oneshot::Receiver<()>> {
+        *self.held.entry(node).or_default() += 1;
+        // Awake with its No More Information queued: keep it listening.
+        self.queue
+            .retain(|j| j.kind != JobKind::NoMoreInformation { node });
+        if !self.wakeup.is_asleep(node) {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        self.wake_waiters.entry(node).or_default().push(tx);
+        Some(rx)
+    }
+
+    /// Ends one [`Self::hold`] (holds nest): once none is left, an awake sleeping node is sent
+    /// back to sleep after what is queued for it.
+    fn release(&mut self, node: u16) {
+        match self.held.get_mut(&node) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                return;
+            }
+            _ => {
+                self.held.remove(&node);
+            }
+        }
+        if let Some(waiters) = self.wake_waiters.get_mut(&node) {
+            waiters.retain(|w| !w.is_closed());
+        }
+        let queued = self
+            .queue
+            .iter()
+            .any(|j| j.kind == JobKind::NoMoreInformation { node });
+        if self.wakeup.is_awake(node)
+            && !queued
+            && let Ok(message) = no_more_information(node)
+        {
+            self.push(
+                message,
+                JobKind::NoMoreInformation { node },
+                true,
+                ReplyTo::Nobody,
+            );
         }
     }
 
@@ -623,6 +707,10 @@ impl Driver {
                     info: NodeInfo::from_frame(&info.data),
                 });
             }
+            Ok(StickMessage::ApplicationUpdate(ApplicationUpdate::Other {
+                update_type: UPDATE_NODE_INFO_REQUEST_FAILED,
+                ..
+            })) => self.emit_raw(RawEvent::NodeInfoFailed),
             Ok(StickMessage::SerialApiStarted(started)) => {
                 let prompted = self.soft_reset_at.take().is_some_and(|at| {
                     at.elapsed() < self.config.started_timeout + Duration::from_secs(1)
@@ -645,14 +733,29 @@ impl Driver {
     fn on_application_command(&mut self, node: u16, payload: Vec<u8>) {
         let woke = payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION];
         self.emit_raw(RawEvent::Command { node, payload });
-        if !woke {
-            return;
+        if woke {
+            self.on_woke(node);
         }
-        let Some(waiting) = self.wakeup.on_wake_up(node) else {
-            return;
-        };
+    }
+
+    /// A node's Wake Up Notification (in the clear here, or decrypted by the security layer,
+    /// which sends [`Op::WokeUp`]): what waited for it goes first, in order, then the node is
+    /// sent back to sleep unless it is held awake.
+    fn on_woke(&mut self, node: u16) {
+        if let Some(released) = self.release_queue(node) {
+            tracing::debug!(node, released, "node woke up");
+            self.emit(RadioEvent::WokeUp { node, released });
+        }
+    }
+
+    /// `node` listens now: what waited for it goes first, then (unless held) No More
+    /// Information; returns how many commands were released (`None`: not a sleeping node).
+    fn release_queue(&mut self, node: u16) -> Option<usize> {
+        let waiting = self.wakeup.on_wake_up(node)?;
+        for waiter in self.wake_waiters.remove(&node).unwrap_or_default() {
+            let _ = waiter.send(());
+        }
         let released = waiting.len();
-        // The released commands go first, in order, then the node is sent back to sleep.
         let mut jobs = Vec::with_capacity(released + 1);
         for (payload, reply) in waiting {
             match send_data_message(node, payload) {
@@ -667,7 +770,13 @@ impl Driver {
                 }
             }
         }
-        if let Ok(message) = send_data_message(node, vec![WAKE_UP_CC, WAKE_UP_NO_MORE_INFORMATION])
+        let already = self
+            .queue
+            .iter()
+            .any(|j| j.kind == JobKind::NoMoreInformation { node });
+        if !self.held.contains_key(&node)
+            && !already
+            && let Ok(message) = no_more_information(node)
         {
             jobs.push(Job {
                 message,
@@ -679,8 +788,7 @@ impl Driver {
         for job in jobs.into_iter().rev() {
             self.queue.push_front(job);
         }
-        tracing::debug!(node, released, "node woke up");
-        self.emit(RadioEvent::WokeUp { node, released });
+        Some(released)
     }
 
     fn on_add_status(&mut self, cb: InclusionCallback) {
@@ -748,6 +856,9 @@ impl Driver {
                 for (_, reply) in self.wakeup.remove(node) {
                     let _ = reply.send(Err(Error::NodeRemoved(node)));
                 }
+                // Whoever waited for its wake-up learns it is gone (the sender is dropped).
+                self.wake_waiters.remove(&node);
+                self.held.remove(&node);
                 self.emit(RadioEvent::NodeRemoved { node });
                 self.push_front(remove_node_message(false), JobKind::RemoveNode, false);
             }
