@@ -154,7 +154,11 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
     .unwrap();
     assert_eq!(records[0].result, Ok(Value::Boolean(1)));
 
-    // A report the device sends on its own arrives as an event.
+    // A report the device sends on its own arrives as an event (to the hub, once bound).
+    timeout(SOON, stick.bind(NODE, 1, on_off::CLUSTER_ID))
+        .await
+        .unwrap()
+        .expect("bound to the hub");
     timeout(
         SOON,
         stick.configure_reporting(
