@@ -265,6 +265,36 @@ async fn a_bad_checksum_from_the_stick_is_naked_and_resent() {
     assert_eq!(send_data_count(&b.emu), 1, "the host did not resend");
 }
 
+/// A frame from the stick that stops arriving halfway (a cut frame: SOF, a length of 9, then
+/// only two of its bytes) is dropped 1500 ms after its SOF, as the Serial API requires; the
+/// next exchange is then read cleanly. A host that kept waiting for the missing bytes would eat
+/// the stick's ACK as frame data and have to send its command again.
+#[tokio::test]
+async fn a_cut_frame_from_the_stick_is_dropped_and_the_next_command_is_read_cleanly() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+    b.emu.send_raw(&[0x01, 0x09, 0x00, 0x13]);
+    // Past the Serial API's 1500 ms frame timeout (an upper bound for the host to give up).
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let before = b.emu.with_stick(|s| s.link_stats());
+    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("the command after the cut frame completes");
+    let after = b.emu.with_stick(|s| s.link_stats());
+    assert_eq!(
+        after.frames_received - before.frames_received,
+        1,
+        "the host sent its command once: the stick's ACK was read as an ACK"
+    );
+    assert_eq!(send_data_count(&b.emu), 1);
+    assert_eq!(
+        b.emu
+            .with_stick(|s| s.controller().node(2).and_then(|n| n.switch_value())),
+        Some(0xFF)
+    );
+}
+
 #[tokio::test]
 async fn timeouts_and_refusals_are_typed_and_nothing_hangs() {
     let dir = tempfile::tempdir().expect("tmp");
