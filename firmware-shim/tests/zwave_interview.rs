@@ -559,3 +559,36 @@ async fn an_unreachable_nodes_information_is_unanswered_without_waiting_out_the_
     assert_eq!(d.version, Step::NotSupported);
     assert!(d.state.is_empty());
 }
+
+#[tokio::test]
+async fn the_secure_sleeping_sensor_is_sent_back_to_sleep_under_s2_not_in_the_clear() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path(), Vec::new()).await;
+    // It ignores Wake Up No More Information in the clear, as a strict node does: only the
+    // S2-encapsulated one puts it to sleep.
+    let sensor = SecureNode::sleeping_sensor(0x65);
+    let node = include(&mut b, &sensor, SecurityClass::S2Unauthenticated).await;
+    until("the sensor going to sleep after bootstrapping", || {
+        !sensor.is_listening()
+    })
+    .await;
+    let id = u8::try_from(node).expect("id");
+    for wake in 1..=2 {
+        b.emu.with_stick(|s| s.wake_up(id));
+        until("the sensor going back to sleep", || !sensor.is_listening()).await;
+        let nmi = [0x84, 0x08];
+        assert!(
+            !sensor
+                .state()
+                .refused
+                .iter()
+                .any(|(p, _)| p.as_slice() == nmi),
+            "wake-up {wake}: No More Information went in the clear"
+        );
+    }
+    assert!(
+        sensor.state().refused.is_empty(),
+        "{:?}",
+        sensor.state().refused
+    );
+}

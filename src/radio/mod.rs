@@ -1,7 +1,9 @@
 //! Where the radio drivers (`sealhub-radios`) meet the sealed store: the Z-Wave network keys
 //! and what each secure node was granted ([`zwave_keys`]), and the Zigbee network backup
 //! ([`zigbee_network`]), each kept as sealed records so the radios' secrets get the same
-//! protection as the hub's own keys and survive restarts and stick replacements.
+//! protection as the hub's own keys and survive restarts and stick replacements. What each
+//! Z-Wave node is, as its interview found, is kept the same way ([`zwave_nodes`]), so a node
+//! is interviewed once, not at every start.
 //!
 //! The drivers know nothing of the store: Z-Wave takes a
 //! [`NetworkKeyStore`](sealhub_radios::zwave::driver::keys::NetworkKeyStore), implemented here by
@@ -11,6 +13,7 @@
 
 pub mod zigbee_network;
 pub mod zwave_keys;
+pub mod zwave_nodes;
 
 use sealhub_radios::zigbee::driver::{self as zigbee, NetworkInfo};
 

@@ -1,8 +1,12 @@
 //! The Z-Wave radio task: the stick (or its emulator), opened with the network keys from the
 //! sealed store ([`SealedNetworkKeys`]) and the stored grants of secure nodes restored, its
-//! events logged, and grants kept as nodes are included and excluded.
+//! events logged, and grants kept as nodes are included and excluded. Nodes are interviewed
+//! by themselves ([`NodeDescriber`], in tasks of its own so events keep flowing): after an
+//! inclusion, at start-up for nodes never described, and at a sleeping node's wake-up when it
+//! was asleep; the descriptions are sealed and deleted when the node is excluded.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use firmware_shim::zwave_controller::{
@@ -10,9 +14,10 @@ use firmware_shim::zwave_controller::{
 };
 use sealhub::config::{RadioPort, ZwaveConfig};
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
+use sealhub::radio::zwave_nodes::{DescriberConfig, NodeDescriber};
 use sealhub::store::Store;
 use sealhub_radios::port::PortConfig;
-use sealhub_radios::zwave::driver::{DriverConfig, RadioEvent, ZwaveStick};
+use sealhub_radios::zwave::driver::{ControllerInfo, DriverConfig, RadioEvent, ZwaveStick};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
@@ -68,9 +73,17 @@ pub(super) async fn run(config: ZwaveConfig, store: Store, mut link: TaskLink) {
             }
         },
     };
-    let Some((stick, mut events)) = start(&config, &path, &store, &grants, &mut link).await else {
+    let Some((stick, mut events, info)) = start(&config, &path, &store, &grants, &mut link).await
+    else {
         return;
     };
+    let stick = Arc::new(stick);
+    let describer = NodeDescriber::new(stick.clone(), store.handle(), DescriberConfig::default());
+    match describer.resume(&info.nodes, info.node_id).await {
+        Ok(nodes) if !nodes.is_empty() => info!(?nodes, "Z-Wave nodes to describe"),
+        Ok(_) => {}
+        Err(e) => error!("cannot read the Z-Wave node descriptions: {e}"),
+    }
 
     let mut demo_tick = tokio::time::interval_at(
         tokio::time::Instant::now() + DEMO_REPORT_EVERY,
@@ -80,7 +93,7 @@ pub(super) async fn run(config: ZwaveConfig, store: Store, mut link: TaskLink) {
         tokio::select! {
             () = link.stopped() => break,
             event = events.recv() => match event {
-                Some(event) => on_event(&event, &stick, &grants),
+                Some(event) => on_event(&event, &stick, &grants, &describer),
                 None => {
                     error!("the Z-Wave driver stopped");
                     link.stopped().await;
@@ -96,6 +109,7 @@ pub(super) async fn run(config: ZwaveConfig, store: Store, mut link: TaskLink) {
             }
         }
     }
+    drop(describer);
     drop(stick);
     if let Some(d) = demo {
         d.emu.unplug().await;
@@ -111,7 +125,7 @@ async fn start(
     store: &Store,
     grants: &SealedNodeGrants,
     link: &mut TaskLink,
-) -> Option<(ZwaveStick, mpsc::Receiver<RadioEvent>)> {
+) -> Option<(ZwaveStick, mpsc::Receiver<RadioEvent>, ControllerInfo)> {
     let mut backoff = start_backoff();
     loop {
         let keys = match SealedNetworkKeys::load(store.handle()) {
@@ -158,7 +172,7 @@ async fn start(
                     "Z-Wave radio up"
                 );
                 link.attempted().await;
-                return Some((stick, events));
+                return Some((stick, events, info));
             }
             Err(e) => {
                 let delay = backoff.next_delay();
@@ -177,10 +191,19 @@ async fn start(
 }
 
 /// Logs a driver event without secrets (command payloads can carry user codes: only their
-/// command class is logged) and keeps the grants of included and excluded nodes.
-fn on_event(event: &RadioEvent, stick: &ZwaveStick, grants: &SealedNodeGrants) {
+/// command class is logged), keeps the grants of included and excluded nodes, and has nodes
+/// described (or their description deleted) as they come and go.
+fn on_event(
+    event: &RadioEvent,
+    stick: &ZwaveStick,
+    grants: &SealedNodeGrants,
+    describer: &NodeDescriber,
+) {
     if let Err(e) = grants.follow(event, stick) {
         error!("cannot keep the Z-Wave node's security grant: {e}");
+    }
+    if let Err(e) = describer.follow(event) {
+        error!("cannot keep the Z-Wave node's description: {e}");
     }
     match event {
         RadioEvent::NodeAdded { node, security, .. } => {

@@ -1,7 +1,7 @@
 //! Simulated secure Z-Wave nodes: a door lock on S2 Access Control, a dimmer on S2
 //! Authenticated, an old siren on S0, and a battery sensor on S2 Unauthenticated that sleeps
-//! and sends its Wake Up Notification under S2 (it takes Wake Up No More Information in the
-//! clear too, as hosts send it). Written apart from the driver's security layer: they
+//! and sends its Wake Up Notification under S2 (it takes Wake Up No More Information only
+//! under S2, as a strict node does, and stays awake when told in the clear). Written apart from the driver's security layer: they
 //! share only the crypto and frame types (`S2Session`, `S0Session`, the joiner typestates of
 //! `s2::bootstrap`), never the host's flow, so the two cannot share a mistake in the protocol.
 //!
@@ -909,8 +909,14 @@ impl SecureNodeState {
             [cc::WAKE_UP, cc::WAKE_UP_NO_MORE_INFORMATION],
         ) = (&mut self.device, payload)
         {
-            // Back to sleep, however the host sent it (hosts send it in the clear).
-            *awake = false;
+            // Back to sleep only when told under its own class: a strict node ignores Wake Up
+            // (which it lists as secure) in the clear, and stays awake.
+            if class == Some(SecurityClass::S2Unauthenticated) {
+                *awake = false;
+            } else {
+                tracing::debug!(?class, "secure sensor refuses No More Information");
+                self.refused.push((payload.to_vec(), class));
+            }
             return;
         }
         if let [cc::SUPERVISION, cc::SUPERVISION_GET, flags, len, rest @ ..] = payload
@@ -1165,5 +1171,18 @@ mod tests {
         assert_eq!(s.refused, [(unlock.to_vec(), None)]);
         assert!(s.supervised.is_empty());
         assert_eq!(s.device, SecureDevice::DoorLock { mode: 0xFF });
+    }
+
+    #[test]
+    fn the_sleeping_sensor_stays_awake_when_told_to_sleep_in_the_clear() {
+        let sensor = SecureNode::sleeping_sensor(0x65);
+        sensor.set_address(4, 1, HOME_ID);
+        let nmi = [cc::WAKE_UP, cc::WAKE_UP_NO_MORE_INFORMATION];
+        assert!(sensor.receive(&nmi).is_empty());
+        assert!(
+            sensor.is_listening(),
+            "a strict node ignores it in the clear"
+        );
+        assert_eq!(sensor.state().refused, [(nmi.to_vec(), None)]);
     }
 }

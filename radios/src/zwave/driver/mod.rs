@@ -510,6 +510,9 @@ pub(crate) enum RawEvent {
     /// The stick could not get a node's information frame (ApplicationUpdate "node info
     /// request failed", which names no node: it answers the oldest RequestNodeInfo).
     NodeInfoFailed,
+    /// A secure sleeping node is due to go back to sleep: the security layer sends its Wake
+    /// Up No More Information under the node's highest class.
+    SleepDue { node: u16 },
 }
 
 /// What the API asks the task for.
@@ -525,6 +528,9 @@ pub(crate) enum Op {
         node: u16,
         payload: Vec<u8>,
         now: bool,
+        /// The (encapsulated) Wake Up No More Information of a secure node, asked for by
+        /// [`RawEvent::SleepDue`]: the node is asleep once it is sent.
+        sleep: bool,
     },
     /// Start (true) or stop inclusion.
     AddNode { start: bool },
@@ -647,6 +653,7 @@ impl ZwaveStick {
             events: events.clone(),
             config: config.clone(),
         };
+        let secure = wakeup::SecureNodes::default();
         tokio::spawn(task::run(task::TaskParts {
             port_config,
             port,
@@ -655,6 +662,7 @@ impl ZwaveStick {
             state: state_tx,
             started: started_tx,
             events,
+            secure: secure.clone(),
         }));
         let started = Arc::new(Mutex::new(None));
         let restarter = tokio::spawn(startup::restart_on_reconnect(
@@ -666,6 +674,7 @@ impl ZwaveStick {
             user_events,
             client.config.clone(),
             keys,
+            secure,
         ));
         let commands = Arc::new(commands::CommandLayer::new());
         let taps = Arc::new(interview::Taps::new());
@@ -752,6 +761,7 @@ impl ZwaveStick {
                 node,
                 payload,
                 now: false,
+                sleep: false,
             })
             .await?
         {

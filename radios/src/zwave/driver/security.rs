@@ -35,7 +35,7 @@ use super::keys::{self, NetworkKeyStore};
 use super::{
     Client, ControllerInfo, DriverConfig, Error, InclusionFailure, NodeInfo, Op, RadioEvent,
     RawEvent, Reply, Request, Result, TransmitReport, commands::CommandLayer, interview::AwakeHold,
-    interview::Taps,
+    interview::Taps, wakeup::SecureNodes,
 };
 use crate::zwave::s0::{self, CC_SECURITY, S0Command, S0Session};
 use crate::zwave::s2::bootstrap::{
@@ -49,6 +49,17 @@ use crate::zwave::security::x25519::PrivateKey;
 /// Wake Up Notification (Wake Up command class), decrypted here for a secure sleeping node.
 const WAKE_UP_CC: u8 = 0x84;
 const WAKE_UP_NOTIFICATION: u8 = 0x07;
+/// Wake Up No More Information, sent here under a secure sleeping node's highest class.
+const WAKE_UP_NO_MORE_INFORMATION: u8 = 0x08;
+
+/// How long a secure sleeping node must have been quiet (nothing sent to it, nothing heard
+/// from it) before its No More Information goes: an answer it still owes (a report to a Get
+/// sent at its wake-up) would otherwise cross our frame and both would use the same SPAN
+/// nonce. zwave-js likewise waits a moment after the last exchange before sending a node to
+/// sleep.
+const SLEEP_SETTLE: Duration = Duration::from_secs(1);
+/// At most this many settle periods are waited out for a node that keeps talking.
+const SLEEP_SETTLE_ROUNDS: u32 = 10;
 
 /// How long after sending a frame an unprompted Nonce Report SOS makes us send it again.
 const RETRANSMIT_WINDOW: Duration = Duration::from_secs(2);
@@ -167,6 +178,10 @@ pub(crate) struct SecurityLayer {
     pending_inclusion: Mutex<Option<(InclusionOptions, mpsc::Sender<PinRequest>)>>,
     /// One secure transmission at a time, so nonce exchanges do not interleave.
     tx: tokio::sync::Mutex<()>,
+    /// Which nodes hold a class, as the driver task sees it.
+    secure: SecureNodes,
+    /// When each node last sent us a frame or was sent one (see [`SLEEP_SETTLE`]).
+    last_exchange: Mutex<HashMap<u16, Instant>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -209,6 +224,7 @@ impl SecurityLayer {
         events: mpsc::Sender<RadioEvent>,
         config: DriverConfig,
         store: Box<dyn NetworkKeyStore>,
+        secure: SecureNodes,
     ) -> Self {
         Self {
             client,
@@ -219,6 +235,8 @@ impl SecurityLayer {
             nodes: Mutex::new(HashMap::new()),
             pending_inclusion: Mutex::new(None),
             tx: tokio::sync::Mutex::new(()),
+            secure,
+            last_exchange: Mutex::new(HashMap::new()),
         }
     }
 
@@ -256,6 +274,7 @@ impl SecurityLayer {
     /// command classes it may send in the clear.
     pub(crate) fn set_granted(&self, node: u16, granted: KeyClasses, insecure: Vec<u8>) {
         let mut nodes = lock(&self.nodes);
+        self.secure.set(node, !granted.is_empty());
         if granted.is_empty() {
             nodes.remove(&node);
         } else {
@@ -279,9 +298,26 @@ impl SecurityLayer {
 
     /// [`Self::enqueue`]; with `now`, past a sleeping node's wake-up queue.
     fn enqueue_with(&self, node: u16, payload: Vec<u8>, now: bool) -> Result<Transmission> {
+        self.enqueue_op(node, payload, now, false)
+    }
+
+    /// [`Self::enqueue_with`]; with `sleep`, the frame is the node's No More Information.
+    fn enqueue_op(
+        &self,
+        node: u16,
+        payload: Vec<u8>,
+        now: bool,
+        sleep: bool,
+    ) -> Result<Transmission> {
+        lock(&self.last_exchange).insert(node, Instant::now());
         let (reply, rx) = oneshot::channel();
         let request = Request {
-            op: Op::SendData { node, payload, now },
+            op: Op::SendData {
+                node,
+                payload,
+                now,
+                sleep,
+            },
             reply,
         };
         self.client
@@ -309,8 +345,42 @@ impl SecurityLayer {
     ) -> Result<TransmitReport> {
         let _one_at_a_time = self.tx.lock().await;
         match class {
-            SecurityClass::S0Legacy => self.send_s0(node, payload).await,
-            c => self.send_s2(node, KeyId::Network(c), payload, true).await,
+            SecurityClass::S0Legacy => self.send_s0(node, payload, false).await,
+            c => {
+                self.send_s2(node, KeyId::Network(c), payload, true, false)
+                    .await
+            }
+        }
+    }
+
+    /// Sends a secure sleeping node back to sleep: Wake Up No More Information under its
+    /// highest class, as zwave-js sends it (a strict node ignores it in the clear). The driver
+    /// task marks the node asleep once the encapsulated frame goes out.
+    pub(crate) async fn send_to_sleep(&self, node: u16) -> Result<TransmitReport> {
+        let payload = [WAKE_UP_CC, WAKE_UP_NO_MORE_INFORMATION];
+        for _ in 0..SLEEP_SETTLE_ROUNDS {
+            let last = lock(&self.last_exchange).get(&node).copied();
+            match last.map(|at| at.elapsed()) {
+                Some(quiet) if quiet < SLEEP_SETTLE => {
+                    tokio::time::sleep(SLEEP_SETTLE - quiet).await;
+                }
+                _ => break,
+            }
+        }
+        let Some(class) = self.granted(node).classes().first().copied() else {
+            // Its grants were dropped meanwhile: a node without security takes it in the clear.
+            return self
+                .enqueue_op(node, payload.to_vec(), false, true)?
+                .done()
+                .await;
+        };
+        let _one_at_a_time = self.tx.lock().await;
+        match class {
+            SecurityClass::S0Legacy => self.send_s0(node, &payload, true).await,
+            c => {
+                self.send_s2(node, KeyId::Network(c), &payload, false, true)
+                    .await
+            }
         }
     }
 
@@ -320,12 +390,13 @@ impl SecurityLayer {
         key: KeyId,
         plaintext: &[u8],
         remember: bool,
+        sleep: bool,
     ) -> Result<TransmitReport> {
         let p = peer(node)?;
         for _ in 0..2 {
             let step = self.with(|st| match st.s2.encapsulate(p, key, plaintext) {
                 Ok(frame) => {
-                    let sent = self.enqueue(node, frame)?;
+                    let sent = self.enqueue_op(node, frame, false, sleep)?;
                     if remember {
                         st.last_sent.insert(
                             node,
@@ -390,13 +461,13 @@ impl SecurityLayer {
         }
     }
 
-    async fn send_s0(&self, node: u16, plaintext: &[u8]) -> Result<TransmitReport> {
+    async fn send_s0(&self, node: u16, plaintext: &[u8], sleep: bool) -> Result<TransmitReport> {
         let p = peer(node)?;
         let nonce = self.s0_nonce(node).await?;
         let sent = self.with(|st| {
             st.s0.on_nonce_report(p, nonce);
             let frame = st.s0.encapsulate(p, plaintext)?;
-            self.enqueue(node, frame)
+            self.enqueue_op(node, frame, false, sleep)
         })?;
         sent.done().await
     }
@@ -571,7 +642,7 @@ impl SecurityLayer {
         let bytes = encode_s2(&out.command)?;
         match out.protection {
             None => self.raw_send(node, bytes).await?,
-            Some(key) => self.send_s2(node, key, &bytes, false).await?,
+            Some(key) => self.send_s2(node, key, &bytes, false, false).await?,
         };
         Ok(())
     }
@@ -743,6 +814,7 @@ pub(crate) async fn dispatch(
             }
             RawEvent::Radio(event @ RadioEvent::NodeRemoved { node }) => {
                 layer.set_granted(node, KeyClasses::empty(), Vec::new());
+                lock(&layer.last_exchange).remove(&node);
                 commands.forget(node);
                 taps.forget(node);
                 vec![Action::Emit(event)]
@@ -754,6 +826,15 @@ pub(crate) async fn dispatch(
             }
             RawEvent::NodeInfoFailed => {
                 taps.on_node_info_failed();
+                Vec::new()
+            }
+            RawEvent::SleepDue { node } => {
+                let layer = layer.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = layer.send_to_sleep(node).await {
+                        tracing::warn!(node, "secure Wake Up No More Information not sent: {e}");
+                    }
+                });
                 Vec::new()
             }
             RawEvent::Radio(other) => vec![Action::Emit(other)],
@@ -830,6 +911,7 @@ impl SecurityLayer {
     }
 
     fn on_command(&self, node: u16, payload: Vec<u8>) -> Vec<Action> {
+        lock(&self.last_exchange).insert(node, Instant::now());
         let mut actions = Vec::new();
         let first = payload.first().copied();
         let Ok(p) = peer(node) else {

@@ -18,14 +18,14 @@
 //! the port with back-off, and publishes a new connection generation for start-up to rerun.
 //! Commands waiting for a node's wake-up stay queued across the replug.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_serial::SerialStream;
 
-use super::wakeup::WakeUpQueues;
+use super::wakeup::{SecureNodes, WakeUpQueues};
 use super::{
     Awaited, DriverConfig, Error, InclusionFailure, LinkState, NodeInfo, Op, RadioEvent, RawEvent,
     Refusal, Reply, Request, Result, TransmitFailure, TransmitReport, WAKE_UP_CC, command_name,
@@ -60,6 +60,8 @@ pub(crate) struct TaskParts {
     pub(crate) state: watch::Sender<LinkState>,
     pub(crate) started: broadcast::Sender<()>,
     pub(crate) events: mpsc::Sender<RawEvent>,
+    /// Nodes whose No More Information the security layer sends.
+    pub(crate) secure: SecureNodes,
 }
 
 enum Ended {
@@ -111,6 +113,11 @@ struct Driver {
     held: HashMap<u16, usize>,
     /// Who waits for a sleeping node's next wake-up.
     wake_waiters: HashMap<u16, Vec<oneshot::Sender<()>>>,
+    /// Nodes the security layer holds grants for.
+    secure: SecureNodes,
+    /// Secure nodes whose No More Information the security layer was asked for
+    /// ([`RawEvent::SleepDue`]) and has not handed back encapsulated yet.
+    sleep_due: HashSet<u16>,
     soft_reset_at: Option<Instant>,
     generation: u64,
     state: watch::Sender<LinkState>,
@@ -128,6 +135,7 @@ pub(crate) async fn run(parts: TaskParts) {
         state,
         started,
         events,
+        secure,
     } = parts;
     let mut backoff = config.reopen_backoff.clone();
     let mut driver = Driver {
@@ -141,6 +149,8 @@ pub(crate) async fn run(parts: TaskParts) {
         leaving: None,
         held: HashMap::new(),
         wake_waiters: HashMap::new(),
+        secure,
+        sleep_due: HashSet::new(),
         soft_reset_at: None,
         generation: 1,
         state,
@@ -330,6 +340,7 @@ impl Driver {
         self.joining = None;
         self.leaving = None;
         self.soft_reset_at = None;
+        self.sleep_due.clear();
         self.state.send_replace(LinkState::Lost);
         self.emit(RadioEvent::StickLost);
     }
@@ -501,7 +512,45 @@ impl Driver {
                 false,
                 ReplyTo::Api(reply),
             ),
-            Op::SendData { node, payload, now } => {
+            Op::SendData {
+                node,
+                payload,
+                now: _,
+                sleep: true,
+            } => {
+                // A secure No More Information, encapsulated: sent unless the node was held
+                // (or went) meanwhile.
+                let due = self.sleep_due.remove(&node);
+                let message = match send_data_message(node, payload) {
+                    Ok(m)
+                        if due && !self.held.contains_key(&node) && self.wakeup.is_awake(node) =>
+                    {
+                        m
+                    }
+                    Ok(_) => {
+                        let _ = reply.send(Err(Error::NotAccepted {
+                            command: "SendData",
+                        }));
+                        return;
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                        return;
+                    }
+                };
+                self.push(
+                    message,
+                    JobKind::NoMoreInformation { node },
+                    true,
+                    ReplyTo::Api(reply),
+                );
+            }
+            Op::SendData {
+                node,
+                payload,
+                now,
+                sleep: false,
+            } => {
                 let message = match send_data_message(node, payload.clone()) {
                     Ok(m) => m,
                     Err(e) => {
@@ -579,6 +628,7 @@ impl Driver {
         // Awake with its No More Information queued: keep it listening.
         self.queue
             .retain(|j| j.kind != JobKind::NoMoreInformation { node });
+        self.sleep_due.remove(&node);
         if !self.wakeup.is_asleep(node) {
             return None;
         }
@@ -602,21 +652,41 @@ impl Driver {
         if let Some(waiters) = self.wake_waiters.get_mut(&node) {
             waiters.retain(|w| !w.is_closed());
         }
-        let queued = self
-            .queue
-            .iter()
-            .any(|j| j.kind == JobKind::NoMoreInformation { node });
         if self.wakeup.is_awake(node)
-            && !queued
-            && let Ok(message) = no_more_information(node)
+            && !self.sleep_pending(node)
+            && let Some(job) = self.sleep_job(node)
         {
-            self.push(
-                message,
-                JobKind::NoMoreInformation { node },
-                true,
-                ReplyTo::Nobody,
-            );
+            self.queue.push_back(job);
         }
+    }
+
+    /// Whether `node` is already on its way back to sleep (its No More Information queued
+    /// here, or asked of the security layer).
+    fn sleep_pending(&self, node: u16) -> bool {
+        self.sleep_due.contains(&node)
+            || self
+                .queue
+                .iter()
+                .any(|j| j.kind == JobKind::NoMoreInformation { node })
+    }
+
+    /// The job that sends `node` back to sleep: in the clear for a node without security;
+    /// for a secure node the security layer is asked to send it under the node's highest
+    /// class (it comes back as [`Op::SendData`] with `sleep`), and `None` is returned.
+    fn sleep_job(&mut self, node: u16) -> Option<Job> {
+        if self.secure.contains(node) {
+            if self.sleep_due.insert(node) {
+                self.emit_raw(RawEvent::SleepDue { node });
+            }
+            return None;
+        }
+        let message = no_more_information(node).ok()?;
+        Some(Job {
+            message,
+            kind: JobKind::NoMoreInformation { node },
+            wants_callback: true,
+            reply: ReplyTo::Nobody,
+        })
     }
 
     fn on_completed(&mut self, result: core::result::Result<Completion, Failure>) {
@@ -752,6 +822,9 @@ impl Driver {
     /// Information; returns how many commands were released (`None`: not a sleeping node).
     fn release_queue(&mut self, node: u16) -> Option<usize> {
         let waiting = self.wakeup.on_wake_up(node)?;
+        // A fresh wake-up: an earlier secure No More Information that never came back (no
+        // nonce, the stick lost) is not waited for.
+        self.sleep_due.remove(&node);
         for waiter in self.wake_waiters.remove(&node).unwrap_or_default() {
             let _ = waiter.send(());
         }
@@ -770,20 +843,11 @@ impl Driver {
                 }
             }
         }
-        let already = self
-            .queue
-            .iter()
-            .any(|j| j.kind == JobKind::NoMoreInformation { node });
         if !self.held.contains_key(&node)
-            && !already
-            && let Ok(message) = no_more_information(node)
+            && !self.sleep_pending(node)
+            && let Some(job) = self.sleep_job(node)
         {
-            jobs.push(Job {
-                message,
-                kind: JobKind::NoMoreInformation { node },
-                wants_callback: true,
-                reply: ReplyTo::Nobody,
-            });
+            jobs.push(job);
         }
         for job in jobs.into_iter().rev() {
             self.queue.push_front(job);
@@ -859,6 +923,7 @@ impl Driver {
                 // Whoever waited for its wake-up learns it is gone (the sender is dropped).
                 self.wake_waiters.remove(&node);
                 self.held.remove(&node);
+                self.sleep_due.remove(&node);
                 self.emit(RadioEvent::NodeRemoved { node });
                 self.push_front(remove_node_message(false), JobKind::RemoveNode, false);
             }

@@ -5,7 +5,35 @@
 //! Generic over what is queued so the driver task can keep its reply channels here and tests
 //! can use plain values.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+/// The nodes the security layer holds grants for, shared with the driver task: a secure
+/// sleeping node is sent back to sleep with Wake Up No More Information under its highest
+/// class (as zwave-js sends every command to a secure node), and a strict node ignores it in
+/// the clear, so the task must know which nodes it cannot tell to sleep by itself.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SecureNodes(Arc<Mutex<BTreeSet<u16>>>);
+
+impl SecureNodes {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<u16>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records whether `node` holds any class.
+    pub(crate) fn set(&self, node: u16, secure: bool) {
+        if secure {
+            self.lock().insert(node);
+        } else {
+            self.lock().remove(&node);
+        }
+    }
+
+    /// Whether frames to `node` go through the security layer.
+    pub(crate) fn contains(&self, node: u16) -> bool {
+        self.lock().contains(&node)
+    }
+}
 
 #[derive(Debug)]
 struct NodeQueue<T> {
