@@ -6,7 +6,8 @@
 //! (forming the network), checks the network and the coordinator's endpoints, opens and closes
 //! joining, and stops; a second run resumes the network from the stick's tokens. A third has a
 //! simulated light join while herdsman has the network open and checks herdsman's interview of
-//! it (`EXPECT_DEVICE`). Another test
+//! it (`EXPECT_DEVICE`). One has a device of every emulated kind join at once, herdsman
+//! interview each and toggle the colour bulb (`EXPECT_DEVICES`, `TOGGLE_DEVICE`). Another test
 //! makes the stick refuse `formNetwork` and expects the run to fail, so a misbehaving emulator
 //! cannot pass.
 //!
@@ -25,8 +26,9 @@ use sealhub_radios::zigbee::ezsp::{Command, FromNcp, Response};
 use serde_json::Value;
 use tokio::time::timeout;
 
-/// Longer than the script's own hard timeout (60 s), so the script reports first.
-const RUN_LIMIT: Duration = Duration::from_secs(90);
+/// Longer than the script's own hard timeout (60 s; 150 s for the run with every device kind),
+/// so the script reports first.
+const RUN_LIMIT: Duration = Duration::from_secs(180);
 
 /// The network the script configures (`herdsman_ember.mjs`).
 const PAN_ID: u16 = 0x1A2B;
@@ -75,6 +77,8 @@ fn herdsman_available() -> Option<PathBuf> {
 /// What one run of the script reported.
 struct Run {
     success: bool,
+    /// The `{"device": ...}` lines printed before the result (`EXPECT_DEVICES`).
+    devices: Vec<Value>,
     result: Value,
     log: String,
     elapsed: Duration,
@@ -111,12 +115,21 @@ async fn run_herdsman_with(dir: &Path, stick: &Path, env: &[(&str, &str)]) -> Ru
         .expect("node output");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let log = String::from_utf8_lossy(&output.stderr).into_owned();
-    let line = stdout.lines().last().unwrap_or_default();
+    let line = stdout
+        .lines()
+        .rfind(|l| l.starts_with('{'))
+        .unwrap_or_default();
     let result = serde_json::from_str(line).unwrap_or_else(|e| {
         panic!("no JSON result line ({e}); stdout: {stdout}\nherdsman log:\n{log}")
     });
+    let devices = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| v.get("device").cloned())
+        .collect();
     Run {
         success: output.status.success(),
+        devices,
         result,
         log,
         elapsed: started.elapsed(),
@@ -364,4 +377,166 @@ async fn herdsman_enrols_an_ias_contact_sensor_during_its_interview() {
         .expect("joined");
     assert_eq!(emulated, (Some(1), i64::try_from(zone_id).ok()));
     assert_all_decoded(&emu);
+}
+
+/// One device of every kind the emulator has (light, colour bulb, plug with metering, door lock,
+/// thermostat, climate sensor, motion sensor, contact sensor) joins while herdsman has the
+/// network open; herdsman must interview every one to the end (node descriptor, endpoints with
+/// the clusters the kind serves, Basic attributes, IAS enrolment where there is a zone), then
+/// toggle the colour bulb and read its new state back, which the emulated bulb must show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herdsman_interviews_every_emulated_device_kind_and_toggles_the_bulb() {
+    let Some(dir) = herdsman_available() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (path, emu) = emulator(tmp.path()).await;
+    type Make =
+        fn([u8; 8], u16, Option<sealhub_radios::zigbee::security::InstallCode>) -> SimulatedDevice;
+    let kinds: [(&str, Make); 8] = [
+        ("light", SimulatedDevice::light),
+        ("colour bulb", SimulatedDevice::color_light),
+        ("plug", SimulatedDevice::plug),
+        ("door lock", SimulatedDevice::door_lock),
+        ("thermostat", SimulatedDevice::thermostat),
+        ("climate sensor", SimulatedDevice::climate_sensor),
+        ("motion sensor", SimulatedDevice::motion_sensor),
+        ("contact sensor", SimulatedDevice::contact_sensor),
+    ];
+    let devices: Vec<(&str, SimulatedDevice, String)> = kinds
+        .iter()
+        .zip(1u8..)
+        .map(|((name, make), n)| {
+            let eui = [n, 0x00, 0x00, 0x00, 0x00, 0x6F, 0x0D, 0x00];
+            let device = make(eui, 0x4000 + u16::from(n), None);
+            let ieee = format!("0x000d6f00000000{n:02x}");
+            (*name, device, ieee)
+        })
+        .collect();
+    for (_, device, _) in &devices {
+        emu.join_when_permitted(device.clone());
+    }
+    let bulb = &devices[1];
+    let bulb_was_on = bulb.1.zcl.on();
+    let expected = devices
+        .iter()
+        .map(|(_, _, ieee)| ieee.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let run = run_herdsman_with(
+        &dir,
+        &path,
+        &[
+            ("EXPECT_DEVICES", expected.as_str()),
+            ("EXPECT_DEVICE_MS", "90000"),
+            ("INTEROP_TIMEOUT_MS", "150000"),
+            ("TOGGLE_DEVICE", bulb.2.as_str()),
+        ],
+    )
+    .await;
+    eprintln!(
+        "herdsman run (every kind): {:?}: {}",
+        run.elapsed, run.result
+    );
+    assert!(
+        run.success,
+        "herdsman run failed: {}\nherdsman log (tail):\n{}",
+        run.result,
+        run.log_tail()
+    );
+    let joined: Vec<_> = emu.join_log().into_iter().map(|a| a.outcome).collect();
+    assert_eq!(joined.len(), devices.len(), "{joined:?}");
+    assert!(joined.iter().all(Result::is_ok), "{joined:?}");
+    assert_eq!(run.devices.len(), devices.len(), "{:?}", run.devices);
+    for (name, device, ieee) in &devices {
+        let d = run
+            .devices
+            .iter()
+            .find(|d| d["ieeeAddr"] == ieee.as_str())
+            .unwrap_or_else(|| panic!("no JSON line for the {name} ({ieee}): {:?}", run.devices));
+        assert_eq!(d["interviewState"], "SUCCESSFUL", "{name}: {d}");
+        assert_eq!(
+            d["networkAddress"],
+            u64::from(device.node_id),
+            "{name}: {d}"
+        );
+        assert_eq!(d["modelID"], device.model.as_str(), "{name}: {d}");
+        assert_eq!(
+            d["manufacturerName"],
+            device.manufacturer.as_str(),
+            "{name}: {d}"
+        );
+        let ep = &d["endpoints"][0];
+        assert_eq!(ep["id"], 1, "{name}: {d}");
+        assert_eq!(
+            ep["deviceId"],
+            u64::from(device.endpoints[0].device_id),
+            "{name}: {d}"
+        );
+        let inputs: Vec<u64> = device.endpoints[0]
+            .in_clusters
+            .iter()
+            .map(|c| u64::from(*c))
+            .collect();
+        assert_eq!(
+            ep["inputClusters"],
+            serde_json::json!(inputs),
+            "{name}: {d}"
+        );
+    }
+    // Herdsman read the bulb, toggled it, and read the other state back; the emulated bulb
+    // agrees.
+    let toggle = &run.result["toggle"];
+    assert_eq!(toggle["ieeeAddr"], bulb.2.as_str(), "{}", run.result);
+    assert_eq!(
+        toggle["onOffBefore"],
+        u64::from(bulb_was_on),
+        "{}",
+        run.result
+    );
+    assert_eq!(
+        toggle["onOffAfter"],
+        u64::from(!bulb_was_on),
+        "{}",
+        run.result
+    );
+    assert_eq!(
+        emu.with_device(bulb.1.node_id, |d| d.zcl.on()),
+        Some(!bulb_was_on),
+        "the emulated bulb changed state"
+    );
+    assert_all_decoded(&emu);
+}
+
+/// A device that is expected but never joins fails the multi-device run, and the failure names
+/// it, so the run with every kind cannot pass with one missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_never_joins_fails_the_multi_device_run_by_name() {
+    let Some(dir) = herdsman_available() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (path, emu) = emulator(tmp.path()).await;
+    let eui = [0x01, 0x00, 0x00, 0x00, 0x00, 0x6F, 0x0D, 0x00];
+    emu.join_when_permitted(SimulatedDevice::light(eui, 0x4001, None));
+    let run = run_herdsman_with(
+        &dir,
+        &path,
+        &[
+            ("EXPECT_DEVICES", "0x000d6f0000000001,0x000d6f00000000ee"),
+            ("EXPECT_DEVICE_MS", "15000"),
+        ],
+    )
+    .await;
+    eprintln!(
+        "herdsman run (one missing): {:?}: {}",
+        run.elapsed, run.result
+    );
+    assert!(!run.success, "the run must fail: {}", run.result);
+    let error = run.result["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("0x000d6f00000000ee (not started)"),
+        "{error}"
+    );
+    assert!(run.devices.is_empty(), "{:?}", run.devices);
 }

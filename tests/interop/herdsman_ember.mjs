@@ -7,7 +7,12 @@
 // and stops. With EXPECT_DEVICE=<ieee, 0x + 16 hex digits> set, it waits while the network is
 // open for that device to join and for herdsman's interview of it to succeed (up to
 // EXPECT_DEVICE_MS, default 20 s), then toggles it (genOnOff toggle) and reads onOff back if it
-// has On/Off, reads its IAS zone's enrolment if it has one, and reports what herdsman learned. Prints exactly one JSON line on stdout and exits 0 only if every step passed.
+// has On/Off, reads its IAS zone's enrolment if it has one, and reports what herdsman learned.
+// With EXPECT_DEVICES=<ieee>,<ieee>,... (EXPECT_DEVICE may be set too; both lists count) it waits
+// for every one of them to be interviewed (up to EXPECT_DEVICE_MS in all), failing with the list of
+// those whose interview did not succeed, prints one {"device": ...} JSON line per device, and, with
+// TOGGLE_DEVICE=<ieee> (one of them), reads that device's onOff, toggles it and reads it back.
+// The last JSON line on stdout is the run's result; it exits 0 only if every step passed.
 // herdsman's own log goes to stderr (HERDSMAN_LOG=info|debug, default debug), so the caller can
 // show it when the run fails. A hard timeout (INTEROP_TIMEOUT_MS, default 60 s) ends the process
 // whatever herdsman is waiting for, so it can never hang CI.
@@ -77,6 +82,27 @@ function check(condition, message) {
     }
 }
 
+/** What herdsman learned of a device in its interview. */
+function describe(device) {
+    return {
+        ieeeAddr: device.ieeeAddr,
+        networkAddress: device.networkAddress,
+        type: device.type,
+        manufacturerID: device.manufacturerID,
+        manufacturerName: device.manufacturerName,
+        modelID: device.modelID,
+        powerSource: device.powerSource,
+        interviewState: device.interviewState,
+        endpoints: device.endpoints.map((e) => ({
+            id: e.ID,
+            profileId: e.profileID,
+            deviceId: e.deviceID,
+            inputClusters: e.inputClusters,
+            outputClusters: e.outputClusters,
+        })),
+    };
+}
+
 async function main() {
     const controller = new Controller({
         network,
@@ -91,12 +117,29 @@ async function main() {
         (result.permitJoinEvents ??= []).push(event);
     });
     const expected = process.env.EXPECT_DEVICE?.toLowerCase();
+    const expectedAll = [
+        ...new Set(
+            [expected, ...(process.env.EXPECT_DEVICES ?? "").split(",")].map((ieee) => ieee?.trim().toLowerCase()).filter((ieee) => ieee),
+        ),
+    ];
+    // Each expected device's interview, by IEEE address: the last status herdsman reported.
+    const interviews = new Map(expectedAll.map((ieee) => [ieee, "not started"]));
+    let allInterviewed;
+    const everyInterviewed = new Promise((resolve) => {
+        allInterviewed = resolve;
+    });
     const events = (result.deviceEvents = []);
     const interviewed = new Promise((resolve, reject) => {
         controller.on("deviceJoined", ({ device }) => events.push(["joined", device.ieeeAddr, device.networkAddress]));
         controller.on("deviceAnnounce", ({ device }) => events.push(["announce", device.ieeeAddr, device.networkAddress]));
         controller.on("deviceInterview", ({ status, device }) => {
             events.push(["interview", status, device.ieeeAddr]);
+            if (interviews.has(device.ieeeAddr) && interviews.get(device.ieeeAddr) !== "successful") {
+                interviews.set(device.ieeeAddr, status);
+                if ([...interviews.values()].every((s) => s === "successful")) {
+                    allInterviewed();
+                }
+            }
             if (device.ieeeAddr !== expected) {
                 return;
             }
@@ -143,30 +186,49 @@ async function main() {
     await controller.permitJoin(10);
     check(controller.getPermitJoin(), "permit join not reported open");
 
-    if (expected) {
+    if (expectedAll.length > 1) {
+        step(`interview ${expectedAll.length} devices`);
+        const waitMs = Number(process.env.EXPECT_DEVICE_MS ?? 20000);
+        let timer;
+        const finished = await Promise.race([
+            everyInterviewed.then(() => true),
+            new Promise((resolve) => {
+                timer = setTimeout(() => resolve(false), waitMs);
+            }),
+        ]);
+        clearTimeout(timer);
+        result.interviews = Object.fromEntries(interviews);
+        const unfinished = [...interviews].filter(([, status]) => status !== "successful");
+        check(
+            finished && unfinished.length === 0,
+            `not every interview succeeded within ${waitMs} ms: ${unfinished.map(([ieee, status]) => `${ieee} (${status})`).join(", ")}`,
+        );
+        for (const ieee of expectedAll) {
+            const device = controller.getDeviceByIeeeAddr(ieee);
+            check(device, `${ieee} is not in herdsman's database`);
+            process.stdout.write(`${JSON.stringify({ device: describe(device) })}\n`);
+        }
+        const toggled = process.env.TOGGLE_DEVICE?.toLowerCase();
+        if (toggled) {
+            const endpoint = controller.getDeviceByIeeeAddr(toggled)?.getEndpoint(1);
+            check(endpoint?.supportsInputCluster("genOnOff"), `${toggled} has no genOnOff on endpoint 1`);
+            step(`read onOff of ${toggled}`);
+            const before = (await endpoint.read("genOnOff", ["onOff"])).onOff;
+            step(`toggle ${toggled}`);
+            await endpoint.command("genOnOff", "toggle", {});
+            step(`read onOff of ${toggled} again`);
+            const after = (await endpoint.read("genOnOff", ["onOff"])).onOff;
+            result.toggle = { ieeeAddr: toggled, onOffBefore: before, onOffAfter: after };
+            check(before !== after, `onOff of ${toggled} did not change (${before} -> ${after})`);
+        }
+    } else if (expected) {
         step(`interview ${expected}`);
         const waitMs = Number(process.env.EXPECT_DEVICE_MS ?? 20000);
         const device = await Promise.race([
             interviewed,
             new Promise((_, reject) => setTimeout(() => reject(new Error(`no successful interview of ${expected} within ${waitMs} ms`)), waitMs)),
         ]);
-        result.device = {
-            ieeeAddr: device.ieeeAddr,
-            networkAddress: device.networkAddress,
-            type: device.type,
-            manufacturerID: device.manufacturerID,
-            manufacturerName: device.manufacturerName,
-            modelID: device.modelID,
-            powerSource: device.powerSource,
-            interviewState: device.interviewState,
-            endpoints: device.endpoints.map((e) => ({
-                id: e.ID,
-                profileId: e.profileID,
-                deviceId: e.deviceID,
-                inputClusters: e.inputClusters,
-                outputClusters: e.outputClusters,
-            })),
-        };
+        result.device = describe(device);
 
         const endpoint = device.getEndpoint(1);
         check(endpoint, "device has no endpoint 1");
