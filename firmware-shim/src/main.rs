@@ -21,7 +21,7 @@ enum Stick {
         /// Symlink to create, pointing at the pty the host program should open.
         #[arg(long, default_value = "/tmp/ezsp-stick")]
         link: PathBuf,
-        /// EZSP protocol version to report (13 answers `version` only).
+        /// EZSP protocol version to speak, 13 to 19 (13 has its own older layouts).
         #[arg(long, default_value_t = 14)]
         protocol: u8,
         /// The stick's EUI-64, 16 hex digits, most significant first.
