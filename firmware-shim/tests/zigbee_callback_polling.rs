@@ -154,7 +154,13 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
     .unwrap();
     assert_eq!(records[0].result, Ok(Value::Boolean(1)));
 
-    // A report the device sends on its own arrives as an event.
+    // A report the device sends on its own arrives as an event. The device sends reports only
+    // where its binding table points, so the hub binds OnOff to itself first (the Bind_rsp is
+    // one more queued callback).
+    timeout(SOON, stick.bind(NODE, 1, on_off::CLUSTER_ID))
+        .await
+        .unwrap()
+        .expect("OnOff bound to the hub");
     timeout(
         SOON,
         stick.configure_reporting(
