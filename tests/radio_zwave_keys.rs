@@ -17,8 +17,9 @@ use sealhub::store::{KekSource, Store};
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
-    DriverConfig, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
+    DriverConfig, Error, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
 };
+use sealhub_radios::zwave::s2::session::SEQ_WINDOW;
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -125,8 +126,12 @@ async fn include_lock(
 }
 
 /// Sends `command` until the lock's state satisfies `done`. A restarted hub starts from a
-/// random S2 sequence number, which falls in the lock's duplicate window about one time in
-/// twenty-five; such a frame is acknowledged and dropped, so a few tries are allowed.
+/// random S2 sequence number, which falls in the lock's duplicate window (the last
+/// `SEQ_WINDOW` numbers it had from the hub) about one time in twenty-five. A frame there is
+/// dropped: a Nonce Get goes unanswered (`NoNonce`), a command is acknowledged and not
+/// obeyed. The hub's numbers then go up by one per frame, so up to `SEQ_WINDOW` tries in a
+/// row can be dropped (with only 4 tries this failed now and then); each try sends at least
+/// one new number, so `SEQ_WINDOW + 1` tries always get through.
 async fn command_lock(
     stick: &ZwaveStick,
     node: u16,
@@ -134,11 +139,16 @@ async fn command_lock(
     command: &[u8],
     done: SecureDevice,
 ) {
-    for _ in 0..4 {
-        timeout(SOON, stick.send_data(node, command.to_vec()))
+    for _ in 0..=SEQ_WINDOW {
+        match timeout(SOON, stick.send_data(node, command.to_vec()))
             .await
             .expect("no hang")
-            .expect("node acknowledged");
+        {
+            Ok(_) => {}
+            // The Nonce Get fell in the lock's duplicate window; the next one will not.
+            Err(Error::NoNonce { node: n }) if n == node => continue,
+            Err(e) => panic!("node acknowledged: {e:?}"),
+        }
         let acted = timeout(QUIET, async {
             while lock.state().device != done {
                 tokio::time::sleep(Duration::from_millis(10)).await;
