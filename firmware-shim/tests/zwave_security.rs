@@ -607,3 +607,58 @@ async fn a_node_that_does_not_answer_kex_get_times_out_with_kex_fail() {
     .await
     .expect("the lock heard the KEX Fail");
 }
+
+/// The first command after a hub restart asks the node for a nonce (the restarted hub has no
+/// SPAN). If that Nonce Get goes unanswered — a node whose duplicate detection still remembers
+/// the sequence number the restarted hub happened to start from drops it silently — the hub
+/// asks once more past that window, and the command lands instead of failing with `NoNonce`.
+#[tokio::test]
+async fn an_unanswered_nonce_get_after_a_hub_restart_is_asked_again_and_the_command_lands() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let b = {
+        let mut b = started(dir.path()).await;
+        let (node, lock) = include_lock(&mut b).await;
+        (b, node, lock)
+    };
+    let (b, node, lock) = b;
+    let Bench {
+        emu: _emu,
+        path,
+        keys,
+        stick,
+        events,
+    } = b;
+    drop(events);
+    drop(stick);
+    let (stick, _events) = open_driver(&path, &keys).await;
+    stick.set_node_security(
+        node,
+        KeyClasses::S2_ACCESS_CONTROL | KeyClasses::S2_AUTHENTICATED,
+        vec![0x5E, 0x86, 0x72],
+    );
+    // A fresh lock state (no SPAN, no remembered sequence numbers), then the one Nonce Get it
+    // drops: the outcome does not depend on the restarted hub's random first number.
+    lock.reboot();
+    lock.state().ignore_nonce_gets = 1;
+
+    timeout(SOON, stick.send_data(node, vec![0x62, 0x01, 0xFF]))
+        .await
+        .expect("no hang")
+        .expect("the second Nonce Get is answered and the command acknowledged");
+    timeout(
+        SOON,
+        until(&lock, |d| *d == SecureDevice::DoorLock { mode: 0xFF }),
+    )
+    .await
+    .expect("the lock obeys under Access Control");
+    assert_eq!(
+        lock.state().ignore_nonce_gets,
+        0,
+        "the first Nonce Get was the ignored one"
+    );
+    assert!(
+        lock.state().refused.is_empty(),
+        "{:?}",
+        lock.state().refused
+    );
+}

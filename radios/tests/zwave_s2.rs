@@ -332,3 +332,22 @@ proptest! {
         prop_assert_eq!(b.decapsulate(CTRL, &f).unwrap().plaintext, pt);
     }
 }
+
+/// After an unanswered Nonce Get the host jumps its sequence number past the window a peer
+/// remembers, so its next frame cannot be one the peer still holds for a duplicate.
+#[test]
+fn skipping_the_sequence_window_leaves_every_remembered_number_behind() {
+    use sealhub_radios::zwave::s2::session::SEQ_WINDOW;
+    let mut host = S2Session::new(CTRL, HOME, [7; 32]);
+    let seq = |c: S2Command| match c {
+        S2Command::NonceGet { seq } => seq,
+        other => panic!("not a Nonce Get: {other:?}"),
+    };
+    let first = seq(host.nonce_get());
+    host.skip_sequence_window();
+    let next = seq(host.nonce_get());
+    let distance = usize::from(next.wrapping_sub(first));
+    assert_eq!(distance, SEQ_WINDOW + 1);
+    // Any window of SEQ_WINDOW numbers that held `first` ends before `next`.
+    assert!(distance > SEQ_WINDOW);
+}

@@ -315,6 +315,9 @@ pub struct SecureNodeState {
     seeds_drawn: u8,
     /// The door lock's PIN slots (User Code).
     pub user_codes: super::user_codes::UserCodes,
+    /// How many more S2 Nonce Gets it ignores, as a node does whose duplicate detection still
+    /// remembers the sequence numbers a restarted host happens to reuse.
+    pub ignore_nonce_gets: u8,
 }
 
 /// The KEX Set echo a joining node repeats until the includer answers it.
@@ -427,6 +430,7 @@ impl SecureNode {
             stalls_bootstrapping: false,
             echo_period: ECHO_PERIOD,
             echo_repeats: 0,
+            ignore_nonce_gets: 0,
             echo: None,
             seed,
             seeds_drawn: 0,
@@ -509,7 +513,8 @@ impl SecureNodeState {
 
     fn reboot(&mut self) {
         if let (Some(a), Some(s2)) = (self.address, self.s2.as_mut()) {
-            s2.forget_span(a.controller);
+            // SPAN and duplicate detection are RAM: both are gone after a reboot.
+            s2.forget_peer(a.controller);
         }
         self.s2_waiting.clear();
         self.s0_waiting.clear();
@@ -580,6 +585,9 @@ impl SecureNodeState {
             }
         };
         match command {
+            S2Command::NonceGet { .. } if self.ignore_nonce_gets > 0 => {
+                self.ignore_nonce_gets -= 1;
+            }
             S2Command::NonceGet { seq } => {
                 if let Some(Ok(report)) =
                     self.s2.as_mut().map(|s| s.on_nonce_get(a.controller, seq))

@@ -393,7 +393,10 @@ impl SecurityLayer {
         sleep: bool,
     ) -> Result<TransmitReport> {
         let p = peer(node)?;
-        for _ in 0..2 {
+        // One Nonce Get may go unanswered because the node still remembers its sequence number
+        // from before a restart of the hub; the second goes past that window.
+        let mut nonce_gets_left = 2;
+        for _ in 0..3 {
             let step = self.with(|st| match st.s2.encapsulate(p, key, plaintext) {
                 Ok(frame) => {
                     let sent = self.enqueue_op(node, frame, false, sleep)?;
@@ -420,8 +423,20 @@ impl SecurityLayer {
                 Ok(sent) => return sent.done().await,
                 Err((nonce_get, arrived)) => {
                     self.raw_send(node, nonce_get).await?;
+                    nonce_gets_left -= 1;
                     match timeout(self.config.security_timeout, arrived).await {
                         Ok(Ok(NonceArrived::S2)) => continue,
+                        _ if nonce_gets_left > 0 => {
+                            tracing::debug!(
+                                node,
+                                "no S2 nonce; asking again past the node's duplicate window"
+                            );
+                            self.with(|st| {
+                                st.waiters.remove(&node);
+                                st.s2.skip_sequence_window();
+                                Ok(())
+                            })?;
+                        }
                         _ => {
                             let _ = self.with(|st| Ok(st.waiters.remove(&node)));
                             return Err(Error::NoNonce { node });

@@ -173,8 +173,21 @@ impl S2Session {
         self.peer(peer).span = SpanState::None;
     }
 
+    /// Forgets everything about a peer (SPAN and the sequence numbers seen from it), as a
+    /// node does when it reboots: both live in RAM only.
+    pub fn forget_peer(&mut self, peer: u8) {
+        self.peers.remove(&peer);
+    }
+
     fn peer(&mut self, id: u8) -> &mut Peer {
         self.peers.entry(id).or_insert_with(Peer::new)
+    }
+
+    /// Moves our sequence number past any window of [`SEQ_WINDOW`] numbers a peer may still
+    /// remember: after a restart the first number is random, and a peer that saw the numbers
+    /// just after it from our previous run drops our frames as duplicates until we jump.
+    pub fn skip_sequence_window(&mut self) {
+        self.tx_seq = self.tx_seq.wrapping_add(SEQ_WINDOW as u8);
     }
 
     fn next_seq(&mut self) -> u8 {
