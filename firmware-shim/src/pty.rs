@@ -102,14 +102,32 @@ impl<F: Firmware> PtyTask<F> {
     }
 }
 
-fn new_pty(link: Option<&Path>) -> io::Result<(SerialStream, PathBuf)> {
+/// One plugged-in pty: the master the task reads and writes, and a slave fd it keeps open but
+/// never reads (bytes for the host stay queued for whoever opens the slave path).
+///
+/// Why keep the slave: while no process has the slave open, the master polls as hung up, and
+/// tokio keeps a hang-up as sticky read readiness. `tokio_serial`'s read would then retry its
+/// `EAGAIN` read in a loop inside one poll for as long as the host is silent, pinning a runtime
+/// worker; the kernel's tty work that delivers our answers to the host then waits for the
+/// scheduler tick to preempt that spin (about 4 ms at 250 Hz). Held open, the slave is never
+/// seen closed, so a read waits on epoll as it should. A real stick has no pty: this is the
+/// emulator's own plumbing, not stick behaviour.
+struct Plugged {
+    master: SerialStream,
+    _slave: SerialStream,
+}
+
+fn new_pty(link: Option<&Path>) -> io::Result<(Plugged, PathBuf)> {
     let (master, slave) = SerialStream::pair().map_err(io::Error::other)?;
     let slave_path = PathBuf::from(
         slave
             .name()
             .ok_or_else(|| io::Error::other("pty has no name"))?,
     );
-    drop(slave);
+    let master = Plugged {
+        master,
+        _slave: slave,
+    };
     let Some(link) = link else {
         return Ok((master, slave_path));
     };
@@ -146,7 +164,7 @@ async fn write_out(master: &mut SerialStream, bytes: Vec<u8>) {
 }
 
 async fn run<F: Firmware>(
-    master: SerialStream,
+    master: Plugged,
     link: Option<PathBuf>,
     tick: Duration,
     stick: Arc<Mutex<F>>,
@@ -158,7 +176,7 @@ async fn run<F: Firmware>(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut buf = [0u8; 256];
     loop {
-        let Some(port) = master.as_mut() else {
+        let Some(Plugged { master: port, .. }) = master.as_mut() else {
             // Unplugged: only the control channel matters; faults set meanwhile produce nothing.
             tokio::select! {
                 c = control.recv() => match c {
@@ -187,7 +205,7 @@ async fn run<F: Firmware>(
                     };
                     write_out(port, out).await;
                 }
-                // EIO while no host has the slave open: wait for one.
+                // A read error (not expected while the slave is held open): back off.
                 _ => tokio::time::sleep(Duration::from_millis(10)).await,
             },
             _ = ticker.tick() => {
