@@ -30,6 +30,8 @@
 //!
 //! Run: `cargo bench -p sealhub-firmware-shim --bench zigbee_latency`
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -226,29 +228,6 @@ impl EmulatorWork {
     }
 }
 
-struct Percentiles {
-    p50: Duration,
-    p99: Duration,
-    max: Duration,
-    mean: Duration,
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> Percentiles {
-    samples.sort_unstable();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    let total: Duration = samples.iter().sum();
-    Percentiles {
-        p50: at(0.50),
-        p99: at(0.99),
-        max: at(1.0),
-        mean: total / samples.len() as u32,
-    }
-}
-
-fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
-}
-
 async fn open_started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
     let config = PtyConfig {
         ncp: NcpConfig::default(),
@@ -288,49 +267,16 @@ async fn study(
         wire.push(serial.round_trip(reply_len).await);
         ncp.push(emulator.command());
     }
-    let (c, s, e) = (percentiles(command), percentiles(wire), percentiles(ncp));
-    let added = |f: fn(&Percentiles) -> Duration| us(f(&c)) - us(f(&s)) - us(f(&e));
-    println!("\n{label} ({samples} samples each, µs)");
-    println!(
-        "{:<36} {:>9} {:>9} {:>9} {:>9}",
-        "", "p50", "p99", "max", "mean"
-    );
-    for (name, p) in [
-        ("command: permitJoining(0)", &c),
-        ("baseline: serial (pty round trip)", &s),
-        ("emulator's own work", &e),
-    ] {
-        println!(
-            "{name:<36} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
-            us(p.p50),
-            us(p.p99),
-            us(p.max),
-            us(p.mean)
-        );
-    }
-    // Below zero the baseline's own spread (machine load) is larger than what is measured.
-    let shown = |v: f64| {
-        if v < 0.0 {
-            "noise".to_string()
-        } else {
-            format!("{v:.1}")
-        }
-    };
-    println!(
-        "{:<36} {:>9} {:>9} {:>9} {:>9}",
-        "host-added = command - serial - emu",
-        shown(added(|p| p.p50)),
-        shown(added(|p| p.p99)),
-        "",
-        shown(added(|p| p.mean))
-    );
-    println!(
-        "{:<36} {:>9.2} {:>9.2} {:>9} {:>9.2}",
-        "ratio command / serial",
-        us(c.p50) / us(s.p50),
-        us(c.p99) / us(s.p99),
-        "",
-        us(c.mean) / us(s.mean)
+    common::print_study(
+        &format!("{label} ({samples} samples each, µs)"),
+        [
+            "command: permitJoining(0)",
+            "baseline: serial (pty round trip)",
+            "emulator's own work",
+        ],
+        command,
+        wire,
+        ncp,
     );
 }
 
