@@ -1,8 +1,8 @@
 //! The signed body map: what the sender says, hidden from every middlebox.
 
-use super::cbor::{as_array, as_u64, decode_canonical, encode};
 use super::route::MessageType;
 use super::{Error, Result};
+use crate::cbor::{as_array, as_u64, decode_canonical, encode};
 use coset::cbor::value::Value;
 
 /// Length of a message id.

@@ -119,6 +119,12 @@ impl From<crate::cose::Error> for Error {
     }
 }
 
+impl From<crate::cbor::Error> for Error {
+    fn from(e: crate::cbor::Error) -> Self {
+        Error::Malformed(e.to_string())
+    }
+}
+
 impl From<crate::crypto::Error> for Error {
     fn from(e: crate::crypto::Error) -> Self {
         Error::Crypto(e.to_string())

@@ -6,7 +6,6 @@
 //! keys; replay windows and freshness are pure state the caller persists.
 
 mod body;
-mod cbor;
 mod error;
 pub mod freshness;
 pub mod inspect;

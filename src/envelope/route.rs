@@ -1,7 +1,7 @@
 //! The route: the only part of an envelope a middlebox may read, bound to both layers as AAD.
 
-use super::cbor::{as_array, as_u64, decode_canonical, encode};
 use super::{Error, Result};
+use crate::cbor::{as_array, as_u64, decode_canonical, encode};
 use crate::identity::{KID_LEN, Kid};
 use coset::cbor::value::Value;
 

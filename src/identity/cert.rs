@@ -28,11 +28,12 @@
 //! module writes (a second, differently encoded form of the same claims is refused), unknown
 //! claims and duplicate keys are refused, and every check fails with its own [`Error`] variant.
 
-use super::wire::{
-    as_array, as_array_items, as_text, as_u64, check_root_headers, decode_value, encode_value, int,
-    int_map, root_headers, uint,
-};
+use super::wire::{check_root_headers, root_headers};
 use super::{Error, Kid, Result, Thumbprint};
+use crate::cbor::{
+    as_array, as_items, as_text, as_u64, decode as decode_value, encode as encode_bytes, int,
+    int_map, uint,
+};
 use crate::cose::{decode_sign1, sign1_create, sign1_verify};
 use crate::crypto::{PrivateKey, PublicKey, random_array};
 use coset::TaggedCborSerializable;
@@ -289,26 +290,25 @@ impl CertClaims {
 
     /// Reads the claims map of a certificate whose signature has been verified.
     fn from_payload(payload: &[u8], root: Kid) -> Result<Self> {
-        let entries = int_map(decode_value(payload)?, "claims")?;
+        let entries = int_map(decode_value(payload, "claims")?, "claims")?;
         let (mut iss, mut sub, mut exp, mut nbf, mut iat, mut cti, mut cnf) =
             (None, None, None, None, None, None, None);
         let (mut role, mut perms, mut devices) = (None, None, None);
         for (key, value) in entries {
             match key {
-                ISS => iss = Some(as_text(value, "iss")?),
-                SUB => sub = Some(as_text(value, "sub")?),
-                EXP => exp = Some(as_u64(value, "exp")?),
-                NBF => nbf = Some(as_u64(value, "nbf")?),
-                IAT => iat = Some(as_u64(value, "iat")?),
-                CTI => cti = Some(as_array::<8>(value, "cti")?),
+                ISS => iss = Some(as_text(&value, "iss")?.to_owned()),
+                SUB => sub = Some(as_text(&value, "sub")?.to_owned()),
+                EXP => exp = Some(as_u64(&value, "exp")?),
+                NBF => nbf = Some(as_u64(&value, "nbf")?),
+                IAT => iat = Some(as_u64(&value, "iat")?),
+                CTI => cti = Some(as_array::<8>(&value, "cti")?),
                 CNF => cnf = Some(value),
-                ROLE => role = Some(as_u64(value, "role")?),
-                PERMS => perms = Some(as_u64(value, "perms")?),
+                ROLE => role = Some(as_u64(&value, "role")?),
+                PERMS => perms = Some(as_u64(&value, "perms")?),
                 DEVICES => {
-                    let items = as_array_items(value, "devices")?;
-                    let ids = items
-                        .into_iter()
-                        .map(|v| as_text(v, "device id"))
+                    let ids = as_items(&value, "devices")?
+                        .iter()
+                        .map(|v| Ok(as_text(v, "device id")?.to_owned()))
                         .collect::<Result<Vec<_>>>()?;
                     devices = Some(ids);
                 }
@@ -356,11 +356,11 @@ fn cnf_key(cnf: Value) -> Result<PublicKey> {
     let (mut kty, mut kid, mut crv, mut x, mut y) = (None, None, None, None, None);
     for (label, value) in int_map(cose_key, "cnf COSE_Key")? {
         match label {
-            KEY_KTY => kty = Some(as_u64(value, "kty")?),
-            KEY_KID => kid = Some(as_array::<8>(value, "cnf kid")?),
-            KEY_CRV => crv = Some(as_u64(value, "crv")?),
-            KEY_X => x = Some(as_array::<32>(value, "x")?),
-            KEY_Y => y = Some(as_array::<32>(value, "y")?),
+            KEY_KTY => kty = Some(as_u64(&value, "kty")?),
+            KEY_KID => kid = Some(as_array::<8>(&value, "cnf kid")?),
+            KEY_CRV => crv = Some(as_u64(&value, "crv")?),
+            KEY_X => x = Some(as_array::<32>(&value, "x")?),
+            KEY_Y => y = Some(as_array::<32>(&value, "y")?),
             _ => {
                 return Err(Error::Malformed(
                     "unexpected parameter in the cnf COSE_Key".into(),
@@ -399,7 +399,7 @@ impl Certificate {
             return Err(Error::WrongIssuer);
         }
         claims.validate()?;
-        let payload = encode_value(&claims.to_value())?;
+        let payload = encode_bytes(&claims.to_value());
         let (protected, unprotected) = root_headers(root_kid);
         let sign1 = sign1_create(protected, unprotected, payload, &[], root);
         let mut bytes = CWT_TAG_BYTES.to_vec();
@@ -434,7 +434,7 @@ impl Certificate {
         check_root_headers(&msg, root_kid)?;
         let (payload, _) = sign1_verify(&msg, &[], root)?;
         let claims = CertClaims::from_payload(payload, root_kid)?;
-        if encode_value(&claims.to_value())? != payload {
+        if encode_bytes(&claims.to_value()) != payload {
             return Err(Error::Malformed(
                 "claims are not in deterministic encoding".into(),
             ));
@@ -556,11 +556,12 @@ mod tests {
         root: &PrivateKey,
         edit: impl FnOnce(&mut Vec<(Value, Value)>),
     ) -> Vec<u8> {
-        let Value::Map(mut map) = decode_value(&payload_of(cert.as_bytes())).expect("cbor") else {
+        let Value::Map(mut map) = decode_value(&payload_of(cert.as_bytes()), "test").expect("cbor")
+        else {
             panic!("claims are a map");
         };
         edit(&mut map);
-        let payload = encode_value(&Value::Map(map)).expect("encode");
+        let payload = encode_bytes(&Value::Map(map));
         sign_raw(payload, kid_of(root), root)
     }
 
@@ -633,7 +634,10 @@ mod tests {
             x = hex::encode_upper(holder.x()),
             y = hex::encode_upper(holder.y()),
         );
-        assert_eq!(to_diag(&decode_value(&payload).expect("cbor")), expected);
+        assert_eq!(
+            to_diag(&decode_value(&payload, "test").expect("cbor")),
+            expected
+        );
         // Deterministic: map(10), the private keys as 0x3a 0001000x.
         assert_eq!(payload[0], 0xaa);
         assert!(

@@ -70,6 +70,15 @@ pub enum Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// Maps the COSE layer's refusals onto this layer's named checks, so a caller matches one enum.
+impl From<crate::cbor::Error> for Error {
+    fn from(e: crate::cbor::Error) -> Self {
+        match e {
+            crate::cbor::Error::DuplicateKey { key, .. } => Error::DuplicateClaim(key),
+            other => Error::Malformed(other.to_string()),
+        }
+    }
+}
+
 impl From<cose::Error> for Error {
     fn from(e: cose::Error) -> Self {
         match e {

@@ -21,11 +21,11 @@
 //! A certificate counts as revoked when its serial or its key's kid is listed; listing the kid
 //! too means a key stays revoked even if a certificate for it were issued again by mistake.
 
-use super::wire::{
-    as_array, as_array_items, as_u64, check_root_headers, decode_value, encode_value, int, int_map,
-    root_headers, uint,
-};
+use super::wire::{check_root_headers, root_headers};
 use super::{Certificate, Error, KID_LEN, Kid, Result, Thumbprint};
+use crate::cbor::{
+    as_array, as_items, as_u64, decode as decode_value, encode as encode_bytes, int, int_map, uint,
+};
 use crate::cose::{decode_sign1, sign1_create, sign1_verify};
 use crate::crypto::{PrivateKey, PublicKey};
 use coset::TaggedCborSerializable;
@@ -92,7 +92,7 @@ impl RevocationList {
         if root_kid != self.home {
             return Err(Error::WrongIssuer);
         }
-        let payload = encode_value(&self.to_value())?;
+        let payload = encode_bytes(&self.to_value());
         let (protected, unprotected) = root_headers(root_kid);
         let bytes = sign1_create(protected, unprotected, payload, &[], root)
             .to_tagged_vec()
@@ -139,7 +139,7 @@ impl RevocationList {
         if list.home != home {
             return Err(Error::WrongIssuer);
         }
-        if encode_value(&list.to_value())? != payload {
+        if encode_bytes(&list.to_value()) != payload {
             return Err(Error::Malformed(
                 "list is not in deterministic encoding (unsorted or repeated entries?)".into(),
             ));
@@ -181,11 +181,11 @@ impl RevocationList {
     fn from_payload(payload: &[u8]) -> Result<Self> {
         let (mut home, mut number, mut issued, mut serials, mut kids) =
             (None, None, None, None, None);
-        for (key, value) in int_map(decode_value(payload)?, "revocation list")? {
+        for (key, value) in int_map(decode_value(payload, "revocation list")?, "revocation list")? {
             match key {
-                HOME => home = Some(Kid(as_array::<KID_LEN>(value, "home")?)),
-                NUMBER => number = Some(as_u64(value, "number")?),
-                ISSUED => issued = Some(as_u64(value, "issued")?),
+                HOME => home = Some(Kid(as_array::<KID_LEN>(&value, "home")?)),
+                NUMBER => number = Some(as_u64(&value, "number")?),
+                ISSUED => issued = Some(as_u64(&value, "issued")?),
                 SERIALS => serials = Some(sorted_set::<8>(value, "serials")?),
                 KIDS => {
                     let set = sorted_set::<KID_LEN>(value, "kids")?;
@@ -208,7 +208,7 @@ impl RevocationList {
 fn sorted_set<const N: usize>(value: Value, what: &str) -> Result<BTreeSet<[u8; N]>> {
     let mut set = BTreeSet::new();
     let mut last: Option<[u8; N]> = None;
-    for item in as_array_items(value, what)? {
+    for item in as_items(&value, what)? {
         let entry = as_array::<N>(item, what)?;
         if last.is_some_and(|l| l >= entry) {
             return Err(Error::Malformed(format!(
@@ -278,7 +278,7 @@ mod tests {
             .expect("verify");
         assert_eq!(back, list);
         let msg = decode_sign1(&bytes).expect("sign1");
-        let payload = decode_value(msg.payload.as_deref().expect("payload")).expect("cbor");
+        let payload = decode_value(msg.payload.as_deref().expect("payload"), "test").expect("cbor");
         let serials: Vec<String> = list
             .serials
             .iter()
@@ -361,7 +361,7 @@ mod tests {
             Err(Error::WrongIssuer)
         ));
         // Our headers and payload, someone else's signature.
-        let payload = encode_value(&list.to_value()).expect("encode");
+        let payload = encode_bytes(&list.to_value());
         let forged = sign_raw(payload, kid_of(&root), &other);
         assert!(matches!(
             RevocationList::verify(&forged, &root.public_key(), kid_of(&root), None),
@@ -372,7 +372,7 @@ mod tests {
         // A list naming another home, signed by our root.
         let mut other_home = list.clone();
         other_home.home = kid_of(&other);
-        let payload = encode_value(&other_home.to_value()).expect("encode");
+        let payload = encode_bytes(&other_home.to_value());
         let bytes = sign_raw(payload, kid_of(&root), &root);
         assert!(matches!(
             RevocationList::verify(&bytes, &root.public_key(), kid_of(&root), None),
@@ -403,7 +403,7 @@ mod tests {
             panic!("map")
         };
         let verify = |map: Vec<(Value, Value)>| {
-            let payload = encode_value(&Value::Map(map)).expect("encode");
+            let payload = encode_bytes(&Value::Map(map));
             RevocationList::verify(
                 &sign_raw(payload, home, &root),
                 &root.public_key(),
