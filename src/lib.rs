@@ -9,9 +9,11 @@
 pub mod cbor;
 pub mod config;
 pub mod cose;
+pub mod definitions;
 pub mod crypto;
 pub mod envelope;
 pub mod identity;
 pub mod keymgmt;
+pub mod model;
 pub mod radio;
 pub mod store;
