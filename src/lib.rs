@@ -9,9 +9,10 @@
 pub mod cbor;
 pub mod config;
 pub mod cose;
-pub mod definitions;
 pub mod crypto;
+pub mod definitions;
 pub mod envelope;
+pub mod gateway;
 pub mod identity;
 pub mod keymgmt;
 pub mod model;

@@ -106,3 +106,42 @@ pub struct Reporting {
     /// The change that triggers a report, in the device's own units for the attribute.
     pub change: u32,
 }
+
+/// Every definition the hub knows (built-in and added), looked up by what an interview reports.
+#[derive(Debug, Clone, Default)]
+pub struct Definitions {
+    definitions: Vec<Definition>,
+}
+
+impl Definitions {
+    /// A set of already checked definitions.
+    pub fn new(definitions: Vec<Definition>) -> Self {
+        Definitions { definitions }
+    }
+
+    /// The definition for a Zigbee device's Basic `manufacturerName` and `modelId`.
+    pub fn zigbee(&self, manufacturer: &str, model: &str) -> Option<&Definition> {
+        self.definitions.iter().find(|d| {
+            matches!(&d.matches, Match::Zigbee { manufacturer: m, models }
+                if m == manufacturer && models.iter().any(|x| x == model))
+        })
+    }
+
+    /// The definition for a Z-Wave node's Manufacturer Specific ids.
+    pub fn zwave(
+        &self,
+        manufacturer_id: u16,
+        product_type: u16,
+        product_id: u16,
+    ) -> Option<&Definition> {
+        self.definitions.iter().find(|d| {
+            matches!(&d.matches, Match::Zwave { manufacturer_id: m, product_type: t, product_ids }
+                if *m == manufacturer_id && *t == product_type && product_ids.contains(&product_id))
+        })
+    }
+
+    /// All of them.
+    pub fn iter(&self) -> impl Iterator<Item = &Definition> {
+        self.definitions.iter()
+    }
+}
