@@ -11,6 +11,30 @@
 
 pub mod mapping;
 pub mod ops;
+pub mod zigbee;
+pub mod zwave;
 
 pub use mapping::Mapping;
 pub use ops::{ZigbeeOp, ZwaveOp};
+
+use crate::model::Failure;
+
+/// Why the gateway will not turn an action into radio requests: a code for programs and words
+/// for a person, as the failed response carries them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The code.
+    pub failure: Failure,
+    /// The words.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal with its words.
+    pub fn new(failure: Failure, message: impl Into<String>) -> Self {
+        Refusal {
+            failure,
+            message: message.into(),
+        }
+    }
+}

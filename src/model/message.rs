@@ -151,6 +151,14 @@ pub enum HubCommand {
         /// Which.
         client: DeviceId,
     },
+    /// Make a one-time setup code with which one more client pairs, with this role and
+    /// device list.
+    Invite {
+        /// The role the new client gets.
+        role: Role,
+        /// The devices it is limited to (`None`: all).
+        devices: Option<Vec<DeviceId>>,
+    },
     /// Send again the events of `device` (all devices the client may read when `None`) whose
     /// sequence number is above `after`, from the hub's bounded history.
     History {
@@ -210,6 +218,13 @@ pub enum HubResponse {
     Clients(Vec<ClientInfo>),
     /// Events from the history, each the event envelope as it was first sent.
     History(Vec<Vec<u8>>),
+    /// A one-time setup code for [`HubCommand::Invite`].
+    Invitation {
+        /// The code, 8 digits.
+        code: String,
+        /// How long it stays valid, in seconds.
+        valid_secs: u32,
+    },
 }
 
 /// A response body, answering the command the envelope's `re` names.
