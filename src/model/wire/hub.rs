@@ -52,6 +52,21 @@ fn check_ids(ids: &[DeviceId], what: &'static str) -> Result<()> {
     distinct(ids, what)
 }
 
+/// The first group of a node's DSK: five decimal digits of a 16-bit number (the DSK is eight
+/// such groups), as the driver takes it.
+fn check_dsk_pin(pin: &str) -> Result<()> {
+    const WHAT: &str = "ZwaveInclude dsk_pin";
+    const RULE: &str = "must be exactly 5 digits 0-9, at most 65535";
+    check_digits(pin, WHAT, 5, 5, RULE)?;
+    match pin.parse::<u32>() {
+        Ok(n) if n <= u32::from(u16::MAX) => Ok(()),
+        _ => Err(Error::InvalidText {
+            what: WHAT,
+            rule: RULE,
+        }),
+    }
+}
+
 impl HubCommand {
     /// The CBOR value. Encode only commands that [`validate`](Self::validate) accepts.
     pub fn to_value(&self) -> Value {
@@ -163,13 +178,7 @@ impl HubCommand {
             HubCommand::PermitJoin { seconds } => {
                 in_range(*seconds, 1, 254, "PermitJoin seconds", "1..=254")
             }
-            HubCommand::ZwaveInclude { dsk_pin: Some(pin) } => check_digits(
-                pin,
-                "ZwaveInclude dsk_pin",
-                5,
-                5,
-                "must be exactly 5 digits 0-9",
-            ),
+            HubCommand::ZwaveInclude { dsk_pin: Some(pin) } => check_dsk_pin(pin),
             HubCommand::RenameDevice { name, room, .. } => {
                 check_label(name, "RenameDevice name")?;
                 room.as_deref()

@@ -244,17 +244,20 @@ fn texts_that_break_their_rule_are_refused() {
     }
 
     let pin = |pin: &str| hub_command(array([uint(4), text(pin)]));
-    for bad in ["1234", "123456", "1234a"] {
+    // Five digits of a 16-bit number: 65536 and above cannot be the DSK's first group.
+    for bad in ["1234", "123456", "1234a", "65536", "99999"] {
         assert_eq!(
             Command::from_value(&pin(bad)),
             Err(invalid_text(
                 "ZwaveInclude dsk_pin",
-                "must be exactly 5 digits 0-9"
+                "must be exactly 5 digits 0-9, at most 65535"
             )),
             "{bad:?}"
         );
     }
-    assert!(Command::from_value(&pin("01234")).is_ok());
+    for good in ["01234", "00000", "65535"] {
+        assert!(Command::from_value(&pin(good)).is_ok(), "{good:?}");
+    }
 
     let rename =
         |name: &str, room: Value| hub_command(array([uint(8), text("zb:1"), text(name), room]));

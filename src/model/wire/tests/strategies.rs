@@ -148,7 +148,8 @@ pub fn hub_command() -> impl Strategy<Value = HubCommand> {
         Just(HubCommand::ListDevices),
         (1u8..=254).prop_map(|seconds| HubCommand::PermitJoin { seconds }),
         Just(HubCommand::StopJoin),
-        proptest::option::of("[0-9]{5}").prop_map(|dsk_pin| HubCommand::ZwaveInclude { dsk_pin }),
+        proptest::option::of((0..=u16::MAX).prop_map(|n| format!("{n:05}")))
+            .prop_map(|dsk_pin| HubCommand::ZwaveInclude { dsk_pin }),
         Just(HubCommand::ZwaveExclude),
         Just(HubCommand::ZwaveStop),
         device_id().prop_map(|device| HubCommand::RemoveDevice { device }),
