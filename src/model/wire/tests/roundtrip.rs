@@ -140,7 +140,11 @@ fn cbor_value() -> impl Strategy<Value = Value> {
     ];
     leaf.prop_recursive(5, 48, 6, |inner| {
         prop_oneof![
-            3 => vec(inner.clone(), 0..6).prop_map(Value::Array),
+            // Shaped like a choice: a small code first.
+            3 => ((0u64..20).prop_map(uint), vec(inner.clone(), 0..5)).prop_map(|(code, rest)| {
+                Value::Array(std::iter::once(code).chain(rest).collect())
+            }),
+            1 => vec(inner.clone(), 0..6).prop_map(Value::Array),
             1 => vec(((0i64..10).prop_map(int), inner), 0..9).prop_map(Value::Map),
         ]
     })
@@ -309,4 +313,26 @@ fn every_one_byte_change_to_the_examples_re_encodes_exactly_or_is_refused() {
         }
     }
     assert!(accepted > 1000, "only {accepted} mutants decoded");
+}
+
+/// The random values of `arbitrary_values_that_decode_re_encode_exactly` reach the decoders'
+/// accepting paths often enough to test them, not only their refusals.
+#[test]
+fn random_values_are_often_enough_accepted_messages() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = cbor_value();
+    let accepted = (0..2000)
+        .map(|_| strategy.new_tree(&mut runner).expect("a value").current())
+        .filter(|v| {
+            Command::from_value(v).is_ok()
+                || Response::from_value(v).is_ok()
+                || Event::from_value(v).is_ok()
+        })
+        .count();
+    assert!(
+        accepted >= 20,
+        "only {accepted} of 2000 random values were messages"
+    );
 }
