@@ -14,7 +14,9 @@
 mod attribute;
 mod capability;
 mod device;
+mod error;
 mod message;
+mod wire;
 
 pub use attribute::{
     Attribute, LockAction, LockSource, LockState, Nature, RunningState, ThermostatMode,
@@ -22,6 +24,11 @@ pub use attribute::{
 };
 pub use capability::{AlarmKind, Capability, MeasureKind};
 pub use device::{Device, Endpoint, HUB_DEVICE, RadioKind, zigbee_device_id, zwave_device_id};
+pub use error::{Error, Result};
 pub use message::{
     Action, ClientInfo, Command, Event, Failure, HubCommand, HubResponse, Response, Role,
+};
+pub use wire::{
+    MAX_CAPABILITIES, MAX_CLIENTS, MAX_DEVICES, MAX_ENDPOINTS, MAX_EXPLANATION_CHARS, MAX_HISTORY,
+    MAX_LABEL_CHARS, MAX_MEASUREMENT, MAX_MESSAGE_BYTES, MAX_VALUES, MIN_TEMPERATURE,
 };
