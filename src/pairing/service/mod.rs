@@ -20,6 +20,9 @@
 //! PairConfirm consumes the code and clears the lock-out in one store batch; every conversation
 //! has a deadline; any error ends the conversation with a PairRefused.
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
