@@ -430,7 +430,12 @@ mod tests {
     fn every_message_round_trips() {
         for m in samples() {
             let bytes = m.to_bytes();
-            assert_eq!(Message::from_bytes(&bytes).ok().as_ref(), Some(&m), "{}", m.name());
+            assert_eq!(
+                Message::from_bytes(&bytes).ok().as_ref(),
+                Some(&m),
+                "{}",
+                m.name()
+            );
         }
     }
 
