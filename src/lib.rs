@@ -16,5 +16,6 @@ pub mod gateway;
 pub mod identity;
 pub mod keymgmt;
 pub mod model;
+pub mod pairing;
 pub mod radio;
 pub mod store;

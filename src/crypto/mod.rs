@@ -1,16 +1,21 @@
 //! The primitives every other layer builds on, with exactly one backend each: P-256 ECDSA and
-//! ECDH (`p256`), AES-GCM (`aes-gcm`), HKDF-SHA-256 (`hkdf`), SHA-256 (`sha2`) and the operating
+//! ECDH (`p256`), P-256 group arithmetic for SPAKE2+ (`p256`), AES-GCM (`aes-gcm`), HKDF-SHA-256
+//! (`hkdf`), HMAC-SHA-256 (`hmac`), PBKDF2 (`pbkdf2`), SHA-256 (`sha2`) and the operating
 //! system's random source (`getrandom`). Nothing above this module names those crates, so a
 //! backend can change in one place and a reviewer can audit every use of key material here.
 
 mod aead;
 mod ecc;
+mod group;
 mod kdf;
+mod mac;
 mod random;
 
 pub use aead::{AeadKey, GCM_NONCE_LEN, GCM_TAG_LEN, aes_gcm_open, aes_gcm_seal};
 pub use ecc::{PrivateKey, PublicKey, SIGNATURE_LEN, SharedSecret};
+pub use group::{GroupPoint, GroupScalar, POINT_LEN, SCALAR_LEN};
 pub use kdf::{hkdf_sha256, sha256};
+pub use mac::{HMAC_SHA256_LEN, hmac_sha256, hmac_sha256_verify, pbkdf2_hmac_sha256};
 pub use random::{fill_random, random_array};
 
 /// Why a primitive refused to work; deliberately vague where detail would help an attacker.
