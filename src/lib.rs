@@ -18,3 +18,4 @@ pub mod keymgmt;
 pub mod model;
 pub mod radio;
 pub mod store;
+pub mod transport;
