@@ -53,7 +53,11 @@ struct State {
     sessions: HashMap<ConnectionId, Session>,
     by_client: HashMap<DeviceId, BTreeSet<ConnectionId>>,
     scopes: HashMap<DeviceId, ReadScope>,
+    /// Slots counted against the limits.
     slots: usize,
+    /// Sessions whose socket still exists (a released slot may still be sending its close
+    /// frame); shutdown waits for these.
+    sockets: usize,
     pairing_slots: usize,
     client_slots: HashMap<DeviceId, usize>,
     shutting_down: bool,
@@ -68,11 +72,13 @@ pub(crate) struct Registry {
     emptied: Notify,
 }
 
-/// A reserved session slot; released (and the session, if live, forgotten) when dropped.
+/// A reserved session slot; released (and the session, if live, forgotten) when dropped, or
+/// earlier with [`Slot::release`].
 pub(crate) struct Slot {
     registry: Arc<Registry>,
     conn: ConnectionId,
     client: Option<DeviceId>,
+    released: bool,
 }
 
 impl Registry {
@@ -127,10 +133,12 @@ impl Registry {
             }
         }
         state.slots += 1;
+        state.sockets += 1;
         Ok(Slot {
             registry: Arc::clone(self),
             conn: self.next_conn.fetch_add(1, Ordering::Relaxed),
             client,
+            released: false,
         })
     }
 
@@ -202,6 +210,12 @@ impl Registry {
         }
     }
 
+    /// The counters this registry adds to.
+    #[cfg(test)]
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
     /// Refuses new sessions and closes every live one.
     pub(crate) fn shut_down(&self) {
         let mut state = self.state();
@@ -212,11 +226,11 @@ impl Registry {
         }
     }
 
-    /// Resolves once no slot is held.
+    /// Resolves once every session's socket is gone.
     pub(crate) async fn emptied(&self) {
         loop {
             let notified = self.emptied.notified();
-            if self.state().slots == 0 {
+            if self.state().sockets == 0 {
                 return;
             }
             notified.await;
@@ -264,16 +278,15 @@ impl Slot {
         );
     }
 
-    /// Stops routing to the session (it is ending); the slot stays held until dropped.
-    pub(crate) fn deactivate(&self) {
-        state_forget(&mut self.registry.state(), self.conn);
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
+    /// The session is ending: nothing more is routed to it and its slot no longer counts
+    /// against the limits, so the client may reconnect at once, while its socket may still
+    /// be delivering the close frame. Shutdown still waits for the socket (until drop).
+    pub(crate) fn release(&mut self) {
         let mut state = self.registry.state();
         state_forget(&mut state, self.conn);
+        if std::mem::replace(&mut self.released, true) {
+            return;
+        }
         state.slots -= 1;
         match &self.client {
             Some(client) => {
@@ -286,7 +299,15 @@ impl Drop for Slot {
             }
             None => state.pairing_slots -= 1,
         }
-        if state.slots == 0 {
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.release();
+        let mut state = self.registry.state();
+        state.sockets -= 1;
+        if state.sockets == 0 {
             self.registry.emptied.notify_waiters();
         }
     }
@@ -389,6 +410,29 @@ mod tests {
         );
         drop(a1);
         assert!(reg.reserve(Some(id("a"))).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_released_slot_frees_its_limit_but_shutdown_waits_for_its_socket() {
+        let limits = Limits {
+            max_sessions_per_client: 1,
+            ..Limits::default()
+        };
+        let reg = registry(limits);
+        let mut first = reg.reserve(Some(id("a"))).expect("first");
+        first.release();
+        let second = reg
+            .reserve(Some(id("a")))
+            .expect("the released slot is free");
+        drop(second);
+        let waiting = tokio::spawn({
+            let reg = Arc::clone(&reg);
+            async move { reg.emptied().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "the first socket is still there");
+        drop(first);
+        waiting.await.expect("emptied once the socket is gone");
     }
 
     #[test]

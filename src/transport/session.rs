@@ -88,7 +88,7 @@ pub(crate) struct SessionContext {
 }
 
 /// Runs one session to its end.
-pub(crate) async fn run<S>(socket: S, ctx: SessionContext)
+pub(crate) async fn run<S>(socket: S, mut ctx: SessionContext)
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin,
 {
@@ -112,7 +112,8 @@ where
             reason = write_loop(&mut sink, &mut queue, &mut close_rx, ctx.limits.ping_interval) => reason,
         }
     };
-    ctx.slot.deactivate();
+    // Free the slot before the hub hears of the close, so a client told to reconnect can.
+    ctx.slot.release();
     tracing::info!(conn, ?reason, "session closed");
 
     let grace = ctx.limits.close_grace;
@@ -259,6 +260,224 @@ where
                     return CloseReason::Broken;
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The session loop against a scripted socket under tokio's paused clock: the rate, the
+    //! idle timeout and a stalled writer, with no network and no real waiting.
+
+    use super::*;
+    use crate::envelope::{DeviceId, MessageType, ROUTE_LABEL, Route};
+    use crate::transport::registry::Registry;
+    use crate::transport::{ConnectionId, Outbound};
+    use coset::cbor::value::Value;
+    use coset::{CoseEncryptBuilder, HeaderBuilder, TaggedCborSerializable};
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    const HOME: Kid = Kid([7; 8]);
+
+    /// A socket whose incoming messages the test pushes and whose outgoing ones it reads;
+    /// `stalled` makes every write wait forever, like a client that never reads.
+    struct ScriptedSocket {
+        incoming: mpsc::UnboundedReceiver<std::result::Result<Message, axum::Error>>,
+        outgoing: mpsc::UnboundedSender<Message>,
+        stalled: bool,
+    }
+
+    impl Stream for ScriptedSocket {
+        type Item = std::result::Result<Message, axum::Error>;
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.incoming.poll_recv(cx)
+        }
+    }
+
+    impl Sink<Message> for ScriptedSocket {
+        type Error = axum::Error;
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+            if self.stalled {
+                Poll::Pending
+            } else {
+                Poll::Ready(Ok(()))
+            }
+        }
+        fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), axum::Error> {
+            self.outgoing.send(item).map_err(axum::Error::new)
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    struct Harness {
+        registry: Arc<Registry>,
+        to_session: mpsc::UnboundedSender<std::result::Result<Message, axum::Error>>,
+        from_session: mpsc::UnboundedReceiver<Message>,
+        hub: mpsc::Receiver<Inbound>,
+        conn: ConnectionId,
+    }
+
+    async fn start(limits: Limits, stalled: bool) -> Harness {
+        let counters = Arc::new(Counters::default());
+        let registry = Registry::new(limits.clone(), Arc::clone(&counters));
+        let slot = registry
+            .reserve(Some(DeviceId::new("phone").expect("id")))
+            .expect("slot");
+        let conn = slot.conn();
+        let (to_session, incoming) = mpsc::unbounded_channel();
+        let (outgoing, from_session) = mpsc::unbounded_channel();
+        let (inbound, mut hub) = mpsc::channel(16);
+        let socket = ScriptedSocket {
+            incoming,
+            outgoing,
+            stalled,
+        };
+        tokio::spawn(run(
+            socket,
+            SessionContext {
+                slot,
+                kind: SessionKind::Home(HOME),
+                inbound,
+                limits: Arc::new(limits),
+                counters,
+            },
+        ));
+        assert!(matches!(hub.recv().await, Some(Inbound::Connected { conn: c, .. }) if c == conn));
+        Harness {
+            registry,
+            to_session,
+            from_session,
+            hub,
+            conn,
+        }
+    }
+
+    fn command(epoch: u32) -> Vec<u8> {
+        let route = Route {
+            home: HOME,
+            device: DeviceId::new("zb:lamp").expect("id"),
+            msg_type: MessageType::Command,
+            epoch,
+        };
+        CoseEncryptBuilder::new()
+            .unprotected(
+                HeaderBuilder::new()
+                    .value(ROUTE_LABEL, Value::Bytes(route.to_bytes()))
+                    .build(),
+            )
+            .ciphertext(vec![0; 16])
+            .build()
+            .to_tagged_vec()
+            .expect("encodes")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flooding_session_is_read_at_its_rate() {
+        let limits = Limits {
+            frames_per_second: 10,
+            frame_burst: 2,
+            ..Limits::default()
+        };
+        let mut h = start(limits, false).await;
+        let t0 = Instant::now();
+        for epoch in 0..4 {
+            h.to_session
+                .send(Ok(Message::Binary(command(epoch).into())))
+                .expect("send");
+        }
+        let mut arrivals = Vec::new();
+        for epoch in 0..4 {
+            match h.hub.recv().await {
+                Some(Inbound::Envelope { route, .. }) => assert_eq!(route.epoch, epoch),
+                other => panic!("expected envelope {epoch}, got {other:?}"),
+            }
+            arrivals.push(t0.elapsed());
+        }
+        // The burst passes at once, then one frame per 100 ms of (paused) time.
+        assert_eq!(arrivals[0], Duration::ZERO);
+        assert_eq!(arrivals[1], Duration::ZERO);
+        assert!(arrivals[2] >= Duration::from_millis(100), "{arrivals:?}");
+        assert!(arrivals[3] >= Duration::from_millis(200), "{arrivals:?}");
+        assert!(arrivals[3] < Duration::from_millis(300), "{arrivals:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_session_is_pinged_then_closed_as_idle() {
+        let mut h = start(Limits::default(), false).await;
+        let t0 = Instant::now();
+        assert_eq!(
+            h.from_session.recv().await,
+            Some(Message::Ping(Bytes::new()))
+        );
+        assert_eq!(t0.elapsed(), Duration::from_secs(30));
+        let mut closed_with = None;
+        while let Some(m) = h.from_session.recv().await {
+            if let Message::Close(frame) = m {
+                closed_with = frame.map(|f| (f.code, f.reason.to_string()));
+                break;
+            }
+        }
+        assert_eq!(closed_with, Some((1001, "idle".to_owned())));
+        assert_eq!(t0.elapsed(), Duration::from_secs(90));
+        assert_eq!(h.hub.recv().await, Some(Inbound::Closed { conn: h.conn }));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_session_that_answers_pings_stays_open() {
+        let mut h = start(Limits::default(), false).await;
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            assert_eq!(
+                h.from_session.recv().await,
+                Some(Message::Ping(Bytes::new()))
+            );
+            h.to_session
+                .send(Ok(Message::Pong(Bytes::new())))
+                .expect("send");
+        }
+        assert!(t0.elapsed() >= Duration::from_secs(300));
+        // Still routable: a frame for it arrives.
+        h.registry.route(Outbound::ToConnection {
+            conn: h.conn,
+            bytes: vec![1, 2, 3],
+        });
+        assert_eq!(
+            h.from_session.recv().await,
+            Some(Message::Binary(Bytes::from_static(&[1, 2, 3])))
+        );
+        assert!(h.hub.try_recv().is_err(), "no Closed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_writer_still_closes_when_told() {
+        let limits = Limits {
+            session_queue_frames: 2,
+            ..Limits::default()
+        };
+        let mut h = start(limits, true).await;
+        // One frame is stuck in the write, two fill the queue, the fourth overflows it.
+        for i in 0..4u8 {
+            h.registry.route(Outbound::ToConnection {
+                conn: h.conn,
+                bytes: vec![i],
+            });
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(h.hub.recv().await, Some(Inbound::Closed { conn: h.conn }));
+        assert_eq!(h.registry_counters_too_slow(), 1);
+        // Nothing could be written, not even the close frame (given up after the grace).
+        assert!(h.from_session.recv().await.is_none());
+    }
+
+    impl Harness {
+        fn registry_counters_too_slow(&self) -> u64 {
+            self.registry.counters().snapshot().too_slow
         }
     }
 }
