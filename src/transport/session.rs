@@ -158,6 +158,11 @@ where
             Ok(Some(Err(e))) => return read_error(e, &ctx.counters),
             Ok(Some(Ok(message))) => message,
         };
+        // A flooding client waits here, whatever it floods with (pings too); its unread
+        // frames push back through TCP.
+        while let Err(wait) = throttle.admit(Instant::now()) {
+            tokio::time::sleep(wait).await;
+        }
         let bytes = match message {
             Message::Binary(bytes) => bytes,
             Message::Text(_) => {
@@ -167,10 +172,6 @@ where
             Message::Ping(_) | Message::Pong(_) => continue,
             Message::Close(_) => return CloseReason::PeerClosed,
         };
-        // A flooding client waits here; its unread frames push back through TCP.
-        while let Err(wait) = throttle.admit(Instant::now()) {
-            tokio::time::sleep(wait).await;
-        }
         let up = match ctx.kind {
             SessionKind::Home(home) => {
                 if bytes.len() > MAX_ENVELOPE_FRAME {

@@ -25,7 +25,8 @@ const PRIVATE_KEY_KEY: &[u8] = b"tls-private-key";
 const SUBJECT_ALT_NAMES: [&str; 4] = ["sealhub", "localhost", "127.0.0.1", "::1"];
 
 /// The server's certificate and private key. The key is zeroized on drop and never shown by
-/// `Debug`.
+/// `Debug`; rustls zeroizes the copy it parses. (What stays unzeroized is beyond reach: the
+/// key inside *ring* once parsed, and rcgen's copy while a new certificate is made.)
 pub struct TlsIdentity {
     certificate: CertificateDer<'static>,
     private_key: Zeroizing<Vec<u8>>,
