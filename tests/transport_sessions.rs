@@ -545,3 +545,50 @@ async fn stop_closes_every_session_and_ends_serve() {
         Err(Error::Connect { .. })
     ));
 }
+
+/// `serve` as `src/runtime/` calls it: the identity from the store, the home id, the
+/// configured address, the two channels and the stop switch.
+#[tokio::test]
+async fn serve_reports_a_taken_address_and_returns_when_stopped() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = sealhub::store::Store::open(
+        dir.path(),
+        &sealhub::store::KekSource::default_key_file(dir.path()),
+    )
+    .expect("store");
+    let (home, _) = Home::open(
+        store.handle(),
+        sealhub::envelope::freshness::FreshnessPolicy::default(),
+    )
+    .expect("home");
+    let config = sealhub::config::Config::load(None).expect("defaults");
+    assert!(config.transport.enabled);
+    let wire = |listen| {
+        let (identity, _) = TlsIdentity::load_or_create(&store).expect("identity");
+        let (inbound, _inbound_rx) =
+            tokio::sync::mpsc::channel(sealhub::transport::INBOUND_CHANNEL_CAPACITY);
+        let (_outbound_tx, outbound) =
+            tokio::sync::mpsc::channel(sealhub::transport::OUTBOUND_CHANNEL_CAPACITY);
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let config = sealhub::transport::TransportConfig::new(listen, home.home_id());
+        (
+            sealhub::transport::serve(config, identity, inbound, outbound, stop),
+            stop_tx,
+        )
+    };
+
+    // Someone else holds the address: a bind error naming it.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
+    let (serving, _stop) = wire(addr);
+    match serving.await {
+        Err(Error::Bind { addr: a, .. }) => assert_eq!(a, addr),
+        other => panic!("expected a bind error, got {other:?}"),
+    }
+
+    // Stopped: serve returns cleanly.
+    let (serving, stop) = wire(std::net::SocketAddr::new(config.transport.listen.ip(), 0));
+    let serving = tokio::spawn(serving);
+    stop.send(true).expect("stop");
+    serving.await.expect("joins").expect("serve returns Ok");
+}
