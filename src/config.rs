@@ -1,11 +1,13 @@
 //! The hub's configuration: the commented defaults in `config/hub.toml`, compiled in, overlaid
 //! by an optional TOML file. This is the first thing `sealhub` reads at start-up; it says where
 //! the data directory is, where the store's key-encryption key comes from, whether the wall
-//! clock may be trusted, the envelope limits, the radio sticks and the log level. It holds no
+//! clock may be trusted, the envelope limits, the radio sticks, where clients connect and the
+//! log level. It holds no
 //! secrets: a passphrase is only ever named by where to read it.
 
 use std::ffi::OsString;
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -169,6 +171,19 @@ pub struct Config {
     pub zigbee: ZigbeeConfig,
     /// `[zwave]`: the Z-Wave stick.
     pub zwave: ZwaveConfig,
+    /// `[transport]`: where clients connect.
+    pub transport: TransportConfig,
+}
+
+/// `[transport]`: whether the hub listens for clients (WebSocket over TLS) and where. The
+/// server's own settings, with the home id and limits, are
+/// [`crate::transport::TransportConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransportConfig {
+    /// Whether the hub listens for clients at all.
+    pub enabled: bool,
+    /// The address and port to listen on; loopback by default, anything else is logged.
+    pub listen: SocketAddr,
 }
 
 /// Where a radio stick is: the in-process emulator, or a serial device.
@@ -419,6 +434,15 @@ struct RawConfig {
     zigbee: RawZigbee,
     #[serde(default)]
     zwave: RawZwave,
+    #[serde(default)]
+    transport: RawTransport,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTransport {
+    enabled: Option<bool>,
+    listen: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -581,6 +605,10 @@ impl RawConfig {
                 enabled: self.zwave.enabled.or(lower.zwave.enabled),
                 port: self.zwave.port.or(lower.zwave.port),
             },
+            transport: RawTransport {
+                enabled: self.transport.enabled.or(lower.transport.enabled),
+                listen: self.transport.listen.or(lower.transport.listen),
+            },
         }
     }
 
@@ -717,6 +745,30 @@ impl RawConfig {
             )?,
         };
 
+        let listen_text = self
+            .transport
+            .listen
+            .ok_or_else(|| required("transport.listen"))?;
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            invalid(
+                "transport.listen",
+                "must be an IP address and port, such as \"127.0.0.1:8443\" or \"[::1]:8443\"",
+            )
+        })?;
+        if listen.port() == 0 {
+            return Err(invalid(
+                "transport.listen",
+                "needs a fixed port: clients must know where to connect",
+            ));
+        }
+        let transport = TransportConfig {
+            enabled: self
+                .transport
+                .enabled
+                .ok_or_else(|| required("transport.enabled"))?,
+            listen,
+        };
+
         Ok(Config {
             origin,
             hub: HubConfig {
@@ -732,6 +784,7 @@ impl RawConfig {
             log: LogConfig { level },
             zigbee,
             zwave,
+            transport,
         })
     }
 }
@@ -800,6 +853,39 @@ mod tests {
                 path: PathBuf::from("/d/store.key")
             }
         );
+        assert_eq!(
+            c.transport,
+            TransportConfig {
+                enabled: true,
+                listen: "127.0.0.1:8443".parse().expect("address"),
+            }
+        );
+    }
+
+    #[test]
+    fn transport_takes_an_address_with_a_fixed_port() {
+        let (_f, c) = load_text("[transport]\nlisten = \"[::]:9443\"\nenabled = false\n");
+        let c = c.expect("loads");
+        assert_eq!(c.transport.listen, "[::]:9443".parse().expect("address"));
+        assert!(!c.transport.enabled);
+        for (bad, key) in [
+            (
+                "[transport]\nlisten = \"localhost:8443\"\n",
+                "transport.listen",
+            ),
+            ("[transport]\nlisten = \"127.0.0.1\"\n", "transport.listen"),
+            (
+                "[transport]\nlisten = \"127.0.0.1:0\"\n",
+                "transport.listen",
+            ),
+            ("[transport]\nlisten = 8443\n", "transport.listen"),
+            ("[transport]\nenabled = \"yes\"\n", "transport.enabled"),
+            ("[transport]\nport = 8443\n", "port"),
+        ] {
+            let (_f, c) = load_text(bad);
+            let text = c.expect_err(bad).to_string();
+            assert!(text.contains(key), "{bad:?} gave {text}");
+        }
     }
 
     #[test]

@@ -19,3 +19,4 @@ pub mod model;
 pub mod pairing;
 pub mod radio;
 pub mod store;
+pub mod transport;
