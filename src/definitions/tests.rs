@@ -740,6 +740,23 @@ fn every_shipped_file_is_built_in_and_loads() {
 }
 
 #[test]
+fn the_shipped_set_has_real_devices_of_both_radios() {
+    let definitions = Definitions::builtin().expect("loads");
+    let real: Vec<&Definition> = definitions.iter().filter(|d| !is_emulated(d)).collect();
+    let zigbee = real
+        .iter()
+        .filter(|d| matches!(d.matches, Match::Zigbee { .. }))
+        .count();
+    let zwave = real.len() - zigbee;
+    assert!(real.len() >= 24, "{} real devices", real.len());
+    assert!(zigbee >= 10, "{zigbee} real Zigbee devices");
+    assert!(zwave >= 10, "{zwave} real Z-Wave devices");
+    for definition in &real {
+        assert_ne!(definition.vendor, "sealhub", "{}", definition.source);
+    }
+}
+
+#[test]
 fn every_shipped_file_names_the_public_source_of_its_identifiers() {
     for (name, text) in set::BUILT_IN {
         let comment: String = text
