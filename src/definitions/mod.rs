@@ -9,9 +9,9 @@
 //! replace a built-in one. Devices without a definition are mapped by the gateway's generic
 //! fallbacks (by cluster, by command class), which produce the same types.
 //!
-//! The file format is documented in `config/devices/README.md`; [`format`] mirrors it,
-//! [`check`] turns it into these types, [`set`] gathers files into [`Definitions`], and
-//! [`sources`] says which cluster or command class each capability comes from.
+//! The file format is documented in `config/devices/README.md`; `format` mirrors it, `check`
+//! turns it into these types, `set` gathers files into [`Definitions`], and [`sources`] says
+//! which cluster or command class each capability comes from.
 //!
 //! No radio types here: a definition speaks of cluster and command class numbers, and the
 //! gateway turns them into radio requests.
