@@ -71,9 +71,20 @@ pub(super) struct Checked {
 /// Parses and checks one file. `file` names it in errors, `source` in the definition.
 pub(super) fn parse(file: &str, source: &str, text: &str) -> Result<Checked> {
     let doc = Document { file, text };
-    let raw: RawDefinition = toml::from_str(text).map_err(|e| Error::Syntax {
-        at: doc.location(e.span().map_or(0, |s| s.start)),
-        message: e.message().to_owned(),
+    let raw: RawDefinition = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let mut message = e.message().to_owned();
+        // toml does not say which key; the span holds it.
+        if let Some(key) = text
+            .get(span.clone())
+            .filter(|_| message == "duplicate key")
+        {
+            message = format!("duplicate key `{key}`");
+        }
+        Error::Syntax {
+            at: doc.location(span.start),
+            message,
+        }
     })?;
     doc.definition(raw, source)
 }

@@ -3,6 +3,7 @@
 //! is checked on its own ([`super::check`]); across files, no two definitions may claim the
 //! same device, whichever files they are in.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ struct Entry {
     /// What `Definition::source` says.
     source: String,
     built_in: bool,
-    text: String,
+    text: Cow<'static, str>,
 }
 
 /// The built-in definitions, then those in `dir`.
@@ -42,7 +43,7 @@ pub(super) fn load(dir: Option<&Path>) -> Result<Definitions> {
             file: format!("{BUILT_IN_DIR}/{name}"),
             source: format!("built-in:{name}"),
             built_in: true,
-            text: (*text).to_owned(),
+            text: Cow::Borrowed(*text),
         })
         .collect();
     if let Some(dir) = dir {
@@ -52,7 +53,7 @@ pub(super) fn load(dir: Option<&Path>) -> Result<Definitions> {
                 file: shown.clone(),
                 source: shown,
                 built_in: false,
-                text,
+                text: Cow::Owned(text),
             });
         }
     }

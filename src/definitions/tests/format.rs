@@ -309,7 +309,7 @@ fn syntax_errors_wrong_types_and_unknown_keys_are_refused_at_their_line() {
 
     // TOML itself refuses a capability named twice.
     let e = refusal_of(FULL_ZIGBEE, "on_off = {}\n", "on_off = {}\non_off = {}\n");
-    assert_refused(&e, 15, 1, "duplicate key");
+    assert_refused(&e, 15, 1, "duplicate key `on_off`");
 
     let e = refusal_of(FULL_ZIGBEE, "name = \"Smart Plug Mini\"\n", "");
     assert_refused(&e, 1, 1, "missing field `name`");
