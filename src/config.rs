@@ -1,9 +1,9 @@
 //! The hub's configuration: the commented defaults in `config/hub.toml`, compiled in, overlaid
 //! by an optional TOML file. This is the first thing `sealhub` reads at start-up; it says where
 //! the data directory is, where the store's key-encryption key comes from, whether the wall
-//! clock may be trusted, the envelope limits, the radio sticks, where clients connect and the
-//! log level. It holds no
-//! secrets: a passphrase is only ever named by where to read it.
+//! clock may be trusted, the envelope limits, the radio sticks, where clients connect, the log
+//! level and where added device definitions are. It holds no secrets: a passphrase is only
+//! ever named by where to read it.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -173,6 +173,8 @@ pub struct Config {
     pub zwave: ZwaveConfig,
     /// `[transport]`: where clients connect.
     pub transport: TransportConfig,
+    /// `[devices]`: device definitions added to the built-in ones.
+    pub devices: DevicesConfig,
 }
 
 /// `[transport]`: whether the hub listens for clients (WebSocket over TLS) and where. The
@@ -184,6 +186,14 @@ pub struct TransportConfig {
     pub enabled: bool,
     /// The address and port to listen on; loopback by default, anything else is logged.
     pub listen: SocketAddr,
+}
+
+/// `[devices]`: where device definitions beyond the built-in ones are.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DevicesConfig {
+    /// A directory of definition files (`*.toml`, the format of `config/devices/`), already
+    /// made absolute against the config file's directory; `None`: the built-in ones only.
+    pub dir: Option<PathBuf>,
 }
 
 /// Where a radio stick is: the in-process emulator, or a serial device.
@@ -436,6 +446,8 @@ struct RawConfig {
     zwave: RawZwave,
     #[serde(default)]
     transport: RawTransport,
+    #[serde(default)]
+    devices: RawDevices,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -443,6 +455,12 @@ struct RawConfig {
 struct RawTransport {
     enabled: Option<bool>,
     listen: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevices {
+    dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -540,7 +558,9 @@ fn parse_error(mut err: toml::de::Error, text: &str, origin: &Origin) -> Error {
     }
 }
 
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+/// The 1-based line and column (in characters) of a byte offset into `text`, as editors
+/// count them; also used for device definition files.
+pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -560,6 +580,16 @@ impl RawConfig {
         absolute(base, &mut self.hub.data_dir);
         absolute(base, &mut self.store.key_file);
         absolute(base, &mut self.store.passphrase_file);
+        // An empty `devices.dir` stays empty, to be refused rather than read as the directory
+        // of the file.
+        if self
+            .devices
+            .dir
+            .as_ref()
+            .is_some_and(|d| !d.as_os_str().is_empty())
+        {
+            absolute(base, &mut self.devices.dir);
+        }
     }
 
     /// Each key of `self` wins over the same key of `lower`.
@@ -608,6 +638,9 @@ impl RawConfig {
             transport: RawTransport {
                 enabled: self.transport.enabled.or(lower.transport.enabled),
                 listen: self.transport.listen.or(lower.transport.listen),
+            },
+            devices: RawDevices {
+                dir: self.devices.dir.or(lower.devices.dir),
             },
         }
     }
@@ -768,6 +801,16 @@ impl RawConfig {
                 .ok_or_else(|| required("transport.enabled"))?,
             listen,
         };
+        let devices = DevicesConfig {
+            dir: self.devices.dir,
+        };
+        if devices
+            .dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
+            return Err(invalid("devices.dir", "must not be empty"));
+        }
 
         Ok(Config {
             origin,
@@ -785,6 +828,7 @@ impl RawConfig {
             zigbee,
             zwave,
             transport,
+            devices,
         })
     }
 }
@@ -990,6 +1034,35 @@ mod tests {
         assert!(c.zigbee.force && c.zigbee.enabled);
         assert!(!c.zwave.enabled);
         assert_eq!(c.zwave.port, RadioPort::Emulated);
+    }
+
+    #[test]
+    fn devices_dir_is_optional_and_relative_to_the_file() {
+        assert_eq!(
+            Config::load(None).expect("defaults").devices,
+            DevicesConfig { dir: None }
+        );
+        let (f, c) = load_text("[devices]\ndir = \"devices.d\"\n");
+        let dir = f.path().parent().expect("temp file has a parent");
+        assert_eq!(c.expect("loads").devices.dir, Some(dir.join("devices.d")));
+        let (_f, c) = load_text("[devices]\ndir = \"/etc/sealhub/devices\"\n");
+        assert_eq!(
+            c.expect("loads").devices.dir,
+            Some(PathBuf::from("/etc/sealhub/devices"))
+        );
+    }
+
+    #[test]
+    fn devices_section_refuses_unknown_keys_and_an_empty_dir() {
+        let (_f, c) = load_text("[devices]\ndirectory = \"d\"\n");
+        let text = c.expect_err("unknown key").to_string();
+        assert!(
+            text.contains("directory") && text.contains("line 2"),
+            "{text}"
+        );
+        let (_f, c) = load_text("[devices]\ndir = \"\"\n");
+        let text = c.expect_err("empty dir").to_string();
+        assert!(text.contains("devices.dir"), "{text}");
     }
 
     #[test]

@@ -95,6 +95,9 @@ fn absolute_data_dir(config: &Config, data_dir_override: Option<PathBuf>) -> Res
 /// `sealhub run`: open the store and the home, start the radios, then wait for Ctrl-C or
 /// SIGTERM (or, with `--once`, only until each radio's first start attempt is over).
 fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Result<()> {
+    // First, so that a bad definition stops the start before anything is created on disk.
+    // Held for as long as the hub runs: the gateway maps joined devices with it.
+    let _definitions = startup::load_definitions(config)?;
     let data_dir = absolute_data_dir(config, data_dir_override)?;
     prepare_data_dir(&data_dir)?;
 

@@ -1,9 +1,11 @@
 //! The binary's bridge from configuration to the library: which key-encryption key to use,
-//! opening the sealed store and the home, and the `keys` and `envelope inspect` commands.
+//! opening the sealed store and the home, loading the device definitions, and the `keys` and
+//! `envelope inspect` commands.
 //! What runs after start-up (the radios) is in `runtime`.
 
 use anyhow::{Context, Result, bail};
 use sealhub::config::{Config, PassphraseSource, StoreKekConfig};
+use sealhub::definitions::Definitions;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::keymgmt::Home;
 use sealhub::store::{self, KekSource, OpenOutcome, Store};
@@ -40,6 +42,20 @@ fn read_passphrase(source: &PassphraseSource) -> Result<Zeroizing<String>> {
         bail!("the store passphrase is empty");
     }
     Ok(trimmed)
+}
+
+/// The device definitions: the built-in ones and those in `[devices] dir`. A malformed file,
+/// or two definitions of one device, stops the start with the file, line and what is wrong.
+pub fn load_definitions(config: &Config) -> Result<Definitions> {
+    let dir = config.devices.dir.as_deref();
+    let definitions =
+        Definitions::load(dir).context("cannot load the device definitions (config/devices)")?;
+    info!(
+        definitions = definitions.len(),
+        added_from = %dir.map_or_else(|| "-".to_owned(), |d| d.display().to_string()),
+        "device definitions loaded"
+    );
+    Ok(definitions)
 }
 
 /// The freshness limits from `[envelope]`.

@@ -365,3 +365,106 @@ fn inspect_shows_what_a_middlebox_sees_and_refuses_garbage_without_panicking() {
         );
     }
 }
+
+/// A config file that adds the definitions in `devices/` next to it, with both radios off so
+/// a start does not wait for sticks.
+fn config_with_devices_dir(dir: &Path) -> std::path::PathBuf {
+    let config = dir.join("hub.toml");
+    std::fs::write(
+        &config,
+        "[devices]\ndir = \"devices\"\n[zigbee]\nenabled = false\n[zwave]\nenabled = false\n",
+    )
+    .expect("write config");
+    std::fs::create_dir(dir.join("devices")).expect("devices dir");
+    config
+}
+
+const GOOD_DEFINITION: &str = "name = \"Plug\"\nvendor = \"Acme\"\n\n[zigbee]\n\
+    manufacturer = \"Acme\"\nmodels = [\"P-1\"]\n\n[[endpoints]]\nendpoint = 1\n\n\
+    [endpoints.capabilities]\non_off = {}\n";
+
+#[test]
+fn run_refuses_a_malformed_device_definition_naming_file_line_and_what_is_wrong() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let config = config_with_devices_dir(tmp.path());
+    let devices = tmp.path().join("devices");
+    std::fs::write(devices.join("good.toml"), GOOD_DEFINITION).expect("write");
+    // Line 13, column 31: the scale's value.
+    let bad = GOOD_DEFINITION.replace("P-1", "P-2") + "measurement.power = { scale = \"1/0\" }\n";
+    std::fs::write(devices.join("plug.toml"), bad).expect("write");
+    let data_dir = tmp.path().join("data");
+
+    let output = sealhub()
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--once", "--data-dir"])
+        .arg(&data_dir)
+        .output()
+        .expect("runs");
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(1), "stderr:\n{stderr}");
+    let expected = format!(
+        "{}:13:31: scale denominator must not be 0",
+        devices.join("plug.toml").display()
+    );
+    assert!(
+        stderr.contains(&expected),
+        "{expected:?} missing from:\n{stderr}"
+    );
+    assert!(!data_dir.exists(), "refused before anything was created");
+}
+
+#[test]
+fn run_refuses_an_added_definition_that_would_replace_a_built_in_one() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let config = config_with_devices_dir(tmp.path());
+    let mine = GOOD_DEFINITION.replace(
+        "\"Acme\"\nmodels = [\"P-1\"]",
+        "\"Sealhub Emulated\"\nmodels = [\"SH-PLUG-1\"]",
+    );
+    std::fs::write(tmp.path().join("devices").join("my-plug.toml"), mine).expect("write");
+
+    let output = sealhub()
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--once", "--data-dir"])
+        .arg(tmp.path().join("data"))
+        .output()
+        .expect("runs");
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(stderr.contains("my-plug.toml:6:11:"), "{stderr}");
+    assert!(
+        stderr.contains("config/devices/emulated-zigbee-plug.toml"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("may not replace a built-in one"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn run_starts_with_added_device_definitions() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let config = config_with_devices_dir(tmp.path());
+    std::fs::write(
+        tmp.path().join("devices").join("plug.toml"),
+        GOOD_DEFINITION,
+    )
+    .expect("write");
+    let output = sealhub()
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--once", "--data-dir"])
+        .arg(tmp.path().join("data"))
+        .output()
+        .expect("runs");
+    let stderr = stderr_of(&output);
+    assert!(output.status.success(), "stderr:\n{stderr}");
+    assert!(stderr.contains("device definitions loaded"), "{stderr}");
+    assert!(
+        stderr.contains(&tmp.path().join("devices").display().to_string()),
+        "{stderr}"
+    );
+}

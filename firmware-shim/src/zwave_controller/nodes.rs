@@ -28,6 +28,8 @@ mod served;
 pub mod thermostat;
 pub mod user_codes;
 
+pub use identity::{MANUFACTURER_ID, PRODUCT_TYPE, product_id};
+
 use bulb::Bulb;
 use lifeline::Lifeline;
 use metering_plug::MeteringPlug;
@@ -185,6 +187,19 @@ impl SimNode {
         }
     }
 
+    /// The product id its Manufacturer Specific Report gives ([`product_id`]).
+    pub fn product_id(&self) -> u16 {
+        match &self.kind {
+            SimNodeKind::BinarySwitch { .. } => product_id::BINARY_SWITCH,
+            SimNodeKind::SleepingSensor { .. } => product_id::SLEEPING_SENSOR,
+            SimNodeKind::Secure(node) => node.state().device.product_id(),
+            SimNodeKind::Thermostat(_) => product_id::THERMOSTAT,
+            SimNodeKind::MeteringPlug(_) => product_id::METERING_PLUG,
+            SimNodeKind::Multisensor(_) => product_id::MULTISENSOR,
+            SimNodeKind::Bulb(_) => product_id::BULB,
+        }
+    }
+
     /// Whether a frame sent now would be acknowledged.
     pub fn reachable(&self) -> bool {
         !self.silent
@@ -301,7 +316,7 @@ impl SimNode {
                 Vec::new()
             }
             // Version, Manufacturer Specific, Z-Wave Plus Info: see `identity`.
-            _ => identity::answer(&self.node_info(), payload)
+            _ => identity::answer(&self.node_info(), self.product_id(), payload)
                 .into_iter()
                 .collect(),
         }
@@ -332,6 +347,39 @@ mod tests {
             node.receive(&[cc::SWITCH_BINARY, cc::GET]),
             vec![vec![cc::SWITCH_BINARY, cc::REPORT, 0xFF]]
         );
+    }
+
+    #[test]
+    fn each_kind_of_node_reports_its_own_product_id() {
+        let mut nodes = vec![
+            SimNode::binary_switch(),
+            SimNode::sleeping_sensor(),
+            SimNode::thermostat(),
+            SimNode::metering_plug(),
+            SimNode::multisensor(),
+            SimNode::bulb(),
+            SimNode::secure(SecureNode::door_lock(1)),
+            SimNode::secure(SecureNode::dimmer(2)),
+            SimNode::secure(SecureNode::siren(3)),
+            SimNode::secure(SecureNode::sleeping_sensor(4)),
+        ];
+        let mut reported = Vec::new();
+        for node in &mut nodes {
+            // Sleeping nodes answer whenever a frame reaches them; reachability is the
+            // controller's concern.
+            let answer = node.receive(&[0x72, 0x04]);
+            let [report] = answer.as_slice() else {
+                panic!("{:?} answered {answer:?}", node.kind);
+            };
+            let id = u16::from_be_bytes([report[6], report[7]]);
+            assert_eq!(report[..6], [0x72, 0x05, 0xFF, 0xFF, 0x53, 0x48]);
+            assert_eq!(id, node.product_id());
+            reported.push(id);
+        }
+        let count = reported.len();
+        reported.sort_unstable();
+        reported.dedup();
+        assert_eq!(reported.len(), count, "two kinds share a product id");
     }
 
     #[test]

@@ -9,6 +9,33 @@ pub const MANUFACTURER_ID: u16 = 0xFFFF;
 /// Product type: "SH" (sealhub).
 pub const PRODUCT_TYPE: u16 = 0x5348;
 
+/// Product ids in Manufacturer Specific Report, one per kind of node, so that a host (and a
+/// device definition) can tell the kinds apart: the low byte is the node's generic device
+/// class, the high byte tells kinds of one class apart.
+pub mod product_id {
+    /// [`SimNode::binary_switch`](super::super::SimNode::binary_switch).
+    pub const BINARY_SWITCH: u16 = 0x0010;
+    /// The S0 siren ([`SecureDevice::Siren`](super::super::secure::SecureDevice::Siren)).
+    pub const SIREN: u16 = 0x0110;
+    /// [`SimNode::metering_plug`](super::super::SimNode::metering_plug).
+    pub const METERING_PLUG: u16 = 0x0210;
+    /// The S2 dimmer ([`SecureDevice::Dimmer`](super::super::secure::SecureDevice::Dimmer)).
+    pub const DIMMER: u16 = 0x0011;
+    /// [`SimNode::bulb`](super::super::SimNode::bulb).
+    pub const BULB: u16 = 0x0111;
+    /// [`SimNode::sleeping_sensor`](super::super::SimNode::sleeping_sensor).
+    pub const SLEEPING_SENSOR: u16 = 0x0020;
+    /// The S2 sensor ([`SecureDevice::Sensor`](super::super::secure::SecureDevice::Sensor)).
+    pub const SECURE_SENSOR: u16 = 0x0120;
+    /// The S2 door lock
+    /// ([`SecureDevice::DoorLock`](super::super::secure::SecureDevice::DoorLock)).
+    pub const DOOR_LOCK: u16 = 0x0040;
+    /// [`SimNode::multisensor`](super::super::SimNode::multisensor).
+    pub const MULTISENSOR: u16 = 0x0007;
+    /// [`SimNode::thermostat`](super::super::SimNode::thermostat).
+    pub const THERMOSTAT: u16 = 0x0008;
+}
+
 const VERSION: u8 = 0x86;
 const VERSION_GET: u8 = 0x11;
 const VERSION_REPORT: u8 = 0x12;
@@ -35,11 +62,10 @@ fn cc_version(nif_ccs: &[u8], cc: u8) -> u8 {
 }
 
 /// Answers an identity question from a node with this node information frame (basic,
-/// generic, specific device class, then command classes); `None` if `payload` is not one or
-/// the node does not support the command class asked about.
-pub fn answer(nif: &[u8], payload: &[u8]) -> Option<Vec<u8>> {
-    let (classes, ccs) = nif.split_at(nif.len().min(3));
-    let generic = classes.get(1).copied().unwrap_or(0);
+/// generic, specific device class, then command classes) and [`product_id`]; `None` if
+/// `payload` is not one or the node does not support the command class asked about.
+pub fn answer(nif: &[u8], product_id: u16, payload: &[u8]) -> Option<Vec<u8>> {
+    let ccs = nif.get(3..).unwrap_or_default();
     let sleeps = ccs.contains(&WAKE_UP);
     match payload {
         [VERSION, VERSION_GET] if ccs.contains(&VERSION) => Some(vec![
@@ -63,7 +89,7 @@ pub fn answer(nif: &[u8], payload: &[u8]) -> Option<Vec<u8>> {
         {
             let [m1, m2] = MANUFACTURER_ID.to_be_bytes();
             let [t1, t2] = PRODUCT_TYPE.to_be_bytes();
-            // Product id: the generic device class, so each kind of node differs.
+            let [p1, p2] = product_id.to_be_bytes();
             Some(vec![
                 MANUFACTURER_SPECIFIC,
                 MANUFACTURER_SPECIFIC_REPORT,
@@ -71,8 +97,8 @@ pub fn answer(nif: &[u8], payload: &[u8]) -> Option<Vec<u8>> {
                 m2,
                 t1,
                 t2,
-                0x00,
-                generic,
+                p1,
+                p2,
             ])
         }
         [ZWAVE_PLUS_INFO, ZWAVE_PLUS_INFO_GET] if ccs.contains(&ZWAVE_PLUS_INFO) => {
@@ -129,7 +155,7 @@ mod tests {
     #[test]
     fn a_command_class_the_node_lacks_gets_no_answer() {
         let nif = [0x04, 0x10, 0x01, 0x25];
-        assert_eq!(answer(&nif, &[0x72, 0x04]), None);
-        assert_eq!(answer(&nif, &[0x86, 0x11]), None);
+        assert_eq!(answer(&nif, product_id::BINARY_SWITCH, &[0x72, 0x04]), None);
+        assert_eq!(answer(&nif, product_id::BINARY_SWITCH, &[0x86, 0x11]), None);
     }
 }

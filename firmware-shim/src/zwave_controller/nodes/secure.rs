@@ -147,6 +147,16 @@ impl SecureDevice {
         }
     }
 
+    /// The product id its Manufacturer Specific Report gives.
+    pub fn product_id(&self) -> u16 {
+        match self {
+            Self::DoorLock { .. } => identity::product_id::DOOR_LOCK,
+            Self::Dimmer { .. } => identity::product_id::DIMMER,
+            Self::Siren { .. } => identity::product_id::SIREN,
+            Self::Sensor { .. } => identity::product_id::SECURE_SENSOR,
+        }
+    }
+
     fn node_info(&self) -> Vec<u8> {
         match self {
             // Routing end node; Entry Control / Secure Keypad Door Lock; Z-Wave Plus, S2,
@@ -1013,7 +1023,7 @@ impl SecureNodeState {
                 all.push(cc);
             }
         }
-        identity::answer(&all, payload)
+        identity::answer(&all, self.device.product_id(), payload)
     }
 
     /// Sends an answer under the protection its question came with.
