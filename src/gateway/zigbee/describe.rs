@@ -96,6 +96,14 @@ fn by_definition(description: &DeviceDescription, definition: &Definition) -> Ma
                 None => capabilities.push(capability.clone()),
             }
         }
+        if capabilities.is_empty() {
+            tracing::warn!(
+                definition = %definition.source,
+                endpoint = wanted.endpoint,
+                "none of the endpoint's capabilities is served; left out"
+            );
+            continue;
+        }
         endpoints.push(EndpointMapping {
             endpoint: wanted.endpoint,
             name: wanted.name.clone(),

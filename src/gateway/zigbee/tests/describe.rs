@@ -197,6 +197,9 @@ fn a_definition_is_checked_against_what_the_device_serves() {
             capabilities: vec![cap(C::OnOff)],
         },
     ]);
+    let mut nothing_served = defs.iter().next().unwrap().clone();
+    nothing_served.endpoints[0].capabilities = vec![cap(C::Level)];
+    let nothing_served = Definitions::new(vec![nothing_served]);
     let m = mapping(&emulated(SimulatedDevice::plug), &defs);
     assert_eq!(m.definition.as_deref(), Some("built-in:sealhub-plug.toml"));
     assert_eq!(m.vendor.as_deref(), Some("Sealhub"));
@@ -209,6 +212,10 @@ fn a_definition_is_checked_against_what_the_device_serves() {
             capabilities: vec![relay, scaled(cap(C::Measurement(M::Power)), 1, 10)],
         }]
     );
+    // An endpoint none of whose capabilities the device serves is left out.
+    let m = mapping(&emulated(SimulatedDevice::plug), &nothing_served);
+    assert_eq!(m.definition.as_deref(), Some("built-in:sealhub-plug.toml"));
+    assert_eq!(m.endpoints, vec![]);
     // Another model of the same maker is not this definition's.
     let light = mapping(&emulated(SimulatedDevice::light), &defs);
     assert_eq!(light.definition, None);
