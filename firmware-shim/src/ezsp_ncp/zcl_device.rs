@@ -226,6 +226,9 @@ pub struct ZclState {
     /// A router's own permit-joining window: emulator time ([`ZclState::clock`]) until which it
     /// lets devices join through it; `None` when closed.
     pub permit_join_until: Option<Duration>,
+    /// A door lock's PIN codes by User ID (Set PIN Code / Clear PIN Code), for tests to look
+    /// at.
+    pub pin_codes: BTreeMap<u16, Vec<u8>>,
 }
 
 /// How many entries a device's binding table holds: small, as on real devices, so that a

@@ -33,6 +33,12 @@ attribute!(
 attribute!(
     /// Power Configuration: battery remaining in half-percent units (200 = 100 %).
     BATTERY_PERCENTAGE_REMAINING = 0x0021, UINT8, "BatteryPercentageRemaining");
+attribute!(
+    /// Power Configuration: the battery voltage below which the device stops working, 100 mV.
+    BATTERY_VOLTAGE_MIN_THRESHOLD = 0x0036, UINT8, "BatteryVoltageMinThreshold");
+attribute!(
+    /// Power Configuration: bits 0..3, battery source 1 reached its minimum or thresholds 1..3.
+    BATTERY_ALARM_STATE = 0x003E, BITMAP32, "BatteryAlarmState");
 
 /// Reset to Factory Defaults has no payload.
 pub type ResetToFactoryDefaults = Empty;

@@ -26,6 +26,12 @@ attribute!(
 attribute!(
     /// 0 hue/saturation, 1 xy, 2 colour temperature.
     COLOR_MODE = 0x0008, ENUM8, "ColorMode");
+attribute!(
+    /// Hue in 1/65536 of a turn (ZCL 6+ lights with enhanced hue).
+    ENHANCED_CURRENT_HUE = 0x4000, UINT16, "EnhancedCurrentHue");
+attribute!(
+    /// Bits: 0 hue/saturation, 1 enhanced hue, 2 colour loop, 3 xy, 4 colour temperature.
+    COLOR_CAPABILITIES = 0x400A, BITMAP16, "ColorCapabilities");
 
 /// Move To Hue (0x00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DekuRead, DekuWrite)]

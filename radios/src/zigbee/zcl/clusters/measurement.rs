@@ -1,8 +1,10 @@
-//! Measurement and sensing clusters with attributes only: Temperature Measurement (0x0402),
-//! Relative Humidity (0x0405), Occupancy Sensing (0x0406).
+//! Measurement and sensing clusters with attributes only: Illuminance Measurement (0x0400),
+//! Temperature Measurement (0x0402), Relative Humidity (0x0405), Occupancy Sensing (0x0406).
 
 use super::attribute;
 
+/// Illuminance Measurement cluster ID.
+pub const ILLUMINANCE_CLUSTER_ID: u16 = 0x0400;
 /// Temperature Measurement cluster ID.
 pub const TEMPERATURE_CLUSTER_ID: u16 = 0x0402;
 /// Relative Humidity Measurement cluster ID.
@@ -10,6 +12,9 @@ pub const HUMIDITY_CLUSTER_ID: u16 = 0x0405;
 /// Occupancy Sensing cluster ID.
 pub const OCCUPANCY_CLUSTER_ID: u16 = 0x0406;
 
+attribute!(
+    /// Illuminance: 10000 × log10(lux) + 1 (0 too dark to measure, 0xFFFF invalid).
+    ILLUMINANCE_MEASURED_VALUE = 0x0000, UINT16, "MeasuredValue");
 attribute!(
     /// Temperature: 0.01 °C (0x8000 invalid).
     TEMPERATURE_MEASURED_VALUE = 0x0000, INT16, "MeasuredValue");
