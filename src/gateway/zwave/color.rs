@@ -17,7 +17,9 @@
 //!
 //! Color Switch reports one component per report (SDS13781 "Color Switch Report"), so a
 //! colour is known only once all of its components have arrived: [`ColorComponents`] keeps
-//! the last value of each per end point.
+//! the last value of each per end point, and a colour is given when the last component of its
+//! group (cold white; blue) arrives, as refreshes ask for them and nodes report them in
+//! ascending order.
 
 use std::collections::BTreeMap;
 

@@ -113,7 +113,10 @@ pub(super) fn basic_report(ep: &EndpointMapping, report: &Basic) -> Vec<Attribut
     out
 }
 
-/// Color Switch Report → the colour, once the end point's components are all known.
+/// Color Switch Report → the colour, when the last component of its group arrives (cold
+/// white for the white mix, blue for red-green-blue) and the group is known: components are
+/// read and reported in ascending order, so a colour is never made of a new red and a
+/// stale green. A node that reports one changed component alone is seen at the next refresh.
 pub(super) fn color_report(
     ep: &EndpointMapping,
     report: &ColorSwitch,
@@ -132,20 +135,21 @@ pub(super) fn color_report(
     }
     let [warm, cold, r, g, b] = colors.record(ep.endpoint, *id, *current);
     match *id {
-        component::WARM_WHITE | component::COLD_WHITE => match (warm, cold) {
+        component::COLD_WHITE => match (warm, cold) {
             (Some(w), Some(c)) => color::whites_to_mireds(w, c)
                 .map(Attribute::ColorTemperature)
                 .into_iter()
                 .collect(),
             _ => Vec::new(),
         },
-        component::RED | component::GREEN | component::BLUE => match (r, g, b) {
+        component::BLUE => match (r, g, b) {
             (Some(r), Some(g), Some(b)) => color::rgb_to_xy(r, g, b)
                 .map(|(x, y)| Attribute::ColorXy { x, y })
                 .into_iter()
                 .collect(),
             _ => Vec::new(),
         },
+        component::WARM_WHITE | component::RED | component::GREEN => Vec::new(),
         other => {
             tracing::debug!(component = other, "Color Switch component not mapped");
             Vec::new()

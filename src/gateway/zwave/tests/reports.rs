@@ -106,10 +106,11 @@ fn colour_needs_every_component_and_then_is_xy_or_a_temperature() {
     let mut report = |bytes: &[u8]| attributes_of_report_with(&m, 0, &frame(bytes), &mut colors);
     // Color Switch Report: CC 0x33, command 0x04, component id, value.
     assert_eq!(
-        report(&[0x33, 0x04, 0x02, 0xFF]),
+        report(&[0x33, 0x04, 0x04, 0x00]),
         [],
-        "red alone is no colour"
+        "blue alone is no colour"
     );
+    assert_eq!(report(&[0x33, 0x04, 0x02, 0xFF]), []);
     assert_eq!(report(&[0x33, 0x04, 0x03, 0x00]), []);
     let red = report(&[0x33, 0x04, 0x04, 0x00]);
     let [Attribute::ColorXy { x, y }] = red.as_slice() else {
@@ -120,17 +121,15 @@ fn colour_needs_every_component_and_then_is_xy_or_a_temperature() {
         x.abs_diff(41_943) < 40 && y.abs_diff(21_627) < 40,
         "{x} {y}"
     );
-    // Then only green changes (v3 tail ignored): the other two are remembered.
-    let yellow = report(&[0x33, 0x04, 0x03, 0xFF, 0xFF, 0x00]);
+    // Green changes (v3 tail ignored): nothing until blue closes the group, so no colour is
+    // made of a new green and a stale blue.
+    assert_eq!(report(&[0x33, 0x04, 0x03, 0xFF, 0xFF, 0x00]), []);
+    let yellow = super::super::color::rgb_to_xy(255, 255, 0).expect("a colour");
     assert_eq!(
-        yellow,
+        report(&[0x33, 0x04, 0x04, 0x00]),
         [Attribute::ColorXy {
-            x: super::super::color::rgb_to_xy(255, 255, 0)
-                .expect("a colour")
-                .0,
-            y: super::super::color::rgb_to_xy(255, 255, 0)
-                .expect("a colour")
-                .1,
+            x: yellow.0,
+            y: yellow.1
         }]
     );
     assert_eq!(report(&[0x33, 0x04, 0x00, 0xFF]), []);
