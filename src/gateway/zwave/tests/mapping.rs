@@ -328,3 +328,28 @@ fn a_definitions_thermostat_and_lock_take_every_class_the_node_has() {
     let l = super::super::mapping(&door_lock(), &defs);
     assert_eq!(entries(&l, 0), [(DoorLock, 0x62), (DoorLock, 0x63)]);
 }
+
+#[test]
+fn the_property_tests_node_maps_every_path() {
+    let m = generic(&everything());
+    assert_eq!(
+        exposed(&m),
+        [1, 2, 3, 4, 5],
+        "the root's switch mirrors end point 1's"
+    );
+    assert_eq!(
+        entries(&m, 1),
+        [(OnOff, 0x26), (Level, 0x26), (Color, 0x33)]
+    );
+    assert_eq!(
+        entries(&m, 2),
+        [(DoorLock, 0x62), (DoorLock, 0x63), (DoorLock, 0x71)]
+    );
+    assert_eq!(entries(&m, 3).len(), 4);
+    assert_eq!(
+        m.model_endpoints()[3].capabilities.len(),
+        3 + 4 + 6 + 1,
+        "readings, meter, alarms, battery"
+    );
+    assert_eq!(entries(&m, 5), [(OnOff, 0x20)]);
+}

@@ -160,3 +160,48 @@ fn with_options(mut m: Mapping, endpoint: u8, options: MappingOptions) -> Mappin
     }
     m
 }
+
+/// A node with one part per kind of capability, so every translation path is mapped: a
+/// dimmable colour light (1), a keypad lock with notifications (2), a thermostat (3), a
+/// metering multisensor with a battery (4), a Basic-only switch (5).
+fn everything() -> NodeRecord {
+    let part = |endpoint, generic, classes: &[u8]| EndpointRecord {
+        endpoint,
+        generic,
+        specific: 0x01,
+        command_classes: classes.to_vec(),
+    };
+    record(
+        0x10,
+        0x01,
+        &[0x25, 0x60],
+        vec![
+            part(1, 0x11, &[0x26, 0x33]),
+            part(2, 0x40, &[0x62, 0x63, 0x71]),
+            part(3, 0x08, &[0x40, 0x43, 0x42, 0x31]),
+            part(4, 0x07, &[0x31, 0x32, 0x71, 0x80]),
+            part(5, 0x10, &[0x20]),
+        ],
+    )
+}
+
+/// Panics when a value is outside the model's range.
+fn in_range(a: &crate::model::Attribute) {
+    use crate::model::Attribute;
+    match a {
+        Attribute::Level(l) => assert!(*l <= 10_000, "{a:?}"),
+        Attribute::ColorHs { hue, saturation } => {
+            assert!(*hue < 36_000 && *saturation <= 10_000, "{a:?}")
+        }
+        Attribute::ColorTemperature(m) => {
+            assert!(
+                (super::COLD_MIREDS..=super::WARM_MIREDS).contains(m),
+                "{a:?}"
+            )
+        }
+        Attribute::UserCode { slot, .. } => assert!(*slot >= 1, "{a:?}"),
+        Attribute::LockOperation { slot, .. } => assert!(*slot != Some(0), "{a:?}"),
+        Attribute::BatteryPercent(p) => assert!(*p <= 100, "{a:?}"),
+        _ => {}
+    }
+}

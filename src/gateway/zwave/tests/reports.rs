@@ -611,3 +611,48 @@ fn root_reports_of_a_mirrored_class_count_for_end_point_one() {
     let t = generic(&thermostat());
     assert_eq!(report_endpoint(&t, 0, &frame(&[0x40, 0x03, 0x01])), 0);
 }
+
+mod properties {
+    use super::super::{everything, in_range};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The classes the translation reads, and the ones around them.
+    const CLASSES: [u8; 16] = [
+        0x20, 0x25, 0x26, 0x30, 0x31, 0x32, 0x33, 0x40, 0x42, 0x43, 0x60, 0x62, 0x63, 0x6C, 0x71,
+        0x80,
+    ];
+
+    fn report() -> impl Strategy<Value = Vec<u8>> {
+        (
+            proptest::sample::select(CLASSES.to_vec()),
+            0u8..9,
+            proptest::collection::vec(any::<u8>(), 0..14),
+        )
+            .prop_map(|(cc, command, params)| {
+                let mut bytes = vec![cc, command];
+                bytes.extend(params);
+                bytes
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn any_report_sequence_gives_values_in_range(
+            reports in proptest::collection::vec((0u8..7, report()), 1..12)
+        ) {
+            let m = generic(&everything());
+            let mut colors = ColorComponents::new();
+            for (endpoint, bytes) in reports {
+                let Ok(r) = CommandClassFrame::decode(&bytes) else { continue };
+                let ep = report_endpoint(&m, endpoint, &r);
+                for a in attributes_of_report_with(&m, ep, &r, &mut colors) {
+                    in_range(&a);
+                }
+                let _ = crate::gateway::zwave::follow_up(&m, ep, &r);
+            }
+        }
+    }
+}
