@@ -7,7 +7,12 @@
 //! Channel, Supervision and security already taken off by the driver); the core finds the
 //! device's [`Mapping`] and calls [`report_endpoint`] and [`attributes_of_report_with`]; a
 //! client's command goes through [`action_with_state`] and the ops go back to the radio task,
-//! which runs them with `ZwaveStick::send_command`.
+//! which runs them with `ZwaveStick::send_command`; a report may call for more requests
+//! ([`follow_up`]: a lock's slot count asks for each slot). To a secure node the ops are to
+//! be paced: `send_command` returns at the acknowledgement, and a second Get sent before the
+//! first one's S2-encrypted Report has arrived crosses it on the same SPAN and is lost in the
+//! resynchronization (seen with the emulated S2 lock), so the runner waits for a Get's report
+//! (or a bounded moment) before the next op.
 //!
 //! A [`Mapping`] made here names, for every capability, each command class that feeds it, one
 //! [`CapabilityMapping`] per class (a thermostat: Thermostat Mode, Setpoint, Operating State
