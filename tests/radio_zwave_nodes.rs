@@ -7,6 +7,8 @@
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,34 +21,15 @@ use sealhub::radio::zwave_nodes::{
     DescriberConfig, NodeDescriber, NodeRecord, SealedNodeDescriptions,
 };
 use sealhub::store::{KekSource, Store};
-use sealhub_radios::port::{Backoff, PortConfig};
-use sealhub_radios::zwave::driver::{
-    ControllerInfo, DriverConfig, RadioEvent, Submitted, ZwaveStick,
-};
+use sealhub_radios::port::PortConfig;
+use sealhub_radios::zwave::driver::{ControllerInfo, RadioEvent, Submitted, ZwaveStick};
 use sealhub_radios::zwave::serial::messages::HostMessage;
+use support::zwave::{INTERVIEW, SOON, driver_config};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take well under a second.
-const SOON: Duration = Duration::from_secs(10);
-/// Generous bound for a whole interview.
-const INTERVIEW: Duration = Duration::from_secs(60);
-
 /// The emulated binary switch's command classes (its node information frame).
 const SWITCH_CCS: [u8; 5] = [0x5E, 0x25, 0x85, 0x86, 0x72];
-
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        response_timeout: Duration::from_millis(500),
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(1),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        security_timeout: Duration::from_secs(2),
-        pin_timeout: Duration::from_secs(2),
-        ..DriverConfig::default()
-    }
-}
 
 fn describer_config() -> DescriberConfig {
     DescriberConfig {

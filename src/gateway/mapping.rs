@@ -18,14 +18,24 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// The endpoints as clients see them (capabilities only).
+    /// The endpoints as clients see them (capabilities only, each once: a Z-Wave mapping
+    /// lists a capability once per command class that feeds it, a thermostat's mode,
+    /// setpoints and operating state coming from three).
     pub fn model_endpoints(&self) -> Vec<Endpoint> {
         self.endpoints
             .iter()
-            .map(|e| Endpoint {
-                id: e.endpoint,
-                name: e.name.clone(),
-                capabilities: e.capabilities.iter().map(|c| c.capability).collect(),
+            .map(|e| {
+                let mut capabilities = Vec::new();
+                for c in &e.capabilities {
+                    if !capabilities.contains(&c.capability) {
+                        capabilities.push(c.capability);
+                    }
+                }
+                Endpoint {
+                    id: e.endpoint,
+                    name: e.name.clone(),
+                    capabilities,
+                }
             })
             .collect()
     }

@@ -160,8 +160,8 @@ impl SecureDevice {
     fn node_info(&self) -> Vec<u8> {
         match self {
             // Routing end node; Entry Control / Secure Keypad Door Lock; Z-Wave Plus, S2,
-            // Version, Manufacturer Specific (Door Lock and Supervision only securely, in
-            // `secure_command_classes`).
+            // Version, Manufacturer Specific (Door Lock, User Code and Supervision only
+            // securely, in `secure_command_classes`).
             Self::DoorLock { .. } => vec![0x04, 0x40, 0x03, 0x5E, 0x9F, 0x86, 0x72],
             // Routing end node; Multilevel Switch / Power Switch Multilevel; Z-Wave Plus, S2.
             Self::Dimmer { .. } => vec![0x04, 0x11, 0x01, 0x5E, 0x9F, 0x86, 0x72],
@@ -179,6 +179,7 @@ impl SecureDevice {
         match self {
             Self::DoorLock { .. } => vec![
                 cc::DOOR_LOCK,
+                cc::USER_CODE,
                 cc::SUPERVISION,
                 cc::VERSION,
                 cc::MANUFACTURER_SPECIFIC,
