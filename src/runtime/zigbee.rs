@@ -199,10 +199,15 @@ fn log_event(event: &RadioEvent) {
             channel = n.channel,
             "Zigbee stick back"
         ),
-        RadioEvent::DeviceJoined { eui64, node_id } => {
+        RadioEvent::DeviceJoined {
+            eui64,
+            node_id,
+            kind,
+        } => {
             info!(
                 eui64 = format_args!("{eui64:016x}"),
                 node_id = format_args!("{node_id:#06x}"),
+                ?kind,
                 "Zigbee device joined"
             );
         }
