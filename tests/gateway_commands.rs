@@ -21,7 +21,12 @@ const LOCK: u64 = 0x0017_8801_0000_0002;
 
 /// A hub with both radios up, a lamp (Zigbee, node 0x1A2B) and a front door lock (Zigbee,
 /// node 0x2B3C), and an owner's phone that knows both.
-fn home_with_lamp_and_lock() -> (Hub, Phone, sealhub::envelope::DeviceId, sealhub::envelope::DeviceId) {
+fn home_with_lamp_and_lock() -> (
+    Hub,
+    Phone,
+    sealhub::envelope::DeviceId,
+    sealhub::envelope::DeviceId,
+) {
     let mut hub = Hub::new();
     hub.radios_up();
     let mut owner = hub.pair("owner", Role::Owner, None);
@@ -41,7 +46,13 @@ fn a_command_runs_and_is_answered_with_the_new_state_signed_by_the_device() {
     };
     assert_eq!(*node_id, 0x1A2B);
     assert_eq!(ops.len(), 2, "the action, then the read of the new state");
-    assert!(matches!(ops[1], ZigbeeOp::Read { cluster: ON_OFF, .. }));
+    assert!(matches!(
+        ops[1],
+        ZigbeeOp::Read {
+            cluster: ON_OFF,
+            ..
+        }
+    ));
 
     let ticket = ops_ticket(&out);
     let done = done_reading_on_off(&out, true);
@@ -73,7 +84,14 @@ fn a_command_waits_for_the_report_that_follows_or_answers_with_the_last_state() 
     let (switch, out) = hub.include_zwave(7, &[CC_SWITCH]);
     owner.take(&out);
     let (_, out) = hub.send(&mut owner, &switch, device_command(0, Action::TurnOn));
-    let [Output::ZwaveOps { node: 7, ops, ticket }] = &out[..] else {
+    let [
+        Output::ZwaveOps {
+            node: 7,
+            ops,
+            ticket,
+        },
+    ] = &out[..]
+    else {
         panic!("one ops request: {out:?}");
     };
     assert!(matches!(
@@ -94,7 +112,10 @@ fn a_command_waits_for_the_report_that_follows_or_answers_with_the_last_state() 
         ticket,
         outcome: RadioOutcome::Done(vec![OpOutput::Done, OpOutput::Done]),
     });
-    assert!(owner.take(&out).responses.is_empty(), "waits for the report");
+    assert!(
+        owner.take(&out).responses.is_empty(),
+        "waits for the report"
+    );
     let out = hub.handle(Input::Zwave(ZwaveEvent::Report {
         node: 7,
         endpoint: 0,
@@ -106,7 +127,10 @@ fn a_command_waits_for_the_report_that_follows_or_answers_with_the_last_state() 
     }));
     let got = owner.take(&out);
     assert_eq!(
-        got.responses.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
+        got.responses
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect::<Vec<_>>(),
         vec![Response::Done {
             endpoint: 0,
             state: vec![Attribute::OnOff(true)]
@@ -143,7 +167,10 @@ fn a_guest_is_refused_at_the_lock_and_no_radio_op_is_made() {
             panic!("refused");
         };
         assert_eq!(failure, Failure::NotPermitted);
-        assert!(message.contains("locking") || message.contains("unlocking"), "{message}");
+        assert!(
+            message.contains("locking") || message.contains("unlocking"),
+            "{message}"
+        );
     }
     // The guest may switch the lamp; a member may unlock.
     let (_, out) = hub.send(&mut guest, &lamp, device_command(1, Action::TurnOn));
@@ -181,9 +208,9 @@ fn a_duplicated_command_runs_once_and_gets_the_same_answer_again() {
     let first = owner.take(&out);
     assert_eq!(first.responses.len(), 1);
     let answer = first.envelopes.iter().find(|e| {
-        out.iter().any(|o| {
-            matches!(o, Output::Deliver(Delivery::ToConnection { bytes, .. }) if bytes == *e)
-        })
+        out.iter().any(
+            |o| matches!(o, Output::Deliver(Delivery::ToConnection { bytes, .. }) if bytes == *e),
+        )
     });
     // A third copy: the stored answer, byte for byte, and still no radio op.
     let third = hub.deliver(&owner, &envelope);
@@ -378,7 +405,12 @@ fn without_a_trusted_clock_a_command_gets_a_challenge_and_runs_with_its_echo() {
     let [challenge] = &got.challenges[..] else {
         panic!("a challenge: {got:?}");
     };
-    let echo = challenge.body.body.as_bytes().expect("challenge bytes").clone();
+    let echo = challenge
+        .body
+        .body
+        .as_bytes()
+        .expect("challenge bytes")
+        .clone();
     let bytes = owner
         .client
         .seal_command(

@@ -6,11 +6,11 @@
 mod support;
 
 use sealhub::definitions::{
-    CapabilityMapping, Definition, Definitions, EndpointMapping, Match, MappingOptions,
+    CapabilityMapping, Definition, Definitions, EndpointMapping, MappingOptions, Match,
 };
 use sealhub::envelope::Error as Refused;
-use sealhub::gateway::core::{Delivery, Input, Output};
 use sealhub::gateway::ZigbeeOp;
+use sealhub::gateway::core::{Delivery, Input, Output};
 use sealhub::model::{Attribute, Capability, Event, HubCommand, HubResponse, Response, Role};
 use sealhub_radios::zigbee::driver::{JoinKind, RadioEvent as ZigbeeEvent};
 use sealhub_radios::zwave::cc::{BinarySwitch, CommandClassFrame};
@@ -111,7 +111,10 @@ fn a_report_becomes_an_event_the_client_verifies_with_the_device_key() {
         panic!("one report event: {got:?}");
     };
     assert_eq!(Some(opened.signer), hub.kid(&lamp));
-    assert_eq!((*endpoint, values.clone()), (1, vec![Attribute::OnOff(true)]));
+    assert_eq!(
+        (*endpoint, values.clone()),
+        (1, vec![Attribute::OnOff(true)])
+    );
     assert_eq!(
         hub.gateway.state_of(&lamp, 1),
         Some(vec![Attribute::OnOff(true)])
@@ -196,7 +199,11 @@ fn the_history_keeps_the_newest_events_only() {
         history_len: 4,
         ..Default::default()
     };
-    let mut hub = Hub::open(tempfile::tempdir().expect("tmp"), config, Definitions::default());
+    let mut hub = Hub::open(
+        tempfile::tempdir().expect("tmp"),
+        config,
+        Definitions::default(),
+    );
     hub.radios_up();
     let mut phone = hub.pair("phone", Role::Owner, None);
     let (lamp, out) = hub.join_zigbee(LAMP, 0x1A2B, &[(1, &[ON_OFF])]);
@@ -348,7 +355,10 @@ fn a_sleeping_node_waking_up_and_a_device_going_quiet_are_events() {
         },
     });
     let got = phone.take(&out);
-    assert!(matches!(got.events[..], [(_, Event::Unreachable)]), "{got:?}");
+    assert!(
+        matches!(got.events[..], [(_, Event::Unreachable)]),
+        "{got:?}"
+    );
     let got = phone.take(&hub.handle(Input::Zwave(ZwaveEvent::NodeInfo {
         node: 13,
         info: Default::default(),

@@ -5,7 +5,9 @@
 mod support;
 
 use sealhub::envelope::Error as Refused;
-use sealhub::gateway::core::{Delivery, Input, OpOutput, Output, RadioOutcome, ReadScope, hub_device};
+use sealhub::gateway::core::{
+    Delivery, Input, OpOutput, Output, RadioOutcome, ReadScope, hub_device,
+};
 use sealhub::identity::Permissions;
 use sealhub::model::{Event, Failure, HubCommand, HubResponse, Response, Role};
 use support::*;
@@ -21,7 +23,11 @@ fn ask(hub: &mut Hub, phone: &mut Phone, command: HubCommand) -> (Response, Vec<
     assert!(responses.len() <= 1, "{responses:?}");
     let response = match responses.into_iter().next() {
         Some((opened, r)) => {
-            assert_eq!(Some(opened.signer), hub.kid(&hub_device()), "signed by the hub");
+            assert_eq!(
+                Some(opened.signer),
+                hub.kid(&hub_device()),
+                "signed by the hub"
+            );
             r
         }
         None => Response::TimedOut,
@@ -44,7 +50,11 @@ fn the_hub_is_a_device_with_its_own_key_from_the_first_start() {
     let hub = Hub::new();
     let kid = hub.kid(&hub_device()).expect("the hub's key");
     let hub = hub.restart();
-    assert_eq!(hub.kid(&hub_device()), Some(kid), "the same key after a restart");
+    assert_eq!(
+        hub.kid(&hub_device()),
+        Some(kid),
+        "the same key after a restart"
+    );
 }
 
 #[test]
@@ -85,44 +95,54 @@ fn administration_is_for_owners_only() {
     let mut owner = hub.pair("owner", Role::Owner, None);
     for role in [Role::Member, Role::Guest] {
         let mut phone = hub.pair(&format!("{role:?}").to_lowercase(), role, None);
-        for command in admin.iter().cloned() {
+        for command in &admin {
             let (r, out) = ask(&mut hub, &mut phone, command.clone());
             assert!(not_permitted(&r), "{role:?} {command:?}: {r:?}");
             assert!(radio_requests(&out).is_empty());
         }
-        for command in reads.iter().cloned() {
+        for command in &reads {
             let (r, _) = ask(&mut hub, &mut phone, command.clone());
             assert!(matches!(r, Response::Hub(_)), "{role:?} {command:?}: {r:?}");
         }
     }
     // The owner: the radio requests go out and are answered when the radio says.
     for (command, expected) in [
-        (
-            HubCommand::PermitJoin { seconds: 60 },
-            "ZigbeePermitJoin",
-        ),
+        (HubCommand::PermitJoin { seconds: 60 }, "ZigbeePermitJoin"),
         (HubCommand::StopJoin, "ZigbeePermitJoin"),
         (HubCommand::ZwaveExclude, "ZwaveExclude"),
         (HubCommand::ZwaveStop, "ZwaveStop"),
     ] {
         let (_, out) = hub.send(&mut owner, &hub_device(), hub_command(command.clone()));
-        assert!(format!("{out:?}").contains(expected), "{command:?}: {out:?}");
+        assert!(
+            format!("{out:?}").contains(expected),
+            "{command:?}: {out:?}"
+        );
         let done = hub.handle(Input::RadioDone {
             ticket: hub_ticket(&out),
             outcome: RadioOutcome::Done(vec![]),
         });
         assert_eq!(owner.response(&done), Response::Hub(HubResponse::Ok));
     }
-    let (r, _) = ask(&mut hub, &mut owner, HubCommand::Invite {
-        role: Role::Guest,
-        devices: None,
-    });
+    let (r, _) = ask(
+        &mut hub,
+        &mut owner,
+        HubCommand::Invite {
+            role: Role::Guest,
+            devices: None,
+        },
+    );
     assert!(
         matches!(&r, Response::Failed { failure: Failure::Unsupported, message } if message == "invitations come with pairing"),
         "{r:?}"
     );
     let (r, _) = ask(&mut hub, &mut owner, HubCommand::PermitJoin { seconds: 0 });
-    assert!(matches!(r, Response::Failed { failure: Failure::InvalidValue, .. }));
+    assert!(matches!(
+        r,
+        Response::Failed {
+            failure: Failure::InvalidValue,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -137,16 +157,46 @@ fn zwave_inclusion_carries_the_dsk_pin_and_refuses_a_malformed_one() {
             dsk_pin: Some("01234".into()),
         }),
     );
-    assert!(matches!(&out[..], [Output::ZwaveInclude { pin: Some(1234), .. }]), "{out:?}");
-    let (r, out) = ask(&mut hub, &mut owner, HubCommand::ZwaveInclude {
-        dsk_pin: Some("12-45".into()),
-    });
-    assert!(matches!(r, Response::Failed { failure: Failure::InvalidValue, .. }));
+    assert!(
+        matches!(
+            &out[..],
+            [Output::ZwaveInclude {
+                pin: Some(1234),
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+    let (r, out) = ask(
+        &mut hub,
+        &mut owner,
+        HubCommand::ZwaveInclude {
+            dsk_pin: Some("12-45".into()),
+        },
+    );
+    assert!(matches!(
+        r,
+        Response::Failed {
+            failure: Failure::InvalidValue,
+            ..
+        }
+    ));
     assert!(radio_requests(&out).is_empty());
     // With the stick away: said so, nothing asked.
-    hub.handle(Input::Zwave(sealhub_radios::zwave::driver::RadioEvent::StickLost));
+    hub.handle(Input::Zwave(
+        sealhub_radios::zwave::driver::RadioEvent::StickLost,
+    ));
     let (r, out) = ask(&mut hub, &mut owner, HubCommand::ZwaveExclude);
-    assert!(matches!(r, Response::Failed { failure: Failure::RadioUnavailable, .. }), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Response::Failed {
+                failure: Failure::RadioUnavailable,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
     assert!(radio_requests(&out).is_empty());
 }
 
@@ -163,21 +213,41 @@ fn a_limited_client_lists_and_reads_only_its_devices() {
     let Response::Hub(HubResponse::Devices(devices)) = r else {
         panic!("{r:?}");
     };
-    assert_eq!(devices.iter().map(|d| &d.id).collect::<Vec<_>>(), vec![&lamp]);
-    let (r, _) = ask(&mut hub, &mut kid, HubCommand::History {
-        device: None,
-        after: 0,
-    });
+    assert_eq!(
+        devices.iter().map(|d| &d.id).collect::<Vec<_>>(),
+        vec![&lamp]
+    );
+    let (r, _) = ask(
+        &mut hub,
+        &mut kid,
+        HubCommand::History {
+            device: None,
+            after: 0,
+        },
+    );
     let Response::Hub(HubResponse::History(envelopes)) = r else {
         panic!("{r:?}");
     };
     // The lamp's Described and Report, nothing of the plug.
     assert_eq!(envelopes.len(), 2);
-    let (r, _) = ask(&mut hub, &mut kid, HubCommand::History {
-        device: Some(plug),
-        after: 0,
-    });
-    assert!(matches!(r, Response::Failed { failure: Failure::UnknownDevice, .. }), "{r:?}");
+    let (r, _) = ask(
+        &mut hub,
+        &mut kid,
+        HubCommand::History {
+            device: Some(plug),
+            after: 0,
+        },
+    );
+    assert!(
+        matches!(
+            r,
+            Response::Failed {
+                failure: Failure::UnknownDevice,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -199,7 +269,11 @@ fn removing_a_device_revokes_its_key_and_tells_it_to_leave() {
     assert!(hub.kid(&lamp).is_none(), "revoked at once");
     assert!(out.iter().any(|o| matches!(
         o,
-        Output::ZigbeeRemove { eui64: LAMP, node_id: 0x1A2B, .. }
+        Output::ZigbeeRemove {
+            eui64: LAMP,
+            node_id: 0x1A2B,
+            ..
+        }
     )));
     let got = owner.take(&out);
     assert!(matches!(got.events[..], [(_, Event::Left)]), "{got:?}");
@@ -241,14 +315,27 @@ fn a_renamed_device_is_described_again_and_keeps_its_name() {
         panic!("{got:?}");
     };
     assert_eq!(Some(opened.signer), hub.kid(&lamp), "signed by the lamp");
-    assert_eq!((device.name.as_str(), device.room.as_deref()), ("Hall lamp", Some("Hall")));
+    assert_eq!(
+        (device.name.as_str(), device.room.as_deref()),
+        ("Hall lamp", Some("Hall"))
+    );
     assert_eq!(got.responses[0].1, Response::Hub(HubResponse::Ok));
-    let (r, _) = ask(&mut hub, &mut owner, HubCommand::RenameDevice {
-        device: lamp.clone(),
-        name: "  ".into(),
-        room: None,
-    });
-    assert!(matches!(r, Response::Failed { failure: Failure::InvalidValue, .. }));
+    let (r, _) = ask(
+        &mut hub,
+        &mut owner,
+        HubCommand::RenameDevice {
+            device: lamp.clone(),
+            name: "  ".into(),
+            room: None,
+        },
+    );
+    assert!(matches!(
+        r,
+        Response::Failed {
+            failure: Failure::InvalidValue,
+            ..
+        }
+    ));
     let hub = hub.restart();
     assert_eq!(hub.gateway.devices()[0].name, "Hall lamp");
 }
@@ -300,7 +387,10 @@ fn clients_are_listed_and_a_removed_client_is_cut_off() {
     assert_eq!(got.responses[0].1, Response::Hub(HubResponse::Ok));
     // What follows is sealed under the new epoch: the guest cannot read it.
     let after = hub.report_on_off(0x1A2B, 1, true);
-    assert!(matches!(guest.take(&after).refused[..], [Refused::UnknownEpoch(_)]));
+    assert!(matches!(
+        guest.take(&after).refused[..],
+        [Refused::UnknownEpoch(_)]
+    ));
     assert_eq!(owner.take(&after).events.len(), 1);
 }
 

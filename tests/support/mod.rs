@@ -265,12 +265,7 @@ impl Translation for FakeTranslation {
         endpoint: u8,
         action: &Action,
     ) -> Result<Vec<ZwaveOp>, Refusal> {
-        let send = |command| {
-            Ok(vec![ZwaveOp::Send {
-                endpoint,
-                command,
-            }])
-        };
+        let send = |command| Ok(vec![ZwaveOp::Send { endpoint, command }]);
         match action {
             Action::TurnOn if has(mapping, endpoint, Capability::OnOff) => {
                 send(CommandClassFrame::BinarySwitch(BinarySwitch::Set {
@@ -285,10 +280,14 @@ impl Translation for FakeTranslation {
                 }))
             }
             Action::Lock if has(mapping, endpoint, Capability::DoorLock) => {
-                send(CommandClassFrame::DoorLock(DoorLock::OperationSet { mode: 0xFF }))
+                send(CommandClassFrame::DoorLock(DoorLock::OperationSet {
+                    mode: 0xFF,
+                }))
             }
             Action::Unlock if has(mapping, endpoint, Capability::DoorLock) => {
-                send(CommandClassFrame::DoorLock(DoorLock::OperationSet { mode: 0x00 }))
+                send(CommandClassFrame::DoorLock(DoorLock::OperationSet {
+                    mode: 0x00,
+                }))
             }
             Action::Refresh => Ok(self.zwave_refresh(mapping, endpoint)),
             _ => Err(unsupported()),
@@ -635,7 +634,11 @@ impl Phone {
     pub fn response(&mut self, outputs: &[Output]) -> Response {
         let got = self.take(outputs);
         assert_eq!(got.responses.len(), 1, "one response expected: {got:?}");
-        got.responses.into_iter().next().map(|(_, r)| r).expect("one")
+        got.responses
+            .into_iter()
+            .next()
+            .map(|(_, r)| r)
+            .expect("one")
     }
 }
 

@@ -15,9 +15,7 @@ use super::journal::{CommandKey, Entry, Stage};
 use super::outcome::{OpOutput, RadioOutcome, Ticket};
 use super::permissions::needed_for_action;
 use super::wording::{doing, radio_failure};
-use super::{
-    Asker, Delivery, Gateway, Output, Phase, Running, TicketFor, Waiting, hub_device,
-};
+use super::{Asker, Delivery, Gateway, Output, Phase, Running, TicketFor, Waiting, hub_device};
 use crate::envelope::{self, DeviceId, ROUTE_LABEL, Route};
 use crate::gateway::core::registry::{Address, DeviceEntry};
 use crate::gateway::{Refusal, ZigbeeOp, ZwaveOp};
