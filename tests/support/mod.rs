@@ -468,26 +468,7 @@ impl Hub {
         permissions: sealhub::identity::Permissions,
         devices: Option<&[&DeviceId]>,
     ) -> Phone {
-        let key = PrivateKey::generate().expect("rng");
-        let public = key.public_key();
-        let mut client = Client::new(id(name), key, self.home.root_public());
-        let pairing = self
-            .home
-            .pair_client(
-                &id(name),
-                public,
-                permissions,
-                devices.map(|l| l.iter().map(|d| d.to_string()).collect()),
-            )
-            .expect("pairs");
-        client
-            .open(&pairing.key_distribution)
-            .expect("first key distribution");
-        Phone {
-            id: id(name),
-            client,
-            conn: CONN.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        }
+        pair_phone(&mut self.home, name, permissions, devices)
     }
 
     /// A Zigbee device joins and its interview finishes: returns its id and what the hub said.
@@ -561,6 +542,35 @@ impl Hub {
 }
 
 static CONN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Pairs a phone with `permissions` on `home`, limited to `devices` when given; it has taken
+/// its first key distribution and has a connection of its own.
+pub fn pair_phone(
+    home: &mut Home,
+    name: &str,
+    permissions: sealhub::identity::Permissions,
+    devices: Option<&[&DeviceId]>,
+) -> Phone {
+    let key = PrivateKey::generate().expect("rng");
+    let public = key.public_key();
+    let mut client = Client::new(id(name), key, home.root_public());
+    let pairing = home
+        .pair_client(
+            &id(name),
+            public,
+            permissions,
+            devices.map(|l| l.iter().map(|d| d.to_string()).collect()),
+        )
+        .expect("pairs");
+    client
+        .open(&pairing.key_distribution)
+        .expect("first key distribution");
+    Phone {
+        id: id(name),
+        client,
+        conn: CONN.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+    }
+}
 
 /// A paired client on its own connection.
 pub struct Phone {
