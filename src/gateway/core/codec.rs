@@ -714,6 +714,42 @@ mod tests {
         }));
     }
 
+    /// CBOR values shaped like the encoding (small integers first in arrays) so that many of
+    /// them decode.
+    fn values() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            (0u64..20).prop_map(uint),
+            (-3i64..3).prop_map(int),
+            "[a-z:0-9]{0,6}".prop_map(Value::Text),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Null),
+            proptest::collection::vec(any::<u8>(), 0..4).prop_map(Value::Bytes),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            ((0u64..16), proptest::collection::vec(inner, 0..4)).prop_map(|(tag, rest)| {
+                let mut items = vec![uint(tag)];
+                items.extend(rest);
+                Value::Array(items)
+            })
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whatever_decodes_writes_back_the_same_value(v in values()) {
+            if let Ok(c) = Command::from_value(&v) {
+                proptest::prop_assert_eq!(c.to_value(), v.clone());
+            }
+            if let Ok(r) = Response::from_value(&v) {
+                proptest::prop_assert_eq!(r.to_value(), v.clone());
+            }
+            if let Ok(e) = Event::from_value(&v) {
+                proptest::prop_assert_eq!(e.to_value(), v);
+            }
+        }
+    }
+
     #[test]
     fn wrong_shapes_are_refused() {
         // Unknown variant, a missing field, an extra field, a wrong type, a bad device id.
