@@ -157,7 +157,7 @@ impl Gateway {
                 "this device is not in the home",
             )),
             Some(d) if !cert.has(needed_for_action(&action)) => {
-                tracing::info!(device = %d.id, client = %asker.client, action = doing(&action), "command refused: not permitted by the client's role");
+                tracing::info!(client = %asker.client, "not permitted by the client's role");
                 Some(Refusal::new(
                     Failure::NotPermitted,
                     format!("your role does not allow {} the {}", doing(&action), d.name),
@@ -166,6 +166,7 @@ impl Gateway {
             Some(d) => self.radio_ops(d, endpoint, &action).err(),
         };
         if let Some(refusal) = refusal {
+            tracing::info!(device = %asker.device, action = doing(&action), result = ?refusal.failure, "command refused");
             return self.answer(
                 home,
                 &asker,
