@@ -193,14 +193,20 @@ fn a_device_key_never_exists_without_its_record_or_the_other_way_round() {
             keys, records,
             "round {round}: keys and records differ (half a batch)"
         );
+        // The child may have been killed after a device's revocation was written but before
+        // it printed LEFT: only that one device may be gone without a word.
+        let leaving = admitted
+            .iter()
+            .max()
+            .filter(|last| *last % 3 == 2)
+            .map(|last| last - 1);
         for n in &admitted {
             let id = sealhub::model::zigbee_device_id(eui64(*n)).to_string();
-            assert_eq!(
-                records.contains(&id),
-                !left.contains(n),
-                "round {round}: device {n} (admitted; left: {})",
-                left.contains(n)
-            );
+            if left.contains(n) {
+                assert!(!records.contains(&id), "round {round}: device {n} left");
+            } else if Some(*n) != leaving {
+                assert!(records.contains(&id), "round {round}: device {n} admitted");
+            }
         }
     }
     assert!(
