@@ -446,6 +446,7 @@ impl ModelValue for HubCommand {
     }
 }
 
+// replace with model::Command::to_value / from_value when merged
 impl ModelValue for Command {
     fn to_value(&self) -> Value {
         match self {
@@ -582,6 +583,7 @@ impl ModelValue for HubResponse {
     }
 }
 
+// replace with model::Response::to_value / from_value when merged
 impl ModelValue for Response {
     fn to_value(&self) -> Value {
         match self {
@@ -617,6 +619,7 @@ impl ModelValue for Response {
     }
 }
 
+// replace with model::Event::to_value / from_value when merged
 impl ModelValue for Event {
     fn to_value(&self) -> Value {
         match self {
