@@ -96,8 +96,8 @@ fn absolute_data_dir(config: &Config, data_dir_override: Option<PathBuf>) -> Res
 /// SIGTERM (or, with `--once`, only until each radio's first start attempt is over).
 fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Result<()> {
     // First, so that a bad definition stops the start before anything is created on disk.
-    // Held for as long as the hub runs: the gateway maps joined devices with it.
-    let _definitions = startup::load_definitions(config)?;
+    // The gateway maps joined devices with them.
+    let definitions = startup::load_definitions(config)?;
     let data_dir = absolute_data_dir(config, data_dir_override)?;
     prepare_data_dir(&data_dir)?;
 
@@ -120,14 +120,14 @@ fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Resul
     );
     debug!(envelope = ?config.envelope, "envelope limits");
 
-    // The home stays open (and its store with it) for as long as the hub runs.
-    let (_home, store) = startup::open_home(config, &data_dir, wall_clock_trusted)?;
+    // The home goes to the gateway task, which keeps it (and its store) open while the hub runs.
+    let (home, store) = startup::open_home(config, &data_dir, wall_clock_trusted)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(runtime::run(config, &store, once))?;
+    runtime.block_on(runtime::run(config, home, definitions, &store, once))?;
     // Radio tasks left behind after the shutdown grace are dropped with the runtime.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     info!("sealhub stopped");

@@ -8,7 +8,7 @@ use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, Error, MessageType};
 use sealhub::identity::Permissions;
 use sealhub::keymgmt::{self, Client, Home};
-use sealhub::store::{KekSource, Store};
+use sealhub::store::{KekSource, Store, WriteBatch};
 use std::path::Path;
 use std::time::Instant;
 
@@ -353,4 +353,114 @@ fn the_home_survives_a_restart_and_never_reuses_a_sequence_number() {
     let cmd = unlock(&mut client, "zb:lock");
     home.open_command(&cmd, Some(NOW), Instant::now())
         .expect("still paired");
+}
+
+#[test]
+fn a_device_key_and_the_callers_records_are_written_together_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("tmp");
+    {
+        let mut home = open_home(dir.path());
+        let mut with = WriteBatch::new();
+        with.put("registry", b"zb:bulb", b"the bulb's record");
+        home.issue_device_with(&id("zb:bulb"), with)
+            .expect("issued with its record");
+        // A batch that cannot be written (a reserved tree) fails as a whole: no key either.
+        let mut bad = WriteBatch::new();
+        bad.put("meta", b"zb:lamp", b"never written");
+        assert!(home.issue_device_with(&id("zb:lamp"), bad).is_err());
+        assert!(home.device_certificate(&id("zb:lamp")).is_none());
+    }
+    let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
+    assert_eq!(
+        store.get("registry", b"zb:bulb").expect("read").as_deref(),
+        Some(&b"the bulb's record".to_vec())
+    );
+    let (home, _) = Home::open(store, FreshnessPolicy::default()).expect("home");
+    assert!(home.device_certificate(&id("zb:bulb")).is_some());
+    assert!(home.device_certificate(&id("zb:lamp")).is_none());
+}
+
+#[test]
+fn a_revoked_device_is_gone_and_its_old_events_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut home = open_home(dir.path());
+    let mut with = WriteBatch::new();
+    with.put("registry", b"zb:plug", b"record");
+    home.issue_device_with(&id("zb:plug"), with)
+        .expect("issued");
+    let mut client = pair(&mut home, "phone", Permissions::ALL, None);
+    let late = home
+        .seal_event(&id("zb:plug"), Value::Text("on".into()))
+        .expect("seal");
+    let old_kid = home.device_certificate(&id("zb:plug")).expect("cert").kid();
+
+    let mut with = WriteBatch::new();
+    with.remove("registry", b"zb:plug");
+    home.revoke_device(&id("zb:plug"), with).expect("revoked");
+    assert!(home.device_certificate(&id("zb:plug")).is_none());
+    assert!(matches!(
+        home.seal_event(&id("zb:plug"), Value::Null),
+        Err(keymgmt::Error::UnknownDevice(_))
+    ));
+    // The revocation list alone tells the client: the old key's event is refused.
+    let list = home.seal_revocation_list().expect("list");
+    let opened = client.open(&list).expect("the client takes the list");
+    assert_eq!(opened.route.msg_type, MessageType::RevocationList);
+    let err = client.open(&late).expect_err("revoked key");
+    assert!(matches!(envelope_err(err), Error::Revoked(k) if k == old_kid));
+    // After a restart the key and the caller's record are gone together.
+    drop(home);
+    let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
+    assert!(store.get("registry", b"zb:plug").expect("read").is_none());
+    let (home, _) = Home::open(store, FreshnessPolicy::default()).expect("home");
+    assert!(home.device_certificate(&id("zb:plug")).is_none());
+}
+
+#[test]
+fn events_and_responses_are_signed_by_the_device_and_numbered() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut home = open_home(dir.path());
+    home.issue_device(&id("zw:siren")).expect("device");
+    let mut client = pair(&mut home, "phone", Permissions::ALL, None);
+    let event = home
+        .seal_event(&id("zw:siren"), Value::Text("loud".into()))
+        .expect("event");
+    let opened = client.open(&event).expect("opens");
+    assert_eq!(opened.route.msg_type, MessageType::Event);
+    assert_eq!(home.last_sequence(&id("zw:siren")), Some(opened.body.seq));
+    let response = home
+        .seal_response(&id("zw:siren"), &id("phone"), Value::Bool(true), [9; 8])
+        .expect("response");
+    let opened = client.open(&response).expect("opens");
+    assert_eq!(opened.route.msg_type, MessageType::Response);
+    assert_eq!(opened.body.re, Some([9; 8]));
+    assert_eq!(home.last_sequence(&id("zw:siren")), Some(opened.body.seq));
+    assert_eq!(
+        opened.signer,
+        home.device_certificate(&id("zw:siren"))
+            .expect("cert")
+            .kid()
+    );
+}
+
+#[test]
+fn a_client_limited_to_some_devices_still_reaches_the_hub_itself() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut home = open_home(dir.path());
+    home.issue_device(&id("hub")).expect("hub device");
+    home.issue_device(&id("zb:bulb")).expect("device");
+    let mut limited = pair(
+        &mut home,
+        "kid-tablet",
+        Permissions::READ_EVENTS | Permissions::SEND_COMMANDS,
+        Some(vec!["zb:bulb".into()]),
+    );
+    let (who, _) = home.client_by_kid(limited.kid()).expect("known signer");
+    assert_eq!(who, &id("kid-tablet"));
+    assert_eq!(home.clients().count(), 1);
+    let cmd = limited
+        .seal_command(&id("hub"), Value::Text("list".into()), NOW + 60, None)
+        .expect("seal");
+    home.open_command(&cmd, Some(NOW), Instant::now())
+        .expect("hub-level commands are checked by the hub, not refused here");
 }

@@ -53,7 +53,8 @@ async fn emulator(dir: &Path) -> (PathBuf, EmulatorHandle) {
 
 /// A started driver on `path` with the keys sealed in `store`, and a describer resumed on the
 /// stick's node list, as the hub's runtime wires them; returns which nodes it set out to
-/// describe. Retries the open while a previous driver still holds the port.
+/// describe, and where it forwards the records it seals. Retries the open while a previous
+/// driver still holds the port.
 async fn hub(
     path: &Path,
     store: &Store,
@@ -62,6 +63,7 @@ async fn hub(
     mpsc::Receiver<RadioEvent>,
     NodeDescriber,
     Vec<u16>,
+    mpsc::Receiver<NodeRecord>,
 ) {
     let (stick, events) = timeout(SOON, async {
         loop {
@@ -81,12 +83,14 @@ async fn hub(
         .expect("start-up does not hang")
         .expect("start-up succeeds");
     let stick = Arc::new(stick);
-    let describer = NodeDescriber::new(stick.clone(), store.handle(), describer_config());
+    let mut describer = NodeDescriber::new(stick.clone(), store.handle(), describer_config());
+    let (forward, forwarded) = mpsc::channel(8);
+    describer.forward_records(forward);
     let resumed = describer
         .resume(&info.nodes, info.node_id)
         .await
         .expect("records readable");
-    (stick, events, describer, resumed)
+    (stick, events, describer, resumed, forwarded)
 }
 
 /// Passes events to the describer until `node`'s record is in the store.
@@ -146,10 +150,13 @@ async fn nodes_are_described_once_kept_across_a_restart_and_forgotten_when_exclu
     let thermostat = u16::from(emu.with_stick(|s| s.add_node(SimNode::thermostat())));
 
     let store = open_store(&data_dir);
-    let (stick, mut events, describer, resumed) = hub(&path, &store).await;
+    let (stick, mut events, describer, resumed, mut forwarded) = hub(&path, &store).await;
     assert_eq!(resumed, [thermostat], "the undescribed node is interviewed");
     let t = described(&mut events, &describer, &store, thermostat).await;
     assert!(t.supports(0x40) && t.supports(0x43), "{t:?}");
+    // The sealed record goes on to the gateway too.
+    let sent_on = timeout(SOON, forwarded.recv()).await.expect("forwarded");
+    assert_eq!(sent_on, Some(t.clone()));
 
     // A switch is included: the hub interviews it by itself.
     timeout(SOON, stick.add_node())
@@ -187,7 +194,7 @@ async fn nodes_are_described_once_kept_across_a_restart_and_forgotten_when_exclu
     drop(store);
     let store = open_store(&data_dir);
     let before = emu.with_stick(|s| s.received().len());
-    let (stick, mut events, describer, resumed) = hub(&path, &store).await;
+    let (stick, mut events, describer, resumed, _) = hub(&path, &store).await;
     assert!(resumed.is_empty(), "re-interviewed {resumed:?}");
     assert_eq!(describer.interviews_started(), 0);
     let stored = SealedNodeDescriptions::new(store.handle())
@@ -229,7 +236,7 @@ async fn a_sleeping_node_found_asleep_is_described_from_its_wake_up() {
     let dir = tempfile::tempdir().expect("tmp");
     let (path, emu) = emulator(dir.path()).await;
     let store = open_store(&dir.path().join("data"));
-    let (stick, mut events, describer, _) = hub(&path, &store).await;
+    let (stick, mut events, describer, _, _) = hub(&path, &store).await;
 
     // Included awake; by the time its interview asks, it may sleep again: the interview then
     // waits for its wake-up, which the test brings until the record is there.
@@ -275,7 +282,7 @@ async fn a_sleeping_node_found_asleep_is_described_from_its_wake_up() {
     drop(describer);
     drop(events);
     drop(stick);
-    let (stick, _events, _describer, resumed) = hub(&path, &store).await;
+    let (stick, _events, _describer, resumed, _) = hub(&path, &store).await;
     assert!(resumed.is_empty(), "re-interviewed {resumed:?}");
     let submitted = timeout(SOON, stick.submit_data(node, vec![0x80, 0x02]))
         .await

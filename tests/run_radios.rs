@@ -1,5 +1,6 @@
 //! `sealhub run` with its radios, as a process: with emulated sticks it brings both radios up,
-//! stops cleanly on SIGTERM after sealing a last Zigbee backup, never logs a network key, and
+//! keys the emulated devices through the gateway, stops cleanly on SIGTERM after sealing a
+//! last Zigbee backup, never logs a network key, and
 //! on its next start restores the stored Zigbee network onto the (blank) emulated stick and
 //! reuses the sealed Z-Wave keys; a Zigbee stick that is not there does not stop the hub.
 
@@ -131,6 +132,9 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         "Zigbee radio up",
         "Z-Wave radio up",
         "running; waiting for Ctrl-C or SIGTERM",
+        // The gateway gives the emulated light and switch keys of their own.
+        "device joined and keyed device=zb:124b00000000a15e",
+        "device joined and keyed device=zw:",
     ]);
     let first = hub.terminate();
     assert!(first.contains("SIGTERM received"), "{first}");
@@ -151,6 +155,14 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
     let mut hub = Hub::start(&config, &data_dir);
     hub.wait_for(&["Zigbee radio up", "Z-Wave radio up"]);
     let second = hub.terminate();
+    // The devices and their keys came back from the store: the gateway knew them at start.
+    let known: usize = second
+        .split("gateway ready with the devices of the registry devices=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the gateway says how many devices it knows");
+    assert!(known >= 2, "{second}");
     assert!(
         second.contains("how=\"stored network restored onto the stick\""),
         "{second}"

@@ -113,7 +113,7 @@ async fn join(
     let model = device.model.clone();
     assert_eq!(emu.join_device(device), Ok(node));
     event(events, |e| {
-        matches!(e, RadioEvent::DeviceJoined { node_id, eui64: got } if *node_id == node && *got == eui64)
+        matches!(e, RadioEvent::DeviceJoined { node_id, eui64: got, .. } if *node_id == node && *got == eui64)
     })
     .await;
     event(

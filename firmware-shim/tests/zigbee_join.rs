@@ -13,7 +13,9 @@ use firmware_shim::ezsp_ncp::{
 };
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::ash::ResetCode;
-use sealhub_radios::zigbee::driver::{DriverConfig, Error, JoinPolicy, RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::driver::{
+    DriverConfig, Error, JoinKind, JoinPolicy, RadioEvent, ZigbeeStick,
+};
 use sealhub_radios::zigbee::ezsp::commands::messaging::{MessageSentHandler, SendUnicastResponse};
 use sealhub_radios::zigbee::ezsp::types::{Bytes8, Status};
 use sealhub_radios::zigbee::ezsp::{Callback, Command, FromNcp, Response};
@@ -143,7 +145,8 @@ async fn a_device_with_an_install_code_joins_and_is_interviewed() {
         joined,
         RadioEvent::DeviceJoined {
             eui64: eui_number(EUI),
-            node_id: 0x6A5F
+            node_id: 0x6A5F,
+            kind: JoinKind::Fresh,
         }
     );
     let announced = event(&mut events, |e| {

@@ -71,6 +71,9 @@ pub enum Error {
         kid: Kid,
         /// The value to echo.
         challenge: Vec<u8>,
+        /// The refused command's `msg_id`: the challenge names it in its `re`, so the client
+        /// knows which command to resend.
+        msg_id: [u8; 8],
     },
     /// A primitive failed while sealing (random source, parameters).
     #[error("crypto failure: {0}")]

@@ -104,6 +104,7 @@ pub fn check_command(
         None => Err(Error::FreshnessUnverified {
             kid: signer,
             challenge: challenges.issue(now_mono)?.to_vec(),
+            msg_id: body.msg_id,
         }),
     }
 }
@@ -150,11 +151,14 @@ mod tests {
         let p = FreshnessPolicy::default();
         let mut c = EchoChallenges::default();
         let t0 = Instant::now();
-        let Err(Error::FreshnessUnverified { challenge, .. }) =
-            check_command(&cmd(5, None), KID, None, &p, &mut c, t0)
+        let Err(Error::FreshnessUnverified {
+            challenge, msg_id, ..
+        }) = check_command(&cmd(5, None), KID, None, &p, &mut c, t0)
         else {
             panic!("a command without echo must be refused when the clock is untrusted");
         };
+        // The refusal names the command, so the challenge can answer it (`re`).
+        assert_eq!(msg_id, [1; 8]);
         let with_echo = cmd(5, Some(challenge.clone()));
         assert!(
             check_command(

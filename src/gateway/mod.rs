@@ -9,6 +9,7 @@
 //!   command, device registry) to (radio requests, envelopes), driven by a thin tokio task in
 //!   the binary, so it is tested without ptys or sleeps.
 
+pub mod core;
 pub mod mapping;
 pub mod ops;
 pub mod zigbee;

@@ -117,7 +117,7 @@ impl Role {
     }
 }
 
-/// What the holder may do, as a bitmask: a newtype rather than a crate, since three bits do
+/// What the holder may do, as a bitmask: a newtype rather than a crate, since four bits do
 /// not need one. Unknown bits are refused when a certificate is read.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Permissions(u64);
@@ -131,8 +131,11 @@ impl Permissions {
     pub const SEND_COMMANDS: Permissions = Permissions(2);
     /// Administer the home: pair and remove clients.
     pub const ADMINISTER: Permissions = Permissions(4);
+    /// Act on security devices: locks and alarms (a guest may switch the lights, not open the
+    /// door).
+    pub const SECURE_DEVICES: Permissions = Permissions(8);
     /// Every permission this version knows.
-    pub const ALL: Permissions = Permissions(7);
+    pub const ALL: Permissions = Permissions(15);
 
     /// The bitmask as carried in the `perms` claim.
     pub const fn bits(self) -> u64 {
@@ -173,6 +176,7 @@ impl std::fmt::Debug for Permissions {
             (Self::READ_EVENTS, "READ_EVENTS"),
             (Self::SEND_COMMANDS, "SEND_COMMANDS"),
             (Self::ADMINISTER, "ADMINISTER"),
+            (Self::SECURE_DEVICES, "SECURE_DEVICES"),
         ];
         let set: Vec<&str> = names
             .iter()
@@ -656,7 +660,16 @@ mod tests {
         assert!(!cert.has(Permissions::ADMINISTER));
         assert!(cert.allows_device("lock:front-door"));
         assert!(!cert.allows_device("lock:back-door"));
-        assert_eq!(Permissions::from_bits(8), None);
+        assert_eq!(Permissions::from_bits(16), None);
+        assert_eq!(Permissions::from_bits(8), Some(Permissions::SECURE_DEVICES));
+        assert_eq!(Permissions::from_bits(15), Some(Permissions::ALL));
+        assert_eq!(
+            format!(
+                "{:?}",
+                Permissions::READ_EVENTS | Permissions::SECURE_DEVICES
+            ),
+            "Permissions(READ_EVENTS | SECURE_DEVICES)"
+        );
         assert_eq!(
             Permissions::from_bits(5),
             Some(Permissions::READ_EVENTS | Permissions::ADMINISTER)
@@ -934,7 +947,7 @@ mod tests {
         let cert = client_cert(&root);
         let edits: Vec<(i64, Value)> = vec![
             (ROLE, uint(4)),
-            (PERMS, uint(8)),
+            (PERMS, uint(16)),
             (IAT, int(-1)),
             (CTI, Value::Bytes(vec![1; 7])),
             (SUB, Value::Bytes(b"phone".to_vec())),
@@ -1123,7 +1136,7 @@ mod tests {
         (
             "[a-z0-9._:-]{1,64}",
             role,
-            0u64..8,
+            0u64..16,
             devices,
             window,
             any::<u64>(),
@@ -1137,7 +1150,7 @@ mod tests {
                         issuer: kid_of(&root),
                         subject,
                         role,
-                        permissions: Permissions::from_bits(perms).expect("3 bits"),
+                        permissions: Permissions::from_bits(perms).expect("4 bits"),
                         devices,
                         not_before: nbf,
                         expires: exp,

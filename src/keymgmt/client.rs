@@ -85,8 +85,10 @@ impl Client {
             tracing::warn!(client = %self.id, check = e.check(), "refused an envelope: {e}");
             e
         })?;
-        if opened.route.msg_type == MessageType::KeyDistribution {
-            self.apply_distribution(&opened.body.body)?;
+        match opened.route.msg_type {
+            MessageType::KeyDistribution => self.apply_distribution(&opened.body.body)?,
+            MessageType::RevocationList => self.apply_revocations(&opened.body.body)?,
+            _ => {}
         }
         self.replay.insert(opened.signer, window);
         Ok(opened)
@@ -108,6 +110,21 @@ impl Client {
         while self.epochs.len() > EPOCHS_KEPT {
             self.epochs.pop_first();
         }
+        Ok(())
+    }
+
+    /// Takes a newer signed revocation list (an older one is refused as a rollback): from
+    /// now on, what a revoked key signs is refused.
+    fn apply_revocations(&mut self, body: &Value) -> Result<()> {
+        let Value::Bytes(bytes) = body else {
+            return Err(Error::Envelope(envelope::Error::Malformed(
+                "a revocation list envelope carries the signed list as a byte string".into(),
+            )));
+        };
+        let last = self.revocations.as_ref().map(|r| r.number);
+        let revocations = RevocationList::verify(bytes, &self.root, self.home, last)?;
+        self.devices.retain(|_, cert| !revocations.is_revoked(cert));
+        self.revocations = Some(revocations);
         Ok(())
     }
 

@@ -71,6 +71,8 @@ pub struct Home {
     revocation_bytes: Vec<u8>,
     replay: HashMap<Kid, ReplayWindow>,
     sequences: HashMap<Kid, SequenceCounter>,
+    /// The sequence number each signing key used last (since this home was opened).
+    last_sequence: HashMap<Kid, u64>,
     challenges: EchoChallenges,
     freshness: FreshnessPolicy,
     clock_trusted: bool,
@@ -165,6 +167,7 @@ impl Home {
             revocation_bytes,
             replay: HashMap::new(),
             sequences: HashMap::new(),
+            last_sequence: HashMap::new(),
             challenges: EchoChallenges::default(),
             freshness,
             clock_trusted: false,
@@ -273,6 +276,16 @@ impl Home {
         &self.revocation_bytes
     }
 
+    /// The paired clients and their certificates, by id.
+    pub fn clients(&self) -> impl Iterator<Item = (&DeviceId, &Certificate)> {
+        self.clients.iter()
+    }
+
+    /// The paired client whose certified key has short kid `kid` (the signer of a command).
+    pub fn client_by_kid(&self, kid: Kid) -> Option<(&DeviceId, &Certificate)> {
+        self.clients.iter().find(|(_, c)| c.kid() == kid)
+    }
+
     fn kid_in_use(&self, kid: Kid) -> bool {
         kid == self.home
             || self.devices.values().any(|d| d.cert.kid() == kid)
@@ -314,16 +327,25 @@ impl Home {
 
     /// Issues a key and certificate for a new device, stored in one atomic write.
     pub fn issue_device(&mut self, id: &DeviceId) -> Result<Certificate> {
+        self.issue_device_with(id, WriteBatch::new())
+    }
+
+    /// Issues a key and certificate for a new device and applies `with` (the caller's records
+    /// about the device, e.g. the gateway's registry entry) in the same atomic write: after a
+    /// crash the store holds the key and those records together, or neither.
+    pub fn issue_device_with(&mut self, id: &DeviceId, with: WriteBatch) -> Result<Certificate> {
         if self.devices.contains_key(id) || self.clients.contains_key(id) {
             return Err(Error::AlreadyExists(id.to_string()));
         }
         let key = self.fresh_device_key()?;
         let cert = self.device_cert(id, &key)?;
-        self.store.put(
+        let mut batch = with;
+        batch.put(
             DEVICES,
             id.as_str().as_bytes(),
             &Self::device_record(&key, &cert),
-        )?;
+        );
+        self.store.apply(batch)?;
         tracing::info!(device = %id, kid = %cert.kid(), "issued a device key");
         self.devices.insert(
             id.clone(),
@@ -368,6 +390,33 @@ impl Home {
         self.revocations = revocations;
         self.revocation_bytes = revocation_bytes;
         Ok(cert)
+    }
+
+    /// Revokes a device that left or was removed: its certificate goes on the revocation list
+    /// and its key is deleted, together with `with` (the caller's records about the device) in
+    /// one atomic write. Clients learn it from [`Home::redistribute`] and
+    /// [`Home::seal_revocation_list`]; from then on they refuse what the old key signed.
+    pub fn revoke_device(&mut self, id: &DeviceId, with: WriteBatch) -> Result<()> {
+        let old = self
+            .devices
+            .get(id)
+            .ok_or_else(|| Error::UnknownDevice(id.to_string()))?;
+        let old_cert = old.cert.clone();
+        let mut revocations = self.revocations.clone();
+        revocations.revoke(&old_cert);
+        let revocation_bytes = revocations.sign(&self.root)?;
+        let mut batch = with;
+        batch
+            .remove(DEVICES, id.as_str().as_bytes())
+            .put(HUB, REVOCATIONS, &revocation_bytes);
+        self.store.apply(batch)?;
+        tracing::info!(device = %id, kid = %old_cert.kid(), "revoked a device key");
+        self.devices.remove(id);
+        self.sequences.remove(&old_cert.kid());
+        self.last_sequence.remove(&old_cert.kid());
+        self.revocations = revocations;
+        self.revocation_bytes = revocation_bytes;
+        Ok(())
     }
 
     /// Pairs a client whose public key was delivered over the authenticated onboarding
@@ -500,9 +549,11 @@ impl Home {
         content: Value,
         re: Option<[u8; 8]>,
     ) -> Result<Body> {
+        let seq = self.next_sequence(signer)?;
+        self.last_sequence.insert(signer, seq);
         Ok(Body {
             msg_id: random_array()?,
-            seq: self.next_sequence(signer)?,
+            seq,
             time: self.now_unix().unwrap_or(0),
             kind,
             body: content,
@@ -573,6 +624,60 @@ impl Home {
         let signer = SigningIdentity {
             key: &entry.key,
             kid,
+        };
+        Ok(envelope::seal_for_epoch(
+            &route,
+            &body,
+            signer,
+            &self.epoch_key,
+        )?)
+    }
+
+    /// Seals an event of `device` (a device-model event body), signed by the device's key,
+    /// for every client that may read it.
+    pub fn seal_event(&mut self, device: &DeviceId, content: Value) -> Result<Vec<u8>> {
+        self.seal_from_device(device, MessageType::Event, content, None)
+    }
+
+    /// Seals the response of `device` to the command `re` names, which `to_client` sent,
+    /// signed by the device's key.
+    pub fn seal_response(
+        &mut self,
+        device: &DeviceId,
+        to_client: &DeviceId,
+        content: Value,
+        re: [u8; 8],
+    ) -> Result<Vec<u8>> {
+        // Today every client holding the epoch key can read the response; `to_client` is
+        // where a response readable only by the asking client will be addressed.
+        let _ = to_client;
+        self.seal_from_device(device, MessageType::Response, content, Some(re))
+    }
+
+    /// The body sequence number `device`'s current key used last, since the home was opened:
+    /// read right after [`Home::seal_event`] it is the number of that event, by which clients
+    /// ask for the events they missed.
+    pub fn last_sequence(&self, device: &DeviceId) -> Option<u64> {
+        let kid = self.devices.get(device)?.cert.kid();
+        self.last_sequence.get(&kid).copied()
+    }
+
+    /// Seals the current signed revocation list for every client holding the epoch key,
+    /// signed by the root key and routed as about the hub itself: sent when a device or client
+    /// is revoked, so clients refuse the revoked key at once.
+    pub fn seal_revocation_list(&mut self) -> Result<Vec<u8>> {
+        let root_kid = self.home;
+        let body = self.body(
+            root_kid,
+            MessageType::RevocationList,
+            Value::Bytes(self.revocation_bytes.clone()),
+            None,
+        )?;
+        let hub = DeviceId::new(crate::model::HUB_DEVICE)?;
+        let route = self.route(hub, MessageType::RevocationList);
+        let signer = SigningIdentity {
+            key: &self.root,
+            kid: root_kid,
         };
         Ok(envelope::seal_for_epoch(
             &route,
@@ -744,7 +849,11 @@ impl Keyring for Home {
                 reason: "no permission to send commands".into(),
             });
         }
-        if !cert.allows_device(route.device.as_str()) {
+        // Hub-level commands are open to every client that may send commands; the hub checks
+        // each against the client's role and device list itself.
+        if route.device.as_str() != crate::model::HUB_DEVICE
+            && !cert.allows_device(route.device.as_str())
+        {
             return Err(envelope::Error::NotAuthorised {
                 kid: *kid,
                 reason: format!("no permission for device {}", route.device),

@@ -24,7 +24,7 @@ use sealhub_radios::zwave::driver::{
     Error as DriverError, InterviewOptions, NodeDescription, RadioEvent, ZwaveStick,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
 use super::zwave_keys::TREE;
@@ -293,6 +293,8 @@ pub struct NodeDescriber {
     config: DescriberConfig,
     permits: Arc<Semaphore>,
     running: Arc<Mutex<Running>>,
+    /// Where each new record goes once sealed (the gateway, which keys the node).
+    forward: Option<mpsc::Sender<NodeRecord>>,
 }
 
 impl std::fmt::Debug for NodeDescriber {
@@ -317,7 +319,19 @@ impl NodeDescriber {
             config,
             permits,
             running: Arc::new(Mutex::new(Running::default())),
+            forward: None,
         }
+    }
+
+    /// Sends every record sealed from now on to `to` as well (the gateway keys the node and
+    /// maps it from its record).
+    pub fn forward_records(&mut self, to: mpsc::Sender<NodeRecord>) {
+        self.forward = Some(to);
+    }
+
+    /// Every record sealed so far (to hand the nodes described before the gateway ran to it).
+    pub fn records(&self) -> Result<BTreeMap<u16, NodeRecord>> {
+        self.records.load_all()
     }
 
     /// At start-up, with the stick's node list: tells the driver which described nodes sleep
@@ -402,6 +416,7 @@ impl NodeDescriber {
         let permits = self.permits.clone();
         let shared = self.running.clone();
         let limit = self.config.limit;
+        let forward = self.forward.clone();
         let options = InterviewOptions {
             wait_for_wake_up,
             report_timeout: self.config.report_timeout,
@@ -432,7 +447,14 @@ impl NodeDescriber {
             };
             match record {
                 Some(record) => match records.save(&record) {
-                    Ok(()) => record.log(),
+                    Ok(()) => {
+                        record.log();
+                        if let Some(to) = forward
+                            && to.send(record).await.is_err()
+                        {
+                            tracing::debug!(node, "nobody takes Z-Wave node records any more");
+                        }
+                    }
                     Err(e) => tracing::error!(node, "cannot keep the Z-Wave node description: {e}"),
                 },
                 None => {

@@ -1,8 +1,10 @@
 //! The Zigbee radio task: the stick (or its emulator), brought onto the network sealed in the
-//! store ([`ZigbeeNetwork::bring_up`]), its events logged, and a fresh backup sealed after
-//! devices join or leave, every `backup_interval_secs`, and at shutdown.
+//! store ([`ZigbeeNetwork::bring_up`]), its events logged and passed to the gateway (with the
+//! stick's handle once it is up), and a fresh backup sealed after devices join or leave, every
+//! `backup_interval_secs`, and at shutdown.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{self, EmulatorHandle, SimulatedDevice};
@@ -11,11 +13,12 @@ use sealhub::radio::zigbee_network::{Followed, StartOutcome, ZigbeeNetwork};
 use sealhub::radio::{self, Error};
 use sealhub::store::Store;
 use sealhub_radios::port::PortConfig;
-use sealhub_radios::zigbee::driver::{RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::driver::{NetworkInfo, RadioEvent, ZigbeeStick};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
-use super::{TaskLink, start_backoff};
+use super::gateway::FromRadio;
+use super::{TaskLink, ToGateway, start_backoff};
 
 /// How long after a join or leave the backup is sealed: the driver's device table follows
 /// the stick's callbacks in its own task, and several devices often join together.
@@ -34,7 +37,12 @@ fn demo_light() -> SimulatedDevice {
 }
 
 /// Runs the Zigbee radio until the hub stops.
-pub(super) async fn run(config: ZigbeeConfig, store: Store, mut link: TaskLink) {
+pub(super) async fn run(
+    config: ZigbeeConfig,
+    store: Store,
+    mut link: TaskLink,
+    to_gateway: ToGateway,
+) {
     let mut network = match ZigbeeNetwork::load(store) {
         Ok(n) => n,
         Err(e) => {
@@ -63,9 +71,16 @@ pub(super) async fn run(config: ZigbeeConfig, store: Store, mut link: TaskLink) 
             }
         },
     };
-    let Some((stick, mut events)) = start(&config, &path, &mut network, &mut link).await else {
+    let Some((stick, mut events, up)) = start(&config, &path, &mut network, &mut link).await else {
         return;
     };
+    let stick = Arc::new(stick);
+    let _ = to_gateway
+        .send(FromRadio::ZigbeeUp {
+            radio: stick.clone(),
+            network: up,
+        })
+        .await;
     if let Some(emu) = &emulator {
         demo(emu, &stick, &network).await;
     }
@@ -85,6 +100,9 @@ pub(super) async fn run(config: ZigbeeConfig, store: Store, mut link: TaskLink) 
             event = events.recv() => match event {
                 Some(event) => {
                     log_event(&event);
+                    if to_gateway.send(FromRadio::Zigbee(event.clone())).await.is_err() {
+                        debug!("the gateway is gone; the Zigbee event is only logged");
+                    }
                     match network.follow(&event, &stick).await {
                         Ok(Followed::Nothing) => {}
                         Ok(Followed::DevicesChanged) => {
@@ -127,7 +145,7 @@ async fn start(
     path: &PathBuf,
     network: &mut ZigbeeNetwork,
     link: &mut TaskLink,
-) -> Option<(ZigbeeStick, mpsc::Receiver<RadioEvent>)> {
+) -> Option<(ZigbeeStick, mpsc::Receiver<RadioEvent>, NetworkInfo)> {
     let mut backoff = start_backoff();
     loop {
         let attempt = async {
@@ -158,7 +176,7 @@ async fn start(
                     "Zigbee radio up"
                 );
                 link.attempted().await;
-                return Some((stick, events));
+                return Some((stick, events, *n));
             }
             Err(e @ Error::Zigbee(_)) => {
                 let delay = backoff.next_delay();
@@ -199,10 +217,15 @@ fn log_event(event: &RadioEvent) {
             channel = n.channel,
             "Zigbee stick back"
         ),
-        RadioEvent::DeviceJoined { eui64, node_id } => {
+        RadioEvent::DeviceJoined {
+            eui64,
+            node_id,
+            kind,
+        } => {
             info!(
                 eui64 = format_args!("{eui64:016x}"),
                 node_id = format_args!("{node_id:#06x}"),
+                ?kind,
                 "Zigbee device joined"
             );
         }

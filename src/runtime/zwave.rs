@@ -3,7 +3,9 @@
 //! events logged, and grants kept as nodes are included and excluded. Nodes are interviewed
 //! by themselves ([`NodeDescriber`], in tasks of its own so events keep flowing): after an
 //! inclusion, at start-up for nodes never described, and at a sleeping node's wake-up when it
-//! was asleep; the descriptions are sealed and deleted when the node is excluded.
+//! was asleep; the descriptions are sealed and deleted when the node is excluded. Every event,
+//! the stick's handle once it is up and every description go to the gateway, which keys the
+//! nodes and runs clients' commands through the stick.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +23,8 @@ use sealhub_radios::zwave::driver::{ControllerInfo, DriverConfig, RadioEvent, Zw
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
-use super::{TaskLink, start_backoff};
+use super::gateway::FromRadio;
+use super::{TaskLink, ToGateway, start_backoff};
 
 /// How often the emulated sleeping sensor reports, so the demo shows traffic.
 const DEMO_REPORT_EVERY: Duration = Duration::from_secs(30);
@@ -37,8 +40,16 @@ struct Demo {
     value: u8,
 }
 
+/// How many node descriptions may wait for the gateway.
+const RECORD_QUEUE: usize = 16;
+
 /// Runs the Z-Wave radio until the hub stops.
-pub(super) async fn run(config: ZwaveConfig, store: Store, mut link: TaskLink) {
+pub(super) async fn run(
+    config: ZwaveConfig,
+    store: Store,
+    mut link: TaskLink,
+    to_gateway: ToGateway,
+) {
     let grants = SealedNodeGrants::new(store.handle());
     let (path, mut demo) = match &config.port {
         RadioPort::Serial(path) => (path.clone(), None),
@@ -78,7 +89,26 @@ pub(super) async fn run(config: ZwaveConfig, store: Store, mut link: TaskLink) {
         return;
     };
     let stick = Arc::new(stick);
-    let describer = NodeDescriber::new(stick.clone(), store.handle(), DescriberConfig::default());
+    let _ = to_gateway
+        .send(FromRadio::ZwaveUp {
+            radio: stick.clone(),
+            home_id: info.home_id,
+            node_id: info.node_id,
+        })
+        .await;
+    let mut describer =
+        NodeDescriber::new(stick.clone(), store.handle(), DescriberConfig::default());
+    let (records_tx, mut records) = mpsc::channel(RECORD_QUEUE);
+    describer.forward_records(records_tx);
+    // Nodes described before: the gateway keys the ones it does not know yet.
+    match describer.records() {
+        Ok(described) => {
+            for record in described.into_values() {
+                let _ = to_gateway.send(FromRadio::ZwaveDescribed(record)).await;
+            }
+        }
+        Err(e) => error!("cannot read the Z-Wave node descriptions: {e}"),
+    }
     match describer.resume(&info.nodes, info.node_id).await {
         Ok(nodes) if !nodes.is_empty() => info!(?nodes, "Z-Wave nodes to describe"),
         Ok(_) => {}
@@ -93,13 +123,21 @@ pub(super) async fn run(config: ZwaveConfig, store: Store, mut link: TaskLink) {
         tokio::select! {
             () = link.stopped() => break,
             event = events.recv() => match event {
-                Some(event) => on_event(&event, &stick, &grants, &describer),
+                Some(event) => {
+                    on_event(&event, &stick, &grants, &describer);
+                    if to_gateway.send(FromRadio::Zwave(event)).await.is_err() {
+                        debug!("the gateway is gone; the Z-Wave event is only logged");
+                    }
+                }
                 None => {
                     error!("the Z-Wave driver stopped");
                     link.stopped().await;
                     break;
                 }
             },
+            Some(record) = records.recv() => {
+                let _ = to_gateway.send(FromRadio::ZwaveDescribed(record)).await;
+            }
             _ = demo_tick.tick(), if demo.is_some() => {
                 if let Some(d) = demo.as_mut() {
                     d.value ^= 0xFF;

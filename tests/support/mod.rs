@@ -1,6 +1,9 @@
 //! Set-up shared by sealhub's integration tests, in one place rather than copied into every
 //! test file: a test file takes it with `mod support;` and uses the parts it needs.
 //!
+//! - [`gateway`]: a hub (a real `Home` on a temporary sealed store and the gateway core)
+//!   driven by explicit inputs and time, phones (real `Client`s), hand-made mappings (its items
+//!   are re-exported here, as the gateway tests use them).
 //! - [`zigbee`]: an emulated Zigbee stick on a pty with the real driver on it, devices joined
 //!   and interviewed, the driver calls that carry out the gateway's `ZigbeeOp`s, bounded waits
 //!   (its items are also re-exported here, as the Zigbee tests use them).
@@ -12,7 +15,9 @@
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
+pub mod gateway;
 pub mod zigbee;
 pub mod zwave;
 
+pub use gateway::*;
 pub use zigbee::*;

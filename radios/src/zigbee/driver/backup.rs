@@ -185,7 +185,7 @@ pub(crate) async fn track_devices(
         let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
         match super::devices::event_of(&cb) {
             Some(
-                RadioEvent::DeviceJoined { eui64, node_id }
+                RadioEvent::DeviceJoined { eui64, node_id, .. }
                 | RadioEvent::DeviceAnnounced { eui64, node_id, .. },
             ) => {
                 known.insert(eui64, node_id);

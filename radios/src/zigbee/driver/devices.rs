@@ -69,7 +69,11 @@ pub(crate) fn event_of(callback: &Callback) -> Option<RadioEvent> {
             let node_id = j.new_node_id;
             match j.status {
                 device_update::DEVICE_LEFT => Some(RadioEvent::DeviceLeft { eui64, node_id }),
-                _ => Some(RadioEvent::DeviceJoined { eui64, node_id }),
+                status => Some(RadioEvent::DeviceJoined {
+                    eui64,
+                    node_id,
+                    kind: super::JoinKind::from_status(status),
+                }),
             }
         }
         Callback::IncomingMessageHandler(m)
@@ -367,4 +371,52 @@ pub(crate) async fn unicast(
             node_id,
             cluster: aps_frame.cluster_id,
         })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zigbee::driver::JoinKind;
+    use crate::zigbee::ezsp::commands::security::TrustCenterJoinHandler;
+
+    fn join(status: u8) -> Callback {
+        Callback::TrustCenterJoinHandler(TrustCenterJoinHandler {
+            new_node_id: 0x1234,
+            new_node_eui64: 0x0011_2233_4455_6677_u64.to_le_bytes(),
+            status,
+            policy_decision: 0,
+            parent_of_new_node_id: 0,
+        })
+    }
+
+    #[test]
+    fn the_trust_center_status_says_whether_a_device_joined_afresh_or_rejoined() {
+        let eui64 = 0x0011_2233_4455_6677;
+        let node_id = 0x1234;
+        // EmberDeviceUpdate (UG100): 0 secured rejoin, 1 unsecured join, 2 left, 3 unsecured
+        // rejoin.
+        for (status, kind) in [
+            (device_update::UNSECURED_JOIN, JoinKind::Fresh),
+            (device_update::SECURED_REJOIN, JoinKind::SecuredRejoin),
+            (device_update::UNSECURED_REJOIN, JoinKind::UnsecuredRejoin),
+            (7, JoinKind::Other(7)),
+        ] {
+            assert_eq!(
+                event_of(&join(status)),
+                Some(RadioEvent::DeviceJoined {
+                    eui64,
+                    node_id,
+                    kind
+                }),
+                "status {status}"
+            );
+        }
+        assert_eq!(
+            event_of(&join(device_update::DEVICE_LEFT)),
+            Some(RadioEvent::DeviceLeft { eui64, node_id })
+        );
+        assert!(JoinKind::Fresh.is_fresh());
+        assert!(!JoinKind::SecuredRejoin.is_fresh());
+        assert!(!JoinKind::UnsecuredRejoin.is_fresh());
+    }
 }

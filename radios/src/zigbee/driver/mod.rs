@@ -200,6 +200,8 @@ pub enum RadioEvent {
         eui64: u64,
         /// Its node ID.
         node_id: u16,
+        /// How it joined: a fresh join (a new or factory-reset device) or a rejoin.
+        kind: JoinKind,
     },
     /// A device announced itself (ZDO Device_annce): joined, rejoined or changed node ID.
     DeviceAnnounced {
@@ -239,6 +241,43 @@ pub enum RadioEvent {
         /// The command, with its cluster.
         command: crate::zigbee::zcl::ClusterCommand,
     },
+}
+
+/// How a device came onto the network, from the `trustCenterJoinHandler` status
+/// (`EmberDeviceUpdate`): a device that joins without the network key is new to the network
+/// or was factory reset (it forgot the key), while a rejoin comes from a device that still
+/// belongs (it moved to another parent, changed its node ID, or missed a key update).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    /// `STANDARD_SECURITY_UNSECURED_JOIN`: a fresh join; the trust center sends it the network
+    /// key.
+    Fresh,
+    /// `STANDARD_SECURITY_SECURED_REJOIN`: a rejoin with the network key it holds.
+    SecuredRejoin,
+    /// `STANDARD_SECURITY_UNSECURED_REJOIN`: a rejoin under its trust center link key (it
+    /// missed a network key update, or was away for long).
+    UnsecuredRejoin,
+    /// Another status value (none is defined today besides these and `DEVICE_LEFT`).
+    Other(u8),
+}
+
+impl JoinKind {
+    /// The kind a `trustCenterJoinHandler` status means (`DEVICE_LEFT` is not a join; it is
+    /// told apart before this is asked).
+    pub fn from_status(status: u8) -> Self {
+        use crate::zigbee::ezsp::commands::security::device_update;
+        match status {
+            device_update::UNSECURED_JOIN => Self::Fresh,
+            device_update::SECURED_REJOIN => Self::SecuredRejoin,
+            device_update::UNSECURED_REJOIN => Self::UnsecuredRejoin,
+            other => Self::Other(other),
+        }
+    }
+
+    /// Whether the device joined afresh (new, or factory reset), not rejoined.
+    pub fn is_fresh(self) -> bool {
+        self == Self::Fresh
+    }
 }
 
 /// Which keys the trust center accepts from joining devices (the `TRUST_CENTER_POLICY`

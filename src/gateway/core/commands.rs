@@ -1,0 +1,735 @@
+//! Client commands: opened with every check of `docs/ENVELOPE.md`, checked against the client's
+//! role, recorded in the journal before any radio request, run one at a time per device, and
+//! answered by a response signed by the device's key.
+//!
+//! At most once: `Home::open_command` refuses a second copy of an envelope (its replay window
+//! is flushed before it returns); the journal entry is written before the first radio request
+//! is handed out; a duplicate gets the stored answer again; after a restart a command that was
+//! handed out but not answered is answered `Interrupted` (never run again), and one that was
+//! accepted but never handed out runs then.
+
+use std::time::Instant;
+
+use super::journal::{CommandKey, Entry, Stage};
+use super::outcome::{OpOutput, RadioOutcome, Ticket};
+use super::permissions::needed_for_action;
+use super::wording::{doing, radio_failure};
+use super::{Asker, Delivery, Gateway, Output, Phase, Running, TicketFor, Waiting, hub_device};
+use crate::envelope::{self, DeviceId, ROUTE_LABEL, Route};
+use crate::gateway::core::registry::{Address, DeviceEntry};
+use crate::gateway::{Refusal, ZigbeeOp, ZwaveOp};
+use crate::identity::Certificate;
+use crate::keymgmt::Home;
+use crate::model::{Action, Command, Failure, RadioKind, Response};
+use coset::Label;
+
+/// The radio requests that carry out one action.
+enum RadioOps {
+    Zigbee { node_id: u16, ops: Vec<ZigbeeOp> },
+    Zwave { node: u16, ops: Vec<ZwaveOp> },
+}
+
+/// The device a command envelope is routed to, read from its (already authenticated) route.
+fn routed_device(bytes: &[u8]) -> Option<DeviceId> {
+    let msg = crate::cose::decode_encrypt(bytes).ok()?;
+    let route = msg
+        .unprotected
+        .rest
+        .iter()
+        .find(|(l, _)| *l == Label::Int(ROUTE_LABEL))?
+        .1
+        .as_bytes()?;
+    Route::from_bytes(route).ok().map(|r| r.device)
+}
+
+impl Gateway {
+    /// A client's envelope.
+    pub(super) fn on_envelope(
+        &mut self,
+        home: &mut Home,
+        conn: u64,
+        bytes: &[u8],
+        now: Instant,
+    ) -> Vec<Output> {
+        self.connections.insert(conn);
+        let opened = match home.open_command(bytes, home.now_unix(), now) {
+            Ok(o) => o,
+            Err(envelope::Error::Replay { kid, seq }) => {
+                // A second copy: never run again; its answer, if there is one yet, again.
+                return self
+                    .journal
+                    .answer_for(&CommandKey { kid, seq })
+                    .map(|b| {
+                        Output::Deliver(Delivery::ToConnection {
+                            conn,
+                            bytes: b.to_vec(),
+                        })
+                    })
+                    .into_iter()
+                    .collect();
+            }
+            Err(envelope::Error::FreshnessUnverified {
+                challenge, msg_id, ..
+            }) => {
+                let device = routed_device(bytes).unwrap_or_else(hub_device);
+                return match home.seal_challenge(&device, &challenge, msg_id) {
+                    Ok(bytes) => vec![Output::Deliver(Delivery::ToConnection { conn, bytes })],
+                    Err(e) => {
+                        tracing::error!("cannot seal a challenge: {e}");
+                        Vec::new()
+                    }
+                };
+            }
+            // Refused (and logged by the home): the sender is not authenticated, so nothing is
+            // answered.
+            Err(_) => return Vec::new(),
+        };
+        let Some((client, cert)) = home
+            .client_by_kid(opened.signer)
+            .map(|(i, c)| (i.clone(), c.clone()))
+        else {
+            return Vec::new();
+        };
+        let asker = Asker {
+            key: CommandKey {
+                kid: opened.signer,
+                seq: opened.body.seq,
+            },
+            client,
+            conn: Some(conn),
+            re: opened.body.msg_id,
+            device: opened.route.device.clone(),
+            command: opened.body.body.clone(),
+        };
+        let command = match Command::from_value(&opened.body.body) {
+            Ok(c) => c,
+            Err(e) => {
+                return self.answer(
+                    home,
+                    &asker,
+                    Response::Failed {
+                        failure: Failure::InvalidValue,
+                        message: format!("the hub could not read this command: {e}"),
+                    },
+                );
+            }
+        };
+        let to_hub = asker.device == hub_device();
+        match command {
+            Command::Device { endpoint, action } if !to_hub => {
+                self.device_command(home, asker, &cert, endpoint, action, now)
+            }
+            Command::Hub(command) if to_hub => self.hub_command(home, asker, &cert, command, now),
+            Command::Device { .. } => self.answer(
+                home,
+                &asker,
+                Response::Failed {
+                    failure: Failure::InvalidValue,
+                    message: "the hub itself takes hub commands, not device actions".into(),
+                },
+            ),
+            Command::Hub(_) => self.answer(
+                home,
+                &asker,
+                Response::Failed {
+                    failure: Failure::InvalidValue,
+                    message: "hub commands are addressed to the hub".into(),
+                },
+            ),
+        }
+    }
+
+    /// A device action: permission, endpoint and translation are checked now, and the command
+    /// is queued behind the device's earlier ones.
+    fn device_command(
+        &mut self,
+        home: &mut Home,
+        asker: Asker,
+        cert: &Certificate,
+        endpoint: u8,
+        action: Action,
+        now: Instant,
+    ) -> Vec<Output> {
+        let refusal = match self.registry.get(&asker.device) {
+            None => Some(Refusal::new(
+                Failure::UnknownDevice,
+                "this device is not in the home",
+            )),
+            Some(d) if !cert.has(needed_for_action(&action)) => {
+                tracing::info!(client = %asker.client, "not permitted by the client's role");
+                Some(Refusal::new(
+                    Failure::NotPermitted,
+                    format!("your role does not allow {} the {}", doing(&action), d.name),
+                ))
+            }
+            Some(d) => self.radio_ops(d, endpoint, &action).err(),
+        };
+        if let Some(refusal) = refusal {
+            tracing::info!(device = %asker.device, action = doing(&action), result = ?refusal.failure, "command refused");
+            return self.answer(
+                home,
+                &asker,
+                Response::Failed {
+                    failure: refusal.failure,
+                    message: refusal.message,
+                },
+            );
+        }
+        let device = asker.device.clone();
+        let radio = self.registry.get(&device).map(DeviceEntry::radio);
+        let runs_now = radio.is_some_and(|r| self.radio_up(r))
+            && self
+                .queues
+                .get(&device)
+                .is_none_or(|q| q.running.is_none() && q.waiting.is_empty());
+        let entry = Entry {
+            stage: if runs_now {
+                Stage::Sent
+            } else {
+                Stage::Accepted
+            },
+            device: device.to_string(),
+            client: asker.client.to_string(),
+            msg_id: asker.re,
+            command: asker.command.clone(),
+            interim: None,
+            answer: None,
+        };
+        if let Err(e) = self.journal.write(asker.key, entry) {
+            // Without its journal entry the command could run twice after a restart: it does
+            // not run at all.
+            tracing::error!("cannot record a command in the journal: {e}");
+            return self.answer_as(
+                home,
+                &asker,
+                &device,
+                Response::Failed {
+                    failure: Failure::Busy,
+                    message: "the hub could not record the command, so it did not run it; try \
+                              again"
+                        .into(),
+                },
+                false,
+            );
+        }
+        self.queues
+            .entry(device.clone())
+            .or_default()
+            .waiting
+            .push_back(Waiting {
+                asker,
+                sent: runs_now,
+                deadline: now + self.config.command_timeout,
+            });
+        self.start_next(home, &device, now)
+    }
+
+    /// The radio requests for `action` on `endpoint` of `d`, followed by the reads that bring
+    /// the endpoint's new state back.
+    fn radio_ops(
+        &self,
+        d: &DeviceEntry,
+        endpoint: u8,
+        action: &Action,
+    ) -> Result<RadioOps, Refusal> {
+        if d.mapping.endpoint(endpoint).is_none() {
+            return Err(Refusal::new(
+                Failure::UnknownDevice,
+                format!("the {} has no part numbered {endpoint}", d.name),
+            ));
+        }
+        let refresh = !matches!(action, Action::Refresh);
+        match d.address {
+            Address::Zigbee { node_id, .. } => {
+                let mut ops = self
+                    .translation
+                    .zigbee_action(&d.mapping, endpoint, action)?;
+                if refresh {
+                    ops.extend(self.translation.zigbee_refresh(&d.mapping, endpoint));
+                }
+                Ok(RadioOps::Zigbee { node_id, ops })
+            }
+            Address::Zwave { node, .. } => {
+                let mut ops = self
+                    .translation
+                    .zwave_action(&d.mapping, endpoint, action)?;
+                if refresh {
+                    ops.extend(self.translation.zwave_refresh(&d.mapping, endpoint));
+                }
+                Ok(RadioOps::Zwave { node, ops })
+            }
+        }
+    }
+
+    /// Runs the queued commands of every device on `radio`, which is up now.
+    pub(super) fn pump_radio(
+        &mut self,
+        home: &mut Home,
+        radio: RadioKind,
+        now: Instant,
+    ) -> Vec<Output> {
+        let devices: Vec<DeviceId> = self
+            .queues
+            .keys()
+            .filter(|d| self.registry.get(d).is_some_and(|e| e.radio() == radio))
+            .cloned()
+            .collect();
+        devices
+            .iter()
+            .flat_map(|d| self.start_next(home, d, now))
+            .collect()
+    }
+
+    /// Hands the device's next command to its radio, if none is running and the radio is up.
+    fn start_next(&mut self, home: &mut Home, device: &DeviceId, now: Instant) -> Vec<Output> {
+        let mut out = Vec::new();
+        loop {
+            let Some(radio) = self.registry.get(device).map(DeviceEntry::radio) else {
+                return out;
+            };
+            if !self.radio_up(radio) {
+                return out;
+            }
+            let Some(queue) = self.queues.get_mut(device) else {
+                return out;
+            };
+            if queue.running.is_some() {
+                return out;
+            }
+            let Some(next) = queue.waiting.pop_front() else {
+                return out;
+            };
+            let asker = next.asker;
+            let Ok(Command::Device { endpoint, action }) = Command::from_value(&asker.command)
+            else {
+                out.extend(self.answer(
+                    home,
+                    &asker,
+                    Response::Failed {
+                        failure: Failure::InvalidValue,
+                        message: "the hub could not read this command".into(),
+                    },
+                ));
+                continue;
+            };
+            let ops = match self.registry.get(device) {
+                Some(d) => self.radio_ops(d, endpoint, &action),
+                None => Err(Refusal::new(
+                    Failure::UnknownDevice,
+                    "this device is not in the home",
+                )),
+            };
+            let ops = match ops {
+                Ok(ops) => ops,
+                Err(refusal) => {
+                    out.extend(self.answer(
+                        home,
+                        &asker,
+                        Response::Failed {
+                            failure: refusal.failure,
+                            message: refusal.message,
+                        },
+                    ));
+                    continue;
+                }
+            };
+            if !next.sent
+                && let Err(e) = self.journal.set_stage(asker.key, Stage::Sent)
+            {
+                tracing::error!("cannot record a command as sent; not sending it: {e}");
+                out.extend(
+                    self.answer_as(
+                        home,
+                        &asker,
+                        device,
+                        Response::Failed {
+                            failure: Failure::Busy,
+                            message: "the hub could not record the command, so it did not run it; \
+                                  try again"
+                                .into(),
+                        },
+                        false,
+                    ),
+                );
+                continue;
+            }
+            let ticket = self.ticket(TicketFor::Command(device.clone()));
+            tracing::debug!(device = %device, action = doing(&action), "command handed to the radio");
+            out.push(match ops {
+                RadioOps::Zigbee { node_id, ops } => Output::ZigbeeOps {
+                    ticket,
+                    node_id,
+                    ops,
+                },
+                RadioOps::Zwave { node, ops } => Output::ZwaveOps { ticket, node, ops },
+            });
+            if let Some(queue) = self.queues.get_mut(device) {
+                queue.running = Some(Running {
+                    asker,
+                    ticket,
+                    endpoint,
+                    action,
+                    deadline: now + self.config.command_timeout,
+                    phase: Phase::Radio,
+                });
+            }
+            return out;
+        }
+    }
+
+    /// The result of a radio request.
+    pub(super) fn on_radio_done(
+        &mut self,
+        home: &mut Home,
+        ticket: Ticket,
+        outcome: RadioOutcome,
+        now: Instant,
+    ) -> Vec<Output> {
+        match self.tickets.get(&ticket) {
+            Some(TicketFor::Command(device)) => {
+                let device = device.clone();
+                self.command_done(home, &device, ticket, outcome, now)
+            }
+            Some(TicketFor::Setup(device)) => {
+                let device = device.clone();
+                if matches!(outcome, RadioOutcome::Queued) {
+                    return Vec::new();
+                }
+                self.tickets.remove(&ticket);
+                let (ran, failure) = match outcome {
+                    RadioOutcome::Done(ran) => (ran, None),
+                    RadioOutcome::Failed { ran, failure } => (ran, Some(failure)),
+                    RadioOutcome::Queued => (Vec::new(), None),
+                };
+                let mut out = self.apply_reads(home, &device, &ran, now).1;
+                if let Some(f) = failure {
+                    tracing::warn!(device = %device, failure = ?f.failure, detail = %f.detail, "setting up the device failed; its reports may not reach the hub");
+                    if f.failure == Failure::Unreachable {
+                        out.extend(self.set_reachable(home, &device, false));
+                    }
+                }
+                out
+            }
+            Some(TicketFor::Hub(_)) => self.hub_done(home, ticket, outcome, now),
+            None => {
+                tracing::debug!(
+                    ticket = ticket.0,
+                    "a radio result for a request already answered"
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// Feeds the values of Zigbee reads in as reports; returns the endpoints values came back
+    /// for, and the outputs.
+    fn apply_reads(
+        &mut self,
+        home: &mut Home,
+        device: &DeviceId,
+        outputs: &[OpOutput],
+        now: Instant,
+    ) -> (Vec<u8>, Vec<Output>) {
+        let mut out = Vec::new();
+        let mut endpoints = Vec::new();
+        for o in outputs {
+            let OpOutput::Read {
+                endpoint,
+                cluster,
+                attributes,
+            } = o
+            else {
+                continue;
+            };
+            let values = match self.registry.get(device) {
+                Some(d) => self
+                    .translation
+                    .zigbee_attributes_of_report(&d.mapping, *endpoint, *cluster, attributes),
+                None => continue,
+            };
+            if !values.is_empty() {
+                endpoints.push(*endpoint);
+                out.extend(self.heard_from(home, device, *endpoint, values, now));
+            }
+        }
+        (endpoints, out)
+    }
+
+    /// The result of a device command's ops.
+    fn command_done(
+        &mut self,
+        home: &mut Home,
+        device: &DeviceId,
+        ticket: Ticket,
+        outcome: RadioOutcome,
+        now: Instant,
+    ) -> Vec<Output> {
+        let Some(running) = self
+            .queues
+            .get_mut(device)
+            .and_then(|q| q.running.as_mut())
+            .filter(|r| r.ticket == ticket)
+        else {
+            self.tickets.remove(&ticket);
+            return Vec::new();
+        };
+        match outcome {
+            RadioOutcome::Queued => {
+                if running.phase != Phase::Radio {
+                    return Vec::new();
+                }
+                running.phase = Phase::Queued;
+                running.deadline = now + self.config.queued_timeout;
+                let asker = running.asker.clone();
+                let bytes = match home.seal_response(
+                    device,
+                    &asker.client,
+                    Response::Queued.to_value(),
+                    asker.re,
+                ) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::error!(device = %device, "cannot seal a response: {e}");
+                        return Vec::new();
+                    }
+                };
+                if let Err(e) = self.journal.set_interim(asker.key, bytes.clone()) {
+                    tracing::error!("cannot record a queued answer: {e}");
+                }
+                tracing::info!(device = %device, "command queued until the device wakes up");
+                vec![self.reply(asker.conn, &asker.client, bytes)]
+            }
+            RadioOutcome::Failed { ran, failure } => {
+                let mut out = self.apply_reads(home, device, &ran, now).1;
+                if failure.failure == Failure::Unreachable {
+                    out.extend(self.set_reachable(home, device, false));
+                }
+                let Some(running) = self.finish(device) else {
+                    return out;
+                };
+                let (name, radio) = self
+                    .registry
+                    .get(device)
+                    .map(|d| (d.name.clone(), d.radio()))
+                    .unwrap_or_else(|| (device.to_string(), RadioKind::Zigbee));
+                tracing::info!(device = %device, action = doing(&running.action), result = ?failure.failure, detail = %failure.detail, "command executed");
+                out.extend(self.answer(
+                    home,
+                    &running.asker,
+                    Response::Failed {
+                        failure: failure.failure,
+                        message: radio_failure(
+                            failure.failure,
+                            &name,
+                            radio,
+                            doing(&running.action),
+                        ),
+                    },
+                ));
+                out.extend(self.start_next(home, device, now));
+                out
+            }
+            RadioOutcome::Done(ran) => {
+                let endpoint = running.endpoint;
+                let mut out = self.set_reachable(home, device, true);
+                let (read, reads_out) = self.apply_reads(home, device, &ran, now);
+                out.extend(reads_out);
+                if read.contains(&endpoint) {
+                    // `heard_from` answered it if it was settling; it was not yet: answer now.
+                    out.extend(self.answer_done(home, device, now));
+                    return out;
+                }
+                if let Some(running) = self.queues.get_mut(device).and_then(|q| q.running.as_mut())
+                {
+                    running.phase = Phase::Settling;
+                    running.deadline = now + self.config.settle_timeout;
+                }
+                out
+            }
+        }
+    }
+
+    /// The running command of `device` is over: its ticket is forgotten; returns it.
+    fn finish(&mut self, device: &DeviceId) -> Option<Running> {
+        let running = self.queues.get_mut(device)?.running.take()?;
+        self.tickets.remove(&running.ticket);
+        Some(running)
+    }
+
+    /// Answers the running command with the endpoint's state as it is now.
+    fn answer_done(&mut self, home: &mut Home, device: &DeviceId, now: Instant) -> Vec<Output> {
+        let Some(running) = self.finish(device) else {
+            return Vec::new();
+        };
+        let state = self
+            .registry
+            .get(device)
+            .map(|d| d.state_of(running.endpoint))
+            .unwrap_or_default();
+        tracing::info!(device = %device, action = doing(&running.action), result = "done", "command executed");
+        let mut out = self.answer(
+            home,
+            &running.asker,
+            Response::Done {
+                endpoint: running.endpoint,
+                state,
+            },
+        );
+        out.extend(self.start_next(home, device, now));
+        out
+    }
+
+    /// A report from `endpoint` of `device`: a command waiting for its new state is answered.
+    pub(super) fn settled(
+        &mut self,
+        home: &mut Home,
+        device: &DeviceId,
+        endpoint: u8,
+        now: Instant,
+    ) -> Vec<Output> {
+        let settling = self
+            .queues
+            .get(device)
+            .and_then(|q| q.running.as_ref())
+            .is_some_and(|r| r.phase == Phase::Settling && r.endpoint == endpoint);
+        if !settling {
+            return Vec::new();
+        }
+        self.answer_done(home, device, now)
+    }
+
+    /// Deadlines of a device's commands: a settling command is answered with the last state,
+    /// one with the radio `TimedOut`, one that waited too long for its turn `TimedOut` (or
+    /// `RadioUnavailable` when its radio is down).
+    pub(super) fn expire_commands(
+        &mut self,
+        home: &mut Home,
+        device: &DeviceId,
+        now: Instant,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
+        let phase = self
+            .queues
+            .get(device)
+            .and_then(|q| q.running.as_ref())
+            .filter(|r| r.deadline <= now)
+            .map(|r| r.phase);
+        match phase {
+            Some(Phase::Settling) => out.extend(self.answer_done(home, device, now)),
+            Some(Phase::Radio | Phase::Queued) => {
+                if let Some(running) = self.finish(device) {
+                    tracing::info!(device = %device, action = doing(&running.action), result = "timed out", "command executed");
+                    out.extend(self.answer(home, &running.asker, Response::TimedOut));
+                    out.extend(self.start_next(home, device, now));
+                }
+            }
+            None => {}
+        }
+        let expired: Vec<Waiting> = match self.queues.get_mut(device) {
+            Some(q) => {
+                let (late, keep): (Vec<Waiting>, Vec<Waiting>) =
+                    q.waiting.drain(..).partition(|w| w.deadline <= now);
+                q.waiting = keep.into();
+                late
+            }
+            None => Vec::new(),
+        };
+        let entry = self
+            .registry
+            .get(device)
+            .map(|d| (d.name.clone(), d.radio()));
+        for w in expired {
+            let response = match entry {
+                Some((ref name, radio)) if !self.radio_up(radio) => Response::Failed {
+                    failure: Failure::RadioUnavailable,
+                    message: radio_failure(Failure::RadioUnavailable, name, radio, ""),
+                },
+                _ => Response::TimedOut,
+            };
+            out.extend(self.answer(home, &w.asker, response));
+        }
+        if self
+            .queues
+            .get(device)
+            .is_some_and(|q| q.running.is_none() && q.waiting.is_empty())
+        {
+            self.queues.remove(device);
+        }
+        out
+    }
+
+    /// After a start: commands handed to a radio before the restart and never answered are
+    /// answered `Interrupted`; commands accepted but never handed out wait for their radio.
+    pub(super) fn recover(&mut self, home: &mut Home, now: Instant) -> Vec<Output> {
+        let mut out = Vec::new();
+        let unfinished: Vec<(CommandKey, Entry)> = self
+            .journal
+            .iter()
+            .filter(|(_, e)| e.stage != Stage::Answered)
+            .map(|(k, e)| (*k, e.clone()))
+            .collect();
+        for (key, entry) in unfinished {
+            let (Ok(client), Ok(device)) =
+                (DeviceId::new(&entry.client), DeviceId::new(&entry.device))
+            else {
+                tracing::error!("a journal entry names an invalid client or device; skipped");
+                continue;
+            };
+            let asker = Asker {
+                key,
+                client,
+                conn: None,
+                re: entry.msg_id,
+                device: device.clone(),
+                command: entry.command.clone(),
+            };
+            match entry.stage {
+                Stage::Sent => {
+                    let message = self.interrupted_message(&asker);
+                    tracing::info!(device = %device, "a command the hub's restart interrupted is answered as such");
+                    out.extend(self.answer(
+                        home,
+                        &asker,
+                        Response::Failed {
+                            failure: Failure::Interrupted,
+                            message,
+                        },
+                    ));
+                }
+                Stage::Accepted => {
+                    tracing::info!(device = %device, "a command accepted before the restart runs when its radio is up");
+                    self.queues
+                        .entry(device)
+                        .or_default()
+                        .waiting
+                        .push_back(Waiting {
+                            asker,
+                            sent: false,
+                            deadline: now + self.config.startup_grace,
+                        });
+                }
+                Stage::Answered => {}
+            }
+        }
+        out
+    }
+
+    /// "The hub restarted while unlocking the front door lock; check the device."
+    fn interrupted_message(&self, asker: &Asker) -> String {
+        match Command::from_value(&asker.command) {
+            Ok(Command::Device { action, .. }) => {
+                let (name, radio) = self
+                    .registry
+                    .get(&asker.device)
+                    .map(|d| (d.name.clone(), d.radio()))
+                    .unwrap_or_else(|| (asker.device.to_string(), RadioKind::Zigbee));
+                radio_failure(Failure::Interrupted, &name, radio, doing(&action))
+            }
+            Ok(Command::Hub(h)) => format!(
+                "the hub restarted while {}; check whether it happened",
+                super::hub::hub_doing(&h)
+            ),
+            Err(_) => "the hub restarted while running this command; check the device".into(),
+        }
+    }
+}

@@ -1,0 +1,654 @@
+//! The gateway task: a thin tokio layer around the gateway core
+//! ([`sealhub::gateway::core::Gateway`]). It owns the [`Home`] and the core, takes the radio
+//! tasks' events and stick handles, client envelopes from the transport and a tick, and carries
+//! out what the core asks: a Zigbee device's interview, each device's ops in order (a task per
+//! device, one op at a time, the first failure stopping the rest), hub-level radio requests
+//! (joining, inclusion with the DSK PIN, exclusion, removal); every result goes back to the
+//! core. Deliveries go to the transport's channel.
+//!
+//! The sticks are reached through [`ZigbeeRadio`] and [`ZwaveRadio`], implemented here for the
+//! drivers' sticks and in the tests by fakes, so the task is tested with tokio's paused time
+//! and no ports.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sealhub::definitions::Definitions;
+use sealhub::gateway::core::{
+    Delivery, Gateway, GatewayConfig, Input, OpFailure, OpOutput, Output, RadioOutcome, Ticket,
+    Translation,
+};
+use sealhub::gateway::{ZigbeeOp, ZwaveOp};
+use sealhub::keymgmt::Home;
+use sealhub::model::Failure;
+use sealhub::radio::zwave_nodes::NodeRecord;
+use sealhub::store::Store;
+use sealhub_radios::zigbee::driver::{self as zigbee, DeviceDescription, NetworkInfo, ZigbeeStick};
+use sealhub_radios::zwave::cc::CommandClassFrame;
+use sealhub_radios::zwave::driver::{
+    self as zwave, InclusionOptions, SubmittedCommand, ZwaveStick,
+};
+use sealhub_radios::zwave::s2::KeyClasses;
+use tokio::sync::mpsc;
+use tracing::{debug, error, info};
+
+use super::TaskLink;
+
+/// How often deadlines are checked.
+pub(crate) const TICK: Duration = Duration::from_secs(1);
+
+/// A Zigbee stick as the gateway task uses it.
+pub(crate) trait ZigbeeRadio: Send + Sync + 'static {
+    /// Runs one op on `node_id`.
+    fn run_op(
+        &self,
+        node_id: u16,
+        op: ZigbeeOp,
+    ) -> impl Future<Output = Result<OpOutput, OpFailure>> + Send;
+    /// Interviews `node_id`.
+    fn interview(
+        &self,
+        node_id: u16,
+    ) -> impl Future<Output = Result<DeviceDescription, String>> + Send;
+    /// Opens (0: closes) the network for joining.
+    fn permit_join(&self, seconds: u8) -> impl Future<Output = Result<(), OpFailure>> + Send;
+    /// Tells a device to leave for good and forgets it.
+    fn remove(
+        &self,
+        node_id: u16,
+        eui64: u64,
+    ) -> impl Future<Output = Result<(), OpFailure>> + Send;
+}
+
+/// The rest of a command for a sleeping node: resolves once the node woke up and took it.
+pub(crate) type AfterWakeUp = Pin<Box<dyn Future<Output = Result<(), OpFailure>> + Send>>;
+
+/// What sending one Z-Wave command did.
+pub(crate) enum ZwaveSent {
+    /// The node took it (and applied it, when supervised).
+    Done,
+    /// The node sleeps; the command waits for its wake-up.
+    Queued(AfterWakeUp),
+}
+
+/// A Z-Wave stick as the gateway task uses it.
+pub(crate) trait ZwaveRadio: Send + Sync + 'static {
+    /// Sends one command to an end point of `node`.
+    fn submit(
+        &self,
+        node: u16,
+        endpoint: u8,
+        command: CommandClassFrame,
+    ) -> impl Future<Output = Result<ZwaveSent, OpFailure>> + Send;
+    /// Starts inclusion; `pin` answers the DSK PIN request of the node that joins.
+    fn include(&self, pin: Option<u16>) -> impl Future<Output = Result<(), OpFailure>> + Send;
+    /// Starts exclusion.
+    fn exclude(&self) -> impl Future<Output = Result<(), OpFailure>> + Send;
+    /// Stops inclusion and exclusion.
+    fn stop(&self) -> impl Future<Output = Result<(), OpFailure>> + Send;
+}
+
+impl ZigbeeRadio for ZigbeeStick {
+    async fn run_op(&self, node_id: u16, op: ZigbeeOp) -> Result<OpOutput, OpFailure> {
+        let done = match op {
+            ZigbeeOp::Command { endpoint, command } => self
+                .send_cluster_command(node_id, endpoint, command.cluster_id(), command)
+                .await
+                .map(|_| OpOutput::Done),
+            ZigbeeOp::Write {
+                endpoint,
+                cluster,
+                records,
+            } => self
+                .write_attributes(node_id, endpoint, cluster, records)
+                .await
+                .map(|()| OpOutput::Done),
+            ZigbeeOp::Read {
+                endpoint,
+                cluster,
+                attributes,
+            } => self
+                .read_attributes(node_id, endpoint, cluster, attributes)
+                .await
+                .map(|records| OpOutput::Read {
+                    endpoint,
+                    cluster,
+                    attributes: records
+                        .into_iter()
+                        .filter_map(|r| r.result.ok().map(|v| (r.id, v)))
+                        .collect(),
+                }),
+            ZigbeeOp::Bind { endpoint, cluster } => self
+                .bind(node_id, endpoint, cluster)
+                .await
+                .map(|()| OpOutput::Done),
+            ZigbeeOp::ConfigureReporting {
+                endpoint,
+                cluster,
+                records,
+            } => self
+                .configure_reporting(node_id, endpoint, cluster, records)
+                .await
+                .map(|()| OpOutput::Done),
+        };
+        done.map_err(|e| OpFailure::zigbee(&e))
+    }
+
+    async fn interview(&self, node_id: u16) -> Result<DeviceDescription, String> {
+        ZigbeeStick::interview(self, node_id)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn permit_join(&self, seconds: u8) -> Result<(), OpFailure> {
+        ZigbeeStick::permit_join(self, seconds)
+            .await
+            .map_err(|e| OpFailure::zigbee(&e))
+    }
+
+    async fn remove(&self, node_id: u16, eui64: u64) -> Result<(), OpFailure> {
+        self.remove_device(node_id, eui64)
+            .await
+            .map_err(|e| OpFailure::zigbee(&e))
+    }
+}
+
+/// A node's outcome of a command in the model's terms: not applied is a refusal.
+fn applied(node: u16, outcome: &zwave::CommandOutcome) -> Result<(), OpFailure> {
+    if outcome.applied() {
+        Ok(())
+    } else {
+        Err(OpFailure::new(
+            Failure::Refused,
+            format!(
+                "node {node} did not apply the command ({:?})",
+                outcome.supervision
+            ),
+        ))
+    }
+}
+
+impl ZwaveRadio for ZwaveStick {
+    async fn submit(
+        &self,
+        node: u16,
+        endpoint: u8,
+        command: CommandClassFrame,
+    ) -> Result<ZwaveSent, OpFailure> {
+        match self
+            .submit_command(node, endpoint, command)
+            .await
+            .map_err(|e| OpFailure::zwave(&e))?
+        {
+            SubmittedCommand::Done(outcome) => applied(node, &outcome).map(|()| ZwaveSent::Done),
+            SubmittedCommand::QueuedUntilWakeUp(pending) => {
+                Ok(ZwaveSent::Queued(Box::pin(async move {
+                    let outcome = pending.outcome().await.map_err(|e| OpFailure::zwave(&e))?;
+                    applied(node, &outcome)
+                })))
+            }
+        }
+    }
+
+    async fn include(&self, pin: Option<u16>) -> Result<(), OpFailure> {
+        let (pins, mut requests) = mpsc::channel(1);
+        let options = InclusionOptions {
+            grant: KeyClasses::all(),
+            allow_s0: true,
+        };
+        self.add_node_secure(options, pins)
+            .await
+            .map_err(|e| OpFailure::zwave(&e))?;
+        // The request comes when a node that wants an authenticated class has joined; the
+        // PIN the owner gave with the command answers it (none cancels that class).
+        tokio::spawn(async move {
+            if let Some(request) = requests.recv().await {
+                info!(
+                    node = request.node,
+                    with_pin = pin.is_some(),
+                    "answering the Z-Wave DSK PIN request"
+                );
+                request.answer(pin);
+            }
+        });
+        Ok(())
+    }
+
+    async fn exclude(&self) -> Result<(), OpFailure> {
+        self.remove_node().await.map_err(|e| OpFailure::zwave(&e))
+    }
+
+    async fn stop(&self) -> Result<(), OpFailure> {
+        let inclusion = self.stop_inclusion().await;
+        let exclusion = self.stop_exclusion().await;
+        inclusion.and(exclusion).map_err(|e| OpFailure::zwave(&e))
+    }
+}
+
+/// What the radio tasks tell the gateway task.
+pub(crate) enum FromRadio<Z, W> {
+    /// The Zigbee stick is up on `network`; ops go through `radio` from now on.
+    ZigbeeUp { radio: Arc<Z>, network: NetworkInfo },
+    /// A Zigbee driver event.
+    Zigbee(zigbee::RadioEvent),
+    /// The Z-Wave stick is up on network `home_id` as node `node_id`.
+    ZwaveUp {
+        radio: Arc<W>,
+        home_id: u32,
+        node_id: u16,
+    },
+    /// A Z-Wave driver event.
+    Zwave(zwave::RadioEvent),
+    /// A Z-Wave node was described.
+    ZwaveDescribed(NodeRecord),
+}
+
+/// What the transport tells the gateway task.
+#[derive(Debug)]
+#[allow(dead_code)] // The transport that sends these is written elsewhere.
+pub(crate) enum FromClients {
+    /// An envelope arrived on connection `conn`.
+    Envelope { conn: u64, bytes: Vec<u8> },
+    /// Connection `conn` closed.
+    ConnectionClosed { conn: u64 },
+    /// Clients were paired or changed.
+    ClientsChanged,
+}
+
+/// Everything the gateway task runs on.
+pub(crate) struct GatewayParts<Z, W> {
+    pub home: Home,
+    pub store: Store,
+    pub definitions: Definitions,
+    pub translation: Box<dyn Translation>,
+    pub config: GatewayConfig,
+    pub radios: mpsc::Receiver<FromRadio<Z, W>>,
+    pub clients: mpsc::Receiver<FromClients>,
+    pub deliveries: mpsc::Sender<Delivery>,
+}
+
+/// One device's ops, for its executor.
+enum Job<Z, W> {
+    Zigbee {
+        ticket: Ticket,
+        radio: Arc<Z>,
+        node_id: u16,
+        ops: Vec<ZigbeeOp>,
+    },
+    Zwave {
+        ticket: Ticket,
+        radio: Arc<W>,
+        node: u16,
+        ops: Vec<ZwaveOp>,
+    },
+}
+
+/// Which device an executor serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum DeviceKey {
+    Zigbee(u16),
+    Zwave(u16),
+}
+
+type Done = mpsc::UnboundedSender<(Ticket, RadioOutcome)>;
+
+/// Runs a Zigbee device's ops in order; the first failure stops the rest.
+async fn run_zigbee<Z: ZigbeeRadio>(radio: &Z, node_id: u16, ops: Vec<ZigbeeOp>) -> RadioOutcome {
+    let mut ran = Vec::with_capacity(ops.len());
+    for op in ops {
+        match radio.run_op(node_id, op).await {
+            Ok(output) => ran.push(output),
+            Err(failure) => return RadioOutcome::Failed { ran, failure },
+        }
+    }
+    RadioOutcome::Done(ran)
+}
+
+/// Runs a Z-Wave node's ops in order; a sleeping node's wait is reported as `Queued` before
+/// the rest runs from its wake-up.
+async fn run_zwave<W: ZwaveRadio>(
+    radio: &W,
+    node: u16,
+    ops: Vec<ZwaveOp>,
+    ticket: Ticket,
+    done: &Done,
+    limit: Duration,
+) -> RadioOutcome {
+    let mut ran = Vec::with_capacity(ops.len());
+    let mut told_queued = false;
+    for op in ops {
+        let ZwaveOp::Send { endpoint, command } = op;
+        let sent = match radio.submit(node, endpoint, command).await {
+            Ok(ZwaveSent::Done) => Ok(()),
+            Ok(ZwaveSent::Queued(after)) => {
+                if !told_queued {
+                    told_queued = true;
+                    let _ = done.send((ticket, RadioOutcome::Queued));
+                }
+                tokio::time::timeout(limit, after)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(OpFailure::new(
+                            Failure::Unreachable,
+                            format!("node {node} did not wake up in time"),
+                        ))
+                    })
+            }
+            Err(failure) => Err(failure),
+        };
+        match sent {
+            Ok(()) => ran.push(OpOutput::Done),
+            Err(failure) => return RadioOutcome::Failed { ran, failure },
+        }
+    }
+    RadioOutcome::Done(ran)
+}
+
+/// The executor of one device: its jobs one after the other.
+async fn execute<Z: ZigbeeRadio, W: ZwaveRadio>(
+    mut jobs: mpsc::UnboundedReceiver<Job<Z, W>>,
+    done: Done,
+    queued_limit: Duration,
+) {
+    while let Some(job) = jobs.recv().await {
+        let (ticket, outcome) = match job {
+            Job::Zigbee {
+                ticket,
+                radio,
+                node_id,
+                ops,
+            } => (ticket, run_zigbee(&*radio, node_id, ops).await),
+            Job::Zwave {
+                ticket,
+                radio,
+                node,
+                ops,
+            } => (
+                ticket,
+                run_zwave(&*radio, node, ops, ticket, &done, queued_limit).await,
+            ),
+        };
+        if done.send((ticket, outcome)).is_err() {
+            return;
+        }
+    }
+}
+
+fn unavailable(radio: &str) -> RadioOutcome {
+    RadioOutcome::Failed {
+        ran: vec![],
+        failure: OpFailure::new(
+            Failure::RadioUnavailable,
+            format!("the {radio} stick is not up"),
+        ),
+    }
+}
+
+/// Carries out the core's outputs.
+struct Carrier<Z, W> {
+    zigbee: Option<Arc<Z>>,
+    zwave: Option<Arc<W>>,
+    executors: HashMap<DeviceKey, mpsc::UnboundedSender<Job<Z, W>>>,
+    done: Done,
+    interviewed: mpsc::UnboundedSender<(u64, Result<DeviceDescription, String>)>,
+    deliveries: mpsc::Sender<Delivery>,
+    queued_limit: Duration,
+}
+
+impl<Z: ZigbeeRadio, W: ZwaveRadio> Carrier<Z, W> {
+    fn job(&mut self, key: DeviceKey, job: Job<Z, W>) {
+        let sender = self.executors.entry(key).or_insert_with(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(execute(rx, self.done.clone(), self.queued_limit));
+            tx
+        });
+        if let Err(mpsc::error::SendError(job)) = sender.send(job) {
+            // The executor ended (it cannot, while `done` is open); fail the job.
+            let ticket = match job {
+                Job::Zigbee { ticket, .. } | Job::Zwave { ticket, .. } => ticket,
+            };
+            let _ = self.done.send((ticket, unavailable("radio")));
+        }
+    }
+
+    /// Runs a hub-level request in the background and reports its result.
+    fn request<F>(&self, ticket: Ticket, request: F)
+    where
+        F: Future<Output = Result<(), OpFailure>> + Send + 'static,
+    {
+        let done = self.done.clone();
+        tokio::spawn(async move {
+            let outcome = match request.await {
+                Ok(()) => RadioOutcome::Done(vec![]),
+                Err(failure) => RadioOutcome::Failed {
+                    ran: vec![],
+                    failure,
+                },
+            };
+            let _ = done.send((ticket, outcome));
+        });
+    }
+
+    async fn carry(&mut self, output: Output) {
+        match output {
+            Output::ZigbeeOps {
+                ticket,
+                node_id,
+                ops,
+            } => match self.zigbee.clone() {
+                Some(radio) => self.job(
+                    DeviceKey::Zigbee(node_id),
+                    Job::Zigbee {
+                        ticket,
+                        radio,
+                        node_id,
+                        ops,
+                    },
+                ),
+                None => {
+                    let _ = self.done.send((ticket, unavailable("Zigbee")));
+                }
+            },
+            Output::ZwaveOps { ticket, node, ops } => match self.zwave.clone() {
+                Some(radio) => self.job(
+                    DeviceKey::Zwave(node),
+                    Job::Zwave {
+                        ticket,
+                        radio,
+                        node,
+                        ops,
+                    },
+                ),
+                None => {
+                    let _ = self.done.send((ticket, unavailable("Z-Wave")));
+                }
+            },
+            Output::ZigbeeInterview { eui64, node_id } => {
+                let Some(radio) = self.zigbee.clone() else {
+                    return;
+                };
+                let interviewed = self.interviewed.clone();
+                info!(
+                    eui64 = format_args!("{eui64:016x}"),
+                    "interviewing a new Zigbee device"
+                );
+                tokio::spawn(async move {
+                    let result = radio.interview(node_id).await;
+                    let _ = interviewed.send((eui64, result));
+                });
+            }
+            Output::ZigbeePermitJoin { ticket, seconds } => match self.zigbee.clone() {
+                Some(radio) => {
+                    self.request(ticket, async move { radio.permit_join(seconds).await })
+                }
+                None => {
+                    let _ = self.done.send((ticket, unavailable("Zigbee")));
+                }
+            },
+            Output::ZigbeeRemove {
+                ticket,
+                eui64,
+                node_id,
+            } => match self.zigbee.clone() {
+                Some(radio) => {
+                    self.request(ticket, async move { radio.remove(node_id, eui64).await })
+                }
+                None => {
+                    let _ = self.done.send((ticket, unavailable("Zigbee")));
+                }
+            },
+            Output::ZwaveInclude { ticket, pin } => match self.zwave.clone() {
+                Some(radio) => self.request(ticket, async move { radio.include(pin).await }),
+                None => {
+                    let _ = self.done.send((ticket, unavailable("Z-Wave")));
+                }
+            },
+            Output::ZwaveExclude { ticket } => match self.zwave.clone() {
+                Some(radio) => self.request(ticket, async move { radio.exclude().await }),
+                None => {
+                    let _ = self.done.send((ticket, unavailable("Z-Wave")));
+                }
+            },
+            Output::ZwaveStop { ticket } => match self.zwave.clone() {
+                Some(radio) => self.request(ticket, async move { radio.stop().await }),
+                None => {
+                    let _ = self.done.send((ticket, unavailable("Z-Wave")));
+                }
+            },
+            Output::Deliver(delivery) => {
+                if self.deliveries.send(delivery).await.is_err() {
+                    debug!("no transport takes deliveries");
+                }
+            }
+        }
+    }
+}
+
+/// Runs the gateway until the hub stops; the home is closed when it returns.
+pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
+    parts: GatewayParts<Z, W>,
+    mut link: TaskLink,
+) {
+    let GatewayParts {
+        mut home,
+        store,
+        definitions,
+        translation,
+        config,
+        mut radios,
+        mut clients,
+        deliveries,
+    } = parts;
+    let queued_limit = config.queued_timeout;
+    let (mut gateway, started) = match Gateway::open(
+        &mut home,
+        store,
+        definitions,
+        translation,
+        config,
+        tokio::time::Instant::now().into_std(),
+    ) {
+        Ok(g) => g,
+        Err(e) => {
+            error!("the gateway is not started: {e}");
+            link.attempted().await;
+            return;
+        }
+    };
+    let (done, mut results) = mpsc::unbounded_channel();
+    let (interviewed, mut interviews) = mpsc::unbounded_channel();
+    let mut carrier: Carrier<Z, W> = Carrier {
+        zigbee: None,
+        zwave: None,
+        executors: HashMap::new(),
+        done,
+        interviewed,
+        deliveries,
+        queued_limit,
+    };
+    for output in started {
+        carrier.carry(output).await;
+    }
+    link.attempted().await;
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut clients_open = true;
+    let mut radios_open = true;
+    loop {
+        let input = tokio::select! {
+            () = link.stopped() => break,
+            message = radios.recv(), if radios_open => match message {
+                Some(FromRadio::ZigbeeUp { radio, network }) => {
+                    carrier.zigbee = Some(radio);
+                    Input::ZigbeeUp(network)
+                }
+                Some(FromRadio::Zigbee(event)) => Input::Zigbee(event),
+                Some(FromRadio::ZwaveUp { radio, home_id, node_id }) => {
+                    carrier.zwave = Some(radio);
+                    Input::ZwaveUp { home_id, node_id }
+                }
+                Some(FromRadio::Zwave(event)) => Input::Zwave(event),
+                Some(FromRadio::ZwaveDescribed(record)) => Input::ZwaveDescribed(record),
+                // The radio tasks ended (disabled, or stopping): the gateway keeps serving
+                // clients.
+                None => {
+                    radios_open = false;
+                    continue;
+                }
+            },
+            message = clients.recv(), if clients_open => match message {
+                Some(FromClients::Envelope { conn, bytes }) => Input::Envelope { conn, bytes },
+                Some(FromClients::ConnectionClosed { conn }) => Input::ConnectionClosed { conn },
+                Some(FromClients::ClientsChanged) => Input::ClientsChanged,
+                None => {
+                    clients_open = false;
+                    continue;
+                }
+            },
+            Some((ticket, outcome)) = results.recv() => Input::RadioDone { ticket, outcome },
+            Some((eui64, result)) = interviews.recv() => Input::ZigbeeInterviewed { eui64, result },
+            _ = tick.tick() => Input::Tick,
+        };
+        let outputs = gateway.handle(&mut home, input, tokio::time::Instant::now().into_std());
+        for output in outputs {
+            carrier.carry(output).await;
+        }
+    }
+    drop(gateway);
+    drop(home);
+    info!("gateway stopped");
+}
+
+/// Logs deliveries at debug while no transport takes them: what would go to whom, never the
+/// bytes.
+pub(crate) async fn log_deliveries(mut deliveries: mpsc::Receiver<Delivery>) {
+    while let Some(d) = deliveries.recv().await {
+        match d {
+            Delivery::ToConnection { conn, bytes } => {
+                debug!(
+                    conn,
+                    len = bytes.len(),
+                    "delivery to a connection (no transport yet)"
+                )
+            }
+            Delivery::ToClient { client, bytes } => {
+                debug!(client = %client, len = bytes.len(), "delivery to a client (no transport yet)")
+            }
+            Delivery::Broadcast { device, bytes } => {
+                debug!(device = %device, len = bytes.len(), "broadcast (no transport yet)")
+            }
+            Delivery::SetReadScope { client, scope } => {
+                debug!(client = %client, ?scope, "read scope (no transport yet)")
+            }
+            Delivery::CloseClient { client } => {
+                debug!(client = %client, "close a client (no transport yet)")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

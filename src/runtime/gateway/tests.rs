@@ -1,0 +1,349 @@
+//! The gateway task with tokio's paused time and fake sticks: a device that joins is
+//! interviewed and keyed through the task, a client's command runs through the device's own
+//! executor and its answer reaches the client, each device runs one op at a time while devices
+//! run side by side, a failed op stops the rest, and a radio that never answers is timed out
+//! by the tick.
+
+#[path = "../../../tests/support/mod.rs"]
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sealhub::definitions::Definitions;
+use sealhub::gateway::ZigbeeOp;
+use sealhub::gateway::core::{Delivery, GatewayConfig, OpFailure, OpOutput, Output};
+use sealhub::model::{Action, Attribute, Event, Failure, Response, Role};
+use sealhub_radios::zigbee::driver::{DeviceDescription, JoinKind, NetworkInfo, RadioEvent};
+use sealhub_radios::zigbee::zcl::Value;
+use sealhub_radios::zwave::cc::CommandClassFrame;
+use tokio::sync::{mpsc, watch};
+use tokio::time::timeout;
+
+use super::{FromClients, FromRadio, GatewayParts, ZigbeeRadio, ZwaveRadio, ZwaveSent, run};
+use crate::runtime::TaskLink;
+use support::*;
+
+/// Longer than anything here takes in (paused) time; a test that waits this long has failed.
+const PATIENCE: Duration = Duration::from_secs(600);
+/// How long each fake op takes.
+const OP_TIME: Duration = Duration::from_millis(400);
+
+/// What the fake stick does with cluster commands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Commands {
+    Succeed,
+    Fail,
+    Hang,
+}
+
+/// A Zigbee stick whose devices answer after [`OP_TIME`]; it notes when each op starts and ends.
+struct FakeZigbee {
+    log: Mutex<Vec<(u16, &'static str)>>,
+    commands: Commands,
+}
+
+impl FakeZigbee {
+    fn new(commands: Commands) -> Arc<FakeZigbee> {
+        Arc::new(FakeZigbee {
+            log: Mutex::new(Vec::new()),
+            commands,
+        })
+    }
+
+    fn log(&self) -> Vec<(u16, &'static str)> {
+        self.log.lock().expect("log").clone()
+    }
+
+    fn note(&self, node: u16, what: &'static str) {
+        self.log.lock().expect("log").push((node, what));
+    }
+}
+
+impl ZigbeeRadio for FakeZigbee {
+    async fn run_op(&self, node_id: u16, op: ZigbeeOp) -> Result<OpOutput, OpFailure> {
+        let kind = match &op {
+            ZigbeeOp::Command { .. } => "command",
+            ZigbeeOp::Read { .. } => "read",
+            ZigbeeOp::Bind { .. } => "bind",
+            _ => "other",
+        };
+        self.note(node_id, kind);
+        if kind == "command" && self.commands == Commands::Hang {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(OP_TIME).await;
+        self.note(node_id, "end");
+        if kind == "command" && self.commands == Commands::Fail {
+            return Err(OpFailure::new(Failure::Unreachable, "no APS ack"));
+        }
+        Ok(match op {
+            ZigbeeOp::Read {
+                endpoint, cluster, ..
+            } => OpOutput::Read {
+                endpoint,
+                cluster,
+                attributes: vec![(0, Value::Boolean(1))],
+            },
+            _ => OpOutput::Done,
+        })
+    }
+
+    async fn interview(&self, node_id: u16) -> Result<DeviceDescription, String> {
+        tokio::time::sleep(OP_TIME).await;
+        Ok(zigbee_description(node_id, &[(1, &[ON_OFF])], Some("Lamp")))
+    }
+
+    async fn permit_join(&self, _seconds: u8) -> Result<(), OpFailure> {
+        Ok(())
+    }
+
+    async fn remove(&self, _node_id: u16, _eui64: u64) -> Result<(), OpFailure> {
+        Ok(())
+    }
+}
+
+/// No Z-Wave stick is used here.
+struct NoZwave;
+
+impl ZwaveRadio for NoZwave {
+    async fn submit(
+        &self,
+        node: u16,
+        _endpoint: u8,
+        _command: CommandClassFrame,
+    ) -> Result<ZwaveSent, OpFailure> {
+        Err(OpFailure::new(
+            Failure::RadioUnavailable,
+            format!("no node {node}"),
+        ))
+    }
+
+    async fn include(&self, _pin: Option<u16>) -> Result<(), OpFailure> {
+        Ok(())
+    }
+
+    async fn exclude(&self) -> Result<(), OpFailure> {
+        Ok(())
+    }
+
+    async fn stop(&self) -> Result<(), OpFailure> {
+        Ok(())
+    }
+}
+
+/// The task running on a fresh home with an owner's phone, and the fake stick up.
+struct Running {
+    _dir: tempfile::TempDir,
+    radios: mpsc::Sender<FromRadio<FakeZigbee, NoZwave>>,
+    clients: mpsc::Sender<FromClients>,
+    deliveries: mpsc::Receiver<Delivery>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    phone: Phone,
+}
+
+impl Running {
+    async fn start(stick: Arc<FakeZigbee>) -> Running {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (mut home, store) = open_home(dir.path());
+        let phone = pair_phone(
+            &mut home,
+            "owner",
+            sealhub::gateway::core::permissions::permissions_of(Role::Owner),
+            None,
+        );
+        let (radios, radios_rx) = mpsc::channel(16);
+        let (clients, clients_rx) = mpsc::channel(16);
+        let (deliveries_tx, deliveries) = mpsc::channel(64);
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run(
+            GatewayParts {
+                home,
+                store,
+                definitions: Definitions::default(),
+                translation: Box::new(FakeTranslation),
+                config: GatewayConfig::default(),
+                radios: radios_rx,
+                clients: clients_rx,
+                deliveries: deliveries_tx,
+            },
+            TaskLink {
+                stop: stop_rx,
+                first_attempt: None,
+            },
+        ));
+        radios
+            .send(FromRadio::ZigbeeUp {
+                radio: stick,
+                network: NetworkInfo {
+                    channel: 15,
+                    pan_id: 0x1A62,
+                    extended_pan_id: 1,
+                    eui64: HUB_EUI64,
+                    node_id: 0,
+                },
+            })
+            .await
+            .expect("task takes radio messages");
+        Running {
+            _dir: dir,
+            radios,
+            clients,
+            deliveries,
+            stop,
+            task,
+            phone,
+        }
+    }
+
+    /// Hands deliveries to the phone until `until` holds for what it got so far.
+    async fn receive(&mut self, until: impl Fn(&Received) -> bool) -> Received {
+        let mut all = Received::default();
+        timeout(PATIENCE, async {
+            while !until(&all) {
+                let d = self.deliveries.recv().await.expect("the task delivers");
+                let got = self.phone.take(&[Output::Deliver(d)]);
+                all.responses.extend(got.responses);
+                all.events.extend(got.events);
+                all.key_distributions += got.key_distributions;
+                all.refused.extend(got.refused);
+            }
+        })
+        .await
+        .expect("the deliveries came");
+        all
+    }
+
+    /// A lamp joins at `node_id`; returns its id once the phone has its description.
+    async fn join(&mut self, eui64: u64, node_id: u16) -> sealhub::envelope::DeviceId {
+        self.radios
+            .send(FromRadio::Zigbee(RadioEvent::DeviceJoined {
+                eui64,
+                node_id,
+                kind: JoinKind::Fresh,
+            }))
+            .await
+            .expect("sent");
+        let lamp = sealhub::model::zigbee_device_id(eui64);
+        let got = self
+            .receive(|r| {
+                r.events
+                    .iter()
+                    .any(|(o, e)| o.route.device == lamp && matches!(e, Event::Described(_)))
+            })
+            .await;
+        assert!(got.refused.is_empty(), "{:?}", got.refused);
+        lamp
+    }
+
+    async fn command(&mut self, device: &sealhub::envelope::DeviceId, action: Action) {
+        let bytes = self.phone.seal(device, &device_command(1, action));
+        self.clients
+            .send(FromClients::Envelope {
+                conn: self.phone.conn,
+                bytes,
+            })
+            .await
+            .expect("sent");
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        timeout(PATIENCE, self.task)
+            .await
+            .expect("the task stops")
+            .expect("no panic");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_device_joins_through_the_task_and_a_clients_command_reaches_it_and_back() {
+    let stick = FakeZigbee::new(Commands::Succeed);
+    let mut hub = Running::start(stick.clone()).await;
+    let lamp = hub.join(0x00AA_0000_0000_0001, 0x1111).await;
+    hub.command(&lamp, Action::TurnOn).await;
+    let got = hub.receive(|r| !r.responses.is_empty()).await;
+    assert_eq!(
+        got.responses[0].1,
+        Response::Done {
+            endpoint: 1,
+            state: vec![Attribute::OnOff(true)]
+        }
+    );
+    // The set-up bind, then the command and the read of the new state, in that order.
+    let ops: Vec<&str> = stick
+        .log()
+        .into_iter()
+        .filter(|(_, w)| *w != "end")
+        .map(|(_, w)| w)
+        .collect();
+    assert_eq!(ops, ["bind", "command", "read"]);
+    hub.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_device_runs_one_op_at_a_time_and_devices_run_side_by_side() {
+    let stick = FakeZigbee::new(Commands::Succeed);
+    let mut hub = Running::start(stick.clone()).await;
+    let a = hub.join(0x00AA_0000_0000_0001, 0x1111).await;
+    let b = hub.join(0x00AA_0000_0000_0002, 0x2222).await;
+    hub.command(&a, Action::TurnOn).await;
+    hub.command(&b, Action::TurnOn).await;
+    hub.command(&a, Action::TurnOff).await;
+    hub.receive(|r| r.responses.len() == 3).await;
+    let log = stick.log();
+    for node in [0x1111, 0x2222] {
+        let mine: Vec<&str> = log
+            .iter()
+            .filter(|(n, _)| *n == node)
+            .map(|(_, w)| *w)
+            .collect();
+        // Each op ends before the next one of the same device starts.
+        for pair in mine.chunks(2) {
+            assert_eq!(pair.len(), 2, "{node:#x}: {mine:?}");
+            assert_eq!(pair[1], "end", "{node:#x}: {mine:?}");
+        }
+    }
+    // While one device's op runs, the other device's op starts too.
+    let overlapped = log
+        .windows(2)
+        .any(|w| w[0].1 != "end" && w[1].1 != "end" && w[0].0 != w[1].0);
+    assert!(overlapped, "{log:?}");
+    hub.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_op_stops_the_rest_and_the_client_hears_why() {
+    let stick = FakeZigbee::new(Commands::Fail);
+    let mut hub = Running::start(stick.clone()).await;
+    let lamp = hub.join(0x00AA_0000_0000_0001, 0x1111).await;
+    hub.command(&lamp, Action::TurnOn).await;
+    let got = hub.receive(|r| !r.responses.is_empty()).await;
+    assert!(
+        matches!(
+            &got.responses[0].1,
+            Response::Failed { failure: Failure::Unreachable, message } if message.contains("did not answer")
+        ),
+        "{got:?}"
+    );
+    assert!(
+        !stick.log().iter().any(|(_, w)| *w == "read"),
+        "the read after the failed command never ran: {:?}",
+        stick.log()
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_radio_that_never_answers_is_timed_out_by_the_tick() {
+    let stick = FakeZigbee::new(Commands::Hang);
+    let mut hub = Running::start(stick.clone()).await;
+    let lamp = hub.join(0x00AA_0000_0000_0001, 0x1111).await;
+    let sent = tokio::time::Instant::now();
+    hub.command(&lamp, Action::TurnOn).await;
+    let got = hub.receive(|r| !r.responses.is_empty()).await;
+    assert_eq!(got.responses[0].1, Response::TimedOut);
+    assert!(sent.elapsed() >= GatewayConfig::default().command_timeout);
+    hub.stop().await;
+}
