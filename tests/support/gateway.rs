@@ -1,8 +1,8 @@
 //! Shared set-up for the gateway tests: a hub (a real `Home` on a temporary sealed store and
 //! the gateway core) driven by explicit inputs and time, phones (real `Client`s) that seal
-//! commands and open what the hub delivers, and a translation with hand-made mappings (the
-//! real translation bodies are written elsewhere).
-
+//! commands and open what the hub delivers, and a translation with hand-made mappings, so the
+//! core's tests do not depend on the radios' translations (`tests/gateway_zigbee.rs` and
+//! `tests/gateway_zwave.rs` test those).
 
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -13,8 +13,7 @@ use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{self, DeviceId, MessageType, Opened};
 use sealhub::gateway::core::permissions::permissions_of;
 use sealhub::gateway::core::{
-    Delivery, Gateway, GatewayConfig, Input, OpOutput, Output, RadioOutcome, Ticket,
-    Translation,
+    Delivery, Gateway, GatewayConfig, Input, OpOutput, Output, RadioOutcome, Ticket, Translation,
 };
 use sealhub::gateway::{Mapping, Refusal, ZigbeeOp, ZwaveOp};
 use sealhub::keymgmt::{Client, Home};
