@@ -413,12 +413,7 @@ fn without_a_trusted_clock_a_command_gets_a_challenge_and_runs_with_its_echo() {
         .clone();
     let bytes = owner
         .client
-        .seal_command(
-            &lamp,
-            command.to_value(),
-            unix_now() + 60,
-            Some(echo),
-        )
+        .seal_command(&lamp, command.to_value(), unix_now() + 60, Some(echo))
         .expect("seal");
     let out = hub.deliver(&owner, &bytes);
     assert_eq!(radio_requests(&out).len(), 1);

@@ -4,7 +4,9 @@
 //! out what the core asks: a Zigbee device's interview, each device's ops in order (a task per
 //! device, one op at a time, the first failure stopping the rest), hub-level radio requests
 //! (joining, inclusion with the DSK PIN, exclusion, removal); every result goes back to the
-//! core. Deliveries go to the transport's channel.
+//! core. Deliveries go to the transport as [`Outbound`]s; what the transport hands up
+//! ([`Inbound`]) becomes the core's inputs, except pairing frames, which go to a
+//! [`PairingHandler`] (none yet: a pairing session is closed).
 //!
 //! The sticks are reached through [`ZigbeeRadio`] and [`ZwaveRadio`], implemented here for the
 //! drivers' sticks and in the tests by fakes, so the task is tested with tokio's paused time
@@ -14,18 +16,19 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sealhub::definitions::Definitions;
 use sealhub::gateway::core::{
-    Delivery, Gateway, GatewayConfig, Input, OpFailure, OpOutput, Output, RadioOutcome, Ticket,
-    Translation,
+    Delivery, Gateway, GatewayConfig, Input, OpFailure, OpOutput, Output, RadioOutcome, ReadScope,
+    Ticket, Translation,
 };
 use sealhub::gateway::{ZigbeeOp, ZwaveOp};
 use sealhub::keymgmt::Home;
 use sealhub::model::Failure;
 use sealhub::radio::zwave_nodes::NodeRecord;
 use sealhub::store::Store;
+use sealhub::transport::{self, Inbound, Outbound};
 use sealhub_radios::zigbee::driver::{self as zigbee, DeviceDescription, NetworkInfo, ZigbeeStick};
 use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::{
@@ -33,7 +36,7 @@ use sealhub_radios::zwave::driver::{
 };
 use sealhub_radios::zwave::s2::KeyClasses;
 use tokio::sync::mpsc;
-use tracing::{debug, error, info};
+use tracing::{debug, error, info, warn};
 
 use super::TaskLink;
 
@@ -246,16 +249,23 @@ pub(crate) enum FromRadio<Z, W> {
     ZwaveDescribed(NodeRecord),
 }
 
-/// What the transport tells the gateway task.
-#[derive(Debug)]
-#[allow(dead_code)] // The transport that sends these is written elsewhere.
-pub(crate) enum FromClients {
-    /// An envelope arrived on connection `conn`.
-    Envelope { conn: u64, bytes: Vec<u8> },
-    /// Connection `conn` closed.
-    ConnectionClosed { conn: u64 },
-    /// Clients were paired or changed.
-    ClientsChanged,
+/// Pairing, as the gateway task runs it: the pairing sessions' frames go in, frames (and
+/// closes) for the transport come out. It is handed the [`Home`] so it can pair a client
+/// (`Home::pair_client`) when a session succeeds; after every frame the task tells the core
+/// that clients may have changed, so read scopes are sent again.
+pub trait PairingHandler: Send {
+    /// One frame of pairing session `conn`, on a TLS session whose certificate has
+    /// `tls_fingerprint` (what the client must learn to pin), at `now`.
+    fn on_frame(
+        &mut self,
+        home: &mut Home,
+        tls_fingerprint: [u8; 32],
+        conn: u64,
+        frame: &[u8],
+        now: Instant,
+    ) -> Vec<Outbound>;
+    /// Session `conn` ended (called for every session that ends, pairing or not).
+    fn on_closed(&mut self, conn: u64);
 }
 
 /// Everything the gateway task runs on.
@@ -266,8 +276,37 @@ pub(crate) struct GatewayParts<Z, W> {
     pub translation: Box<dyn Translation>,
     pub config: GatewayConfig,
     pub radios: mpsc::Receiver<FromRadio<Z, W>>,
-    pub clients: mpsc::Receiver<FromClients>,
-    pub deliveries: mpsc::Sender<Delivery>,
+    /// What the transport hands up.
+    pub clients: mpsc::Receiver<Inbound>,
+    /// What the transport is asked to do.
+    pub deliveries: mpsc::Sender<Outbound>,
+    /// Where pairing frames go; `None`: pairing sessions are closed.
+    pub pairing: Option<Box<dyn PairingHandler>>,
+    /// The fingerprint of the transport's TLS certificate, for pairing.
+    pub tls_fingerprint: [u8; 32],
+}
+
+/// The transport's name for the core's read scope.
+fn transport_scope(scope: ReadScope) -> transport::ReadScope {
+    match scope {
+        ReadScope::Nothing => transport::ReadScope::Nothing,
+        ReadScope::All => transport::ReadScope::All,
+        ReadScope::Devices(devices) => transport::ReadScope::Devices(devices),
+    }
+}
+
+/// The transport request that carries a core's delivery.
+pub(crate) fn outbound(delivery: Delivery) -> Outbound {
+    match delivery {
+        Delivery::ToConnection { conn, bytes } => Outbound::ToConnection { conn, bytes },
+        Delivery::ToClient { client, bytes } => Outbound::ToClient { client, bytes },
+        Delivery::Broadcast { device, bytes } => Outbound::Broadcast { device, bytes },
+        Delivery::SetReadScope { client, scope } => Outbound::SetReadScope {
+            client,
+            scope: transport_scope(scope),
+        },
+        Delivery::CloseClient { client } => Outbound::CloseClient { client },
+    }
 }
 
 /// One device's ops, for its executor.
@@ -394,7 +433,7 @@ struct Carrier<Z, W> {
     executors: HashMap<DeviceKey, mpsc::UnboundedSender<Job<Z, W>>>,
     done: Done,
     interviewed: mpsc::UnboundedSender<(u64, Result<DeviceDescription, String>)>,
-    deliveries: mpsc::Sender<Delivery>,
+    deliveries: mpsc::Sender<Outbound>,
     queued_limit: Duration,
 }
 
@@ -518,11 +557,57 @@ impl<Z: ZigbeeRadio, W: ZwaveRadio> Carrier<Z, W> {
                     let _ = self.done.send((ticket, unavailable("Z-Wave")));
                 }
             },
-            Output::Deliver(delivery) => {
-                if self.deliveries.send(delivery).await.is_err() {
-                    debug!("no transport takes deliveries");
+            Output::Deliver(delivery) => self.send(outbound(delivery)).await,
+        }
+    }
+
+    /// Hands one request to the transport.
+    async fn send(&self, out: Outbound) {
+        if self.deliveries.send(out).await.is_err() {
+            debug!("no transport takes deliveries");
+        }
+    }
+}
+
+/// What the task does with one thing the transport handed up: an input for the core, if any.
+async fn from_transport<Z: ZigbeeRadio, W: ZwaveRadio>(
+    inbound: Inbound,
+    home: &mut Home,
+    pairing: &mut Option<Box<dyn PairingHandler>>,
+    tls_fingerprint: [u8; 32],
+    carrier: &Carrier<Z, W>,
+) -> Option<Input> {
+    match inbound {
+        Inbound::Envelope { conn, bytes, .. } => Some(Input::Envelope { conn, bytes }),
+        Inbound::Connected {
+            conn,
+            client: Some(client),
+        } => Some(Input::Connected { conn, client }),
+        // A pairing session opened; its frames say what it wants.
+        Inbound::Connected { client: None, .. } => None,
+        Inbound::Closed { conn } => {
+            if let Some(handler) = pairing.as_mut() {
+                handler.on_closed(conn);
+            }
+            Some(Input::ConnectionClosed { conn })
+        }
+        Inbound::Pairing { conn, bytes } => {
+            match pairing.as_mut() {
+                Some(handler) => {
+                    let now = tokio::time::Instant::now().into_std();
+                    for out in handler.on_frame(home, tls_fingerprint, conn, &bytes, now) {
+                        carrier.send(out).await;
+                    }
+                }
+                None => {
+                    warn!(
+                        conn,
+                        "pairing is not available yet; closing the pairing session"
+                    );
+                    carrier.send(Outbound::CloseConnection { conn }).await;
                 }
             }
+            Some(Input::ClientsChanged)
         }
     }
 }
@@ -541,6 +626,8 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
         mut radios,
         mut clients,
         deliveries,
+        mut pairing,
+        tls_fingerprint,
     } = parts;
     let queued_limit = config.queued_timeout;
     let (mut gateway, started) = match Gateway::open(
@@ -600,9 +687,18 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
                 }
             },
             message = clients.recv(), if clients_open => match message {
-                Some(FromClients::Envelope { conn, bytes }) => Input::Envelope { conn, bytes },
-                Some(FromClients::ConnectionClosed { conn }) => Input::ConnectionClosed { conn },
-                Some(FromClients::ClientsChanged) => Input::ClientsChanged,
+                Some(inbound) => match from_transport(
+                    inbound,
+                    &mut home,
+                    &mut pairing,
+                    tls_fingerprint,
+                    &carrier,
+                )
+                .await
+                {
+                    Some(input) => input,
+                    None => continue,
+                },
                 None => {
                     clients_open = false;
                     continue;
@@ -620,34 +716,6 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
     drop(gateway);
     drop(home);
     info!("gateway stopped");
-}
-
-/// Logs deliveries at debug while no transport takes them: what would go to whom, never the
-/// bytes.
-pub(crate) async fn log_deliveries(mut deliveries: mpsc::Receiver<Delivery>) {
-    while let Some(d) = deliveries.recv().await {
-        match d {
-            Delivery::ToConnection { conn, bytes } => {
-                debug!(
-                    conn,
-                    len = bytes.len(),
-                    "delivery to a connection (no transport yet)"
-                )
-            }
-            Delivery::ToClient { client, bytes } => {
-                debug!(client = %client, len = bytes.len(), "delivery to a client (no transport yet)")
-            }
-            Delivery::Broadcast { device, bytes } => {
-                debug!(device = %device, len = bytes.len(), "broadcast (no transport yet)")
-            }
-            Delivery::SetReadScope { client, scope } => {
-                debug!(client = %client, ?scope, "read scope (no transport yet)")
-            }
-            Delivery::CloseClient { client } => {
-                debug!(client = %client, "close a client (no transport yet)")
-            }
-        }
-    }
 }
 
 #[cfg(test)]

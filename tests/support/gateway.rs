@@ -3,7 +3,6 @@
 //! commands and open what the hub delivers, and a translation with hand-made mappings (the
 //! real translation bodies are written elsewhere).
 
-
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -13,8 +12,7 @@ use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{self, DeviceId, MessageType, Opened};
 use sealhub::gateway::core::permissions::permissions_of;
 use sealhub::gateway::core::{
-    Delivery, Gateway, GatewayConfig, Input, OpOutput, Output, RadioOutcome, Ticket,
-    Translation,
+    Delivery, Gateway, GatewayConfig, Input, OpOutput, Output, RadioOutcome, Ticket, Translation,
 };
 use sealhub::gateway::{Mapping, Refusal, ZigbeeOp, ZwaveOp};
 use sealhub::keymgmt::{Client, Home};
