@@ -108,13 +108,23 @@ impl Hub {
     }
 }
 
+/// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
 fn write_config(dir: &Path, zigbee_port: &str) -> std::path::PathBuf {
     let path = dir.join("hub.toml");
     std::fs::write(
         &path,
         format!(
             "[hub]\nname = \"radio-test\"\n[zigbee]\nport = \"{zigbee_port}\"\n\
-             [zwave]\nport = \"emulated\"\n"
+             [zwave]\nport = \"emulated\"\n[transport]\nlisten = \"127.0.0.1:{}\"\n",
+            free_port()
         ),
     )
     .expect("write config");
