@@ -142,9 +142,21 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         "Zigbee radio up",
         "Z-Wave radio up",
         "running; waiting for Ctrl-C or SIGTERM",
-        // The gateway gives the emulated light and switch keys of their own.
+        // The gateway gives every device of the demo house a key of its own: one of each
+        // emulated Zigbee kind, and on Z-Wave a switch, a sensor, a dimmable bulb and a
+        // sleeping multisensor.
         "device joined and keyed device=zb:124b00000000a15e",
-        "device joined and keyed device=zw:",
+        "device joined and keyed device=zb:124b00000000a101",
+        "device joined and keyed device=zb:124b00000000a102",
+        "device joined and keyed device=zb:124b00000000a103",
+        "device joined and keyed device=zb:124b00000000a104",
+        "device joined and keyed device=zb:124b00000000a105",
+        "device joined and keyed device=zb:124b00000000a106",
+        "device joined and keyed device=zb:124b00000000a107",
+        "device joined and keyed device=zw:c0ffee42:2",
+        "device joined and keyed device=zw:c0ffee42:3",
+        "device joined and keyed device=zw:c0ffee42:4",
+        "device joined and keyed device=zw:c0ffee42:5",
     ]);
     let first = hub.terminate();
     assert!(first.contains("SIGTERM received"), "{first}");
@@ -163,8 +175,16 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
     // The emulated Zigbee stick starts blank every time: the sealed network goes onto it,
     // and the Z-Wave keys come from the store.
     let mut hub = Hub::start(&config, &data_dir);
-    hub.wait_for(&["Zigbee radio up", "Z-Wave radio up"]);
+    hub.wait_for(&[
+        "Zigbee radio up",
+        "Z-Wave radio up",
+        "in range again, still paired eui64=124b00000000a107",
+    ]);
     let second = hub.terminate();
+    assert!(
+        !second.contains("device joined and keyed"),
+        "the known devices were keyed again:\n{second}"
+    );
     // The devices and their keys came back from the store: the gateway knew them at start.
     let known: usize = second
         .split("gateway ready with the devices of the registry devices=")
@@ -172,7 +192,7 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .expect("the gateway says how many devices it knows");
-    assert!(known >= 2, "{second}");
+    assert_eq!(known, 12, "{second}");
     assert!(
         second.contains("how=\"stored network restored onto the stick\""),
         "{second}"

@@ -37,6 +37,8 @@ const BINARY_SENSOR_REPORT: [u8; 2] = [0x30, 0x03];
 struct Demo {
     emu: EmulatorHandle,
     sensor: u8,
+    /// The sleeping nodes, woken once at start so they are described (and keyed) at once.
+    sleepers: Vec<u8>,
     value: u8,
 }
 
@@ -63,16 +65,20 @@ pub(super) async fn run(
             Ok((path, emu)) => {
                 let switch = emu.with_stick(|s| s.add_node(SimNode::binary_switch()));
                 let sensor = emu.with_stick(|s| s.add_node(SimNode::sleeping_sensor()));
+                let dimmer = emu.with_stick(|s| s.add_node(SimNode::bulb()));
+                let multisensor = emu.with_stick(|s| s.add_node(SimNode::multisensor()));
                 info!(
                     pty = %path.display(),
-                    switch, sensor,
-                    "emulated Z-Wave stick started with a switch and a sensor"
+                    switch, sensor, dimmer, multisensor,
+                    "emulated Z-Wave stick started with a switch, a sensor, a dimmable bulb \
+                     and a sleeping multisensor"
                 );
                 (
                     path,
                     Some(Demo {
                         emu,
                         sensor,
+                        sleepers: vec![sensor, multisensor],
                         value: 0,
                     }),
                 )
@@ -113,6 +119,13 @@ pub(super) async fn run(
         Ok(nodes) if !nodes.is_empty() => info!(?nodes, "Z-Wave nodes to describe"),
         Ok(_) => {}
         Err(e) => error!("cannot read the Z-Wave node descriptions: {e}"),
+    }
+    if let Some(d) = &demo {
+        // As if someone pressed their buttons: the sleeping nodes are heard from now, not at
+        // their next wake-up.
+        for node in &d.sleepers {
+            d.emu.with_stick(|s| s.wake_up(*node));
+        }
     }
 
     let mut demo_tick = tokio::time::interval_at(
