@@ -225,7 +225,7 @@ async fn a_client_drives_every_zigbee_capability_of_the_demo_house_and_a_guest_i
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_drives_the_zwave_switch_and_dimmer_of_the_demo_house() {
+async fn a_client_drives_the_zwave_switch_dimmer_and_s2_lock_of_the_demo_house() {
     let (hub, mut phones) = RunningHub::start(&[("owner", Role::Owner)]);
     let mut owner = phones.pop().expect("owner");
     let mut session = hub.connect(&mut owner).await;
@@ -272,4 +272,21 @@ async fn a_client_drives_the_zwave_switch_and_dimmer_of_the_demo_house() {
     )
     .await;
     assert_ne!(level, Attribute::Level(0));
+
+    // The door lock, included with S2 Access Control: every command and report under S2.
+    let lock = "zw:c0ffee42:6";
+    act(
+        s,
+        o,
+        &list,
+        lock,
+        Capability::DoorLock,
+        Action::Unlock,
+        |a| *a == Attribute::LockState(LockState::Unlocked),
+    )
+    .await;
+    act(s, o, &list, lock, Capability::DoorLock, Action::Lock, |a| {
+        *a == Attribute::LockState(LockState::Locked)
+    })
+    .await;
 }

@@ -143,8 +143,8 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         "Z-Wave radio up",
         "running; waiting for Ctrl-C or SIGTERM",
         // The gateway gives every device of the demo house a key of its own: one of each
-        // emulated Zigbee kind, and on Z-Wave a switch, a sensor, a dimmable bulb and a
-        // sleeping multisensor.
+        // emulated Zigbee kind, and on Z-Wave a switch, a sensor, a dimmable bulb, a
+        // sleeping multisensor and a door lock included with S2 and its DSK PIN.
         "device joined and keyed device=zb:124b00000000a15e",
         "device joined and keyed device=zb:124b00000000a101",
         "device joined and keyed device=zb:124b00000000a102",
@@ -157,6 +157,7 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         "device joined and keyed device=zw:c0ffee42:3",
         "device joined and keyed device=zw:c0ffee42:4",
         "device joined and keyed device=zw:c0ffee42:5",
+        "device joined and keyed device=zw:c0ffee42:6",
     ]);
     let first = hub.terminate();
     assert!(first.contains("SIGTERM received"), "{first}");
@@ -179,6 +180,7 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         "Zigbee radio up",
         "Z-Wave radio up",
         "in range again, still paired eui64=124b00000000a107",
+        "emulated Z-Wave S2 lock is back, still included node=6 restored=true",
     ]);
     let second = hub.terminate();
     assert!(
@@ -192,7 +194,7 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .expect("the gateway says how many devices it knows");
-    assert_eq!(known, 12, "{second}");
+    assert_eq!(known, 13, "{second}");
     assert!(
         second.contains("how=\"stored network restored onto the stick\""),
         "{second}"

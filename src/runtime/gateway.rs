@@ -35,13 +35,16 @@ use sealhub_radios::zwave::driver::{
     self as zwave, InclusionOptions, SubmittedCommand, ZwaveStick,
 };
 use sealhub_radios::zwave::s2::KeyClasses;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, error, info, warn};
 
 use super::TaskLink;
 
 /// How often deadlines are checked.
 pub(crate) const TICK: Duration = Duration::from_secs(1);
+
+/// How many Z-Wave report notices an executor may fall behind by before it stops waiting.
+const REPORTS_HEARD: usize = 64;
 
 /// A Zigbee stick as the gateway task uses it.
 pub(crate) trait ZigbeeRadio: Send + Sync + 'static {
@@ -355,11 +358,15 @@ async fn run_zwave<W: ZwaveRadio>(
     ticket: Ticket,
     done: &Done,
     limit: Duration,
+    reports: &broadcast::Sender<u16>,
 ) -> RadioOutcome {
     let mut ran = Vec::with_capacity(ops.len());
     let mut told_queued = false;
-    for op in ops {
+    let count = ops.len();
+    for (i, op) in ops.into_iter().enumerate() {
         let ZwaveOp::Send { endpoint, command } = op;
+        // Subscribed before sending, so a report that comes at once is not missed.
+        let pace = (i + 1 < count && asks_for_report(&command)).then(|| reports.subscribe());
         let sent = match radio.submit(node, endpoint, command).await {
             Ok(ZwaveSent::Done) => Ok(()),
             Ok(ZwaveSent::Queued(after)) => {
@@ -382,8 +389,58 @@ async fn run_zwave<W: ZwaveRadio>(
             Ok(()) => ran.push(OpOutput::Done),
             Err(failure) => return RadioOutcome::Failed { ran, failure },
         }
+        if let Some(heard) = pace {
+            report_or_pause(heard, node).await;
+        }
     }
     RadioOutcome::Done(ran)
+}
+
+/// How long the next op to a node waits for the report a Get asked for, at most.
+const REPORT_PACE: Duration = Duration::from_secs(2);
+
+/// Waits until `node` reports (or [`REPORT_PACE`] passes). `send_command` returns at the
+/// node's acknowledgement; a secure node's next frame sent before its encrypted Report
+/// arrived crosses it on the same SPAN and one of them is lost (see `gateway::zwave`).
+async fn report_or_pause(mut heard: broadcast::Receiver<u16>, node: u16) {
+    let wait = async {
+        loop {
+            match heard.recv().await {
+                Ok(n) if n == node => return,
+                Ok(_) => {}
+                // Missed some: the report may be among them; go on.
+                Err(broadcast::error::RecvError::Lagged(_)) => return,
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(REPORT_PACE, wait).await;
+}
+
+/// Whether `command` is a Get, whose answer is a Report the node sends afterwards.
+fn asks_for_report(command: &CommandClassFrame) -> bool {
+    use CommandClassFrame as F;
+    use sealhub_radios::zwave::cc::{
+        Basic, Battery, BinarySwitch, ColorSwitch, DoorLock, Meter, MultilevelSensor,
+        MultilevelSwitch, Notification, ThermostatMode, ThermostatOperatingState,
+        ThermostatSetpoint, UserCode,
+    };
+    matches!(
+        command,
+        F::Basic(Basic::Get)
+            | F::BinarySwitch(BinarySwitch::Get)
+            | F::MultilevelSwitch(MultilevelSwitch::Get)
+            | F::ColorSwitch(ColorSwitch::Get { .. })
+            | F::DoorLock(DoorLock::OperationGet)
+            | F::UserCode(UserCode::Get { .. } | UserCode::UsersNumberGet)
+            | F::ThermostatMode(ThermostatMode::Get)
+            | F::ThermostatSetpoint(ThermostatSetpoint::Get { .. })
+            | F::ThermostatOperatingState(ThermostatOperatingState::Get)
+            | F::MultilevelSensor(MultilevelSensor::Get { .. })
+            | F::Meter(Meter::Get { .. })
+            | F::Notification(Notification::Get { .. })
+            | F::Battery(Battery::Get)
+    )
 }
 
 /// The executor of one device: its jobs one after the other.
@@ -391,6 +448,7 @@ async fn execute<Z: ZigbeeRadio, W: ZwaveRadio>(
     mut jobs: mpsc::UnboundedReceiver<Job<Z, W>>,
     done: Done,
     queued_limit: Duration,
+    reports: broadcast::Sender<u16>,
 ) {
     while let Some(job) = jobs.recv().await {
         let (ticket, outcome) = match job {
@@ -407,7 +465,7 @@ async fn execute<Z: ZigbeeRadio, W: ZwaveRadio>(
                 ops,
             } => (
                 ticket,
-                run_zwave(&*radio, node, ops, ticket, &done, queued_limit).await,
+                run_zwave(&*radio, node, ops, ticket, &done, queued_limit, &reports).await,
             ),
         };
         if done.send((ticket, outcome)).is_err() {
@@ -435,13 +493,20 @@ struct Carrier<Z, W> {
     interviewed: mpsc::UnboundedSender<(u64, Result<DeviceDescription, String>)>,
     deliveries: mpsc::Sender<Outbound>,
     queued_limit: Duration,
+    /// The ids of Z-Wave nodes as they report, for the executors' pacing.
+    reports: broadcast::Sender<u16>,
 }
 
 impl<Z: ZigbeeRadio, W: ZwaveRadio> Carrier<Z, W> {
     fn job(&mut self, key: DeviceKey, job: Job<Z, W>) {
         let sender = self.executors.entry(key).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(execute(rx, self.done.clone(), self.queued_limit));
+            tokio::spawn(execute(
+                rx,
+                self.done.clone(),
+                self.queued_limit,
+                self.reports.clone(),
+            ));
             tx
         });
         if let Err(mpsc::error::SendError(job)) = sender.send(job) {
@@ -655,6 +720,7 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
         interviewed,
         deliveries,
         queued_limit,
+        reports: broadcast::channel(REPORTS_HEARD).0,
     };
     for output in started {
         carrier.carry(output).await;
@@ -677,7 +743,13 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
                     carrier.zwave = Some(radio);
                     Input::ZwaveUp { home_id, node_id }
                 }
-                Some(FromRadio::Zwave(event)) => Input::Zwave(event),
+                Some(FromRadio::Zwave(event)) => {
+                    if let zwave::RadioEvent::Report { node, .. } = &event {
+                        // No executor listening is fine.
+                        let _ = carrier.reports.send(*node);
+                    }
+                    Input::Zwave(event)
+                }
                 Some(FromRadio::ZwaveDescribed(record)) => Input::ZwaveDescribed(record),
                 // The radio tasks ended (disabled, or stopping): the gateway keeps serving
                 // clients.

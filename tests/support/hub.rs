@@ -180,7 +180,7 @@ impl Drop for RunningHub {
 
 /// The devices the hub's demo house keys on its first start (the emulated Z-Wave network's
 /// home id is the emulator's default).
-pub const DEMO_HOUSE: [&str; 12] = [
+pub const DEMO_HOUSE: [&str; 13] = [
     "zb:124b00000000a15e",
     "zb:124b00000000a101",
     "zb:124b00000000a102",
@@ -193,6 +193,7 @@ pub const DEMO_HOUSE: [&str; 12] = [
     "zw:c0ffee42:3",
     "zw:c0ffee42:4",
     "zw:c0ffee42:5",
+    "zw:c0ffee42:6",
 ];
 
 /// A client's session with the hub, and the events it opened while waiting for other things.

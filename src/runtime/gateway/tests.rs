@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::timeout;
 
 use super::{FromRadio, GatewayParts, PairingHandler, ZigbeeRadio, ZwaveRadio, ZwaveSent, run};
+use super::{REPORT_PACE, asks_for_report, report_or_pause};
 use crate::runtime::TaskLink;
 use support::*;
 
@@ -531,6 +532,57 @@ async fn pairing_frames_reach_the_handler_and_a_paired_client_gets_its_read_scop
         .await;
     assert_eq!(scope, sealhub::transport::ReadScope::All);
     hub.hand_up(Inbound::Closed { conn: 5 }).await;
+    // The handler hears of the close (before stopping, which the task may see first).
+    timeout(PATIENCE, async {
+        while seen.lock().expect("lock").len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the handler heard of the close");
     hub.stop().await;
     assert_eq!(*seen.lock().expect("lock"), ["frame 5", "closed 5"]);
+}
+
+#[test]
+fn only_a_get_waits_for_its_report() {
+    use sealhub_radios::zwave::cc::{BinarySwitch, DoorLock};
+    assert!(asks_for_report(&CommandClassFrame::BinarySwitch(
+        BinarySwitch::Get
+    )));
+    assert!(asks_for_report(&CommandClassFrame::DoorLock(
+        DoorLock::OperationGet
+    )));
+    assert!(!asks_for_report(&CommandClassFrame::BinarySwitch(
+        BinarySwitch::Set {
+            value: 0xFF,
+            duration: None
+        }
+    )));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_next_op_goes_once_that_node_reported_and_no_later() {
+    let (reports, heard) = tokio::sync::broadcast::channel(8);
+    let started = tokio::time::Instant::now();
+    let waiting = tokio::spawn(report_or_pause(heard, 6));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Another node's report does not end the wait; node 6's does.
+    reports.send(5).expect("listened");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "went on after another node's report"
+    );
+    reports.send(6).expect("listened");
+    waiting.await.expect("no panic");
+    assert_eq!(started.elapsed(), Duration::from_millis(600));
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_report_the_next_op_goes_after_the_pace() {
+    let (_reports, heard) = tokio::sync::broadcast::channel::<u16>(8);
+    let started = tokio::time::Instant::now();
+    report_or_pause(heard, 6).await;
+    assert_eq!(started.elapsed(), REPORT_PACE);
 }
