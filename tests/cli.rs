@@ -30,6 +30,23 @@ fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// A config with the clients' transport off, so tests that start the hub do not compete for
+/// its port (the default, 8443) with each other or with a hub running on this machine.
+fn quiet_config(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("quiet.toml");
+    std::fs::write(&path, "[transport]\nenabled = false\n").expect("write config");
+    path
+}
+
+/// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
 fn mode_of(path: &Path) -> u32 {
     std::fs::metadata(path)
         .expect("path exists")
@@ -70,6 +87,8 @@ fn run_once_creates_the_data_dir_0700_and_logs_it() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let data_dir = tmp.path().join("state").join("sealhub");
     let output = sealhub()
+        .arg("--config")
+        .arg(quiet_config(tmp.path()))
         .args(["run", "--once", "--data-dir"])
         .arg(&data_dir)
         .output()
@@ -84,6 +103,8 @@ fn run_once_creates_the_data_dir_0700_and_logs_it() {
     );
     // A second start-up finds the directory already there and is just as happy.
     sealhub()
+        .arg("--config")
+        .arg(quiet_config(tmp.path()))
         .args(["run", "--once", "--data-dir"])
         .arg(&data_dir)
         .assert()
@@ -97,6 +118,8 @@ fn run_refuses_a_data_dir_others_can_enter() {
     std::fs::create_dir(&data_dir).expect("create dir");
     std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let output = sealhub()
+        .arg("--config")
+        .arg(quiet_config(tmp.path()))
         .args(["run", "--once", "--data-dir"])
         .arg(&data_dir)
         .output()
@@ -117,7 +140,7 @@ fn the_config_files_data_dir_is_used_relative_to_the_file() {
     let config = tmp.path().join("hub.toml");
     std::fs::write(
         &config,
-        "[hub]\nname = \"test-hub\"\ndata_dir = \"state\"\n",
+        "[hub]\nname = \"test-hub\"\ndata_dir = \"state\"\n[transport]\nenabled = false\n",
     )
     .expect("write config");
     let output = sealhub()
@@ -173,7 +196,15 @@ fn a_missing_config_file_is_a_clear_error() {
 #[test]
 fn run_exits_cleanly_on_sigterm() {
     let tmp = tempfile::tempdir().expect("temp dir");
+    let config = tmp.path().join("hub.toml");
+    std::fs::write(
+        &config,
+        format!("[transport]\nlisten = \"127.0.0.1:{}\"\n", free_port()),
+    )
+    .expect("write config");
     let mut child = StdCommand::new(cargo_bin!("sealhub"))
+        .arg("--config")
+        .arg(&config)
         .args(["run", "--data-dir"])
         .arg(tmp.path().join("data"))
         .env_remove("SEALHUB_LOG")
@@ -251,6 +282,8 @@ fn run_creates_the_sealed_store_and_keys_reports_the_same_identity_afterwards() 
     assert!(!data.exists(), "`keys` created the data directory");
 
     let output = sealhub()
+        .arg("--config")
+        .arg(quiet_config(tmp.path()))
         .args(["run", "--once", "--data-dir"])
         .arg(&data)
         .output()
@@ -278,6 +311,8 @@ fn run_creates_the_sealed_store_and_keys_reports_the_same_identity_afterwards() 
     assert_eq!(thumb.len(), 64, "{first}");
     // A second start opens the same home: same identity.
     let output = sealhub()
+        .arg("--config")
+        .arg(quiet_config(tmp.path()))
         .args(["run", "--once", "--data-dir"])
         .arg(&data)
         .output()
@@ -296,6 +331,8 @@ fn run_refuses_a_store_whose_key_file_is_missing_and_changes_nothing() {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
     let output = sealhub()
+        .arg("--config")
+        .arg(quiet_config(tmp.path()))
         .args(["run", "--once", "--data-dir"])
         .arg(&data)
         .output()
@@ -303,6 +340,8 @@ fn run_refuses_a_store_whose_key_file_is_missing_and_changes_nothing() {
     assert!(output.status.success(), "{}", stderr_of(&output));
     std::fs::remove_file(data.join("store.key")).expect("remove key");
     let output = sealhub()
+        .arg("--config")
+        .arg(quiet_config(tmp.path()))
         .args(["run", "--once", "--data-dir"])
         .arg(&data)
         .output()
@@ -372,7 +411,8 @@ fn config_with_devices_dir(dir: &Path) -> std::path::PathBuf {
     let config = dir.join("hub.toml");
     std::fs::write(
         &config,
-        "[devices]\ndir = \"devices\"\n[zigbee]\nenabled = false\n[zwave]\nenabled = false\n",
+        "[devices]\ndir = \"devices\"\n[zigbee]\nenabled = false\n[zwave]\nenabled = false\n\
+         [transport]\nenabled = false\n",
     )
     .expect("write config");
     std::fs::create_dir(dir.join("devices")).expect("devices dir");
@@ -465,6 +505,41 @@ fn run_starts_with_added_device_definitions() {
     assert!(stderr.contains("device definitions loaded"), "{stderr}");
     assert!(
         stderr.contains(&tmp.path().join("devices").display().to_string()),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn run_with_its_port_taken_says_so_and_how_to_change_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // Held for the whole test: the hub cannot bind it.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let port = taken.local_addr().expect("addr").port();
+    let config = tmp.path().join("hub.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[zigbee]\nenabled = false\n[zwave]\nenabled = false\n\
+             [transport]\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    )
+    .expect("write config");
+    let output = sealhub()
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--once", "--data-dir"])
+        .arg(tmp.path().join("data"))
+        .output()
+        .expect("runs");
+    let stderr = stderr_of(&output);
+    assert!(
+        !output.status.success(),
+        "started on a taken port:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "port {port} is in use: is another sealhub running? set [transport] listen"
+        )),
         "{stderr}"
     );
 }

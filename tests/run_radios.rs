@@ -108,13 +108,23 @@ impl Hub {
     }
 }
 
+/// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
 fn write_config(dir: &Path, zigbee_port: &str) -> std::path::PathBuf {
     let path = dir.join("hub.toml");
     std::fs::write(
         &path,
         format!(
             "[hub]\nname = \"radio-test\"\n[zigbee]\nport = \"{zigbee_port}\"\n\
-             [zwave]\nport = \"emulated\"\n"
+             [zwave]\nport = \"emulated\"\n[transport]\nlisten = \"127.0.0.1:{}\"\n",
+            free_port()
         ),
     )
     .expect("write config");
@@ -132,9 +142,22 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         "Zigbee radio up",
         "Z-Wave radio up",
         "running; waiting for Ctrl-C or SIGTERM",
-        // The gateway gives the emulated light and switch keys of their own.
+        // The gateway gives every device of the demo house a key of its own: one of each
+        // emulated Zigbee kind, and on Z-Wave a switch, a sensor, a dimmable bulb, a
+        // sleeping multisensor and a door lock included with S2 and its DSK PIN.
         "device joined and keyed device=zb:124b00000000a15e",
-        "device joined and keyed device=zw:",
+        "device joined and keyed device=zb:124b00000000a101",
+        "device joined and keyed device=zb:124b00000000a102",
+        "device joined and keyed device=zb:124b00000000a103",
+        "device joined and keyed device=zb:124b00000000a104",
+        "device joined and keyed device=zb:124b00000000a105",
+        "device joined and keyed device=zb:124b00000000a106",
+        "device joined and keyed device=zb:124b00000000a107",
+        "device joined and keyed device=zw:c0ffee42:2",
+        "device joined and keyed device=zw:c0ffee42:3",
+        "device joined and keyed device=zw:c0ffee42:4",
+        "device joined and keyed device=zw:c0ffee42:5",
+        "device joined and keyed device=zw:c0ffee42:6",
     ]);
     let first = hub.terminate();
     assert!(first.contains("SIGTERM received"), "{first}");
@@ -153,8 +176,17 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
     // The emulated Zigbee stick starts blank every time: the sealed network goes onto it,
     // and the Z-Wave keys come from the store.
     let mut hub = Hub::start(&config, &data_dir);
-    hub.wait_for(&["Zigbee radio up", "Z-Wave radio up"]);
+    hub.wait_for(&[
+        "Zigbee radio up",
+        "Z-Wave radio up",
+        "in range again, still paired eui64=124b00000000a107",
+        "emulated Z-Wave S2 lock is back, still included node=6 restored=true",
+    ]);
     let second = hub.terminate();
+    assert!(
+        !second.contains("device joined and keyed"),
+        "the known devices were keyed again:\n{second}"
+    );
     // The devices and their keys came back from the store: the gateway knew them at start.
     let known: usize = second
         .split("gateway ready with the devices of the registry devices=")
@@ -162,7 +194,7 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .expect("the gateway says how many devices it knows");
-    assert!(known >= 2, "{second}");
+    assert_eq!(known, 13, "{second}");
     assert!(
         second.contains("how=\"stored network restored onto the stick\""),
         "{second}"

@@ -501,6 +501,18 @@ impl Home {
             .collect()
     }
 
+    /// A fresh key-distribution envelope for one paired client (current epoch key, device
+    /// certificates, revocation list): what a client that was offline during a rekey or a
+    /// device's keying needs when it connects again.
+    pub fn key_distribution(&mut self, id: &DeviceId) -> Result<Vec<u8>> {
+        let cert = self
+            .clients
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::UnknownClient(id.to_string()))?;
+        self.seal_key_distribution(id, &cert)
+    }
+
     fn seal_key_distribution(&mut self, id: &DeviceId, cert: &Certificate) -> Result<Vec<u8>> {
         let dist = KeyDistribution {
             epoch: self.epoch,

@@ -4,7 +4,9 @@
 //! out what the core asks: a Zigbee device's interview, each device's ops in order (a task per
 //! device, one op at a time, the first failure stopping the rest), hub-level radio requests
 //! (joining, inclusion with the DSK PIN, exclusion, removal); every result goes back to the
-//! core. Deliveries go to the transport's channel.
+//! core. Deliveries go to the transport as [`Outbound`]s; what the transport hands up
+//! ([`Inbound`]) becomes the core's inputs, except pairing frames, which go to a
+//! [`PairingHandler`] (none yet: a pairing session is closed).
 //!
 //! The sticks are reached through [`ZigbeeRadio`] and [`ZwaveRadio`], implemented here for the
 //! drivers' sticks and in the tests by fakes, so the task is tested with tokio's paused time
@@ -14,31 +16,35 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sealhub::definitions::Definitions;
 use sealhub::gateway::core::{
-    Delivery, Gateway, GatewayConfig, Input, OpFailure, OpOutput, Output, RadioOutcome, Ticket,
-    Translation,
+    Delivery, Gateway, GatewayConfig, Input, OpFailure, OpOutput, Output, RadioOutcome, ReadScope,
+    Ticket, Translation,
 };
 use sealhub::gateway::{ZigbeeOp, ZwaveOp};
 use sealhub::keymgmt::Home;
 use sealhub::model::Failure;
 use sealhub::radio::zwave_nodes::NodeRecord;
 use sealhub::store::Store;
+use sealhub::transport::{self, Inbound, Outbound};
 use sealhub_radios::zigbee::driver::{self as zigbee, DeviceDescription, NetworkInfo, ZigbeeStick};
 use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::{
     self as zwave, InclusionOptions, SubmittedCommand, ZwaveStick,
 };
 use sealhub_radios::zwave::s2::KeyClasses;
-use tokio::sync::mpsc;
-use tracing::{debug, error, info};
+use tokio::sync::{broadcast, mpsc};
+use tracing::{debug, error, info, warn};
 
 use super::TaskLink;
 
 /// How often deadlines are checked.
 pub(crate) const TICK: Duration = Duration::from_secs(1);
+
+/// How many Z-Wave report notices an executor may fall behind by before it stops waiting.
+const REPORTS_HEARD: usize = 64;
 
 /// A Zigbee stick as the gateway task uses it.
 pub(crate) trait ZigbeeRadio: Send + Sync + 'static {
@@ -246,16 +252,23 @@ pub(crate) enum FromRadio<Z, W> {
     ZwaveDescribed(NodeRecord),
 }
 
-/// What the transport tells the gateway task.
-#[derive(Debug)]
-#[allow(dead_code)] // The transport that sends these is written elsewhere.
-pub(crate) enum FromClients {
-    /// An envelope arrived on connection `conn`.
-    Envelope { conn: u64, bytes: Vec<u8> },
-    /// Connection `conn` closed.
-    ConnectionClosed { conn: u64 },
-    /// Clients were paired or changed.
-    ClientsChanged,
+/// Pairing, as the gateway task runs it: the pairing sessions' frames go in, frames (and
+/// closes) for the transport come out. It is handed the [`Home`] so it can pair a client
+/// (`Home::pair_client`) when a session succeeds; after every frame the task tells the core
+/// that clients may have changed, so read scopes are sent again.
+pub trait PairingHandler: Send {
+    /// One frame of pairing session `conn`, on a TLS session whose certificate has
+    /// `tls_fingerprint` (what the client must learn to pin), at `now`.
+    fn on_frame(
+        &mut self,
+        home: &mut Home,
+        tls_fingerprint: [u8; 32],
+        conn: u64,
+        frame: &[u8],
+        now: Instant,
+    ) -> Vec<Outbound>;
+    /// Session `conn` ended (called for every session that ends, pairing or not).
+    fn on_closed(&mut self, conn: u64);
 }
 
 /// Everything the gateway task runs on.
@@ -266,8 +279,37 @@ pub(crate) struct GatewayParts<Z, W> {
     pub translation: Box<dyn Translation>,
     pub config: GatewayConfig,
     pub radios: mpsc::Receiver<FromRadio<Z, W>>,
-    pub clients: mpsc::Receiver<FromClients>,
-    pub deliveries: mpsc::Sender<Delivery>,
+    /// What the transport hands up.
+    pub clients: mpsc::Receiver<Inbound>,
+    /// What the transport is asked to do.
+    pub deliveries: mpsc::Sender<Outbound>,
+    /// Where pairing frames go; `None`: pairing sessions are closed.
+    pub pairing: Option<Box<dyn PairingHandler>>,
+    /// The fingerprint of the transport's TLS certificate, for pairing.
+    pub tls_fingerprint: [u8; 32],
+}
+
+/// The transport's name for the core's read scope.
+fn transport_scope(scope: ReadScope) -> transport::ReadScope {
+    match scope {
+        ReadScope::Nothing => transport::ReadScope::Nothing,
+        ReadScope::All => transport::ReadScope::All,
+        ReadScope::Devices(devices) => transport::ReadScope::Devices(devices),
+    }
+}
+
+/// The transport request that carries a core's delivery.
+pub(crate) fn outbound(delivery: Delivery) -> Outbound {
+    match delivery {
+        Delivery::ToConnection { conn, bytes } => Outbound::ToConnection { conn, bytes },
+        Delivery::ToClient { client, bytes } => Outbound::ToClient { client, bytes },
+        Delivery::Broadcast { device, bytes } => Outbound::Broadcast { device, bytes },
+        Delivery::SetReadScope { client, scope } => Outbound::SetReadScope {
+            client,
+            scope: transport_scope(scope),
+        },
+        Delivery::CloseClient { client } => Outbound::CloseClient { client },
+    }
 }
 
 /// One device's ops, for its executor.
@@ -316,11 +358,15 @@ async fn run_zwave<W: ZwaveRadio>(
     ticket: Ticket,
     done: &Done,
     limit: Duration,
+    reports: &broadcast::Sender<u16>,
 ) -> RadioOutcome {
     let mut ran = Vec::with_capacity(ops.len());
     let mut told_queued = false;
-    for op in ops {
+    let count = ops.len();
+    for (i, op) in ops.into_iter().enumerate() {
         let ZwaveOp::Send { endpoint, command } = op;
+        // Subscribed before sending, so a report that comes at once is not missed.
+        let pace = (i + 1 < count && asks_for_report(&command)).then(|| reports.subscribe());
         let sent = match radio.submit(node, endpoint, command).await {
             Ok(ZwaveSent::Done) => Ok(()),
             Ok(ZwaveSent::Queued(after)) => {
@@ -343,8 +389,58 @@ async fn run_zwave<W: ZwaveRadio>(
             Ok(()) => ran.push(OpOutput::Done),
             Err(failure) => return RadioOutcome::Failed { ran, failure },
         }
+        if let Some(heard) = pace {
+            report_or_pause(heard, node).await;
+        }
     }
     RadioOutcome::Done(ran)
+}
+
+/// How long the next op to a node waits for the report a Get asked for, at most.
+const REPORT_PACE: Duration = Duration::from_secs(2);
+
+/// Waits until `node` reports (or [`REPORT_PACE`] passes). `send_command` returns at the
+/// node's acknowledgement; a secure node's next frame sent before its encrypted Report
+/// arrived crosses it on the same SPAN and one of them is lost (see `gateway::zwave`).
+async fn report_or_pause(mut heard: broadcast::Receiver<u16>, node: u16) {
+    let wait = async {
+        loop {
+            match heard.recv().await {
+                Ok(n) if n == node => return,
+                Ok(_) => {}
+                // Missed some: the report may be among them; go on.
+                Err(broadcast::error::RecvError::Lagged(_)) => return,
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(REPORT_PACE, wait).await;
+}
+
+/// Whether `command` is a Get, whose answer is a Report the node sends afterwards.
+fn asks_for_report(command: &CommandClassFrame) -> bool {
+    use CommandClassFrame as F;
+    use sealhub_radios::zwave::cc::{
+        Basic, Battery, BinarySwitch, ColorSwitch, DoorLock, Meter, MultilevelSensor,
+        MultilevelSwitch, Notification, ThermostatMode, ThermostatOperatingState,
+        ThermostatSetpoint, UserCode,
+    };
+    matches!(
+        command,
+        F::Basic(Basic::Get)
+            | F::BinarySwitch(BinarySwitch::Get)
+            | F::MultilevelSwitch(MultilevelSwitch::Get)
+            | F::ColorSwitch(ColorSwitch::Get { .. })
+            | F::DoorLock(DoorLock::OperationGet)
+            | F::UserCode(UserCode::Get { .. } | UserCode::UsersNumberGet)
+            | F::ThermostatMode(ThermostatMode::Get)
+            | F::ThermostatSetpoint(ThermostatSetpoint::Get { .. })
+            | F::ThermostatOperatingState(ThermostatOperatingState::Get)
+            | F::MultilevelSensor(MultilevelSensor::Get { .. })
+            | F::Meter(Meter::Get { .. })
+            | F::Notification(Notification::Get { .. })
+            | F::Battery(Battery::Get)
+    )
 }
 
 /// The executor of one device: its jobs one after the other.
@@ -352,6 +448,7 @@ async fn execute<Z: ZigbeeRadio, W: ZwaveRadio>(
     mut jobs: mpsc::UnboundedReceiver<Job<Z, W>>,
     done: Done,
     queued_limit: Duration,
+    reports: broadcast::Sender<u16>,
 ) {
     while let Some(job) = jobs.recv().await {
         let (ticket, outcome) = match job {
@@ -368,7 +465,7 @@ async fn execute<Z: ZigbeeRadio, W: ZwaveRadio>(
                 ops,
             } => (
                 ticket,
-                run_zwave(&*radio, node, ops, ticket, &done, queued_limit).await,
+                run_zwave(&*radio, node, ops, ticket, &done, queued_limit, &reports).await,
             ),
         };
         if done.send((ticket, outcome)).is_err() {
@@ -394,15 +491,22 @@ struct Carrier<Z, W> {
     executors: HashMap<DeviceKey, mpsc::UnboundedSender<Job<Z, W>>>,
     done: Done,
     interviewed: mpsc::UnboundedSender<(u64, Result<DeviceDescription, String>)>,
-    deliveries: mpsc::Sender<Delivery>,
+    deliveries: mpsc::Sender<Outbound>,
     queued_limit: Duration,
+    /// The ids of Z-Wave nodes as they report, for the executors' pacing.
+    reports: broadcast::Sender<u16>,
 }
 
 impl<Z: ZigbeeRadio, W: ZwaveRadio> Carrier<Z, W> {
     fn job(&mut self, key: DeviceKey, job: Job<Z, W>) {
         let sender = self.executors.entry(key).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(execute(rx, self.done.clone(), self.queued_limit));
+            tokio::spawn(execute(
+                rx,
+                self.done.clone(),
+                self.queued_limit,
+                self.reports.clone(),
+            ));
             tx
         });
         if let Err(mpsc::error::SendError(job)) = sender.send(job) {
@@ -518,11 +622,57 @@ impl<Z: ZigbeeRadio, W: ZwaveRadio> Carrier<Z, W> {
                     let _ = self.done.send((ticket, unavailable("Z-Wave")));
                 }
             },
-            Output::Deliver(delivery) => {
-                if self.deliveries.send(delivery).await.is_err() {
-                    debug!("no transport takes deliveries");
+            Output::Deliver(delivery) => self.send(outbound(delivery)).await,
+        }
+    }
+
+    /// Hands one request to the transport.
+    async fn send(&self, out: Outbound) {
+        if self.deliveries.send(out).await.is_err() {
+            debug!("no transport takes deliveries");
+        }
+    }
+}
+
+/// What the task does with one thing the transport handed up: an input for the core, if any.
+async fn from_transport<Z: ZigbeeRadio, W: ZwaveRadio>(
+    inbound: Inbound,
+    home: &mut Home,
+    pairing: &mut Option<Box<dyn PairingHandler>>,
+    tls_fingerprint: [u8; 32],
+    carrier: &Carrier<Z, W>,
+) -> Option<Input> {
+    match inbound {
+        Inbound::Envelope { conn, bytes, .. } => Some(Input::Envelope { conn, bytes }),
+        Inbound::Connected {
+            conn,
+            client: Some(client),
+        } => Some(Input::Connected { conn, client }),
+        // A pairing session opened; its frames say what it wants.
+        Inbound::Connected { client: None, .. } => None,
+        Inbound::Closed { conn } => {
+            if let Some(handler) = pairing.as_mut() {
+                handler.on_closed(conn);
+            }
+            Some(Input::ConnectionClosed { conn })
+        }
+        Inbound::Pairing { conn, bytes } => {
+            match pairing.as_mut() {
+                Some(handler) => {
+                    let now = tokio::time::Instant::now().into_std();
+                    for out in handler.on_frame(home, tls_fingerprint, conn, &bytes, now) {
+                        carrier.send(out).await;
+                    }
+                }
+                None => {
+                    warn!(
+                        conn,
+                        "pairing is not available yet; closing the pairing session"
+                    );
+                    carrier.send(Outbound::CloseConnection { conn }).await;
                 }
             }
+            Some(Input::ClientsChanged)
         }
     }
 }
@@ -541,6 +691,8 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
         mut radios,
         mut clients,
         deliveries,
+        mut pairing,
+        tls_fingerprint,
     } = parts;
     let queued_limit = config.queued_timeout;
     let (mut gateway, started) = match Gateway::open(
@@ -568,6 +720,7 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
         interviewed,
         deliveries,
         queued_limit,
+        reports: broadcast::channel(REPORTS_HEARD).0,
     };
     for output in started {
         carrier.carry(output).await;
@@ -590,7 +743,13 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
                     carrier.zwave = Some(radio);
                     Input::ZwaveUp { home_id, node_id }
                 }
-                Some(FromRadio::Zwave(event)) => Input::Zwave(event),
+                Some(FromRadio::Zwave(event)) => {
+                    if let zwave::RadioEvent::Report { node, .. } = &event {
+                        // No executor listening is fine.
+                        let _ = carrier.reports.send(*node);
+                    }
+                    Input::Zwave(event)
+                }
                 Some(FromRadio::ZwaveDescribed(record)) => Input::ZwaveDescribed(record),
                 // The radio tasks ended (disabled, or stopping): the gateway keeps serving
                 // clients.
@@ -600,9 +759,18 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
                 }
             },
             message = clients.recv(), if clients_open => match message {
-                Some(FromClients::Envelope { conn, bytes }) => Input::Envelope { conn, bytes },
-                Some(FromClients::ConnectionClosed { conn }) => Input::ConnectionClosed { conn },
-                Some(FromClients::ClientsChanged) => Input::ClientsChanged,
+                Some(inbound) => match from_transport(
+                    inbound,
+                    &mut home,
+                    &mut pairing,
+                    tls_fingerprint,
+                    &carrier,
+                )
+                .await
+                {
+                    Some(input) => input,
+                    None => continue,
+                },
                 None => {
                     clients_open = false;
                     continue;
@@ -620,34 +788,6 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
     drop(gateway);
     drop(home);
     info!("gateway stopped");
-}
-
-/// Logs deliveries at debug while no transport takes them: what would go to whom, never the
-/// bytes.
-pub(crate) async fn log_deliveries(mut deliveries: mpsc::Receiver<Delivery>) {
-    while let Some(d) = deliveries.recv().await {
-        match d {
-            Delivery::ToConnection { conn, bytes } => {
-                debug!(
-                    conn,
-                    len = bytes.len(),
-                    "delivery to a connection (no transport yet)"
-                )
-            }
-            Delivery::ToClient { client, bytes } => {
-                debug!(client = %client, len = bytes.len(), "delivery to a client (no transport yet)")
-            }
-            Delivery::Broadcast { device, bytes } => {
-                debug!(device = %device, len = bytes.len(), "broadcast (no transport yet)")
-            }
-            Delivery::SetReadScope { client, scope } => {
-                debug!(client = %client, ?scope, "read scope (no transport yet)")
-            }
-            Delivery::CloseClient { client } => {
-                debug!(client = %client, "close a client (no transport yet)")
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //! secrets from the sealed store, logs what the stick reports, keeps the store up to date
 //! (the Zigbee backup, the Z-Wave grants) and passes every event, its stick handle and the
 //! Z-Wave node descriptions to the gateway task, which owns the home and turns them into
-//! envelopes (`gateway.rs`). A stick that is missing at start is retried with back-off; one
+//! envelopes (`gateway.rs`). With `[transport] enabled`, the clients' transport (WebSocket
+//! over TLS, its certificate from the store) is bound before anything starts and connected to
+//! the gateway task: what clients send goes to the gateway, what the gateway delivers goes to
+//! them. A stick that is missing at start is retried with back-off; one
 //! unplugged later is reopened by its driver; either way the hub keeps running. On a signal
 //! every task is told to stop, and the Zigbee task seals a last backup first.
 
@@ -21,6 +24,8 @@ use sealhub::definitions::Definitions;
 use sealhub::gateway::core::{GatewayConfig, RadioTranslation};
 use sealhub::keymgmt::Home;
 use sealhub::store::Store;
+use sealhub::transport::tls::TlsIdentity;
+use sealhub::transport::{self, BoundTransport};
 use sealhub_radios::port::Backoff;
 use sealhub_radios::zigbee::driver::ZigbeeStick;
 use sealhub_radios::zwave::driver::ZwaveStick;
@@ -74,6 +79,38 @@ impl TaskLink {
     }
 }
 
+/// Loads the TLS identity from the store (created on first start) and binds the clients'
+/// transport on `[transport] listen`; returns it with the certificate's fingerprint.
+async fn bind_transport(
+    config: &Config,
+    home: &Home,
+    store: &Store,
+) -> Result<(BoundTransport, [u8; 32])> {
+    let (identity, created) = TlsIdentity::load_or_create(store)
+        .context("cannot load or create the transport's TLS identity")?;
+    if created {
+        info!(fingerprint = %identity.fingerprint_hex(), "created the transport's TLS identity");
+    }
+    let listen = config.transport.listen;
+    match BoundTransport::bind(
+        transport::TransportConfig::new(listen, home.home_id()),
+        &identity,
+    )
+    .await
+    {
+        Ok(bound) => Ok((bound, identity.fingerprint())),
+        Err(transport::Error::Bind { source, .. })
+            if source.kind() == std::io::ErrorKind::AddrInUse =>
+        {
+            anyhow::bail!(
+                "port {} is in use: is another sealhub running? set [transport] listen",
+                listen.port()
+            )
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot listen for clients on {listen}")),
+    }
+}
+
 /// Starts the gateway (which owns `home` and maps devices with `definitions`) and the enabled radios on `store`, then waits for
 /// Ctrl-C or SIGTERM (with `once`: for each task's first start attempt) and shuts them down.
 pub async fn run(
@@ -99,9 +136,26 @@ pub async fn run(
     let (to_gateway, from_radios) = mpsc::channel(RADIO_QUEUE);
     // The transport's ends: it sends client envelopes and takes deliveries. Until it is
     // written, deliveries are logged at debug and nothing sends envelopes.
-    let (from_clients, clients) = mpsc::channel(64);
-    let (deliveries, to_transport) = mpsc::channel(256);
-    tokio::spawn(gateway::log_deliveries(to_transport));
+    let (from_clients, clients) = mpsc::channel(transport::INBOUND_CHANNEL_CAPACITY);
+    let (deliveries, to_transport) = mpsc::channel(transport::OUTBOUND_CHANNEL_CAPACITY);
+    let mut tls_fingerprint = [0; 32];
+    if config.transport.enabled {
+        let bound = bind_transport(config, &home, store).await?;
+        tls_fingerprint = bound.1;
+        let serving = bound.0.run(from_clients, to_transport, stop.clone());
+        tasks.push((
+            "transport",
+            tokio::spawn(async move {
+                if let Err(e) = serving.await {
+                    warn!("the clients' transport stopped: {e}");
+                }
+            }),
+        ));
+    } else {
+        info!("the clients' transport is disabled in the configuration");
+        drop(from_clients);
+        drop(to_transport);
+    }
     tasks.push((
         "gateway",
         tokio::spawn(gateway::run::<ZigbeeStick, ZwaveStick>(
@@ -114,6 +168,8 @@ pub async fn run(
                 radios: from_radios,
                 clients,
                 deliveries,
+                pairing: None,
+                tls_fingerprint,
             },
             link(),
         )),
@@ -172,7 +228,6 @@ pub async fn run(
             Err(_) => warn!(task = name, "the task did not stop in time; leaving it"),
         }
     }
-    drop(from_clients);
     store.flush().context("cannot flush the sealed store")?;
     Ok(())
 }

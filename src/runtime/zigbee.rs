@@ -24,16 +24,24 @@ use super::{TaskLink, ToGateway, start_backoff};
 /// the stick's callbacks in its own task, and several devices often join together.
 const BACKUP_AFTER_CHANGE: Duration = Duration::from_secs(2);
 
-/// How long the emulated network stays open for the simulated light to join.
+/// How long the emulated network stays open for the demo house to join.
 const DEMO_PERMIT_JOIN_SECS: u8 = 60;
 
-/// The simulated light of the emulated stick.
-fn demo_light() -> SimulatedDevice {
-    SimulatedDevice::light(
-        [0x5E, 0xA1, 0x00, 0x00, 0x00, 0x00, 0x4B, 0x12],
-        0x1A2B,
-        None,
-    )
+/// The emulated stick's demo house: one device of each emulated kind, each with its own IEEE
+/// address (little-endian bytes, as on the air) and node id. The light's address is the one
+/// earlier versions used, so a hub that knows it keeps it.
+fn demo_house() -> Vec<SimulatedDevice> {
+    let eui = |last: u8| [last, 0xA1, 0x00, 0x00, 0x00, 0x00, 0x4B, 0x12];
+    vec![
+        SimulatedDevice::light(eui(0x5E), 0x1A2B, None),
+        SimulatedDevice::color_light(eui(0x01), 0x1A31, None),
+        SimulatedDevice::plug(eui(0x02), 0x1A32, None),
+        SimulatedDevice::door_lock(eui(0x03), 0x1A33, None),
+        SimulatedDevice::thermostat(eui(0x04), 0x1A34, None),
+        SimulatedDevice::climate_sensor(eui(0x05), 0x1A35, None),
+        SimulatedDevice::motion_sensor(eui(0x06), 0x1A36, None),
+        SimulatedDevice::contact_sensor(eui(0x07), 0x1A37, None),
+    ]
 }
 
 /// Runs the Zigbee radio until the hub stops.
@@ -280,28 +288,43 @@ async fn seal_backup(network: &mut ZigbeeNetwork, stick: &ZigbeeStick, reason: &
     }
 }
 
-/// The emulated stick's demo: the simulated light joins on the hub's first start, and is back
-/// in range (on the restored network, without joining again) on later ones.
+/// The emulated stick's demo house: on the hub's first start every device joins (the network
+/// is opened for them); on later starts the emulated stick starts blank and gets the stored
+/// network, and the devices in the backup are back in range without joining again. A device
+/// missing from the backup (one added to the house later) joins.
 async fn demo(emu: &EmulatorHandle, stick: &ZigbeeStick, network: &ZigbeeNetwork) {
-    let light = demo_light();
-    let paired = network
-        .stored()
-        .is_some_and(|b| b.devices.iter().any(|d| d.ieee_address == light.eui64));
-    if paired {
-        match emu.with_stick(|s| s.ncp_mut().adopt_device(light)) {
-            Ok(node_id) => info!(
-                node_id = format_args!("{node_id:#06x}"),
-                "emulated Zigbee light is in range again, still paired"
-            ),
-            Err(why) => warn!(?why, "emulated Zigbee light could not rejoin"),
+    let mut joining = 0;
+    for device in demo_house() {
+        let eui64 = u64::from_le_bytes(device.eui64);
+        let paired = network
+            .stored()
+            .is_some_and(|b| b.devices.iter().any(|d| d.ieee_address == device.eui64));
+        if paired {
+            match emu.with_stick(|s| s.ncp_mut().adopt_device(device)) {
+                Ok(node_id) => info!(
+                    eui64 = format_args!("{eui64:016x}"),
+                    node_id = format_args!("{node_id:#06x}"),
+                    "emulated Zigbee device is in range again, still paired"
+                ),
+                Err(why) => warn!(
+                    eui64 = format_args!("{eui64:016x}"),
+                    ?why,
+                    "emulated Zigbee device could not rejoin"
+                ),
+            }
+        } else {
+            emu.join_when_permitted(device);
+            joining += 1;
         }
+    }
+    if joining == 0 {
         return;
     }
-    emu.join_when_permitted(light);
     match stick.permit_join(DEMO_PERMIT_JOIN_SECS).await {
         Ok(()) => info!(
             seconds = DEMO_PERMIT_JOIN_SECS,
-            "emulated Zigbee network open for joining; the simulated light joins"
+            devices = joining,
+            "emulated Zigbee network open for joining; the demo house joins"
         ),
         Err(e) => warn!("cannot open the emulated Zigbee network for joining: {e}"),
     }

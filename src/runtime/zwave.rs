@@ -12,14 +12,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use firmware_shim::zwave_controller::{
-    self as emulated, ControllerConfig, EmulatorHandle, SimNode,
+    self as emulated, ControllerConfig, EmulatorHandle, SecureNode, SimNode,
 };
 use sealhub::config::{RadioPort, ZwaveConfig};
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
 use sealhub::radio::zwave_nodes::{DescriberConfig, NodeDescriber};
 use sealhub::store::Store;
 use sealhub_radios::port::PortConfig;
-use sealhub_radios::zwave::driver::{ControllerInfo, DriverConfig, RadioEvent, ZwaveStick};
+use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
+use sealhub_radios::zwave::driver::{
+    ControllerInfo, DriverConfig, InclusionOptions, RadioEvent, ZwaveStick,
+};
+use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
+use sealhub_radios::zwave::security::Key128;
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
@@ -37,7 +42,57 @@ const BINARY_SENSOR_REPORT: [u8; 2] = [0x30, 0x03];
 struct Demo {
     emu: EmulatorHandle,
     sensor: u8,
+    /// The S2 door lock; it is included (with its DSK PIN) on the first start.
+    lock: SecureNode,
+    /// Whether it was included on an earlier start (and is back in the network with its key).
+    lock_included: bool,
+    /// The sleeping nodes, woken once at start so they are described (and keyed) at once.
+    sleepers: Vec<u8>,
     value: u8,
+}
+
+/// What makes the emulated S2 lock's keys and DSK (the same on every start).
+const DEMO_LOCK_SEED: u8 = 0x5E;
+
+/// The S2 Access Control key, if the emulated lock was included on an earlier start: a node
+/// holds that class in the stored grants and the key is sealed in the store.
+fn included_lock_key(store: &Store, grants: &SealedNodeGrants) -> Option<Key128> {
+    let granted = grants
+        .load_all()
+        .ok()?
+        .values()
+        .any(|g| g.granted.contains(SecurityClass::S2AccessControl.bit()));
+    if !granted {
+        return None;
+    }
+    SealedNetworkKeys::load(store.handle())
+        .ok()?
+        .key(SecurityClass::S2AccessControl)
+}
+
+/// Includes the emulated lock with S2, answering its DSK PIN request with the PIN on its
+/// label, as a person would; the node added then flows through the task like any other.
+async fn include_demo_lock(stick: &ZwaveStick, emu: &EmulatorHandle, lock: &SecureNode) {
+    let (pins, mut asked) = mpsc::channel(1);
+    let options = InclusionOptions {
+        grant: KeyClasses::all(),
+        allow_s0: true,
+    };
+    if let Err(e) = stick.add_node_secure(options, pins).await {
+        warn!("cannot include the emulated Z-Wave S2 lock: {e}");
+        return;
+    }
+    emu.with_stick(|s| s.offer_for_inclusion(SimNode::secure(lock.clone())));
+    let pin = lock.pin();
+    tokio::spawn(async move {
+        if let Some(request) = asked.recv().await {
+            info!(
+                node = request.node,
+                "answering the emulated S2 lock's DSK PIN request"
+            );
+            request.answer(Some(pin));
+        }
+    });
 }
 
 /// How many node descriptions may wait for the gateway.
@@ -63,16 +118,35 @@ pub(super) async fn run(
             Ok((path, emu)) => {
                 let switch = emu.with_stick(|s| s.add_node(SimNode::binary_switch()));
                 let sensor = emu.with_stick(|s| s.add_node(SimNode::sleeping_sensor()));
+                let dimmer = emu.with_stick(|s| s.add_node(SimNode::bulb()));
+                let multisensor = emu.with_stick(|s| s.add_node(SimNode::multisensor()));
+                let lock = SecureNode::door_lock(DEMO_LOCK_SEED);
+                let lock_included = match included_lock_key(&store, &grants) {
+                    Some(key) => {
+                        let id = emu.with_stick(|s| s.add_node(SimNode::secure(lock.clone())));
+                        let restored = lock.restore_key(SecurityClass::S2AccessControl, &key);
+                        info!(
+                            node = id,
+                            restored, "emulated Z-Wave S2 lock is back, still included"
+                        );
+                        true
+                    }
+                    None => false,
+                };
                 info!(
                     pty = %path.display(),
-                    switch, sensor,
-                    "emulated Z-Wave stick started with a switch and a sensor"
+                    switch, sensor, dimmer, multisensor,
+                    "emulated Z-Wave stick started with a switch, a sensor, a dimmable bulb \
+                     and a sleeping multisensor"
                 );
                 (
                     path,
                     Some(Demo {
                         emu,
                         sensor,
+                        sleepers: vec![sensor, multisensor],
+                        lock,
+                        lock_included,
                         value: 0,
                     }),
                 )
@@ -113,6 +187,16 @@ pub(super) async fn run(
         Ok(nodes) if !nodes.is_empty() => info!(?nodes, "Z-Wave nodes to describe"),
         Ok(_) => {}
         Err(e) => error!("cannot read the Z-Wave node descriptions: {e}"),
+    }
+    if let Some(d) = &demo {
+        // As if someone pressed their buttons: the sleeping nodes are heard from now, not at
+        // their next wake-up.
+        for node in &d.sleepers {
+            d.emu.with_stick(|s| s.wake_up(*node));
+        }
+        if !d.lock_included {
+            include_demo_lock(&stick, &d.emu, &d.lock).await;
+        }
     }
 
     let mut demo_tick = tokio::time::interval_at(

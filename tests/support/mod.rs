@@ -4,6 +4,8 @@
 //! - [`gateway`]: a hub (a real `Home` on a temporary sealed store and the gateway core)
 //!   driven by explicit inputs and time, phones (real `Client`s), hand-made mappings (its items
 //!   are re-exported here, as the gateway tests use them).
+//! - [`hub`]: the `sealhub` binary running the demo house with its transport on a free
+//!   port, clients paired on its store beforehand, client sessions over real TLS.
 //! - [`zigbee`]: an emulated Zigbee stick on a pty with the real driver on it, devices joined
 //!   and interviewed, the driver calls that carry out the gateway's `ZigbeeOp`s, bounded waits
 //!   (its items are also re-exported here, as the Zigbee tests use them).
@@ -16,6 +18,7 @@
 #![allow(unused_imports)]
 
 pub mod gateway;
+pub mod hub;
 pub mod zigbee;
 pub mod zwave;
 

@@ -151,6 +151,15 @@ pub enum Input {
         /// The envelope.
         bytes: Vec<u8>,
     },
+    /// A paired client's session opened on connection `conn` (`client` is the id it claims in
+    /// its URL, a routing hint only): a known client is sent a fresh key distribution on that
+    /// connection, so one that was offline while keys changed catches up.
+    Connected {
+        /// The connection.
+        conn: u64,
+        /// The client id it claims.
+        client: DeviceId,
+    },
     /// A connection closed: answers for it go to its client instead.
     ConnectionClosed {
         /// The connection.
@@ -461,6 +470,7 @@ impl Gateway {
             Input::ZwaveDescribed(record) => self.on_zwave_described(home, record, now),
             Input::RadioDone { ticket, outcome } => self.on_radio_done(home, ticket, outcome, now),
             Input::Envelope { conn, bytes } => self.on_envelope(home, conn, &bytes, now),
+            Input::Connected { conn, client } => self.on_connected(home, conn, &client),
             Input::ConnectionClosed { conn } => {
                 self.connections.remove(&conn);
                 Vec::new()
@@ -497,6 +507,22 @@ impl Gateway {
         self.next_ticket += 1;
         self.tickets.insert(ticket, what);
         ticket
+    }
+
+    /// A client's session opened: its current key distribution, sealed to its own key (so
+    /// a session that only claims the id learns nothing), on that connection.
+    fn on_connected(&mut self, home: &mut Home, conn: u64, client: &DeviceId) -> Vec<Output> {
+        if home.clients().all(|(id, _)| id != client) {
+            tracing::debug!(conn, client = %client, "a session for an unknown client");
+            return Vec::new();
+        }
+        match home.key_distribution(client) {
+            Ok(bytes) => vec![Output::Deliver(Delivery::ToConnection { conn, bytes })],
+            Err(e) => {
+                tracing::error!(client = %client, "cannot seal a key distribution: {e}");
+                Vec::new()
+            }
+        }
     }
 
     /// Sends every client its read scope.

@@ -14,15 +14,32 @@ use sealhub::definitions::Definitions;
 use sealhub::gateway::ZigbeeOp;
 use sealhub::gateway::core::{Delivery, GatewayConfig, OpFailure, OpOutput, Output};
 use sealhub::model::{Action, Attribute, Event, Failure, Response, Role};
+use sealhub::transport::{Inbound, Outbound};
 use sealhub_radios::zigbee::driver::{DeviceDescription, JoinKind, NetworkInfo, RadioEvent};
 use sealhub_radios::zigbee::zcl::Value;
 use sealhub_radios::zwave::cc::CommandClassFrame;
 use tokio::sync::{mpsc, watch};
 use tokio::time::timeout;
 
-use super::{FromClients, FromRadio, GatewayParts, ZigbeeRadio, ZwaveRadio, ZwaveSent, run};
+use super::{FromRadio, GatewayParts, PairingHandler, ZigbeeRadio, ZwaveRadio, ZwaveSent, run};
+use super::{REPORT_PACE, asks_for_report, report_or_pause};
 use crate::runtime::TaskLink;
 use support::*;
+
+/// The core's delivery a transport request carries (the tests' phone reads deliveries).
+fn delivery(out: Outbound) -> Delivery {
+    match out {
+        Outbound::ToConnection { conn, bytes } => Delivery::ToConnection { conn, bytes },
+        Outbound::ToClient { client, bytes } => Delivery::ToClient { client, bytes },
+        Outbound::Broadcast { device, bytes } => Delivery::Broadcast { device, bytes },
+        Outbound::SetReadScope { client, .. } => Delivery::SetReadScope {
+            client,
+            scope: sealhub::gateway::core::ReadScope::Nothing,
+        },
+        Outbound::CloseClient { client } => Delivery::CloseClient { client },
+        other => panic!("the gateway asked the transport for {other:?}"),
+    }
+}
 
 /// Longer than anything here takes in (paused) time; a test that waits this long has failed.
 const PATIENCE: Duration = Duration::from_secs(600);
@@ -136,8 +153,8 @@ impl ZwaveRadio for NoZwave {
 struct Running {
     _dir: tempfile::TempDir,
     radios: mpsc::Sender<FromRadio<FakeZigbee, NoZwave>>,
-    clients: mpsc::Sender<FromClients>,
-    deliveries: mpsc::Receiver<Delivery>,
+    clients: mpsc::Sender<Inbound>,
+    deliveries: mpsc::Receiver<Outbound>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     phone: Phone,
@@ -145,6 +162,13 @@ struct Running {
 
 impl Running {
     async fn start(stick: Arc<FakeZigbee>) -> Running {
+        Running::start_with(stick, None).await
+    }
+
+    async fn start_with(
+        stick: Arc<FakeZigbee>,
+        pairing: Option<Box<dyn PairingHandler>>,
+    ) -> Running {
         let dir = tempfile::tempdir().expect("tmp");
         let (mut home, store) = open_home(dir.path());
         let phone = pair_phone(
@@ -167,6 +191,8 @@ impl Running {
                 radios: radios_rx,
                 clients: clients_rx,
                 deliveries: deliveries_tx,
+                pairing,
+                tls_fingerprint: FINGERPRINT,
             },
             TaskLink {
                 stop: stop_rx,
@@ -202,8 +228,8 @@ impl Running {
         let mut all = Received::default();
         timeout(PATIENCE, async {
             while !until(&all) {
-                let d = self.deliveries.recv().await.expect("the task delivers");
-                let got = self.phone.take(&[Output::Deliver(d)]);
+                let out = self.deliveries.recv().await.expect("the task delivers");
+                let got = self.phone.take(&[Output::Deliver(delivery(out))]);
                 all.responses.extend(got.responses);
                 all.events.extend(got.events);
                 all.key_distributions += got.key_distributions;
@@ -240,12 +266,37 @@ impl Running {
     async fn command(&mut self, device: &sealhub::envelope::DeviceId, action: Action) {
         let bytes = self.phone.seal(device, &device_command(1, action));
         self.clients
-            .send(FromClients::Envelope {
+            .send(Inbound::Envelope {
                 conn: self.phone.conn,
+                // The core reads the route again itself; the transport's copy is a hint.
+                route: sealhub::envelope::Route {
+                    home: sealhub::identity::Kid([0; 8]),
+                    device: device.clone(),
+                    msg_type: sealhub::envelope::MessageType::Command,
+                    epoch: 0,
+                },
                 bytes,
             })
             .await
             .expect("sent");
+    }
+
+    /// The first request for the transport that `wanted` picks, skipping the others.
+    async fn next_out<T>(&mut self, wanted: impl Fn(Outbound) -> Option<T>) -> T {
+        timeout(PATIENCE, async {
+            loop {
+                let out = self.deliveries.recv().await.expect("the task delivers");
+                if let Some(t) = wanted(out) {
+                    return t;
+                }
+            }
+        })
+        .await
+        .expect("the request came")
+    }
+
+    async fn hand_up(&self, inbound: Inbound) {
+        self.clients.send(inbound).await.expect("sent");
     }
 
     async fn stop(self) {
@@ -346,4 +397,192 @@ async fn a_radio_that_never_answers_is_timed_out_by_the_tick() {
     assert_eq!(got.responses[0].1, Response::TimedOut);
     assert!(sent.elapsed() >= GatewayConfig::default().command_timeout);
     hub.stop().await;
+}
+
+/// The TLS fingerprint the task is given.
+const FINGERPRINT: [u8; 32] = [0x5E; 32];
+
+#[tokio::test(start_paused = true)]
+async fn a_known_client_that_connects_gets_a_fresh_key_distribution_on_that_session() {
+    let stick = FakeZigbee::new(Commands::Succeed);
+    let mut hub = Running::start(stick).await;
+    // A device is keyed while the phone is away: the redistribution is not taken.
+    hub.join(0x00AA_0000_0000_0001, 0x1111).await;
+    // A session claiming an unknown client gets nothing; the phone's own session gets its
+    // key distribution, sealed to it.
+    hub.hand_up(Inbound::Connected {
+        conn: 900,
+        client: Some(sealhub::envelope::DeviceId::new("stranger").expect("id")),
+    })
+    .await;
+    hub.hand_up(Inbound::Connected {
+        conn: 901,
+        client: Some(hub.phone.id.clone()),
+    })
+    .await;
+    let (conn, bytes) = hub
+        .next_out(|o| match o {
+            Outbound::ToConnection { conn, bytes } => Some((conn, bytes)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(conn, 901, "only the known client's session is answered");
+    let opened = hub
+        .phone
+        .client
+        .open(&bytes)
+        .expect("a key distribution for the phone");
+    assert_eq!(
+        opened.route.msg_type,
+        sealhub::envelope::MessageType::KeyDistribution
+    );
+    hub.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pairing_frame_without_pairing_closes_that_session() {
+    let stick = FakeZigbee::new(Commands::Succeed);
+    let mut hub = Running::start(stick).await;
+    hub.hand_up(Inbound::Connected {
+        conn: 7,
+        client: None,
+    })
+    .await;
+    hub.hand_up(Inbound::Pairing {
+        conn: 7,
+        bytes: vec![1, 2, 3],
+    })
+    .await;
+    let closed = hub
+        .next_out(|o| match o {
+            Outbound::CloseConnection { conn } => Some(conn),
+            _ => None,
+        })
+        .await;
+    assert_eq!(closed, 7);
+    hub.stop().await;
+}
+
+/// A pairing handler that pairs a client named "guest" on its first frame and echoes frames.
+struct PairsAGuest {
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl PairingHandler for PairsAGuest {
+    fn on_frame(
+        &mut self,
+        home: &mut sealhub::keymgmt::Home,
+        tls_fingerprint: [u8; 32],
+        conn: u64,
+        frame: &[u8],
+        _now: std::time::Instant,
+    ) -> Vec<Outbound> {
+        assert_eq!(tls_fingerprint, FINGERPRINT);
+        self.seen
+            .lock()
+            .expect("lock")
+            .push(format!("frame {conn}"));
+        let key = sealhub::crypto::PrivateKey::generate().expect("rng");
+        home.pair_client(
+            &sealhub::envelope::DeviceId::new("guest").expect("id"),
+            key.public_key(),
+            sealhub::gateway::core::permissions::permissions_of(Role::Guest),
+            None,
+        )
+        .expect("pairs");
+        vec![Outbound::ToConnection {
+            conn,
+            bytes: frame.to_vec(),
+        }]
+    }
+
+    fn on_closed(&mut self, conn: u64) {
+        self.seen
+            .lock()
+            .expect("lock")
+            .push(format!("closed {conn}"));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn pairing_frames_reach_the_handler_and_a_paired_client_gets_its_read_scope() {
+    let stick = FakeZigbee::new(Commands::Succeed);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut hub =
+        Running::start_with(stick, Some(Box::new(PairsAGuest { seen: seen.clone() }))).await;
+    hub.hand_up(Inbound::Pairing {
+        conn: 5,
+        bytes: vec![9, 9],
+    })
+    .await;
+    let echoed = hub
+        .next_out(|o| match o {
+            Outbound::ToConnection { conn: 5, bytes } => Some(bytes),
+            _ => None,
+        })
+        .await;
+    assert_eq!(echoed, [9, 9]);
+    // The core was told clients changed: the new client's read scope goes out.
+    let guest = sealhub::envelope::DeviceId::new("guest").expect("id");
+    let scope = hub
+        .next_out(|o| match o {
+            Outbound::SetReadScope { client, scope } if client == guest => Some(scope),
+            _ => None,
+        })
+        .await;
+    assert_eq!(scope, sealhub::transport::ReadScope::All);
+    hub.hand_up(Inbound::Closed { conn: 5 }).await;
+    // The handler hears of the close (before stopping, which the task may see first).
+    timeout(PATIENCE, async {
+        while seen.lock().expect("lock").len() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the handler heard of the close");
+    hub.stop().await;
+    assert_eq!(*seen.lock().expect("lock"), ["frame 5", "closed 5"]);
+}
+
+#[test]
+fn only_a_get_waits_for_its_report() {
+    use sealhub_radios::zwave::cc::{BinarySwitch, DoorLock};
+    assert!(asks_for_report(&CommandClassFrame::BinarySwitch(
+        BinarySwitch::Get
+    )));
+    assert!(asks_for_report(&CommandClassFrame::DoorLock(
+        DoorLock::OperationGet
+    )));
+    assert!(!asks_for_report(&CommandClassFrame::BinarySwitch(
+        BinarySwitch::Set {
+            value: 0xFF,
+            duration: None
+        }
+    )));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_next_op_goes_once_that_node_reported_and_no_later() {
+    let (reports, heard) = tokio::sync::broadcast::channel(8);
+    let started = tokio::time::Instant::now();
+    let waiting = tokio::spawn(report_or_pause(heard, 6));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Another node's report does not end the wait; node 6's does.
+    reports.send(5).expect("listened");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "went on after another node's report"
+    );
+    reports.send(6).expect("listened");
+    waiting.await.expect("no panic");
+    assert_eq!(started.elapsed(), Duration::from_millis(600));
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_report_the_next_op_goes_after_the_pace() {
+    let (_reports, heard) = tokio::sync::broadcast::channel::<u16>(8);
+    let started = tokio::time::Instant::now();
+    report_or_pause(heard, 6).await;
+    assert_eq!(started.elapsed(), REPORT_PACE);
 }

@@ -470,6 +470,21 @@ impl SecureNode {
         self.state().answer = answer;
     }
 
+    /// It was included with S2 before the emulator (re)started: it holds `key` for `class` as
+    /// bootstrapping left it, and is settled. Call once it has its address (it is added to
+    /// the controller); false if it has none yet. Like [`SecureNode::reboot`], it has no SPAN:
+    /// the first frame exchanges nonces.
+    pub fn restore_key(&self, class: SecurityClass, key: &Key128) -> bool {
+        let mut s = self.state();
+        let Some(session) = s.s2.as_mut() else {
+            return false;
+        };
+        session.set_network_key(class, key);
+        s.granted |= class.bit();
+        s.joiner = Joiner::Settled;
+        true
+    }
+
     /// Power-cycles it: SPAN and S0 nonces are lost, keys kept.
     pub fn reboot(&self) {
         self.state().reboot();
