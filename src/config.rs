@@ -992,6 +992,27 @@ mod tests {
         assert_eq!(c.zwave.port, RadioPort::Emulated);
     }
 
+    /// The two configurations the Debian package installs in /etc/sealhub (key file, systemd
+    /// credential) load, so a typo there cannot ship a service that refuses to start.
+    #[test]
+    fn the_packaged_service_configurations_load() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/etc");
+        let key_file = Config::load(Some(&dir.join("hub.toml"))).expect("hub.toml");
+        assert_eq!(key_file.store, StoreConfig::KeyFile { path: None });
+        let credential =
+            Config::load(Some(&dir.join("hub-credential.toml"))).expect("hub-credential.toml");
+        assert_eq!(
+            credential.store,
+            StoreConfig::SystemdCredential {
+                name: "sealhub-store-key".into()
+            }
+        );
+        // Apart from the key's source, the two say the same.
+        assert_eq!(key_file.zigbee, credential.zigbee);
+        assert_eq!(key_file.zwave, credential.zwave);
+        assert_eq!(key_file.hub, credential.hub);
+    }
+
     #[test]
     fn unknown_section_is_refused() {
         let (_f, c) = load_text("[radios]\nzigbee = \"/dev/ttyUSB0\"\n");
