@@ -7,6 +7,7 @@
 //! back-off; one unplugged later is reopened by its driver; either way the hub keeps running.
 //! On a signal every task is told to stop, and the Zigbee task seals a last backup first.
 
+mod auto_port;
 mod zigbee;
 mod zwave;
 
@@ -74,21 +75,18 @@ pub async fn run(config: &Config, store: &Store, once: bool) -> Result<()> {
         first_attempt: Some(attempted_tx.clone()),
     };
     let mut tasks = Vec::new();
-    if config.zigbee.enabled {
+    let (zigbee_config, zwave_config) = auto_port::resolve(config).await;
+    if let Some(zigbee_config) = zigbee_config {
         tasks.push((
             "Zigbee",
-            tokio::spawn(zigbee::run(config.zigbee.clone(), store.handle(), link())),
+            tokio::spawn(zigbee::run(zigbee_config, store.handle(), link())),
         ));
-    } else {
-        info!("Zigbee is disabled in the configuration");
     }
-    if config.zwave.enabled {
+    if let Some(zwave_config) = zwave_config {
         tasks.push((
             "Z-Wave",
-            tokio::spawn(zwave::run(config.zwave.clone(), store.handle(), link())),
+            tokio::spawn(zwave::run(zwave_config, store.handle(), link())),
         ));
-    } else {
-        info!("Z-Wave is disabled in the configuration");
     }
     drop(attempted_tx);
 
