@@ -35,6 +35,9 @@ pub enum Command {
     Run(RunArgs),
     /// Manage the hub's keys (not yet available)
     Keys,
+    /// Check the serial ports, the clock, the store's key and disk space, and say how to fix
+    /// what is wrong (exit status 1 when a check fails)
+    Doctor(DoctorArgs),
     /// Work with sealed envelopes
     Envelope {
         /// What to do with envelopes.
@@ -50,6 +53,15 @@ pub struct RunArgs {
     /// waiting for a signal (for tests and smoke checks)
     #[arg(long)]
     pub once: bool,
+}
+
+/// Options of `sealhub doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Read the system's paths (/sys, /dev, /proc, /etc, /run) under this directory instead of
+    /// / (for tests)
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub root: Option<PathBuf>,
 }
 
 /// The `sealhub envelope` subcommands.

@@ -206,6 +206,10 @@ pub enum RadioPort {
     /// A serial device, e.g. `/dev/serial/by-id/usb-...` (stable across replugs, unlike
     /// `/dev/ttyUSB0`).
     Serial(PathBuf),
+    /// `port = "auto"`: the first known USB stick that answers in the radio's protocol
+    /// (`sealhub_radios::discovery`), found at start. Devices with unknown USB ids are never
+    /// written to.
+    Auto,
 }
 
 impl fmt::Display for RadioPort {
@@ -214,12 +218,16 @@ impl fmt::Display for RadioPort {
         match self {
             RadioPort::Emulated => f.write_str(EMULATED_PORT),
             RadioPort::Serial(path) => write!(f, "{}", path.display()),
+            RadioPort::Auto => f.write_str(AUTO_PORT),
         }
     }
 }
 
 /// The `port` value that selects the emulated stick.
 pub const EMULATED_PORT: &str = "emulated";
+
+/// The `port` value that finds the stick by its USB id and by probing.
+pub const AUTO_PORT: &str = "auto";
 
 /// `[zigbee]`: whether the hub drives a Zigbee stick, where it is, and how its network is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -741,11 +749,12 @@ impl RawConfig {
 
         let radio_port = |key: &'static str, value: String| match value.as_str() {
             EMULATED_PORT => Ok(RadioPort::Emulated),
+            AUTO_PORT => Ok(RadioPort::Auto),
             path if Path::new(path).is_absolute() => Ok(RadioPort::Serial(PathBuf::from(path))),
             _ => Err(invalid(
                 key,
-                "must be \"emulated\" or the absolute path of a serial device, such as \
-                 /dev/serial/by-id/usb-...",
+                "must be \"emulated\", \"auto\" or the absolute path of a serial device, \
+                 such as /dev/serial/by-id/usb-...",
             )),
         };
         let z = self.zigbee;
@@ -1034,6 +1043,44 @@ mod tests {
         assert!(c.zigbee.force && c.zigbee.enabled);
         assert!(!c.zwave.enabled);
         assert_eq!(c.zwave.port, RadioPort::Emulated);
+    }
+
+    /// The two configurations the Debian package installs in /etc/sealhub (key file, systemd
+    /// credential) load, so a typo there cannot ship a service that refuses to start.
+    #[test]
+    fn the_packaged_service_configurations_load() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/etc");
+        let key_file = Config::load(Some(&dir.join("hub.toml"))).expect("hub.toml");
+        assert_eq!(key_file.store, StoreConfig::KeyFile { path: None });
+        let credential =
+            Config::load(Some(&dir.join("hub-credential.toml"))).expect("hub-credential.toml");
+        assert_eq!(
+            credential.store,
+            StoreConfig::SystemdCredential {
+                name: "sealhub-store-key".into()
+            }
+        );
+        // Apart from the key's source, the two say the same.
+        assert_eq!(key_file.zigbee, credential.zigbee);
+        assert_eq!(key_file.zwave, credential.zwave);
+        assert_eq!(key_file.hub, credential.hub);
+    }
+
+    #[test]
+    fn radio_ports_may_be_found_automatically() {
+        let (_f, c) = load_text("[zigbee]\nport = \"auto\"\n[zwave]\nport = \"auto\"\n");
+        let c = c.expect("loads");
+        assert_eq!(c.zigbee.port, RadioPort::Auto);
+        assert_eq!(c.zwave.port, RadioPort::Auto);
+        assert_eq!(c.zwave.port.to_string(), "auto");
+        // Only the exact word: "Auto" or "automatic" are neither a keyword nor a path.
+        for text in [
+            "[zigbee]\nport = \"Auto\"\n",
+            "[zwave]\nport = \"automatic\"\n",
+        ] {
+            let (_f, c) = load_text(text);
+            assert!(c.is_err(), "{text} was accepted");
+        }
     }
 
     #[test]

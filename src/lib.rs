@@ -11,6 +11,7 @@ pub mod config;
 pub mod cose;
 pub mod crypto;
 pub mod definitions;
+pub mod doctor;
 pub mod envelope;
 pub mod gateway;
 pub mod identity;

@@ -38,6 +38,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             print!("{}", startup::keys(&config, &data_dir)?);
             Ok(())
         }
+        Command::Doctor(args) => doctor(&config, cli.data_dir, args.root),
         Command::Envelope {
             command: EnvelopeCommand::Inspect { file },
         } => {
@@ -45,6 +46,41 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `sealhub doctor`: one line per check on stdout; an error (exit status 1) when any failed.
+fn doctor(
+    config: &Config,
+    data_dir_override: Option<PathBuf>,
+    root: Option<PathBuf>,
+) -> Result<()> {
+    use sealhub::doctor::{self, Subject, SystemRoot};
+
+    let data_dir = absolute_data_dir(config, data_dir_override)?;
+    let kek = config.store_kek(&data_dir);
+    let configured_ports = [&config.zigbee.port, &config.zwave.port]
+        .into_iter()
+        .filter_map(|port| match port {
+            config::RadioPort::Serial(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let root = root.map_or_else(SystemRoot::system, SystemRoot);
+    let findings = doctor::run(
+        &root,
+        &Subject {
+            data_dir: &data_dir,
+            kek: &kek,
+            configured_ports,
+        },
+    );
+    for finding in &findings {
+        println!("{finding}");
+    }
+    if doctor::any_failed(&findings) {
+        bail!("some checks failed; see the fixes above");
+    }
+    Ok(())
 }
 
 /// Logs go to stderr. The filter is, first to last: `-v`/`-vv`, `SEALHUB_LOG`, `RUST_LOG`,

@@ -60,7 +60,7 @@ fn help_lists_the_commands() {
     let output = sealhub().arg("--help").output().expect("runs");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for command in ["run", "keys", "envelope"] {
+    for command in ["run", "keys", "doctor", "envelope"] {
         assert!(
             help.lines()
                 .any(|l| l.trim_start().starts_with(&format!("{command} "))),
@@ -541,5 +541,86 @@ fn run_with_its_port_taken_says_so_and_how_to_change_it() {
             "port {port} is in use: is another sealhub running? set [transport] listen"
         )),
         "{stderr}"
+    );
+}
+
+/// A fake machine for `sealhub doctor --root`: a Sonoff ZBDongle-E on ttyUSB0, the clock
+/// synchronised, and optionally ModemManager holding the stick.
+fn doctor_root(modem_manager_holds_the_stick: bool) -> tempfile::TempDir {
+    use sealhub_radios::discovery::fake_sysfs::FakeTree;
+    let dir = tempfile::tempdir().expect("tmp");
+    let tree = FakeTree::in_dir(dir.path());
+    tree.usb_serial_tty("ttyUSB0", 0x1a86, 0x55d4, Some("ITEAD"), Some("2024"));
+    tree.by_id(
+        "usb-ITEAD_SONOFF_Zigbee_3.0_USB_Dongle_Plus_V2_2024-if00",
+        "ttyUSB0",
+    );
+    std::fs::create_dir_all(dir.path().join("run/systemd/timesync")).expect("mkdir");
+    std::fs::write(dir.path().join("run/systemd/timesync/synchronized"), b"").expect("marker");
+    if modem_manager_holds_the_stick {
+        let proc_dir = dir.path().join("proc/812");
+        std::fs::create_dir_all(proc_dir.join("fd")).expect("proc");
+        std::fs::write(proc_dir.join("comm"), "ModemManager\n").expect("comm");
+        std::os::unix::fs::symlink(dir.path().join("dev/ttyUSB0"), proc_dir.join("fd/9"))
+            .expect("fd");
+    }
+    dir
+}
+
+#[test]
+fn doctor_passes_a_healthy_machine_with_one_line_per_check() {
+    let root = doctor_root(false);
+    let data = tempfile::tempdir().expect("tmp");
+    let output = sealhub()
+        .args(["doctor", "--root"])
+        .arg(root.path())
+        .arg("--data-dir")
+        .arg(data.path().join("hub"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", stderr_of(&output));
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.starts_with("ok ") || l.starts_with("warn ")),
+        "{stdout}"
+    );
+    for subject in ["serial ", "clock: synchronised", "store key", "disk space"] {
+        assert!(
+            stdout.contains(subject),
+            "`{subject}` missing from:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("1a86:55d4, Sonoff ZBDongle-E"), "{stdout}");
+}
+
+#[test]
+fn doctor_fails_naming_the_program_that_holds_the_stick_and_an_open_key_file() {
+    let root = doctor_root(true);
+    let data = tempfile::tempdir().expect("tmp");
+    let key = data.path().join("store.key");
+    std::fs::write(&key, [1u8; 32]).expect("key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let output = sealhub()
+        .args(["doctor", "--root"])
+        .arg(root.path())
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("fail serial ")
+            && l.contains("held open by ModemManager (pid 812)")
+            && l.contains("fix: sudo systemctl disable --now ModemManager")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("fail store key") && l.contains("chmod 600")),
+        "{stdout}"
     );
 }

@@ -1,5 +1,5 @@
-//! `firmware-shim`: runs an emulated radio stick on a pty until Ctrl-C, so a Zigbee or Z-Wave
-//! host program (sealhub, or any other) can be pointed at the printed path.
+//! `firmware-shim`: runs an emulated radio stick on a pty until Ctrl-C or SIGTERM, so a Zigbee
+//! or Z-Wave host program (sealhub, or any other) can be pointed at the printed path.
 
 use std::path::PathBuf;
 
@@ -118,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
                 ncp,
                 ..PtyConfig::new(&link)
             };
+            let stopped = stop_signal()?;
             let (path, handle) = spawn_on_pty(config)
                 .await
                 .with_context(|| format!("cannot create the pty behind {}", link.display()))?;
@@ -134,9 +135,7 @@ async fn main() -> anyhow::Result<()> {
                 "emulated EZSP stick (protocol {protocol}) at {}",
                 path.display()
             );
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
+            stopped.await;
             handle.unplug().await;
             tracing::info!("stopped");
         }
@@ -145,7 +144,23 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the emulated Z-Wave controller until Ctrl-C.
+/// Waits for Ctrl-C (SIGINT) or SIGTERM, the signal service managers and test harnesses send,
+/// so that either way the emulator unplugs and its `--link` symlink is removed.
+/// The handlers are installed when this is called, before the pty's path is printed, so a
+/// signal sent as soon as the path appears is caught; the returned future waits for it.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("SIGINT received"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received"),
+        }
+    })
+}
+
+/// Runs the emulated Z-Wave controller until Ctrl-C or SIGTERM.
 async fn run_zwave(link: PathBuf, home_id: &str) -> anyhow::Result<()> {
     use firmware_shim::zwave_controller::{self as zwave, ControllerConfig, SimNode};
     let home_id = u32::from_str_radix(home_id.trim_start_matches("0x"), 16)
@@ -157,6 +172,7 @@ async fn run_zwave(link: PathBuf, home_id: &str) -> anyhow::Result<()> {
         },
         ..zwave::PtyConfig::new(&link)
     };
+    let stopped = stop_signal()?;
     let (path, handle) = zwave::spawn_on_pty(config)
         .await
         .with_context(|| format!("cannot create the pty behind {}", link.display()))?;
@@ -166,9 +182,7 @@ async fn run_zwave(link: PathBuf, home_id: &str) -> anyhow::Result<()> {
         "emulated Z-Wave controller (home id {home_id:08X}, switch at node {switch}) at {}",
         path.display()
     );
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    stopped.await;
     handle.unplug().await;
     tracing::info!("stopped");
     Ok(())

@@ -4,6 +4,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod discovery;
 pub mod port;
 pub mod zigbee;
 pub mod zwave;

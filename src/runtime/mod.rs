@@ -12,6 +12,7 @@
 //! unplugged later is reopened by its driver; either way the hub keeps running. On a signal
 //! every task is told to stop, and the Zigbee task seals a last backup first.
 
+mod auto_port;
 mod gateway;
 mod zigbee;
 mod zwave;
@@ -174,31 +175,28 @@ pub async fn run(
             link(),
         )),
     ));
-    if config.zigbee.enabled {
+    let (zigbee_config, zwave_config) = auto_port::resolve(config).await;
+    if let Some(zigbee_config) = zigbee_config {
         tasks.push((
             "Zigbee",
             tokio::spawn(zigbee::run(
-                config.zigbee.clone(),
+                zigbee_config,
                 store.handle(),
                 link(),
                 to_gateway.clone(),
             )),
         ));
-    } else {
-        info!("Zigbee is disabled in the configuration");
     }
-    if config.zwave.enabled {
+    if let Some(zwave_config) = zwave_config {
         tasks.push((
             "Z-Wave",
             tokio::spawn(zwave::run(
-                config.zwave.clone(),
+                zwave_config,
                 store.handle(),
                 link(),
                 to_gateway.clone(),
             )),
         ));
-    } else {
-        info!("Z-Wave is disabled in the configuration");
     }
     drop(to_gateway);
     drop(attempted_tx);

@@ -61,6 +61,13 @@ pub(super) async fn run(
     };
     let (path, emulator) = match &config.port {
         RadioPort::Serial(path) => (path.clone(), None),
+        // auto_port::resolve replaced it before this task started; reaching here is a bug in
+        // the caller, reported rather than guessed around.
+        RadioPort::Auto => {
+            error!("Zigbee is not started: its port was not resolved from \"auto\"");
+            link.attempted().await;
+            return;
+        }
         RadioPort::Emulated => match ezsp_ncp::spawn_on_pty(ezsp_ncp::PtyConfig {
             link: None,
             ncp: ezsp_ncp::NcpConfig::default(),

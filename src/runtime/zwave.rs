@@ -108,6 +108,13 @@ pub(super) async fn run(
     let grants = SealedNodeGrants::new(store.handle());
     let (path, mut demo) = match &config.port {
         RadioPort::Serial(path) => (path.clone(), None),
+        // auto_port::resolve replaced it before this task started; reaching here is a bug in
+        // the caller, reported rather than guessed around.
+        RadioPort::Auto => {
+            error!("Z-Wave is not started: its port was not resolved from \"auto\"");
+            link.attempted().await;
+            return;
+        }
         RadioPort::Emulated => match emulated::spawn_on_pty(emulated::PtyConfig {
             link: None,
             controller: ControllerConfig::default(),
