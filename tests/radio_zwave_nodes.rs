@@ -37,10 +37,10 @@ const SWITCH_CCS: [u8; 5] = [0x5E, 0x25, 0x85, 0x86, 0x72];
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_millis(500),
+        response_timeout: Duration::from_secs(5),
         send_data_timeout: Duration::from_secs(2),
         inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(1),
+        started_timeout: Duration::from_secs(5),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         security_timeout: Duration::from_secs(2),
         pin_timeout: Duration::from_secs(2),
