@@ -730,3 +730,21 @@ fn leave_network_has_one_encoding_per_protocol() {
         );
     }
 }
+
+/// The fuzz input kept as `fuzz/regressions/ezsp_frames/message-sent-unknown-ember-status`: a
+/// protocol-13 messageSentHandler whose status byte 0x04 is no known `EmberStatus`. Passed
+/// through unchanged it read as `SL_STATUS_BUSY` (0x0004), which writes back as NETWORK_BUSY
+/// 0xA1: two frames, one reading. It is refused now; a known status still reads and writes back.
+#[test]
+fn an_unknown_ember_status_that_collides_with_a_mapped_one_is_refused() {
+    let v13 = FrameCodec::new(13).unwrap();
+    let frame = hex("ed 90 01 3f 00 06 fd f2 00 01 00 00 66 32 00 06 19 0f 02 0a 04 00");
+    assert!(matches!(
+        v13.decode_from_ncp(&frame),
+        Err(Error::Parameters(_))
+    ));
+    let mut busy = frame.clone();
+    busy[20] = 0xA1;
+    let (header, decoded) = v13.decode_from_ncp(&busy).unwrap();
+    assert_eq!(v13.encode_from_ncp(&header, &decoded).unwrap(), busy);
+}
