@@ -198,6 +198,39 @@ fn sign1_es256_pass_vectors_verify() {
     println!("Sign1 pass vectors verified: {}", SIGN1_PASS.len());
 }
 
+/// The refusal a fail vector must meet, from the change its `input.failures` says was made:
+/// a wrong CBOR tag is malformed input; an algorithm changed to an unregistered integer is
+/// malformed, to an unknown text label the wrong algorithm; an altered
+/// signature or tag, or a protected header changed after signing or encrypting (it is covered
+/// by the signature or the AEAD tag), fails authentication (`auth`: `BadSignature` for Sign1,
+/// `DecryptionFailed` for Encrypt0).
+fn expected_refusal(
+    name: &str,
+    v: &Value,
+    auth: fn(&cose::Error) -> bool,
+) -> impl Fn(&cose::Error) -> bool {
+    let failures = v["input"]["failures"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{name}: no input.failures"));
+    assert_eq!(failures.len(), 1, "{name}: one change per vector");
+    let (kind, detail) = failures.iter().next().expect("one entry");
+    let check: Box<dyn Fn(&cose::Error) -> bool> = match kind.as_str() {
+        "ChangeCBORTag" => Box::new(|e| matches!(e, cose::Error::Malformed(_))),
+        // An integer outside IANA's registry and the private-use range (-999) is not a COSE
+        // algorithm value at all: the header is refused while decoding, as malformed.
+        "ChangeAttr" if detail["alg"].is_i64() => Box::new(
+            |e| matches!(e, cose::Error::Malformed(m) if m.contains("IANA or private use range")),
+        ),
+        // A well-formed algorithm that is not the expected one (a text label).
+        "ChangeAttr" if detail["alg"].is_string() => {
+            Box::new(|e| matches!(e, cose::Error::WrongAlgorithm { .. }))
+        }
+        "ChangeTag" | "AddProtected" | "RemoveProtected" => Box::new(auth),
+        other => panic!("{name}: no expected refusal for failure kind {other} {detail}"),
+    };
+    check
+}
+
 #[test]
 fn sign1_fail_vectors_are_refused() {
     for name in SIGN1_FAIL {
@@ -207,9 +240,17 @@ fn sign1_fail_vectors_are_refused() {
         let key = public_key(name, &s["key"]);
         let result = decode_sign1(&output(name, &v))
             .and_then(|msg| sign1_verify(&msg, &external(name, s), &key).map(|_| ()));
+        let expected = expected_refusal(name, &v, |e| matches!(e, cose::Error::BadSignature));
         match result {
             Ok(()) => panic!("{name}: accepted a vector that must fail"),
-            Err(e) => println!("{name}: refused: {e}"),
+            Err(e) => {
+                assert!(
+                    expected(&e),
+                    "{name}: refused, but not as expected for {}: {e:?}",
+                    v["input"]["failures"]
+                );
+                println!("{name}: refused: {e}");
+            }
         }
     }
     println!("Sign1 fail vectors refused: {}", SIGN1_FAIL.len());
@@ -400,9 +441,17 @@ fn encrypt0_fail_vectors_are_refused() {
         let ext = external(name, &v["input"]["encrypted"]);
         let result = decode_encrypt0(&output(name, &v))
             .and_then(|msg| open_with_header_alg(&msg, &key, &ext).map(|_| ()));
+        let expected = expected_refusal(name, &v, |e| matches!(e, cose::Error::DecryptionFailed));
         match result {
             Ok(()) => panic!("{name}: accepted a vector that must fail"),
-            Err(e) => println!("{name}: refused: {e}"),
+            Err(e) => {
+                assert!(
+                    expected(&e),
+                    "{name}: refused, but not as expected for {}: {e:?}",
+                    v["input"]["failures"]
+                );
+                println!("{name}: refused: {e}");
+            }
         }
     }
     println!("Encrypt0 fail vectors refused: {}", ENC0_FAIL.len());

@@ -36,7 +36,7 @@ const EUI_B: [u8; 8] = [0x99, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22];
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_millis(1500),
+        command_timeout: Duration::from_secs(5),
         ready_timeout: Duration::from_secs(5),
         callback_timeout: Duration::from_secs(5),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),

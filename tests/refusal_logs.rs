@@ -12,7 +12,7 @@
 use coset::cbor::value::Value;
 use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::FreshnessPolicy;
-use sealhub::envelope::{DeviceId, MessageType};
+use sealhub::envelope::{DeviceId, Error as EnvelopeError, MessageType};
 use sealhub::identity::Permissions;
 use sealhub::keymgmt::{Client, Home};
 use sealhub::store::{KekSource, Store};
@@ -86,9 +86,22 @@ fn refusals_are_logged_with_the_check_and_kid_but_never_the_plaintext() {
         let _ = home
             .open_command(&cmd, Some(NOW), Instant::now())
             .expect_err("replay");
-        let _ = home
-            .open_command(&cmd, Some(NOW + 600), Instant::now())
+        // A fresh command (a sequence number the hub has not seen), opened after its expiry:
+        // it passes the replay check and is refused by the expiry check. (Reopening `cmd` here
+        // would be refused as a replay first and never reach the expiry check.)
+        let late = client
+            .seal_command(&id("zb:lock"), Value::Text(secret.into()), NOW + 60, None)
+            .expect("seal");
+        let err = home
+            .open_command(&late, Some(NOW + 600), Instant::now())
             .expect_err("expired");
+        assert!(
+            matches!(
+                &err,
+                EnvelopeError::Expired { kid, .. } if *kid == client.kid()
+            ),
+            "{err:?}"
+        );
         let event = home
             .seal_from_device(
                 &id("zb:lock"),
@@ -105,6 +118,10 @@ fn refusals_are_logged_with_the_check_and_kid_but_never_the_plaintext() {
         assert!(
             logs.contains("check=\"replay\"") || logs.contains("check=replay"),
             "{logs}"
+        );
+        assert!(
+            logs.contains("check=\"expired\"") || logs.contains("check=expired"),
+            "the expiry refusal is logged with its check: {logs}"
         );
         assert!(
             logs.contains(&client.kid().to_string()),

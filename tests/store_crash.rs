@@ -155,36 +155,54 @@ fn killing_the_writer_never_leaves_half_a_batch() {
     for round in 0..ROUNDS {
         let mut child = spawn_writer(dir.path());
         let lines = forward_lines(&mut child);
+        let committed_in = |l: &str| {
+            let at = l.find("COMMITTED ")?;
+            l[at + "COMMITTED ".len()..].trim().parse::<u64>().ok()
+        };
+        // The last batch the child reported before the kill, read while waiting for it.
+        let mut seen_committed = None;
         // Every fifth round kills the child early, possibly while it opens the store.
         if round % 5 == 4 {
             std::thread::sleep(Duration::from_millis(random_below(20)));
         } else {
-            let deadline = Instant::now() + Duration::from_secs(20);
-            loop {
+            // Killed mid-stream by what the child reports, not by a real-time guess (a 5-80 ms
+            // sleep after READY let a slow machine kill it before its first commit): wait until
+            // it has reported 1 to 4 new commits, then kill it within a few ms while it goes on
+            // writing. The wait is bounded only against a hung child.
+            let want = 1 + random_below(4);
+            let mut new_commits = 0;
+            let mut ready = false;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while new_commits < want {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match lines.recv_timeout(left) {
                     // libtest may print "test crash_child_writer ... " on the same line first.
-                    Ok(line) if line.contains("READY") => break,
-                    Ok(_) => {}
+                    Ok(line) if line.contains("READY") => ready = true,
+                    Ok(line) => {
+                        if let Some(n) = committed_in(&line) {
+                            seen_committed = Some(n);
+                            new_commits += u64::from(ready);
+                        }
+                    }
                     Err(e) => {
                         let _ = child.kill();
                         let _ = child.wait();
-                        panic!("round {round}: child never opened the store ({e})");
+                        panic!(
+                            "round {round}: child opened the store ({ready}) but did not commit ({e})"
+                        );
                     }
                 }
             }
-            std::thread::sleep(Duration::from_millis(5 + random_below(76)));
+            std::thread::sleep(Duration::from_millis(random_below(5)));
         }
         child.kill().expect("kill -9");
         child.wait().expect("reap child");
         // Whatever the child printed before it died: the last batch it saw `apply` return for.
         let committed = lines
             .iter()
-            .filter_map(|l| {
-                let at = l.find("COMMITTED ")?;
-                l[at + "COMMITTED ".len()..].trim().parse::<u64>().ok()
-            })
+            .filter_map(|l| committed_in(&l))
             .last()
+            .or(seen_committed)
             .unwrap_or(0);
         let next = verify(dir.path(), committed, previous, round);
         if next > previous {

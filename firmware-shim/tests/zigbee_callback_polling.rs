@@ -40,7 +40,7 @@ const CALLBACK: u16 = 0x0006;
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_millis(1500),
+        command_timeout: Duration::from_secs(5),
         ready_timeout: Duration::from_secs(5),
         callback_timeout: Duration::from_secs(5),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),

@@ -28,13 +28,15 @@ use tokio::time::timeout;
 const PERMIT_JOINING: u16 = 0x0022;
 /// Generous bound for anything that should take well under a second.
 const SOON: Duration = Duration::from_secs(20);
-/// The stick's ACK timer in these tests: short, so a lost frame comes back quickly, but far
-/// above the pty's round trip.
-const NCP_ACK_TIMER: Duration = Duration::from_millis(400);
+/// The stick's ACK timer in these tests: shorter than UG101's, so a lost frame comes back in a
+/// second or two, yet far above a loaded machine's pty round trip (the 400 ms used before
+/// retransmitted spuriously when eight builds shared two cores).
+const NCP_ACK_TIMER: Duration = Duration::from_millis(1600);
 
-/// Short host ASH timers, so a link that must give up does so in a second or two instead of
-/// UG101's ~15 s (yet well above a loaded machine's pty round trip); a command timeout long
-/// enough for the stick's timer to bring a lost frame back.
+/// Host ASH timers shorter than UG101's (a link that must give up does so in a few seconds
+/// instead of ~15 s), yet four times what they were, so that a loaded machine's pty round trip
+/// does not use up the retransmission budget; a command timeout long enough for the stick's
+/// timer to bring a lost frame back.
 fn driver_config() -> DriverConfig {
     DriverConfig {
         command_timeout: Duration::from_secs(8),
@@ -42,10 +44,10 @@ fn driver_config() -> DriverConfig {
         callback_timeout: Duration::from_secs(10),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         ash: ash::Config {
-            ack_timer_init: Duration::from_millis(300),
-            ack_timer_min: Duration::from_millis(150),
-            ack_timer_max: Duration::from_millis(600),
-            rstack_timeout: Duration::from_millis(600),
+            ack_timer_init: Duration::from_millis(1200),
+            ack_timer_min: Duration::from_millis(600),
+            ack_timer_max: Duration::from_millis(2400),
+            rstack_timeout: Duration::from_millis(2400),
             ..ash::Config::default()
         },
         ..DriverConfig::default()

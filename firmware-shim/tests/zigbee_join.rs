@@ -31,7 +31,7 @@ const WINDOW: Duration = Duration::from_millis(600);
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_millis(1500),
+        command_timeout: Duration::from_secs(5),
         ready_timeout: Duration::from_secs(5),
         callback_timeout: Duration::from_secs(5),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),

@@ -6,7 +6,7 @@
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{
     EmulatorHandle, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
@@ -37,7 +37,7 @@ const NODE: u16 = 0x6A5F;
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_millis(1500),
+        command_timeout: Duration::from_secs(5),
         ready_timeout: Duration::from_secs(5),
         callback_timeout: Duration::from_secs(5),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
@@ -315,7 +315,9 @@ async fn a_silent_device_fails_with_delivery_failed_in_bounded_time() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, _events) = light_joined(dir.path()).await;
     emu.with_stick(|s| s.ncp_mut().device_mut(NODE).unwrap().zcl.silent = true);
-    let started = Instant::now();
+    // The delivery failure ends the wait, not the device timeout: a wait that ran into the
+    // device timeout ends in `Error::NoAnswer` (see `radios::zigbee::driver::devices`), so the
+    // variant below proves it without measuring real time.
     let err = send(&stick, on_off::CLUSTER_ID, toggle())
         .await
         .unwrap_err();
@@ -330,10 +332,6 @@ async fn a_silent_device_fails_with_delivery_failed_in_bounded_time() {
         "{err:?}"
     );
     assert!(err.to_string().contains("ZIGBEE_DELIVERY_FAILED"), "{err}");
-    assert!(
-        started.elapsed() < DEVICE_TIMEOUT,
-        "the delivery failure ends the wait, not the device timeout"
-    );
     assert!(!emulated_on(&emu));
     // Back on the air, it answers again.
     emu.with_stick(|s| s.ncp_mut().device_mut(NODE).unwrap().zcl.silent = false);

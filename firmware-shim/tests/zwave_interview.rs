@@ -34,10 +34,10 @@ const INTERVIEW: Duration = Duration::from_secs(60);
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_millis(500),
+        response_timeout: Duration::from_secs(5),
         send_data_timeout: Duration::from_secs(2),
         inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(1),
+        started_timeout: Duration::from_secs(5),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         supervision_timeout: Duration::from_secs(5),
         ..DriverConfig::default()

@@ -29,7 +29,7 @@ fn driver_config(response_timeout: Duration) -> DriverConfig {
         response_timeout,
         send_data_timeout: Duration::from_secs(2),
         inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(1),
+        started_timeout: Duration::from_secs(5),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         ..DriverConfig::default()
     }
@@ -102,7 +102,7 @@ fn nvm_answer(response: NvmResponse) -> Override {
 #[tokio::test]
 async fn a_700_series_backup_is_read_completely_and_matches_the_chip() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (emu, stick) = started(dir.path(), home_700(), Duration::from_millis(500)).await;
+    let (emu, stick) = started(dir.path(), home_700(), Duration::from_secs(5)).await;
     let backup = timeout(SOON, stick.backup_nvm())
         .await
         .expect("no hang")
@@ -137,7 +137,7 @@ async fn a_500_series_backup_goes_through_the_extended_nvm_functions() {
         chip: [0x05, 0x00],
         ..ControllerConfig::default()
     };
-    let (emu, stick) = started(dir.path(), config, Duration::from_millis(500)).await;
+    let (emu, stick) = started(dir.path(), config, Duration::from_secs(5)).await;
     let backup = timeout(SOON, stick.backup_nvm())
         .await
         .expect("no hang")
@@ -162,7 +162,7 @@ async fn a_500_series_backup_goes_through_the_extended_nvm_functions() {
 #[tokio::test]
 async fn an_error_status_mid_read_fails_with_a_typed_error_and_closes_the_nvm() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (emu, stick) = started(dir.path(), home_700(), Duration::from_millis(500)).await;
+    let (emu, stick) = started(dir.path(), home_700(), Duration::from_secs(5)).await;
     let mut reads = 0;
     emu.set_override(move |m| {
         if is_read(m) {
@@ -203,7 +203,7 @@ async fn an_error_status_mid_read_fails_with_a_typed_error_and_closes_the_nvm() 
 #[tokio::test]
 async fn a_chunk_from_the_wrong_offset_is_refused() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (emu, stick) = started(dir.path(), home_700(), Duration::from_millis(500)).await;
+    let (emu, stick) = started(dir.path(), home_700(), Duration::from_secs(5)).await;
     let mut reads = 0;
     emu.set_override(move |m| {
         if is_read(m) {
@@ -268,7 +268,7 @@ async fn a_stick_unplugged_during_a_backup_fails_it_cleanly() {
 #[tokio::test]
 async fn a_size_of_zero_means_64_kib_and_an_early_end_of_file_is_refused() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (emu, stick) = started(dir.path(), home_700(), Duration::from_millis(500)).await;
+    let (emu, stick) = started(dir.path(), home_700(), Duration::from_secs(5)).await;
     // Silicon Labs' firmware answers Open with size 0 for a 64 KiB NVM; this chip's NVM is
     // smaller, so its end of file comes before the 64 KiB the host now expects. The chip's NVM
     // is opened first behind the override's back, so its reads are served.
@@ -305,7 +305,7 @@ async fn a_size_of_zero_means_64_kib_and_an_early_end_of_file_is_refused() {
 #[tokio::test]
 async fn a_stick_without_an_nvm_interface_says_so() {
     let dir = tempfile::tempdir().expect("tmp");
-    let (emu, stick) = started(dir.path(), home_700(), Duration::from_millis(500)).await;
+    let (emu, stick) = started(dir.path(), home_700(), Duration::from_secs(5)).await;
     // The same capabilities, without NVM Backup/Restore.
     let mut capabilities = emu.with_stick(|s| {
         match &s

@@ -11,8 +11,8 @@
 //! log of a failed run is printed anyway) to see where it stalls.
 //!
 //! Needs `node` and `tests/interop/zwave-js/node_modules` (`npm ci` there; `.ci/run` does it).
-//! Without them the test prints why and is skipped, unless `SEALHUB_REQUIRE_ZWAVE_JS` is set
-//! (CI sets it), in which case it fails.
+//! Without them the test prints why and is skipped, unless `SEALHUB_REQUIRE_INTEROP` is set
+//! (`.ci/run` sets it), in which case it fails.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -56,14 +56,14 @@ fn missing_prerequisite(dir: &Path) -> Option<String> {
 }
 
 /// Whether the test can run; when it cannot, says why (and fails under
-/// `SEALHUB_REQUIRE_ZWAVE_JS`).
+/// `SEALHUB_REQUIRE_INTEROP`).
 fn can_run(test: &str) -> bool {
     let Some(reason) = missing_prerequisite(&interop_dir()) else {
         return true;
     };
     assert!(
-        std::env::var_os("SEALHUB_REQUIRE_ZWAVE_JS").is_none(),
-        "SEALHUB_REQUIRE_ZWAVE_JS is set but the zwave-js interop test cannot run: {reason}"
+        std::env::var_os("SEALHUB_REQUIRE_INTEROP").is_none(),
+        "SEALHUB_REQUIRE_INTEROP is set but the zwave-js interop test cannot run: {reason}"
     );
     eprintln!("SKIPPED {test}: {reason}");
     false

@@ -10,6 +10,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use sealhub_radios::zigbee::ezsp::v13;
 use sealhub_radios::zigbee::ezsp::version::SUPPORTED_PROTOCOLS;
 use sealhub_radios::zigbee::ezsp::{Error, FrameCodec, Header, HeaderFormat, MIN_LAYOUT_PROTOCOL};
 
@@ -29,11 +30,21 @@ fuzz_target!(|input: &[u8]| {
         let mut bytes = header
             .encode(HeaderFormat::Extended)
             .expect("extended header");
-        bytes.extend(
-            command
-                .encode_params()
-                .expect("decoded parameters re-encode"),
-        );
+        let params = command
+            .encode_params()
+            .expect("decoded parameters re-encode");
+        // Protocol 13's layouts differ from the later ones (`v13`): compare in the protocol
+        // the frame was read in. (Comparing the >= 14 layout here failed on the one encoding
+        // of protocol 13's `leaveNetwork`, which has no options byte; kept in
+        // `regressions/ezsp_frames/`.)
+        if codec.protocol() == v13::PROTOCOL {
+            bytes.extend(
+                v13::command_to_v13(header.frame_id, params)
+                    .expect("a command read in protocol 13 rewrites back"),
+            );
+        } else {
+            bytes.extend(params);
+        }
         assert_eq!(
             bytes, frame,
             "command not canonical: {header:?} {command:?}"

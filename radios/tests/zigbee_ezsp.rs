@@ -695,3 +695,56 @@ proptest! {
         let _ = n.on_frame(&bytes);
     }
 }
+
+/// The fuzz input kept as `fuzz/regressions/ezsp_frames/leave-network-v13`: the host command
+/// `41 00 45 20 00` (sequence 0x41, frame control 0x4500, `leaveNetwork`, no parameters). In
+/// EZSP 13 `leaveNetwork` has no options byte, so this is its one encoding there: it decodes to
+/// options 0 and re-encodes to exactly these bytes. An options byte in protocol 13, or no
+/// options byte in protocol 14 and later, is refused, so each protocol reads one form only.
+#[test]
+fn leave_network_has_one_encoding_per_protocol() {
+    let v13_frame = hex("41 00 45 20 00");
+    let v13 = FrameCodec::new(13).unwrap();
+    let (header, command) = v13.decode_command(&v13_frame).unwrap();
+    assert_eq!(command, Command::LeaveNetwork(LeaveNetwork { options: 0 }));
+    assert_eq!(
+        v13.encode_command(header.sequence, &command).unwrap()[3..],
+        v13_frame[3..],
+        "re-encoded in protocol 13 without the options byte it never had"
+    );
+    assert_eq!(
+        v13.decode_command(&hex("41 00 45 20 00 00")),
+        Err(Error::TrailingBytes(1)),
+        "protocol 13 has no options byte to read"
+    );
+    for protocol in 14..=19 {
+        let codec = FrameCodec::new(protocol).unwrap();
+        assert!(
+            codec.decode_command(&v13_frame).is_err(),
+            "protocol {protocol}: the options byte is required"
+        );
+        let (_, with_options) = codec.decode_command(&hex("41 00 45 20 00 00")).unwrap();
+        assert_eq!(
+            with_options,
+            Command::LeaveNetwork(LeaveNetwork { options: 0 })
+        );
+    }
+}
+
+/// The fuzz input kept as `fuzz/regressions/ezsp_frames/message-sent-unknown-ember-status`: a
+/// protocol-13 messageSentHandler whose status byte 0x04 is no known `EmberStatus`. Passed
+/// through unchanged it read as `SL_STATUS_BUSY` (0x0004), which writes back as NETWORK_BUSY
+/// 0xA1: two frames, one reading. It is refused now; a known status still reads and writes back.
+#[test]
+fn an_unknown_ember_status_that_collides_with_a_mapped_one_is_refused() {
+    let v13 = FrameCodec::new(13).unwrap();
+    let frame = hex("ed 90 01 3f 00 06 fd f2 00 01 00 00 66 32 00 06 19 0f 02 0a 04 00");
+    assert!(matches!(
+        v13.decode_from_ncp(&frame),
+        Err(Error::Parameters(_))
+    ));
+    let mut busy = frame.clone();
+    busy[20] = 0xA1;
+    let (header, decoded) = v13.decode_from_ncp(&busy).unwrap();
+    assert_eq!(v13.encode_from_ncp(&header, &decoded).unwrap(), busy);
+}

@@ -24,7 +24,7 @@ pub const SOON: Duration = Duration::from_secs(10);
 /// Driver timeouts for an emulated stick: short enough that a lost answer fails a test soon.
 pub fn zigbee_driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_millis(1500),
+        command_timeout: Duration::from_secs(5),
         ready_timeout: Duration::from_secs(5),
         callback_timeout: Duration::from_secs(5),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),

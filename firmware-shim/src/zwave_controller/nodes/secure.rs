@@ -311,6 +311,12 @@ pub struct SecureNodeState {
     pub answer: Answer,
     /// Command class frames it ignored, with the class they came under (`None` = plain).
     pub refused: Vec<(Vec<u8>, Option<SecurityClass>)>,
+    /// Encapsulated frames it could not decrypt (S2 without a matching SPAN or key, S0 under
+    /// another key), so a test can know a frame under wrong keys arrived and was dropped.
+    pub undecryptable: Vec<Vec<u8>>,
+    /// Answers it sent, each with how it protected it (what [`Self::answer`] was then), so a
+    /// test can know a downgraded answer went out before it checks the host refused it.
+    pub answered: Vec<(Vec<u8>, Answer)>,
     /// Commands it carried out that came inside a Supervision Get.
     pub supervised: Vec<Vec<u8>>,
     /// Bootstrapping commands are heard (and acknowledged by the radio) but never answered,
@@ -437,6 +443,8 @@ impl SecureNode {
             last_s2: None,
             answer: Answer::Normal,
             refused: Vec::new(),
+            answered: Vec::new(),
+            undecryptable: Vec::new(),
             supervised: Vec::new(),
             stalls_bootstrapping: false,
             echo_period: ECHO_PERIOD,
@@ -680,6 +688,7 @@ impl SecureNodeState {
                 }
             }
             Err(s2::Error::CannotDecrypt(_) | s2::Error::NoSpan(_)) => {
+                self.undecryptable.push(payload.to_vec());
                 if let Ok(sos) = s2.resync(a.controller) {
                     push_s2(out, &sos);
                 }
@@ -878,7 +887,10 @@ impl SecureNodeState {
                 };
                 match plain {
                     Ok(pt) => self.on_s0_plaintext(pt, out),
-                    Err(e) => tracing::debug!("secure node {}: S0 frame refused: {e}", a.own),
+                    Err(e) => {
+                        self.undecryptable.push(payload.to_vec());
+                        tracing::debug!("secure node {}: S0 frame refused: {e}", a.own);
+                    }
                 }
             }
             _ => {}
@@ -1068,6 +1080,7 @@ impl SecureNodeState {
 
     /// Sends an answer protected as [`Self::answer`] says.
     fn answer_with(&mut self, answer: Vec<u8>, out: &mut Vec<Vec<u8>>) {
+        self.answered.push((answer.clone(), self.answer));
         match (self.answer, self.device.required_class()) {
             (Answer::Plain, _) => out.push(answer),
             (Answer::S0, _) | (Answer::Normal, SecurityClass::S0Legacy) => {

@@ -8,7 +8,8 @@
 //! `version < 0x0E` branch, and `buffalo.ts` `readStatus`):
 //!
 //! - **Status codes** are one byte. Most are `EmberStatus`, mapped to `sl_status_t` by the table
-//!   below ([`ember_to_sl`]; values not in it pass through unchanged). Configuration, policy,
+//!   below ([`ember_to_sl`]; values not in it pass through unchanged, unless the unchanged value
+//!   is the `sl_status_t` of another `EmberStatus`, which would read back as that one: refused). Configuration, policy,
 //!   value and endpoint commands answer with an `EzspStatus`: 0 stays 0 (`SL_STATUS_OK`), any
 //!   other value becomes `SL_STATUS_ZIGBEE_EZSP_ERROR` (0x0C1E). Frames whose status was already
 //!   an `sl_status_t` in 13 (`startScan`, `importTransientKey`, `importLinkKey`,
@@ -84,12 +85,21 @@ pub const SL_EZSP_ERROR: u32 = 0x0C1E;
 /// `EzspStatus` `EZSP_ERROR_INVALID_CALL`, what the emulator answers for a failing EzspStatus.
 const EZSP_ERROR_INVALID_CALL: u8 = 0x38;
 
-/// An `EmberStatus` as `sl_status_t`.
-pub fn ember_to_sl(status: u8) -> u32 {
-    EMBER_TO_SL
-        .iter()
-        .find(|(e, _)| *e == status)
-        .map_or(u32::from(status), |(_, sl)| *sl)
+/// An `EmberStatus` as `sl_status_t`. A value not in the table passes through unchanged, unless
+/// that value is the `sl_status_t` of another `EmberStatus` (0x04 is `SL_STATUS_BUSY`, which
+/// NETWORK_BUSY 0xA1 becomes): it is refused, so that every `sl_status_t` read comes from one
+/// `EmberStatus` and writes back as it (found by the `ezsp_frames` fuzz target).
+pub fn ember_to_sl(status: u8) -> Result<u32> {
+    if let Some((_, sl)) = EMBER_TO_SL.iter().find(|(e, _)| *e == status) {
+        return Ok(*sl);
+    }
+    let through = u32::from(status);
+    if EMBER_TO_SL.iter().any(|(_, sl)| *sl == through) {
+        return Err(Error::Parameters(format!(
+            "EmberStatus {status:#04x} is not known and would read as another status"
+        )));
+    }
+    Ok(through)
 }
 
 /// The `EmberStatus` that reads back as `status`; refused when none does.
@@ -269,7 +279,7 @@ pub fn from_ncp_from_v13(frame_id: u16, params: &[u8]) -> Result<Vec<u8>> {
         Rewrite::EmberStatusAt(at) | Rewrite::EzspStatusAt(at) => {
             need(params, at + 1)?;
             let status = match from_ncp_rewrite(frame_id) {
-                Rewrite::EmberStatusAt(_) => ember_to_sl(params[at]),
+                Rewrite::EmberStatusAt(_) => ember_to_sl(params[at])?,
                 _ if params[at] == 0 => 0,
                 _ => SL_EZSP_ERROR,
             };
@@ -295,7 +305,7 @@ pub fn from_ncp_from_v13(frame_id: u16, params: &[u8]) -> Result<Vec<u8>> {
             // type, index or destination, APS frame, tag (u8), status (u8), message.
             let tag_at = 1 + 2 + APS_FRAME_LEN;
             need(params, tag_at + 2)?;
-            let mut out = ember_to_sl(params[tag_at + 1]).to_le_bytes().to_vec();
+            let mut out = ember_to_sl(params[tag_at + 1])?.to_le_bytes().to_vec();
             out.extend_from_slice(&params[..tag_at]);
             out.extend([params[tag_at], 0]);
             out.extend_from_slice(&params[tag_at + 2..]);
@@ -380,12 +390,26 @@ mod tests {
 
     #[test]
     fn ember_statuses_map_both_ways() {
-        assert_eq!(ember_to_sl(0x00), 0);
-        assert_eq!(ember_to_sl(0x90), 0x0015);
-        assert_eq!(ember_to_sl(0x93), 0x0017);
-        assert_eq!(ember_to_sl(0x01), 0x01, "unmapped values pass through");
+        assert_eq!(ember_to_sl(0x00), Ok(0));
+        assert_eq!(ember_to_sl(0x90), Ok(0x0015));
+        assert_eq!(ember_to_sl(0x93), Ok(0x0017));
+        assert_eq!(ember_to_sl(0x01), Ok(0x01), "unmapped values pass through");
+        // Found by the ezsp_frames fuzz target: unmapped 0x04 passed through as SL_STATUS_BUSY,
+        // which reads back as NETWORK_BUSY 0xA1.
+        assert!(ember_to_sl(0x04).is_err(), "would read back as 0xA1");
+        for (_, sl) in EMBER_TO_SL {
+            if let Ok(e) = u8::try_from(*sl)
+                && !EMBER_TO_SL.iter().any(|(k, _)| *k == e)
+            {
+                assert!(
+                    ember_to_sl(e).is_err(),
+                    "{e:#04x} would read back as another"
+                );
+            }
+        }
         for (e, sl) in EMBER_TO_SL {
             assert_eq!(sl_to_ember(*sl), Ok(*e));
+            assert_eq!(ember_to_sl(*e), Ok(*sl));
         }
         assert!(sl_to_ember(0x0C99).is_err());
         assert!(sl_to_ember(0x18).is_err(), "would read back as 0x19");
