@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod identity;
 pub mod keymgmt;
 pub mod model;
+pub mod onboarding;
 pub mod pairing;
 pub mod radio;
 pub mod store;
