@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod cbor;
+pub mod client;
 pub mod config;
 pub mod cose;
 pub mod crypto;
