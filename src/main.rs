@@ -2,6 +2,7 @@
 //! signals meet the library. Errors are `anyhow` here and printed once, with their causes.
 
 mod cli;
+mod client_cli;
 mod runtime;
 mod startup;
 
@@ -44,6 +45,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             print!("{}", startup::inspect(file.as_deref())?);
             Ok(())
         }
+        Command::Client(args) => client_cli::run(args),
     }
 }
 
@@ -118,13 +120,13 @@ fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Resul
     debug!(envelope = ?config.envelope, "envelope limits");
 
     // The home stays open (and its store with it) for as long as the hub runs.
-    let (_home, store) = startup::open_home(config, &data_dir, wall_clock_trusted)?;
+    let (home, store) = startup::open_home(config, &data_dir, wall_clock_trusted)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(runtime::run(config, &store, once))?;
+    runtime.block_on(runtime::run(config, home, &store, once))?;
     // Radio tasks left behind after the shutdown grace are dropped with the runtime.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     info!("sealhub stopped");

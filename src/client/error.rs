@@ -7,9 +7,7 @@ use crate::pairing::RefusalReason;
 #[non_exhaustive]
 pub enum Error {
     /// The hub could not be reached at all.
-    #[error(
-        "cannot reach the hub at {url}: is `sealhub run` running? is the address right? ({source})"
-    )]
+    #[error("cannot reach the hub at {url}: is `sealhub run` running? is the address right?")]
     Unreachable {
         /// The URL tried.
         url: String,
@@ -44,26 +42,26 @@ pub enum Error {
     #[error("pairing failed: {0}")]
     Pairing(crate::pairing::Error),
     /// The hub's bundle is unreadable.
-    #[error("the hub's bundle is unreadable: {0}")]
+    #[error("the hub's bundle is unreadable")]
     Bundle(#[from] crate::onboarding::BundleError),
     /// Something the hub sent does not verify (its certificate for this client, its key
     /// distribution, the home id).
     #[error("the hub's answer does not verify: {0}")]
     Verification(String),
     /// The transport failed after the connection was made.
-    #[error("transport: {0}")]
+    #[error(transparent)]
     Transport(#[from] crate::transport::Error),
     /// The hub ended the session.
     #[error("the hub ended the session")]
     SessionEnded,
     /// Key management refused an operation (an unknown device, no epoch key).
-    #[error("{0}")]
+    #[error(transparent)]
     Keys(#[from] crate::keymgmt::Error),
     /// A message body did not decode as the device model says.
-    #[error("the hub's message does not decode: {0}")]
+    #[error("the hub's message does not decode")]
     Model(#[from] crate::model::Error),
     /// The client's store failed.
-    #[error("the client's store: {0}")]
+    #[error("the client's store")]
     Store(#[from] crate::store::Error),
     /// The client's stored state is damaged.
     #[error("the client's stored state is damaged: {0}")]

@@ -60,6 +60,8 @@ pub async fn pair(url: &str, code: &SetupCode, name: &str) -> Result<ClientState
         url: base,
         distribution: hub.key_distribution.clone(),
         hub,
+        sealed: 0,
+        sealed_for: None,
     })
 }
 

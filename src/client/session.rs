@@ -35,6 +35,8 @@ pub struct HubSession {
     conn: ClientConnection,
     client: Client,
     latest_distribution: Option<Vec<u8>>,
+    sealed: u64,
+    sealed_for: Option<DeviceId>,
 }
 
 impl HubSession {
@@ -49,12 +51,26 @@ impl HubSession {
             conn,
             client,
             latest_distribution: None,
+            sealed: 0,
+            sealed_for: None,
         })
     }
 
     /// The newest key distribution received in this session, to be saved with the state.
     pub fn latest_distribution(&self) -> Option<&[u8]> {
         self.latest_distribution.as_deref()
+    }
+
+    /// Adds what this session used to `state` (sequence numbers, the newest key
+    /// distribution), to be saved before the next session opens.
+    pub fn update(&self, state: &mut ClientState) {
+        state.sealed += self.sealed;
+        if self.sealed_for.is_some() {
+            state.sealed_for = self.sealed_for.clone();
+        }
+        if let Some(latest) = &self.latest_distribution {
+            state.distribution = latest.clone();
+        }
     }
 
     /// Seals `command` for `device` (valid for [`COMMAND_LIFETIME_SECS`] from `now_unix`),
@@ -75,6 +91,8 @@ impl HubSession {
         let sealed = self
             .client
             .seal_command(device, command.to_value(), exp, None)?;
+        self.sealed += 1;
+        self.sealed_for = Some(device.clone());
         self.conn.send(sealed).await?;
         let mut echoed = false;
         loop {
@@ -97,6 +115,7 @@ impl HubSession {
                         exp,
                         Some(challenge),
                     )?;
+                    self.sealed += 1;
                     self.conn.send(sealed).await?;
                     echoed = true;
                 }

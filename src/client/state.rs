@@ -5,7 +5,13 @@
 //! rebuild-from-distribution in [`ClientState::client`] without touching the callers.
 //!
 //! Record (tree `client`, key `state`): `[1, key: bstr .size 32, url: tstr, hub_bundle: bstr,
-//! latest_distribution: bstr]`, sealed by the store.
+//! latest_distribution: bstr, sealed: uint, sealed_for: tstr / null]`, sealed by the store.
+//!
+//! Sequence numbers: `keymgmt::Client` cannot yet be saved or resumed, and a rebuilt one
+//! starts its sequence at 1, which the hub's replay window would refuse from the second run
+//! on. Until it can, the state counts the commands sealed so far and [`ClientState::client`]
+//! draws (and discards) that many numbers by sealing throwaway commands, so the next command
+//! carries a number the hub has not seen. The persistent `Client` replaces this.
 
 use coset::cbor::value::Value;
 use zeroize::Zeroizing;
@@ -13,7 +19,9 @@ use zeroize::Zeroizing;
 use super::{Error, Result};
 use crate::cbor::{self, as_array, as_bytes, as_items, as_text, as_u64, uint};
 use crate::crypto::PrivateKey;
+use crate::envelope::DeviceId;
 use crate::keymgmt::Client;
+use crate::model::HUB_DEVICE;
 use crate::onboarding::HubBundle;
 use crate::store::Store;
 
@@ -32,6 +40,10 @@ pub struct ClientState {
     pub hub: HubBundle,
     /// The newest key-distribution envelope received (the pairing one to begin with).
     pub distribution: Vec<u8>,
+    /// How many commands this client has sealed (sequence numbers used).
+    pub sealed: u64,
+    /// A device the last command was sealed for (whose key the throwaway seals use).
+    pub sealed_for: Option<DeviceId>,
 }
 
 impl std::fmt::Debug for ClientState {
@@ -61,6 +73,15 @@ impl ClientState {
                 .open(&self.hub.key_distribution)
                 .map_err(|e| Error::Verification(format!("the key distribution: {e}")))?;
         }
+        if self.sealed > 0 {
+            let hub = DeviceId::new(HUB_DEVICE).map_err(|e| Error::State(e.to_string()))?;
+            let target = self.sealed_for.clone().unwrap_or(hub.clone());
+            for _ in 0..self.sealed {
+                if client.seal_command(&target, Value::Null, 0, None).is_err() {
+                    client.seal_command(&hub, Value::Null, 0, None)?;
+                }
+            }
+        }
         Ok(client)
     }
 
@@ -72,6 +93,11 @@ impl ClientState {
             Value::Text(self.url.clone()),
             Value::Bytes(self.hub.to_bytes()),
             Value::Bytes(self.distribution.clone()),
+            uint(self.sealed),
+            match &self.sealed_for {
+                Some(device) => Value::Text(device.as_str().to_owned()),
+                None => Value::Null,
+            },
         ])));
         store.put(TREE, KEY, &record)?;
         store.flush()?;
@@ -86,7 +112,7 @@ impl ClientState {
         let damaged = |e: cbor::Error| Error::State(e.to_string());
         let value = cbor::decode_canonical(&bytes, "client state").map_err(damaged)?;
         let items = as_items(&value, "client state").map_err(damaged)?;
-        let [version, key, url, hub, distribution] = items else {
+        let [version, key, url, hub, distribution, sealed, sealed_for] = items else {
             return Err(Error::State(format!("{} fields", items.len())));
         };
         if as_u64(version, "version").map_err(damaged)? != VERSION {
@@ -102,6 +128,14 @@ impl ClientState {
             distribution: as_bytes(distribution, "distribution")
                 .map_err(damaged)?
                 .to_vec(),
+            sealed: as_u64(sealed, "sealed").map_err(damaged)?,
+            sealed_for: match sealed_for {
+                Value::Null => None,
+                other => Some(
+                    DeviceId::new(as_text(other, "sealed_for").map_err(damaged)?)
+                        .map_err(|e| Error::State(e.to_string()))?,
+                ),
+            },
         }))
     }
 }

@@ -6,14 +6,18 @@
 //! (the Zigbee backup, the Z-Wave grants). A stick that is missing at start is retried with
 //! back-off; one unplugged later is reopened by its driver; either way the hub keeps running.
 //! On a signal every task is told to stop, and the Zigbee task seals a last backup first.
+//! With `[transport] enabled`, the clients' transport and pairing run too (`pairing`).
 
+mod pairing;
 mod zigbee;
 mod zwave;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use sealhub::config::Config;
+use sealhub::keymgmt::Home;
 use sealhub::store::Store;
 use sealhub_radios::port::Backoff;
 use tokio::signal::unix::{SignalKind, signal};
@@ -60,7 +64,7 @@ impl TaskLink {
 
 /// Starts the enabled radios on `store`, then waits for Ctrl-C or SIGTERM (with `once`: for
 /// each radio's first start attempt) and shuts them down.
-pub async fn run(config: &Config, store: &Store, once: bool) -> Result<()> {
+pub async fn run(config: &Config, home: Home, store: &Store, once: bool) -> Result<()> {
     // Installed before anything is logged as running, so a supervisor that signals as soon as
     // it sees that line gets a clean exit.
     let mut interrupt =
@@ -91,6 +95,15 @@ pub async fn run(config: &Config, store: &Store, once: bool) -> Result<()> {
         info!("Z-Wave is disabled in the configuration");
     }
     drop(attempted_tx);
+    // The gateway task will own the home; until then only pairing needs it.
+    let home = Arc::new(tokio::sync::Mutex::new(home));
+    let mut services = Vec::new();
+    if config.transport.enabled {
+        services = pairing::start(config, home, store, stop.clone()).await?;
+    } else {
+        drop(home);
+        info!("the clients' transport is disabled in the configuration");
+    }
 
     let signalled = async {
         tokio::select! {
@@ -115,6 +128,13 @@ pub async fn run(config: &Config, store: &Store, once: bool) -> Result<()> {
             Ok(Ok(())) => {}
             Ok(Err(e)) => warn!(radio = name, "the radio task failed: {e}"),
             Err(_) => warn!(radio = name, "the radio did not stop in time; leaving it"),
+        }
+    }
+    for (name, task) in services {
+        match tokio::time::timeout(SHUTDOWN_GRACE, task).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => warn!(service = name, "the task failed: {e}"),
+            Err(_) => warn!(service = name, "the task did not stop in time; leaving it"),
         }
     }
     store.flush().context("cannot flush the sealed store")?;
