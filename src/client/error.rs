@@ -57,6 +57,12 @@ pub enum Error {
     /// Key management refused an operation (an unknown device, no epoch key).
     #[error(transparent)]
     Keys(#[from] crate::keymgmt::Error),
+    /// The client holds no certificate for the device named: the hub has not told it of one.
+    #[error(
+        "the hub has given this client no key for {0}: check the id with `sealhub client \
+         devices`"
+    )]
+    UnknownDevice(String),
     /// A message body did not decode as the device model says.
     #[error("the hub's message does not decode")]
     Model(#[from] crate::model::Error),

@@ -90,7 +90,11 @@ impl HubSession {
         let exp = now_unix + COMMAND_LIFETIME_SECS;
         let sealed = self
             .client
-            .seal_command(device, command.to_value(), exp, None)?;
+            .seal_command(device, command.to_value(), exp, None)
+            .map_err(|e| match e {
+                crate::keymgmt::Error::UnknownDevice(d) => Error::UnknownDevice(d),
+                other => other.into(),
+            })?;
         self.sealed += 1;
         self.sealed_for = Some(device.clone());
         self.conn.send(sealed).await?;
