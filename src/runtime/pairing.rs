@@ -178,4 +178,72 @@ mod tests {
         let v6 = pairing_banner("[::1]:9000".parse().expect("addr"), &code, "ab12");
         assert!(v6.contains("wss://[::1]:9000"));
     }
+
+    /// The task as the runtime spawns it: a PairStart for the start code is answered with
+    /// PairParams on its connection, a command envelope is dropped, and the task ends on stop.
+    #[tokio::test]
+    async fn serve_pairing_answers_pairing_frames_and_stops() {
+        use sealhub::envelope::freshness::FreshnessPolicy;
+        use sealhub::pairing::verifier::MIN_ITERATIONS;
+        use sealhub::pairing::{ClientPairing, Message};
+        use sealhub::store::KekSource;
+
+        let dir = tempfile::tempdir().expect("tmp");
+        let store =
+            Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
+        let (home, _) = Home::open(store.handle(), FreshnessPolicy::default()).expect("home");
+        let policy = PairingPolicy {
+            iterations: MIN_ITERATIONS,
+            ..PairingPolicy::default()
+        };
+        let mut onboarding =
+            Onboarding::open(store.handle(), &home, policy, Instant::now(), None).expect("open");
+        let code = onboarding.start_code(Instant::now()).expect("code");
+        let (inbound_tx, inbound) = mpsc::channel(4);
+        let (outbound, mut outbound_rx) = mpsc::channel(4);
+        let (stop_tx, stop) = watch::channel(false);
+        let task = tokio::spawn(serve_pairing(
+            Arc::new(Mutex::new(home)),
+            onboarding,
+            [0; 32],
+            inbound,
+            outbound,
+            stop,
+        ));
+        let (_, start) = ClientPairing::start(&code, "laptop").expect("start");
+        inbound_tx
+            .send(Inbound::Envelope {
+                conn: 3,
+                route: sealhub::envelope::Route {
+                    home: sealhub::identity::Kid([0; 8]),
+                    device: sealhub::envelope::DeviceId::new("hub").expect("id"),
+                    msg_type: sealhub::envelope::MessageType::Command,
+                    epoch: 1,
+                },
+                bytes: vec![0],
+            })
+            .await
+            .expect("sent");
+        inbound_tx
+            .send(Inbound::Pairing {
+                conn: 7,
+                bytes: start,
+            })
+            .await
+            .expect("sent");
+        // The first (and only) answer is the PairParams to connection 7: the envelope before
+        // it produced nothing.
+        match outbound_rx.recv().await.expect("an answer") {
+            Outbound::ToConnection { conn, bytes } => {
+                assert_eq!(conn, 7);
+                assert!(matches!(
+                    Message::from_bytes(&bytes).expect("message"),
+                    Message::Params { .. }
+                ));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        stop_tx.send(true).expect("stop");
+        task.await.expect("the task ends on stop");
+    }
 }

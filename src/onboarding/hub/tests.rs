@@ -75,14 +75,26 @@ enum Outcome {
 }
 
 fn pair(hub: &mut Hub, code: &SetupCode, name: &str, now: Instant) -> Outcome {
-    let conn = hub.next_conn;
-    hub.next_conn += 1;
     let key = PrivateKey::generate().expect("key");
     let client_bundle = ClientBundle {
         name: name.into(),
         key: key.public_key(),
     }
     .to_bytes();
+    pair_with_bundle(hub, code, name, key, &client_bundle, now)
+}
+
+/// Pairs under `name` but sends `client_bundle` as the sealed bundle, whatever it holds.
+fn pair_with_bundle(
+    hub: &mut Hub,
+    code: &SetupCode,
+    name: &str,
+    key: PrivateKey,
+    client_bundle: &[u8],
+    now: Instant,
+) -> Outcome {
+    let conn = hub.next_conn;
+    hub.next_conn += 1;
     let mut step = |frame: &[u8]| {
         let out = hub
             .onboarding
@@ -97,7 +109,7 @@ fn pair(hub: &mut Hub, code: &SetupCode, name: &str, now: Instant) -> Outcome {
         Err(e) => panic!("params: {e}"),
     };
     let (response, _) = step(&share);
-    let (state, confirm) = match state.receive(&response, &client_bundle) {
+    let (state, confirm) = match state.receive(&response, client_bundle) {
         Ok(x) => x,
         Err(PairingError::Refused(reason)) => return Outcome::Refused(reason),
         Err(PairingError::ConfirmationFailed) => {
@@ -280,6 +292,58 @@ fn a_conversation_past_its_deadline_is_refused_on_tick() {
     assert!(hub.onboarding.tick(now).is_empty());
     let out = hub.onboarding.tick(deadline);
     assert_eq!(refusal(&frame_to(&out, 9)), RefusalReason::Expired);
+}
+
+#[test]
+fn a_bundle_that_is_not_the_provers_is_declined_and_nothing_is_certified() {
+    let now = Instant::now();
+    let mut hub = hub(now);
+    let key = PrivateKey::generate().expect("key");
+    // The code was proved as "laptop", the bundle claims "owner-phone".
+    let other_name = ClientBundle {
+        name: "owner-phone".into(),
+        key: key.public_key(),
+    }
+    .to_bytes();
+    let code = hub
+        .onboarding
+        .service()
+        .codes()
+        .invite(Role::Owner, None, Duration::from_secs(600), now, None)
+        .expect("invitation");
+    assert!(matches!(
+        pair_with_bundle(&mut hub, &code, "laptop", key.clone(), &other_name, now),
+        Outcome::Refused(RefusalReason::Declined)
+    ));
+    // Garbage where the bundle should be.
+    let code = hub
+        .onboarding
+        .service()
+        .codes()
+        .invite(Role::Owner, None, Duration::from_secs(600), now, None)
+        .expect("invitation");
+    assert!(matches!(
+        pair_with_bundle(&mut hub, &code, "laptop", key.clone(), b"\x83\x01", now),
+        Outcome::Refused(RefusalReason::Declined)
+    ));
+    // Neither was paired: the same key can still pair under its own name.
+    let code = hub
+        .onboarding
+        .service()
+        .codes()
+        .invite(Role::Owner, None, Duration::from_secs(600), now, None)
+        .expect("invitation");
+    let bundle = ClientBundle {
+        name: "laptop".into(),
+        key: key.public_key(),
+    }
+    .to_bytes();
+    let Outcome::Paired { bundle, .. } =
+        pair_with_bundle(&mut hub, &code, "laptop", key, &bundle, now)
+    else {
+        panic!("the honest bundle pairs");
+    };
+    assert_eq!(bundle.client_id.as_str(), "laptop");
 }
 
 #[test]
