@@ -10,7 +10,8 @@ use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::cargo::cargo_bin;
-use onboarding_support::start_hub;
+use onboarding_support::{start_hub, start_hub_with};
+use sealhub::model::{Attribute, Event};
 
 /// Runs `sealhub client --client-dir DIR ARGS…` off the async runtime (the hub task keeps
 /// running meanwhile).
@@ -111,4 +112,54 @@ async fn the_printed_code_pairs_and_the_client_lists_devices_and_sends_commands(
         text(&output.stderr)
     );
     let _ = hub.stop.send(true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_prints_each_event_with_its_signer_and_ends_with_the_session() {
+    let event = Event::Report {
+        endpoint: 1,
+        values: vec![Attribute::OnOff(true)],
+    };
+    let hub = start_hub_with(Some(event)).await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("client");
+    let code = hub.code.to_grouped_string();
+    let output = client(&dir, &["pair", &hub.url(), "--code", code.as_str()]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let mut child = std::process::Command::new(cargo_bin!("sealhub"))
+        .arg("client")
+        .arg("--client-dir")
+        .arg(&dir)
+        .arg("watch")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let stdout = child.stdout.take().expect("piped");
+    // The greeting event arrives once the session is up; read until its line.
+    let line = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("zb:lamp"))
+    })
+    .await
+    .expect("joins")
+    .expect("an event line");
+    assert!(line.contains("signed by kid"), "{line}");
+    assert!(line.contains("epoch 1"), "{line}");
+    assert!(line.contains("OnOff(true)"), "{line}");
+    // The hub goes away: watch says so and exits non-zero.
+    let _ = hub.stop.send(true);
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().expect("waits"))
+        .await
+        .expect("joins");
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("the hub closed the session"),
+        "{}",
+        text(&output.stderr)
+    );
 }

@@ -104,7 +104,14 @@ pub fn answer(command: &Command) -> Response {
     }
 }
 
+/// The hub every test starts: events only when asked.
 pub async fn start_hub() -> FakeHub {
+    start_hub_with(None).await
+}
+
+/// A hub that sends `greeting`, as an event from `zb:lamp`, to every paired client's session
+/// as soon as it opens (so a test knows an event will come once the session is up).
+pub async fn start_hub_with(greeting: Option<Event>) -> FakeHub {
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
     let (identity, _) = TlsIdentity::load_or_create(&store).expect("TLS identity");
@@ -166,6 +173,20 @@ pub async fn start_hub() -> FakeHub {
                             .expect("response seals");
                         vec![Outbound::ToConnection { conn, bytes: response }]
                     }
+                    Some(Inbound::Connected { conn, client: Some(_) }) => match &greeting {
+                        Some(event) => {
+                            let bytes = home
+                                .seal_from_device(
+                                    &id("zb:lamp"),
+                                    MessageType::Event,
+                                    event.to_value(),
+                                    None,
+                                )
+                                .expect("event seals");
+                            vec![Outbound::ToConnection { conn, bytes }]
+                        }
+                        None => Vec::new(),
+                    },
                     Some(_) => Vec::new(),
                 },
             };
