@@ -5,7 +5,7 @@
 
 mod onboarding_support;
 
-use onboarding_support::{client_store, id, now_unix, start_hub};
+use onboarding_support::{client_store, id, now_unix, start_hub, start_hub_vouching};
 use sealhub::client::{self, ClientState, HubSession};
 use sealhub::model::{Action, Attribute, Command, Event, HubCommand, HubResponse, Response};
 use sealhub::pairing::SetupCode;
@@ -157,4 +157,19 @@ async fn no_hub_listening_says_so() {
         .expect_err("nothing listens");
     assert!(matches!(err, client::Error::Unreachable { .. }), "{err:?}");
     assert!(err.to_string().contains("is `sealhub run` running?"));
+}
+
+#[tokio::test]
+async fn a_hub_vouching_for_another_certificate_than_the_one_presented_is_refused() {
+    // As when a TLS-terminating proxy sits between the client and the hub.
+    let hub = start_hub_vouching(None, Some([0xee; 32])).await;
+    let err = client::pair(&hub.url(), &hub.code, "laptop")
+        .await
+        .expect_err("mismatched certificate");
+    assert!(matches!(err, client::Error::Verification(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("connect to the hub directly"),
+        "{err}"
+    );
+    let _ = hub.stop.send(true);
 }

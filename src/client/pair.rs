@@ -3,7 +3,7 @@
 //! sent before anything is kept.
 
 use super::{ClientState, Error, Result, base_url};
-use crate::crypto::PrivateKey;
+use crate::crypto::{PrivateKey, sha256};
 use crate::identity::Certificate;
 use crate::keymgmt::Client;
 use crate::onboarding::{ClientBundle, HubBundle};
@@ -36,9 +36,27 @@ pub async fn pair(url: &str, code: &SetupCode, name: &str) -> Result<ClientState
     conn.send(confirm).await?;
     let confirmed_hub_id = awaiting_done.hub_id().to_vec();
     let hub_bytes = awaiting_done.receive(&next(&mut conn).await?)?;
-    let _ = conn.close().await;
+    let mut ws = conn.into_inner();
+    let presented = ws
+        .get_ref()
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .map(|cert| sha256(cert.as_ref()));
+    let _ = ws.close(None).await;
 
     let hub = HubBundle::from_bytes(&hub_bytes)?;
+    // The pin comes from the authenticated bundle; the certificate this connection saw
+    // should be the same, or every later (pinned) connection would fail: say so now.
+    if presented != Some(hub.tls_sha256) {
+        return Err(Error::Verification(format!(
+            "the hub vouches for TLS certificate {} but this connection presented {}: \
+             something between here and the hub terminates TLS; connect to the hub directly",
+            hex::encode(hub.tls_sha256),
+            presented.map_or_else(|| "none".to_owned(), hex::encode)
+        )));
+    }
     if confirmed_hub_id != hub.home.0 {
         return Err(Error::Verification(
             "the home id in the bundle is not the one the code confirmed".into(),

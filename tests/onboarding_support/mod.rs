@@ -109,9 +109,15 @@ pub async fn start_hub() -> FakeHub {
     start_hub_with(None).await
 }
 
-/// A hub that sends `greeting`, as an event from `zb:lamp`, to every paired client's session
-/// as soon as it opens (so a test knows an event will come once the session is up).
+/// A hub that sends `greeting` to every paired session as it opens (see [`start_hub_with`]).
 pub async fn start_hub_with(greeting: Option<Event>) -> FakeHub {
+    start_hub_vouching(greeting, None).await
+}
+
+/// A hub that sends `greeting`, as an event from `zb:lamp`, to every paired client's session
+/// as soon as it opens (so a test knows an event will come once the session is up), and puts
+/// `vouched` (or its own certificate's fingerprint) in the hub bundle as the pin.
+pub async fn start_hub_vouching(greeting: Option<Event>, vouched: Option<[u8; 32]>) -> FakeHub {
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
     let (identity, _) = TlsIdentity::load_or_create(&store).expect("TLS identity");
@@ -138,6 +144,7 @@ pub async fn start_hub_with(greeting: Option<Event>) -> FakeHub {
     tokio::spawn(bound.run(inbound_tx, outbound_rx, stop_rx));
     let (events, mut event_rx) = mpsc::channel::<Event>(8);
     let fingerprint = identity.fingerprint();
+    let vouched = vouched.unwrap_or(fingerprint);
     tokio::spawn(async move {
         loop {
             let out = tokio::select! {
@@ -151,7 +158,7 @@ pub async fn start_hub_with(greeting: Option<Event>) -> FakeHub {
                 message = inbound.recv() => match message {
                     None => break,
                     Some(Inbound::Pairing { conn, bytes }) => {
-                        onboarding.on_frame(&mut home, fingerprint, conn, &bytes, Instant::now())
+                        onboarding.on_frame(&mut home, vouched, conn, &bytes, Instant::now())
                     }
                     Some(Inbound::Closed { conn }) => {
                         onboarding.on_closed(conn);
