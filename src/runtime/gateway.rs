@@ -37,6 +37,19 @@ use tracing::{debug, error, info};
 
 use super::TaskLink;
 
+/// What the gateway task calls for frames on the pairing path (`src/onboarding/`): defined in
+/// the library next to its implementation, `sealhub::onboarding::Onboarding`, as
+///
+/// ```text
+/// pub trait PairingHandler: Send {
+///     fn on_frame(&mut self, home: &mut Home, tls_fingerprint: [u8; 32], conn: u64, frame: &[u8], now: Instant) -> Vec<Outbound>;
+///     fn on_closed(&mut self, conn: u64);
+///     fn next_deadline(&self) -> Option<Instant> { None }
+///     fn tick(&mut self, now: Instant) -> Vec<Outbound> { Vec::new() }
+/// }
+/// ```
+pub use sealhub::onboarding::PairingHandler;
+
 /// How often deadlines are checked.
 pub(crate) const TICK: Duration = Duration::from_secs(1);
 

@@ -10,6 +10,7 @@
 //! every task is told to stop, and the Zigbee task seals a last backup first.
 
 mod gateway;
+mod pairing;
 mod zigbee;
 mod zwave;
 
