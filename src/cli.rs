@@ -44,6 +44,55 @@ pub enum Command {
         #[command(subcommand)]
         command: EnvelopeCommand,
     },
+    /// Be a client of a hub: pair this machine, list devices, send commands, watch events
+    Client(ClientArgs),
+}
+
+/// Options of `sealhub client`.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The client's own data directory (its key and the paired hub) [default:
+    /// $XDG_DATA_HOME/sealhub-client, else $HOME/.local/share/sealhub-client]
+    #[arg(long, value_name = "DIR")]
+    pub client_dir: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ClientCommand,
+}
+
+/// The `sealhub client` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Pair with a hub using the setup code it printed
+    Pair {
+        /// The hub's address, as printed by `sealhub run` (wss://HOST:PORT)
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The setup code, such as 1234-5678
+        #[arg(long, value_name = "CODE")]
+        code: String,
+        /// The name this client is known by at the hub [default: this machine's host name]
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// List the devices the hub lets this client see
+    Devices,
+    /// Send a command to a device, e.g. `send zb:00124b0000a15e5e on`, `send zw:cafe0001:5 lock
+    /// unlock`, `level 50`, `setpoint heat 21.5`
+    Send {
+        /// The device id
+        #[arg(value_name = "DEVICE")]
+        device: String,
+        /// The endpoint
+        #[arg(long, default_value_t = 1)]
+        endpoint: u8,
+        /// The action and its arguments
+        #[arg(value_name = "ACTION", required = true, num_args = 1.., allow_hyphen_values = true)]
+        action: Vec<String>,
+    },
+    /// Print events as they come, with what was verified
+    Watch,
 }
 
 /// Options of `sealhub run`.
@@ -92,5 +141,36 @@ mod tests {
         assert_eq!(cli.data_dir, Some(PathBuf::from("/d")));
         assert_eq!(cli.verbose, 2);
         assert!(matches!(cli.command, Command::Run(RunArgs { once: true })));
+    }
+
+    #[test]
+    fn client_send_takes_the_action_words() {
+        let cli = Cli::try_parse_from([
+            "sealhub",
+            "client",
+            "--client-dir",
+            "/c",
+            "send",
+            "zb:1",
+            "setpoint",
+            "heat",
+            "-1.5",
+        ])
+        .expect("parses");
+        let Command::Client(ClientArgs {
+            client_dir,
+            command:
+                ClientCommand::Send {
+                    device,
+                    endpoint,
+                    action,
+                },
+        }) = cli.command
+        else {
+            panic!("not a send");
+        };
+        assert_eq!(client_dir, Some(PathBuf::from("/c")));
+        assert_eq!((device.as_str(), endpoint), ("zb:1", 1));
+        assert_eq!(action, ["setpoint", "heat", "-1.5"]);
     }
 }

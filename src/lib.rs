@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod cbor;
+pub mod client;
 pub mod config;
 pub mod cose;
 pub mod crypto;
@@ -17,6 +18,7 @@ pub mod gateway;
 pub mod identity;
 pub mod keymgmt;
 pub mod model;
+pub mod onboarding;
 pub mod pairing;
 pub mod radio;
 pub mod store;

@@ -2,6 +2,7 @@
 //! signals meet the library. Errors are `anyhow` here and printed once, with their causes.
 
 mod cli;
+mod client_cli;
 mod runtime;
 mod startup;
 
@@ -45,6 +46,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             print!("{}", startup::inspect(file.as_deref())?);
             Ok(())
         }
+        Command::Client(args) => client_cli::run(args),
     }
 }
 

@@ -5,8 +5,8 @@
 //! device, one op at a time, the first failure stopping the rest), hub-level radio requests
 //! (joining, inclusion with the DSK PIN, exclusion, removal); every result goes back to the
 //! core. Deliveries go to the transport as [`Outbound`]s; what the transport hands up
-//! ([`Inbound`]) becomes the core's inputs, except pairing frames, which go to a
-//! [`PairingHandler`] (none yet: a pairing session is closed).
+//! ([`Inbound`]) becomes the core's inputs, except pairing frames, which go to the
+//! [`PairingHandler`] (`sealhub::onboarding::Onboarding`; without one a pairing session is closed).
 //!
 //! The sticks are reached through [`ZigbeeRadio`] and [`ZwaveRadio`], implemented here for the
 //! drivers' sticks and in the tests by fakes, so the task is tested with tokio's paused time
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sealhub::definitions::Definitions;
 use sealhub::gateway::core::{
@@ -39,6 +39,19 @@ use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, error, info, warn};
 
 use super::TaskLink;
+
+/// What the gateway task calls for frames on the pairing path (`src/onboarding/`): defined in
+/// the library next to its implementation, `sealhub::onboarding::Onboarding`, as
+///
+/// ```text
+/// pub trait PairingHandler: Send {
+///     fn on_frame(&mut self, home: &mut Home, tls_fingerprint: [u8; 32], conn: u64, frame: &[u8], now: Instant) -> Vec<Outbound>;
+///     fn on_closed(&mut self, conn: u64);
+///     fn next_deadline(&self) -> Option<Instant> { None }
+///     fn tick(&mut self, now: Instant) -> Vec<Outbound> { Vec::new() }
+/// }
+/// ```
+pub use sealhub::onboarding::PairingHandler;
 
 /// How often deadlines are checked.
 pub(crate) const TICK: Duration = Duration::from_secs(1);
@@ -250,25 +263,6 @@ pub(crate) enum FromRadio<Z, W> {
     Zwave(zwave::RadioEvent),
     /// A Z-Wave node was described.
     ZwaveDescribed(NodeRecord),
-}
-
-/// Pairing, as the gateway task runs it: the pairing sessions' frames go in, frames (and
-/// closes) for the transport come out. It is handed the [`Home`] so it can pair a client
-/// (`Home::pair_client`) when a session succeeds; after every frame the task tells the core
-/// that clients may have changed, so read scopes are sent again.
-pub trait PairingHandler: Send {
-    /// One frame of pairing session `conn`, on a TLS session whose certificate has
-    /// `tls_fingerprint` (what the client must learn to pin), at `now`.
-    fn on_frame(
-        &mut self,
-        home: &mut Home,
-        tls_fingerprint: [u8; 32],
-        conn: u64,
-        frame: &[u8],
-        now: Instant,
-    ) -> Vec<Outbound>;
-    /// Session `conn` ended (called for every session that ends, pairing or not).
-    fn on_closed(&mut self, conn: u64);
 }
 
 /// Everything the gateway task runs on.
@@ -778,7 +772,18 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
             },
             Some((ticket, outcome)) = results.recv() => Input::RadioDone { ticket, outcome },
             Some((eui64, result)) = interviews.recv() => Input::ZigbeeInterviewed { eui64, result },
-            _ = tick.tick() => Input::Tick,
+            _ = tick.tick() => {
+                // Pairing sessions past their deadline are refused here.
+                if let Some(handler) = pairing.as_mut() {
+                    let now = tokio::time::Instant::now().into_std();
+                    if handler.next_deadline().is_some_and(|due| due <= now) {
+                        for out in handler.tick(now) {
+                            carrier.send(out).await;
+                        }
+                    }
+                }
+                Input::Tick
+            }
         };
         let outputs = gateway.handle(&mut home, input, tokio::time::Instant::now().into_std());
         for output in outputs {

@@ -14,6 +14,7 @@
 
 mod auto_port;
 mod gateway;
+mod pairing;
 mod zigbee;
 mod zwave;
 
@@ -24,6 +25,7 @@ use sealhub::config::Config;
 use sealhub::definitions::Definitions;
 use sealhub::gateway::core::{GatewayConfig, RadioTranslation};
 use sealhub::keymgmt::Home;
+use sealhub::pairing::PairingPolicy;
 use sealhub::store::Store;
 use sealhub::transport::tls::TlsIdentity;
 use sealhub::transport::{self, BoundTransport};
@@ -135,14 +137,26 @@ pub async fn run(
     };
     let mut tasks = Vec::new();
     let (to_gateway, from_radios) = mpsc::channel(RADIO_QUEUE);
-    // The transport's ends: it sends client envelopes and takes deliveries. Until it is
-    // written, deliveries are logged at debug and nothing sends envelopes.
+    // The transport's ends: it sends client envelopes and pairing frames, and takes deliveries.
     let (from_clients, clients) = mpsc::channel(transport::INBOUND_CHANNEL_CAPACITY);
     let (deliveries, to_transport) = mpsc::channel(transport::OUTBOUND_CHANNEL_CAPACITY);
     let mut tls_fingerprint = [0; 32];
+    let mut onboarding: Option<Box<dyn gateway::PairingHandler>> = None;
     if config.transport.enabled {
         let bound = bind_transport(config, &home, store).await?;
         tls_fingerprint = bound.1;
+        let (handler, code) = pairing::open_onboarding(
+            store.handle(),
+            &home,
+            PairingPolicy::default(),
+            std::time::Instant::now(),
+        )?;
+        // On stdout, apart from the log: what a person at the hub needs to pair a laptop.
+        print!(
+            "{}",
+            pairing::pairing_banner(bound.0.local_addr(), &code, &hex::encode(tls_fingerprint))
+        );
+        onboarding = Some(Box::new(handler));
         let serving = bound.0.run(from_clients, to_transport, stop.clone());
         tasks.push((
             "transport",
@@ -169,7 +183,7 @@ pub async fn run(
                 radios: from_radios,
                 clients,
                 deliveries,
-                pairing: None,
+                pairing: onboarding,
                 tls_fingerprint,
             },
             link(),

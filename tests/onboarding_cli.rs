@@ -1,0 +1,165 @@
+//! `sealhub client` as a person runs it, against the hub task of `onboarding_support` on
+//! real sockets: a wrong code exits non-zero with what to do next; the printed code pairs,
+//! the state lands in `--client-dir` (0700), and `client devices` and `client send` reach
+//! the hub over the pinned session.
+
+mod onboarding_support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::cargo::cargo_bin;
+use onboarding_support::{start_hub, start_hub_with};
+use sealhub::model::{Attribute, Event};
+
+/// Runs `sealhub client --client-dir DIR ARGS…` off the async runtime (the hub task keeps
+/// running meanwhile).
+async fn client(dir: &Path, args: &[&str]) -> Output {
+    let mut command = std::process::Command::new(cargo_bin!("sealhub"));
+    command
+        .arg("client")
+        .arg("--client-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("SEALHUB_LOG")
+        .env_remove("RUST_LOG");
+    tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("joins")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_code_exits_non_zero_and_says_what_to_do() {
+    let hub = start_hub().await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("client");
+    let wrong = hub.wrong_code().to_grouped_string();
+    let output = client(&dir, &["pair", &hub.url(), "--code", wrong.as_str()]).await;
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("the hub refused the code: check it"),
+        "{stderr}"
+    );
+    // Nothing was saved: a command that needs the pairing says how to pair.
+    let output = client(&dir, &["devices"]).await;
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("not paired yet: run `sealhub client pair"),
+        "{}",
+        text(&output.stderr)
+    );
+    let _ = hub.stop.send(true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_printed_code_pairs_and_the_client_lists_devices_and_sends_commands() {
+    let hub = start_hub().await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("client");
+    let code = hub.code.to_grouped_string();
+    let output = client(
+        &dir,
+        &[
+            "pair",
+            &hub.url(),
+            "--code",
+            code.as_str(),
+            "--name",
+            "laptop",
+        ],
+    )
+    .await;
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        stdout.contains(&format!(
+            "TLS fingerprint pinned {}, role owner",
+            hex::encode(hub.fingerprint)
+        )),
+        "{stdout}"
+    );
+    let mode = std::fs::metadata(&dir).expect("dir").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+
+    let output = client(&dir, &["devices"]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let table = text(&output.stdout);
+    assert!(
+        table.contains("zb:lamp") && table.contains("Hall"),
+        "{table}"
+    );
+
+    // A second run, a second command: its sequence number is one the hub has not seen.
+    let output = client(&dir, &["send", "zb:lamp", "on"]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("done: endpoint 1 now [OnOff(true)]"),
+        "{}",
+        text(&output.stdout)
+    );
+    // A third, to a device the hub answers with a failure: non-zero, with the hub's words.
+    let output = client(&dir, &["send", "zb:lamp", "level", "50"]).await;
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("the device did not answer in time"),
+        "{}",
+        text(&output.stderr)
+    );
+    let _ = hub.stop.send(true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_prints_each_event_with_its_signer_and_ends_with_the_session() {
+    let event = Event::Report {
+        endpoint: 1,
+        values: vec![Attribute::OnOff(true)],
+    };
+    let hub = start_hub_with(Some(event)).await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("client");
+    let code = hub.code.to_grouped_string();
+    let output = client(&dir, &["pair", &hub.url(), "--code", code.as_str()]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let mut child = std::process::Command::new(cargo_bin!("sealhub"))
+        .arg("client")
+        .arg("--client-dir")
+        .arg(&dir)
+        .arg("watch")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let stdout = child.stdout.take().expect("piped");
+    // The greeting event arrives once the session is up; read until its line.
+    let line = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("zb:lamp"))
+    })
+    .await
+    .expect("joins")
+    .expect("an event line");
+    assert!(line.contains("signed by kid"), "{line}");
+    assert!(line.contains("epoch 1"), "{line}");
+    assert!(line.contains("OnOff(true)"), "{line}");
+    // The hub goes away: watch says so and exits non-zero.
+    let _ = hub.stop.send(true);
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().expect("waits"))
+        .await
+        .expect("joins");
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("the hub closed the session"),
+        "{}",
+        text(&output.stderr)
+    );
+}
