@@ -84,9 +84,10 @@ pub enum ClientCommand {
         /// The device id
         #[arg(value_name = "DEVICE")]
         device: String,
-        /// The endpoint
-        #[arg(long, default_value_t = 1)]
-        endpoint: u8,
+        /// The endpoint (default: the device's first endpoint that can take the action, as
+        /// the hub lists it)
+        #[arg(long)]
+        endpoint: Option<u8>,
         /// The action and its arguments
         #[arg(value_name = "ACTION", required = true, num_args = 1.., allow_hyphen_values = true)]
         action: Vec<String>,
@@ -170,7 +171,7 @@ mod tests {
             panic!("not a send");
         };
         assert_eq!(client_dir, Some(PathBuf::from("/c")));
-        assert_eq!((device.as_str(), endpoint), ("zb:1", 1));
+        assert_eq!((device.as_str(), endpoint), ("zb:1", None));
         assert_eq!(action, ["setpoint", "heat", "-1.5"]);
     }
 }

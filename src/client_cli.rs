@@ -11,7 +11,7 @@ use sealhub::client::action::parse_action;
 use sealhub::client::{self, ClientState, HubSession};
 use sealhub::envelope::DeviceId;
 use sealhub::identity::Thumbprint;
-use sealhub::model::{Command, HUB_DEVICE, HubCommand, HubResponse, Response};
+use sealhub::model::{Action, Command, HUB_DEVICE, HubCommand, HubResponse, Response};
 use sealhub::onboarding::bundle::role_name;
 use sealhub::pairing::SetupCode;
 use sealhub::store::{KekSource, Store};
@@ -165,12 +165,41 @@ async fn devices(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn send(dir: &Path, device: &str, endpoint: u8, words: &[String]) -> Result<()> {
+async fn send(dir: &Path, device: &str, endpoint: Option<u8>, words: &[String]) -> Result<()> {
     let device = DeviceId::new(device).with_context(|| format!("{device:?} is not a device id"))?;
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let action = parse_action(&words)?;
+    let endpoint = match endpoint {
+        Some(endpoint) => endpoint,
+        None => endpoint_for(dir, &device, &action).await?,
+    };
     let response = request(dir, &device, &Command::Device { endpoint, action }).await?;
     print_response(response)
+}
+
+/// The first endpoint of `device` that has the capability `action` needs (any endpoint for an
+/// action that needs none), from the hub's device list: Zigbee devices number their endpoints
+/// from 1, a Z-Wave root device is 0, and a person should not have to know which.
+async fn endpoint_for(dir: &Path, device: &DeviceId, action: &Action) -> Result<u8> {
+    let hub = DeviceId::new(HUB_DEVICE).context("the hub's device id")?;
+    let list = match request(dir, &hub, &Command::Hub(HubCommand::ListDevices)).await? {
+        Response::Hub(HubResponse::Devices(list)) => list,
+        other => return print_response(other).and(Err(anyhow!("the hub sent no device list"))),
+    };
+    let found = list.into_iter().find(|d| &d.id == device).with_context(|| {
+        format!("the hub knows no device {device} that this client may use; `sealhub client devices` lists them")
+    })?;
+    found
+        .endpoints
+        .iter()
+        .find(|e| action.capability().is_none_or(|c| e.capabilities.contains(&c)))
+        .map(|e| e.id)
+        .with_context(|| {
+            format!(
+                "{} ({device}) has no endpoint that can do that; `sealhub client devices` shows what each endpoint can do",
+                found.name
+            )
+        })
 }
 
 fn print_response(response: Response) -> Result<()> {

@@ -103,8 +103,18 @@ async fn the_printed_code_pairs_and_the_client_lists_devices_and_sends_commands(
         "{}",
         text(&output.stdout)
     );
-    // A third, to a device the hub answers with a failure: non-zero, with the hub's words.
+    // Without --endpoint the client picks the endpoint from the hub's device list, and refuses
+    // an action no endpoint of the device can take before sending anything.
     let output = client(&dir, &["send", "zb:lamp", "level", "50"]).await;
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("Lamp (zb:lamp) has no endpoint that can do that"),
+        "{}",
+        text(&output.stderr)
+    );
+    // With the endpoint named, it is sent, and the hub's failure comes back: non-zero, with the
+    // hub's words.
+    let output = client(&dir, &["send", "--endpoint", "1", "zb:lamp", "level", "50"]).await;
     assert!(!output.status.success());
     assert!(
         text(&output.stderr).contains("the device did not answer in time"),
