@@ -21,6 +21,16 @@ pub enum Error {
     /// protected header.
     #[error("wrong algorithm: {0}")]
     WrongAlgorithm(String),
+    /// A header holds a parameter version 1 does not define in that place, lacks one it
+    /// requires, or a protected header is not byte for byte the one version 1 writes.
+    #[error("unexpected header in the {layer}: {detail}")]
+    UnexpectedHeader {
+        /// Which header: "outer protected header", "recipient unprotected header", "ephemeral
+        /// key", "inner protected header", ...
+        layer: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The signer or recipient kid is not known to this receiver.
     #[error("unknown kid {0}")]
     UnknownKid(Kid),
@@ -87,6 +97,7 @@ impl Error {
             Error::Malformed(_) => "malformed",
             Error::TooLong { .. } => "too-long",
             Error::WrongAlgorithm(_) => "wrong-algorithm",
+            Error::UnexpectedHeader { .. } => "unexpected-header",
             Error::UnknownKid(_) => "unknown-kid",
             Error::UnknownEpoch(_) => "unknown-epoch",
             Error::Revoked(_) => "revoked",

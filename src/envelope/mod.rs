@@ -8,6 +8,7 @@
 mod body;
 mod error;
 pub mod freshness;
+mod headers;
 pub mod inspect;
 mod open;
 pub mod replay;
