@@ -7,7 +7,7 @@
 //! 61(18([ h'A10126',                 / protected {1: -7} (ES256) /
 //!         {4: h'<root kid, 8 bytes>'},
 //!         h'<claims>',               / payload, below /
-//!         h'<64-byte r || s>' ]))    / external AAD: empty /
+//!         h'<64-byte r || s>' ]))    / external AAD: "sealhub v1 certificate" /
 //!
 //! claims = {
 //!   1: "<root kid as 16 lowercase hex digits>",   / iss: the home id /
@@ -28,7 +28,7 @@
 //! module writes (a second, differently encoded form of the same claims is refused), unknown
 //! claims and duplicate keys are refused, and every check fails with its own [`Error`] variant.
 
-use super::wire::{check_root_headers, root_headers};
+use super::wire::{CERTIFICATE_AAD, check_root_headers, root_headers};
 use super::{Error, Kid, Result, Thumbprint};
 use crate::cbor::{
     as_array, as_items, as_text, as_u64, decode as decode_value, encode as encode_bytes, int,
@@ -401,7 +401,7 @@ impl Certificate {
         claims.validate()?;
         let payload = encode_bytes(&claims.to_value());
         let (protected, unprotected) = root_headers(root_kid);
-        let sign1 = sign1_create(protected, unprotected, payload, &[], root);
+        let sign1 = sign1_create(protected, unprotected, payload, CERTIFICATE_AAD, root);
         let mut bytes = CWT_TAG_BYTES.to_vec();
         bytes.extend_from_slice(&sign1.to_tagged_vec().map_err(crate::cose::Error::from)?);
         Ok(Certificate { claims, bytes })
@@ -420,19 +420,20 @@ impl Certificate {
                 max: MAX_CERT_LEN,
             });
         }
+        // Only the tagged form `61(18(...))`: the tags say what the bytes are, and a bare Sign1
+        // (what a revocation list or an envelope's inner layer looks like) is no certificate.
         let sign1_bytes = match bytes.strip_prefix(&CWT_TAG_BYTES[..]) {
             Some(rest) if rest.first() == Some(&SIGN1_TAG_BYTE) => rest,
-            Some(_) => {
+            _ => {
                 return Err(Error::Malformed(
-                    "tag 61 must wrap a tag-18 COSE_Sign1".into(),
+                    "a certificate is a tag-61 CWT around a tag-18 COSE_Sign1".into(),
                 ));
             }
-            None => bytes,
         };
         let msg = decode_sign1(sign1_bytes)?;
         let root_kid = Thumbprint::of(root).kid();
         check_root_headers(&msg, root_kid)?;
-        let (payload, _) = sign1_verify(&msg, &[], root)?;
+        let (payload, _) = sign1_verify(&msg, CERTIFICATE_AAD, root)?;
         let claims = CertClaims::from_payload(payload, root_kid)?;
         if encode_bytes(&claims.to_value()) != payload {
             return Err(Error::Malformed(
@@ -544,7 +545,7 @@ mod tests {
     /// A CWT over arbitrary payload bytes, with the root headers of `kid`, signed by `signer`.
     fn sign_raw(payload: Vec<u8>, kid: Kid, signer: &PrivateKey) -> Vec<u8> {
         let (protected, unprotected) = root_headers(kid);
-        let msg = sign1_create(protected, unprotected, payload, &[], signer);
+        let msg = sign1_create(protected, unprotected, payload, CERTIFICATE_AAD, signer);
         let mut out = CWT_TAG_BYTES.to_vec();
         out.extend(msg.to_tagged_vec().expect("encode"));
         out
@@ -792,7 +793,7 @@ mod tests {
                     .build(),
             )
             .payload(payload_of(cert.as_bytes()))
-            .create_signature(&[], |tbs| root.sign(tbs).to_vec())
+            .create_signature(CERTIFICATE_AAD, |tbs| root.sign(tbs).to_vec())
             .build();
         let mut bytes = CWT_TAG_BYTES.to_vec();
         bytes.extend(msg.to_tagged_vec().expect("encode"));
@@ -818,9 +819,10 @@ mod tests {
                     .build(),
             )
             .payload(payload_of(cert.as_bytes()))
-            .create_signature(&[], |tbs| root.sign(tbs).to_vec())
+            .create_signature(CERTIFICATE_AAD, |tbs| root.sign(tbs).to_vec())
             .build();
-        let bytes = msg.to_tagged_vec().expect("encode");
+        let mut bytes = CWT_TAG_BYTES.to_vec();
+        bytes.extend(msg.to_tagged_vec().expect("encode"));
         assert!(matches!(
             Certificate::verify(&bytes, &root.public_key(), None),
             Err(Error::WrongAlgorithm)
@@ -835,13 +837,14 @@ mod tests {
             HeaderBuilder::new().content_type("a/b".into()).build(),
             root_headers(kid_of(&root)).1,
             payload.clone(),
-            &[],
+            CERTIFICATE_AAD,
             &root,
         );
-        let bytes = msg.to_tagged_vec().expect("encode");
+        let mut bytes = CWT_TAG_BYTES.to_vec();
+        bytes.extend(msg.to_tagged_vec().expect("encode"));
         assert!(matches!(
             Certificate::verify(&bytes, &root.public_key(), None),
-            Err(Error::Malformed(_))
+            Err(Error::Malformed(m)) if m.contains("header")
         ));
         let msg = sign1_create(
             HeaderBuilder::new().build(),
@@ -850,13 +853,14 @@ mod tests {
                 .iv(vec![0; 12])
                 .build(),
             payload,
-            &[],
+            CERTIFICATE_AAD,
             &root,
         );
-        let bytes = msg.to_tagged_vec().expect("encode");
+        let mut bytes = CWT_TAG_BYTES.to_vec();
+        bytes.extend(msg.to_tagged_vec().expect("encode"));
         assert!(matches!(
             Certificate::verify(&bytes, &root.public_key(), None),
-            Err(Error::Malformed(_))
+            Err(Error::Malformed(m)) if m.contains("header")
         ));
     }
 
@@ -1005,13 +1009,20 @@ mod tests {
     }
 
     #[test]
-    fn tags_other_than_61_around_18_are_refused_and_the_bare_forms_accepted() {
+    fn only_tag_61_around_tag_18_is_a_certificate() {
         let root = key(1);
         let public = root.public_key();
         let cert = client_cert(&root);
         let tagged18 = &cert.as_bytes()[2..];
-        assert!(Certificate::verify(tagged18, &public, None).is_ok());
-        assert!(Certificate::verify(&tagged18[1..], &public, None).is_ok());
+        assert!(Certificate::verify(cert.as_bytes(), &public, None).is_ok());
+        assert!(matches!(
+            Certificate::verify(tagged18, &public, None),
+            Err(Error::Malformed(_))
+        ));
+        assert!(matches!(
+            Certificate::verify(&tagged18[1..], &public, None),
+            Err(Error::Malformed(_))
+        ));
         // 61 around an untagged array.
         let mut bytes = CWT_TAG_BYTES.to_vec();
         bytes.extend_from_slice(&tagged18[1..]);
