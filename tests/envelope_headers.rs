@@ -10,9 +10,7 @@ use coset::cbor::value::Value;
 use sealhub::cbor::encode;
 use sealhub::cose::{self, ContentAlgorithm};
 use sealhub::crypto::{AeadKey, PrivateKey, PublicKey, aes_gcm_seal};
-use sealhub::envelope::{
-    self, Body, DeviceId, Error, Keyring, MessageType, ROUTE_LABEL, Route,
-};
+use sealhub::envelope::{self, Body, DeviceId, Error, Keyring, MessageType, ROUTE_LABEL, Route};
 use sealhub::identity::{Kid, Thumbprint};
 
 struct Party {
@@ -113,7 +111,10 @@ fn parts(w: &World, signer: &Party) -> Parts {
     let route_bytes = route(w, MessageType::Event).to_bytes();
     Parts {
         outer_protected: vec![0xa1, 0x01, 0x01], // {1: 1} A128GCM
-        outer_unprotected: vec![(int(5), bytes(&IV)), (int(ROUTE_LABEL), bytes(&route_bytes))],
+        outer_unprotected: vec![
+            (int(5), bytes(&IV)),
+            (int(ROUTE_LABEL), bytes(&route_bytes)),
+        ],
         inner_protected: vec![0xa1, 0x01, 0x26], // {1: -7} ES256
         inner_unprotected: vec![(int(4), bytes(&signer.kid.0))],
         recipient_protected: vec![0xa1, 0x01, 0x38, 0x18], // {1: -25} ECDH-ES + HKDF-256
@@ -173,8 +174,9 @@ fn command(w: &World, p: &Parts) -> Vec<u8> {
     let plaintext = inner(p, &w.client, &route_bytes, &body(MessageType::Command));
     let ephemeral = PrivateKey::from_bytes(&[0x44; 32]).expect("scalar");
     let shared = ephemeral.diffie_hellman(&w.device.key.public_key());
-    let cek = cose::recipient_content_key(&shared, ContentAlgorithm::A128Gcm, &p.recipient_protected)
-        .expect("kdf");
+    let cek =
+        cose::recipient_content_key(&shared, ContentAlgorithm::A128Gcm, &p.recipient_protected)
+            .expect("kdf");
     let aad = encode(&Value::Array(vec![
         Value::Text("Encrypt".into()),
         bytes(&p.outer_protected),
@@ -250,7 +252,11 @@ fn an_extra_parameter_in_the_outer_unprotected_header_is_refused() {
         ("a private label", int(-65538), bytes(b"x")),
         ("a kid", int(4), bytes(&w.device.kid.0)),
         ("a content type", int(3), int(60)),
-        ("a crit list", int(2), Value::Array(vec![int(UNKNOWN_LABEL)])),
+        (
+            "a crit list",
+            int(2),
+            Value::Array(vec![int(UNKNOWN_LABEL)]),
+        ),
     ];
     for (name, label, value) in extras {
         let mut p = parts(&w, &w.device);
@@ -307,7 +313,11 @@ fn an_extra_parameter_in_the_inner_unprotected_header_is_refused() {
     for (name, label, value) in [
         ("an IV", int(5), bytes(&[0; 12])),
         ("a private label", int(-70000), int(1)),
-        ("a crit list", int(2), Value::Array(vec![int(UNKNOWN_LABEL)])),
+        (
+            "a crit list",
+            int(2),
+            Value::Array(vec![int(UNKNOWN_LABEL)]),
+        ),
     ] {
         let mut p = parts(&w, &w.device);
         p.inner_unprotected.push((label.clone(), value.clone()));

@@ -40,6 +40,15 @@ pub enum Error {
     /// The signer's certificate has been revoked.
     #[error("kid {0} is revoked")]
     Revoked(Kid),
+    /// The signer's certificate is outside its validity window (`nbf`, `exp`) by a clock the
+    /// receiver trusts.
+    #[error("kid {kid}: certificate {reason}")]
+    CertificateNotValid {
+        /// The signer (or the recipient a sender was about to encrypt to).
+        kid: Kid,
+        /// "expired" or "not yet valid", with the times.
+        reason: String,
+    },
     /// The signer exists but may not send this type of message about this device.
     #[error("kid {kid} is not authorised: {reason}")]
     NotAuthorised {
@@ -101,6 +110,7 @@ impl Error {
             Error::UnknownKid(_) => "unknown-kid",
             Error::UnknownEpoch(_) => "unknown-epoch",
             Error::Revoked(_) => "revoked",
+            Error::CertificateNotValid { .. } => "certificate-not-valid",
             Error::NotAuthorised { .. } => "not-authorised",
             Error::BadSignature(_) => "bad-signature",
             Error::DecryptionFailed => "decryption-failed",

@@ -103,7 +103,10 @@ pub(crate) fn check_unprotected(h: &Header, allowed: &[i64], layer: &'static str
         .iter()
         .find(|l| !allowed.iter().any(|a| a.to_string() == **l))
     {
-        return Err(unexpected(layer, format!("parameter {extra} is not allowed")));
+        return Err(unexpected(
+            layer,
+            format!("parameter {extra} is not allowed"),
+        ));
     }
     if let Some(missing) = allowed.iter().find(|a| !present.contains(&a.to_string())) {
         return Err(unexpected(layer, format!("parameter {missing} is missing")));
@@ -160,7 +163,13 @@ mod tests {
     #[test]
     fn the_pinned_protected_headers_are_the_documented_maps() {
         use coset::CborSerializable;
-        let alg = |a| HeaderBuilder::new().algorithm(a).build().to_vec().expect("encode");
+        let alg = |a| {
+            HeaderBuilder::new()
+                .algorithm(a)
+                .build()
+                .to_vec()
+                .expect("encode")
+        };
         assert_eq!(alg(coset::iana::Algorithm::A128GCM), OUTER_PROTECTED);
         assert_eq!(
             alg(coset::iana::Algorithm::ECDH_ES_HKDF_256),

@@ -105,11 +105,7 @@ fn check_outer_protected(p: &ProtectedHeader) -> Result<()> {
             p.header.alg
         )));
     }
-    check_protected(
-        p,
-        &headers::OUTER_PROTECTED,
-        headers::OUTER_PROTECTED_LAYER,
-    )
+    check_protected(p, &headers::OUTER_PROTECTED, headers::OUTER_PROTECTED_LAYER)
 }
 
 /// The outer unprotected header must hold the IV and the route, nothing else.

@@ -29,6 +29,7 @@ pub struct Client {
     revocations: Option<RevocationList>,
     replay: HashMap<Kid, ReplayWindow>,
     sequence: SequenceCounter,
+    clock_trusted: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -57,7 +58,26 @@ impl Client {
             revocations: None,
             replay: HashMap::new(),
             sequence: SequenceCounter::resume(0),
+            clock_trusted: false,
         }
+    }
+
+    /// Tells the client whether its wall clock is synchronised; only then are certificate
+    /// validity windows (`nbf`, `exp`) checked, by [`Client::open`] and
+    /// [`Client::seal_command`].
+    pub fn set_clock_trusted(&mut self, trusted: bool) {
+        self.clock_trusted = trusted;
+    }
+
+    /// The wall clock in Unix seconds when it is trusted.
+    pub fn now_unix(&self) -> Option<u64> {
+        if !self.clock_trusted {
+            return None;
+        }
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs())
     }
 
     /// This client's short kid.
@@ -72,8 +92,19 @@ impl Client {
 
     /// Opens any envelope addressed to this client (key distribution, event, response,
     /// revocation list, challenge), refusing replays; a key distribution is applied.
+    /// Certificate validity is judged by the client's own clock when it is trusted.
     pub fn open(&mut self, bytes: &[u8]) -> Result<Opened> {
-        let opened = envelope::open(bytes, &*self).inspect_err(|e| {
+        self.open_at(bytes, self.now_unix())
+    }
+
+    /// [`Client::open`] with the time given: `now_unix` is `Some` only for a trusted clock,
+    /// and a signer whose certificate is outside its validity window then is refused.
+    pub fn open_at(&mut self, bytes: &[u8], now_unix: Option<u64>) -> Result<Opened> {
+        let keyring = ClientAt {
+            client: &*self,
+            now_unix,
+        };
+        let opened = envelope::open(bytes, &keyring).inspect_err(|e| {
             tracing::warn!(client = %self.id, check = e.check(), "refused an envelope: {e}");
         })?;
         let mut window = self.replay.get(&opened.signer).copied().unwrap_or_default();
@@ -125,6 +156,7 @@ impl Client {
             .values()
             .find(|c| c.claims().subject == device.as_str())
             .ok_or_else(|| Error::UnknownDevice(device.to_string()))?;
+        super::check_validity(cert, cert.kid(), self.now_unix())?;
         let epoch = self
             .current_epoch()
             .ok_or_else(|| Error::Envelope(envelope::Error::UnknownEpoch(0)))?;
@@ -173,6 +205,44 @@ impl Keyring for Client {
     }
 
     fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {
+        self.signer_at(kid, route, self.now_unix())
+    }
+}
+
+/// The client as the keyring of one [`Client::open_at`], with the time it was given.
+struct ClientAt<'a> {
+    client: &'a Client,
+    now_unix: Option<u64>,
+}
+
+impl Keyring for ClientAt<'_> {
+    fn home(&self) -> Kid {
+        self.client.home
+    }
+
+    fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
+        self.client.epoch_key(epoch)
+    }
+
+    fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {
+        self.client.recipient_key(kid, route)
+    }
+
+    fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {
+        self.client.signer_at(kid, route, self.now_unix)
+    }
+}
+
+impl Client {
+    /// The public key of who may sign this message: the root key for what the hub itself
+    /// sends, a device's certified key (not revoked, within its validity window by a trusted
+    /// clock) for that device's events and responses.
+    fn signer_at(
+        &self,
+        kid: &Kid,
+        route: &Route,
+        now_unix: Option<u64>,
+    ) -> envelope::Result<PublicKey> {
         let refuse = |reason: String| envelope::Error::NotAuthorised { kid: *kid, reason };
         if *kid == self.home {
             return match route.msg_type {
@@ -206,6 +276,7 @@ impl Keyring for Client {
                 route.device
             )));
         }
+        super::check_validity(cert, *kid, now_unix)?;
         Ok(cert.claims().key)
     }
 }

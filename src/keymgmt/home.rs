@@ -57,6 +57,19 @@ pub struct Pairing {
     pub key_distribution: Vec<u8>,
 }
 
+/// What a client may do, as its certificate will say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientGrant {
+    /// Read events, send commands, administer.
+    pub permissions: Permissions,
+    /// The devices the client may command and read; `None` for all.
+    pub devices: Option<Vec<String>>,
+    /// Not valid before this Unix time, when set.
+    pub not_before: Option<u64>,
+    /// Not valid at or after this Unix time, when set.
+    pub expires: Option<u64>,
+}
+
 /// The home as the hub holds it. Every mutation is written to the sealed store (and flushed)
 /// before the method returns, and multi-record changes go in one atomic batch.
 pub struct Home {
@@ -379,6 +392,23 @@ impl Home {
         permissions: Permissions,
         devices: Option<Vec<String>>,
     ) -> Result<Pairing> {
+        let grant = ClientGrant {
+            permissions,
+            devices,
+            not_before: None,
+            expires: None,
+        };
+        self.pair_client_with(id, key, grant)
+    }
+
+    /// [`Home::pair_client`] with the whole grant, a validity window included: a certificate
+    /// with `expires` stops working at that time wherever the clock is trusted.
+    pub fn pair_client_with(
+        &mut self,
+        id: &DeviceId,
+        key: PublicKey,
+        grant: ClientGrant,
+    ) -> Result<Pairing> {
         if self.clients.contains_key(id) || self.devices.contains_key(id) {
             return Err(Error::AlreadyExists(id.to_string()));
         }
@@ -390,11 +420,13 @@ impl Home {
             self.home,
             id.as_str(),
             Role::Client,
-            permissions,
+            grant.permissions,
             key,
             self.now_unix().unwrap_or(0),
         )?;
-        claims.devices = devices;
+        claims.devices = grant.devices;
+        claims.not_before = grant.not_before;
+        claims.expires = grant.expires;
         let certificate = Certificate::issue(claims, &self.root)?;
         self.store
             .put(CLIENTS, id.as_str().as_bytes(), certificate.as_bytes())?;
@@ -633,7 +665,11 @@ impl Home {
         now_unix: Option<u64>,
         now_mono: Instant,
     ) -> std::result::Result<Opened, envelope::Error> {
-        let opened = envelope::open(bytes, &*self)?;
+        let keyring = KeyringAt {
+            home: &*self,
+            now_unix,
+        };
+        let opened = envelope::open(bytes, &keyring)?;
         if opened.route.msg_type != MessageType::Command {
             return Err(envelope::Error::MetadataMismatch(
                 "the hub accepts only commands".into(),
@@ -691,6 +727,7 @@ fn refusal_kid(e: &envelope::Error) -> Option<Kid> {
         E::UnknownKid(k) | E::Revoked(k) | E::BadSignature(k) => Some(*k),
         E::NotAuthorised { kid, .. }
         | E::Replay { kid, .. }
+        | E::CertificateNotValid { kid, .. }
         | E::Expired { kid, .. }
         | E::FreshnessUnverified { kid, .. } => Some(*kid),
         _ => None,
@@ -723,6 +760,45 @@ impl Keyring for Home {
     }
 
     fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {
+        self.command_signer(kid, route, self.now_unix())
+    }
+}
+
+/// The home as the keyring of one [`Home::open_command`], judging certificate validity by the
+/// clock the caller passed in rather than by reading one.
+struct KeyringAt<'a> {
+    home: &'a Home,
+    now_unix: Option<u64>,
+}
+
+impl Keyring for KeyringAt<'_> {
+    fn home(&self) -> Kid {
+        self.home.home
+    }
+
+    fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
+        self.home.epoch_key(epoch)
+    }
+
+    fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {
+        self.home.recipient_key(kid, route)
+    }
+
+    fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {
+        self.home.command_signer(kid, route, self.now_unix)
+    }
+}
+
+impl Home {
+    /// The public key of a client allowed to send this command: paired, not revoked, within
+    /// its certificate's validity window when `now_unix` (a trusted clock) is given, with the
+    /// permission to command and the device in its scope.
+    fn command_signer(
+        &self,
+        kid: &Kid,
+        route: &Route,
+        now_unix: Option<u64>,
+    ) -> envelope::Result<PublicKey> {
         let Some(cert) = self.clients.values().find(|c| c.kid() == *kid) else {
             if self.revocations.kids.contains(kid) {
                 return Err(envelope::Error::Revoked(*kid));
@@ -732,6 +808,7 @@ impl Keyring for Home {
         if self.revocations.is_revoked(cert) {
             return Err(envelope::Error::Revoked(*kid));
         }
+        super::check_validity(cert, *kid, now_unix)?;
         if route.msg_type != MessageType::Command {
             return Err(envelope::Error::NotAuthorised {
                 kid: *kid,
