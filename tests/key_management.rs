@@ -139,13 +139,15 @@ fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
     let t0 = Instant::now();
     let cmd = unlock(&mut client, "zb:lock");
-    let Err(Error::FreshnessUnverified { challenge, .. }) = home.open_command(&cmd, None, t0)
+    let Err(Error::FreshnessUnverified {
+        challenge, msg_id, ..
+    }) = home.open_command(&cmd, None, t0)
     else {
         panic!("a command must not run on an untrusted clock without an echo");
     };
     // The hub sends the challenge as a signed envelope; the client opens it and resends.
     let challenge_env = home
-        .seal_challenge(&id("zb:lock"), &challenge, [0; 8])
+        .seal_challenge(&id("zb:lock"), &challenge, msg_id)
         .expect("seal");
     let got = client
         .open(&challenge_env)
@@ -155,12 +157,14 @@ fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
         Value::Bytes(b) => b,
         other => panic!("challenge body {other:?}"),
     };
+    assert_eq!(got.body.re, Some(msg_id), "the challenge names the command");
     let retry = client
-        .seal_command(
+        .resend_command(
             &id("zb:lock"),
             Value::Text("unlock".into()),
             NOW + 60,
-            Some(echo),
+            msg_id,
+            echo,
         )
         .expect("seal");
     home.open_command(&retry, None, t0)
@@ -168,13 +172,14 @@ fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
     // Delivered again, it is a replay.
     let err = home.open_command(&retry, None, t0).expect_err("replay");
     assert!(matches!(err, Error::Replay { .. }), "{err}");
-    // The echo is single-use: a new command reusing it is challenged again.
+    // The echo is single-use: the same command resent with it again is challenged again.
     let reuse = client
-        .seal_command(
+        .resend_command(
             &id("zb:lock"),
             Value::Text("unlock".into()),
             NOW + 60,
-            Some(challenge),
+            msg_id,
+            challenge,
         )
         .expect("seal");
     let err = home

@@ -83,11 +83,14 @@ pub enum Error {
         reason: String,
     },
     /// The hub cannot trust its clock and the command carried no valid echo: the client must
-    /// resend it with `challenge` in the `echo` field.
+    /// resend it, under the same `msg_id`, with `challenge` in the `echo` field.
     #[error("freshness unverified for kid {kid}; resend with the hub's challenge")]
     FreshnessUnverified {
         /// The signer.
         kid: Kid,
+        /// The refused command's msg_id: the challenge's `re`, and the msg_id the resent
+        /// command must carry.
+        msg_id: [u8; 8],
         /// The value to echo.
         challenge: Vec<u8>,
     },

@@ -8,7 +8,9 @@ use super::sequence::SequenceCounter;
 use super::{Error, Result};
 use crate::crypto::{AeadKey, PrivateKey, PublicKey, random_array};
 use crate::envelope::replay::ReplayWindow;
-use crate::envelope::{self, Body, DeviceId, Keyring, MessageType, Opened, Route, SigningIdentity};
+use crate::envelope::{
+    self, Body, DeviceId, Keyring, MSG_ID_LEN, MessageType, Opened, Route, SigningIdentity,
+};
 use crate::identity::{Certificate, Kid, RevocationList, Thumbprint};
 use coset::cbor::value::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -151,6 +153,31 @@ impl Client {
         exp: u64,
         echo: Option<Vec<u8>>,
     ) -> Result<Vec<u8>> {
+        self.seal_command_as(device, content, exp, random_array()?, echo)
+    }
+
+    /// Seals again the command the hub challenged (its msg_id is the challenge's `re`), with
+    /// the challenge value as `echo`: a challenge is good only for the command it answers and
+    /// only from the client it was sent to.
+    pub fn resend_command(
+        &mut self,
+        device: &DeviceId,
+        content: Value,
+        exp: u64,
+        re: [u8; MSG_ID_LEN],
+        challenge: Vec<u8>,
+    ) -> Result<Vec<u8>> {
+        self.seal_command_as(device, content, exp, re, Some(challenge))
+    }
+
+    fn seal_command_as(
+        &mut self,
+        device: &DeviceId,
+        content: Value,
+        exp: u64,
+        msg_id: [u8; MSG_ID_LEN],
+        echo: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>> {
         let cert = self
             .devices
             .values()
@@ -168,7 +195,7 @@ impl Client {
             epoch,
         };
         let body = Body {
-            msg_id: random_array()?,
+            msg_id,
             seq,
             time: 0,
             kind: MessageType::Command,
