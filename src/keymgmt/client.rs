@@ -14,6 +14,7 @@ use crate::envelope::{
 use crate::identity::{Certificate, Kid, RevocationList, Thumbprint};
 use coset::cbor::value::Value;
 use std::collections::{BTreeMap, HashMap};
+use zeroize::Zeroize;
 
 /// How many epochs' keys a client keeps (the current one and the one before, so messages in
 /// flight across a rekey still open).
@@ -93,7 +94,8 @@ impl Client {
     }
 
     /// Opens any envelope addressed to this client (key distribution, event, response,
-    /// revocation list, challenge), refusing replays; a key distribution is applied.
+    /// revocation list, challenge), refusing replays; a key distribution is applied, and the
+    /// body handed back for it is wiped (`Value::Null`): its keys stay inside the client.
     /// Certificate validity is judged by the client's own clock when it is trusted.
     pub fn open(&mut self, bytes: &[u8]) -> Result<Opened> {
         self.open_at(bytes, self.now_unix())
@@ -106,7 +108,7 @@ impl Client {
             client: &*self,
             now_unix,
         };
-        let opened = envelope::open(bytes, &keyring).inspect_err(|e| {
+        let mut opened = envelope::open(bytes, &keyring).inspect_err(|e| {
             tracing::warn!(client = %self.id, check = e.check(), "refused an envelope: {e}");
         })?;
         let mut window = self.replay.get(&opened.signer).copied().unwrap_or_default();
@@ -119,7 +121,10 @@ impl Client {
             e
         })?;
         if opened.route.msg_type == MessageType::KeyDistribution {
-            self.apply_distribution(&opened.body.body)?;
+            let applied = self.apply_distribution(&opened.body.body);
+            // The keys now live in the client's zeroizing state; the caller gets none.
+            opened.body.zeroize();
+            applied?;
         }
         self.replay.insert(opened.signer, window);
         Ok(opened)

@@ -16,7 +16,7 @@ use crate::store::{Store, WriteBatch};
 use coset::cbor::value::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Store trees this module owns.
 const HUB: &str = "hub";
@@ -497,7 +497,7 @@ impl Home {
         };
         let route = self.route(id.clone(), MessageType::KeyDistribution);
         let root_kid = self.home;
-        let body = self.body(
+        let mut body = self.body(
             root_kid,
             MessageType::KeyDistribution,
             dist.to_value(),
@@ -507,13 +507,9 @@ impl Home {
             key: &self.root,
             kid: root_kid,
         };
-        Ok(envelope::seal_for_key(
-            &route,
-            &body,
-            signer,
-            &cert.claims().key,
-            cert.kid(),
-        )?)
+        let sealed = envelope::seal_for_key(&route, &body, signer, &cert.claims().key, cert.kid());
+        body.zeroize();
+        Ok(sealed?)
     }
 
     fn route(&self, device: DeviceId, msg_type: MessageType) -> Route {
