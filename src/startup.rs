@@ -26,10 +26,14 @@ pub fn kek_source(kek: &StoreKekConfig) -> Result<KekSource> {
 
 fn read_passphrase(source: &PassphraseSource) -> Result<Zeroizing<String>> {
     let raw = match source {
-        PassphraseSource::EnvVar(var) => Zeroizing::new(
-            std::env::var(var)
-                .with_context(|| format!("the store is sealed with a passphrase; set ${var}"))?,
-        ),
+        PassphraseSource::EnvVar(var) => {
+            let value =
+                Zeroizing::new(std::env::var(var).with_context(|| {
+                    format!("the store is sealed with a passphrase; set ${var}")
+                })?);
+            wipe_env_var(var)?;
+            value
+        }
         PassphraseSource::File(path) => Zeroizing::new(
             std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the passphrase file {}", path.display()))?,
@@ -40,6 +44,38 @@ fn read_passphrase(source: &PassphraseSource) -> Result<Zeroizing<String>> {
         bail!("the store passphrase is empty");
     }
     Ok(trimmed)
+}
+
+/// Overwrites the value of environment variable `var` in place with zeros and removes it, so
+/// the passphrase neither stays readable in `/proc/<pid>/environ` (by any process of the same
+/// user) nor reaches a child process. Refuses unless the process has a single thread: changing
+/// the environment while another thread may read it is undefined behaviour.
+fn wipe_env_var(var: &str) -> Result<()> {
+    let threads = std::fs::read_dir("/proc/self/task")
+        .context("cannot count this process's threads in /proc/self/task")?
+        .count();
+    if threads != 1 {
+        bail!(
+            "cannot clear ${var} from the environment while {threads} threads run; this is a \
+             bug in sealhub's start-up order"
+        );
+    }
+    let name = std::ffi::CString::new(var).context("invalid environment variable name")?;
+    // SAFETY: the process has one thread (checked just above, and nothing here starts one), so
+    // no other code reads or changes the environment meanwhile. `getenv` returns null or a
+    // pointer to the NUL-terminated value inside the environment block; that memory is
+    // writable (the kernel's initial environment on the stack, or a string `setenv` allocated),
+    // and writing `strlen(value)` zeros stays inside the string and keeps its terminator.
+    unsafe {
+        let value = libc::getenv(name.as_ptr());
+        if !value.is_null() {
+            let len = libc::strlen(value);
+            std::ptr::write_bytes(value, 0, len);
+        }
+        // SAFETY: single-threaded, as above.
+        std::env::remove_var(var);
+    }
+    Ok(())
 }
 
 /// The freshness limits from `[envelope]`.
