@@ -3,6 +3,8 @@
 //! client refuses events from a device whose certificate is out of its window and will not
 //! encrypt a command to it. Without a trusted clock the window cannot be judged and is not.
 
+mod support;
+
 use coset::cbor::value::Value;
 use sealhub::crypto::{AeadKey, PrivateKey};
 use sealhub::envelope::freshness::FreshnessPolicy;
@@ -34,7 +36,7 @@ fn envelope_err(e: keymgmt::Error) -> Error {
 
 #[test]
 fn the_hub_refuses_a_command_under_a_client_certificate_out_of_its_window() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
     let (mut home, _) = Home::open(store, FreshnessPolicy::default()).expect("home");
     home.issue_device(&id("zb:lock")).expect("device");

@@ -3,6 +3,8 @@
 //! hub's memory by flooding it with commands of its own; and the challenged client can use it
 //! only for the command it answers.
 
+mod support;
+
 use coset::cbor::value::Value;
 use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::{FreshnessPolicy, MAX_OUTSTANDING_PER_KID};
@@ -52,7 +54,7 @@ struct Setup {
 }
 
 fn setup() -> Setup {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
     let (mut home, _) = Home::open(store, FreshnessPolicy::default()).expect("home");
     home.issue_device(&id("zb:lock")).expect("device");

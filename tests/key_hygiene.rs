@@ -1,6 +1,8 @@
 //! Key material hygiene: a key distribution's keys never show in `Debug` output and do not
 //! stay behind in what the client hands back to its caller.
 
+mod support;
+
 use coset::cbor::value::Value;
 use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::FreshnessPolicy;
@@ -15,7 +17,7 @@ fn id(s: &str) -> DeviceId {
 
 #[test]
 fn an_opened_key_distribution_shows_and_keeps_no_key() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
     let (mut home, _) = Home::open(store, FreshnessPolicy::default()).expect("home");
     home.issue_device(&id("zb:lock")).expect("device");

@@ -2,6 +2,8 @@
 //! (also after a restart), expiry and the echo challenge, revocation, removal with rekey,
 //! device key rotation and permissions. Each attack must be refused with its typed error.
 
+mod support;
+
 use coset::cbor::value::Value;
 use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::FreshnessPolicy;
@@ -54,7 +56,7 @@ fn unlock(client: &mut Client, device: &str) -> Vec<u8> {
 
 #[test]
 fn a_paired_client_reads_events_and_the_hub_runs_its_commands() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
@@ -81,7 +83,7 @@ fn a_paired_client_reads_events_and_the_hub_runs_its_commands() {
 
 #[test]
 fn a_replayed_command_is_refused_also_after_a_restart() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (cmd, old, client_kid) = {
         let mut home = open_home(dir.path());
         home.issue_device(&id("zb:lock")).expect("device");
@@ -117,7 +119,7 @@ fn a_replayed_command_is_refused_also_after_a_restart() {
 
 #[test]
 fn an_expired_command_is_refused() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
@@ -133,7 +135,7 @@ fn an_expired_command_is_refused() {
 
 #[test]
 fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
@@ -190,7 +192,7 @@ fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
 
 #[test]
 fn a_removed_client_cannot_command_nor_read_what_follows() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let mut stays = pair(&mut home, "phone", Permissions::ALL, None);
@@ -233,7 +235,7 @@ fn a_removed_client_cannot_command_nor_read_what_follows() {
 
 #[test]
 fn a_rotated_device_key_is_no_longer_trusted() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zw:dimmer")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
@@ -277,7 +279,7 @@ fn a_rotated_device_key_is_no_longer_trusted() {
 
 #[test]
 fn permissions_and_device_scope_are_enforced() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     home.issue_device(&id("zb:bulb")).expect("device");
@@ -310,7 +312,7 @@ fn permissions_and_device_scope_are_enforced() {
 
 #[test]
 fn a_client_cannot_pass_itself_off_as_a_device_or_pair_twice() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let key = PrivateKey::generate().expect("rng");
@@ -326,7 +328,7 @@ fn a_client_cannot_pass_itself_off_as_a_device_or_pair_twice() {
 
 #[test]
 fn the_home_survives_a_restart_and_never_reuses_a_sequence_number() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (root, mut client) = {
         let mut home = open_home(dir.path());
         home.issue_device(&id("zb:lock")).expect("device");

@@ -9,6 +9,8 @@
 //! reaches this test's log: it failed now and then under load. Alone in its process, no other
 //! thread reaches those call sites.
 
+mod support;
+
 use coset::cbor::value::Value;
 use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::FreshnessPolicy;
@@ -74,7 +76,7 @@ fn refusals_are_logged_with_the_check_and_kid_but_never_the_plaintext() {
         .finish();
     let secret = "open-sesame-7f3a";
     tracing::subscriber::with_default(subscriber, || {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = support::tempdir();
         let mut home = open_home(dir.path());
         home.issue_device(&id("zb:lock")).expect("device");
         let mut client = pair(&mut home, "phone", Permissions::ALL);

@@ -29,7 +29,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[test]
 fn disk_holds_neither_plaintext_nor_the_store_key() {
     let marker: &[u8; 32] = b"SEALHUB-PLAINTEXT-MARKER-0123456";
-    let cred_dir = tempfile::tempdir().expect("tempdir");
+    let cred_dir = crate::store::private_tempdir();
     std::fs::write(cred_dir.path().join("store-kek"), [0x5a; 32]).expect("credential");
     for kek_source in [
         None,
@@ -46,7 +46,7 @@ fn disk_holds_neither_plaintext_nor_the_store_key() {
             },
         }),
     ] {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::private_tempdir();
         let kek_source = kek_source.unwrap_or_else(|| KekSource::default_key_file(dir.path()));
         let store_key = {
             let store = Store::open(dir.path(), &kek_source).expect("create");
@@ -101,9 +101,9 @@ fn disk_holds_neither_plaintext_nor_the_store_key() {
 /// Behaviour: the store key is random per store, not derived from the KEK alone.
 #[test]
 fn each_store_gets_its_own_random_store_key() {
-    let a = tempfile::tempdir().expect("tempdir");
-    let b = tempfile::tempdir().expect("tempdir");
-    let cred = tempfile::tempdir().expect("tempdir");
+    let a = crate::store::private_tempdir();
+    let b = crate::store::private_tempdir();
+    let cred = crate::store::private_tempdir();
     std::fs::write(cred.path().join("k"), [1u8; 32]).expect("credential");
     let kek = KekSource::SystemdCredential {
         name: "k".into(),
