@@ -12,7 +12,9 @@ use sealhub::envelope::{self, Body, DeviceId, Error, MessageType, Route, Signing
 use sealhub::identity::{
     CertClaims, Certificate, Kid, Permissions, RevocationList, Role, Thumbprint,
 };
-use sealhub::keymgmt::{self, Client, ClientGrant, Home, KeyDistribution};
+use sealhub::keymgmt::{
+    self, Client, ClientGrant, ClientKeys, ClientPublicKeys, Home, KeyDistribution,
+};
 use sealhub::store::{KekSource, Store};
 use std::time::Instant;
 use zeroize::Zeroizing;
@@ -40,8 +42,10 @@ fn the_hub_refuses_a_command_under_a_client_certificate_out_of_its_window() {
     let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
     let (mut home, _) = Home::open(store, FreshnessPolicy::default()).expect("home");
     home.issue_device(&id("zb:lock")).expect("device");
-    let key = PrivateKey::generate().expect("rng");
-    let mut client = Client::new(id("phone"), key.clone(), home.root_public());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id("phone"), keys, home.root_public());
+    let client_kid = client.kid();
     let grant = ClientGrant {
         permissions: Permissions::ALL,
         devices: None,
@@ -49,7 +53,7 @@ fn the_hub_refuses_a_command_under_a_client_certificate_out_of_its_window() {
         expires: Some(NOW + 100),
     };
     let pairing = home
-        .pair_client_with(&id("phone"), key.public_key(), grant)
+        .pair_client_with(&id("phone"), public, grant)
         .expect("pairs");
     client.open(&pairing.key_distribution).expect("applies");
     let mut unlock = |exp: u64| {
@@ -63,7 +67,7 @@ fn the_hub_refuses_a_command_under_a_client_certificate_out_of_its_window() {
         .expect_err("expired certificate");
     assert!(
         matches!(&late, Error::CertificateNotValid { kid, reason }
-            if *kid == kid_of(&key) && reason.contains("expired")),
+            if *kid == client_kid && reason.contains("expired")),
         "{late}"
     );
     let early = home
@@ -90,7 +94,7 @@ fn the_hub_refuses_a_command_under_a_client_certificate_out_of_its_window() {
 /// a key distribution carrying it reaches the client.
 struct HandHome {
     root: PrivateKey,
-    device: PrivateKey,
+    device: ClientKeys,
     epoch_key: [u8; 16],
 }
 
@@ -98,7 +102,7 @@ impl HandHome {
     fn new() -> Self {
         HandHome {
             root: PrivateKey::generate().expect("rng"),
-            device: PrivateKey::generate().expect("rng"),
+            device: ClientKeys::generate().expect("rng"),
             epoch_key: [0x42; 16],
         }
     }
@@ -109,16 +113,17 @@ impl HandHome {
             "zb:lock",
             Role::Device,
             Permissions::NONE,
-            self.device.public_key(),
+            self.device.signing.public_key(),
             0,
         )
-        .expect("rng");
+        .expect("rng")
+        .with_agreement_key(self.device.agreement.public_key());
         claims.not_before = Some(not_before);
         claims.expires = Some(expires);
         Certificate::issue(claims, &self.root).expect("issue")
     }
 
-    fn key_distribution(&self, client: &PrivateKey, cert: &Certificate) -> Vec<u8> {
+    fn key_distribution(&self, client: &ClientPublicKeys, cert: &Certificate) -> Vec<u8> {
         let home = kid_of(&self.root);
         let dist = KeyDistribution {
             epoch: 1,
@@ -137,8 +142,8 @@ impl HandHome {
             key: &self.root,
             kid: home,
         };
-        envelope::seal_for_key(&route, &body, signer, &client.public_key(), kid_of(client))
-            .expect("seal")
+        let to_kid = Thumbprint::of(&client.agreement).kid();
+        envelope::seal_for_key(&route, &body, signer, &client.agreement, to_kid).expect("seal")
     }
 
     fn event(&self, seq: u64) -> Vec<u8> {
@@ -149,8 +154,8 @@ impl HandHome {
             epoch: 1,
         };
         let signer = SigningIdentity {
-            key: &self.device,
-            kid: kid_of(&self.device),
+            key: &self.device.signing,
+            kid: kid_of(&self.device.signing),
         };
         let body = body(MessageType::Event, seq, Value::Text("locked".into()));
         envelope::seal_for_epoch(&route, &body, signer, &AeadKey::Aes128(self.epoch_key))
@@ -174,11 +179,12 @@ fn body(kind: MessageType, seq: u64, content: Value) -> Body {
 #[test]
 fn a_client_refuses_events_from_a_device_certificate_out_of_its_window() {
     let hub = HandHome::new();
-    let key = PrivateKey::generate().expect("rng");
-    let mut client = Client::new(id("phone"), key.clone(), hub.root.public_key());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id("phone"), keys, hub.root.public_key());
     let cert = hub.device_cert(NOW - 100, NOW + 100);
     client
-        .open_at(&hub.key_distribution(&key, &cert), Some(NOW))
+        .open_at(&hub.key_distribution(&public, &cert), Some(NOW))
         .expect("applies");
 
     let err = client
@@ -203,12 +209,13 @@ fn a_client_refuses_events_from_a_device_certificate_out_of_its_window() {
 #[test]
 fn a_client_with_a_trusted_clock_does_not_command_a_device_whose_certificate_expired() {
     let hub = HandHome::new();
-    let key = PrivateKey::generate().expect("rng");
-    let mut client = Client::new(id("phone"), key.clone(), hub.root.public_key());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id("phone"), keys, hub.root.public_key());
     // Valid from 1 to 2 (Unix seconds): expired by any clock this test runs under.
     let cert = hub.device_cert(1, 2);
     client
-        .open_at(&hub.key_distribution(&key, &cert), None)
+        .open_at(&hub.key_distribution(&public, &cert), None)
         .expect("applies");
     let seal = |c: &mut Client| c.seal_command(&id("zb:lock"), Value::Null, NOW, None);
     assert!(seal(&mut client).is_ok(), "untrusted clock: not judged");

@@ -6,11 +6,10 @@
 mod support;
 
 use coset::cbor::value::Value;
-use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::{FreshnessPolicy, MAX_OUTSTANDING_PER_KID};
 use sealhub::envelope::{DeviceId, Error};
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{Client, Home};
+use sealhub::keymgmt::{Client, ClientKeys, Home};
 use sealhub::store::{KekSource, Store};
 use std::time::Instant;
 
@@ -21,10 +20,11 @@ fn id(s: &str) -> DeviceId {
 }
 
 fn pair(home: &mut Home, name: &str) -> Client {
-    let key = PrivateKey::generate().expect("rng");
-    let mut client = Client::new(id(name), key.clone(), home.root_public());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id(name), keys, home.root_public());
     let pairing = home
-        .pair_client(&id(name), key.public_key(), Permissions::ALL, None)
+        .pair_client(&id(name), public, Permissions::ALL, None)
         .expect("pairs");
     client.open(&pairing.key_distribution).expect("applies");
     client

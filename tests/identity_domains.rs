@@ -24,7 +24,8 @@ fn certificate(root: &PrivateKey) -> Certificate {
         key(9).public_key(),
         0,
     )
-    .expect("rng");
+    .expect("rng")
+    .with_agreement_key(key(10).public_key());
     Certificate::issue(claims, root).expect("issue")
 }
 

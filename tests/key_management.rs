@@ -5,11 +5,10 @@
 mod support;
 
 use coset::cbor::value::Value;
-use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, Error, MessageType};
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{self, Client, Home};
+use sealhub::keymgmt::{self, Client, ClientKeys, Home};
 use sealhub::store::{KekSource, Store};
 use std::path::Path;
 use std::time::Instant;
@@ -29,9 +28,9 @@ fn id(s: &str) -> DeviceId {
 
 /// A paired client that has applied its first key distribution.
 fn pair(home: &mut Home, name: &str, perms: Permissions, devices: Option<Vec<String>>) -> Client {
-    let key = PrivateKey::generate().expect("rng");
-    let public = key.public_key();
-    let mut client = Client::new(id(name), key, home.root_public());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id(name), keys, home.root_public());
     let pairing = home
         .pair_client(&id(name), public, perms, devices)
         .expect("pairs");
@@ -315,14 +314,14 @@ fn a_client_cannot_pass_itself_off_as_a_device_or_pair_twice() {
     let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
-    let key = PrivateKey::generate().expect("rng");
-    home.pair_client(&id("phone"), key.public_key(), Permissions::ALL, None)
+    let keys = ClientKeys::generate().expect("rng").public();
+    home.pair_client(&id("phone"), keys, Permissions::ALL, None)
         .expect("pairs");
-    let again = home.pair_client(&id("phone"), key.public_key(), Permissions::ALL, None);
+    let again = home.pair_client(&id("phone"), keys, Permissions::ALL, None);
     assert!(matches!(again, Err(keymgmt::Error::AlreadyExists(_))));
-    let same_key = home.pair_client(&id("phone-2"), key.public_key(), Permissions::ALL, None);
+    let same_key = home.pair_client(&id("phone-2"), keys, Permissions::ALL, None);
     assert!(matches!(same_key, Err(keymgmt::Error::KidCollision(_))));
-    let as_device = home.pair_client(&id("zb:lock"), key.public_key(), Permissions::ALL, None);
+    let as_device = home.pair_client(&id("zb:lock"), keys, Permissions::ALL, None);
     assert!(matches!(as_device, Err(keymgmt::Error::AlreadyExists(_))));
 }
 

@@ -12,11 +12,10 @@
 mod support;
 
 use coset::cbor::value::Value;
-use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, MessageType};
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{Client, Home};
+use sealhub::keymgmt::{Client, ClientKeys, Home};
 use sealhub::store::{KekSource, Store};
 use std::path::Path;
 use std::time::Instant;
@@ -36,9 +35,9 @@ fn id(s: &str) -> DeviceId {
 
 /// A paired client that has applied its first key distribution.
 fn pair(home: &mut Home, name: &str, perms: Permissions) -> Client {
-    let key = PrivateKey::generate().expect("rng");
-    let public = key.public_key();
-    let mut client = Client::new(id(name), key, home.root_public());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id(name), keys, home.root_public());
     let pairing = home
         .pair_client(&id(name), public, perms, None)
         .expect("pairs");

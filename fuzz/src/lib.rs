@@ -332,7 +332,12 @@ pub fn certificate() -> &'static Certificate {
             f.client.key.public_key(),
             1_700_000_000,
         )
-        .expect("rng");
+        .expect("rng")
+        .with_agreement_key(
+            PrivateKey::from_bytes(&[0x34; 32])
+                .expect("a fixed valid scalar")
+                .public_key(),
+        );
         claims.serial = [0xc5; 8];
         claims.not_before = Some(1_700_000_000);
         claims.expires = Some(1_800_000_000);

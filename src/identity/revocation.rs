@@ -244,7 +244,8 @@ mod tests {
             key(holder).public_key(),
             0,
         )
-        .expect("rng");
+        .expect("rng")
+        .with_agreement_key(key(holder.wrapping_add(100)).public_key());
         Certificate::issue(claims, root).expect("issue")
     }
 

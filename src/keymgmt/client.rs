@@ -1,9 +1,10 @@
-//! A paired client's side of key management: it holds its own key, the hub's root key as its
+//! A paired client's side of key management: it holds its two keys, the hub's root key as its
 //! trust anchor, the epoch keys it was given, and the device certificates, and it seals
 //! commands and opens events. Its state lives in memory; an application persists it as it
 //! sees fit.
 
 use super::distribution::KeyDistribution;
+use super::keys::ClientKeys;
 use super::sequence::SequenceCounter;
 use super::{Error, Result};
 use crate::crypto::{AeadKey, PrivateKey, PublicKey, random_array};
@@ -23,8 +24,9 @@ const EPOCHS_KEPT: usize = 2;
 /// A paired client.
 pub struct Client {
     id: DeviceId,
-    key: PrivateKey,
+    keys: ClientKeys,
     kid: Kid,
+    agreement_kid: Kid,
     home: Kid,
     root: PublicKey,
     epochs: BTreeMap<u32, AeadKey>,
@@ -46,14 +48,17 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client with key `key`, trusting the hub whose root public key it obtained at pairing.
-    pub fn new(id: DeviceId, key: PrivateKey, root: PublicKey) -> Self {
-        let kid = Thumbprint::of(&key.public_key()).kid();
+    /// A client with `keys` (their public halves went to the hub at pairing), trusting the hub
+    /// whose root public key it obtained at pairing.
+    pub fn new(id: DeviceId, keys: ClientKeys, root: PublicKey) -> Self {
+        let kid = Thumbprint::of(&keys.signing.public_key()).kid();
+        let agreement_kid = Thumbprint::of(&keys.agreement.public_key()).kid();
         let home = Thumbprint::of(&root).kid();
         Client {
             id,
-            key,
+            keys,
             kid,
+            agreement_kid,
             home,
             root,
             epochs: BTreeMap::new(),
@@ -83,9 +88,14 @@ impl Client {
             .map(|d| d.as_secs())
     }
 
-    /// This client's short kid.
+    /// This client's short kid: its signing key's, what its commands carry.
     pub fn kid(&self) -> Kid {
         self.kid
+    }
+
+    /// The short kid of this client's key agreement key, what the hub encrypts to.
+    pub fn agreement_kid(&self) -> Kid {
+        self.agreement_kid
     }
 
     /// The newest epoch this client holds a key for.
@@ -210,16 +220,15 @@ impl Client {
             re: None,
         };
         let signer = SigningIdentity {
-            key: &self.key,
+            key: &self.keys.signing,
             kid: self.kid,
         };
-        Ok(envelope::seal_for_key(
-            &route,
-            &body,
-            signer,
-            &cert.claims().key,
-            cert.kid(),
-        )?)
+        let (Some(to), Some(to_kid)) = (cert.agreement_key(), cert.agreement_kid()) else {
+            return Err(Error::UnknownDevice(format!(
+                "{device} (its certificate has no key agreement key)"
+            )));
+        };
+        Ok(envelope::seal_for_key(&route, &body, signer, to, to_kid)?)
     }
 }
 
@@ -233,7 +242,7 @@ impl Keyring for Client {
     }
 
     fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {
-        (*kid == self.kid && route.device == self.id).then(|| self.key.clone())
+        (*kid == self.agreement_kid && route.device == self.id).then(|| self.keys.agreement.clone())
     }
 
     fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {

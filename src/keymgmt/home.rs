@@ -3,6 +3,7 @@
 //! all kept in the sealed store and updated atomically.
 
 use super::distribution::KeyDistribution;
+use super::keys::ClientPublicKeys;
 use super::sequence::SequenceCounter;
 use super::{Error, Result};
 use crate::crypto::{AeadKey, PrivateKey, PublicKey, random_array};
@@ -33,11 +34,18 @@ const REVOCATIONS: &[u8] = b"revocations";
 /// 64-bit ids is already astronomically unlikely; this bounds the loop, nothing more).
 const MAX_KEY_ATTEMPTS: usize = 16;
 
-/// A device's signing key and the certificate that vouches for it.
+/// A device's two keys and the certificate that vouches for both: the signing key signs its
+/// events and responses, the key agreement key receives the commands sent to it.
 struct DeviceEntry {
-    key: PrivateKey,
+    signing: PrivateKey,
+    agreement: PrivateKey,
     cert: Certificate,
 }
+
+/// First byte of a `devices` record: signing scalar (32) ‖ agreement scalar (32) ‖ certificate.
+const DEVICE_RECORD_VERSION: u8 = 2;
+/// Length of a `devices` record before the certificate.
+const DEVICE_RECORD_KEYS_LEN: usize = 1 + 32 + 32;
 
 /// The home-wide keys and list, as created or loaded.
 struct HomeKeys {
@@ -208,13 +216,10 @@ impl Home {
         for record in store.iter(DEVICES) {
             let (id, value) = record?;
             let id = device_id(&id)?;
-            if value.len() < 32 {
-                return Err(Error::Corrupt(format!("devices/{id}")));
-            }
-            let key = PrivateKey::from_bytes(&value[..32])
-                .map_err(|_| Error::Corrupt(format!("devices/{id}")))?;
-            let cert = Certificate::verify(&value[32..], &root_pub, None)?;
-            devices.insert(id, DeviceEntry { key, cert });
+            devices.insert(
+                id.clone(),
+                Self::read_device_record(&id, &value, &root_pub)?,
+            );
         }
         let mut clients = BTreeMap::new();
         for record in store.iter(CLIENTS) {
@@ -287,17 +292,19 @@ impl Home {
     }
 
     fn kid_in_use(&self, kid: Kid) -> bool {
+        let either = |c: &Certificate| c.kid() == kid || c.agreement_kid() == Some(kid);
         kid == self.home
-            || self.devices.values().any(|d| d.cert.kid() == kid)
-            || self.clients.values().any(|c| c.kid() == kid)
+            || self.devices.values().any(|d| either(&d.cert))
+            || self.clients.values().any(either)
             || self.revocations.kids.contains(&kid)
     }
 
-    fn fresh_device_key(&self) -> Result<PrivateKey> {
+    /// A fresh key whose kid is used nowhere in the home, nor equal to `besides`.
+    fn fresh_key(&self, besides: Option<Kid>) -> Result<PrivateKey> {
         for _ in 0..MAX_KEY_ATTEMPTS {
             let key = PrivateKey::generate()?;
             let kid = Thumbprint::of(&key.public_key()).kid();
-            if !self.kid_in_use(kid) {
+            if !self.kid_in_use(kid) && Some(kid) != besides {
                 return Ok(key);
             }
             tracing::warn!(kid = %kid, "drew a key whose kid is in use; drawing another");
@@ -307,22 +314,61 @@ impl Home {
         ))
     }
 
-    fn device_cert(&self, id: &DeviceId, key: &PrivateKey) -> Result<Certificate> {
+    /// A device's signing and key agreement keys, fresh and distinct.
+    fn fresh_device_keys(&self) -> Result<(PrivateKey, PrivateKey)> {
+        let signing = self.fresh_key(None)?;
+        let agreement = self.fresh_key(Some(Thumbprint::of(&signing.public_key()).kid()))?;
+        Ok((signing, agreement))
+    }
+
+    fn device_cert(
+        &self,
+        id: &DeviceId,
+        signing: &PrivateKey,
+        agreement: &PrivateKey,
+    ) -> Result<Certificate> {
         let claims = CertClaims::new(
             self.home,
             id.as_str(),
             Role::Device,
             Permissions::NONE,
-            key.public_key(),
+            signing.public_key(),
             self.now_unix().unwrap_or(0),
-        )?;
+        )?
+        .with_agreement_key(agreement.public_key());
         Ok(Certificate::issue(claims, &self.root)?)
     }
 
-    fn device_record(key: &PrivateKey, cert: &Certificate) -> Zeroizing<Vec<u8>> {
-        let mut v = Zeroizing::new(key.to_bytes().to_vec());
-        v.extend_from_slice(cert.as_bytes());
+    fn device_record(entry: &DeviceEntry) -> Zeroizing<Vec<u8>> {
+        let mut v = Zeroizing::new(vec![DEVICE_RECORD_VERSION]);
+        v.extend_from_slice(entry.signing.to_bytes().as_slice());
+        v.extend_from_slice(entry.agreement.to_bytes().as_slice());
+        v.extend_from_slice(entry.cert.as_bytes());
         v
+    }
+
+    fn read_device_record(id: &DeviceId, value: &[u8], root: &PublicKey) -> Result<DeviceEntry> {
+        let corrupt = || {
+            Error::Corrupt(format!(
+                "devices/{id} (not a two-key device record of this version)"
+            ))
+        };
+        if value.len() <= DEVICE_RECORD_KEYS_LEN || value[0] != DEVICE_RECORD_VERSION {
+            return Err(corrupt());
+        }
+        let signing = PrivateKey::from_bytes(&value[1..33]).map_err(|_| corrupt())?;
+        let agreement = PrivateKey::from_bytes(&value[33..65]).map_err(|_| corrupt())?;
+        let cert = Certificate::verify(&value[DEVICE_RECORD_KEYS_LEN..], root, None)?;
+        if cert.claims().key != signing.public_key()
+            || cert.agreement_key() != Some(&agreement.public_key())
+        {
+            return Err(corrupt());
+        }
+        Ok(DeviceEntry {
+            signing,
+            agreement,
+            cert,
+        })
     }
 
     /// Issues a key and certificate for a new device, stored in one atomic write.
@@ -330,21 +376,20 @@ impl Home {
         if self.devices.contains_key(id) || self.clients.contains_key(id) {
             return Err(Error::AlreadyExists(id.to_string()));
         }
-        let key = self.fresh_device_key()?;
-        let cert = self.device_cert(id, &key)?;
+        let (signing, agreement) = self.fresh_device_keys()?;
+        let cert = self.device_cert(id, &signing, &agreement)?;
+        let entry = DeviceEntry {
+            signing,
+            agreement,
+            cert: cert.clone(),
+        };
         self.store.put(
             DEVICES,
             id.as_str().as_bytes(),
-            &Self::device_record(&key, &cert),
+            &Self::device_record(&entry),
         )?;
-        tracing::info!(device = %id, kid = %cert.kid(), "issued a device key");
-        self.devices.insert(
-            id.clone(),
-            DeviceEntry {
-                key,
-                cert: cert.clone(),
-            },
-        );
+        tracing::info!(device = %id, kid = %cert.kid(), "issued a device's keys");
+        self.devices.insert(id.clone(), entry);
         Ok(cert)
     }
 
@@ -356,8 +401,13 @@ impl Home {
             .get(id)
             .ok_or_else(|| Error::UnknownDevice(id.to_string()))?;
         let old_cert = old.cert.clone();
-        let key = self.fresh_device_key()?;
-        let cert = self.device_cert(id, &key)?;
+        let (signing, agreement) = self.fresh_device_keys()?;
+        let cert = self.device_cert(id, &signing, &agreement)?;
+        let entry = DeviceEntry {
+            signing,
+            agreement,
+            cert: cert.clone(),
+        };
         let mut revocations = self.revocations.clone();
         revocations.revoke(&old_cert);
         let revocation_bytes = revocations.sign(&self.root)?;
@@ -366,18 +416,12 @@ impl Home {
             .put(
                 DEVICES,
                 id.as_str().as_bytes(),
-                &Self::device_record(&key, &cert),
+                &Self::device_record(&entry),
             )
             .put(HUB, REVOCATIONS, &revocation_bytes);
         self.store.apply(batch)?;
-        tracing::info!(device = %id, old = %old_cert.kid(), new = %cert.kid(), "rotated a device key");
-        self.devices.insert(
-            id.clone(),
-            DeviceEntry {
-                key,
-                cert: cert.clone(),
-            },
-        );
+        tracing::info!(device = %id, old = %old_cert.kid(), new = %cert.kid(), "rotated a device's keys");
+        self.devices.insert(id.clone(), entry);
         self.revocations = revocations;
         self.revocation_bytes = revocation_bytes;
         Ok(cert)
@@ -388,7 +432,7 @@ impl Home {
     pub fn pair_client(
         &mut self,
         id: &DeviceId,
-        key: PublicKey,
+        keys: ClientPublicKeys,
         permissions: Permissions,
         devices: Option<Vec<String>>,
     ) -> Result<Pairing> {
@@ -398,7 +442,7 @@ impl Home {
             not_before: None,
             expires: None,
         };
-        self.pair_client_with(id, key, grant)
+        self.pair_client_with(id, keys, grant)
     }
 
     /// [`Home::pair_client`] with the whole grant, a validity window included: a certificate
@@ -406,14 +450,20 @@ impl Home {
     pub fn pair_client_with(
         &mut self,
         id: &DeviceId,
-        key: PublicKey,
+        keys: ClientPublicKeys,
         grant: ClientGrant,
     ) -> Result<Pairing> {
         if self.clients.contains_key(id) || self.devices.contains_key(id) {
             return Err(Error::AlreadyExists(id.to_string()));
         }
-        let kid = Thumbprint::of(&key).kid();
-        if self.kid_in_use(kid) {
+        let kid = Thumbprint::of(&keys.signing).kid();
+        let agreement_kid = Thumbprint::of(&keys.agreement).kid();
+        for k in [kid, agreement_kid] {
+            if self.kid_in_use(k) {
+                return Err(Error::KidCollision(k));
+            }
+        }
+        if kid == agreement_kid {
             return Err(Error::KidCollision(kid));
         }
         let mut claims = CertClaims::new(
@@ -421,9 +471,10 @@ impl Home {
             id.as_str(),
             Role::Client,
             grant.permissions,
-            key,
+            keys.signing,
             self.now_unix().unwrap_or(0),
-        )?;
+        )?
+        .with_agreement_key(keys.agreement);
         claims.devices = grant.devices;
         claims.not_before = grant.not_before;
         claims.expires = grant.expires;
@@ -507,7 +558,13 @@ impl Home {
             key: &self.root,
             kid: root_kid,
         };
-        let sealed = envelope::seal_for_key(&route, &body, signer, &cert.claims().key, cert.kid());
+        let (Some(to), Some(to_kid)) = (cert.agreement_key(), cert.agreement_kid()) else {
+            body.zeroize();
+            return Err(Error::Corrupt(format!(
+                "client {id} has no key agreement key"
+            )));
+        };
+        let sealed = envelope::seal_for_key(&route, &body, signer, to, to_kid);
         body.zeroize();
         Ok(sealed?)
     }
@@ -599,7 +656,7 @@ impl Home {
             .get(device)
             .ok_or_else(|| Error::UnknownDevice(device.to_string()))?;
         let signer = SigningIdentity {
-            key: &entry.key,
+            key: &entry.signing,
             kid,
         };
         Ok(envelope::seal_for_epoch(
@@ -751,8 +808,11 @@ impl Keyring for Home {
     }
 
     fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {
+        if route.msg_type != MessageType::Command {
+            return None;
+        }
         let entry = self.devices.get(&route.device)?;
-        (entry.cert.kid() == *kid).then(|| entry.key.clone())
+        (entry.cert.agreement_kid() == Some(*kid)).then(|| entry.agreement.clone())
     }
 
     fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {

@@ -6,12 +6,14 @@ mod client;
 mod distribution;
 mod error;
 mod home;
+mod keys;
 mod sequence;
 
 pub use client::Client;
 pub use distribution::KeyDistribution;
 pub use error::{Error, Result};
 pub use home::{ClientGrant, Home, Pairing};
+pub use keys::{ClientKeys, ClientPublicKeys};
 pub use sequence::{RESERVE, SequenceCounter};
 
 use crate::envelope;
