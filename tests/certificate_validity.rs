@@ -13,7 +13,7 @@ use sealhub::identity::{
     CertClaims, Certificate, Kid, Permissions, RevocationList, Role, Thumbprint,
 };
 use sealhub::keymgmt::{
-    self, Client, ClientGrant, ClientKeys, ClientPublicKeys, Home, KeyDistribution,
+    self, Client, ClientGrant, ClientKeys, ClientPublicKeys, Home, KeyDistribution, ReadGrant,
 };
 use sealhub::store::{KekSource, Store};
 use std::time::Instant;
@@ -127,7 +127,7 @@ impl HandHome {
         let home = kid_of(&self.root);
         let dist = KeyDistribution {
             epoch: 1,
-            key: Zeroizing::new(self.epoch_key),
+            read: ReadGrant::Epoch(Zeroizing::new(self.epoch_key)),
             device_certs: vec![cert.as_bytes().to_vec()],
             revocation_list: RevocationList::new(home).sign(&self.root).expect("sign"),
         };

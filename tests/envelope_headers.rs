@@ -10,7 +10,9 @@ use coset::cbor::value::Value;
 use sealhub::cbor::encode;
 use sealhub::cose::{self, ContentAlgorithm};
 use sealhub::crypto::{AeadKey, PrivateKey, PublicKey, aes_gcm_seal};
-use sealhub::envelope::{self, Body, DeviceId, Error, Keyring, MessageType, ROUTE_LABEL, Route};
+use sealhub::envelope::{
+    self, Body, DeviceId, Error, Keyring, MessageType, ROUTE_LABEL, Route, device_read_key,
+};
 use sealhub::identity::{Kid, Thumbprint};
 
 struct Party {
@@ -150,16 +152,18 @@ fn with_route(mut unprotected: Vec<(Value, Value)>, route_bytes: &[u8]) -> Vec<(
     unprotected
 }
 
-/// An event: COSE_Encrypt0 under the epoch key, built from `p`.
+/// An event: COSE_Encrypt0 under the device's read key, built from `p`.
 fn event(w: &World, p: &Parts) -> Vec<u8> {
-    let route_bytes = route(w, MessageType::Event).to_bytes();
+    let r = route(w, MessageType::Event);
+    let route_bytes = r.to_bytes();
     let plaintext = inner(p, &w.device, &route_bytes, &body(MessageType::Event));
     let aad = encode(&Value::Array(vec![
         Value::Text("Encrypt0".into()),
         bytes(&p.outer_protected),
         bytes(&route_bytes),
     ]));
-    let ciphertext = aes_gcm_seal(&w.epoch_key, &IV, &aad, &plaintext).expect("seal");
+    let key = device_read_key(&w.epoch_key, &r.device).expect("derive");
+    let ciphertext = aes_gcm_seal(&key, &IV, &aad, &plaintext).expect("seal");
     let msg = Value::Array(vec![
         bytes(&p.outer_protected),
         Value::Map(with_route(p.outer_unprotected.clone(), &route_bytes)),

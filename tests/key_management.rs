@@ -148,7 +148,7 @@ fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
     };
     // The hub sends the challenge as a signed envelope; the client opens it and resends.
     let challenge_env = home
-        .seal_challenge(&id("zb:lock"), &challenge, msg_id)
+        .seal_challenge(&id("zb:lock"), &id("phone"), &challenge, msg_id)
         .expect("seal");
     let got = client
         .open(&challenge_env)

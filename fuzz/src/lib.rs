@@ -75,11 +75,12 @@ impl Fixture {
         }
     }
 
-    /// Who a message of type `t` is encrypted to, when it goes to one key.
+    /// Who a message of type `t` is encrypted to, when it goes to one key: commands to the
+    /// device, key distributions, responses and challenges to the client.
     pub fn recipient_for(&self, t: MessageType) -> &Party {
         match t {
-            MessageType::KeyDistribution => &self.client,
-            _ => &self.device,
+            MessageType::Command => &self.device,
+            _ => &self.client,
         }
     }
 }
@@ -202,9 +203,11 @@ pub fn outer_around(t: MessageType, inner: &[u8]) -> Vec<u8> {
         .to_tagged_vec()
         .expect("encode")
     } else {
+        let read_key =
+            envelope::device_read_key(&f.epoch_key, &route(t).device).expect("derive");
         cose::encrypt0_create(
             ContentAlgorithm::A128Gcm,
-            &f.epoch_key,
+            &read_key,
             IV,
             unprotected,
             inner,

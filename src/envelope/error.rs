@@ -37,6 +37,15 @@ pub enum Error {
     /// The route names an epoch whose key this receiver does not hold.
     #[error("unknown epoch {0}")]
     UnknownEpoch(u32),
+    /// The receiver holds keys of this epoch, but not the read key of this route's device:
+    /// it may not read that device.
+    #[error("no read key for device {device} in epoch {epoch}")]
+    NoReadKey {
+        /// The device the message is about.
+        device: String,
+        /// The route's epoch.
+        epoch: u32,
+    },
     /// The signer's certificate has been revoked.
     #[error("kid {0} is revoked")]
     Revoked(Kid),
@@ -112,6 +121,7 @@ impl Error {
             Error::UnexpectedHeader { .. } => "unexpected-header",
             Error::UnknownKid(_) => "unknown-kid",
             Error::UnknownEpoch(_) => "unknown-epoch",
+            Error::NoReadKey { .. } => "no-read-key",
             Error::Revoked(_) => "revoked",
             Error::CertificateNotValid { .. } => "certificate-not-valid",
             Error::NotAuthorised { .. } => "not-authorised",

@@ -4,6 +4,7 @@
 
 use super::body::Body;
 use super::headers::{self, check_protected, check_unprotected};
+use super::read_key::device_read_key;
 use super::route::{ROUTE_LABEL, Route};
 use super::seal::CONTENT_ALG;
 use super::{Error, Result};
@@ -12,13 +13,22 @@ use crate::crypto::{AeadKey, PrivateKey, PublicKey};
 use crate::identity::Kid;
 use coset::{CoseEncrypt, CoseEncrypt0, Header, Label, ProtectedHeader, iana};
 
-/// What the receiver knows: its home, the epoch keys it holds, its private keys, and which
-/// signers it accepts for which routes.
+/// What the receiver knows: its home, the epoch and read keys it holds, its private keys, and
+/// which signers it accepts for which routes.
 pub trait Keyring {
     /// The receiver's home id.
     fn home(&self) -> Kid;
-    /// The key of `epoch`, if held.
+    /// The whole key of `epoch`, if held (a receiver that may read every device).
     fn epoch_key(&self, epoch: u32) -> Option<AeadKey>;
+    /// The read key for the route's device in the route's epoch. By default derived from
+    /// [`Keyring::epoch_key`]; a receiver holding only some devices' keys answers from those,
+    /// and refuses the others with [`Error::NoReadKey`].
+    fn read_key(&self, route: &Route) -> Result<AeadKey> {
+        let epoch_key = self
+            .epoch_key(route.epoch)
+            .ok_or(Error::UnknownEpoch(route.epoch))?;
+        device_read_key(&epoch_key, &route.device)
+    }
     /// The private key named by `kid` that commands or key distributions are encrypted to,
     /// only if it belongs to the device (or client) the route names: a command encrypted to
     /// one device's key cannot be routed to another.
@@ -130,9 +140,7 @@ fn open_encrypt0(
     }
     check_outer_protected(&msg.protected)?;
     check_outer_unprotected(&msg.unprotected)?;
-    let key = keys
-        .epoch_key(route.epoch)
-        .ok_or(Error::UnknownEpoch(route.epoch))?;
+    let key = keys.read_key(&route)?;
     let inner = cose::encrypt0_open(msg, CONTENT_ALG, &key, &route_bytes)?;
     Ok((route, route_bytes, inner))
 }

@@ -4,6 +4,7 @@
 
 use super::body::Body;
 use super::headers::INNER_PROTECTED;
+use super::read_key::device_read_key;
 use super::route::{ROUTE_LABEL, Route};
 use super::{Error, Result};
 use crate::cose::{self, ContentAlgorithm};
@@ -103,7 +104,8 @@ fn check_kinds(route: &Route, body: &Body, to_one_key: bool) -> Result<()> {
     Ok(())
 }
 
-/// Seals an event, response, revocation list or challenge under the epoch key (COSE_Encrypt0).
+/// Seals an event or revocation list (COSE_Encrypt0) under the read key of the route's device,
+/// derived from `epoch_key` ([`super::device_read_key`]).
 pub fn seal_for_epoch_with(
     route: &Route,
     body: &Body,
@@ -112,11 +114,12 @@ pub fn seal_for_epoch_with(
     iv: [u8; GCM_NONCE_LEN],
 ) -> Result<Vec<u8>> {
     check_kinds(route, body, false)?;
+    let read_key = device_read_key(epoch_key, &route.device)?;
     let route_bytes = route.to_bytes();
     let inner = sign_inner(&route_bytes, body, signer)?;
     let outer = cose::encrypt0_create(
         CONTENT_ALG,
-        epoch_key,
+        &read_key,
         iv,
         route_header(&route_bytes),
         &inner,
@@ -125,7 +128,8 @@ pub fn seal_for_epoch_with(
     Ok(outer.to_tagged_vec()?)
 }
 
-/// Seals a command or key distribution to one P-256 key (COSE_Encrypt, ECDH-ES + HKDF-256).
+/// Seals a command, key distribution, response or challenge to one P-256 key agreement key
+/// (COSE_Encrypt, ECDH-ES + HKDF-256).
 #[allow(clippy::too_many_arguments)]
 pub fn seal_for_key_with(
     route: &Route,

@@ -3,7 +3,7 @@
 //! commands and opens events. Its state lives in memory; an application persists it as it
 //! sees fit.
 
-use super::distribution::KeyDistribution;
+use super::distribution::{KeyDistribution, ReadGrant};
 use super::keys::ClientKeys;
 use super::sequence::SequenceCounter;
 use super::{Error, Result};
@@ -13,6 +13,7 @@ use crate::envelope::{
     self, Body, DeviceId, Keyring, MSG_ID_LEN, MessageType, Opened, Route, SigningIdentity,
 };
 use crate::identity::{Certificate, Kid, RevocationList, Thumbprint};
+use crate::model::HUB_DEVICE;
 use coset::cbor::value::Value;
 use std::collections::{BTreeMap, HashMap};
 use zeroize::Zeroize;
@@ -20,6 +21,28 @@ use zeroize::Zeroize;
 /// How many epochs' keys a client keeps (the current one and the one before, so messages in
 /// flight across a rekey still open).
 const EPOCHS_KEPT: usize = 2;
+
+/// What a client can read in one epoch.
+#[derive(Clone)]
+enum ReadAccess {
+    /// Every device: the epoch key, from which each device's read key is derived.
+    Epoch(AeadKey),
+    /// Only these devices ("hub" for revocation lists); empty without the permission to read.
+    Devices(BTreeMap<DeviceId, AeadKey>),
+}
+
+impl ReadAccess {
+    fn from_grant(grant: &ReadGrant) -> Self {
+        match grant {
+            ReadGrant::Epoch(key) => ReadAccess::Epoch(AeadKey::Aes128(**key)),
+            ReadGrant::Devices(keys) => ReadAccess::Devices(
+                keys.iter()
+                    .map(|(device, key)| (device.clone(), AeadKey::Aes128(**key)))
+                    .collect(),
+            ),
+        }
+    }
+}
 
 /// A paired client.
 pub struct Client {
@@ -29,7 +52,7 @@ pub struct Client {
     agreement_kid: Kid,
     home: Kid,
     root: PublicKey,
-    epochs: BTreeMap<u32, AeadKey>,
+    epochs: BTreeMap<u32, ReadAccess>,
     devices: HashMap<Kid, Certificate>,
     revocations: Option<RevocationList>,
     replay: HashMap<Kid, ReplayWindow>,
@@ -98,6 +121,11 @@ impl Client {
         self.agreement_kid
     }
 
+    /// The number of the newest revocation list this client holds: it refuses any older one.
+    pub fn revocation_number(&self) -> Option<u64> {
+        self.revocations.as_ref().map(|r| r.number)
+    }
+
     /// The newest epoch this client holds a key for.
     pub fn current_epoch(&self) -> Option<u32> {
         self.epochs.keys().next_back().copied()
@@ -130,11 +158,15 @@ impl Client {
             tracing::warn!(client = %self.id, check = e.check(), "refused an envelope: {e}");
             e
         })?;
-        if opened.route.msg_type == MessageType::KeyDistribution {
-            let applied = self.apply_distribution(&opened.body.body);
-            // The keys now live in the client's zeroizing state; the caller gets none.
-            opened.body.zeroize();
-            applied?;
+        match opened.route.msg_type {
+            MessageType::KeyDistribution => {
+                let applied = self.apply_distribution(&opened.body.body);
+                // The keys now live in the client's zeroizing state; the caller gets none.
+                opened.body.zeroize();
+                applied?;
+            }
+            MessageType::RevocationList => self.apply_revocation_list(&opened.body.body)?,
+            _ => {}
         }
         self.replay.insert(opened.signer, window);
         Ok(opened)
@@ -142,6 +174,7 @@ impl Client {
 
     fn apply_distribution(&mut self, body: &Value) -> Result<()> {
         let dist = KeyDistribution::from_value(body)?;
+        let access = ReadAccess::from_grant(&dist.read);
         let last = self.revocations.as_ref().map(|r| r.number);
         let revocations =
             RevocationList::verify(&dist.revocation_list, &self.root, self.home, last)?;
@@ -152,10 +185,21 @@ impl Client {
         }
         self.devices = devices;
         self.revocations = Some(revocations);
-        self.epochs.insert(dist.epoch, AeadKey::Aes128(*dist.key));
+        self.epochs.insert(dist.epoch, access);
         while self.epochs.len() > EPOCHS_KEPT {
             self.epochs.pop_first();
         }
+        Ok(())
+    }
+
+    /// Takes a newer signed revocation list the hub published (an older one is refused as a
+    /// rollback; the same one again is harmless).
+    fn apply_revocation_list(&mut self, body: &Value) -> Result<()> {
+        let bytes = body.as_bytes().ok_or_else(|| {
+            envelope::Error::Malformed("a revocation list message carries the signed list".into())
+        })?;
+        let last = self.revocations.as_ref().map(|r| r.number);
+        self.revocations = Some(RevocationList::verify(bytes, &self.root, self.home, last)?);
         Ok(())
     }
 
@@ -238,11 +282,39 @@ impl Keyring for Client {
     }
 
     fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
-        self.epochs.get(&epoch).cloned()
+        match self.epochs.get(&epoch)? {
+            ReadAccess::Epoch(key) => Some(key.clone()),
+            ReadAccess::Devices(_) => None,
+        }
+    }
+
+    fn read_key(&self, route: &Route) -> envelope::Result<AeadKey> {
+        match self.epochs.get(&route.epoch) {
+            None => Err(envelope::Error::UnknownEpoch(route.epoch)),
+            Some(ReadAccess::Epoch(key)) => envelope::device_read_key(key, &route.device),
+            Some(ReadAccess::Devices(keys)) => {
+                keys.get(&route.device)
+                    .cloned()
+                    .ok_or_else(|| envelope::Error::NoReadKey {
+                        device: route.device.to_string(),
+                        epoch: route.epoch,
+                    })
+            }
+        }
     }
 
     fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {
-        (*kid == self.agreement_kid && route.device == self.id).then(|| self.keys.agreement.clone())
+        if *kid != self.agreement_kid {
+            return None;
+        }
+        let addressed = match route.msg_type {
+            // A key distribution's route names the client it is for.
+            MessageType::KeyDistribution => route.device == self.id,
+            // A response or challenge names the device the client's command was about.
+            MessageType::Response | MessageType::Challenge => true,
+            _ => false,
+        };
+        addressed.then(|| self.keys.agreement.clone())
     }
 
     fn signer(&self, kid: &Kid, route: &Route) -> envelope::Result<PublicKey> {
@@ -263,6 +335,10 @@ impl Keyring for ClientAt<'_> {
 
     fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
         self.client.epoch_key(epoch)
+    }
+
+    fn read_key(&self, route: &Route) -> envelope::Result<AeadKey> {
+        self.client.read_key(route)
     }
 
     fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {
@@ -287,9 +363,12 @@ impl Client {
         let refuse = |reason: String| envelope::Error::NotAuthorised { kid: *kid, reason };
         if *kid == self.home {
             return match route.msg_type {
-                MessageType::KeyDistribution
-                | MessageType::RevocationList
-                | MessageType::Challenge => Ok(self.root),
+                MessageType::KeyDistribution | MessageType::Challenge => Ok(self.root),
+                MessageType::RevocationList if route.device.as_str() == HUB_DEVICE => Ok(self.root),
+                MessageType::RevocationList => Err(refuse(format!(
+                    "a revocation list travels as device {HUB_DEVICE}, not {}",
+                    route.device
+                ))),
                 other => Err(refuse(format!("the root key does not send {other:?}"))),
             };
         }

@@ -2,7 +2,7 @@
 //! clients, the epoch key, the revocation list, sender sequence numbers and replay windows,
 //! all kept in the sealed store and updated atomically.
 
-use super::distribution::KeyDistribution;
+use super::distribution::{KeyDistribution, ReadGrant};
 use super::keys::ClientPublicKeys;
 use super::sequence::SequenceCounter;
 use super::{Error, Result};
@@ -538,7 +538,7 @@ impl Home {
     fn seal_key_distribution(&mut self, id: &DeviceId, cert: &Certificate) -> Result<Vec<u8>> {
         let dist = KeyDistribution {
             epoch: self.epoch,
-            key: Zeroizing::new(epoch_key_bytes(&self.epoch_key)?),
+            read: self.read_grant(cert)?,
             device_certs: self
                 .devices
                 .values()
@@ -629,32 +629,41 @@ impl Home {
         Ok(seq)
     }
 
-    /// Seals an event or response from `device` under the current epoch key, signed by the
-    /// device's key.
-    pub fn seal_from_device(
-        &mut self,
-        device: &DeviceId,
-        kind: MessageType,
-        content: Value,
-        re: Option<[u8; 8]>,
-    ) -> Result<Vec<u8>> {
-        if !matches!(kind, MessageType::Event | MessageType::Response) {
-            return Err(envelope::Error::MetadataMismatch(format!(
-                "a device sends events and responses, not {kind:?}"
-            ))
-            .into());
+    /// What a client may read in the current epoch, by its certificate: without
+    /// [`Permissions::READ_EVENTS`] nothing; with it and no device list the epoch key; with a
+    /// device list the read keys of those devices and of "hub" (revocation lists).
+    fn read_grant(&self, cert: &Certificate) -> Result<ReadGrant> {
+        if !cert.has(Permissions::READ_EVENTS) {
+            return Ok(ReadGrant::Devices(Vec::new()));
         }
-        let kid = self
-            .devices
-            .get(device)
-            .map(|d| d.cert.kid())
-            .ok_or_else(|| Error::UnknownDevice(device.to_string()))?;
-        let body = self.body(kid, kind, content, re)?;
-        let route = self.route(device.clone(), kind);
-        let entry = self
-            .devices
-            .get(device)
-            .ok_or_else(|| Error::UnknownDevice(device.to_string()))?;
+        let Some(list) = &cert.claims().devices else {
+            return Ok(ReadGrant::Epoch(Zeroizing::new(epoch_key_bytes(
+                &self.epoch_key,
+            )?)));
+        };
+        let mut ids = std::collections::BTreeSet::new();
+        ids.insert(hub_device());
+        for d in list {
+            ids.insert(DeviceId::new(d).map_err(|_| Error::Corrupt(format!("device id {d:?}")))?);
+        }
+        let keys = ids
+            .into_iter()
+            .map(|device| {
+                let key = envelope::device_read_key(&self.epoch_key, &device)?;
+                Ok((device, Zeroizing::new(epoch_key_bytes(&key)?)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ReadGrant::Devices(keys))
+    }
+
+    /// Seals an event from `device`: signed by the device's signing key, encrypted under the
+    /// device's read key of the current epoch, so exactly the clients that may read this
+    /// device open it.
+    pub fn seal_event(&mut self, device: &DeviceId, content: Value) -> Result<Vec<u8>> {
+        let kid = self.device_kid(device)?;
+        let body = self.body(kid, MessageType::Event, content, None)?;
+        let route = self.route(device.clone(), MessageType::Event);
+        let entry = self.device_entry(device)?;
         let signer = SigningIdentity {
             key: &entry.signing,
             kid,
@@ -667,14 +676,61 @@ impl Home {
         )?)
     }
 
-    /// Seals a challenge for a client whose command lacked proof of freshness: the client
-    /// resends the command `re` names with `challenge` as its echo.
+    /// Seals `device`'s response to the command `re` of client `to_client`: signed by the
+    /// device's signing key and encrypted to that client's key agreement key alone, so a
+    /// client that may only send reads its own answers and no other client reads them.
+    pub fn seal_response(
+        &mut self,
+        device: &DeviceId,
+        to_client: &DeviceId,
+        content: Value,
+        re: [u8; 8],
+    ) -> Result<Vec<u8>> {
+        let kid = self.device_kid(device)?;
+        let (to, to_kid) = self.client_agreement_key(to_client)?;
+        let body = self.body(kid, MessageType::Response, content, Some(re))?;
+        let route = self.route(device.clone(), MessageType::Response);
+        let entry = self.device_entry(device)?;
+        let signer = SigningIdentity {
+            key: &entry.signing,
+            kid,
+        };
+        Ok(envelope::seal_for_key(&route, &body, signer, &to, to_kid)?)
+    }
+
+    /// Seals an event or response from `device`. Events are [`Home::seal_event`]; a response
+    /// goes to one client and needs [`Home::seal_response`], so `Response` is refused here.
+    pub fn seal_from_device(
+        &mut self,
+        device: &DeviceId,
+        kind: MessageType,
+        content: Value,
+        re: Option<[u8; 8]>,
+    ) -> Result<Vec<u8>> {
+        match (kind, re) {
+            (MessageType::Event, None) => self.seal_event(device, content),
+            (MessageType::Response, _) => Err(envelope::Error::MetadataMismatch(
+                "a response is encrypted to the client it answers: use seal_response".into(),
+            )
+            .into()),
+            _ => Err(envelope::Error::MetadataMismatch(format!(
+                "a device sends events and responses, not {kind:?} (with re {re:?})"
+            ))
+            .into()),
+        }
+    }
+
+    /// Seals a challenge for client `to_client`, whose command `re` about `device` lacked
+    /// proof of freshness: signed by the root key, encrypted to that client alone. The client
+    /// resends the command under the msg_id `re` with `challenge` as its echo.
     pub fn seal_challenge(
         &mut self,
         device: &DeviceId,
+        to_client: &DeviceId,
         challenge: &[u8],
         re: [u8; 8],
     ) -> Result<Vec<u8>> {
+        let (to, to_kid) = self.client_agreement_key(to_client)?;
         let root_kid = self.home;
         let body = self.body(
             root_kid,
@@ -687,12 +743,64 @@ impl Home {
             key: &self.root,
             kid: root_kid,
         };
+        Ok(envelope::seal_for_key(&route, &body, signer, &to, to_kid)?)
+    }
+
+    /// Seals the latest signed revocation list for every client that may read: under the read
+    /// key of device "hub" in the current epoch, signed by the root key. (Every client also
+    /// receives the list inside its key distributions.)
+    pub fn seal_revocation_list(&mut self) -> Result<Vec<u8>> {
+        let root_kid = self.home;
+        let body = self.body(
+            root_kid,
+            MessageType::RevocationList,
+            Value::Bytes(self.revocation_bytes.clone()),
+            None,
+        )?;
+        let route = self.route(hub_device(), MessageType::RevocationList);
+        let signer = SigningIdentity {
+            key: &self.root,
+            kid: root_kid,
+        };
         Ok(envelope::seal_for_epoch(
             &route,
             &body,
             signer,
             &self.epoch_key,
         )?)
+    }
+
+    /// The paired client whose signing key has `kid` (a refusal names the kid; a challenge
+    /// or response goes to the client's id).
+    pub fn client_by_kid(&self, kid: Kid) -> Option<&DeviceId> {
+        self.clients
+            .iter()
+            .find(|(_, c)| c.kid() == kid)
+            .map(|(id, _)| id)
+    }
+
+    fn device_entry(&self, device: &DeviceId) -> Result<&DeviceEntry> {
+        self.devices
+            .get(device)
+            .ok_or_else(|| Error::UnknownDevice(device.to_string()))
+    }
+
+    fn device_kid(&self, device: &DeviceId) -> Result<Kid> {
+        Ok(self.device_entry(device)?.cert.kid())
+    }
+
+    /// A paired client's key agreement key and its kid.
+    fn client_agreement_key(&self, client: &DeviceId) -> Result<(PublicKey, Kid)> {
+        let cert = self
+            .clients
+            .get(client)
+            .ok_or_else(|| Error::UnknownClient(client.to_string()))?;
+        match (cert.agreement_key(), cert.agreement_kid()) {
+            (Some(key), Some(kid)) => Ok((*key, kid)),
+            _ => Err(Error::Corrupt(format!(
+                "client {client} has no key agreement key"
+            ))),
+        }
     }
 
     /// Opens a command with every check of `docs/ENVELOPE.md`: authenticity, authorisation,
@@ -793,6 +901,13 @@ fn epoch_key_bytes(key: &AeadKey) -> Result<[u8; 16]> {
         .map_err(|_| Error::Corrupt("epoch key".into()))
 }
 
+/// The device id that stands for the hub itself in routes: revocation lists travel under its
+/// read key.
+fn hub_device() -> DeviceId {
+    DeviceId::new(crate::model::HUB_DEVICE)
+        .unwrap_or_else(|_| unreachable!("\"hub\" is a valid id"))
+}
+
 fn device_id(raw: &[u8]) -> Result<DeviceId> {
     let s = std::str::from_utf8(raw).map_err(|_| Error::Corrupt("record name".into()))?;
     DeviceId::new(s).map_err(|_| Error::Corrupt(format!("record name {s:?}")))
@@ -803,8 +918,9 @@ impl Keyring for Home {
         self.home
     }
 
-    fn epoch_key(&self, epoch: u32) -> Option<AeadKey> {
-        (epoch == self.epoch).then(|| self.epoch_key.clone())
+    /// The hub opens commands only, none of which travels under a read key.
+    fn epoch_key(&self, _epoch: u32) -> Option<AeadKey> {
+        None
     }
 
     fn recipient_key(&self, kid: &Kid, route: &Route) -> Option<PrivateKey> {

@@ -10,7 +10,7 @@ mod keys;
 mod sequence;
 
 pub use client::Client;
-pub use distribution::KeyDistribution;
+pub use distribution::{KEY_DISTRIBUTION_VERSION, KeyDistribution, ReadGrant};
 pub use error::{Error, Result};
 pub use home::{ClientGrant, Home, Pairing};
 pub use keys::{ClientKeys, ClientPublicKeys};
