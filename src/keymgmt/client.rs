@@ -1,9 +1,14 @@
 //! A paired client's side of key management: it holds its two keys, the hub's root key as its
-//! trust anchor, the epoch keys it was given, and the device certificates, and it seals
-//! commands and opens events. Its state lives in memory; an application persists it as it
-//! sees fit.
+//! trust anchor, the read keys it was given, and the device certificates, and it seals
+//! commands and opens events. Its state lives in memory ([`Client::new`]) or, written through
+//! on every change, in a sealed store of its own ([`Client::create_in`], [`Client::open_in`]),
+//! so a restarted client keeps its sequence numbers, replay windows and revocation list.
 
-use super::distribution::{KeyDistribution, ReadGrant};
+use super::client_state::{
+    self, CLIENT, CLIENT_DEVICES, CLIENT_EPOCHS, CLIENT_REPLAY, IDENTITY, REVOCATIONS, ReadAccess,
+    SEQUENCE,
+};
+use super::distribution::KeyDistribution;
 use super::keys::ClientKeys;
 use super::sequence::SequenceCounter;
 use super::{Error, Result};
@@ -14,6 +19,7 @@ use crate::envelope::{
 };
 use crate::identity::{Certificate, Kid, RevocationList, Thumbprint};
 use crate::model::HUB_DEVICE;
+use crate::store::{Store, WriteBatch};
 use coset::cbor::value::Value;
 use std::collections::{BTreeMap, HashMap};
 use zeroize::Zeroize;
@@ -21,28 +27,6 @@ use zeroize::Zeroize;
 /// How many epochs' keys a client keeps (the current one and the one before, so messages in
 /// flight across a rekey still open).
 const EPOCHS_KEPT: usize = 2;
-
-/// What a client can read in one epoch.
-#[derive(Clone)]
-enum ReadAccess {
-    /// Every device: the epoch key, from which each device's read key is derived.
-    Epoch(AeadKey),
-    /// Only these devices ("hub" for revocation lists); empty without the permission to read.
-    Devices(BTreeMap<DeviceId, AeadKey>),
-}
-
-impl ReadAccess {
-    fn from_grant(grant: &ReadGrant) -> Self {
-        match grant {
-            ReadGrant::Epoch(key) => ReadAccess::Epoch(AeadKey::Aes128(**key)),
-            ReadGrant::Devices(keys) => ReadAccess::Devices(
-                keys.iter()
-                    .map(|(device, key)| (device.clone(), AeadKey::Aes128(**key)))
-                    .collect(),
-            ),
-        }
-    }
-}
 
 /// A paired client.
 pub struct Client {
@@ -58,6 +42,17 @@ pub struct Client {
     replay: HashMap<Kid, ReplayWindow>,
     sequence: SequenceCounter,
     clock_trusted: bool,
+    /// The client's own sealed store, written through on every change; `None` in memory only.
+    store: Option<Store>,
+}
+
+/// A key distribution checked and ready to take: what the client will hold afterwards.
+struct Distribution {
+    epoch: u32,
+    access: ReadAccess,
+    devices: HashMap<Kid, Certificate>,
+    revocations: RevocationList,
+    revocation_bytes: Vec<u8>,
 }
 
 impl std::fmt::Debug for Client {
@@ -90,6 +85,54 @@ impl Client {
             replay: HashMap::new(),
             sequence: SequenceCounter::resume(0),
             clock_trusted: false,
+            store: None,
+        }
+    }
+
+    /// A new client kept in `store` (its own sealed store, not the hub's): like
+    /// [`Client::new`], with the identity written first and every later change written
+    /// through. Refuses a store that already holds a client.
+    pub fn create_in(
+        store: Store,
+        id: DeviceId,
+        keys: ClientKeys,
+        root: PublicKey,
+    ) -> Result<Client> {
+        if store.get(CLIENT, IDENTITY)?.is_some() {
+            return Err(Error::AlreadyExists("a client in this store".into()));
+        }
+        store.put(
+            CLIENT,
+            IDENTITY,
+            &client_state::identity_record(&id, &keys, &root),
+        )?;
+        let mut client = Client::new(id, keys, root);
+        client.store = Some(store);
+        Ok(client)
+    }
+
+    /// The client kept in `store`, as it was when it last changed: its keys, read keys,
+    /// device certificates, revocation list, replay windows, and a sequence counter that
+    /// resumes above every number it may have used.
+    pub fn open_in(store: Store) -> Result<Client> {
+        let loaded = client_state::load(&store)?;
+        let mut client = Client::new(loaded.id, loaded.keys, loaded.root);
+        client.epochs = loaded.epochs;
+        client.devices = loaded.devices;
+        client.revocations = loaded.revocations;
+        client.replay = loaded.replay;
+        client.sequence = SequenceCounter::resume(loaded.ceiling);
+        client.store = Some(store);
+        tracing::info!(client = %client.id, kid = %client.kid, "opened a client's store");
+        Ok(client)
+    }
+
+    /// Writes `batch` to the client's store, if it has one, before the change is made in
+    /// memory.
+    fn persist(&self, batch: WriteBatch) -> Result<()> {
+        match &self.store {
+            Some(store) => Ok(store.apply(batch)?),
+            None => Ok(()),
         }
     }
 
@@ -158,23 +201,34 @@ impl Client {
             tracing::warn!(client = %self.id, check = e.check(), "refused an envelope: {e}");
             e
         })?;
+        let mut batch = WriteBatch::new();
+        batch.put(CLIENT_REPLAY, &opened.signer.0, &window.to_bytes());
         match opened.route.msg_type {
             MessageType::KeyDistribution => {
-                let applied = self.apply_distribution(&opened.body.body);
+                let checked = self.check_distribution(&opened.body.body);
                 // The keys now live in the client's zeroizing state; the caller gets none.
                 opened.body.zeroize();
-                applied?;
+                let dist = checked?;
+                self.write_distribution(&mut batch, &dist);
+                self.persist(batch)?;
+                self.take_distribution(dist);
             }
-            MessageType::RevocationList => self.apply_revocation_list(&opened.body.body)?,
-            _ => {}
+            MessageType::RevocationList => {
+                let (list, bytes) = self.check_revocation_list(&opened.body.body)?;
+                batch.put(CLIENT, REVOCATIONS, &bytes);
+                self.persist(batch)?;
+                self.revocations = Some(list);
+            }
+            _ => self.persist(batch)?,
         }
         self.replay.insert(opened.signer, window);
         Ok(opened)
     }
 
-    fn apply_distribution(&mut self, body: &Value) -> Result<()> {
+    /// Checks a key distribution's body: its layout, its revocation list (signed, not older
+    /// than the one held) and every device certificate.
+    fn check_distribution(&self, body: &Value) -> Result<Distribution> {
         let dist = KeyDistribution::from_value(body)?;
-        let access = ReadAccess::from_grant(&dist.read);
         let last = self.revocations.as_ref().map(|r| r.number);
         let revocations =
             RevocationList::verify(&dist.revocation_list, &self.root, self.home, last)?;
@@ -183,24 +237,65 @@ impl Client {
             let cert = Certificate::verify(bytes, &self.root, None)?;
             devices.insert(cert.kid(), cert);
         }
-        self.devices = devices;
-        self.revocations = Some(revocations);
-        self.epochs.insert(dist.epoch, access);
-        while self.epochs.len() > EPOCHS_KEPT {
-            self.epochs.pop_first();
-        }
-        Ok(())
+        Ok(Distribution {
+            epoch: dist.epoch,
+            access: ReadAccess::from_grant(&dist.read),
+            devices,
+            revocations,
+            revocation_bytes: dist.revocation_list,
+        })
     }
 
-    /// Takes a newer signed revocation list the hub published (an older one is refused as a
-    /// rollback; the same one again is harmless).
-    fn apply_revocation_list(&mut self, body: &Value) -> Result<()> {
+    /// The epochs kept once `epoch` is added: the newest [`EPOCHS_KEPT`].
+    fn epochs_kept_with(&self, epoch: u32) -> Vec<u32> {
+        let mut all: Vec<u32> = self.epochs.keys().copied().chain([epoch]).collect();
+        all.sort_unstable();
+        all.dedup();
+        all.split_off(all.len().saturating_sub(EPOCHS_KEPT))
+    }
+
+    /// Adds to `batch` what taking `dist` changes in the store.
+    fn write_distribution(&self, batch: &mut WriteBatch, dist: &Distribution) {
+        let kept = self.epochs_kept_with(dist.epoch);
+        for old in self.epochs.keys().filter(|e| !kept.contains(e)) {
+            batch.remove(CLIENT_EPOCHS, &old.to_be_bytes());
+        }
+        batch.put(
+            CLIENT_EPOCHS,
+            &dist.epoch.to_be_bytes(),
+            &dist.access.to_record(),
+        );
+        for kid in self
+            .devices
+            .keys()
+            .filter(|k| !dist.devices.contains_key(k))
+        {
+            batch.remove(CLIENT_DEVICES, &kid.0);
+        }
+        for (kid, cert) in &dist.devices {
+            batch.put(CLIENT_DEVICES, &kid.0, cert.as_bytes());
+        }
+        batch.put(CLIENT, REVOCATIONS, &dist.revocation_bytes);
+    }
+
+    /// Takes a checked (and persisted) key distribution into memory.
+    fn take_distribution(&mut self, dist: Distribution) {
+        let kept = self.epochs_kept_with(dist.epoch);
+        self.epochs.insert(dist.epoch, dist.access);
+        self.epochs.retain(|e, _| kept.contains(e));
+        self.devices = dist.devices;
+        self.revocations = Some(dist.revocations);
+    }
+
+    /// Checks a revocation list the hub published: signed, and not older than the one held
+    /// (the same one again is harmless).
+    fn check_revocation_list(&self, body: &Value) -> Result<(RevocationList, Vec<u8>)> {
         let bytes = body.as_bytes().ok_or_else(|| {
             envelope::Error::Malformed("a revocation list message carries the signed list".into())
         })?;
         let last = self.revocations.as_ref().map(|r| r.number);
-        self.revocations = Some(RevocationList::verify(bytes, &self.root, self.home, last)?);
-        Ok(())
+        let list = RevocationList::verify(bytes, &self.root, self.home, last)?;
+        Ok((list, bytes.clone()))
     }
 
     /// Seals a command for `device`, valid until `exp` (Unix seconds), echoing a hub
@@ -246,7 +341,15 @@ impl Client {
         let epoch = self
             .current_epoch()
             .ok_or_else(|| Error::Envelope(envelope::Error::UnknownEpoch(0)))?;
-        let (seq, _) = self.sequence.take();
+        let previous = self.sequence.ceiling();
+        let (seq, reserve) = self.sequence.take();
+        if let (Some(ceiling), Some(store)) = (reserve, &self.store) {
+            // The new ceiling is durable before any number under it leaves the client.
+            if let Err(e) = store.put(CLIENT, SEQUENCE, &ceiling.to_be_bytes()) {
+                self.sequence.rollback(seq, previous);
+                return Err(e.into());
+            }
+        }
         let route = Route {
             home: self.home,
             device: device.clone(),

@@ -3,6 +3,7 @@
 //! clients, and how replays are refused across restarts (`docs/ENVELOPE.md`).
 
 mod client;
+mod client_state;
 mod distribution;
 mod error;
 mod home;
