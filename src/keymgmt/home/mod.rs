@@ -1,0 +1,313 @@
+//! The hub's side of key management: the root key, device keys and certificates, paired
+//! clients, the epoch key, the revocation list, sender sequence numbers and replay windows,
+//! all kept in the sealed store and updated atomically.
+//!
+//! This file holds the home's state and how it is created and loaded; `members.rs` issues,
+//! rotates, pairs and removes; `seal.rs` seals what the hub sends; `commands.rs` opens what
+//! clients send.
+
+mod commands;
+mod members;
+mod seal;
+
+use super::sequence::SequenceCounter;
+use super::{Error, Result};
+use crate::crypto::{AeadKey, PrivateKey, PublicKey, random_array};
+use crate::envelope::DeviceId;
+use crate::envelope::freshness::{EchoChallenges, FreshnessPolicy};
+use crate::envelope::replay::ReplayWindow;
+use crate::identity::{Certificate, Kid, Permissions, RevocationList, Thumbprint};
+use crate::store::{Store, WriteBatch};
+use std::collections::{BTreeMap, HashMap};
+use zeroize::Zeroizing;
+
+/// Store trees this module owns.
+const HUB: &str = "hub";
+const DEVICES: &str = "devices";
+const CLIENTS: &str = "clients";
+const REPLAY: &str = "replay";
+const SEQUENCE: &str = "sequence";
+/// Keys in the `hub` tree.
+const ROOT_KEY: &[u8] = b"root-key";
+const EPOCH: &[u8] = b"epoch";
+const REVOCATIONS: &[u8] = b"revocations";
+
+/// How many fresh keys to draw before giving up on avoiding a kid collision (a collision of
+/// 64-bit ids is already astronomically unlikely; this bounds the loop, nothing more).
+const MAX_KEY_ATTEMPTS: usize = 16;
+
+/// A device's two keys and the certificate that vouches for both: the signing key signs its
+/// events and responses, the key agreement key receives the commands sent to it.
+struct DeviceEntry {
+    signing: PrivateKey,
+    agreement: PrivateKey,
+    cert: Certificate,
+}
+
+/// First byte of a `devices` record: signing scalar (32) ‖ agreement scalar (32) ‖ certificate.
+const DEVICE_RECORD_VERSION: u8 = 2;
+/// Length of a `devices` record before the certificate.
+const DEVICE_RECORD_KEYS_LEN: usize = 1 + 32 + 32;
+
+/// The home-wide keys and list, as created or loaded.
+struct HomeKeys {
+    root: PrivateKey,
+    epoch: u32,
+    epoch_key: AeadKey,
+    revocations: RevocationList,
+    revocation_bytes: Vec<u8>,
+}
+
+/// What a newly paired client receives.
+#[derive(Debug, Clone)]
+pub struct Pairing {
+    /// The client's certificate, signed by the hub root key.
+    pub certificate: Certificate,
+    /// The key-distribution envelope with the current epoch key, encrypted to the client.
+    pub key_distribution: Vec<u8>,
+}
+
+/// What a client may do, as its certificate will say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientGrant {
+    /// Read events, send commands, administer.
+    pub permissions: Permissions,
+    /// The devices the client may command and read; `None` for all.
+    pub devices: Option<Vec<String>>,
+    /// Not valid before this Unix time, when set.
+    pub not_before: Option<u64>,
+    /// Not valid at or after this Unix time, when set.
+    pub expires: Option<u64>,
+}
+
+/// The home as the hub holds it. Every mutation is written to the sealed store (and flushed)
+/// before the method returns, and multi-record changes go in one atomic batch.
+pub struct Home {
+    store: Store,
+    root: PrivateKey,
+    home: Kid,
+    epoch: u32,
+    epoch_key: AeadKey,
+    devices: BTreeMap<DeviceId, DeviceEntry>,
+    clients: BTreeMap<DeviceId, Certificate>,
+    revocations: RevocationList,
+    revocation_bytes: Vec<u8>,
+    replay: HashMap<Kid, ReplayWindow>,
+    sequences: HashMap<Kid, SequenceCounter>,
+    challenges: EchoChallenges,
+    freshness: FreshnessPolicy,
+    clock_trusted: bool,
+}
+
+impl std::fmt::Debug for Home {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Home")
+            .field("home", &self.home)
+            .field("epoch", &self.epoch)
+            .field("devices", &self.devices.len())
+            .field("clients", &self.clients.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn epoch_record(epoch: u32, key: &AeadKey) -> Zeroizing<Vec<u8>> {
+    let mut v = Zeroizing::new(epoch.to_be_bytes().to_vec());
+    v.extend_from_slice(key.as_bytes());
+    v
+}
+
+fn new_epoch_key() -> Result<AeadKey> {
+    Ok(AeadKey::Aes128(random_array::<16>()?))
+}
+
+impl Home {
+    /// Opens the home kept in `store`, or creates it (root key, epoch 1, an empty signed
+    /// revocation list) in one atomic write when the store holds none. Returns whether it was
+    /// created.
+    pub fn open(store: Store, freshness: FreshnessPolicy) -> Result<(Home, bool)> {
+        match store.get(HUB, ROOT_KEY)? {
+            Some(root) => Ok((Self::load(store, &root, freshness)?, false)),
+            None => Ok((Self::create(store, freshness)?, true)),
+        }
+    }
+
+    fn create(store: Store, freshness: FreshnessPolicy) -> Result<Home> {
+        let root = PrivateKey::generate()?;
+        let home = Thumbprint::of(&root.public_key()).kid();
+        let epoch_key = new_epoch_key()?;
+        let revocations = RevocationList::new(home);
+        let revocation_bytes = revocations.sign(&root)?;
+        let mut batch = WriteBatch::new();
+        batch
+            .put(HUB, ROOT_KEY, root.to_bytes().as_slice())
+            .put(HUB, EPOCH, &epoch_record(1, &epoch_key))
+            .put(HUB, REVOCATIONS, &revocation_bytes);
+        store.apply(batch)?;
+        tracing::info!(home = %home, "created a new home with a fresh root key");
+        let keys = HomeKeys {
+            root,
+            epoch: 1,
+            epoch_key,
+            revocations,
+            revocation_bytes,
+        };
+        Ok(Self::assemble(
+            store,
+            keys,
+            BTreeMap::new(),
+            BTreeMap::new(),
+            freshness,
+        ))
+    }
+
+    /// The in-memory home around keys and records just created or loaded; replay windows and
+    /// sequence counters are read from the store on first use.
+    fn assemble(
+        store: Store,
+        keys: HomeKeys,
+        devices: BTreeMap<DeviceId, DeviceEntry>,
+        clients: BTreeMap<DeviceId, Certificate>,
+        freshness: FreshnessPolicy,
+    ) -> Home {
+        let HomeKeys {
+            root,
+            epoch,
+            epoch_key,
+            revocations,
+            revocation_bytes,
+        } = keys;
+        Home {
+            store,
+            home: Thumbprint::of(&root.public_key()).kid(),
+            root,
+            epoch,
+            epoch_key,
+            devices,
+            clients,
+            revocations,
+            revocation_bytes,
+            replay: HashMap::new(),
+            sequences: HashMap::new(),
+            challenges: EchoChallenges::default(),
+            freshness,
+            clock_trusted: false,
+        }
+    }
+
+    fn load(store: Store, root: &[u8], freshness: FreshnessPolicy) -> Result<Home> {
+        let root =
+            PrivateKey::from_bytes(root).map_err(|_| Error::Corrupt("hub/root-key".into()))?;
+        let root_pub = root.public_key();
+        let home = Thumbprint::of(&root_pub).kid();
+        let epoch_rec = store
+            .get(HUB, EPOCH)?
+            .ok_or_else(|| Error::Corrupt("hub/epoch".into()))?;
+        if epoch_rec.len() != 20 {
+            return Err(Error::Corrupt("hub/epoch".into()));
+        }
+        let mut e = [0u8; 4];
+        e.copy_from_slice(&epoch_rec[..4]);
+        let epoch = u32::from_be_bytes(e);
+        let epoch_key = AeadKey::from_slice(&epoch_rec[4..])?;
+        let revocation_bytes = store
+            .get(HUB, REVOCATIONS)?
+            .ok_or_else(|| Error::Corrupt("hub/revocations".into()))?
+            .to_vec();
+        let revocations = RevocationList::verify(&revocation_bytes, &root_pub, home, None)?;
+        let mut devices = BTreeMap::new();
+        for record in store.iter(DEVICES) {
+            let (id, value) = record?;
+            let id = device_id(&id)?;
+            devices.insert(
+                id.clone(),
+                Self::read_device_record(&id, &value, &root_pub)?,
+            );
+        }
+        let mut clients = BTreeMap::new();
+        for record in store.iter(CLIENTS) {
+            let (id, value) = record?;
+            let id = device_id(&id)?;
+            clients.insert(id, Certificate::verify(&value, &root_pub, None)?);
+        }
+        tracing::info!(
+            home = %home,
+            epoch,
+            devices = devices.len(),
+            clients = clients.len(),
+            "opened the home"
+        );
+        let keys = HomeKeys {
+            root,
+            epoch,
+            epoch_key,
+            revocations,
+            revocation_bytes,
+        };
+        Ok(Self::assemble(store, keys, devices, clients, freshness))
+    }
+
+    /// Tells the home whether the wall clock is synchronised; until then it stamps time 0 on
+    /// what it sends and issues certificates without an issue time.
+    pub fn set_clock_trusted(&mut self, trusted: bool) {
+        self.clock_trusted = trusted;
+    }
+
+    /// The wall clock in Unix seconds when it is trusted.
+    pub fn now_unix(&self) -> Option<u64> {
+        if !self.clock_trusted {
+            return None;
+        }
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs())
+    }
+
+    /// The home id: the short kid of the root key, carried in every route.
+    pub fn home_id(&self) -> Kid {
+        self.home
+    }
+
+    /// The root public key: clients' trust anchor, shown to them at pairing.
+    pub fn root_public(&self) -> PublicKey {
+        self.root.public_key()
+    }
+
+    /// The root key's full thumbprint, for `sealhub keys` and out-of-band comparison.
+    pub fn root_thumbprint(&self) -> Thumbprint {
+        Thumbprint::of(&self.root.public_key())
+    }
+
+    /// The current epoch number.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// The certificate of a device, if known.
+    pub fn device_certificate(&self, id: &DeviceId) -> Option<&Certificate> {
+        self.devices.get(id).map(|d| &d.cert)
+    }
+
+    /// The latest signed revocation list.
+    pub fn revocation_list(&self) -> &[u8] {
+        &self.revocation_bytes
+    }
+}
+
+fn epoch_key_bytes(key: &AeadKey) -> Result<[u8; 16]> {
+    key.as_bytes()
+        .try_into()
+        .map_err(|_| Error::Corrupt("epoch key".into()))
+}
+
+/// The device id that stands for the hub itself in routes: revocation lists travel under its
+/// read key.
+fn hub_device() -> DeviceId {
+    DeviceId::new(crate::model::HUB_DEVICE)
+        .unwrap_or_else(|_| unreachable!("\"hub\" is a valid id"))
+}
+
+fn device_id(raw: &[u8]) -> Result<DeviceId> {
+    let s = std::str::from_utf8(raw).map_err(|_| Error::Corrupt("record name".into()))?;
+    DeviceId::new(s).map_err(|_| Error::Corrupt(format!("record name {s:?}")))
+}
