@@ -35,6 +35,10 @@ pub enum Command {
     Run(RunArgs),
     /// Manage the hub's keys (not yet available)
     Keys,
+    /// After restoring the data directory from a backup (or when `run` refuses a store older
+    /// than its rollback guard): move every sequence number far ahead, rotate the epoch, keep
+    /// every revocation the guard knows, and record a new generation
+    RestoreAck,
     /// Work with sealed envelopes
     Envelope {
         /// What to do with envelopes.

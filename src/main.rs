@@ -38,6 +38,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             print!("{}", startup::keys(&config, &data_dir)?);
             Ok(())
         }
+        Command::RestoreAck => {
+            let data_dir = absolute_data_dir(&config, cli.data_dir)?;
+            print!("{}", startup::restore_ack(&config, &data_dir)?);
+            Ok(())
+        }
         Command::Envelope {
             command: EnvelopeCommand::Inspect { file },
         } => {

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use sealhub::config::{Config, PassphraseSource, StoreKekConfig};
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::keymgmt::Home;
-use sealhub::store::{self, KekSource, OpenOutcome, Store};
+use sealhub::store::{self, KekSource, OpenOutcome, RollbackGuard, Store};
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
@@ -86,11 +86,21 @@ pub fn freshness_policy(config: &Config) -> FreshnessPolicy {
     }
 }
 
-/// Opens (or on first start creates) the sealed store and the home in it, logging where they
-/// are and what was found. Also returns a second handle on the store, for the radios' records.
+/// The rollback guard: `[store] guard_dir`, else beside the key file, else the data directory.
+pub fn rollback_guard(config: &Config, kek: &KekSource, data_dir: &Path) -> RollbackGuard {
+    match &config.store_guard_dir {
+        Some(dir) => RollbackGuard::in_dir(dir),
+        None => RollbackGuard::for_kek(kek, data_dir),
+    }
+}
+
+/// Opens (or on first start creates) the sealed store and the home in it, checking the store
+/// against its rollback guard, and logs where they are and what was found. Also returns a
+/// second handle on the store, for the radios' records.
 pub fn open_home(config: &Config, data_dir: &Path, clock_trusted: bool) -> Result<(Home, Store)> {
     let kek_config = config.store_kek(data_dir);
     let kek = kek_source(&kek_config)?;
+    let guard = rollback_guard(config, &kek, data_dir);
     let (store, outcome) = Store::open_or_create(data_dir, &kek)
         .with_context(|| format!("cannot open the sealed store in {}", data_dir.display()))?;
     if let (OpenOutcome::Created, StoreKekConfig::KeyFile { path }) = (outcome, &kek_config) {
@@ -100,17 +110,74 @@ pub fn open_home(config: &Config, data_dir: &Path, clock_trusted: bool) -> Resul
         );
     }
     let radios = store.handle();
-    let (mut home, created) =
-        Home::open(store, freshness_policy(config)).context("cannot open the home's keys")?;
+    let exists = Home::exists_in(&store).context("cannot read the sealed store")?;
+    let mut home = if exists {
+        Home::open_guarded(store, freshness_policy(config), guard)
+            .context("cannot open the home's keys")?
+    } else {
+        Home::create_guarded(store, freshness_policy(config), guard)
+            .context("cannot create the home's keys")?
+    };
     home.set_clock_trusted(clock_trusted);
     info!(
-        created,
+        created = !exists,
         home = %home.home_id(),
         root_thumbprint = %home.root_thumbprint(),
         epoch = home.epoch(),
+        generation = home.generation(),
         "home ready"
     );
     Ok((home, radios))
+}
+
+/// `sealhub restore-ack`: after a deliberate restore of the data directory (or a rollback the
+/// hub refused), makes the home safe to run again (`Home::recover_from_rollback`) and reports
+/// what it did.
+pub fn restore_ack(config: &Config, data_dir: &Path) -> Result<String> {
+    if !data_dir.join(store::DB_DIR_NAME).exists() {
+        bail!(
+            "no sealed store in {}: restore the data directory first",
+            data_dir.display()
+        );
+    }
+    let kek = kek_source(&config.store_kek(data_dir))?;
+    let guard = rollback_guard(config, &kek, data_dir);
+    let store = Store::open(data_dir, &kek)
+        .with_context(|| format!("cannot open the sealed store in {}", data_dir.display()))?;
+    let (home, r) = Home::recover_from_rollback(store, freshness_policy(config), guard)
+        .context("cannot recover the home")?;
+    let names = |ids: &[sealhub::envelope::DeviceId]| {
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.iter()
+                .map(|i| i.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    Ok(format!(
+        "recovered the home {home_id} from its restored store:\n\
+         store generation:     {store} (the guard recorded {guard})\n\
+         new generation:       {generation}\n\
+         new epoch:            {epoch} (commands of older epochs are refused)\n\
+         sequence numbers:     resume at {floor} or above\n\
+         revocation list:      number {list}\n\
+         clients removed again: {removed}\n\
+         devices re-keyed:     {rekeyed}\n\
+         every client needs a new key distribution before it can read or command again\n",
+        home_id = home.home_id(),
+        store = r.store_generation,
+        guard = r
+            .guard_generation
+            .map_or("nothing".to_owned(), |g| g.to_string()),
+        generation = r.generation,
+        epoch = r.epoch,
+        floor = r.sequence_floor,
+        list = r.revocation_number,
+        removed = names(&r.clients_removed),
+        rekeyed = names(&r.devices_rekeyed),
+    ))
 }
 
 /// `sealhub keys`: the hub id and root-key thumbprint of an existing home; it never creates one.

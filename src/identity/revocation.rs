@@ -117,6 +117,22 @@ impl RevocationList {
         home: Kid,
         last_number: Option<u64>,
     ) -> Result<Self> {
+        Self::verify_in_domain(bytes, root, home, last_number, REVOCATION_LIST_AAD)
+    }
+
+    /// A list the hub itself signed before lists had a signature domain of their own (empty
+    /// external AAD), read once to bring an earlier home forward; never for received lists.
+    pub(crate) fn verify_undomained(bytes: &[u8], root: &PublicKey, home: Kid) -> Result<Self> {
+        Self::verify_in_domain(bytes, root, home, None, &[])
+    }
+
+    fn verify_in_domain(
+        bytes: &[u8],
+        root: &PublicKey,
+        home: Kid,
+        last_number: Option<u64>,
+        external_aad: &[u8],
+    ) -> Result<Self> {
         if bytes.len() > MAX_REVOCATION_LIST_LEN {
             return Err(Error::TooLong {
                 len: bytes.len(),
@@ -134,7 +150,7 @@ impl RevocationList {
         }
         let msg = decode_sign1(bytes)?;
         check_root_headers(&msg, root_kid)?;
-        let (payload, _) = sign1_verify(&msg, REVOCATION_LIST_AAD, root)?;
+        let (payload, _) = sign1_verify(&msg, external_aad, root)?;
         let list = Self::from_payload(payload)?;
         if list.home != home {
             return Err(Error::WrongIssuer);

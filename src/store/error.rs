@@ -236,6 +236,17 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// The rollback guard's file is not one sealhub wrote (damaged, or edited by hand).
+    #[error(
+        "the rollback guard {path} is damaged: restore it from backup, or, if the store itself \
+         is intact and newest, remove it and run `sealhub restore-ack` to record the store's \
+         state again"
+    )]
+    GuardDamaged {
+        /// The guard file.
+        path: PathBuf,
+    },
+
     /// A record failed authentication: modified, truncated, or moved from another key or tree.
     #[error(
         "record {tree}/{key_hex} failed authentication (tampered, truncated or moved from \

@@ -9,6 +9,7 @@
 
 mod batch;
 mod error;
+mod guard;
 mod kek;
 mod meta;
 mod name;
@@ -26,6 +27,7 @@ use zeroize::Zeroizing;
 
 pub use batch::WriteBatch;
 pub use error::{Error, Result};
+pub use guard::{GENERATION_FILE_NAME, GuardRecord, REVOCATIONS_FILE_NAME, RollbackGuard};
 pub use kek::{Argon2Params, CREDENTIALS_DIRECTORY_ENV, DEFAULT_KEY_FILE_NAME, KekKind, KekSource};
 
 use crate::crypto::{AeadKey, fill_random, random_array};

@@ -10,3 +10,24 @@ pub fn tempdir() -> tempfile::TempDir {
         .tempdir()
         .expect("a private temporary directory")
 }
+
+/// Copies the directory `from` into `to` (created mode 0700, as a data directory must be),
+/// recursively: a backup or a restore.
+#[allow(dead_code)] // not every test binary restores a backup
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(to)
+        .expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("ls") {
+        let entry = entry.expect("entry");
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy");
+        }
+    }
+}

@@ -7,6 +7,7 @@ use crate::envelope::freshness;
 use crate::envelope::replay::ReplayWindow;
 use crate::envelope::{self, Keyring, MessageType, Opened, Route};
 use crate::identity::{Kid, Permissions};
+use crate::store::WriteBatch;
 use std::time::Instant;
 
 impl Home {
@@ -44,6 +45,10 @@ impl Home {
             ));
         }
         let kid = opened.signer;
+        if opened.route.epoch < self.command_epoch_floor {
+            // Sealed before a recovery from a rollback: its replay window may be undone.
+            return Err(envelope::Error::UnknownEpoch(opened.route.epoch));
+        }
         let mut window = self.replay_window(kid)?;
         if window.check(opened.body.seq).is_err() {
             return Err(envelope::Error::Replay {
@@ -65,11 +70,11 @@ impl Home {
                 kid,
                 seq: opened.body.seq,
             })?;
-        self.store
-            .put(REPLAY, &kid.0, &window.to_bytes())
-            .map_err(|e| {
-                envelope::Error::Crypto(format!("could not persist the replay window: {e}"))
-            })?;
+        let mut batch = WriteBatch::new();
+        batch.put(REPLAY, &kid.0, &window.to_bytes());
+        self.commit(batch, self.epoch, None).map_err(|e| {
+            envelope::Error::Crypto(format!("could not persist the replay window: {e}"))
+        })?;
         self.replay.insert(kid, window);
         Ok(opened)
     }

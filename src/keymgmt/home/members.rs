@@ -109,11 +109,13 @@ impl Home {
             agreement,
             cert: cert.clone(),
         };
-        self.store.put(
+        let mut batch = WriteBatch::new();
+        batch.put(
             DEVICES,
             id.as_str().as_bytes(),
             &Self::device_record(&entry),
-        )?;
+        );
+        self.commit(batch, self.epoch, None)?;
         tracing::info!(device = %id, kid = %cert.kid(), "issued a device's keys");
         self.devices.insert(id.clone(), entry);
         Ok(cert)
@@ -145,7 +147,7 @@ impl Home {
                 &Self::device_record(&entry),
             )
             .put(HUB, REVOCATIONS, &revocation_bytes);
-        self.store.apply(batch)?;
+        self.commit(batch, self.epoch, Some(&revocation_bytes))?;
         tracing::info!(device = %id, old = %old_cert.kid(), new = %cert.kid(), "rotated a device's keys");
         self.devices.insert(id.clone(), entry);
         self.revocations = revocations;
@@ -205,8 +207,9 @@ impl Home {
         claims.not_before = grant.not_before;
         claims.expires = grant.expires;
         let certificate = Certificate::issue(claims, &self.root)?;
-        self.store
-            .put(CLIENTS, id.as_str().as_bytes(), certificate.as_bytes())?;
+        let mut batch = WriteBatch::new();
+        batch.put(CLIENTS, id.as_str().as_bytes(), certificate.as_bytes());
+        self.commit(batch, self.epoch, None)?;
         tracing::info!(client = %id, kid = %kid, "paired a client");
         self.clients.insert(id.clone(), certificate.clone());
         let key_distribution = self.seal_key_distribution(id, &certificate)?;
@@ -237,7 +240,7 @@ impl Home {
             .remove(CLIENTS, id.as_str().as_bytes())
             .put(HUB, REVOCATIONS, &revocation_bytes)
             .put(HUB, EPOCH, &epoch_record(epoch, &epoch_key));
-        self.store.apply(batch)?;
+        self.commit(batch, epoch, Some(&revocation_bytes))?;
         tracing::info!(client = %id, epoch, "removed a client and moved to a new epoch");
         self.clients.remove(id);
         self.revocations = revocations;

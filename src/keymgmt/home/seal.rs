@@ -9,6 +9,7 @@ use crate::identity::{Certificate, Kid, Permissions};
 use crate::keymgmt::distribution::{KeyDistribution, ReadGrant};
 use crate::keymgmt::sequence::SequenceCounter;
 use crate::keymgmt::{Error, Result};
+use crate::store::WriteBatch;
 use coset::cbor::value::Value;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -94,18 +95,23 @@ impl Home {
                     ),
                     None => 0,
                 };
-                SequenceCounter::resume(ceiling)
+                // A recovery from a rollback raised the floor above every number used.
+                SequenceCounter::resume(ceiling.max(self.sequence_floor))
             }
         };
         let mut counter = counter;
         let previous = counter.ceiling();
         let (seq, reserve) = counter.take();
         if let Some(ceiling) = reserve
-            && let Err(e) = self.store.put(SEQUENCE, &kid.0, &ceiling.to_be_bytes())
+            && let Err(e) = {
+                let mut batch = WriteBatch::new();
+                batch.put(SEQUENCE, &kid.0, &ceiling.to_be_bytes());
+                self.commit(batch, self.epoch, None)
+            }
         {
             counter.rollback(seq, previous);
             self.sequences.insert(kid, counter);
-            return Err(e.into());
+            return Err(e);
         }
         self.sequences.insert(kid, counter);
         Ok(seq)
