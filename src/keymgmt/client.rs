@@ -486,6 +486,14 @@ impl Client {
             .devices
             .get(kid)
             .ok_or(envelope::Error::UnknownKid(*kid))?;
+        // By serial too: a certificate revoked by serial alone is refused as well.
+        if self
+            .revocations
+            .as_ref()
+            .is_some_and(|r| r.is_revoked(cert))
+        {
+            return Err(envelope::Error::Revoked(*kid));
+        }
         if !matches!(route.msg_type, MessageType::Event | MessageType::Response) {
             return Err(refuse(format!(
                 "a device does not send {:?}",
