@@ -262,4 +262,43 @@ mod tests {
         ]);
         assert!(KeyDistribution::from_value(&old).is_err());
     }
+
+    fn grant() -> impl proptest::strategy::Strategy<Value = ReadGrant> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<[u8; READ_KEY_LEN]>().prop_map(|k| ReadGrant::Epoch(Zeroizing::new(k))),
+            proptest::collection::btree_map(
+                "[a-z0-9._:-]{1,64}",
+                any::<[u8; READ_KEY_LEN]>(),
+                0..6
+            )
+            .prop_map(|m| ReadGrant::Devices(
+                m.into_iter()
+                    .map(|(d, k)| (id(&d), Zeroizing::new(k)))
+                    .collect()
+            )),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any distribution round-trips through its CBOR, and that CBOR through its bytes.
+        #[test]
+        fn random_distributions_round_trip(
+            epoch in proptest::prelude::any::<u32>(),
+            read in grant(),
+            certs in proptest::collection::vec(proptest::collection::vec(0u8..=255, 0..40), 0..4),
+            list in proptest::collection::vec(0u8..=255, 0..40),
+        ) {
+            let dist = KeyDistribution { epoch, read, device_certs: certs, revocation_list: list };
+            let bytes = crate::cbor::encode(&dist.to_value());
+            let back = KeyDistribution::from_value(
+                &crate::cbor::decode_canonical(&bytes, "test").expect("canonical"),
+            )
+            .expect("parses");
+            proptest::prop_assert_eq!(back.epoch, dist.epoch);
+            proptest::prop_assert_eq!(&back.read, &dist.read);
+            proptest::prop_assert_eq!(back.device_certs, dist.device_certs);
+            proptest::prop_assert_eq!(back.revocation_list, dist.revocation_list);
+        }
+    }
 }
