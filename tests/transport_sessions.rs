@@ -53,11 +53,11 @@ async fn a_pinned_client_s_command_reaches_the_hub_with_its_route_and_the_answer
     // The answer goes back to exactly that session, and the client opens it.
     let response = hub
         .home
-        .seal_from_device(
+        .seal_response(
             &id("zb:lamp"),
-            MessageType::Response,
+            &id("phone"),
             coset::cbor::value::Value::Text("done".into()),
-            Some(opened.body.msg_id),
+            opened.body.msg_id,
         )
         .expect("seal response");
     hub.send(Outbound::ToConnection {
