@@ -46,7 +46,7 @@ pub use color::{COLD_MIREDS, ColorComponents, WARM_MIREDS};
 
 use super::{Mapping, Refusal, ZwaveOp};
 use crate::definitions::{CapabilityMapping, Definitions, EndpointMapping};
-use crate::model::{Action, AlarmKind, Attribute, Capability, Failure, MeasureKind};
+use crate::model::{Action, AlarmKind, Attribute, Capability, Failure, RadioKind};
 use crate::radio::zwave_nodes::NodeRecord;
 use sealhub_radios::zwave::cc::{CommandClassFrame, ids};
 
@@ -232,23 +232,13 @@ pub(super) fn source_of(entry: &CapabilityMapping) -> Option<u8> {
     }
 }
 
-/// The class a capability usually comes from.
+/// The class a capability usually comes from: the first of the sources the definitions accept
+/// for it (`definitions::sources`), so a definition that names no source and the translation
+/// agree on one table.
 fn usual_source(capability: Capability) -> u8 {
-    match capability {
-        Capability::OnOff => ids::BINARY_SWITCH,
-        Capability::Level => ids::MULTILEVEL_SWITCH,
-        Capability::Color => ids::COLOR_SWITCH,
-        Capability::DoorLock => ids::DOOR_LOCK,
-        Capability::Thermostat => ids::THERMOSTAT_MODE,
-        Capability::Measurement(
-            MeasureKind::Temperature | MeasureKind::Humidity | MeasureKind::Illuminance,
-        ) => ids::MULTILEVEL_SENSOR,
-        Capability::Measurement(
-            MeasureKind::Power | MeasureKind::Energy | MeasureKind::Voltage | MeasureKind::Current,
-        ) => ids::METER,
-        Capability::Alarm(_) => ids::NOTIFICATION,
-        Capability::Battery => ids::BATTERY,
-    }
+    let source = crate::definitions::sources::usual_source(RadioKind::Zwave, capability);
+    // Every Z-Wave source in that table is a command class id (a byte); a test checks it.
+    u8::try_from(source).unwrap_or_default()
 }
 
 /// The entry of `ep` for `capability` fed by `cc`.

@@ -353,3 +353,35 @@ fn the_property_tests_node_maps_every_path() {
     );
     assert_eq!(entries(&m, 5), [(OnOff, 0x20)]);
 }
+
+/// The usual command class of each capability, now read from the definitions' table of
+/// sources: every entry is a class id, and each is the class the translation has always used
+/// when a mapping names no source.
+#[test]
+fn usual_sources_come_from_the_definitions_table_and_are_the_expected_classes() {
+    use crate::definitions::sources::{all_capabilities, usual_source};
+    use crate::model::{Capability, MeasureKind, RadioKind};
+    use sealhub_radios::zwave::cc::ids;
+    for capability in all_capabilities() {
+        let source = usual_source(RadioKind::Zwave, capability);
+        assert!(u8::try_from(source).is_ok(), "{capability:?}: {source:#x}");
+        let expected = match capability {
+            Capability::OnOff => ids::BINARY_SWITCH,
+            Capability::Level => ids::MULTILEVEL_SWITCH,
+            Capability::Color => ids::COLOR_SWITCH,
+            Capability::DoorLock => ids::DOOR_LOCK,
+            Capability::Thermostat => ids::THERMOSTAT_MODE,
+            Capability::Measurement(
+                MeasureKind::Temperature | MeasureKind::Humidity | MeasureKind::Illuminance,
+            ) => ids::MULTILEVEL_SENSOR,
+            Capability::Measurement(_) => ids::METER,
+            Capability::Alarm(_) => ids::NOTIFICATION,
+            Capability::Battery => ids::BATTERY,
+        };
+        assert_eq!(
+            super::super::usual_source(capability),
+            expected,
+            "{capability:?}"
+        );
+    }
+}
