@@ -1,6 +1,7 @@
 //! The `sealhub` binary: the edge where the command line, the configuration, logging and
 //! signals meet the library. Errors are `anyhow` here and printed once, with their causes.
 
+mod backup_cli;
 mod cli;
 mod client_cli;
 mod runtime;
@@ -47,6 +48,14 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Client(args) => client_cli::run(args),
+        Command::Backup(args) => {
+            let data_dir = absolute_data_dir(&config, cli.data_dir)?;
+            backup_cli::backup(&config, &data_dir, &args)
+        }
+        Command::Restore(args) => {
+            let data_dir = absolute_data_dir(&config, cli.data_dir)?;
+            backup_cli::restore(&config, &data_dir, &args)
+        }
     }
 }
 

@@ -34,7 +34,8 @@ pub struct RunningHub {
     pub port: u16,
     /// Its TLS certificate's fingerprint, which clients pin.
     pub fingerprint: [u8; 32],
-    _dir: tempfile::TempDir,
+    /// Its directory (configuration `hub.toml`, data `data/`); taken by [`RunningHub::stop`].
+    dir: Option<tempfile::TempDir>,
 }
 
 /// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
@@ -88,6 +89,19 @@ impl RunningHub {
             ),
         )
         .expect("write config");
+        let mut hub = Self::spawn(dir, port, fingerprint);
+        let mut wanted = vec!["clients' transport listening".to_string()];
+        wanted.extend(
+            DEMO_HOUSE
+                .iter()
+                .map(|d| format!("device joined and keyed device={d}")),
+        );
+        hub.wait_for(&wanted);
+        (hub, phones)
+    }
+
+    /// Runs `sealhub run` on the configuration and data in `dir`.
+    fn spawn(dir: tempfile::TempDir, port: u16, fingerprint: [u8; 32]) -> RunningHub {
         // Set by cargo for integration tests only (this module is also compiled into the
         // binary's unit tests, which do not start hubs).
         let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
@@ -95,9 +109,9 @@ impl RunningHub {
         };
         let mut child = Command::new(binary)
             .arg("--config")
-            .arg(&config)
+            .arg(dir.path().join("hub.toml"))
             .arg("--data-dir")
-            .arg(&data)
+            .arg(dir.path().join("data"))
             .arg("run")
             .env_remove("SEALHUB_LOG")
             .env_remove("RUST_LOG")
@@ -116,22 +130,51 @@ impl RunningHub {
                 }
             }
         });
-        let mut hub = RunningHub {
+        RunningHub {
             child,
             lines,
             log: String::new(),
             port,
             fingerprint,
-            _dir: dir,
-        };
-        let mut wanted = vec!["clients' transport listening".to_string()];
-        wanted.extend(
-            DEMO_HOUSE
-                .iter()
-                .map(|d| format!("device joined and keyed device={d}")),
-        );
-        hub.wait_for(&wanted);
-        (hub, phones)
+            dir: Some(dir),
+        }
+    }
+
+    /// Runs another `sealhub` command (`backup`, `restore`, ...) on this hub's configuration
+    /// and data directory while it runs.
+    pub fn sealhub(&self, args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> std::process::Output {
+        let dir = self.dir.as_ref().expect("the hub's directory");
+        run_sealhub(dir.path(), args, env)
+    }
+
+    /// Stops the hub with SIGTERM and waits until it has exited; its directory stays, so it
+    /// can be started again ([`StoppedHub::restart`]).
+    pub fn stop(mut self) -> StoppedHub {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("runs kill");
+        assert!(killed.success());
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if self.child.try_wait().expect("waits").is_some() {
+                break;
+            }
+            if Instant::now() > deadline {
+                panic!("hub did not exit after SIGTERM:\n{}", self.log);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
+            self.log.push_str(&line);
+            self.log.push('\n');
+        }
+        StoppedHub {
+            dir: self.dir.take().expect("the hub's directory"),
+            port: self.port,
+            fingerprint: self.fingerprint,
+            log: std::mem::take(&mut self.log),
+        }
     }
 
     /// Reads the log until every one of `wanted` has appeared in it.
@@ -175,6 +218,68 @@ impl Drop for RunningHub {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Runs `sealhub ARGS` with the configuration and data directory in `dir`.
+pub fn run_sealhub(
+    dir: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
+        panic!("the hub is run from integration tests only");
+    };
+    let mut command = Command::new(binary);
+    command
+        .arg("--config")
+        .arg(dir.join("hub.toml"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(args)
+        .env_remove("SEALHUB_LOG")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("runs sealhub")
+}
+
+/// A hub stopped by [`RunningHub::stop`]: its configuration and data directory, to run other
+/// commands on them and start it again.
+pub struct StoppedHub {
+    dir: tempfile::TempDir,
+    /// Where clients connect once it runs again.
+    pub port: u16,
+    /// Its TLS certificate's fingerprint, which clients pin.
+    pub fingerprint: [u8; 32],
+    /// Its whole log until it stopped.
+    pub log: String,
+}
+
+impl StoppedHub {
+    /// The hub's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// A path in the test's own directory (beside the data directory), for backup files.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs `sealhub ARGS` (`backup`, `restore`, ...) on the hub's configuration and data.
+    pub fn sealhub(&self, args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> std::process::Output {
+        run_sealhub(self.dir.path(), args, env)
+    }
+
+    /// Starts the hub again on the same directory and waits until every one of `wanted` is in
+    /// its log.
+    pub fn restart(self, wanted: &[String]) -> RunningHub {
+        let mut hub = RunningHub::spawn(self.dir, self.port, self.fingerprint);
+        hub.wait_for(wanted);
+        hub
     }
 }
 
