@@ -4,6 +4,7 @@
 mod backup_cli;
 mod cli;
 mod client_cli;
+mod doctor_firmware;
 mod runtime;
 mod startup;
 
@@ -77,7 +78,7 @@ fn doctor(
         })
         .collect();
     let root = root.map_or_else(SystemRoot::system, SystemRoot);
-    let findings = doctor::run(
+    let mut findings = doctor::run(
         &root,
         &Subject {
             data_dir: &data_dir,
@@ -85,6 +86,7 @@ fn doctor(
             configured_ports,
         },
     );
+    findings.extend(doctor_firmware::findings(config, &root));
     for finding in &findings {
         println!("{finding}");
     }
