@@ -149,6 +149,16 @@ async fn a_hub_backed_up_wiped_and_restored_comes_back_with_its_devices_and_clie
     assert_eq!(after, before);
     turn_on(&mut session, &mut owner, "zb:124b00000000a101").await;
     turn_on(&mut session, &mut owner, "zw:c0ffee42:2").await;
+
+    // No restore under the running hub either.
+    let file = file.canonicalize().unwrap();
+    let out = hub.sealhub(&[OsStr::new("restore"), file.as_os_str()], &env);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("a hub is running on it"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// A stopped hub's directory without running a hub: a configuration and a store holding one
@@ -282,4 +292,38 @@ fn an_older_backup_is_refused_over_a_newer_store_unless_forced() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(marker(dir.path()).as_deref(), Some(&b"before"[..]));
+}
+
+#[test]
+fn the_passphrase_may_come_from_a_file_and_a_missing_one_is_named() {
+    let dir = hub_dir();
+    let pass = dir.path().join("passphrase");
+    std::fs::write(&pass, format!("{PASSPHRASE}\n")).unwrap();
+    let file = dir.path().join("a.backup");
+    let args = os(&[
+        "backup",
+        file.to_str().unwrap(),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+        "--kdf-memory-kib",
+        KDF_MEMORY,
+    ]);
+    let args: Vec<&OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let out = run_sealhub(dir.path(), &args, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The same passphrase from the environment opens it (the file's newline is not part of it).
+    set_marker(dir.path(), b"after");
+    let out = sealhub(dir.path(), &["restore", file.to_str().unwrap()], PASSPHRASE);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(marker(dir.path()).as_deref(), Some(&b"before"[..]));
+    // Without either, the command says where a passphrase comes from.
+    let restore = os(&["restore", file.to_str().unwrap()]);
+    let restore: Vec<&OsStr> = restore.iter().map(|a| a.as_os_str()).collect();
+    let out = run_sealhub(dir.path(), &restore, &[]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--passphrase-file FILE or set $SEALHUB_BACKUP_PASSPHRASE"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -208,8 +208,17 @@ impl RunningHub {
             conn,
             events: Vec::new(),
         };
-        let opened = session.next(phone).await;
-        assert_eq!(opened.route.msg_type, MessageType::KeyDistribution);
+        // The hub seals the key distribution when it learns of the connection; a device's
+        // event broadcast to this client at that moment may overtake it (a phone that paired
+        // earlier holds the keys to open it), so events before it are kept, nothing else.
+        loop {
+            let opened = session.next(phone).await;
+            match opened.route.msg_type {
+                MessageType::KeyDistribution => break,
+                MessageType::Event => session.keep_event(&opened),
+                other => panic!("expected the key distribution first, got {other:?}"),
+            }
+        }
         session
     }
 }
@@ -239,6 +248,7 @@ pub fn run_sealhub(
         .args(args)
         .env_remove("SEALHUB_LOG")
         .env_remove("RUST_LOG")
+        .env_remove("SEALHUB_BACKUP_PASSPHRASE")
         .stdin(Stdio::null());
     for (k, v) in env {
         command.env(k, v);
