@@ -664,3 +664,71 @@ async fn an_unanswered_nonce_get_after_a_hub_restart_is_asked_again_and_the_comm
         lock.state().refused
     );
 }
+
+/// Runs `scenario` on a multi-threaded runtime of its own thread and fails the test if it does
+/// not end within `bound`: a driver task that spins (rather than waits) would otherwise hang
+/// the whole test, timeouts included.
+fn bounded(bound: Duration, scenario: impl std::future::Future<Output = ()> + Send + 'static) {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let outcome = runtime.block_on(runtime.spawn(scenario));
+        let _ = done.send(outcome.map_err(|e| {
+            match e.try_into_panic() {
+                Ok(p) => p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "the scenario panicked".to_owned()),
+                Err(e) => e.to_string(),
+            }
+        }));
+        // Dropping the runtime waits for its workers, which a spinning task never frees.
+        std::mem::forget(runtime);
+    });
+    match finished.recv_timeout(bound) {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => panic!("{message}"),
+        Err(_) => panic!("the scenario did not end: the driver hangs"),
+    }
+}
+
+/// S0 Nonce Gets arrive in the clear under any node id a sender claims, and each costs the hub
+/// a nonce. 300 of them within one nonce lifetime (10 s of the emulator's clock: they all
+/// arrive at once), under node ids 2 to 61 (2 is the id the siren gets next): the hub answers
+/// what its limits allow from a bounded nonce table, and then still includes the S0 siren and
+/// commands it. Before the bound, the 257th Nonce Get drew nonces forever with the security
+/// state locked, and every secure exchange and inclusion stopped.
+#[test]
+fn a_flood_of_s0_nonce_gets_does_not_stop_inclusion_or_commands() {
+    bounded(Duration::from_secs(60), async {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut b = started(dir.path()).await;
+        let nonce_get = vec![0x98, 0x40];
+        b.emu.with_stick(|s| {
+            for i in 0..300u32 {
+                let claimed = 2 + (i % 60) as u8;
+                s.from_node(claimed, vec![nonce_get.clone()]);
+            }
+        });
+
+        let siren = SecureNode::siren(0x52);
+        let outcome = include(&mut b, &siren, User::NeverAsked).await;
+        let RadioEvent::NodeAdded { node, security, .. } = outcome else {
+            panic!("siren not included after the flood: {outcome:?}");
+        };
+        assert_eq!(security, Some(SecurityClass::S0Legacy));
+        assert_eq!(siren.state().granted, KeyClasses::S0);
+        send(&b, node, &[0x25, 0x01, 0xFF]).await;
+        until(&siren, |d| *d == SecureDevice::Siren { value: 0xFF }).await;
+        send(&b, node, &[0x25, 0x02]).await;
+        assert_eq!(
+            event(&mut b.events, is_command).await,
+            from_node(node, &[0x25, 0x03, 0xFF], Some(SecurityClass::S0Legacy))
+        );
+    });
+}

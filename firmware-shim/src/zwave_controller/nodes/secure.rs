@@ -859,7 +859,7 @@ impl SecureNodeState {
             }
             S0Command::NonceGet => {
                 let session = self.s0.as_mut().or(self.s0_inclusion.as_mut());
-                if let Some(Ok(report)) = session.map(|s| s.nonce_report(now)) {
+                if let Some(Ok(report)) = session.map(|s| s.nonce_report(a.controller, now)) {
                     out.push(report.encode());
                 }
             }

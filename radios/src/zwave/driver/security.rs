@@ -37,7 +37,7 @@ use super::{
     RawEvent, Reply, Request, Result, TransmitReport, commands::CommandLayer, interview::AwakeHold,
     interview::Taps, wakeup::SecureNodes,
 };
-use crate::zwave::s0::{self, CC_SECURITY, S0Command, S0Session};
+use crate::zwave::s0::{self, CC_SECURITY, NonceGetLimit, S0Command, S0Session};
 use crate::zwave::s2::bootstrap::{
     Aborted, AwaitingPin, IncluderConfig, Outgoing, format_dsk, start_inclusion,
 };
@@ -135,6 +135,8 @@ struct Secure {
     own: u8,
     s2: S2Session,
     s0: S0Session,
+    /// How many S0 Nonce Gets are answered (they arrive in the clear, under any node id).
+    nonce_gets: NonceGetLimit,
     keys: BTreeMap<SecurityClass, Key128>,
     waiters: HashMap<u16, oneshot::Sender<NonceArrived>>,
     bootstrap: Option<(u16, mpsc::UnboundedSender<Inbound>)>,
@@ -1025,6 +1027,7 @@ impl Secure {
             own,
             s2,
             s0,
+            nonce_gets: NonceGetLimit::new(),
             keys,
             waiters: HashMap::new(),
             bootstrap: None,
@@ -1154,7 +1157,17 @@ impl Secure {
             }
         };
         match command {
-            S0Command::NonceGet => match self.s0.nonce_report(now) {
+            // Only a node on S0, or the one bootstrapping, encrypts to us under S0: a Nonce Get
+            // in the clear under any other node id (no such node, or one on S2) is ignored.
+            S0Command::NonceGet
+                if highest != Some(SecurityClass::S0Legacy) && !self.bootstrapping(node) =>
+            {
+                tracing::debug!(node, "S0 Nonce Get from a node without S0; ignored");
+            }
+            S0Command::NonceGet if !self.nonce_gets.allow(p, now) => {
+                tracing::debug!(node, "S0 Nonce Get over the limit; dropped");
+            }
+            S0Command::NonceGet => match self.s0.nonce_report(p, now) {
                 Ok(report) => actions.push(Action::Send(node, report.encode())),
                 Err(e) => tracing::warn!(node, "cannot make an S0 nonce: {e}"),
             },
@@ -1173,7 +1186,12 @@ impl Secure {
                     );
                     return None;
                 }
-                match self.s0.decapsulate(p, payload, now) {
+                let decrypted = self.s0.decapsulate(p, payload, now);
+                if decrypted.is_ok() {
+                    // It used a nonce it asked for: that Nonce Get was the node's own.
+                    self.nonce_gets.used(p);
+                }
+                match decrypted {
                     Ok(plaintext) => match S0Command::decode(&plaintext) {
                         // The answer to an interview's question, not bootstrapping.
                         Ok(S0Command::CommandsSupportedReport { .. })
@@ -1347,12 +1365,20 @@ mod tests {
         let mut host = host();
         let mut s0_node = S0Session::new(NODE, &Key128::new([0; 16]), [0x44; 32]);
         let now = Instant::now();
+        // An S2 node gets no S0 nonce, and neither does a node without security.
+        for highest in [Some(SecurityClass::S2Authenticated), None] {
+            let mut actions = Vec::new();
+            let get = S0Command::NonceGet.encode();
+            host.on_s0(NODE.into(), NODE, &get, highest, now, &mut actions);
+            assert!(actions.is_empty(), "{highest:?}");
+        }
+        // The nonce it had while it was on S0.
         let mut actions = Vec::new();
         host.on_s0(
             NODE.into(),
             NODE,
             &S0Command::NonceGet.encode(),
-            None,
+            Some(SecurityClass::S0Legacy),
             now,
             &mut actions,
         );
