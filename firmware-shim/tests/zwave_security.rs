@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use firmware_shim::zwave_controller::{
-    Answer, ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode,
-    spawn_on_pty,
+    Answer, ControllerConfig, EmulatorHandle, Override, PtyConfig, SecureDevice, SecureNode,
+    SimNode, spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zwave::cc::CommandClassFrame;
@@ -24,6 +24,11 @@ use sealhub_radios::zwave::driver::{
 use sealhub_radios::zwave::s2::session::SEQ_WINDOW;
 use sealhub_radios::zwave::s2::{KexFailType, KeyClasses, SecurityClass};
 use sealhub_radios::zwave::security::Key128;
+use sealhub_radios::zwave::serial::messages::application::{ApplicationCommand, ReceiveStatus};
+use sealhub_radios::zwave::serial::messages::transmit::{
+    SendDataCallback, SendDataResponse, TransmitStatus,
+};
+use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -731,4 +736,50 @@ fn a_flood_of_s0_nonce_gets_does_not_stop_inclusion_or_commands() {
             from_node(node, &[0x25, 0x03, 0xFF], Some(SecurityClass::S0Legacy))
         );
     });
+}
+
+/// S0 inclusion ends with the node's Network Key Verify, its proof that it holds the key the
+/// hub sent: only a Verify that decrypts under that key counts. Here the Network Key Set never
+/// reaches the siren (the emulated controller reports it transmitted and does not deliver it)
+/// and `98 07` arrives in the clear under the siren's id instead: inclusion times out, and no
+/// S0 grant is stored (the hub would otherwise talk S0 to a node without the key, and refuse
+/// its frames in the clear). Before, the plaintext Verify completed inclusion under S0.
+#[tokio::test]
+async fn a_plaintext_network_key_verify_does_not_complete_s0_inclusion() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let siren = SecureNode::siren(0x53);
+    b.emu.set_override(|m| match m {
+        // The first S0-encapsulated frame to the joining node: its Network Key Set.
+        HostMessage::SendData(r) if r.data.starts_with(&[0x98, 0x81]) => Override::Reply(vec![
+            StickMessage::SendDataResponse(SendDataResponse { status: 0x01 }),
+            StickMessage::SendDataCallback(SendDataCallback {
+                callback_id: r.callback_id,
+                status: TransmitStatus::Ok,
+                report: Vec::new(),
+            }),
+            StickMessage::ApplicationCommand(ApplicationCommand {
+                rx_status: ReceiveStatus::empty(),
+                source_node: r.node_id,
+                command: vec![0x98, 0x07],
+                trailer: vec![0xC4],
+            }),
+        ]),
+        _ => Override::Default,
+    });
+    let outcome = include(&mut b, &siren, User::NeverAsked).await;
+    let RadioEvent::InclusionFailed {
+        node: Some(node),
+        reason,
+    } = outcome
+    else {
+        panic!("a plaintext Verify completed S0 inclusion: {outcome:?}");
+    };
+    assert_eq!(reason, InclusionFailure::Timeout);
+    assert_eq!(b.stick.node_security(node), None);
+    assert!(b.stick.node_granted(node).is_empty(), "no S0 grant stored");
+    assert!(
+        siren.state().granted.is_empty(),
+        "the siren never got the key"
+    );
 }

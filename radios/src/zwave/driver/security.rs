@@ -21,7 +21,11 @@
 //! - Bootstrapping runs in its own task per inclusion, one inclusion at a time, with every wait
 //!   bounded ([`super::DriverConfig::security_timeout`], [`super::DriverConfig::pin_timeout`]);
 //!   a timeout sends KEX Fail. S2 grants the S2 classes only (S0 through S2 is not offered);
-//!   nodes with only S0 get the S0 key under the all-zero inclusion key.
+//!   nodes with only S0 get the S0 key under the all-zero inclusion key, and are granted S0
+//!   only once their Network Key Verify decrypts under that key (one in the clear is ignored).
+//! - S0 Nonce Gets (in the clear, under any node id) are answered only for nodes on S0 and the
+//!   node bootstrapping, within [`NonceGetLimit`], from the bounded nonce table of
+//!   [`S0Session`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -97,7 +101,12 @@ impl PinRequest {
 enum Inbound {
     S2(S2Command, Option<KeyId>),
     S2Undecryptable,
-    S0(S0Command),
+    /// An S0 bootstrapping command; `encrypted`: it came decrypted under the S0 network key
+    /// (Network Key Verify counts only so: it is the node's proof that it holds the key).
+    S0 {
+        command: S0Command,
+        encrypted: bool,
+    },
 }
 
 enum NonceArrived {
@@ -637,7 +646,7 @@ impl SecurityLayer {
                 Inbound::S2(S2Command::KexFail(r), _) => return Err(Fail::NodeAborted(r)),
                 Inbound::S2(c, p) => return Ok(Some((c, p))),
                 Inbound::S2Undecryptable => return Ok(None),
-                Inbound::S0(_) => {}
+                Inbound::S0 { .. } => {}
             }
         }
     }
@@ -759,11 +768,11 @@ impl SecurityLayer {
     async fn next_s0(
         &self,
         inbox: &mut mpsc::UnboundedReceiver<Inbound>,
-        want: impl Fn(&S0Command) -> bool,
+        want: impl Fn(&S0Command, bool) -> bool,
     ) -> core::result::Result<(), Fail> {
         loop {
-            if let Inbound::S0(c) = self.next(inbox).await?
-                && want(&c)
+            if let Inbound::S0 { command, encrypted } = self.next(inbox).await?
+                && want(&command, encrypted)
             {
                 return Ok(());
             }
@@ -778,7 +787,8 @@ impl SecurityLayer {
         let p = peer(node)?;
         self.raw_send(node, S0Command::SchemeGet { schemes: 0 }.encode())
             .await?;
-        self.next_s0(inbox, |c| matches!(c, S0Command::SchemeReport { .. }))
+        // Scheme Report comes in the clear (the node has no key yet).
+        self.next_s0(inbox, |c, _| matches!(c, S0Command::SchemeReport { .. }))
             .await?;
         let mut seed = [0u8; 32];
         keys::random(&mut seed)?;
@@ -798,8 +808,12 @@ impl SecurityLayer {
         let frame = inclusion.encapsulate(p, &set).map_err(Error::from);
         set.zeroize();
         self.raw_send(node, frame?).await?;
-        self.next_s0(inbox, |c| *c == S0Command::NetworkKeyVerify)
-            .await?;
+        // Only a Verify that decrypted under the new key proves the node holds it: one in the
+        // clear (or under the all-zero key) is ignored, and inclusion times out without it.
+        self.next_s0(inbox, |c, encrypted| {
+            encrypted && *c == S0Command::NetworkKeyVerify
+        })
+        .await?;
         Ok(KeyClasses::S0)
     }
 }
@@ -1199,13 +1213,25 @@ impl Secure {
                         {
                             return Some(plaintext);
                         }
-                        Ok(c) => self.to_bootstrap(node, Inbound::S0(c)),
+                        Ok(command) => self.to_bootstrap(
+                            node,
+                            Inbound::S0 {
+                                command,
+                                encrypted: true,
+                            },
+                        ),
                         Err(_) => return Some(plaintext),
                     },
                     Err(e) => tracing::debug!(node, "S0 frame refused: {e}"),
                 }
             }
-            other => self.to_bootstrap(node, Inbound::S0(other)),
+            command => self.to_bootstrap(
+                node,
+                Inbound::S0 {
+                    command,
+                    encrypted: false,
+                },
+            ),
         }
         None
     }
