@@ -1386,6 +1386,76 @@ mod tests {
         assert!(sent(actions).is_empty());
     }
 
+    /// A frame forged under the node's id with the node's next (predictable) sequence number:
+    /// `9F 03 seq 00` and 13 bytes that are not a valid ciphertext.
+    fn forged_like(genuine: &[u8]) -> Vec<u8> {
+        let S2Command::MessageEncapsulation(frame) = S2Command::decode(genuine).expect("S2") else {
+            panic!("an encapsulated frame")
+        };
+        S2Command::MessageEncapsulation(s2::Encapsulated {
+            seq: frame.seq,
+            extensions: Vec::new(),
+            encrypted_extensions: false,
+            sealed: vec![0xA5; frame.sealed.len()],
+        })
+        .encode()
+        .expect("encode")
+    }
+
+    /// The attack: the node's genuine tamper alarm is on its way, and a frame forged with the
+    /// same (next) sequence number arrives first. It does not decrypt, so it changes nothing:
+    /// the genuine frame is not a duplicate and still decrypts under the SPAN (kept for frames
+    /// already sent when the host asks to resynchronize). Before, the forged frame's sequence
+    /// number entered the duplicate window and the alarm was dropped.
+    #[test]
+    fn a_forged_frame_with_the_next_sequence_number_does_not_drop_the_genuine_one() {
+        let (mut host, mut node) = (host(), node());
+        node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]);
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        // Notification Report: access control, manual unlock.
+        let alarm = [0x71, 0x05, 0x00, 0x00, 0x00, 0xFF, 0x06, 0x02, 0x00];
+        let genuine = node.encapsulate(HOST, key, &alarm).expect("frame");
+        let forged = forged_like(&genuine);
+
+        let mut actions = Vec::new();
+        assert_eq!(host.on_s2(NODE.into(), NODE, &forged, &mut actions), None);
+        let mut actions = Vec::new();
+        assert_eq!(
+            host.on_s2(NODE.into(), NODE, &genuine, &mut actions),
+            Some((alarm.to_vec(), SecurityClass::S2AccessControl))
+        );
+        // A replay of it is still a duplicate.
+        let mut actions = Vec::new();
+        assert_eq!(host.on_s2(NODE.into(), NODE, &genuine, &mut actions), None);
+        assert!(sent(actions).is_empty(), "a duplicate is dropped silently");
+    }
+
+    /// The same with a forged Nonce Get (in the clear) carrying the node's next number: it may
+    /// make the host resynchronize, but not drop the node's authentic frame as a duplicate.
+    #[test]
+    fn a_forged_nonce_get_does_not_make_an_authentic_frame_a_duplicate() {
+        let (mut host, mut node) = (host(), node());
+        node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]);
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let genuine = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("frame");
+        let S2Command::MessageEncapsulation(frame) = S2Command::decode(&genuine).expect("S2")
+        else {
+            panic!("an encapsulated frame")
+        };
+        let forged = S2Command::NonceGet { seq: frame.seq }
+            .encode()
+            .expect("encode");
+        let mut actions = Vec::new();
+        host.on_s2(NODE.into(), NODE, &forged, &mut actions);
+        let mut actions = Vec::new();
+        assert_eq!(
+            host.on_s2(NODE.into(), NODE, &genuine, &mut actions),
+            Some((vec![0x62, 0x03, 0x00], SecurityClass::S2AccessControl))
+        );
+    }
+
     #[test]
     fn an_s0_frame_from_an_s2_node_is_refused_before_decryption() {
         let mut host = host();
