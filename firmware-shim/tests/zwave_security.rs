@@ -783,3 +783,80 @@ async fn a_plaintext_network_key_verify_does_not_complete_s0_inclusion() {
         "the siren never got the key"
     );
 }
+
+/// A secure node's node information frame is heard in the clear and often lists command
+/// classes the node supports securely as well (many locks list Door Lock): it must not make
+/// a frame of those classes acceptable in the clear. The lock's grant is restored as a store
+/// would hold it from such a frame (Door Lock listed); a plaintext Door Lock report forged
+/// under the lock's id is refused, and the lock's genuine report under Access Control still
+/// surfaces. Before, the listed class was taken in the clear.
+#[tokio::test]
+async fn a_forged_plaintext_door_lock_report_from_a_secure_lock_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let (node, lock) = include_lock(&mut b).await;
+    b.stick.set_node_security(
+        node,
+        KeyClasses::S2_ACCESS_CONTROL | KeyClasses::S2_AUTHENTICATED,
+        vec![0x5E, 0x9F, 0x62, 0x86, 0x72],
+    );
+    let node_id = u8::try_from(node).expect("classic node id");
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![LOCK_REPORT_UNSECURED.to_vec()]));
+    assert_eq!(lock.state().device, SecureDevice::DoorLock { mode: 0xFF });
+
+    // Frames from one node surface in order: had the forged report been taken, it would be the
+    // next report, not the lock's genuine one.
+    let frames = lock.turn_by_hand(0x00);
+    b.emu.with_stick(|s| s.from_node(node_id, frames));
+    assert_eq!(
+        event(&mut b.events, is_command).await,
+        from_node(
+            node,
+            &LOCK_REPORT_UNSECURED,
+            Some(SecurityClass::S2AccessControl)
+        )
+    );
+}
+
+/// An S0 node may send in the clear what its node information frame lists and its secure list
+/// does not; once the driver has its secure list (from the interview's S0 Commands Supported
+/// Report), a class listed in both is taken only under S0. The siren's grant is restored with
+/// Binary Switch in its information frame; after the interview a plaintext Binary Switch
+/// report is refused, while a plaintext Version report (its frame lists Version, its secure
+/// list does not) is still taken.
+#[tokio::test]
+async fn an_s0_nodes_secure_classes_are_refused_in_the_clear_once_known() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let siren = SecureNode::siren(0x54);
+    let RadioEvent::NodeAdded { node, .. } = include(&mut b, &siren, User::NeverAsked).await else {
+        panic!("siren not included");
+    };
+    b.stick
+        .set_node_security(node, KeyClasses::S0, vec![0x98, 0x25, 0x86, 0x72]);
+    let d = timeout(SOON, b.stick.interview(node))
+        .await
+        .expect("no hang")
+        .expect("interview");
+    assert_eq!(
+        d.secure_command_classes,
+        sealhub_radios::zwave::driver::Step::Answered(vec![0x25])
+    );
+    while timeout(Duration::from_millis(50), b.events.recv())
+        .await
+        .is_ok()
+    {}
+
+    let node_id = u8::try_from(node).expect("classic node id");
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![vec![0x25, 0x03, 0xFF]]));
+    // The Version report sent after it is the next report: the Binary Switch one never surfaced.
+    let version_report = [0x86, 0x14, 0x25, 0x01];
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![version_report.to_vec()]));
+    assert_eq!(
+        event(&mut b.events, is_command).await,
+        from_node(node, &version_report, None)
+    );
+}

@@ -11,10 +11,13 @@
 //!
 //! - Keys: one [`S2Session`] (the three S2 keys) and one [`S0Session`] (the S0 key), keys from
 //!   [`super::keys`]; made at start-up once the home id and our node id are known.
-//! - Per node: the classes it was granted and the command classes it may send in the clear (its
-//!   node information frame). Frames are sent under its highest class. A frame from it under a
-//!   lower class, in S0 when it has S2, or in the clear for a command class it does not list as
-//!   insecure is refused and logged (tracing warn), never surfaced.
+//! - Per node: the classes it was granted, the command classes its node information frame lists
+//!   and those it supports securely (its Commands Supported Report). Frames are sent under its
+//!   highest class. A frame from it under a lower class, in S0 when it has S2, or in the clear
+//!   is refused and logged (tracing warn), never surfaced; the one exception is a frame in the
+//!   clear from an S0 node for a command class its node information frame lists, its secure
+//!   list does not, and that is not one of access control (the information frame is heard in
+//!   the clear, so it never widens what is taken in the clear).
 //! - Nonces: a Nonce Get is answered at once; a frame that does not decrypt (the node rebooted,
 //!   or we lost the SPAN) is answered with Nonce Report SOS; an unprompted SOS means the node
 //!   could not decrypt our last frame, which is sent once more on a new SPAN.
@@ -114,16 +117,40 @@ enum NonceArrived {
     S0([u8; 8]),
 }
 
+/// Command classes of access control that a secure node's frame is never taken for in the
+/// clear, whatever its node information frame lists: Door Lock Logging, Schedule Entry Lock,
+/// Door Lock, User Code, Barrier Operator, Entry Control.
+const ACCESS_CONTROL_CCS: [u8; 6] = [0x4C, 0x4E, 0x62, 0x63, 0x66, 0x6F];
+
+/// S2 and S0 Commands Supported Report: the list of command classes a node supports securely.
+const S2_COMMANDS_SUPPORTED_REPORT: [u8; 2] = [CC_SECURITY_2, 0x0E];
+const S0_COMMANDS_SUPPORTED_REPORT: [u8; 2] = [CC_SECURITY, 0x03];
+
 #[derive(Debug, Clone)]
 struct NodeSecurity {
     granted: KeyClasses,
-    /// Command classes it may send in the clear.
+    /// Command classes its node information frame lists (heard in the clear, so it only
+    /// narrows what an S0 node may send in the clear; see [`NodeSecurity::admits_in_clear`]).
     insecure: Vec<u8>,
+    /// Command classes it supports securely, from its (S2 or S0) Commands Supported Report
+    /// under its highest class, or restored by the caller.
+    secure: Vec<u8>,
 }
 
 impl NodeSecurity {
     fn highest(&self) -> Option<SecurityClass> {
         self.granted.classes().first().copied()
+    }
+
+    /// Whether a frame of command class `cc` from this node is taken in the clear. From an S2
+    /// node never: S2 requires a node to support every command class under its highest class
+    /// (zwave-js discards the same). From an S0 node only for a class its node information
+    /// frame lists, its secure list does not, and that is not one of access control.
+    fn admits_in_clear(&self, cc: u8) -> bool {
+        self.highest() == Some(SecurityClass::S0Legacy)
+            && self.insecure.contains(&cc)
+            && !self.secure.contains(&cc)
+            && !ACCESS_CONTROL_CCS.contains(&cc)
     }
 }
 
@@ -282,14 +309,35 @@ impl SecurityLayer {
     }
 
     /// Records what a node holds (restored from sealhub's database); `insecure` lists the
-    /// command classes it may send in the clear.
+    /// command classes its node information frame lists. A secure list already known is kept.
     pub(crate) fn set_granted(&self, node: u16, granted: KeyClasses, insecure: Vec<u8>) {
         let mut nodes = lock(&self.nodes);
         self.secure.set(node, !granted.is_empty());
         if granted.is_empty() {
             nodes.remove(&node);
         } else {
-            nodes.insert(node, NodeSecurity { granted, insecure });
+            let secure = nodes.remove(&node).map(|n| n.secure).unwrap_or_default();
+            nodes.insert(
+                node,
+                NodeSecurity {
+                    granted,
+                    insecure,
+                    secure,
+                },
+            );
+        }
+    }
+
+    /// Records the command classes a secure node supports securely (restored from sealhub's
+    /// database; the driver learns them itself from the node's Commands Supported Report).
+    /// Ignored for a node that holds no class.
+    pub(crate) fn set_secure_command_classes(&self, node: u16, secure: &[u8]) {
+        if let Some(n) = lock(&self.nodes).get_mut(&node) {
+            for cc in super::interview::supported(secure) {
+                if !n.secure.contains(&cc) {
+                    n.secure.push(cc);
+                }
+            }
         }
     }
 
@@ -988,15 +1036,28 @@ impl SecurityLayer {
         class: Option<SecurityClass>,
         actions: &mut Vec<Action>,
     ) {
-        if let Some(security) = lock(&self.nodes).get(&node)
+        if let Some(security) = lock(&self.nodes).get_mut(&node)
             && let Some(highest) = security.highest()
         {
             let admitted = match class {
                 None => payload
                     .first()
-                    .is_some_and(|cc| security.insecure.contains(cc)),
+                    .is_some_and(|cc| security.admits_in_clear(*cc)),
                 Some(c) => c == highest,
             };
+            if admitted && class.is_some() {
+                // Its secure list, as it reports it under its highest class.
+                let listed = match payload.get(..2) {
+                    Some(head) if head == S2_COMMANDS_SUPPORTED_REPORT => payload.get(2..),
+                    Some(head) if head == S0_COMMANDS_SUPPORTED_REPORT => payload.get(3..),
+                    _ => None,
+                };
+                for cc in super::interview::supported(listed.unwrap_or_default()) {
+                    if !security.secure.contains(&cc) {
+                        security.secure.push(cc);
+                    }
+                }
+            }
             if !admitted {
                 tracing::warn!(
                     node,
