@@ -59,7 +59,7 @@ fn pair() -> (S2Session, S2Session) {
 /// The nonce exchange: the controller asks, the node answers with its receiver EI (and now
 /// waits for a SPAN extension); returns that EI.
 fn exchange(ctrl: &mut S2Session, node: &mut S2Session) -> [u8; 16] {
-    let S2Command::NonceGet { seq } = ctrl.nonce_get() else {
+    let S2Command::NonceGet { seq } = ctrl.nonce_get(NODE) else {
         unreachable!("nonce_get gives a Nonce Get")
     };
     let report = node

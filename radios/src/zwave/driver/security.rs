@@ -177,6 +177,11 @@ struct Secure {
     waiters: HashMap<u16, oneshot::Sender<NonceArrived>>,
     bootstrap: Option<(u16, mpsc::UnboundedSender<Inbound>)>,
     last_sent: HashMap<u16, LastSent>,
+    /// The caller's store: keys at start-up, then the S2 sequence reservations.
+    store: Box<dyn NetworkKeyStore>,
+    /// Per node: how many sequence numbers the stored reservation still covers (absent: the
+    /// stored reservation is not read yet).
+    reserved: HashMap<u8, u8>,
 }
 
 /// What the dispatcher does: send (enqueued before the state is unlocked), wait for a send,
@@ -210,7 +215,8 @@ pub(crate) struct SecurityLayer {
     client: Client,
     events: mpsc::Sender<RadioEvent>,
     config: DriverConfig,
-    store: Mutex<Box<dyn NetworkKeyStore>>,
+    /// The caller's store, until start-up moves it into [`Secure`].
+    store: Mutex<Option<Box<dyn NetworkKeyStore>>>,
     state: Mutex<Option<Secure>>,
     nodes: Mutex<HashMap<u16, NodeSecurity>>,
     pending_inclusion: Mutex<Option<(InclusionOptions, mpsc::Sender<PinRequest>)>>,
@@ -268,7 +274,7 @@ impl SecurityLayer {
             client,
             events,
             config,
-            store: Mutex::new(store),
+            store: Mutex::new(Some(store)),
             state: Mutex::new(None),
             nodes: Mutex::new(HashMap::new()),
             pending_inclusion: Mutex::new(None),
@@ -285,12 +291,15 @@ impl SecurityLayer {
             return Ok(());
         }
         let own = peer(info.node_id)?;
-        let keys = keys::load_or_generate(lock(&self.store).as_mut())?;
+        let mut slot = lock(&self.store);
+        let store = slot.as_mut().ok_or(Error::SecurityNotStarted)?;
+        let keys = keys::load_or_generate(store.as_mut())?;
         let mut seeds = [[0u8; 32]; 2];
         for seed in &mut seeds {
             keys::random(seed)?;
         }
-        *state = Some(Secure::new(own, info.home_id, keys, seeds)?);
+        let store = slot.take().ok_or(Error::SecurityNotStarted)?;
+        *state = Some(Secure::new(own, info.home_id, keys, seeds, store)?);
         Ok(())
     }
 
@@ -453,10 +462,11 @@ impl SecurityLayer {
     ) -> Result<TransmitReport> {
         let p = peer(node)?;
         // One Nonce Get may go unanswered because the node still remembers its sequence number
-        // from before a restart of the hub; the second goes past that window.
+        // from before a restart of the hub (when no reservation was stored, see
+        // [`keys::SEQ_RESERVATION`]); the second goes past that window.
         let mut nonce_gets_left = 2;
         for _ in 0..3 {
-            let step = self.with(|st| match st.s2.encapsulate(p, key, plaintext) {
+            let step = self.with(|st| match st.encapsulate_s2(p, key, plaintext) {
                 Ok(frame) => {
                     let sent = self.enqueue_op(node, frame, false, sleep)?;
                     if remember {
@@ -474,7 +484,8 @@ impl SecurityLayer {
                 Err(s2::Error::NoSpan(_)) => {
                     let (tx, rx) = oneshot::channel();
                     st.waiters.insert(node, tx);
-                    Ok(Err((encode_s2(&st.s2.nonce_get())?, rx)))
+                    st.spend_sequence(p);
+                    Ok(Err((encode_s2(&st.s2.nonce_get(p))?, rx)))
                 }
                 Err(e) => Err(e.into()),
             })?;
@@ -492,7 +503,7 @@ impl SecurityLayer {
                             );
                             self.with(|st| {
                                 st.waiters.remove(&node);
-                                st.s2.skip_sequence_window();
+                                st.skip_sequence_window(p);
                                 Ok(())
                             })?;
                         }
@@ -1085,6 +1096,7 @@ impl Secure {
         home_id: u32,
         keys: BTreeMap<SecurityClass, Key128>,
         mut seeds: [[u8; 32]; 2],
+        store: Box<dyn NetworkKeyStore>,
     ) -> Result<Self> {
         let [s2_seed, s0_seed] = seeds;
         let mut s2 = S2Session::new(own, home_id, s2_seed);
@@ -1107,7 +1119,70 @@ impl Secure {
             waiters: HashMap::new(),
             bootstrap: None,
             last_sent: HashMap::new(),
+            store,
+            reserved: HashMap::new(),
         })
+    }
+
+    /// Before a frame to `p` takes an S2 sequence number: the first time since start-up, our
+    /// numbers to `p` continue after the stored reservation (the node may remember the last
+    /// ones the previous run used); when the reservation is used up, a new one is stored
+    /// before the number is used. Called before every step that may take a number, so the
+    /// stored reservation always covers every number used.
+    fn spend_sequence(&mut self, p: u8) {
+        let left = self.load_reservation(p);
+        let left = if left == 0 {
+            let last = self.s2.last_sequence(p).wrapping_add(keys::SEQ_RESERVATION);
+            self.store.reserve_s2_sequence(u16::from(p), last);
+            keys::SEQ_RESERVATION
+        } else {
+            left
+        };
+        self.reserved.insert(p, left - 1);
+    }
+
+    /// What the reservation for `p` still covers, reading the stored one the first time.
+    fn load_reservation(&mut self, p: u8) -> u8 {
+        if let Some(left) = self.reserved.get(&p) {
+            return *left;
+        }
+        if let Some(last) = self.store.s2_sequence_reserved(u16::from(p)) {
+            self.s2.continue_sequence_after(p, last);
+        }
+        self.reserved.insert(p, 0);
+        0
+    }
+
+    /// Jumps our sequence numbers to `p` past the node's duplicate window (see
+    /// [`S2Session::skip_sequence_window`]), within the reservation or past it.
+    fn skip_sequence_window(&mut self, p: u8) {
+        let left = self.load_reservation(p);
+        self.s2.skip_sequence_window(p);
+        self.reserved
+            .insert(p, left.saturating_sub(s2::session::SEQ_WINDOW as u8));
+    }
+
+    /// [`S2Session::encapsulate`], with a reserved sequence number.
+    fn encapsulate_s2(
+        &mut self,
+        p: u8,
+        key: KeyId,
+        plaintext: &[u8],
+    ) -> core::result::Result<Vec<u8>, s2::Error> {
+        self.spend_sequence(p);
+        self.s2.encapsulate(p, key, plaintext)
+    }
+
+    /// [`S2Session::on_nonce_get`], with a reserved sequence number.
+    fn answer_nonce_get(&mut self, p: u8, seq: u8) -> core::result::Result<S2Command, s2::Error> {
+        self.spend_sequence(p);
+        self.s2.on_nonce_get(p, seq)
+    }
+
+    /// [`S2Session::resync`], with a reserved sequence number.
+    fn resync_s2(&mut self, p: u8) -> core::result::Result<S2Command, s2::Error> {
+        self.spend_sequence(p);
+        self.s2.resync(p)
     }
 
     fn to_bootstrap(&self, node: u16, inbound: Inbound) {
@@ -1146,7 +1221,7 @@ impl Secure {
             }
         };
         match command {
-            S2Command::NonceGet { seq } => match self.s2.on_nonce_get(p, seq) {
+            S2Command::NonceGet { seq } => match self.answer_nonce_get(p, seq) {
                 Ok(report) => Self::reply(actions, node, &report),
                 Err(e) => tracing::debug!(node, "S2 Nonce Get refused: {e}"),
             },
@@ -1164,7 +1239,7 @@ impl Secure {
                     && last.at.elapsed() < RETRANSMIT_WINDOW
                 {
                     tracing::debug!(node, "node lost its SPAN; sending the last frame again");
-                    match self.s2.encapsulate(p, last.key, &last.plaintext) {
+                    match self.encapsulate_s2(p, last.key, &last.plaintext) {
                         Ok(frame) => actions.push(Action::Send(node, frame)),
                         Err(e) => tracing::debug!(node, "cannot send again: {e}"),
                     }
@@ -1202,7 +1277,7 @@ impl Secure {
                 }
                 Err(s2::Error::CannotDecrypt(_) | s2::Error::NoSpan(_)) => {
                     tracing::debug!(node, "S2 frame did not decrypt; resynchronizing");
-                    match self.s2.resync(p) {
+                    match self.resync_s2(p) {
                         Ok(sos) => Self::reply(actions, node, &sos),
                         Err(e) => tracing::warn!(node, "cannot resynchronize: {e}"),
                     }
@@ -1317,7 +1392,12 @@ mod tests {
     }
 
     fn host() -> Secure {
-        Secure::new(HOST, HOME, keys(), [[0x11; 32], [0x22; 32]]).expect("sessions")
+        host_with(Box::new(keys::MemoryKeyStore::new()), 0x11)
+    }
+
+    /// A host on `store`, its generators seeded from `seed`.
+    fn host_with(store: Box<dyn NetworkKeyStore>, seed: u8) -> Secure {
+        Secure::new(HOST, HOME, keys(), [[seed; 32], [0x22; 32]], store).expect("sessions")
     }
 
     fn node() -> S2Session {
@@ -1350,7 +1430,7 @@ mod tests {
         let frame = match node.encapsulate(HOST, key, pt) {
             Ok(f) => f,
             Err(s2::Error::NoSpan(_)) => {
-                let get = node.nonce_get().encode().expect("encode");
+                let get = node.nonce_get(HOST).encode().expect("encode");
                 let mut actions = Vec::new();
                 assert_eq!(host.on_s2(NODE.into(), NODE, &get, &mut actions), None);
                 let [sos] = &sent(actions)[..] else {
@@ -1445,6 +1525,119 @@ mod tests {
         let mut actions = Vec::new();
         host.on_s2(NODE.into(), NODE, &sos, &mut actions);
         assert!(sent(actions).is_empty());
+    }
+
+    /// A store shared by two runs of the host, as sealhub's sealed store outlives a driver.
+    #[derive(Clone, Default)]
+    struct SharedStore(std::sync::Arc<Mutex<keys::MemoryKeyStore>>);
+
+    impl NetworkKeyStore for SharedStore {
+        fn key(&self, class: SecurityClass) -> Option<Key128> {
+            lock(&self.0).key(class)
+        }
+        fn store(&mut self, class: SecurityClass, key: Key128) {
+            lock(&self.0).store(class, key);
+        }
+        fn s2_sequence_reserved(&self, node: u16) -> Option<u8> {
+            lock(&self.0).s2_sequence_reserved(node)
+        }
+        fn reserve_s2_sequence(&mut self, node: u16, last: u8) {
+            lock(&self.0).reserve_s2_sequence(node, last);
+        }
+    }
+
+    /// The sequence number of an S2 frame the host sent.
+    fn seq_of(frame: &[u8]) -> u8 {
+        match S2Command::decode(frame).expect("S2") {
+            S2Command::MessageEncapsulation(f) => f.seq,
+            S2Command::NonceGet { seq } | S2Command::NonceReport { seq, .. } => seq,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The hub restarts (no SPAN, the same store, the same entropy seed as before, so without
+    /// the store it would start from the same random number): the node's next report is on
+    /// its old SPAN, the new host asks it to resynchronize, and the report and then a command
+    /// from the host must be taken (neither dropped as a duplicate). Returns the new host.
+    fn restart_and_exchange(store: &SharedStore, node: &mut S2Session) -> Secure {
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let mut host = host_with(Box::new(store.clone()), 0x11);
+        let stale = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("frame");
+        let mut actions = Vec::new();
+        assert_eq!(host.on_s2(NODE.into(), NODE, &stale, &mut actions), None);
+        let [sos] = &sent(actions)[..] else {
+            panic!("one Nonce Report SOS")
+        };
+        node.on_nonce_report(HOST, &S2Command::decode(sos).expect("SOS"))
+            .expect("the node takes the SOS");
+        let again = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("frame");
+        let mut actions = Vec::new();
+        assert_eq!(
+            host.on_s2(NODE.into(), NODE, &again, &mut actions),
+            Some((vec![0x62, 0x03, 0x00], SecurityClass::S2AccessControl))
+        );
+        let command = host
+            .encapsulate_s2(NODE, key, &[0x62, 0x01, 0x00])
+            .expect("frame");
+        assert_eq!(
+            node.decapsulate(HOST, &command)
+                .expect("not a duplicate")
+                .plaintext,
+            [0x62, 0x01, 0x00]
+        );
+        host
+    }
+
+    /// Sends the node `frames` frames, or (`None`) frames until one carries the last number of
+    /// the stored reservation; returns the last number sent.
+    fn send_until(
+        host: &mut Secure,
+        node: &mut S2Session,
+        store: &SharedStore,
+        frames: Option<usize>,
+    ) -> u8 {
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        for i in 1..=256 {
+            let frame = host
+                .encapsulate_s2(NODE, key, &[0x62, 0x02])
+                .expect("frame");
+            let seq = seq_of(&frame);
+            node.decapsulate(HOST, &frame).expect("the node takes it");
+            let done = match frames {
+                Some(n) => i == n,
+                None => store.s2_sequence_reserved(NODE.into()) == Some(seq),
+            };
+            if done {
+                return seq;
+            }
+        }
+        panic!("the reservation was never used up")
+    }
+
+    /// A restarted host never reuses a sequence number the node still remembers. First the
+    /// case a random start gets wrong: the first run sent a few frames and the second starts
+    /// from the same seed. Then the worst case for the stored reservation: the run used it to
+    /// its last number, so the node remembers exactly the numbers before where the next run
+    /// starts.
+    #[test]
+    fn a_restarted_host_continues_past_its_stored_sequence_reservation() {
+        let store = SharedStore::default();
+        let mut node = node();
+        let mut first = host_with(Box::new(store.clone()), 0x11);
+        node_sends(&mut first, &mut node, &[0x62, 0x03, 0xFF]);
+        send_until(&mut first, &mut node, &store, Some(2));
+        drop(first);
+        assert!(store.s2_sequence_reserved(NODE.into()).is_some());
+        let mut second = restart_and_exchange(&store, &mut node);
+
+        let last = send_until(&mut second, &mut node, &store, None);
+        assert_eq!(store.s2_sequence_reserved(NODE.into()), Some(last));
+        drop(second);
+        restart_and_exchange(&store, &mut node);
     }
 
     /// A frame forged under the node's id with the node's next (predictable) sequence number:

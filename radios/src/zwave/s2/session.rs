@@ -104,6 +104,8 @@ impl SeqWindow {
 
 struct Peer {
     span: SpanState,
+    /// The sequence number of our last frame to it.
+    last_tx_seq: u8,
     /// Frames that decrypted.
     recent_seqs: SeqWindow,
     /// Nonce Gets and Nonce Reports (in the clear, so kept apart).
@@ -112,9 +114,10 @@ struct Peer {
 }
 
 impl Peer {
-    fn new() -> Self {
+    fn new(last_tx_seq: u8) -> Self {
         Peer {
             span: SpanState::None,
+            last_tx_seq,
             recent_seqs: SeqWindow::new(),
             recent_nonce_seqs: SeqWindow::new(),
             temp: None,
@@ -140,7 +143,6 @@ pub struct S2Session {
     keys: BTreeMap<SecurityClass, NetworkKeys>,
     peers: HashMap<u8, Peer>,
     entropy: CtrDrbg,
-    tx_seq: u8,
 }
 
 impl core::fmt::Debug for S2Session {
@@ -158,21 +160,14 @@ impl S2Session {
     /// OS) seeds the generator of our entropy inputs.
     pub fn new(own_node: u8, home_id: u32, seed: [u8; 32]) -> Self {
         let mut seed = seed;
-        let mut entropy = CtrDrbg::new(&seed, None);
+        let entropy = CtrDrbg::new(&seed, None);
         seed.zeroize();
-        // A random first sequence number, so a rebooted node is not taken for a replay.
-        let mut first = [0u8; 1];
-        let tx_seq = match entropy.generate(&mut first, None) {
-            Ok(()) => first[0],
-            Err(_) => 0,
-        };
         S2Session {
             own_node,
             home_id,
             keys: BTreeMap::new(),
             peers: HashMap::new(),
             entropy,
-            tx_seq,
         }
     }
 
@@ -225,19 +220,45 @@ impl S2Session {
     }
 
     fn peer(&mut self, id: u8) -> &mut Peer {
-        self.peers.entry(id).or_insert_with(Peer::new)
+        if !self.peers.contains_key(&id) {
+            // A random first sequence number (RAM only, like the rest of a peer's state), so
+            // a rebooted party is not taken for a replay.
+            let mut first = [0u8; 1];
+            let start = match self.entropy.generate(&mut first, None) {
+                Ok(()) => first[0],
+                Err(_) => 0,
+            };
+            self.peers.insert(id, Peer::new(start));
+        }
+        self.peers.entry(id).or_insert_with(|| Peer::new(0))
     }
 
-    /// Moves our sequence number past any window of [`SEQ_WINDOW`] numbers a peer may still
-    /// remember: after a restart the first number is random, and a peer that saw the numbers
-    /// just after it from our previous run drops our frames as duplicates until we jump.
-    pub fn skip_sequence_window(&mut self) {
-        self.tx_seq = self.tx_seq.wrapping_add(SEQ_WINDOW as u8);
+    /// Moves our sequence number to `peer` past any window of [`SEQ_WINDOW`] numbers it may
+    /// still remember: a peer that saw the numbers after our start from a previous run of ours
+    /// drops our frames as duplicates until we jump.
+    pub fn skip_sequence_window(&mut self, peer: u8) {
+        let p = self.peer(peer);
+        p.last_tx_seq = p.last_tx_seq.wrapping_add(SEQ_WINDOW as u8);
     }
 
-    fn next_seq(&mut self) -> u8 {
-        self.tx_seq = self.tx_seq.wrapping_add(1);
-        self.tx_seq
+    /// The sequence number of our last frame to `peer` (before the first: the random number
+    /// the first follows).
+    pub fn last_sequence(&mut self, peer: u8) -> u8 {
+        self.peer(peer).last_tx_seq
+    }
+
+    /// Our next frame to `peer` carries `last + 1`: after a restart, past the numbers the
+    /// previous run reserved (and may have used), which the peer may still remember.
+    pub fn continue_sequence_after(&mut self, peer: u8, last: u8) {
+        self.peer(peer).last_tx_seq = last;
+    }
+
+    /// Sequence numbers count per peer (as zwave-js keeps them): a number a peer remembers
+    /// comes round again only after 256 frames to that peer.
+    fn next_seq(&mut self, peer: u8) -> u8 {
+        let p = self.peer(peer);
+        p.last_tx_seq = p.last_tx_seq.wrapping_add(1);
+        p.last_tx_seq
     }
 
     fn new_ei(&mut self) -> Result<[u8; EI_LEN]> {
@@ -267,9 +288,9 @@ impl S2Session {
     }
 
     /// A Nonce Get to send to `peer` when [`Error::NoSpan`] stops a send.
-    pub fn nonce_get(&mut self) -> S2Command {
+    pub fn nonce_get(&mut self, peer: u8) -> S2Command {
         S2Command::NonceGet {
-            seq: self.next_seq(),
+            seq: self.next_seq(peer),
         }
     }
 
@@ -293,7 +314,7 @@ impl S2Session {
         };
         p.span = SpanState::LocalEi { ei, fallback };
         Ok(S2Command::NonceReport {
-            seq: self.next_seq(),
+            seq: self.next_seq(peer),
             mos: false,
             receiver_ei: Some(ei),
         })
@@ -361,7 +382,7 @@ impl S2Session {
             _ => return Err(Error::NoSpan(peer)),
         };
         let mut frame = Encapsulated {
-            seq: self.next_seq(),
+            seq: self.next_seq(peer),
             extensions,
             encrypted_extensions: false,
             sealed: Vec::new(),
