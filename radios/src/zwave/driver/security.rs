@@ -28,7 +28,8 @@
 //!   only once their Network Key Verify decrypts under that key (one in the clear is ignored).
 //! - S0 Nonce Gets (in the clear, under any node id) are answered only for nodes on S0 and the
 //!   node bootstrapping, within [`NonceGetLimit`], from the bounded nonce table of
-//!   [`S0Session`].
+//!   [`S0Session`]; a frame that authenticates gives its Nonce Get back, so a genuine node's
+//!   bursts never meet the limit.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -1751,5 +1752,68 @@ mod tests {
         );
         assert_eq!(out, None);
         assert!(actions.is_empty());
+    }
+
+    /// An S0 node answering an interview asks for a nonce per report and uses each at once;
+    /// on an emulated radio many arrive within the same instant. Every one is answered and
+    /// every report decrypts: a used nonce gives its Nonce Get back, so the limit never meets
+    /// a genuine node. Before, the ninth Nonce Get within a quarter second was dropped and the
+    /// node's report lost. Nonce Gets whose nonces are never used still stop at the burst.
+    #[test]
+    fn an_s0_nodes_nonce_gets_that_it_uses_never_meet_the_limit() {
+        let mut host = host();
+        let s0_key = keys()[&SecurityClass::S0Legacy].clone();
+        let mut s0_node = S0Session::new(NODE, &s0_key, [0x44; 32]);
+        let now = Instant::now();
+        let reports = 3 * NonceGetLimit::PEER_BURST;
+        for level in 0..reports {
+            let mut actions = Vec::new();
+            let get = S0Command::NonceGet.encode();
+            host.on_s0(
+                NODE.into(),
+                NODE,
+                &get,
+                Some(SecurityClass::S0Legacy),
+                now,
+                &mut actions,
+            );
+            let [report] = &sent(actions)[..] else {
+                panic!("Nonce Get {level} not answered")
+            };
+            let Ok(S0Command::NonceReport { nonce }) = S0Command::decode(report) else {
+                panic!("a Nonce Report")
+            };
+            s0_node.on_nonce_report(HOST, nonce);
+            let level = u8::try_from(level).expect("small");
+            let frame = s0_node
+                .encapsulate(HOST, &[0x26, 0x03, level])
+                .expect("frame");
+            let mut actions = Vec::new();
+            let out = host.on_s0(
+                NODE.into(),
+                NODE,
+                &frame,
+                Some(SecurityClass::S0Legacy),
+                now,
+                &mut actions,
+            );
+            assert_eq!(out, Some(vec![0x26, 0x03, level]));
+        }
+        let answered = (0..reports)
+            .filter(|_| {
+                let mut actions = Vec::new();
+                let get = S0Command::NonceGet.encode();
+                host.on_s0(
+                    NODE.into(),
+                    NODE,
+                    &get,
+                    Some(SecurityClass::S0Legacy),
+                    now,
+                    &mut actions,
+                );
+                !actions.is_empty()
+            })
+            .count();
+        assert_eq!(answered, NonceGetLimit::PEER_BURST as usize);
     }
 }
