@@ -880,3 +880,37 @@ async fn an_s0_nodes_secure_classes_are_refused_in_the_clear_once_known() {
         from_node(node, &version_report, None)
     );
 }
+
+/// Commands to one S2 node back to back, each sent as soon as the last was acknowledged:
+/// Gets, whose reports the node sends while the next frame is on its way, and Sets between
+/// them. A Get's report and the hub's next frame would draw the same SPAN nonce; before, the
+/// second Get crossed the first one's report, both sides resynchronized at once, and a send
+/// ended in `NoNonce`. Now every send completes, every Get is answered, in order, and each
+/// report shows the Set before it.
+#[tokio::test]
+async fn back_to_back_s2_gets_and_sets_to_one_node_all_complete() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let (node, lock) = include_lock(&mut b).await;
+    let steps: [(&[u8], Option<[u8; 7]>); 9] = [
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+        (&LOCK_SET_UNSECURED, None),
+        (&LOCK_GET, Some(LOCK_REPORT_UNSECURED)),
+        (&LOCK_GET, Some(LOCK_REPORT_UNSECURED)),
+        (&[0x62, 0x01, 0xFF], None),
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+    ];
+    for (command, _) in &steps {
+        send(&b, node, command).await;
+    }
+    for report in steps.iter().filter_map(|(_, report)| *report) {
+        assert_eq!(
+            event(&mut b.events, is_command).await,
+            from_node(node, &report, Some(SecurityClass::S2AccessControl))
+        );
+    }
+    assert_eq!(lock.state().device, SecureDevice::DoorLock { mode: 0xFF });
+}

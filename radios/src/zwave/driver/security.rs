@@ -26,6 +26,8 @@
 //!   a timeout sends KEX Fail. S2 grants the S2 classes only (S0 through S2 is not offered);
 //!   nodes with only S0 get the S0 key under the all-zero inclusion key, and are granted S0
 //!   only once their Network Key Verify decrypts under that key (one in the clear is ignored).
+//! - A Get sent under S2 is answered on the SPAN both sides share: the next S2 frame to that
+//!   node waits for the answer (at most [`ANSWER_WAIT`]), so the two never draw the same nonce.
 //! - S0 Nonce Gets (in the clear, under any node id) are answered only for nodes on S0 and the
 //!   node bootstrapping, within [`NonceGetLimit`], from the bounded nonce table of
 //!   [`S0Session`]; a frame that authenticates gives its Nonce Get back, so a genuine node's
@@ -71,6 +73,14 @@ const SLEEP_SETTLE_ROUNDS: u32 = 10;
 
 /// How long after sending a frame an unprompted Nonce Report SOS makes us send it again.
 const RETRANSMIT_WINDOW: Duration = Duration::from_secs(2);
+
+/// How long the next S2 frame to a node waits for the node's answer to a Get we sent it (a
+/// node that does not answer costs this much, once). The answer and our next frame would draw
+/// the same nonce from the SPAN both sides share: each side fails to decrypt the other's
+/// frame, both resynchronize at once and overwrite each other's entropy, and back-to-back
+/// Gets ended in `NoNonce`. zwave-js likewise waits for a Get's report (its report timeout,
+/// one second by default) before the next command to the node.
+pub(crate) const ANSWER_WAIT: Duration = Duration::from_secs(1);
 
 /// What [`super::ZwaveStick::add_node_secure`] may grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +237,21 @@ pub(crate) struct SecurityLayer {
     secure: SecureNodes,
     /// When each node last sent us a frame or was sent one (see [`SLEEP_SETTLE`]).
     last_exchange: Mutex<HashMap<u16, Instant>>,
+    /// Per node, the answer it owes to an S2 Get we sent (see [`ANSWER_WAIT`]).
+    answers_due: Mutex<HashMap<u16, AnswerDue>>,
+}
+
+/// A node's answer to our S2 Get, still to come: the next S2 frame to it waits for it.
+struct AnswerDue {
+    /// The latest the next frame waits.
+    until: tokio::time::Instant,
+    /// Notified when a frame from the node decrypts.
+    answered: Arc<tokio::sync::Notify>,
+}
+
+/// Whether `node` will answer `payload` with a frame of its own (a Get).
+fn expects_answer(payload: &[u8]) -> bool {
+    crate::zwave::cc::CommandClassFrame::decode(payload).is_ok_and(|f| f.expects_report())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -282,6 +307,7 @@ impl SecurityLayer {
             tx: tokio::sync::Mutex::new(()),
             secure,
             last_exchange: Mutex::new(HashMap::new()),
+            answers_due: Mutex::new(HashMap::new()),
         }
     }
 
@@ -412,13 +438,68 @@ impl SecurityLayer {
         class: SecurityClass,
         payload: &[u8],
     ) -> Result<TransmitReport> {
-        let _one_at_a_time = self.tx.lock().await;
-        match class {
-            SecurityClass::S0Legacy => self.send_s0(node, payload, false).await,
-            c => {
-                self.send_s2(node, KeyId::Network(c), payload, true, false)
-                    .await
+        if class == SecurityClass::S0Legacy {
+            let _one_at_a_time = self.tx.lock().await;
+            return self.send_s0(node, payload, false).await;
+        }
+        loop {
+            self.wait_for_answer(node).await;
+            let _one_at_a_time = self.tx.lock().await;
+            // Another send to the node may have gone first and be owed an answer now.
+            if lock(&self.answers_due).contains_key(&node) {
+                continue;
             }
+            let asks = expects_answer(payload);
+            if asks {
+                // Before the frame leaves: the answer may arrive before its callback does.
+                lock(&self.answers_due).insert(
+                    node,
+                    AnswerDue {
+                        until: tokio::time::Instant::now() + ANSWER_WAIT,
+                        answered: Arc::new(tokio::sync::Notify::new()),
+                    },
+                );
+            }
+            let sent = self
+                .send_s2(node, KeyId::Network(class), payload, true, false)
+                .await;
+            if asks && sent.is_err() {
+                lock(&self.answers_due).remove(&node);
+            }
+            return sent;
+        }
+    }
+
+    /// Waits until `node` answered the Get we last sent it under S2, at most until
+    /// [`ANSWER_WAIT`] after it was sent; then the answer is no longer waited for.
+    async fn wait_for_answer(&self, node: u16) {
+        let due = lock(&self.answers_due)
+            .get(&node)
+            .map(|d| (d.until, d.answered.clone()));
+        let Some((until, answered)) = due else {
+            return;
+        };
+        if tokio::time::timeout_at(until, answered.notified())
+            .await
+            .is_err()
+        {
+            tracing::debug!(node, "no answer to the S2 Get; sending on");
+        }
+        let mut due = lock(&self.answers_due);
+        if due
+            .get(&node)
+            .is_some_and(|d| Arc::ptr_eq(&d.answered, &answered))
+        {
+            due.remove(&node);
+        }
+    }
+
+    /// A frame from `node` decrypted under S2: the answer it owed (if any) came, so the next
+    /// frame to it no longer crosses it.
+    fn answered(&self, node: u16) {
+        if let Some(due) = lock(&self.answers_due).remove(&node) {
+            // A permit is kept if the sender is not waiting yet.
+            due.answered.notify_one();
         }
     }
 
@@ -938,6 +1019,9 @@ pub(crate) async fn dispatch(
                     payload,
                     security,
                 } => {
+                    if security.is_some_and(|c| c != SecurityClass::S0Legacy) {
+                        layer.answered(node);
+                    }
                     if security.is_some()
                         && payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION]
                     {
