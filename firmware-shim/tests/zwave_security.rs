@@ -19,7 +19,8 @@ use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
-    DriverConfig, InclusionFailure, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
+    DriverConfig, InclusionFailure, InclusionOptions, PinRequest, RadioEvent, SubmittedCommand,
+    ZwaveStick,
 };
 use sealhub_radios::zwave::s2::{KexFailType, KeyClasses, SecurityClass};
 use sealhub_radios::zwave::security::Key128;
@@ -913,4 +914,88 @@ async fn back_to_back_s2_gets_and_sets_to_one_node_all_complete() {
         );
     }
     assert_eq!(lock.state().device, SecureDevice::DoorLock { mode: 0xFF });
+}
+
+/// A Wake Up Notification in the clear under a secure sleeping sensor's id (forged: the sensor
+/// sends its wake-up under S2) releases nothing; the sensor's genuine wake-up then releases
+/// the command that waited for it, which the sensor answers under S2. A plaintext report from
+/// a node without security, sent after the forged wake-up, marks where the forged one would
+/// have shown: no wake-up of the sensor may come before it. Before, the driver task took the
+/// plaintext `84 07` as the wake-up and sent the sensor's commands while it slept.
+#[tokio::test]
+async fn a_forged_plaintext_wake_up_does_not_release_a_secure_sensors_queue() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let plain = b.emu.with_stick(|s| s.add_node(SimNode::binary_switch()));
+    let sensor = SecureNode::sleeping_sensor(0x56);
+    let RadioEvent::NodeAdded { node, security, .. } =
+        include(&mut b, &sensor, User::NeverAsked).await
+    else {
+        panic!("sensor not included");
+    };
+    assert_eq!(security, Some(SecurityClass::S2Unauthenticated));
+    let node_id = u8::try_from(node).expect("classic node id");
+    timeout(SOON, async {
+        while sensor.is_listening() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the sensor is sent to sleep after its inclusion");
+
+    let battery_get = CommandClassFrame::decode(&[0x80, 0x02]).expect("Battery Get");
+    let submitted = timeout(SOON, b.stick.submit_command(node, 0, battery_get))
+        .await
+        .expect("no hang")
+        .expect("accepted");
+    let SubmittedCommand::QueuedUntilWakeUp(pending) = submitted else {
+        panic!("the Battery Get did not wait for the wake-up: {submitted:?}");
+    };
+
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![vec![0x84, 0x07]]));
+    let marker = [0x25, 0x03, 0xFF];
+    b.emu
+        .with_stick(|s| s.from_node(plain, vec![marker.to_vec()]));
+    let first = event(&mut b.events, |e| {
+        matches!(e, RadioEvent::WokeUp { .. } | RadioEvent::Report { .. })
+    })
+    .await;
+    assert_eq!(
+        first,
+        from_node(u16::from(plain), &marker, None),
+        "the forged wake-up released the sensor's queue"
+    );
+    assert!(!sensor.is_listening(), "the sensor still sleeps");
+
+    let genuine = sensor.wake_up().expect("the sensor wakes");
+    b.emu.with_stick(|s| s.from_node(node_id, vec![genuine]));
+    let outcome = timeout(SOON, pending.outcome())
+        .await
+        .expect("no hang")
+        .expect("delivered after the genuine wake-up");
+    assert!(outcome.transmit.waited_for_wake_up);
+    // The wake-up itself surfaces too (under S2); then the answer to the released Get.
+    let report = event(&mut b.events, |e| {
+        matches!(
+            e,
+            RadioEvent::Report {
+                report: CommandClassFrame::Battery(_),
+                ..
+            }
+        )
+    })
+    .await;
+    let RadioEvent::Report {
+        node: from,
+        security,
+        ..
+    } = report
+    else {
+        unreachable!("the filter takes reports only")
+    };
+    assert_eq!(
+        (from, security),
+        (node, Some(SecurityClass::S2Unauthenticated))
+    );
 }

@@ -26,6 +26,9 @@
 //!   a timeout sends KEX Fail. S2 grants the S2 classes only (S0 through S2 is not offered);
 //!   nodes with only S0 get the S0 key under the all-zero inclusion key, and are granted S0
 //!   only once their Network Key Verify decrypts under that key (one in the clear is ignored).
+//! - Wake-ups: the driver task leaves a secure node's Wake Up Notification to this layer, which
+//!   releases the node's queue only for one under its highest class (or, from an S0 node, one
+//!   in the clear that it may send so): a forged plaintext wake-up releases nothing.
 //! - A Get sent under S2 is answered on the SPAN both sides share: the next S2 frame to that
 //!   node waits for the answer (at most [`ANSWER_WAIT`]), so the two never draw the same nonce.
 //! - S0 Nonce Gets (in the clear, under any node id) are answered only for nodes on S0 and the
@@ -639,8 +642,8 @@ impl SecurityLayer {
         sent.done().await
     }
 
-    /// A secure sleeping node's Wake Up Notification decrypted: the driver task releases its
-    /// queue (it sees only the encapsulated frame).
+    /// A secure sleeping node's Wake Up Notification, decrypted or admitted in the clear: the
+    /// driver task releases its queue (it leaves secure nodes' wake-ups to this layer).
     fn woke_up(&self, node: u16) {
         let (reply, _) = oneshot::channel();
         let request = Request {
@@ -1022,8 +1025,12 @@ pub(crate) async fn dispatch(
                     if security.is_some_and(|c| c != SecurityClass::S0Legacy) {
                         layer.answered(node);
                     }
-                    if security.is_some()
-                        && payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION]
+                    // A secure node's wake-up releases its queue only as `surface` admitted
+                    // it: under its highest class, or in the clear from an S0 node whose
+                    // Wake Up is not among its secure classes. The driver task takes the
+                    // wake-ups of nodes without security itself.
+                    if payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION]
+                        && (security.is_some() || !layer.granted(node).is_empty())
                     {
                         layer.woke_up(node);
                     }
