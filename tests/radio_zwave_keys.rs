@@ -16,6 +16,7 @@ use firmware_shim::zwave_controller::{
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
 use sealhub::store::{KekSource, Store};
 use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
     DriverConfig, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
@@ -90,6 +91,20 @@ async fn include_lock(
     lock: &SecureNode,
     store: &Store,
 ) -> u16 {
+    let (node, security) = include_sealed(stick, events, emu, lock, store).await;
+    assert_eq!(security, Some(SecurityClass::S2AccessControl));
+    node
+}
+
+/// Includes `secure` (the user typing its PIN if asked), sealing its grant as the hub does;
+/// returns its node id and the class it got.
+async fn include_sealed(
+    stick: &ZwaveStick,
+    events: &mut mpsc::Receiver<RadioEvent>,
+    emu: &EmulatorHandle,
+    secure: &SecureNode,
+    store: &Store,
+) -> (u16, Option<SecurityClass>) {
     let grants = SealedNodeGrants::new(store.handle());
     let (pins, mut asked) = mpsc::channel::<PinRequest>(1);
     let options = InclusionOptions {
@@ -100,7 +115,7 @@ async fn include_lock(
         .await
         .expect("no hang")
         .expect("inclusion mode");
-    emu.with_stick(|s| s.offer_for_inclusion(SimNode::secure(lock.clone())));
+    emu.with_stick(|s| s.offer_for_inclusion(SimNode::secure(secure.clone())));
     let outcome = timeout(SOON, async {
         loop {
             tokio::select! {
@@ -111,17 +126,16 @@ async fn include_lock(
                         return e;
                     }
                 }
-                Some(request) = asked.recv() => request.answer(Some(lock.pin())),
+                Some(request) = asked.recv() => request.answer(Some(secure.pin())),
             }
         }
     })
     .await
     .expect("inclusion finished in time");
     let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-        panic!("lock not included: {outcome:?}");
+        panic!("not included: {outcome:?}");
     };
-    assert_eq!(security, Some(SecurityClass::S2AccessControl));
-    node
+    (node, security)
 }
 
 /// Sends `command` to the lock once and waits until its state satisfies `done`. Once: after a
@@ -373,4 +387,68 @@ async fn the_network_keys_are_sealed_at_rest() {
             assert!(!contains(bytes, hex::encode(key).as_bytes()));
         }
     }
+}
+
+/// An S0 node encrypts its reports to the hub with a nonce the hub gives it on its Nonce Get,
+/// which the hub answers only for nodes it knows to be on S0: from the inclusion, and after a
+/// restart from the grant sealed in the store. The siren answers a Binary Switch Get under S0
+/// before and after the hub restarts (store reopened, new driver, grants restored).
+#[tokio::test]
+async fn an_s0_nodes_reports_get_through_after_a_restart_from_its_sealed_grant() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+    let (path, emu) = emulator(dir.path()).await;
+    let store = open_store(&data_dir);
+    let (stick, mut events) = hub_driver(&path, &store).await;
+    let siren = SecureNode::siren(0x62);
+    let (node, security) = include_sealed(&stick, &mut events, &emu, &siren, &store).await;
+    assert_eq!(security, Some(SecurityClass::S0Legacy));
+    answers_under_s0(&stick, &mut events, node).await;
+
+    drop(events);
+    drop(stick);
+    drop(store);
+    // The old driver's tasks let go of the store as they end.
+    let store = timeout(SOON, async {
+        loop {
+            match Store::open(&data_dir, &KekSource::KeyFile(data_dir.join("store.key"))) {
+                Ok(store) => return store,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await
+    .expect("the store reopens once the old driver is gone");
+    let (stick, mut events) = hub_driver(&path, &store).await;
+    assert_eq!(
+        stick.node_security(node),
+        Some(SecurityClass::S0Legacy),
+        "the grant came back from the store"
+    );
+    answers_under_s0(&stick, &mut events, node).await;
+}
+
+/// Sends the siren a Binary Switch Get and waits for its report, which must come under S0.
+async fn answers_under_s0(stick: &ZwaveStick, events: &mut mpsc::Receiver<RadioEvent>, node: u16) {
+    timeout(SOON, stick.send_data(node, vec![0x25, 0x02]))
+        .await
+        .expect("no hang")
+        .expect("the siren acknowledged");
+    let security = timeout(SOON, async {
+        loop {
+            if let RadioEvent::Report {
+                node: from,
+                security,
+                report: CommandClassFrame::BinarySwitch(_),
+                ..
+            } = events.recv().await.expect("event stream open")
+                && from == node
+            {
+                return security;
+            }
+        }
+    })
+    .await
+    .expect("the siren's report came");
+    assert_eq!(security, Some(SecurityClass::S0Legacy));
 }
