@@ -35,6 +35,13 @@ pub enum Command {
     Run(RunArgs),
     /// Manage the hub's keys (not yet available)
     Keys,
+    /// Create a new home where there is none: `run` creates one only on the first start of an
+    /// empty data directory, and refuses a data directory whose database is missing
+    Init,
+    /// After restoring the data directory from a backup (or when `run` refuses a store older
+    /// than its rollback guard): move every sequence number far ahead, rotate the epoch, keep
+    /// every revocation the guard knows, and record a new generation
+    RestoreAck,
     /// Work with sealed envelopes
     Envelope {
         /// What to do with envelopes.

@@ -145,7 +145,7 @@ struct Running {
 
 impl Running {
     async fn start(stick: Arc<FakeZigbee>) -> Running {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = support::tempdir();
         let (mut home, store) = open_home(dir.path());
         let phone = pair_phone(
             &mut home,
