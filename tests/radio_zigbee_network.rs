@@ -8,6 +8,8 @@
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -156,7 +158,7 @@ fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 // them, and reopening the store blocks the test's own thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_start_forms_and_seals_a_backup_and_the_next_resumes_it() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
 
@@ -197,7 +199,7 @@ async fn the_first_start_forms_and_seals_a_backup_and_the_next_resumes_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_stick_gets_the_stored_network_and_a_joined_light_still_answers() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path_a, emu_a) = emulator(dir.path(), "stick-a", NcpConfig::default()).await;
 
@@ -266,7 +268,7 @@ async fn a_fresh_stick_gets_the_stored_network_and_a_joined_light_still_answers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stick_on_another_network_is_refused_and_replaced_only_with_force() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
 
     // The hub's network, formed on stick A and sealed.
@@ -334,7 +336,7 @@ async fn a_stick_on_another_network_is_refused_and_replaced_only_with_force() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_network_key_is_sealed_at_rest_and_a_wrong_store_key_opens_nothing() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
     let store = open_store(&data_dir);
@@ -390,7 +392,7 @@ async fn the_network_key_is_sealed_at_rest_and_a_wrong_store_key_opens_nothing()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_install_code_link_key_stays_in_the_sealed_backup_across_a_resume() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
     // The Zigbee 3.0 specification's example install code.
@@ -481,7 +483,7 @@ async fn follow_until_decided(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stick_that_comes_back_blank_gets_the_stored_network_back() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
     let store = open_store(&dir.path().join("data"));
     let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
@@ -524,7 +526,7 @@ async fn a_stick_that_comes_back_blank_gets_the_stored_network_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stick_that_comes_back_with_another_network_is_left_alone() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     // Another hub's network, formed on stick C.
     let config_c = NcpConfig {
         eui64: EUI_B,
@@ -577,7 +579,7 @@ async fn a_stick_that_comes_back_with_another_network_is_left_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_left_is_not_carried_over_into_later_backups() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
     let lists_light = |network: &ZigbeeNetwork| {

@@ -7,6 +7,8 @@
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -237,7 +239,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 // when the runtime gets to them, while reopening the store blocks the test's own thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_network_keys_survive_a_restart_and_the_lock_still_obeys_under_s2() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path()).await;
 
@@ -316,7 +318,7 @@ async fn the_network_keys_survive_a_restart_and_the_lock_still_obeys_under_s2() 
 async fn keys_from_a_store_that_lost_them_do_not_reach_the_lock() {
     // The converse, so the test above cannot pass by accident: a hub whose store does not
     // have the keys (a new store) makes new ones, and the lock refuses what it sends.
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (path, emu) = emulator(dir.path()).await;
     let store = open_store(&dir.path().join("data"));
     let (stick, mut events) = hub_driver(&path, &store).await;
@@ -353,7 +355,7 @@ async fn keys_from_a_store_that_lost_them_do_not_reach_the_lock() {
 
 #[tokio::test]
 async fn the_network_keys_are_sealed_at_rest() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, _emu) = emulator(dir.path()).await;
     let store = open_store(&data_dir);

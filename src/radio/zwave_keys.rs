@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn keys_and_grants_round_trip_through_the_store() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let s = store(dir.path());
         let mut keys = SealedNetworkKeys::load(s.handle()).expect("load");
         assert!(keys.is_empty());
@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn a_key_record_of_the_wrong_length_stops_the_load() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let s = store(dir.path());
         s.put(TREE, key_name(SecurityClass::S2Authenticated), &[1; 15])
             .expect("put");

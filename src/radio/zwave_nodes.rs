@@ -495,7 +495,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_sit_beside_the_grants() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let s = Store::open(
             dir.path(),
             &KekSource::KeyFile(dir.path().join("store.key")),
@@ -546,7 +546,7 @@ mod tests {
 
     #[test]
     fn a_damaged_record_is_an_error_not_a_missing_one() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let s = Store::open(
             dir.path(),
             &KekSource::KeyFile(dir.path().join("store.key")),
