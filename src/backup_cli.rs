@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use sealhub::backup::{self, BackupSummary, DEFAULT_KDF, file::MAX_FILE_LEN};
 use sealhub::config::Config;
-use sealhub::store::{self, Argon2Params, Store};
+use sealhub::store::{self, Argon2Params, RollbackGuard, Store};
 use zeroize::Zeroizing;
 
 use crate::cli::{BackupArgs, BackupPassphraseArgs, RestoreArgs};
@@ -39,10 +39,12 @@ fn read_passphrase(args: &BackupPassphraseArgs) -> Result<Zeroizing<String>> {
     Ok(passphrase)
 }
 
-/// Opens the data directory's store, saying what to do when a running hub holds it.
-fn open_store(config: &Config, data_dir: &Path) -> Result<Store> {
+/// Opens the data directory's store, saying what to do when a running hub holds it; also
+/// returns its rollback guard (where `sealhub run` looks for it).
+fn open_store(config: &Config, data_dir: &Path) -> Result<(Store, RollbackGuard)> {
     let kek = startup::kek_source(&config.store_kek(data_dir))?;
-    Store::open(data_dir, &kek).map_err(|e| {
+    let guard = startup::rollback_guard(config, &kek, data_dir);
+    let store = Store::open(data_dir, &kek).map_err(|e| {
         let hint = if matches!(e, store::Error::Locked { .. }) {
             " (a hub is running on it: stop it first, e.g. `systemctl stop sealhub`)"
         } else {
@@ -52,7 +54,8 @@ fn open_store(config: &Config, data_dir: &Path) -> Result<Store> {
             "cannot open the sealed store in {}{hint}",
             data_dir.display()
         ))
-    })
+    })?;
+    Ok((store, guard))
 }
 
 fn describe(summary: &BackupSummary) -> String {
@@ -92,14 +95,13 @@ pub fn backup(config: &Config, data_dir: &Path, args: &BackupArgs) -> Result<()>
         },
         None => DEFAULT_KDF,
     };
-    let store = open_store(config, data_dir)?;
+    let (store, _) = open_store(config, data_dir)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     let (bytes, summary) =
         backup::create(&store, &passphrase, kdf, now).context("cannot make the backup")?;
     write_new_file(&args.file, &bytes)?;
-    backup::record_written(&store, &summary).context("cannot record the backup in the store")?;
     println!(
         "backup written to {}: {}",
         args.file.display(),
@@ -146,18 +148,41 @@ pub fn restore(config: &Config, data_dir: &Path, args: &RestoreArgs) -> Result<(
     let opened = backup::open(&bytes, &passphrase)
         .with_context(|| format!("cannot restore {}", args.file.display()))?;
     prepare_data_dir(data_dir)?;
-    let store = open_store(config, data_dir)?;
-    let summary = backup::restore(&store, &opened, args.force)
+    let (store, guard) = open_store(config, data_dir)?;
+    let restored = backup::restore(&store, &opened, &guard, args.force)
         .with_context(|| format!("cannot restore {}", args.file.display()))?;
     println!(
         "restored {} into {}: {}",
         args.file.display(),
         data_dir.display(),
-        describe(&summary)
+        describe(&restored.summary)
     );
+    if restored.needs_ack {
+        let why = match restored.guard {
+            Some(g) => format!(
+                "the rollback guard {} records generation {}: the home went on after this \
+                 backup was taken",
+                guard.generation_path().display(),
+                g.generation
+            ),
+            None => format!(
+                "there is no rollback guard here ({}): the home may have gone on after this \
+                 backup was taken",
+                guard.generation_path().display()
+            ),
+        };
+        println!(
+            "{why}. Run `sealhub restore-ack` before `sealhub run`: it moves every sequence \
+             number past any used since, keeps the revocations the guard knows and rotates the \
+             epoch (paired clients get the new keys when they connect); the hub refuses the \
+             restored store until then"
+        );
+    } else {
+        println!("the hub starts on the restored store as it is (`sealhub run`)");
+    }
     println!(
-        "start the hub (`sealhub run`): the Zigbee network is written to the stick at start, so \
-         a new stick takes over the network; paired clients keep working"
+        "the Zigbee network is written to the stick at start, so a new stick takes over the \
+         network; paired clients keep working"
     );
     Ok(())
 }

@@ -57,7 +57,7 @@ pub enum Command {
     /// hub must be stopped
     Backup(BackupArgs),
     /// Bring the whole hub back from a backup file, replacing this data directory's store; the
-    /// hub must be stopped
+    /// hub must be stopped (then `sealhub restore-ack` where it says so)
     Restore(RestoreArgs),
 }
 
@@ -98,7 +98,8 @@ pub struct RestoreArgs {
     #[command(flatten)]
     pub passphrase: BackupPassphraseArgs,
 
-    /// Restore even when the backup is older than the store it replaces
+    /// Restore even when the backup is older than the store it replaces, or of another home
+    /// (the hub then refuses the restored store until `sealhub restore-ack`)
     #[arg(long)]
     pub force: bool,
 }

@@ -1,10 +1,13 @@
 //! `sealhub backup` and `sealhub restore` through the binary: a running hub with a paired
-//! client is backed up (refused while it runs: the store is locked), its data directory wiped,
-//! restored from the file, and started again: it comes back with the same devices, the
-//! Zigbee network goes onto the (blank) emulated stick, the Z-Wave keys come back, and the
-//! client paired before connects and commands a Zigbee light and a Z-Wave switch. Each way a
-//! file can be wrong (wrong passphrase, truncated, a flipped byte, another version, older than
-//! the store) is tried, refused with its own message, and leaves the store as it was.
+//! client is backed up (refused while it runs: the store is locked), its data directory wiped
+//! (the rollback guard with it), restored from the file, refused until `sealhub restore-ack`,
+//! and started again: it comes back with the same devices, the Zigbee network goes onto the
+//! (blank) emulated stick, the Z-Wave keys come back, and the client paired before connects,
+//! gets the new epoch's keys and commands a Zigbee light and a Z-Wave switch. Each way a file
+//! can be wrong (wrong passphrase, truncated, a flipped byte, another version, older than the
+//! store) is tried, refused with its own message, and leaves the store as it was; an older
+//! backup forced over a newer store is refused by the hub until `restore-ack`, while the
+//! latest backup restored where it was taken starts as it is.
 
 mod support;
 
@@ -12,8 +15,11 @@ use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use sealhub::envelope::DeviceId;
+use sealhub::envelope::freshness::FreshnessPolicy;
+use sealhub::keymgmt::Home;
 use sealhub::model::{Action, Capability, Device, HubCommand, Response, Role};
-use sealhub::store::{KekSource, Store};
+use sealhub::store::{KekSource, RollbackGuard, Store};
 use support::hub::{RunningHub, Session, run_sealhub};
 use support::{Phone, device_command, hub_command, id};
 
@@ -123,10 +129,29 @@ async fn a_hub_backed_up_wiped_and_restored_comes_back_with_its_devices_and_clie
         stderr(&again)
     );
 
-    // The Pi's SD card dies: data directory and key file gone.
+    // The Pi's SD card dies: data directory, key file and rollback guard (beside the key
+    // file) gone.
     std::fs::remove_dir_all(stopped.data_dir()).unwrap();
     let out = stopped.sealhub(&[OsStr::new("restore"), file.as_os_str()], &env);
     assert!(out.status.success(), "{}", stderr(&out));
+    // The home may have gone on after the backup (sequence numbers used, clients removed):
+    // with no guard to tell, the restored store needs the explicit recovery, and says so.
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.contains("Run `sealhub restore-ack`"), "{said}");
+    let refused = stopped.sealhub(&[OsStr::new("keys")], &[]);
+    assert!(!refused.status.success(), "the hub opened a restored store");
+    assert!(
+        stderr(&refused).contains("rollback guard") && stderr(&refused).contains("restore-ack"),
+        "{}",
+        stderr(&refused)
+    );
+    let ack = stopped.sealhub(&[OsStr::new("restore-ack")], &[]);
+    assert!(ack.status.success(), "{}", stderr(&ack));
+    assert!(
+        String::from_utf8_lossy(&ack.stdout).contains("recovered the home"),
+        "{}",
+        String::from_utf8_lossy(&ack.stdout)
+    );
 
     let hub = stopped.restart(&[
         "clients' transport listening".to_string(),
@@ -143,7 +168,7 @@ async fn a_hub_backed_up_wiped_and_restored_comes_back_with_its_devices_and_clie
         hub.log
     );
     // The client paired before the backup connects (its certificate pinned, the same TLS
-    // identity) and sees and drives the same house.
+    // identity), gets the new epoch's keys, and sees and drives the same house.
     let mut session = hub.connect(&mut owner).await;
     let after = device_ids(&mut session, &mut owner).await;
     assert_eq!(after, before);
@@ -161,33 +186,60 @@ async fn a_hub_backed_up_wiped_and_restored_comes_back_with_its_devices_and_clie
     );
 }
 
-/// A stopped hub's directory without running a hub: a configuration and a store holding one
-/// marker record.
+/// Where the tests keep a marker record: a tree of no one's (the home's trees are parsed).
+const MARKER_TREE: &str = "test-marker";
+
+/// A stopped hub's directory without running a hub: a configuration, a home made by
+/// `sealhub init` (generation 1, its rollback guard beside the key file in the data
+/// directory), and one marker record.
 fn hub_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let dir = support::tempdir();
     std::fs::write(
         dir.path().join("hub.toml"),
         "[hub]\nname = \"backup-test\"\n",
     )
     .unwrap();
-    let store = Store::open(&data, &KekSource::default_key_file(&data)).unwrap();
-    store.put("clients", b"marker", b"before").unwrap();
+    let out = sealhub(dir.path(), &["init"], PASSPHRASE);
+    assert!(out.status.success(), "{}", stderr(&out));
+    set_marker(dir.path(), b"before");
     dir
 }
 
-fn marker(dir: &Path) -> Option<Vec<u8>> {
+fn open_store(dir: &Path) -> Store {
     let data = dir.join("data");
-    let store = Store::open(&data, &KekSource::default_key_file(&data)).unwrap();
-    store.get("clients", b"marker").unwrap().map(|v| v.to_vec())
+    Store::open(&data, &KekSource::default_key_file(&data)).unwrap()
+}
+
+fn marker(dir: &Path) -> Option<Vec<u8>> {
+    let store = open_store(dir);
+    store
+        .get(MARKER_TREE, b"marker")
+        .unwrap()
+        .map(|v| v.to_vec())
 }
 
 fn set_marker(dir: &Path, value: &[u8]) {
+    open_store(dir).put(MARKER_TREE, b"marker", value).unwrap();
+}
+
+/// A change of the home (a device keyed), which moves its generation on, in the store and in
+/// its rollback guard, as the running hub would.
+fn change_home(dir: &Path, device: &str) {
     let data = dir.join("data");
-    let store = Store::open(&data, &KekSource::default_key_file(&data)).unwrap();
-    store.put("clients", b"marker", value).unwrap();
+    let kek = KekSource::default_key_file(&data);
+    let store = Store::open(&data, &kek).unwrap();
+    let mut home = Home::open_guarded(
+        store,
+        FreshnessPolicy::default(),
+        RollbackGuard::for_kek(&kek, &data),
+    )
+    .unwrap();
+    home.issue_device(&DeviceId::new(device).unwrap()).unwrap();
+}
+
+/// `sealhub keys`, which opens the home as `sealhub run` does (against its guard).
+fn keys(dir: &Path) -> std::process::Output {
+    sealhub(dir, &["keys"], PASSPHRASE)
 }
 
 fn sealhub(dir: &Path, args: &[&str], passphrase: &str) -> std::process::Output {
@@ -278,12 +330,21 @@ fn a_backup_of_another_format_version_is_refused() {
 }
 
 #[test]
-fn an_older_backup_is_refused_over_a_newer_store_unless_forced() {
+fn an_older_backup_is_refused_over_a_newer_store_unless_forced_and_then_until_restore_ack() {
     let dir = hub_dir();
+    change_home(dir.path(), "zb:lamp");
     let older = backup(dir.path(), "older.backup");
     set_marker(dir.path(), b"between");
-    let _newer = backup(dir.path(), "newer.backup");
+    change_home(dir.path(), "zb:lock");
+    let newer = backup(dir.path(), "newer.backup");
     set_marker(dir.path(), b"latest");
+    // The header's generation is the home's: created at 1, then two changes.
+    let generation = |file: &Path| {
+        let bytes = std::fs::read(file).unwrap();
+        u64::from_be_bytes(bytes[38..46].try_into().unwrap())
+    };
+    assert_eq!((generation(&older), generation(&newer)), (2, 3));
+
     assert_refused(dir.path(), &older, PASSPHRASE, "pass --force");
     let out = sealhub(
         dir.path(),
@@ -292,6 +353,42 @@ fn an_older_backup_is_refused_over_a_newer_store_unless_forced() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(marker(dir.path()).as_deref(), Some(&b"before"[..]));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("records generation 3") && said.contains("Run `sealhub restore-ack`"),
+        "{said}"
+    );
+    // The guard was not set back: the hub refuses the older store, naming both generations.
+    let refused = keys(dir.path());
+    assert!(!refused.status.success(), "a rolled-back store opened");
+    for needle in ["generation 2", "generation 3", "sealhub restore-ack"] {
+        assert!(stderr(&refused).contains(needle), "{}", stderr(&refused));
+    }
+    let ack = sealhub(dir.path(), &["restore-ack"], PASSPHRASE);
+    assert!(ack.status.success(), "{}", stderr(&ack));
+    let opened = keys(dir.path());
+    assert!(opened.status.success(), "{}", stderr(&opened));
+    // The recovered store (generation 4) is newer than either backup.
+    assert_refused(dir.path(), &newer, PASSPHRASE, "pass --force");
+}
+
+#[test]
+fn the_latest_backup_restored_where_it_was_taken_starts_without_restore_ack() {
+    let dir = hub_dir();
+    change_home(dir.path(), "zb:lamp");
+    let latest = backup(dir.path(), "latest.backup");
+    set_marker(dir.path(), b"after");
+    let out = sealhub(
+        dir.path(),
+        &["restore", latest.to_str().unwrap()],
+        PASSPHRASE,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(marker(dir.path()).as_deref(), Some(&b"before"[..]));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!said.contains("restore-ack"), "{said}");
+    let opened = keys(dir.path());
+    assert!(opened.status.success(), "{}", stderr(&opened));
 }
 
 #[test]

@@ -91,6 +91,14 @@ pub enum Error {
         store: u64,
     },
 
+    /// The store holds another home than the backup (another root key): restoring would
+    /// replace it, and every client and device paired with it would be stranded.
+    #[error(
+        "the store holds another home than the backup: restoring would replace it (every client \
+         and device paired with it would be stranded); pass --force to restore it anyway"
+    )]
+    OtherHome,
+
     /// The backup passphrase is too short to resist an offline guessing attack.
     #[error(
         "the backup passphrase has {len} characters; use at least {min} (a backup file can be \
@@ -106,6 +114,10 @@ pub enum Error {
     /// The sealed store refused (locked by a running hub, wrong KEK, I/O).
     #[error(transparent)]
     Store(#[from] store::Error),
+
+    /// The home's records in the store could not be read (its generation or epoch).
+    #[error("cannot read the home's generation in the store: {0}")]
+    Home(#[from] crate::keymgmt::Error),
 
     /// A cryptographic primitive failed (the system RNG, say).
     #[error("cryptographic failure: {0}")]

@@ -23,37 +23,20 @@ pub use error::{Error, Result};
 pub use file::{BackupHeader, DEFAULT_KDF};
 pub use snapshot::Snapshot;
 
-use crate::store::{Argon2Params, Store};
-
-/// Where the backup counter lives in the store (see [`store_generation`]).
-pub const GENERATION_TREE: &str = "backup";
-/// Its key.
-pub const GENERATION_KEY: &[u8] = b"generation";
-/// The home's own generation (`hub/generation`, bumped by every change of the home, kept by
-/// the rollback guard), used instead of the backup counter when the store has it.
-const HOME_GENERATION: (&str, &[u8]) = ("hub", b"generation");
+use crate::keymgmt::Home;
+use crate::store::{Argon2Params, GuardRecord, RollbackGuard, Store};
 
 /// The shortest backup passphrase accepted, in characters.
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
 
-fn read_u64(store: &Store, tree: &str, key: &[u8]) -> Result<Option<u64>> {
-    let Some(value) = store.get(tree, key)? else {
-        return Ok(None);
-    };
-    let bytes: [u8; 8] = value.as_slice().try_into().map_err(|_| Error::Malformed {
-        what: format!("{tree}/{} is not a u64", String::from_utf8_lossy(key)),
-    })?;
-    Ok(Some(u64::from_be_bytes(bytes)))
-}
+/// Where the home's root key lives: two stores hold the same home when it is the same.
+const HOME_ROOT_KEY: (&str, &[u8]) = ("hub", b"root-key");
 
-/// How far along a store is, to refuse restoring an older backup over a newer store: the
-/// home's generation (`hub/generation`) where the store has one, else the backup counter
-/// (`backup/generation`, raised by every [`create`]), else 0 (a store never backed up).
+/// How far along a store is: the home's generation (`hub/generation`, bumped in the same
+/// atomic batch as every change that matters and kept also by the rollback guard), or 0 for a
+/// store that holds no home. A backup records it; a restore refuses to go below it.
 pub fn store_generation(store: &Store) -> Result<u64> {
-    if let Some(g) = read_u64(store, HOME_GENERATION.0, HOME_GENERATION.1)? {
-        return Ok(g);
-    }
-    Ok(read_u64(store, GENERATION_TREE, GENERATION_KEY)?.unwrap_or(0))
+    Ok(Home::stored_state(store)?.map_or(0, |s| s.generation))
 }
 
 /// What a backup holds, for the operator.
@@ -65,8 +48,6 @@ pub struct BackupSummary {
     pub created_unix_secs: u64,
     /// Record count per tree.
     pub trees: Vec<(String, usize)>,
-    /// The backup counter the snapshot carries.
-    pub backup_counter: u64,
 }
 
 impl BackupSummary {
@@ -78,10 +59,6 @@ impl BackupSummary {
                 .trees()
                 .map(|(name, n)| (name.to_owned(), n))
                 .collect(),
-            backup_counter: snapshot
-                .get(GENERATION_TREE, GENERATION_KEY)
-                .and_then(|v| <[u8; 8]>::try_from(v).ok())
-                .map_or(0, u64::from_be_bytes),
         }
     }
 
@@ -92,9 +69,8 @@ impl BackupSummary {
 }
 
 /// Takes a snapshot of `store` and seals it under `passphrase`: returns the file's bytes. The
-/// snapshot carries the store's backup counter raised by one; once the file is safely written,
-/// [`record_written`] raises the store's own counter to match. (A crash in between leaves the
-/// store one behind the file, so that file still restores without `--force`.)
+/// header records the store's generation ([`store_generation`]); nothing in the store changes
+/// (a backup is no change of the home: it moves no counter and needs no guard update).
 pub fn create(
     store: &Store,
     passphrase: &str,
@@ -108,30 +84,12 @@ pub fn create(
             min: MIN_PASSPHRASE_CHARS,
         });
     }
-    let counter = read_u64(store, GENERATION_TREE, GENERATION_KEY)?
-        .unwrap_or(0)
-        .saturating_add(1);
-    let mut snapshot = Snapshot::take(store)?;
-    snapshot.insert(GENERATION_TREE, GENERATION_KEY, &counter.to_be_bytes());
-    let generation = match read_u64(store, HOME_GENERATION.0, HOME_GENERATION.1)? {
-        Some(home) => home,
-        None => counter,
-    };
+    let generation = store_generation(store)?;
+    let snapshot = Snapshot::take(store)?;
     let plain: Zeroizing<Vec<u8>> = snapshot.encode();
     let bytes = file::seal(&plain, passphrase, kdf, generation, now_unix_secs)?;
     let header = BackupHeader::decode(&bytes)?;
     Ok((bytes, BackupSummary::of(&header, &snapshot)))
-}
-
-/// Records in `store` that the backup `summary` describes was written, raising the store's
-/// backup counter to the backup's (see [`store_generation`]).
-pub fn record_written(store: &Store, summary: &BackupSummary) -> Result<()> {
-    store.put(
-        GENERATION_TREE,
-        GENERATION_KEY,
-        &summary.backup_counter.to_be_bytes(),
-    )?;
-    Ok(())
 }
 
 /// A backup file checked and decrypted, ready to restore.
@@ -159,19 +117,102 @@ pub fn open(file: &[u8], passphrase: &str) -> Result<OpenedBackup> {
     Ok(OpenedBackup { header, snapshot })
 }
 
-/// Replaces everything in `store` with the backup's records, in one atomic batch. Refuses
-/// ([`Error::OlderThanStore`]) when the store's generation is above the backup's, unless
-/// `force`. The caller holds the store open, so no hub runs on it meanwhile (sled's lock).
-pub fn restore(store: &Store, backup: &OpenedBackup, force: bool) -> Result<BackupSummary> {
-    let current = store_generation(store)?;
+/// What a restore did, and whether the hub will start on the restored store as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Restored {
+    /// What was restored.
+    pub summary: BackupSummary,
+    /// What the rollback guard records, after the restore (`None`: no guard here).
+    pub guard: Option<GuardRecord>,
+    /// Whether the hub will refuse the restored store until `sealhub restore-ack`
+    /// (`keymgmt::Home::recover_from_rollback`): the guard records a later generation (the
+    /// home went on after the backup was taken), or the guard is missing (a new machine, or a
+    /// lost data directory with the guard in it) for a home that has changed since it was
+    /// created. The same test as `Home::open_guarded`'s.
+    pub needs_ack: bool,
+}
+
+/// Replaces everything in `store` with the backup's records, in one atomic batch. Refuses,
+/// unless `force`, when the store's generation is above the backup's
+/// ([`Error::OlderThanStore`]) or the store holds another home ([`Error::OtherHome`]). The
+/// caller holds the store open, so no hub runs on it meanwhile (sled's lock).
+///
+/// The rollback guard is never set back: a restored store is a rolled-back store whenever the
+/// home went on after the backup was taken, and only `sealhub restore-ack` makes that safe
+/// (sequence numbers moved past any the lost changes used, revocations the guard kept, a new
+/// epoch). Before the records are replaced, a guard left behind the replaced store of the same
+/// home (a crash between the store's write and the guard's) is brought up to it, so that what
+/// the replaced store had done counts too.
+pub fn restore(
+    store: &Store,
+    backup: &OpenedBackup,
+    guard: &RollbackGuard,
+    force: bool,
+) -> Result<Restored> {
+    let replaced = Home::stored_state(store)?;
+    let current = replaced.map_or(0, |s| s.generation);
     if current > backup.header.generation && !force {
         return Err(Error::OlderThanStore {
             backup: backup.header.generation,
             store: current,
         });
     }
+    let same = same_home(store, &backup.snapshot)?;
+    if replaced.is_some() && !same && !force {
+        return Err(Error::OtherHome);
+    }
+    let mut recorded = guard.read()?;
+    match replaced {
+        Some(replaced) if same => {
+            if recorded.is_none_or(|g| g.generation < replaced.generation) {
+                guard.record(replaced)?;
+                recorded = Some(replaced);
+            }
+        }
+        // The guard of a home being replaced on purpose (`force`) says nothing of the
+        // restored one (its revocation list is signed by another root key): retired, so that
+        // the restored home is treated as moved here (`restore-ack` when it has changed).
+        Some(_) => {
+            retire(guard)?;
+            recorded = None;
+        }
+        None => {}
+    }
     backup.snapshot.replace_contents_of(store)?;
-    Ok(backup.summary())
+    let restored = backup.header.generation;
+    let needs_ack = match recorded {
+        Some(g) => g.generation > restored,
+        // A home created and never changed has generation 1 (as `Home::open_guarded`).
+        None => restored > 1,
+    };
+    Ok(Restored {
+        summary: backup.summary(),
+        guard: recorded,
+        needs_ack,
+    })
+}
+
+/// Removes the guard's files (a guard of a home that a forced restore replaced).
+fn retire(guard: &RollbackGuard) -> Result<()> {
+    for path in [guard.generation_path(), guard.revocations_path()] {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(crate::store::Error::io(&path, e).into());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether `store` holds the home the snapshot holds (the same root key).
+fn same_home(store: &Store, snapshot: &Snapshot) -> Result<bool> {
+    let (tree, key) = HOME_ROOT_KEY;
+    let ours = store.get(tree, key)?;
+    Ok(match (ours.as_deref(), snapshot.get(tree, key)) {
+        (Some(a), Some(b)) => a.as_slice() == b,
+        _ => false,
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::envelope::DeviceId;
+use crate::envelope::freshness::FreshnessPolicy;
 use crate::store::KekSource;
 
 /// Cheap Argon2id costs so that a test can open a file hundreds of times.
@@ -19,10 +21,11 @@ fn store_in(dir: &std::path::Path) -> Store {
     Store::open(dir, &KekSource::default_key_file(dir)).expect("store opens")
 }
 
-/// A store with records in several trees, as a hub has them.
+/// A store with records in several trees, as a hub has them (but no home: its generation is
+/// 0, and nothing here has to be a valid key).
 fn filled_store(dir: &std::path::Path) -> Store {
     let store = store_in(dir);
-    store.put("hub", b"root-key", &[7u8; 32]).unwrap();
+    store.put("hub", b"a secret", &[7u8; 32]).unwrap();
     store
         .put("clients", b"alice", b"alice's certificate")
         .unwrap();
@@ -34,47 +37,59 @@ fn filled_store(dir: &std::path::Path) -> Store {
     store
 }
 
-/// A backup written (as the binary does: sealed, then the counter recorded).
+/// A backup of `store`, with cheap costs.
 fn cheap_backup(store: &Store) -> Vec<u8> {
-    let (bytes, summary) = create(store, PASSPHRASE, CHEAP, 1_700_000_000).unwrap();
-    record_written(store, &summary).unwrap();
-    bytes
+    create(store, PASSPHRASE, CHEAP, 1_700_000_000).unwrap().0
+}
+
+/// A store in `dir` holding a home created with its rollback guard in `guard`, as
+/// `sealhub init` makes it (generation 1), and the home.
+fn home_store(dir: &std::path::Path, guard: &std::path::Path) -> (Store, Home) {
+    let store = store_in(dir);
+    let home = Home::create_guarded(
+        store.handle(),
+        FreshnessPolicy::default(),
+        RollbackGuard::in_dir(guard),
+    )
+    .unwrap();
+    (store, home)
+}
+
+/// A change of the home: one more generation, in the store and its guard.
+fn change(home: &mut Home, device: &str) {
+    home.issue_device(&DeviceId::new(device).unwrap()).unwrap();
 }
 
 #[test]
 fn a_backup_restored_into_a_new_store_holds_every_record() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let store = filled_store(a.path());
     let (bytes, summary) = create(&store, PASSPHRASE, CHEAP, 1_700_000_000).unwrap();
-    assert_eq!(summary.generation, 1, "the first backup of a store");
-    assert_eq!(
-        store_generation(&store).unwrap(),
-        0,
-        "not recorded until written"
-    );
-    record_written(&store, &summary).unwrap();
+    assert_eq!(summary.generation, 0, "a store without a home");
     assert_eq!(summary.created_unix_secs, 1_700_000_000);
-    // hub, clients, zwave, zigbee, devices and the backup counter.
-    assert_eq!(summary.records(), 6);
+    // hub, clients, zwave, zigbee, devices: a backup adds nothing of its own.
+    assert_eq!(summary.records(), 5);
 
-    let b = tempfile::tempdir().unwrap();
+    let b = crate::store::private_tempdir();
     let fresh = store_in(b.path());
     let opened = open(&bytes, PASSPHRASE).unwrap();
     assert_eq!(opened.summary(), summary);
-    restore(&fresh, &opened, false).unwrap();
+    let guard = RollbackGuard::in_dir(b.path());
+    let restored = restore(&fresh, &opened, &guard, false).unwrap();
+    assert!(!restored.needs_ack);
     for tree in store.tree_names().unwrap() {
         let before: Vec<_> = store.iter(&tree).map(|r| r.unwrap()).collect();
         let after: Vec<_> = fresh.iter(&tree).map(|r| r.unwrap()).collect();
         assert_eq!(before, after, "tree {tree}");
     }
-    assert_eq!(store_generation(&fresh).unwrap(), 1);
+    assert_eq!(fresh.tree_names().unwrap(), store.tree_names().unwrap());
     // The restored store is sealed under its own store key, not the old one.
     assert_ne!(store.store_key_bytes(), fresh.store_key_bytes());
 }
 
 #[test]
 fn restoring_replaces_what_the_store_had() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let store = filled_store(a.path());
     let bytes = cheap_backup(&store);
     store
@@ -84,7 +99,8 @@ fn restoring_replaces_what_the_store_had() {
         .put("clients", b"alice", b"changed after the backup")
         .unwrap();
     let opened = open(&bytes, PASSPHRASE).unwrap();
-    restore(&store, &opened, false).unwrap();
+    let guard = crate::store::private_tempdir();
+    restore(&store, &opened, &RollbackGuard::in_dir(guard.path()), false).unwrap();
     assert_eq!(store.get("clients", b"mallory").unwrap(), None);
     assert_eq!(
         store
@@ -98,7 +114,7 @@ fn restoring_replaces_what_the_store_had() {
 
 #[test]
 fn a_wrong_passphrase_is_refused_as_such() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let bytes = cheap_backup(&filled_store(a.path()));
     let err = open(&bytes, "correct horse battery stapler").unwrap_err();
     assert!(matches!(err, Error::WrongPassphrase), "{err}");
@@ -107,7 +123,7 @@ fn a_wrong_passphrase_is_refused_as_such() {
 
 #[test]
 fn every_truncation_is_refused() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let bytes = cheap_backup(&filled_store(a.path()));
     for len in 0..bytes.len() {
         let err = open(&bytes[..len], PASSPHRASE).unwrap_err();
@@ -124,7 +140,7 @@ fn every_truncation_is_refused() {
 
 #[test]
 fn every_flipped_byte_is_refused_with_the_error_of_its_field() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let bytes = cheap_backup(&filled_store(a.path()));
     for at in 0..bytes.len() {
         let mut bad = bytes.clone();
@@ -147,7 +163,7 @@ fn every_flipped_byte_is_refused_with_the_error_of_its_field() {
 
 #[test]
 fn another_version_and_absurd_costs_are_refused_before_any_key_derivation() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let bytes = cheap_backup(&filled_store(a.path()));
     let mut v2 = bytes.clone();
     v2[8] = 2;
@@ -174,57 +190,168 @@ fn another_version_and_absurd_costs_are_refused_before_any_key_derivation() {
 }
 
 #[test]
-fn an_older_backup_is_refused_over_a_newer_store_unless_forced() {
-    let a = tempfile::tempdir().unwrap();
-    let store = filled_store(a.path());
+fn an_older_backup_is_refused_over_a_newer_store_unless_forced_and_then_needs_the_ack() {
+    let a = crate::store::private_tempdir();
+    let g = crate::store::private_tempdir();
+    let guard = RollbackGuard::in_dir(g.path());
+    let (store, mut home) = home_store(a.path(), g.path());
+    change(&mut home, "zb:lamp");
     let first = open(&cheap_backup(&store), PASSPHRASE).unwrap();
+    change(&mut home, "zb:lock");
     let second = open(&cheap_backup(&store), PASSPHRASE).unwrap();
-    assert_eq!((first.header.generation, second.header.generation), (1, 2));
-    let err = restore(&store, &first, false).unwrap_err();
+    // The header carries the home's own generation (created at 1, two changes).
+    assert_eq!((first.header.generation, second.header.generation), (2, 3));
+    assert_eq!(guard.read().unwrap().map(|r| r.generation), Some(3));
+    drop(home);
+
+    let err = restore(&store, &first, &guard, false).unwrap_err();
     assert!(
         matches!(
             err,
             Error::OlderThanStore {
-                backup: 1,
-                store: 2
+                backup: 2,
+                store: 3
             }
         ),
         "{err}"
     );
     assert!(err.to_string().contains("--force"));
     // Refused means untouched.
-    assert_eq!(store_generation(&store).unwrap(), 2);
-    restore(&store, &first, true).unwrap();
-    assert_eq!(store_generation(&store).unwrap(), 1);
-    // The newer one may come back over it.
-    restore(&store, &second, false).unwrap();
-    assert_eq!(store_generation(&store).unwrap(), 2);
-}
+    assert_eq!(store_generation(&store).unwrap(), 3);
+    assert!(store.get("devices", b"zb:lock").unwrap().is_some());
 
-#[test]
-fn the_homes_generation_counts_where_the_store_has_one() {
-    let a = tempfile::tempdir().unwrap();
-    let store = filled_store(a.path());
-    store
-        .put("hub", b"generation", &41u64.to_be_bytes())
-        .unwrap();
-    let backup = open(&cheap_backup(&store), PASSPHRASE).unwrap();
-    assert_eq!(backup.header.generation, 41);
-    store
-        .put("hub", b"generation", &42u64.to_be_bytes())
-        .unwrap();
+    // Forced, the older store is back, but the guard is not set back: the home refuses it
+    // until the explicit recovery, which moves it above the guard.
+    let restored = restore(&store, &first, &guard, true).unwrap();
+    assert_eq!(store_generation(&store).unwrap(), 2);
+    assert!(store.get("devices", b"zb:lock").unwrap().is_none());
+    assert!(restored.needs_ack);
+    assert_eq!(restored.guard.map(|r| r.generation), Some(3));
+    let refused = Home::open_guarded(store.handle(), FreshnessPolicy::default(), guard.clone());
+    assert!(
+        matches!(
+            refused,
+            Err(crate::keymgmt::Error::RolledBack {
+                store_generation: 2,
+                guard_generation: 3,
+                ..
+            })
+        ),
+        "{:?}",
+        refused.err()
+    );
+    let (_, recovery) =
+        Home::recover_from_rollback(store.handle(), FreshnessPolicy::default(), guard.clone())
+            .unwrap();
+    assert_eq!(recovery.generation, 4);
+    Home::open_guarded(store.handle(), FreshnessPolicy::default(), guard.clone()).unwrap();
+
+    // The newer backup is now older than the recovered store: refused too.
     assert!(matches!(
-        restore(&store, &backup, false).unwrap_err(),
+        restore(&store, &second, &guard, false).unwrap_err(),
         Error::OlderThanStore {
-            backup: 41,
-            store: 42
+            backup: 3,
+            store: 4
         }
     ));
 }
 
 #[test]
+fn the_latest_backup_restored_where_it_was_taken_needs_no_ack() {
+    let a = crate::store::private_tempdir();
+    let g = crate::store::private_tempdir();
+    let guard = RollbackGuard::in_dir(g.path());
+    let (store, mut home) = home_store(a.path(), g.path());
+    change(&mut home, "zb:lamp");
+    drop(home);
+    let latest = open(&cheap_backup(&store), PASSPHRASE).unwrap();
+    store.put("devices", b"zb:lamp", b"damaged").unwrap();
+    let restored = restore(&store, &latest, &guard, false).unwrap();
+    assert!(!restored.needs_ack, "{restored:?}");
+    Home::open_guarded(store.handle(), FreshnessPolicy::default(), guard).unwrap();
+}
+
+#[test]
+fn a_changed_home_restored_where_its_guard_is_missing_needs_the_ack() {
+    let a = crate::store::private_tempdir();
+    let g = crate::store::private_tempdir();
+    let (store, mut home) = home_store(a.path(), g.path());
+    change(&mut home, "zb:lamp");
+    drop(home);
+    let backup = open(&cheap_backup(&store), PASSPHRASE).unwrap();
+
+    // A new machine: an empty store, no guard.
+    let b = crate::store::private_tempdir();
+    let fresh = store_in(b.path());
+    let guard = RollbackGuard::in_dir(b.path());
+    let restored = restore(&fresh, &backup, &guard, false).unwrap();
+    assert!(restored.needs_ack);
+    assert_eq!(restored.guard, None);
+    assert!(matches!(
+        Home::open_guarded(fresh.handle(), FreshnessPolicy::default(), guard.clone()),
+        Err(crate::keymgmt::Error::GuardMissing {
+            store_generation: 2,
+            ..
+        })
+    ));
+    Home::recover_from_rollback(fresh.handle(), FreshnessPolicy::default(), guard.clone()).unwrap();
+    Home::open_guarded(fresh.handle(), FreshnessPolicy::default(), guard).unwrap();
+}
+
+#[test]
+fn a_guard_left_behind_its_store_is_brought_up_before_a_restore() {
+    let a = crate::store::private_tempdir();
+    let g = crate::store::private_tempdir();
+    let guard = RollbackGuard::in_dir(g.path());
+    let (store, mut home) = home_store(a.path(), g.path());
+    change(&mut home, "zb:lamp");
+    let backup = open(&cheap_backup(&store), PASSPHRASE).unwrap();
+    let at_backup = guard.read().unwrap().unwrap();
+    change(&mut home, "zb:lock");
+    drop(home);
+    // A crash after the store's write and before the guard's.
+    guard.record(at_backup).unwrap();
+
+    let restored = restore(&store, &backup, &guard, true).unwrap();
+    assert_eq!(restored.guard.map(|r| r.generation), Some(3));
+    assert!(restored.needs_ack, "the change after the backup counts");
+    assert_eq!(guard.read().unwrap().map(|r| r.generation), Some(3));
+}
+
+#[test]
+fn another_home_is_replaced_only_when_forced_and_its_guard_is_retired() {
+    let a = crate::store::private_tempdir();
+    let g = crate::store::private_tempdir();
+    let (store, mut home) = home_store(a.path(), g.path());
+    change(&mut home, "zb:lamp");
+    drop(home);
+    let backup = open(&cheap_backup(&store), PASSPHRASE).unwrap();
+
+    let b = crate::store::private_tempdir();
+    let h = crate::store::private_tempdir();
+    let guard = RollbackGuard::in_dir(h.path());
+    let (other, other_home) = home_store(b.path(), h.path());
+    drop(other_home);
+    let before = store_generation(&other).unwrap();
+    assert!(matches!(
+        restore(&other, &backup, &guard, false).unwrap_err(),
+        Error::OtherHome
+    ));
+    assert_eq!(store_generation(&other).unwrap(), before);
+    assert!(guard.read().unwrap().is_some());
+
+    let restored = restore(&other, &backup, &guard, true).unwrap();
+    assert_eq!(restored.guard, None);
+    assert!(restored.needs_ack);
+    assert_eq!(guard.read().unwrap(), None);
+    assert_eq!(guard.revocations().unwrap(), None);
+    Home::recover_from_rollback(other.handle(), FreshnessPolicy::default(), guard.clone()).unwrap();
+    Home::open_guarded(other.handle(), FreshnessPolicy::default(), guard).unwrap();
+}
+
+#[test]
 fn a_short_passphrase_is_refused_for_a_new_backup() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let store = filled_store(a.path());
     let err = create(&store, "short", CHEAP, 0).unwrap_err();
     assert!(
@@ -235,7 +362,7 @@ fn a_short_passphrase_is_refused_for_a_new_backup() {
 
 #[test]
 fn the_file_shows_no_secret_in_the_clear_and_debug_shows_none() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let store = filled_store(a.path());
     let bytes = cheap_backup(&store);
     let needle = [7u8; 32];
@@ -249,7 +376,7 @@ fn the_file_shows_no_secret_in_the_clear_and_debug_shows_none() {
 
 #[test]
 fn the_header_layout_is_as_documented() {
-    let a = tempfile::tempdir().unwrap();
+    let a = crate::store::private_tempdir();
     let bytes = cheap_backup(&filled_store(a.path()));
     assert_eq!(&bytes[..8], b"SHBACKUP");
     assert_eq!(bytes[8], 1, "format version");
@@ -259,7 +386,7 @@ fn the_header_layout_is_as_documented() {
         &[0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 1],
         "m, t, p"
     );
-    assert_eq!(&bytes[38..46], &1u64.to_be_bytes(), "generation");
+    assert_eq!(&bytes[38..46], &0u64.to_be_bytes(), "generation: no home");
     assert_eq!(&bytes[46..54], &1_700_000_000u64.to_be_bytes(), "created");
     let body_len = u64::from_be_bytes(bytes[70..78].try_into().unwrap());
     assert_eq!(body_len as usize, bytes.len() - file::HEADER_LEN);
