@@ -163,12 +163,11 @@ pub fn restore(
     }
     let mut recorded = guard.read()?;
     match replaced {
-        Some(replaced) if same => {
-            if recorded.is_none_or(|g| g.generation < replaced.generation) {
-                guard.record(replaced)?;
-                recorded = Some(replaced);
-            }
+        Some(replaced) if same && recorded.is_none_or(|g| g.generation < replaced.generation) => {
+            guard.record(replaced)?;
+            recorded = Some(replaced);
         }
+        Some(_) if same => {}
         // The guard of a home being replaced on purpose (`force`) says nothing of the
         // restored one (its revocation list is signed by another root key): retired, so that
         // the restored home is treated as moved here (`restore-ack` when it has changed).
