@@ -53,6 +53,55 @@ pub enum Command {
     },
     /// Be a client of a hub: pair this machine, list devices, send commands, watch events
     Client(ClientArgs),
+    /// Save the whole hub (keys, clients, devices, radio networks) to one encrypted file; the
+    /// hub must be stopped
+    Backup(BackupArgs),
+    /// Bring the whole hub back from a backup file, replacing this data directory's store; the
+    /// hub must be stopped (then `sealhub restore-ack` where it says so)
+    Restore(RestoreArgs),
+}
+
+/// Where the backup passphrase comes from: `--passphrase-file`, else
+/// `$SEALHUB_BACKUP_PASSPHRASE`.
+#[derive(Debug, Args)]
+pub struct BackupPassphraseArgs {
+    /// Read the backup passphrase from this file (first line) [default: the environment
+    /// variable SEALHUB_BACKUP_PASSPHRASE]
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// Options of `sealhub backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (it must not exist yet)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The passphrase.
+    #[command(flatten)]
+    pub passphrase: BackupPassphraseArgs,
+
+    /// Argon2id memory cost in KiB (for tests; the default suits a Raspberry Pi)
+    #[arg(long, value_name = "KIB", hide = true)]
+    pub kdf_memory_kib: Option<u32>,
+}
+
+/// Options of `sealhub restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The passphrase.
+    #[command(flatten)]
+    pub passphrase: BackupPassphraseArgs,
+
+    /// Restore even when the backup is older than the store it replaces, or of another home
+    /// (the hub then refuses the restored store until `sealhub restore-ack`)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `sealhub client`.

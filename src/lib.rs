@@ -6,6 +6,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod cbor;
 pub mod client;
 pub mod config;

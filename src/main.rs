@@ -1,8 +1,10 @@
 //! The `sealhub` binary: the edge where the command line, the configuration, logging and
 //! signals meet the library. Errors are `anyhow` here and printed once, with their causes.
 
+mod backup_cli;
 mod cli;
 mod client_cli;
+mod doctor_firmware;
 mod runtime;
 mod startup;
 
@@ -58,6 +60,14 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Client(args) => client_cli::run(args),
+        Command::Backup(args) => {
+            let data_dir = absolute_data_dir(&config, cli.data_dir)?;
+            backup_cli::backup(&config, &data_dir, &args)
+        }
+        Command::Restore(args) => {
+            let data_dir = absolute_data_dir(&config, cli.data_dir)?;
+            backup_cli::restore(&config, &data_dir, &args)
+        }
     }
 }
 
@@ -79,7 +89,7 @@ fn doctor(
         })
         .collect();
     let root = root.map_or_else(SystemRoot::system, SystemRoot);
-    let findings = doctor::run(
+    let mut findings = doctor::run(
         &root,
         &Subject {
             data_dir: &data_dir,
@@ -87,6 +97,7 @@ fn doctor(
             configured_ports,
         },
     );
+    findings.extend(doctor_firmware::findings(config, &root));
     for finding in &findings {
         println!("{finding}");
     }

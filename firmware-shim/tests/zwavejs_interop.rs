@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use firmware_shim::zwave_controller::controller::ASSIGN_SUC_RETURN_ROUTE;
+use firmware_shim::zwave_controller::controller::{
+    AEOTEC_CONFIG_GET, AEOTEC_CONFIG_SET, ASSIGN_SUC_RETURN_ROUTE,
+};
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode, spawn_on_pty,
 };
@@ -166,6 +168,23 @@ async fn zwave_js_reaches_driver_ready_and_sees_the_emulated_network() {
     assert_eq!(ready["isSUC"], true, "{ready}");
     // US (RFRegion.USA = 1).
     assert_eq!(ready["rfRegion"], 1, "{ready}");
+    // The ids are those of an Aeotec Z-Stick Gen5, for which zwave-js releases with
+    // `ControllerProprietary_Aeotec` read Aeotec's proprietary configuration (0xF3) at start-up
+    // (the pinned 15.15.0 does not ask); the emulator answers it as that firmware does, so
+    // zwave-js never sits out its response timeout. Every request asked was answered, from the
+    // emulator's own record.
+    let (proprietary_asked, proprietary_answered) = emu.with_stick(|s| {
+        let asked = s
+            .received()
+            .iter()
+            .filter(|m| matches!(m.function(), AEOTEC_CONFIG_GET | AEOTEC_CONFIG_SET))
+            .count();
+        (asked, s.controller().aeotec_config().answered())
+    });
+    assert_eq!(
+        proprietary_answered, proprietary_asked,
+        "an Aeotec 0xF2/0xF3 request went unanswered"
+    );
 
     // The interview: the switch is interviewed to the end, the sensor sleeps (it is
     // interviewed when it wakes up).

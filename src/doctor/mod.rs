@@ -1,10 +1,14 @@
 //! `sealhub doctor`: checks what most often keeps a hub on a Raspberry Pi from working, and
 //! says how to fix each: the sticks' serial ports (present, accessible to this user, not held
 //! by another program), the clock's synchronisation, the store's key, and free space in the
-//! data directory. Reads only: it never opens a serial port.
+//! data directory; and the sticks' firmware against what the drivers speak ([`firmware`]).
+//! The checks here read only and never open a serial port; the binary asks a stick for its
+//! firmware (opening the port exclusively, so never under a running hub) and passes the answer
+//! to [`firmware`].
 //!
 //! Every path it reads hangs off a [`SystemRoot`], so tests run it against a fake tree.
 
+pub mod firmware;
 mod serial;
 mod system;
 
@@ -49,7 +53,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(status: Status, subject: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A finding without a fix.
+    pub fn new(status: Status, subject: impl Into<String>, message: impl Into<String>) -> Self {
         Finding {
             status,
             subject: subject.into(),
@@ -58,7 +63,8 @@ impl Finding {
         }
     }
 
-    fn fix(mut self, fix: impl Into<String>) -> Self {
+    /// Adds what to do about it.
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
     }

@@ -29,6 +29,8 @@ pub use batch::WriteBatch;
 pub use error::{Error, Result};
 pub use guard::{GENERATION_FILE_NAME, GuardRecord, REVOCATIONS_FILE_NAME, RollbackGuard};
 pub use kek::{Argon2Params, CREDENTIALS_DIRECTORY_ENV, DEFAULT_KEY_FILE_NAME, KekKind, KekSource};
+pub(crate) use kek::{SALT_LEN as ARGON2_SALT_LEN, derive_passphrase_kek};
+pub(crate) use name::validate_tree_name;
 
 use crate::crypto::{AeadKey, fill_random, random_array};
 use meta::{Meta, MetaReadError, PassphraseKdf};
@@ -237,6 +239,32 @@ impl Store {
             }
         }
         self.flush()
+    }
+
+    /// The names of the trees that hold records (not `meta`, not sled's own), sorted: with
+    /// [`Store::keys`] and [`Store::iter`], what a whole-store backup walks.
+    pub fn tree_names(&self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for raw in self.db.tree_names() {
+            let Ok(name) = std::str::from_utf8(&raw) else {
+                continue;
+            };
+            if name::validate_tree_name(name).is_ok() {
+                names.push(name.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// The keys of `tree` in key order, without decrypting anything (so a restore can remove
+    /// every record it replaces, readable or not).
+    pub fn keys(&self, tree: &str) -> Result<Vec<Vec<u8>>> {
+        let t = self.tree(tree)?;
+        t.iter()
+            .keys()
+            .map(|k| k.map(|k| k.to_vec()).map_err(|e| self.db_err(e)))
+            .collect()
     }
 
     /// Forces everything written so far to disk. The write methods already do this; it is

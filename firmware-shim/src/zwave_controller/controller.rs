@@ -25,8 +25,10 @@ use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage, functio
 
 use super::nodes::SimNode;
 
+mod aeotec;
 mod host_api;
 mod nvm;
+pub use aeotec::{AEOTEC_CONFIG_GET, AEOTEC_CONFIG_SET, AeotecConfig, is_aeotec_gen5};
 pub use host_api::{
     ASSIGN_SUC_RETURN_ROUTE, DELETE_SUC_RETURN_ROUTE, HOST_API_FUNCTIONS, supported_functions,
 };
@@ -69,7 +71,8 @@ pub struct ControllerConfig {
     pub library_type: u8,
     /// Serial API firmware version.
     pub firmware: (u8, u8),
-    /// Manufacturer id (0x0086 Aeotec).
+    /// Manufacturer id (0x0086 Aeotec; with product type 0x0001 and id 0x005A, the ids
+    /// zwave-js knows as the Z-Stick Gen5, which it asks Aeotec's 0xF3 at start-up).
     pub manufacturer_id: u16,
     /// Product type.
     pub product_type: u16,
@@ -125,6 +128,7 @@ pub struct Controller {
     leaving: Option<u8>,
     tx_status_report: bool,
     nvm: nvm::NvmSession,
+    aeotec: AeotecConfig,
 }
 
 impl Controller {
@@ -138,6 +142,7 @@ impl Controller {
             leaving: None,
             tx_status_report: false,
             nvm: nvm::NvmSession::default(),
+            aeotec: AeotecConfig::default(),
         }
     }
 
@@ -176,6 +181,20 @@ impl Controller {
     /// its series ([`nvm_functions`]).
     pub fn functions(&self) -> impl Iterator<Item = u8> + use<> {
         supported_functions().chain(nvm_functions(self.config.chip).iter().copied())
+    }
+
+    /// The Aeotec configuration parameters and how many of Aeotec's proprietary requests
+    /// (0xF2/0xF3) were answered: only a chip with the Aeotec Z-Stick Gen5 ids answers them.
+    pub fn aeotec_config(&self) -> &AeotecConfig {
+        &self.aeotec
+    }
+
+    fn handle_aeotec(&mut self, message: &HostMessage) -> Option<Vec<StickMessage>> {
+        if is_aeotec_gen5(&self.config) {
+            self.aeotec.handle(message)
+        } else {
+            None
+        }
     }
 
     /// Whether SerialApiSetup turned on extended transmit reports.
@@ -312,6 +331,7 @@ impl Controller {
             _ => self
                 .handle_nvm(message)
                 .or_else(|| self.handle_host_api(message))
+                .or_else(|| self.handle_aeotec(message))
                 .unwrap_or_default(),
         }
     }

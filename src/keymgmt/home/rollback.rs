@@ -9,14 +9,14 @@
 //! [`Home::recover_from_rollback`] (`sealhub restore-ack`).
 
 use super::{
-    CLIENTS, COMMAND_EPOCH_FLOOR, DEVICES, DeviceEntry, EPOCH, HUB, Home, REVOCATIONS, ROOT_KEY,
-    SEQUENCE, SEQUENCE_FLOOR, epoch_record, new_epoch_key,
+    CLIENTS, COMMAND_EPOCH_FLOOR, DEVICES, DeviceEntry, EPOCH, GENERATION, HUB, Home, REVOCATIONS,
+    ROOT_KEY, SEQUENCE, SEQUENCE_FLOOR, epoch_record, new_epoch_key, read_u64,
 };
 use crate::envelope::DeviceId;
 use crate::envelope::freshness::FreshnessPolicy;
 use crate::identity::RevocationList;
 use crate::keymgmt::{Error, Result};
-use crate::store::{RollbackGuard, Store, WriteBatch};
+use crate::store::{GuardRecord, RollbackGuard, Store, WriteBatch};
 
 /// How far a recovery moves every sequence number ahead: far beyond any number the lost
 /// changes could have used (2^32 numbers is decades of messages), far below the end of u64.
@@ -46,6 +46,22 @@ pub struct Recovery {
 }
 
 impl Home {
+    /// The generation and epoch the home in `store` is at, without opening it (no key is
+    /// read): what a whole-store backup records, and what a restore compares; `None` when the
+    /// store holds no home.
+    pub fn stored_state(store: &Store) -> Result<Option<GuardRecord>> {
+        if store.get(HUB, ROOT_KEY)?.is_none() {
+            return Ok(None);
+        }
+        let generation = read_u64(store, GENERATION)?;
+        let epoch = store
+            .get(HUB, EPOCH)?
+            .and_then(|rec| rec.get(..4).and_then(|e| <[u8; 4]>::try_from(e).ok()))
+            .map(u32::from_be_bytes)
+            .ok_or_else(|| Error::Corrupt("hub/epoch".into()))?;
+        Ok(Some(GuardRecord { generation, epoch }))
+    }
+
     /// Creates a home in `store` and records its generation in `guard`. Refuses a store that
     /// holds a home, and a guard that remembers one: a missing store next to a guard is a data
     /// partition that did not mount or a lost database, not a first start.

@@ -557,6 +557,13 @@ impl ZigbeeStick {
         Ok(info)
     }
 
+    /// Waits until the link is up and EZSP is negotiated, without touching the network (what
+    /// `sealhub doctor` asks of a stick); a firmware whose protocol the driver does not speak is
+    /// `Error::Protocol(ezsp::Error::UnsupportedProtocol(v))`.
+    pub async fn negotiate(&self) -> Result<StickVersion> {
+        self.client.ready().await.map(|(n, _)| n.into())
+    }
+
     /// The negotiated stick version.
     pub fn version(&self) -> Result<StickVersion> {
         match &*self.client.state.borrow() {
