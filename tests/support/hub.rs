@@ -14,12 +14,15 @@ use std::time::{Duration, Instant};
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, MessageType, Opened};
 use sealhub::keymgmt::Home;
-use sealhub::model::{Command as ModelCommand, Event, Response, Role};
+use sealhub::model::{
+    Action, Attribute, Capability, Command as ModelCommand, Device, Event, HubCommand, HubResponse,
+    Response, Role,
+};
 use sealhub::store::{KekSource, Store};
 use sealhub::transport::client::{ClientConnection, connect};
 use sealhub::transport::tls::TlsIdentity;
 
-use super::gateway::{Phone, pair_phone};
+use super::gateway::{Phone, device_command, hub_command, id, pair_phone};
 
 /// Upper bound for the hub to get somewhere; generous for a loaded machine.
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -34,7 +37,56 @@ pub struct RunningHub {
     pub port: u16,
     /// Its TLS certificate's fingerprint, which clients pin.
     pub fingerprint: [u8; 32],
+    config: PathBuf,
+    data: PathBuf,
     _dir: tempfile::TempDir,
+}
+
+/// The log line of a hub whose clients' transport is up.
+pub const TRANSPORT_UP: &str = "clients' transport listening";
+
+/// The log line of a hub that has keyed `device`.
+pub fn keyed(device: &str) -> String {
+    format!("device joined and keyed device={device}")
+}
+
+/// Starts `sealhub run` on `config` and `data`; its stdout (the pairing banner) and stderr
+/// (the log) come as lines on the receiver.
+fn spawn_hub(config: &std::path::Path, data: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
+    // Set by cargo for integration tests only (this module is also compiled into the
+    // binary's unit tests, which do not start hubs).
+    let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
+        panic!("the hub is started from integration tests only");
+    };
+    let mut child = Command::new(binary)
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("run")
+        .env_remove("SEALHUB_LOG")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let (tx, lines) = mpsc::channel();
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let forward = |tx: mpsc::Sender<String>, from: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            for line in BufReader::new(from).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    };
+    forward(tx.clone(), Box::new(stderr));
+    forward(tx, Box::new(stdout));
+    (child, lines)
 }
 
 /// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
@@ -46,11 +98,38 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// What a hub for a test is started with; [`RunningHub::start`] is the demo house's.
+pub struct HubSetup<'a> {
+    /// Clients paired on the hub's store before it starts: name, role, and the devices it
+    /// is limited to (`None`: all).
+    pub clients: &'a [(&'a str, Role, Option<&'a [&'a str]>)],
+    /// The Zigbee and Z-Wave sticks' ports (emulators the test owns, [`super::house`]);
+    /// `None` starts the binary's own emulated sticks with the demo house.
+    pub sticks: Option<(PathBuf, PathBuf)>,
+    /// Log lines to wait for before the hub counts as started.
+    pub wanted: Vec<String>,
+}
+
 impl RunningHub {
     /// Prepares a data directory whose home has `clients` paired (each with its role's
     /// permissions), starts the hub on it and waits until every device of the demo house
     /// is keyed and clients can connect. Returns the hub and the clients' phones.
     pub fn start(clients: &[(&str, Role)]) -> (RunningHub, Vec<Phone>) {
+        let clients: Vec<(&str, Role, Option<&[&str]>)> =
+            clients.iter().map(|(n, r)| (*n, *r, None)).collect();
+        let mut wanted = vec![TRANSPORT_UP.to_string()];
+        wanted.extend(DEMO_HOUSE.iter().map(|d| keyed(d)));
+        Self::start_with(HubSetup {
+            clients: &clients,
+            sticks: None,
+            wanted,
+        })
+    }
+
+    /// Prepares a data directory whose home has `setup.clients` paired, starts the hub on
+    /// it with the sticks of `setup` and waits for `setup.wanted` in its log. Returns the hub
+    /// and the clients' phones.
+    pub fn start_with(setup: HubSetup<'_>) -> (RunningHub, Vec<Phone>) {
         let dir = tempfile::tempdir().expect("tmp");
         let data: PathBuf = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
@@ -63,14 +142,19 @@ impl RunningHub {
             let (identity, _) = TlsIdentity::load_or_create(&store).expect("TLS identity");
             let (mut home, _) =
                 Home::open(store.handle(), FreshnessPolicy::default()).expect("home");
-            let phones: Vec<Phone> = clients
+            let phones: Vec<Phone> = setup
+                .clients
                 .iter()
-                .map(|(name, role)| {
+                .map(|(name, role, devices)| {
+                    let devices: Option<Vec<DeviceId>> =
+                        devices.map(|l| l.iter().map(|d| super::gateway::id(d)).collect());
+                    let devices: Option<Vec<&DeviceId>> =
+                        devices.as_ref().map(|l| l.iter().collect());
                     pair_phone(
                         &mut home,
                         name,
                         sealhub::gateway::core::permissions::permissions_of(*role),
-                        None,
+                        devices.as_deref(),
                     )
                 })
                 .collect();
@@ -80,58 +164,65 @@ impl RunningHub {
         };
         let port = free_port();
         let config = dir.path().join("hub.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[clock]\ntrust = \"synchronised\"\n\
-                 [transport]\nlisten = \"127.0.0.1:{port}\"\n"
-            ),
-        )
-        .expect("write config");
-        // Set by cargo for integration tests only (this module is also compiled into the
-        // binary's unit tests, which do not start hubs).
-        let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
-            panic!("the hub is started from integration tests only");
-        };
-        let mut child = Command::new(binary)
-            .arg("--config")
-            .arg(&config)
-            .arg("--data-dir")
-            .arg(&data)
-            .arg("run")
-            .env_remove("SEALHUB_LOG")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawns");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let mut text = format!(
+            "[clock]\ntrust = \"synchronised\"\n\
+             [transport]\nlisten = \"127.0.0.1:{port}\"\n"
+        );
+        if let Some((zigbee, zwave)) = &setup.sticks {
+            text.push_str(&format!(
+                "[zigbee]\nport = \"{}\"\n[zwave]\nport = \"{}\"\n",
+                zigbee.display(),
+                zwave.display()
+            ));
+        }
+        std::fs::write(&config, text).expect("write config");
+        let (child, lines) = spawn_hub(&config, &data);
         let mut hub = RunningHub {
             child,
             lines,
             log: String::new(),
             port,
             fingerprint,
+            config,
+            data,
             _dir: dir,
         };
-        let mut wanted = vec!["clients' transport listening".to_string()];
-        wanted.extend(
-            DEMO_HOUSE
-                .iter()
-                .map(|d| format!("device joined and keyed device={d}")),
-        );
-        hub.wait_for(&wanted);
+        hub.wait_for(&setup.wanted);
         (hub, phones)
+    }
+
+    /// Kills the hub (SIGKILL: no shutdown of its own) and starts it again on the same data
+    /// directory, configuration and port; waits for `wanted` in the new start's log (the log
+    /// of the earlier start is dropped).
+    pub fn restart(&mut self, wanted: &[String]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, lines) = spawn_hub(&self.config, &self.data);
+        self.child = child;
+        self.lines = lines;
+        self.log.clear();
+        self.wait_for(wanted);
+    }
+
+    /// The setup code the hub printed at its (latest) start, as printed (grouped).
+    pub fn setup_code(&mut self) -> String {
+        self.wait_for(&["setup code:".to_string()]);
+        let line = self
+            .log
+            .lines()
+            .rev()
+            .find(|l| l.contains("setup code:"))
+            .expect("the code's line");
+        line.split("setup code:")
+            .nth(1)
+            .expect("after the label")
+            .trim()
+            .to_string()
+    }
+
+    /// The hub's base URL for `sealhub client pair`.
+    pub fn url(&self) -> String {
+        format!("wss://127.0.0.1:{}", self.port)
     }
 
     /// Reads the log until every one of `wanted` has appeared in it.
@@ -223,18 +314,58 @@ impl Session {
         command: &ModelCommand,
     ) -> Response {
         let bytes = phone.seal(device, command);
+        self.send_raw(bytes).await;
+        self.response(phone).await.0
+    }
+
+    /// The next frame as it came, not opened (as a relay holding it back would have it).
+    pub async fn next_frame(&mut self) -> Vec<u8> {
+        tokio::time::timeout(PATIENCE, self.conn.recv())
+            .await
+            .expect("a frame in time")
+            .expect("session open")
+            .expect("a binary frame")
+    }
+
+    /// Sends `bytes` as they are (an envelope sealed earlier, or a copy of one sent before).
+    pub async fn send_raw(&mut self, bytes: Vec<u8>) {
         self.conn.send(bytes).await.expect("sent");
+    }
+
+    /// Waits for the next response that is not `Queued`, keeping the events that arrive
+    /// meanwhile; returns it with the envelope's bytes.
+    pub async fn response(&mut self, phone: &mut Phone) -> (Response, Vec<u8>) {
         loop {
-            let opened = self.next(phone).await;
+            let frame = self.next_frame().await;
+            let opened = phone.client.open(&frame).expect("the envelope opens");
             match opened.route.msg_type {
                 MessageType::Response => {
                     let r = Response::from_value(&opened.body.body).expect("a response");
                     if r != Response::Queued {
-                        return r;
+                        return (r, frame);
                     }
                 }
                 MessageType::Event => self.keep_event(&opened),
                 _ => {}
+            }
+        }
+    }
+
+    /// Waits until the hub sends a frame that `wanted` accepts as it came (before it is
+    /// opened), opening and keeping the others; returns it.
+    pub async fn frame_where(
+        &mut self,
+        phone: &mut Phone,
+        wanted: impl Fn(&[u8]) -> bool,
+    ) -> Vec<u8> {
+        loop {
+            let frame = self.next_frame().await;
+            if wanted(&frame) {
+                return frame;
+            }
+            let opened = phone.client.open(&frame).expect("the envelope opens");
+            if opened.route.msg_type == MessageType::Event {
+                self.keep_event(&opened);
             }
         }
     }
@@ -261,5 +392,108 @@ impl Session {
     fn keep_event(&mut self, opened: &Opened) {
         let event = Event::from_value(&opened.body.body).expect("an event");
         self.events.push((opened.route.device.clone(), event));
+    }
+}
+
+/// The endpoint of `device` in `devices` that has `capability`.
+pub fn endpoint_with(devices: &[Device], device: &DeviceId, capability: &Capability) -> u8 {
+    let d = devices
+        .iter()
+        .find(|d| &d.id == device)
+        .unwrap_or_else(|| panic!("{device} is not in the list: {devices:?}"));
+    d.endpoints
+        .iter()
+        .find(|e| e.capabilities.contains(capability))
+        .unwrap_or_else(|| panic!("{device} has no {capability:?}: {d:?}"))
+        .id
+}
+
+impl Session {
+    /// The device list the hub gives `phone`.
+    pub async fn devices(&mut self, phone: &mut Phone) -> Vec<Device> {
+        match self
+            .command(phone, &id("hub"), &hub_command(HubCommand::ListDevices))
+            .await
+        {
+            Response::Hub(HubResponse::Devices(list)) => list,
+            other => panic!("expected the device list, got {other:?}"),
+        }
+    }
+
+    /// The state of the endpoint of `device` with `capability`, read from the device.
+    pub async fn refresh(
+        &mut self,
+        phone: &mut Phone,
+        list: &[Device],
+        device: &str,
+        capability: Capability,
+    ) -> Vec<Attribute> {
+        let device = id(device);
+        let endpoint = endpoint_with(list, &device, &capability);
+        match self
+            .command(phone, &device, &device_command(endpoint, Action::Refresh))
+            .await
+        {
+            Response::Done { state, .. } => state,
+            other => panic!("{device}: expected its state, got {other:?}"),
+        }
+    }
+
+    /// Runs `action` on the endpoint of `device` with `capability`: the state read from the
+    /// device before must not hold an attribute `expected` accepts, the `Done` state after
+    /// must, and a report event of that device (opened, so signed by its key) must carry that
+    /// same attribute. Returns it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn act(
+        &mut self,
+        phone: &mut Phone,
+        list: &[Device],
+        device: &str,
+        capability: Capability,
+        action: Action,
+        expected: impl Fn(&Attribute) -> bool,
+    ) -> Attribute {
+        let before = self.refresh(phone, list, device, capability).await;
+        let device = id(device);
+        let endpoint = endpoint_with(list, &device, &capability);
+        assert!(
+            !before.iter().any(&expected),
+            "{device} {action:?}: the device is there already: {before:?}"
+        );
+        // Events from before the command do not count.
+        self.events.clear();
+        let response = self
+            .command(phone, &device, &device_command(endpoint, action.clone()))
+            .await;
+        let Response::Done {
+            endpoint: done_at,
+            state,
+        } = response
+        else {
+            panic!("{device} {action:?}: expected Done, got {response:?}");
+        };
+        assert_eq!(done_at, endpoint);
+        let attribute = state
+            .iter()
+            .find(|a| expected(a))
+            .unwrap_or_else(|| panic!("{device} {action:?}: no new state in {state:?}"))
+            .clone();
+        self.report(phone, &device, endpoint, &attribute).await;
+        attribute
+    }
+
+    /// Waits for a report event of `device` at `endpoint` carrying `attribute` (one opened
+    /// earlier counts).
+    pub async fn report(
+        &mut self,
+        phone: &mut Phone,
+        device: &DeviceId,
+        endpoint: u8,
+        attribute: &Attribute,
+    ) {
+        self.event(phone, device, |e| {
+            matches!(e, Event::Report { endpoint: at, values } if *at == endpoint && values.contains(attribute))
+        })
+        .await;
     }
 }
