@@ -220,6 +220,15 @@ impl RunningHub {
             .to_string()
     }
 
+    /// Its log so far, with what it wrote since the last look (for a failure's message).
+    pub fn log_now(&mut self) -> &str {
+        while let Ok(line) = self.lines.try_recv() {
+            self.log.push_str(&line);
+            self.log.push('\n');
+        }
+        &self.log
+    }
+
     /// The hub's base URL for `sealhub client pair`.
     pub fn url(&self) -> String {
         format!("wss://127.0.0.1:{}", self.port)
