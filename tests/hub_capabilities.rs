@@ -10,6 +10,7 @@ mod support;
 
 use firmware_shim::ezsp_ncp::devices::{door_lock, thermostat};
 use firmware_shim::zwave_controller::SimNodeKind;
+use firmware_shim::zwave_controller::nodes::secure::SecureDevice;
 use sealhub::model::{
     Action, AlarmKind, Attribute, Capability, Event, HubCommand, HubResponse, LockAction,
     LockSource, LockState, MeasureKind, Response, Role, RunningState, ThermostatMode,
@@ -625,15 +626,22 @@ async fn every_zwave_capability_runs_on_the_emulated_nodes_and_a_sleeper_is_serv
         "{state:?}"
     );
 
-    // The S2 lock: unlocked and locked, read from the lock; a user code.
+    // The S2 lock: unlocked and locked, read from the lock; a user code stored and cleared
+    // in its table; a hand on the lock arrives as an event.
+    let bolt = |h: &TestHouse| match h.lock.state().device {
+        SecureDevice::DoorLock { mode } => mode,
+        ref other => panic!("not a lock: {other:?}"),
+    };
     s.act(o, &list, &lock, Capability::DoorLock, Action::Unlock, |a| {
         *a == Attribute::LockState(LockState::Unlocked)
     })
     .await;
+    assert_eq!(bolt(&house), 0x00, "Door Lock mode unsecured");
     s.act(o, &list, &lock, Capability::DoorLock, Action::Lock, |a| {
         *a == Attribute::LockState(LockState::Locked)
     })
     .await;
+    assert_eq!(bolt(&house), 0xFF, "Door Lock mode secured");
     let endpoint = endpoint_with(&list, &id(&lock), &Capability::DoorLock);
     let stored = s
         .command(
@@ -649,6 +657,30 @@ async fn every_zwave_capability_runs_on_the_emulated_nodes_and_a_sleeper_is_serv
         )
         .await;
     assert!(matches!(stored, Response::Done { .. }), "{stored:?}");
+    let slots = house.lock.state().user_codes.slots.clone();
+    assert!(
+        slots
+            .iter()
+            .any(|(slot, status, code)| *slot == 2 && *status == 1 && code == b"7391"),
+        "{slots:?}"
+    );
+    let cleared = s
+        .command(
+            o,
+            &id(&lock),
+            &device_command(endpoint, Action::ClearUserCode { slot: 2 }),
+        )
+        .await;
+    assert!(matches!(cleared, Response::Done { .. }), "{cleared:?}");
+    let slots = house.lock.state().user_codes.slots.clone();
+    assert!(!slots.iter().any(|(slot, _, _)| *slot == 2), "{slots:?}");
+    s.events.clear();
+    let frames = house.lock.turn_by_hand(0x00);
+    house.zwave_sends(lock_node, frames);
+    reported(s, o, &lock, |a| {
+        *a == Attribute::LockState(LockState::Unlocked)
+    })
+    .await;
 
     // The sleeping multisensor: a refresh waits (Queued) until it wakes, then is done with
     // its measurements, motion and battery.
