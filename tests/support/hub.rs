@@ -506,3 +506,44 @@ impl Session {
         .await;
     }
 }
+
+/// Runs `sealhub client --client-dir DIR ARGS…` as a person would, off the async runtime;
+/// each run is a fresh client process on the state in `dir`.
+pub async fn client_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
+        panic!("the client is run from integration tests only");
+    };
+    let mut command = Command::new(binary);
+    command
+        .arg("client")
+        .arg("--client-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("SEALHUB_LOG")
+        .env_remove("RUST_LOG");
+    tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("joins")
+}
+
+/// A setup code in the same slot as `code` (its first digit) that is not `code`, with a
+/// valid check digit: a mistyped code the hub must refuse as wrong.
+pub fn another_code(code: &str) -> String {
+    use sealhub::pairing::setup_code::verhoeff_check_digit;
+    let first = code.bytes().find(u8::is_ascii_digit).expect("a digit") - b'0';
+    (0..1000u16)
+        .map(|n| {
+            let mut data = vec![first, 3, 9, 1, 7];
+            data.extend([(n / 100) as u8, (n / 10 % 10) as u8, (n % 10) as u8]);
+            data.truncate(7);
+            data.push(verhoeff_check_digit(&data));
+            data.iter()
+                .map(|d| char::from(b'0' + d))
+                .collect::<String>()
+        })
+        .find(|candidate| {
+            sealhub::pairing::SetupCode::parse(candidate).is_ok()
+                && candidate.as_str() != code.replace('-', "")
+        })
+        .expect("another valid code")
+}
