@@ -391,6 +391,33 @@ async fn every_zigbee_capability_runs_on_the_emulated_devices_and_comes_back_as_
     })
     .await;
 
+    // Smoke, water, carbon monoxide: each alarm goes off on its emulated sensor.
+    for (kind, alarm) in [
+        ("smoke", AlarmKind::Smoke),
+        ("water", AlarmKind::Water),
+        ("co", AlarmKind::CarbonMonoxide),
+    ] {
+        house.with_zigbee(kind, |d| d.set_alarm(true));
+        reported(s, o, &zigbee_id(kind), |a| {
+            *a == Attribute::Alarm {
+                kind: alarm,
+                active: true,
+            }
+        })
+        .await;
+    }
+    // Tamper: the smoke alarm's case is opened, then the contact's.
+    for kind in ["smoke", "contact"] {
+        house.with_zigbee(kind, |d| d.set_tamper(true));
+        reported(s, o, &zigbee_id(kind), |a| {
+            *a == Attribute::Alarm {
+                kind: AlarmKind::Tamper,
+                active: true,
+            }
+        })
+        .await;
+    }
+
     // Battery: the contact's cell runs down to 35 % (70 half-percent steps).
     house.with_zigbee("contact", |d| d.zcl.set(1, POWER_CONFIGURATION, 0x0021, 70));
     read_back(
@@ -737,4 +764,19 @@ async fn every_zwave_capability_runs_on_the_emulated_nodes_and_a_sleeper_is_serv
         }
     })
     .await;
+    // Its cover is taken off: tamper; put back: tamper over.
+    for tampered in [true, false] {
+        let frames = house.with_zwave(sensor_node, |k| match k {
+            SimNodeKind::Multisensor(m) => m.set_tamper(tampered),
+            other => panic!("not a multisensor: {other:?}"),
+        });
+        house.zwave_sends(sensor_node, frames);
+        reported(s, o, &sensor, |a| {
+            *a == Attribute::Alarm {
+                kind: AlarmKind::Tamper,
+                active: tampered,
+            }
+        })
+        .await;
+    }
 }

@@ -25,7 +25,7 @@ pub const HOME_ID: &str = "c0ffee42";
 pub const LOCK_SEED: u8 = 0x7A;
 
 /// The Zigbee devices of the house: kind name, IEEE address (as on the air), node id.
-pub const ZIGBEE: [(&str, u8, u16); 8] = [
+pub const ZIGBEE: [(&str, u8, u16); 11] = [
     ("light", 0x10, 0x2B10),
     ("color", 0x11, 0x2B11),
     ("plug", 0x12, 0x2B12),
@@ -34,6 +34,9 @@ pub const ZIGBEE: [(&str, u8, u16); 8] = [
     ("climate", 0x15, 0x2B15),
     ("motion", 0x16, 0x2B16),
     ("contact", 0x17, 0x2B17),
+    ("smoke", 0x18, 0x2B18),
+    ("water", 0x19, 0x2B19),
+    ("co", 0x1A, 0x2B1A),
 ];
 
 /// The Z-Wave nodes in the network from the start, in the order they get ids 2, 3, ….
@@ -59,6 +62,9 @@ pub fn zigbee_device(kind: &str) -> SimulatedDevice {
         "climate" => SimulatedDevice::climate_sensor(e, *node, None),
         "motion" => SimulatedDevice::motion_sensor(e, *node, None),
         "contact" => SimulatedDevice::contact_sensor(e, *node, None),
+        "smoke" => SimulatedDevice::smoke_sensor(e, *node, None),
+        "water" => SimulatedDevice::water_sensor(e, *node, None),
+        "co" => SimulatedDevice::carbon_monoxide_sensor(e, *node, None),
         other => panic!("no Zigbee {other}"),
     }
 }
