@@ -620,9 +620,17 @@ async fn every_zwave_capability_runs_on_the_emulated_nodes_and_a_sleeper_is_serv
     )
     .await;
 
-    // The metering plug: outlet 2 on, its power and energy read.
+    // The metering plug: outlet 2 on; its power and energy read as the emulated outlet has
+    // them (60.5 W drawn, 12.34 kWh used).
     let plug_node = TestHouse::zwave_node("plug");
     let plug = zwave_id(plug_node);
+    house.with_zwave(plug_node, |k| match k {
+        SimNodeKind::MeteringPlug(p) => {
+            p.outlets[1].load = 605;
+            p.outlets[1].energy_wh = 12_340;
+        }
+        other => panic!("not a plug: {other:?}"),
+    });
     let on = s
         .command(o, &id(&plug), &device_command(2, Action::TurnOn))
         .await;
@@ -630,28 +638,26 @@ async fn every_zwave_capability_runs_on_the_emulated_nodes_and_a_sleeper_is_serv
         matches!(&on, Response::Done { endpoint: 2, state } if state.contains(&Attribute::OnOff(true))),
         "{on:?}"
     );
-    let state = s
-        .command(o, &id(&plug), &device_command(2, Action::Refresh))
-        .await;
-    let Response::Done { state, .. } = state else {
-        panic!("{state:?}")
-    };
-    assert!(
-        state.iter().any(|a| matches!(
-            a,
-            Attribute::Measurement {
-                kind: MeasureKind::Power,
-                ..
-            }
-        )) && state.iter().any(|a| matches!(
-            a,
-            Attribute::Measurement {
-                kind: MeasureKind::Energy,
-                ..
-            }
-        )),
-        "{state:?}"
-    );
+    let outlets = house.with_zwave(plug_node, |k| match k {
+        SimNodeKind::MeteringPlug(p) => (p.outlets[0].on, p.outlets[1].on),
+        other => panic!("not a plug: {other:?}"),
+    });
+    assert_eq!(outlets, (false, true), "outlet 2 only");
+    for (kind, value) in [
+        (MeasureKind::Power, 60_500),
+        (MeasureKind::Energy, 12_340_000),
+    ] {
+        s.events.clear();
+        let state = s
+            .command(o, &id(&plug), &device_command(2, Action::Refresh))
+            .await;
+        let Response::Done { state, .. } = state else {
+            panic!("{state:?}")
+        };
+        let wanted = Attribute::Measurement { kind, value };
+        assert!(state.contains(&wanted), "{wanted:?} not in {state:?}");
+        s.report(o, &id(&plug), 2, &wanted).await;
+    }
 
     // The S2 lock: unlocked and locked, read from the lock; a user code stored and cleared
     // in its table; a hand on the lock arrives as an event.
@@ -737,16 +743,23 @@ async fn every_zwave_capability_runs_on_the_emulated_nodes_and_a_sleeper_is_serv
     let Response::Done { state, .. } = done else {
         panic!("{done:?}")
     };
-    for capability in [
-        Capability::Measurement(MeasureKind::Temperature),
-        Capability::Measurement(MeasureKind::Illuminance),
-        Capability::Alarm(AlarmKind::Motion),
-        Capability::Battery,
+    // The emulated multisensor's readings: 19.8 °C, 120 lx, no motion, 87 % battery.
+    for wanted in [
+        Attribute::Measurement {
+            kind: MeasureKind::Temperature,
+            value: 1980,
+        },
+        Attribute::Measurement {
+            kind: MeasureKind::Illuminance,
+            value: 120,
+        },
+        Attribute::Alarm {
+            kind: AlarmKind::Motion,
+            active: false,
+        },
+        Attribute::BatteryPercent(87),
     ] {
-        assert!(
-            state.iter().any(|a| a.capability() == capability),
-            "{capability:?} missing from {state:?}"
-        );
+        assert!(state.contains(&wanted), "{wanted:?} missing from {state:?}");
     }
     // Served, it is sent back to sleep.
     until("the multisensor sleeps", || house.asleep(sensor_node)).await;
