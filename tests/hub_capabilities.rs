@@ -452,7 +452,7 @@ async fn every_zwave_capability_runs_on_the_emulated_nodes_and_a_sleeper_is_serv
         .await;
     assert_eq!(started, Response::Hub(HubResponse::Ok));
     house.offer_lock();
-    let lock_node = 7;
+    let lock_node = 9;
     let lock = zwave_id(lock_node);
     s.event(o, &id(&lock), |e| matches!(e, Event::Described(_)))
         .await;
@@ -777,12 +777,37 @@ async fn every_zwave_capability_runs_on_the_emulated_nodes_and_a_sleeper_is_serv
         }
     })
     .await;
+    // Smoke, carbon monoxide and water: each alarm goes off on its emulated device and stops.
+    for (kind, notification_type, alarm) in [
+        ("smoke-co", 0x01, AlarmKind::Smoke),
+        ("smoke-co", 0x02, AlarmKind::CarbonMonoxide),
+        ("leak", 0x05, AlarmKind::Water),
+    ] {
+        let node = TestHouse::zwave_node(kind);
+        for active in [true, false] {
+            let frames = house.with_zwave(node, |k| match k {
+                SimNodeKind::Alarm(a) => a.set(notification_type, active),
+                other => panic!("not an alarm: {other:?}"),
+            });
+            assert!(!frames.is_empty(), "the {kind} has {alarm:?}");
+            s.events.clear();
+            house.zwave_sends(node, frames);
+            reported(s, o, &zwave_id(node), |a| {
+                *a == Attribute::Alarm {
+                    kind: alarm,
+                    active,
+                }
+            })
+            .await;
+        }
+    }
     // Its cover is taken off: tamper; put back: tamper over.
     for tampered in [true, false] {
         let frames = house.with_zwave(sensor_node, |k| match k {
             SimNodeKind::Multisensor(m) => m.set_tamper(tampered),
             other => panic!("not a multisensor: {other:?}"),
         });
+        s.events.clear();
         house.zwave_sends(sensor_node, frames);
         reported(s, o, &sensor, |a| {
             *a == Attribute::Alarm {

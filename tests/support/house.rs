@@ -40,7 +40,15 @@ pub const ZIGBEE: [(&str, u8, u16); 11] = [
 ];
 
 /// The Z-Wave nodes in the network from the start, in the order they get ids 2, 3, ….
-pub const ZWAVE: [&str; 5] = ["switch", "bulb", "thermostat", "plug", "multisensor"];
+pub const ZWAVE: [&str; 7] = [
+    "switch",
+    "bulb",
+    "thermostat",
+    "plug",
+    "multisensor",
+    "smoke-co",
+    "leak",
+];
 
 fn eui(last: u8) -> [u8; 8] {
     [last, 0xB2, 0x00, 0x00, 0x00, 0x00, 0x4B, 0x12]
@@ -116,6 +124,8 @@ impl TestHouse {
                 "thermostat" => SimNode::thermostat(),
                 "plug" => SimNode::metering_plug(),
                 "multisensor" => SimNode::multisensor(),
+                "smoke-co" => SimNode::smoke_co_alarm(),
+                "leak" => SimNode::leak_detector(),
                 other => panic!("no Z-Wave {other}"),
             };
             zwave.with_stick(|s| s.add_node(node));
@@ -143,7 +153,7 @@ impl TestHouse {
     /// clients can connect and the listening Z-Wave nodes are keyed.
     pub fn start_hub(&self, clients: &[(&str, Role, Option<&[&str]>)]) -> (RunningHub, Vec<Phone>) {
         let mut wanted = vec![TRANSPORT_UP.to_string()];
-        for kind in ["switch", "bulb", "thermostat", "plug"] {
+        for kind in ["switch", "bulb", "thermostat", "plug", "smoke-co", "leak"] {
             wanted.push(keyed(&zwave_id(Self::zwave_node(kind))));
         }
         RunningHub::start_with(HubSetup {
