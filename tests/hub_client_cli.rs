@@ -18,7 +18,7 @@ async fn a_wrong_setup_code_is_refused_and_repeated_ones_lock_pairing_even_for_t
     let (mut hub, _) = tokio::task::block_in_place(|| RunningHub::start(&[] as &[(&str, Role)]));
     let code = hub.setup_code();
     let wrong = another_code(&code);
-    let tmp = tempfile::tempdir().expect("tmp");
+    let tmp = support::tempdir();
     let dir = tmp.path().join("client");
     let url = hub.url();
 
@@ -62,7 +62,7 @@ async fn a_wrong_setup_code_is_refused_and_repeated_ones_lock_pairing_even_for_t
 async fn the_printed_code_pairs_and_the_restarted_client_keeps_listing_and_commanding() {
     let (mut hub, _) = tokio::task::block_in_place(|| RunningHub::start(&[] as &[(&str, Role)]));
     let code = hub.setup_code();
-    let tmp = tempfile::tempdir().expect("tmp");
+    let tmp = support::tempdir();
     let dir = tmp.path().join("client");
     let url = hub.url();
 

@@ -107,7 +107,7 @@ impl TestHouse {
     /// Both sticks on ptys; the Z-Wave nodes of [`ZWAVE`] in the network. The Zigbee
     /// devices' clocks run at one second per emulator tick, so reporting intervals pass soon.
     pub async fn start() -> TestHouse {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = super::tempdir();
         let (zigbee_port, zigbee) =
             ezsp_ncp::spawn_on_pty(ezsp_ncp::PtyConfig::new(dir.path().join("zigbee")))
                 .await

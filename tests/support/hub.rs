@@ -18,7 +18,7 @@ use sealhub::model::{
     Action, Attribute, Capability, Command as ModelCommand, Device, Event, HubCommand, HubResponse,
     Response, Role,
 };
-use sealhub::store::{KekSource, Store};
+use sealhub::store::{KekSource, RollbackGuard, Store};
 use sealhub::transport::client::{ClientConnection, connect};
 use sealhub::transport::tls::TlsIdentity;
 
@@ -130,18 +130,24 @@ impl RunningHub {
     /// it with the sticks of `setup` and waits for `setup.wanted` in its log. Returns the hub
     /// and the clients' phones.
     pub fn start_with(setup: HubSetup<'_>) -> (RunningHub, Vec<Phone>) {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = super::tempdir();
         let data: PathBuf = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).expect("chmod");
         // The hub's store, opened here first: the home and its TLS identity are made, the
         // clients are paired, and all is closed before the hub opens it.
         let (phones, fingerprint) = {
-            let store =
-                Store::open(&data, &KekSource::default_key_file(&data)).expect("store opens");
+            let kek = KekSource::default_key_file(&data);
+            let store = Store::open(&data, &kek).expect("store opens");
             let (identity, _) = TlsIdentity::load_or_create(&store).expect("TLS identity");
-            let (mut home, _) =
-                Home::open(store.handle(), FreshnessPolicy::default()).expect("home");
+            // Created with its rollback guard where the hub looks for it, as `sealhub init`
+            // does: the hub refuses a changed store whose guard is missing.
+            let mut home = Home::create_guarded(
+                store.handle(),
+                FreshnessPolicy::default(),
+                RollbackGuard::for_kek(&kek, &data),
+            )
+            .expect("home");
             let phones: Vec<Phone> = setup
                 .clients
                 .iter()
@@ -254,7 +260,10 @@ impl RunningHub {
     }
 
     /// Connects `phone` with the hub's certificate pinned; the session's first frame is the
-    /// phone's fresh key distribution, which it opens.
+    /// phone's fresh key distribution, which it opens. Answers the hub sent the client before
+    /// that (a restarted hub answering the commands its restart interrupted, while the
+    /// session was being set up) are kept in [`Session::early`]; events in
+    /// [`Session::events`].
     pub async fn connect(&self, phone: &mut Phone) -> Session {
         let url = format!("wss://127.0.0.1:{}/v1/home?client={}", self.port, phone.id);
         let conn = tokio::time::timeout(PATIENCE, connect(&url, Some(self.fingerprint)))
@@ -264,9 +273,24 @@ impl RunningHub {
         let mut session = Session {
             conn,
             events: Vec::new(),
+            early: Vec::new(),
         };
-        let opened = session.next(phone).await;
-        assert_eq!(opened.route.msg_type, MessageType::KeyDistribution);
+        loop {
+            let frame = session.next_frame().await;
+            let opened = phone.client.open(&frame).expect("the envelope opens");
+            match opened.route.msg_type {
+                MessageType::KeyDistribution => break,
+                MessageType::Event => session.keep_event(&opened),
+                MessageType::Response => {
+                    let r = Response::from_value(&opened.body.body).expect("a response");
+                    session.early.push((r, frame));
+                }
+                other => panic!(
+                    "the session's first frames: {other:?} {:?} before the key distribution",
+                    opened.body.body
+                ),
+            }
+        }
         session
     }
 }
@@ -301,6 +325,9 @@ pub struct Session {
     conn: ClientConnection,
     /// Events opened so far (their envelope opened, so signed by their device), in order.
     pub events: Vec<(DeviceId, Event)>,
+    /// Responses that came before the session's key distribution, opened, with their
+    /// envelopes' bytes.
+    pub early: Vec<(Response, Vec<u8>)>,
 }
 
 impl Session {
