@@ -7,88 +7,11 @@
 
 mod support;
 
-use sealhub::envelope::DeviceId;
 use sealhub::model::{
-    Action, Attribute, Capability, Device, Event, Failure, HubCommand, HubResponse, LockState,
-    Response, Role, ThermostatMode,
+    Action, Attribute, Capability, Failure, LockState, Response, Role, ThermostatMode,
 };
-use support::hub::{RunningHub, Session};
-use support::{Phone, device_command, hub_command, id};
-
-/// The owner's device list.
-async fn devices(session: &mut Session, phone: &mut Phone) -> Vec<Device> {
-    match session
-        .command(phone, &id("hub"), &hub_command(HubCommand::ListDevices))
-        .await
-    {
-        Response::Hub(HubResponse::Devices(list)) => list,
-        other => panic!("expected the device list, got {other:?}"),
-    }
-}
-
-/// The endpoint of `device` that has `capability`.
-fn endpoint_with(devices: &[Device], device: &DeviceId, capability: &Capability) -> u8 {
-    let d = devices
-        .iter()
-        .find(|d| &d.id == device)
-        .unwrap_or_else(|| panic!("{device} is not in the list: {devices:?}"));
-    d.endpoints
-        .iter()
-        .find(|e| e.capabilities.contains(capability))
-        .unwrap_or_else(|| panic!("{device} has no {capability:?}: {d:?}"))
-        .id
-}
-
-/// Runs `action` on the endpoint of `device` with `capability`: the state read from the
-/// device before must not hold an attribute `expected` accepts, the `Done` state after must,
-/// and a report event of that device must carry that same attribute. Returns it.
-async fn act(
-    session: &mut Session,
-    phone: &mut Phone,
-    list: &[Device],
-    device: &str,
-    capability: Capability,
-    action: Action,
-    expected: impl Fn(&Attribute) -> bool,
-) -> Attribute {
-    let device = id(device);
-    let endpoint = endpoint_with(list, &device, &capability);
-    let before = session
-        .command(phone, &device, &device_command(endpoint, Action::Refresh))
-        .await;
-    let Response::Done { state: before, .. } = before else {
-        panic!("{device}: expected its state, got {before:?}");
-    };
-    assert!(
-        !before.iter().any(&expected),
-        "{device} {action:?}: the device is there already: {before:?}"
-    );
-    // Events from before the command do not count.
-    session.events.clear();
-    let response = session
-        .command(phone, &device, &device_command(endpoint, action.clone()))
-        .await;
-    let Response::Done {
-        endpoint: done_at,
-        state,
-    } = response
-    else {
-        panic!("{device} {action:?}: expected Done, got {response:?}");
-    };
-    assert_eq!(done_at, endpoint);
-    let attribute = state
-        .iter()
-        .find(|a| expected(a))
-        .unwrap_or_else(|| panic!("{device} {action:?}: no new state in {state:?}"))
-        .clone();
-    let event = session
-        .event(phone, &device, |e| {
-            matches!(e, Event::Report { endpoint: at, values } if *at == endpoint && values.contains(&attribute))
-        })
-        .await;
-    assert!(matches!(event, Event::Report { .. }));
-    attribute
-}
+use support::hub::{RunningHub, endpoint_with};
+use support::{device_command, id};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_drives_every_zigbee_capability_of_the_demo_house_and_a_guest_is_kept_from_the_lock()
@@ -97,7 +20,7 @@ async fn a_client_drives_every_zigbee_capability_of_the_demo_house_and_a_guest_i
     let mut guest = phones.pop().expect("guest");
     let mut owner = phones.pop().expect("owner");
     let mut session = hub.connect(&mut owner).await;
-    let list = devices(&mut session, &mut owner).await;
+    let list = session.devices(&mut owner).await;
     for d in support::hub::DEMO_HOUSE {
         assert!(list.iter().any(|x| x.id == id(d)), "{d} missing: {list:?}");
     }
@@ -106,22 +29,16 @@ async fn a_client_drives_every_zigbee_capability_of_the_demo_house_and_a_guest_i
 
     // On/off: the light and the plug.
     let light = "zb:124b00000000a15e";
-    act(s, o, &list, light, Capability::OnOff, Action::TurnOn, |a| {
+    s.act(o, &list, light, Capability::OnOff, Action::TurnOn, |a| {
         *a == Attribute::OnOff(true)
     })
     .await;
-    act(
-        s,
-        o,
-        &list,
-        light,
-        Capability::OnOff,
-        Action::TurnOff,
-        |a| *a == Attribute::OnOff(false),
-    )
+    s.act(o, &list, light, Capability::OnOff, Action::TurnOff, |a| {
+        *a == Attribute::OnOff(false)
+    })
     .await;
     let plug = "zb:124b00000000a102";
-    act(s, o, &list, plug, Capability::OnOff, Action::TurnOn, |a| {
+    s.act(o, &list, plug, Capability::OnOff, Action::TurnOn, |a| {
         *a == Attribute::OnOff(true)
     })
     .await;
@@ -131,15 +48,14 @@ async fn a_client_drives_every_zigbee_capability_of_the_demo_house_and_a_guest_i
         level: 5000,
         transition: Some(0),
     };
-    act(s, o, &list, light, Capability::Level, level, |a| {
+    s.act(o, &list, light, Capability::Level, level, |a| {
         *a == Attribute::Level(5000)
     })
     .await;
 
     // Colour: the colour bulb to a colour temperature.
     let bulb = "zb:124b00000000a101";
-    act(
-        s,
+    s.act(
         o,
         &list,
         bulb,
@@ -151,25 +67,18 @@ async fn a_client_drives_every_zigbee_capability_of_the_demo_house_and_a_guest_i
 
     // The door lock: unlocked, then locked again.
     let lock = "zb:124b00000000a103";
-    act(
-        s,
-        o,
-        &list,
-        lock,
-        Capability::DoorLock,
-        Action::Unlock,
-        |a| *a == Attribute::LockState(LockState::Unlocked),
-    )
+    s.act(o, &list, lock, Capability::DoorLock, Action::Unlock, |a| {
+        *a == Attribute::LockState(LockState::Unlocked)
+    })
     .await;
-    act(s, o, &list, lock, Capability::DoorLock, Action::Lock, |a| {
+    s.act(o, &list, lock, Capability::DoorLock, Action::Lock, |a| {
         *a == Attribute::LockState(LockState::Locked)
     })
     .await;
 
     // The thermostat: its heating setpoint and its mode.
     let thermostat = "zb:124b00000000a104";
-    act(
-        s,
+    s.act(
         o,
         &list,
         thermostat,
@@ -178,8 +87,7 @@ async fn a_client_drives_every_zigbee_capability_of_the_demo_house_and_a_guest_i
         |a| *a == Attribute::HeatingSetpoint(2250),
     )
     .await;
-    act(
-        s,
+    s.act(
         o,
         &list,
         thermostat,
@@ -229,63 +137,45 @@ async fn a_client_drives_the_zwave_switch_dimmer_and_s2_lock_of_the_demo_house()
     let (hub, mut phones) = RunningHub::start(&[("owner", Role::Owner)]);
     let mut owner = phones.pop().expect("owner");
     let mut session = hub.connect(&mut owner).await;
-    let list = devices(&mut session, &mut owner).await;
+    let list = session.devices(&mut owner).await;
     let s = &mut session;
     let o = &mut owner;
 
     let switch = "zw:c0ffee42:2";
-    act(
-        s,
-        o,
-        &list,
-        switch,
-        Capability::OnOff,
-        Action::TurnOn,
-        |a| *a == Attribute::OnOff(true),
-    )
+    s.act(o, &list, switch, Capability::OnOff, Action::TurnOn, |a| {
+        *a == Attribute::OnOff(true)
+    })
     .await;
-    act(
-        s,
-        o,
-        &list,
-        switch,
-        Capability::OnOff,
-        Action::TurnOff,
-        |a| *a == Attribute::OnOff(false),
-    )
+    s.act(o, &list, switch, Capability::OnOff, Action::TurnOff, |a| {
+        *a == Attribute::OnOff(false)
+    })
     .await;
 
     // The dimmable bulb: Z-Wave levels are 0..=99, so 50 % comes back as the level the
     // bulb took, within one step.
     let dimmer = "zw:c0ffee42:4";
-    let level = act(
-        s,
-        o,
-        &list,
-        dimmer,
-        Capability::Level,
-        Action::SetLevel {
-            level: 5000,
-            transition: None,
-        },
-        |a| matches!(a, Attribute::Level(l) if l.abs_diff(5000) <= 102),
-    )
-    .await;
+    let level = s
+        .act(
+            o,
+            &list,
+            dimmer,
+            Capability::Level,
+            Action::SetLevel {
+                level: 5000,
+                transition: None,
+            },
+            |a| matches!(a, Attribute::Level(l) if l.abs_diff(5000) <= 102),
+        )
+        .await;
     assert_ne!(level, Attribute::Level(0));
 
     // The door lock, included with S2 Access Control: every command and report under S2.
     let lock = "zw:c0ffee42:6";
-    act(
-        s,
-        o,
-        &list,
-        lock,
-        Capability::DoorLock,
-        Action::Unlock,
-        |a| *a == Attribute::LockState(LockState::Unlocked),
-    )
+    s.act(o, &list, lock, Capability::DoorLock, Action::Unlock, |a| {
+        *a == Attribute::LockState(LockState::Unlocked)
+    })
     .await;
-    act(s, o, &list, lock, Capability::DoorLock, Action::Lock, |a| {
+    s.act(o, &list, lock, Capability::DoorLock, Action::Lock, |a| {
         *a == Attribute::LockState(LockState::Locked)
     })
     .await;

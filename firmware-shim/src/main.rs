@@ -54,6 +54,9 @@ enum DeviceKind {
     ClimateSensor,
     MotionSensor,
     ContactSensor,
+    SmokeSensor,
+    WaterSensor,
+    CarbonMonoxideSensor,
 }
 
 impl DeviceKind {
@@ -71,6 +74,9 @@ impl DeviceKind {
             Self::ClimateSensor => SimulatedDevice::climate_sensor,
             Self::MotionSensor => SimulatedDevice::motion_sensor,
             Self::ContactSensor => SimulatedDevice::contact_sensor,
+            Self::SmokeSensor => SimulatedDevice::smoke_sensor,
+            Self::WaterSensor => SimulatedDevice::water_sensor,
+            Self::CarbonMonoxideSensor => SimulatedDevice::carbon_monoxide_sensor,
         };
         build(eui64, node_id, None)
     }

@@ -192,6 +192,7 @@ fn visible_state(kind: &zw::SimNodeKind) -> String {
             m.interval, m.wake_up_node
         ),
         K::Bulb(b) => format!("bulb level {}, colour {:?}", b.level, b.color),
+        K::Alarm(a) => format!("alarm, going off: {:?}", a.types),
     }
 }
 

@@ -463,6 +463,14 @@ impl NodeDescriber {
                 Some(record) => match records.save(&record) {
                     Ok(()) => {
                         record.log();
+                        // A node described in this run (one already in the network at the
+                        // first start, say) sleeps from now on, not from the next start's
+                        // `resume`: its commands wait for its wake-up.
+                        if record.sleeps
+                            && let Err(e) = stick.set_sleeping(node, true).await
+                        {
+                            tracing::warn!(node, "cannot mark the Z-Wave node as sleeping: {e}");
+                        }
                         if let Some(to) = forward
                             && to.send(record).await.is_err()
                         {

@@ -343,8 +343,10 @@ async fn run_zigbee<Z: ZigbeeRadio>(radio: &Z, node_id: u16, ops: Vec<ZigbeeOp>)
     RadioOutcome::Done(ran)
 }
 
-/// Runs a Z-Wave node's ops in order; a sleeping node's wait is reported as `Queued` before
-/// the rest runs from its wake-up.
+/// Runs a Z-Wave node's ops in order; a sleeping node's wait is reported as `Queued`, and the
+/// ops from there on are all queued at once, so they go out on the one wake-up (the driver
+/// sends the node back to sleep as soon as its queue is empty: ops queued one at a time would
+/// take one wake-up each).
 async fn run_zwave<W: ZwaveRadio>(
     radio: &W,
     node: u16,
@@ -355,32 +357,45 @@ async fn run_zwave<W: ZwaveRadio>(
     reports: &broadcast::Sender<u16>,
 ) -> RadioOutcome {
     let mut ran = Vec::with_capacity(ops.len());
-    let mut told_queued = false;
     let count = ops.len();
-    for (i, op) in ops.into_iter().enumerate() {
+    let mut ops = ops.into_iter().enumerate();
+    while let Some((i, op)) = ops.next() {
         let ZwaveOp::Send { endpoint, command } = op;
         // Subscribed before sending, so a report that comes at once is not missed.
         let pace = (i + 1 < count && asks_for_report(&command)).then(|| reports.subscribe());
-        let sent = match radio.submit(node, endpoint, command).await {
-            Ok(ZwaveSent::Done) => Ok(()),
+        match radio.submit(node, endpoint, command).await {
+            Ok(ZwaveSent::Done) => ran.push(OpOutput::Done),
             Ok(ZwaveSent::Queued(after)) => {
-                if !told_queued {
-                    told_queued = true;
-                    let _ = done.send((ticket, RadioOutcome::Queued));
+                let _ = done.send((ticket, RadioOutcome::Queued));
+                let mut waiting: Vec<AfterWakeUp> = vec![after];
+                for (_, ZwaveOp::Send { endpoint, command }) in ops.by_ref() {
+                    match radio.submit(node, endpoint, command).await {
+                        Ok(ZwaveSent::Queued(after)) => waiting.push(after),
+                        // Awake already (it woke meanwhile): sent at once.
+                        Ok(ZwaveSent::Done) => waiting.push(Box::pin(async { Ok(()) })),
+                        Err(failure) => {
+                            waiting.push(Box::pin(async move { Err(failure) }));
+                            break;
+                        }
+                    }
                 }
-                tokio::time::timeout(limit, after)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(OpFailure::new(
-                            Failure::Unreachable,
-                            format!("node {node} did not wake up in time"),
-                        ))
-                    })
+                let deadline = tokio::time::Instant::now() + limit;
+                for after in waiting {
+                    let sent = tokio::time::timeout_at(deadline, after)
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(OpFailure::new(
+                                Failure::Unreachable,
+                                format!("node {node} did not wake up in time"),
+                            ))
+                        });
+                    match sent {
+                        Ok(()) => ran.push(OpOutput::Done),
+                        Err(failure) => return RadioOutcome::Failed { ran, failure },
+                    }
+                }
+                return RadioOutcome::Done(ran);
             }
-            Err(failure) => Err(failure),
-        };
-        match sent {
-            Ok(()) => ran.push(OpOutput::Done),
             Err(failure) => return RadioOutcome::Failed { ran, failure },
         }
         if let Some(heard) = pace {

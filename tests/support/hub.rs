@@ -14,12 +14,15 @@ use std::time::{Duration, Instant};
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, MessageType, Opened};
 use sealhub::keymgmt::Home;
-use sealhub::model::{Command as ModelCommand, Event, Response, Role};
+use sealhub::model::{
+    Action, Attribute, Capability, Command as ModelCommand, Device, Event, HubCommand, HubResponse,
+    Response, Role,
+};
 use sealhub::store::{KekSource, RollbackGuard, Store};
 use sealhub::transport::client::{ClientConnection, connect};
 use sealhub::transport::tls::TlsIdentity;
 
-use super::gateway::{Phone, pair_phone};
+use super::gateway::{Phone, device_command, hub_command, id, pair_phone};
 
 /// Upper bound for the hub to get somewhere; generous for a loaded machine.
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -34,8 +37,57 @@ pub struct RunningHub {
     pub port: u16,
     /// Its TLS certificate's fingerprint, which clients pin.
     pub fingerprint: [u8; 32],
+    config: PathBuf,
+    data: PathBuf,
     /// Its directory (configuration `hub.toml`, data `data/`); taken by [`RunningHub::stop`].
     dir: Option<tempfile::TempDir>,
+}
+
+/// The log line of a hub whose clients' transport is up.
+pub const TRANSPORT_UP: &str = "clients' transport listening";
+
+/// The log line of a hub that has keyed `device`.
+pub fn keyed(device: &str) -> String {
+    format!("device joined and keyed device={device}")
+}
+
+/// Starts `sealhub run` on `config` and `data`; its stdout (the pairing banner) and stderr
+/// (the log) come as lines on the receiver.
+fn spawn_hub(config: &std::path::Path, data: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
+    // Set by cargo for integration tests only (this module is also compiled into the
+    // binary's unit tests, which do not start hubs).
+    let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
+        panic!("the hub is started from integration tests only");
+    };
+    let mut child = Command::new(binary)
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("run")
+        .env_remove("SEALHUB_LOG")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let (tx, lines) = mpsc::channel();
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let forward = |tx: mpsc::Sender<String>, from: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            for line in BufReader::new(from).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    };
+    forward(tx.clone(), Box::new(stderr));
+    forward(tx, Box::new(stdout));
+    (child, lines)
 }
 
 /// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
@@ -47,12 +99,39 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// What a hub for a test is started with; [`RunningHub::start`] is the demo house's.
+pub struct HubSetup<'a> {
+    /// Clients paired on the hub's store before it starts: name, role, and the devices it
+    /// is limited to (`None`: all).
+    pub clients: &'a [(&'a str, Role, Option<&'a [&'a str]>)],
+    /// The Zigbee and Z-Wave sticks' ports (emulators the test owns, [`super::house`]);
+    /// `None` starts the binary's own emulated sticks with the demo house.
+    pub sticks: Option<(PathBuf, PathBuf)>,
+    /// Log lines to wait for before the hub counts as started.
+    pub wanted: Vec<String>,
+}
+
 impl RunningHub {
     /// Prepares a data directory whose home has `clients` paired (each with its role's
     /// permissions), starts the hub on it and waits until every device of the demo house
     /// is keyed and clients can connect. Returns the hub and the clients' phones.
     pub fn start(clients: &[(&str, Role)]) -> (RunningHub, Vec<Phone>) {
-        let dir = tempfile::tempdir().expect("tmp");
+        let clients: Vec<(&str, Role, Option<&[&str]>)> =
+            clients.iter().map(|(n, r)| (*n, *r, None)).collect();
+        let mut wanted = vec![TRANSPORT_UP.to_string()];
+        wanted.extend(DEMO_HOUSE.iter().map(|d| keyed(d)));
+        Self::start_with(HubSetup {
+            clients: &clients,
+            sticks: None,
+            wanted,
+        })
+    }
+
+    /// Prepares a data directory whose home has `setup.clients` paired, starts the hub on
+    /// it with the sticks of `setup` and waits for `setup.wanted` in its log. Returns the hub
+    /// and the clients' phones.
+    pub fn start_with(setup: HubSetup<'_>) -> (RunningHub, Vec<Phone>) {
+        let dir = super::tempdir();
         let data: PathBuf = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).expect("chmod");
@@ -70,14 +149,19 @@ impl RunningHub {
                 RollbackGuard::for_kek(&kek, &data),
             )
             .expect("home");
-            let phones: Vec<Phone> = clients
+            let phones: Vec<Phone> = setup
+                .clients
                 .iter()
-                .map(|(name, role)| {
+                .map(|(name, role, devices)| {
+                    let devices: Option<Vec<DeviceId>> =
+                        devices.map(|l| l.iter().map(|d| super::gateway::id(d)).collect());
+                    let devices: Option<Vec<&DeviceId>> =
+                        devices.as_ref().map(|l| l.iter().collect());
                     pair_phone(
                         &mut home,
                         name,
                         sealhub::gateway::core::permissions::permissions_of(*role),
-                        None,
+                        devices.as_deref(),
                     )
                 })
                 .collect();
@@ -87,63 +171,74 @@ impl RunningHub {
         };
         let port = free_port();
         let config = dir.path().join("hub.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[clock]\ntrust = \"synchronised\"\n\
-                 [transport]\nlisten = \"127.0.0.1:{port}\"\n"
-            ),
-        )
-        .expect("write config");
-        let mut hub = Self::spawn(dir, port, fingerprint);
-        let mut wanted = vec!["clients' transport listening".to_string()];
-        wanted.extend(
-            DEMO_HOUSE
-                .iter()
-                .map(|d| format!("device joined and keyed device={d}")),
+        let mut text = format!(
+            "[clock]\ntrust = \"synchronised\"\n\
+             [transport]\nlisten = \"127.0.0.1:{port}\"\n"
         );
-        hub.wait_for(&wanted);
-        (hub, phones)
-    }
-
-    /// Runs `sealhub run` on the configuration and data in `dir`.
-    fn spawn(dir: tempfile::TempDir, port: u16, fingerprint: [u8; 32]) -> RunningHub {
-        // Set by cargo for integration tests only (this module is also compiled into the
-        // binary's unit tests, which do not start hubs).
-        let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
-            panic!("the hub is started from integration tests only");
-        };
-        let mut child = Command::new(binary)
-            .arg("--config")
-            .arg(dir.path().join("hub.toml"))
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
-            .arg("run")
-            .env_remove("SEALHUB_LOG")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawns");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        RunningHub {
+        if let Some((zigbee, zwave)) = &setup.sticks {
+            text.push_str(&format!(
+                "[zigbee]\nport = \"{}\"\n[zwave]\nport = \"{}\"\n",
+                zigbee.display(),
+                zwave.display()
+            ));
+        }
+        std::fs::write(&config, text).expect("write config");
+        let (child, lines) = spawn_hub(&config, &data);
+        let mut hub = RunningHub {
             child,
             lines,
             log: String::new(),
             port,
             fingerprint,
+            config,
+            data,
             dir: Some(dir),
+        };
+        hub.wait_for(&setup.wanted);
+        (hub, phones)
+    }
+
+    /// Kills the hub (SIGKILL: no shutdown of its own) and starts it again on the same data
+    /// directory, configuration and port; waits for `wanted` in the new start's log (the log
+    /// of the earlier start is dropped).
+    pub fn restart(&mut self, wanted: &[String]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, lines) = spawn_hub(&self.config, &self.data);
+        self.child = child;
+        self.lines = lines;
+        self.log.clear();
+        self.wait_for(wanted);
+    }
+
+    /// The setup code the hub printed at its (latest) start, as printed (grouped).
+    pub fn setup_code(&mut self) -> String {
+        self.wait_for(&["setup code:".to_string()]);
+        let line = self
+            .log
+            .lines()
+            .rev()
+            .find(|l| l.contains("setup code:"))
+            .expect("the code's line");
+        line.split("setup code:")
+            .nth(1)
+            .expect("after the label")
+            .trim()
+            .to_string()
+    }
+
+    /// Its log so far, with what it wrote since the last look (for a failure's message).
+    pub fn log_now(&mut self) -> &str {
+        while let Ok(line) = self.lines.try_recv() {
+            self.log.push_str(&line);
+            self.log.push('\n');
         }
+        &self.log
+    }
+
+    /// The hub's base URL for `sealhub client pair`.
+    pub fn url(&self) -> String {
+        format!("wss://127.0.0.1:{}", self.port)
     }
 
     /// Runs another `sealhub` command (`backup`, `restore`, ...) on this hub's configuration
@@ -177,6 +272,8 @@ impl RunningHub {
         }
         StoppedHub {
             dir: self.dir.take().expect("the hub's directory"),
+            config: self.config.clone(),
+            data: self.data.clone(),
             port: self.port,
             fingerprint: self.fingerprint,
             log: std::mem::take(&mut self.log),
@@ -203,7 +300,10 @@ impl RunningHub {
     }
 
     /// Connects `phone` with the hub's certificate pinned; the session's first frame is the
-    /// phone's fresh key distribution, which it opens.
+    /// phone's fresh key distribution, which it opens. Answers the hub sent the client before
+    /// that (a restarted hub answering the commands its restart interrupted, while the
+    /// session was being set up) are kept in [`Session::early`]; events in
+    /// [`Session::events`].
     pub async fn connect(&self, phone: &mut Phone) -> Session {
         let url = format!("wss://127.0.0.1:{}/v1/home?client={}", self.port, phone.id);
         let conn = tokio::time::timeout(PATIENCE, connect(&url, Some(self.fingerprint)))
@@ -213,15 +313,13 @@ impl RunningHub {
         let mut session = Session {
             conn,
             events: Vec::new(),
+            early: Vec::new(),
         };
-        // The hub seals the key distribution when it learns of the connection; a device's
-        // event broadcast to this client at that moment may overtake it (a phone that paired
-        // earlier holds the keys to open it), so events before it are kept, nothing else.
-        // After `sealhub restore-ack` the hub is in a new epoch whose keys only that key
-        // distribution brings: an event under it that overtakes the distribution cannot be
-        // opened yet, and is passed over.
         loop {
-            let frame = session.frame().await;
+            let frame = session.next_frame().await;
+            // After `sealhub restore-ack` the hub is in a new epoch whose keys only that key
+            // distribution brings: an event under it that overtakes the distribution cannot be
+            // opened yet, and is passed over.
             let opened = match phone.client.open(&frame) {
                 Ok(opened) => opened,
                 Err(sealhub::keymgmt::Error::Envelope(
@@ -233,7 +331,14 @@ impl RunningHub {
             match opened.route.msg_type {
                 MessageType::KeyDistribution => break,
                 MessageType::Event => session.keep_event(&opened),
-                other => panic!("expected the key distribution first, got {other:?}"),
+                MessageType::Response => {
+                    let r = Response::from_value(&opened.body.body).expect("a response");
+                    session.early.push((r, frame));
+                }
+                other => panic!(
+                    "the session's first frames: {other:?} {:?} before the key distribution",
+                    opened.body.body
+                ),
             }
         }
         session
@@ -277,6 +382,8 @@ pub fn run_sealhub(
 /// commands on them and start it again.
 pub struct StoppedHub {
     dir: tempfile::TempDir,
+    config: PathBuf,
+    data: PathBuf,
     /// Where clients connect once it runs again.
     pub port: u16,
     /// Its TLS certificate's fingerprint, which clients pin.
@@ -304,7 +411,17 @@ impl StoppedHub {
     /// Starts the hub again on the same directory and waits until every one of `wanted` is in
     /// its log.
     pub fn restart(self, wanted: &[String]) -> RunningHub {
-        let mut hub = RunningHub::spawn(self.dir, self.port, self.fingerprint);
+        let (child, lines) = spawn_hub(&self.config, &self.data);
+        let mut hub = RunningHub {
+            child,
+            lines,
+            log: String::new(),
+            port: self.port,
+            fingerprint: self.fingerprint,
+            config: self.config,
+            data: self.data,
+            dir: Some(self.dir),
+        };
         hub.wait_for(wanted);
         hub
     }
@@ -333,22 +450,20 @@ pub struct Session {
     conn: ClientConnection,
     /// Events opened so far (their envelope opened, so signed by their device), in order.
     pub events: Vec<(DeviceId, Event)>,
+    /// Responses that came before the session's key distribution, opened, with their
+    /// envelopes' bytes.
+    pub early: Vec<(Response, Vec<u8>)>,
 }
 
 impl Session {
     /// The next envelope, opened by `phone` (which checks the signature, the key and replay).
     pub async fn next(&mut self, phone: &mut Phone) -> Opened {
-        let frame = self.frame().await;
-        phone.client.open(&frame).expect("the envelope opens")
-    }
-
-    /// The next frame, not opened.
-    async fn frame(&mut self) -> Vec<u8> {
-        tokio::time::timeout(PATIENCE, self.conn.recv())
+        let frame = tokio::time::timeout(PATIENCE, self.conn.recv())
             .await
             .expect("a frame in time")
             .expect("session open")
-            .expect("a binary frame")
+            .expect("a binary frame");
+        phone.client.open(&frame).expect("the envelope opens")
     }
 
     /// Seals `command` for `device`, sends it and returns the final response to it (past a
@@ -360,18 +475,58 @@ impl Session {
         command: &ModelCommand,
     ) -> Response {
         let bytes = phone.seal(device, command);
+        self.send_raw(bytes).await;
+        self.response(phone).await.0
+    }
+
+    /// The next frame as it came, not opened (as a relay holding it back would have it).
+    pub async fn next_frame(&mut self) -> Vec<u8> {
+        tokio::time::timeout(PATIENCE, self.conn.recv())
+            .await
+            .expect("a frame in time")
+            .expect("session open")
+            .expect("a binary frame")
+    }
+
+    /// Sends `bytes` as they are (an envelope sealed earlier, or a copy of one sent before).
+    pub async fn send_raw(&mut self, bytes: Vec<u8>) {
         self.conn.send(bytes).await.expect("sent");
+    }
+
+    /// Waits for the next response that is not `Queued`, keeping the events that arrive
+    /// meanwhile; returns it with the envelope's bytes.
+    pub async fn response(&mut self, phone: &mut Phone) -> (Response, Vec<u8>) {
         loop {
-            let opened = self.next(phone).await;
+            let frame = self.next_frame().await;
+            let opened = phone.client.open(&frame).expect("the envelope opens");
             match opened.route.msg_type {
                 MessageType::Response => {
                     let r = Response::from_value(&opened.body.body).expect("a response");
                     if r != Response::Queued {
-                        return r;
+                        return (r, frame);
                     }
                 }
                 MessageType::Event => self.keep_event(&opened),
                 _ => {}
+            }
+        }
+    }
+
+    /// Waits until the hub sends a frame that `wanted` accepts as it came (before it is
+    /// opened), opening and keeping the others; returns it.
+    pub async fn frame_where(
+        &mut self,
+        phone: &mut Phone,
+        wanted: impl Fn(&[u8]) -> bool,
+    ) -> Vec<u8> {
+        loop {
+            let frame = self.next_frame().await;
+            if wanted(&frame) {
+                return frame;
+            }
+            let opened = phone.client.open(&frame).expect("the envelope opens");
+            if opened.route.msg_type == MessageType::Event {
+                self.keep_event(&opened);
             }
         }
     }
@@ -399,4 +554,148 @@ impl Session {
         let event = Event::from_value(&opened.body.body).expect("an event");
         self.events.push((opened.route.device.clone(), event));
     }
+}
+
+/// The endpoint of `device` in `devices` that has `capability`.
+pub fn endpoint_with(devices: &[Device], device: &DeviceId, capability: &Capability) -> u8 {
+    let d = devices
+        .iter()
+        .find(|d| &d.id == device)
+        .unwrap_or_else(|| panic!("{device} is not in the list: {devices:?}"));
+    d.endpoints
+        .iter()
+        .find(|e| e.capabilities.contains(capability))
+        .unwrap_or_else(|| panic!("{device} has no {capability:?}: {d:?}"))
+        .id
+}
+
+impl Session {
+    /// The device list the hub gives `phone`.
+    pub async fn devices(&mut self, phone: &mut Phone) -> Vec<Device> {
+        match self
+            .command(phone, &id("hub"), &hub_command(HubCommand::ListDevices))
+            .await
+        {
+            Response::Hub(HubResponse::Devices(list)) => list,
+            other => panic!("expected the device list, got {other:?}"),
+        }
+    }
+
+    /// The state of the endpoint of `device` with `capability`, read from the device.
+    pub async fn refresh(
+        &mut self,
+        phone: &mut Phone,
+        list: &[Device],
+        device: &str,
+        capability: Capability,
+    ) -> Vec<Attribute> {
+        let device = id(device);
+        let endpoint = endpoint_with(list, &device, &capability);
+        match self
+            .command(phone, &device, &device_command(endpoint, Action::Refresh))
+            .await
+        {
+            Response::Done { state, .. } => state,
+            other => panic!("{device}: expected its state, got {other:?}"),
+        }
+    }
+
+    /// Runs `action` on the endpoint of `device` with `capability`: the state read from the
+    /// device before must not hold an attribute `expected` accepts, the `Done` state after
+    /// must, and a report event of that device (opened, so signed by its key) must carry that
+    /// same attribute. Returns it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn act(
+        &mut self,
+        phone: &mut Phone,
+        list: &[Device],
+        device: &str,
+        capability: Capability,
+        action: Action,
+        expected: impl Fn(&Attribute) -> bool,
+    ) -> Attribute {
+        let before = self.refresh(phone, list, device, capability).await;
+        let device = id(device);
+        let endpoint = endpoint_with(list, &device, &capability);
+        assert!(
+            !before.iter().any(&expected),
+            "{device} {action:?}: the device is there already: {before:?}"
+        );
+        // Events from before the command do not count.
+        self.events.clear();
+        let response = self
+            .command(phone, &device, &device_command(endpoint, action.clone()))
+            .await;
+        let Response::Done {
+            endpoint: done_at,
+            state,
+        } = response
+        else {
+            panic!("{device} {action:?}: expected Done, got {response:?}");
+        };
+        assert_eq!(done_at, endpoint);
+        let attribute = state
+            .iter()
+            .find(|a| expected(a))
+            .unwrap_or_else(|| panic!("{device} {action:?}: no new state in {state:?}"))
+            .clone();
+        self.report(phone, &device, endpoint, &attribute).await;
+        attribute
+    }
+
+    /// Waits for a report event of `device` at `endpoint` carrying `attribute` (one opened
+    /// earlier counts).
+    pub async fn report(
+        &mut self,
+        phone: &mut Phone,
+        device: &DeviceId,
+        endpoint: u8,
+        attribute: &Attribute,
+    ) {
+        self.event(phone, device, |e| {
+            matches!(e, Event::Report { endpoint: at, values } if *at == endpoint && values.contains(attribute))
+        })
+        .await;
+    }
+}
+
+/// Runs `sealhub client --client-dir DIR ARGS…` as a person would, off the async runtime;
+/// each run is a fresh client process on the state in `dir`.
+pub async fn client_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
+        panic!("the client is run from integration tests only");
+    };
+    let mut command = Command::new(binary);
+    command
+        .arg("client")
+        .arg("--client-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("SEALHUB_LOG")
+        .env_remove("RUST_LOG");
+    tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("joins")
+}
+
+/// A setup code in the same slot as `code` (its first digit) that is not `code`, with a
+/// valid check digit: a mistyped code the hub must refuse as wrong.
+pub fn another_code(code: &str) -> String {
+    use sealhub::pairing::setup_code::verhoeff_check_digit;
+    let first = code.bytes().find(u8::is_ascii_digit).expect("a digit") - b'0';
+    (0..1000u16)
+        .map(|n| {
+            let mut data = vec![first, 3, 9, 1, 7];
+            data.extend([(n / 100) as u8, (n / 10 % 10) as u8, (n % 10) as u8]);
+            data.truncate(7);
+            data.push(verhoeff_check_digit(&data));
+            data.iter()
+                .map(|d| char::from(b'0' + d))
+                .collect::<String>()
+        })
+        .find(|candidate| {
+            sealhub::pairing::SetupCode::parse(candidate).is_ok()
+                && candidate.as_str() != code.replace('-', "")
+        })
+        .expect("another valid code")
 }

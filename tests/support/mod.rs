@@ -6,6 +6,8 @@
 //!   are re-exported here, as the gateway tests use them).
 //! - [`hub`]: the `sealhub` binary running the demo house with its transport on a free
 //!   port, clients paired on its store beforehand, client sessions over real TLS.
+//! - [`house`]: both emulated sticks owned by the test (devices read, alarms triggered,
+//!   sleepers woken) with `sealhub run` pointed at their ptys.
 //! - [`zigbee`]: an emulated Zigbee stick on a pty with the real driver on it, devices joined
 //!   and interviewed, the driver calls that carry out the gateway's `ZigbeeOp`s, bounded waits
 //!   (its items are also re-exported here, as the Zigbee tests use them).
@@ -21,6 +23,7 @@
 #![allow(unused_imports)]
 
 pub mod gateway;
+pub mod house;
 pub mod hub;
 pub mod zigbee;
 pub mod zwave;

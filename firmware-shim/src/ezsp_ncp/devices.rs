@@ -23,6 +23,7 @@ use sealhub_radios::zigbee::security::InstallCode;
 
 use super::zcl_device::{CommandContext, Handled, ZclState, data_type, zcl_status};
 
+pub mod alarm_sensor;
 pub mod climate_sensor;
 pub mod color_light;
 pub mod contact_sensor;
@@ -112,6 +113,8 @@ pub enum DeviceKind {
     MotionSensor,
     /// A door/window contact on an IAS zone ([`contact_sensor`]).
     ContactSensor,
+    /// A smoke, water leak or carbon monoxide alarm on an IAS zone ([`alarm_sensor`]).
+    AlarmSensor,
 }
 
 impl DeviceKind {
@@ -128,14 +131,18 @@ impl DeviceKind {
             Self::DoorLock => door_lock::command(z, context, payload),
             Self::Thermostat => thermostat::command(z, context, payload),
             Self::ClimateSensor => Handled::Status(zcl_status::UNSUP_COMMAND),
-            Self::MotionSensor | Self::ContactSensor => ias_zone::command(z, context, payload),
+            Self::MotionSensor | Self::ContactSensor | Self::AlarmSensor => {
+                ias_zone::command(z, context, payload)
+            }
         }
     }
 
     /// Acts on a successful Write Attributes of attribute `id`.
     pub fn after_write(self, z: &mut ZclState, context: &CommandContext, id: u16) {
         match self {
-            Self::MotionSensor | Self::ContactSensor => ias_zone::after_write(z, context, id),
+            Self::MotionSensor | Self::ContactSensor | Self::AlarmSensor => {
+                ias_zone::after_write(z, context, id)
+            }
             Self::Thermostat => thermostat::after_write(z),
             _ => {}
         }
@@ -267,6 +274,42 @@ impl SimulatedDevice {
     /// A door/window contact sensor on IAS Zone ([`contact_sensor`]).
     pub fn contact_sensor(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
         contact_sensor::device(eui64, node_id, install_code)
+    }
+
+    /// A smoke alarm ([`alarm_sensor`]).
+    pub fn smoke_sensor(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        alarm_sensor::device(eui64, node_id, install_code, alarm_sensor::Sensing::Smoke)
+    }
+
+    /// A water leak sensor ([`alarm_sensor`]).
+    pub fn water_sensor(eui64: Eui64, node_id: u16, install_code: Option<InstallCode>) -> Self {
+        alarm_sensor::device(eui64, node_id, install_code, alarm_sensor::Sensing::Water)
+    }
+
+    /// A carbon monoxide alarm ([`alarm_sensor`]).
+    pub fn carbon_monoxide_sensor(
+        eui64: Eui64,
+        node_id: u16,
+        install_code: Option<InstallCode>,
+    ) -> Self {
+        alarm_sensor::device(
+            eui64,
+            node_id,
+            install_code,
+            alarm_sensor::Sensing::CarbonMonoxide,
+        )
+    }
+
+    /// An alarm sensor's alarm (smoke, water, carbon monoxide) goes off or stops; once
+    /// enrolled it notifies the CIE.
+    pub fn set_alarm(&mut self, alarm: bool) {
+        ias_zone::set_alarm(&mut self.zcl, 1, alarm);
+    }
+
+    /// A device on an IAS zone is tampered with (its case opened) or closed again; once
+    /// enrolled it notifies the CIE.
+    pub fn set_tamper(&mut self, tampered: bool) {
+        ias_zone::set_tamper(&mut self.zcl, 1, tampered);
     }
 
     /// A motion sensor sees motion (or stops seeing it): Occupancy changes (reported as

@@ -9,6 +9,8 @@
 //!   wakes it ([`SimNode::wake_up`], which sends a Wake Up Notification) and it goes back to sleep
 //!   on Wake Up No More Information.
 //! - [`SimNode::secure`]: one of the [`secure::SecureNode`]s.
+//! - [`SimNode::smoke_co_alarm`] and [`SimNode::leak_detector`]: alarms speaking
+//!   Notification, in [`alarm`].
 //! - [`SimNode::thermostat`], [`SimNode::metering_plug`] (two outlets as Multi Channel end
 //!   points), [`SimNode::multisensor`] (sleeps and wakes) and [`SimNode::bulb`] (dimmable,
 //!   colour): devices that answer Supervision, in [`thermostat`], [`metering_plug`],
@@ -18,6 +20,7 @@
 //! the command classes in its node information frame (`identity`), as a host interview asks;
 //! a test can make one command class go unanswered ([`SimNode::mute`]).
 
+pub mod alarm;
 pub mod bulb;
 mod identity;
 pub mod lifeline;
@@ -30,6 +33,7 @@ pub mod user_codes;
 
 pub use identity::{MANUFACTURER_ID, PRODUCT_TYPE, product_id};
 
+use alarm::Alarm;
 use bulb::Bulb;
 use lifeline::Lifeline;
 use metering_plug::MeteringPlug;
@@ -88,6 +92,8 @@ pub enum SimNodeKind {
     Multisensor(Multisensor),
     /// A dimmable colour bulb.
     Bulb(Bulb),
+    /// A mains-powered alarm speaking Notification (smoke and CO, or water).
+    Alarm(Alarm),
 }
 
 /// One simulated node.
@@ -141,6 +147,19 @@ impl SimNode {
         Self::new(SimNodeKind::Bulb(Bulb::default()))
     }
 
+    /// A smoke and carbon monoxide alarm, quiet.
+    pub fn smoke_co_alarm() -> Self {
+        Self::new(SimNodeKind::Alarm(Alarm::new(&[
+            alarm::SMOKE,
+            alarm::CARBON_MONOXIDE,
+        ])))
+    }
+
+    /// A leak detector, dry.
+    pub fn leak_detector() -> Self {
+        Self::new(SimNodeKind::Alarm(Alarm::new(&[alarm::WATER])))
+    }
+
     /// A secure node (the test keeps a clone of `node` to read and steer it).
     pub fn secure(node: SecureNode) -> Self {
         Self::new(SimNodeKind::Secure(node))
@@ -184,6 +203,7 @@ impl SimNode {
             SimNodeKind::MeteringPlug(p) => p.node_info(),
             SimNodeKind::Multisensor(m) => m.node_info(),
             SimNodeKind::Bulb(b) => b.node_info(),
+            SimNodeKind::Alarm(a) => a.node_info(),
         }
     }
 
@@ -197,6 +217,10 @@ impl SimNode {
             SimNodeKind::MeteringPlug(_) => product_id::METERING_PLUG,
             SimNodeKind::Multisensor(_) => product_id::MULTISENSOR,
             SimNodeKind::Bulb(_) => product_id::BULB,
+            SimNodeKind::Alarm(a) if a.types.iter().any(|(t, _)| *t == alarm::WATER) => {
+                product_id::LEAK_DETECTOR
+            }
+            SimNodeKind::Alarm(_) => product_id::SMOKE_CO_ALARM,
         }
     }
 
@@ -207,7 +231,8 @@ impl SimNode {
                 SimNodeKind::BinarySwitch { .. }
                 | SimNodeKind::Thermostat(_)
                 | SimNodeKind::MeteringPlug(_)
-                | SimNodeKind::Bulb(_) => true,
+                | SimNodeKind::Bulb(_)
+                | SimNodeKind::Alarm(_) => true,
                 SimNodeKind::Secure(node) => node.is_listening(),
                 SimNodeKind::SleepingSensor { awake, .. } => *awake,
                 SimNodeKind::Multisensor(m) => m.awake,
@@ -227,7 +252,8 @@ impl SimNode {
             SimNodeKind::BinarySwitch { .. }
             | SimNodeKind::Thermostat(_)
             | SimNodeKind::MeteringPlug(_)
-            | SimNodeKind::Bulb(_) => None,
+            | SimNodeKind::Bulb(_)
+            | SimNodeKind::Alarm(_) => None,
         }
     }
 
@@ -286,6 +312,7 @@ impl SimNode {
             SimNodeKind::MeteringPlug(p) => p.receive(payload),
             SimNodeKind::Multisensor(m) => m.receive(payload),
             SimNodeKind::Bulb(b) => b.receive(payload),
+            SimNodeKind::Alarm(a) => a.receive(payload),
             _ => None,
         };
         if let Some(answers) = served {

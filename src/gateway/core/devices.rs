@@ -155,9 +155,12 @@ impl Gateway {
                     return Vec::new();
                 };
                 let values = match self.registry.get(&id) {
-                    Some(d) => self
-                        .translation
-                        .zwave_attributes_of_report(&d.mapping, endpoint, &report),
+                    Some(d) => self.translation.zwave_attributes_of_report_with(
+                        &d.mapping,
+                        endpoint,
+                        &report,
+                        self.zwave_colors.entry(id.clone()).or_default(),
+                    ),
                     None => return Vec::new(),
                 };
                 self.heard_from(home, &id, endpoint, values, now)
@@ -366,6 +369,7 @@ impl Gateway {
     /// revocation list to every client, and its waiting commands answered.
     pub(super) fn expel(&mut self, home: &mut Home, id: &DeviceId, why: &str) -> Vec<Output> {
         let mut out = Vec::new();
+        self.zwave_colors.remove(id);
         if let Ok(bytes) = home.seal_event(id, Event::Left.to_value()) {
             out.push(Output::Deliver(Delivery::Broadcast {
                 device: id.clone(),

@@ -371,6 +371,9 @@ pub struct Gateway {
     queues: BTreeMap<DeviceId, DeviceQueue>,
     /// Zigbee interviews asked for, by IEEE address, with when they may be asked again.
     interviews: BTreeMap<u64, Instant>,
+    /// Each Z-Wave device's Color Switch components as last reported (a colour takes several
+    /// reports); not stored: a refresh after a restart fills it again.
+    zwave_colors: BTreeMap<DeviceId, crate::gateway::zwave::ColorComponents>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -443,6 +446,7 @@ impl Gateway {
             tickets: BTreeMap::new(),
             queues: BTreeMap::new(),
             interviews: BTreeMap::new(),
+            zwave_colors: BTreeMap::new(),
         };
         out.extend(gateway.recover(home, now));
         out.extend(gateway.read_scopes(home));

@@ -54,6 +54,19 @@ pub trait Translation: Send {
         endpoint: u8,
         report: &CommandClassFrame,
     ) -> Vec<Attribute>;
+    /// [`zwave::attributes_of_report_with`]: a report read with the Color Switch components
+    /// the node last reported, which it updates, so a colour (several component reports) is
+    /// given once all of its parts are known. A translation without colours keeps none.
+    fn zwave_attributes_of_report_with(
+        &self,
+        mapping: &Mapping,
+        endpoint: u8,
+        report: &CommandClassFrame,
+        colors: &mut zwave::ColorComponents,
+    ) -> Vec<Attribute> {
+        let _ = colors;
+        self.zwave_attributes_of_report(mapping, endpoint, report)
+    }
     /// [`zwave::action`].
     fn zwave_action(
         &self,
@@ -128,6 +141,16 @@ impl Translation for RadioTranslation {
         report: &CommandClassFrame,
     ) -> Vec<Attribute> {
         zwave::attributes_of_report(mapping, endpoint, report)
+    }
+
+    fn zwave_attributes_of_report_with(
+        &self,
+        mapping: &Mapping,
+        endpoint: u8,
+        report: &CommandClassFrame,
+        colors: &mut zwave::ColorComponents,
+    ) -> Vec<Attribute> {
+        zwave::attributes_of_report_with(mapping, endpoint, report, colors)
     }
 
     fn zwave_action(

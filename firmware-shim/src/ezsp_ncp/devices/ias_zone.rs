@@ -24,6 +24,16 @@ pub const ZONE_ID: u16 = 0x0011;
 pub const ZONE_TYPE_MOTION: i64 = 0x000D;
 /// `ZoneType` of a contact switch.
 pub const ZONE_TYPE_CONTACT: i64 = 0x0015;
+/// `ZoneType` of a fire (smoke) sensor.
+pub const ZONE_TYPE_FIRE: i64 = 0x0028;
+/// `ZoneType` of a water sensor.
+pub const ZONE_TYPE_WATER: i64 = 0x002A;
+/// `ZoneType` of a carbon monoxide sensor.
+pub const ZONE_TYPE_CARBON_MONOXIDE: i64 = 0x002B;
+/// `ZoneStatus` bit 0: alarm 1.
+const ALARM_1: i64 = 1 << 0;
+/// `ZoneStatus` bit 2: tamper (the case was opened or the device taken off its mount).
+const TAMPER: i64 = 1 << 2;
 
 /// The IAS Zone attributes on endpoint 1, not enrolled.
 pub fn define(z: &mut ZclState, zone_type: i64) {
@@ -68,8 +78,17 @@ pub fn after_write(z: &mut ZclState, context: &CommandContext, id: u16) {
 /// Alarm 1 of `ZoneStatus` goes up or down; an enrolled zone sends a Zone Status Change
 /// Notification (0x00): zone status, extended status, zone ID, delay.
 pub fn set_alarm(z: &mut ZclState, endpoint: u8, alarm: bool) {
-    let status = z.get(endpoint, IAS_ZONE_CLUSTER, ZONE_STATUS).unwrap_or(0) & !1;
-    let status = status | i64::from(alarm);
+    set_status_bit(z, endpoint, ALARM_1, alarm);
+}
+
+/// The tamper bit of `ZoneStatus` goes up or down, notified as [`set_alarm`] is.
+pub fn set_tamper(z: &mut ZclState, endpoint: u8, tampered: bool) {
+    set_status_bit(z, endpoint, TAMPER, tampered);
+}
+
+fn set_status_bit(z: &mut ZclState, endpoint: u8, bit: i64, on: bool) {
+    let status = z.get(endpoint, IAS_ZONE_CLUSTER, ZONE_STATUS).unwrap_or(0) & !bit;
+    let status = if on { status | bit } else { status };
     z.set(endpoint, IAS_ZONE_CLUSTER, ZONE_STATUS, status);
     if z.get(endpoint, IAS_ZONE_CLUSTER, ZONE_STATE) != Some(1) {
         return;

@@ -34,6 +34,10 @@ pub mod product_id {
     pub const MULTISENSOR: u16 = 0x0007;
     /// [`SimNode::thermostat`](super::super::SimNode::thermostat).
     pub const THERMOSTAT: u16 = 0x0008;
+    /// [`SimNode::smoke_co_alarm`](super::super::SimNode::smoke_co_alarm).
+    pub const SMOKE_CO_ALARM: u16 = 0x0050;
+    /// [`SimNode::leak_detector`](super::super::SimNode::leak_detector).
+    pub const LEAK_DETECTOR: u16 = 0x0051;
 }
 
 const VERSION: u8 = 0x86;

@@ -1,7 +1,7 @@
 //! A simulated battery multisensor that sleeps and wakes: Wake Up (interval 60 s to 24 h in
 //! whole minutes, to the node named in Interval Set), Battery, Multilevel Sensor (air
 //! temperature in °C with one decimal, luminance in lux) and Notification (Home Security,
-//! motion detected / idle). It hears nothing while asleep; [`Multisensor::wake_up`] sends its
+//! motion detected / idle, tampering when its cover is removed). It hears nothing while asleep; [`Multisensor::wake_up`] sends its
 //! Wake Up Notification and it listens until Wake Up No More Information. Motion is sent under
 //! Supervision Get (as Z-Wave Plus v2 sensors send their notifications), and it answers
 //! Supervision for the Sets it gets (an interval out of range is a Fail).
@@ -12,9 +12,11 @@ const SENSOR: u8 = 0x31;
 const NOTIFICATION: u8 = 0x71;
 const BATTERY: u8 = 0x80;
 const WAKE_UP: u8 = 0x84;
-/// Notification type Home Security; events motion detected (8) and idle (0).
+/// Notification type Home Security; events motion detected (8), tampering with the cover
+/// removed (3) and idle (0).
 const HOME_SECURITY: u8 = 0x07;
 const MOTION: u8 = 0x08;
+const TAMPER: u8 = 0x03;
 /// Wake Up interval limits and step, seconds.
 const INTERVAL_MIN: u32 = 60;
 const INTERVAL_MAX: u32 = 86_400;
@@ -116,6 +118,33 @@ impl Multisensor {
         }
         self.session = (self.session + 1) & 0x3F;
         vec![served::supervised(self.session, self.notification())]
+    }
+
+    /// Its cover is removed (tampering) or put back: the Home Security Notification Report
+    /// (put back: idle, naming the tamper event it clears) under Supervision Get, as
+    /// [`Multisensor::set_motion`] sends motion (nothing when notifications are off).
+    pub fn set_tamper(&mut self, tampered: bool) -> Vec<Vec<u8>> {
+        if !self.notifications_on {
+            return Vec::new();
+        }
+        let (event, parameters) = if tampered {
+            (TAMPER, vec![0x00])
+        } else {
+            (0x00, vec![0x01, TAMPER])
+        };
+        let mut report = vec![
+            NOTIFICATION,
+            0x05,
+            0x00,
+            0x00,
+            0x00,
+            0xFF,
+            HOME_SECURITY,
+            event,
+        ];
+        report.extend(parameters);
+        self.session = (self.session + 1) & 0x3F;
+        vec![served::supervised(self.session, report)]
     }
 
     /// Serves a frame from the controller; `None` if it is not one of its classes.
