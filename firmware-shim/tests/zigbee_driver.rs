@@ -379,7 +379,7 @@ async fn a_protocol_12_stick_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let ncp = NcpConfig {
         protocol_version: 12,
-        stack_version: 0x7300,
+        stack_version: Some(0x7300),
         ..NcpConfig::default()
     };
     let (path, _emu) = emulator(dir.path(), ncp).await;

@@ -42,7 +42,7 @@ fn driver_config() -> DriverConfig {
 fn protocol_13() -> NcpConfig {
     NcpConfig {
         protocol_version: 13,
-        stack_version: 0x7450,
+        stack_version: Some(0x7450),
         ..NcpConfig::default()
     }
 }

@@ -11,6 +11,7 @@
 //!    join and answer interviews through [`devices`] (one module per kind of device), and ZCL
 //!    through [`zcl_device`] (attributes, reporting on the emulator's clock, faults, leaving).
 //!    The trust centre's per-device keys under a hashed TC link key come from [`tc_keys`].
+//!    The firmware version it reports follows the protocol it speaks ([`releases`]).
 //! 3. [`stick`] — both together, with per-frame overrides and fault switches for tests.
 //! 4. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
 //!
@@ -21,6 +22,7 @@ pub mod devices;
 pub mod local_zdo;
 pub mod ncp;
 pub mod pty;
+pub mod releases;
 pub mod stick;
 pub mod tc_keys;
 pub mod zcl_device;

@@ -190,8 +190,9 @@ pub struct NcpConfig {
     /// Stack type in the `version` answer (2, the mesh stack).
     pub stack_type: u8,
     /// Stack version, one nibble per digit (major, minor, patch, special); `getValue
-    /// (VERSION_INFO)` reports the same digits.
-    pub stack_version: u16,
+    /// (VERSION_INFO)` reports the same digits. `None`: the EmberZNet release that speaks
+    /// `protocol_version` ([`super::releases`]), as a real stick would report.
+    pub stack_version: Option<u16>,
     /// Build number in `getValue(VERSION_INFO)`.
     pub build: u16,
     /// The chip's EUI-64, in EZSP (little-endian) byte order.
@@ -208,14 +209,23 @@ pub struct NcpConfig {
     pub synchronous_callbacks: bool,
 }
 
+impl NcpConfig {
+    /// The stack version it reports: the configured one, or the release that speaks its
+    /// protocol.
+    pub fn reported_stack_version(&self) -> u16 {
+        self.stack_version
+            .unwrap_or_else(|| super::releases::reported_for(self.protocol_version).stack_version())
+    }
+}
+
 impl Default for NcpConfig {
-    /// Protocol 14 (EmberZNet 8.0.2 — a plausible pairing, not a recorded one), a made-up EUI-64
-    /// and a band where channel 20 is clearly the quietest.
+    /// Protocol 14 (so EmberZNet 8.0.2, [`super::releases`]), a made-up EUI-64 and a band where
+    /// channel 20 is clearly the quietest.
     fn default() -> Self {
         Self {
             protocol_version: 14,
             stack_type: 2,
-            stack_version: 0x8020,
+            stack_version: None,
             build: 0x0123,
             eui64: [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88],
             energy: [
@@ -929,7 +939,7 @@ impl Ncp {
         let response = FromNcp::Response(Response::Version(VersionResponse {
             protocol_version: ours,
             stack_type: self.config.stack_type,
-            stack_version: self.config.stack_version,
+            stack_version: self.config.reported_stack_version(),
         }));
         let (format, control) = if legacy {
             (HeaderFormat::Legacy, FrameControl::RESPONSE)
@@ -1333,7 +1343,7 @@ impl Ncp {
 
     fn get_value(&self, id: u8) -> ValueResponse {
         let value = if id == value_id::VERSION_INFO {
-            let [hi, lo] = self.config.stack_version.to_be_bytes();
+            let [hi, lo] = self.config.reported_stack_version().to_be_bytes();
             let mut v = self.config.build.to_le_bytes().to_vec();
             v.extend([hi >> 4, hi & 0x0F, lo >> 4, lo & 0x0F, VERSION_TYPE_GA]);
             Some(v)
@@ -1780,6 +1790,59 @@ mod tests {
             input_clusters: vec![0x0000, 0x0006],
             output_clusters: vec![0x0019],
         }
+    }
+
+    /// A stick told to speak another protocol reports the EmberZNet release that speaks it, in
+    /// the `version` answer and in `getValue(VERSION_INFO)`, as a real stick does; a configured
+    /// stack version still wins.
+    #[test]
+    fn the_reported_firmware_follows_the_protocol_spoken() {
+        for (protocol, digits) in [
+            (13u8, [7u8, 4, 0]),
+            (14, [8, 0, 2]),
+            (16, [8, 1, 0]),
+            (17, [8, 2, 0]),
+            (18, [8, 2, 2]),
+        ] {
+            let mut ncp = Ncp::new(NcpConfig {
+                protocol_version: protocol,
+                ..NcpConfig::default()
+            });
+            let stack =
+                u16::from(digits[0]) << 12 | u16::from(digits[1]) << 8 | u16::from(digits[2]) << 4;
+            let [lo, hi] = stack.to_le_bytes();
+            // Legacy version(protocol): protocol, stack type 2, stack version little-endian.
+            let out = ncp.handle(&EzspFrameFromHost::parse(&[0, 0, 0, protocol], None));
+            assert_eq!(
+                out,
+                vec![vec![0x00, 0x80, 0x00, protocol, 2, lo, hi]],
+                "{protocol}"
+            );
+            if protocol == 13 {
+                continue;
+            }
+            let codec = FrameCodec::new(protocol).unwrap();
+            let bytes = codec
+                .encode_command(1, &Command::GetValue(GetValue { value_id: 0x11 }))
+                .unwrap();
+            let out = ncp.handle(&EzspFrameFromHost::parse(&bytes, ncp.codec()));
+            let (_, answer) = codec.decode_from_ncp(&out[0]).unwrap();
+            assert_eq!(
+                answer,
+                FromNcp::Response(Response::GetValue(ValueResponse {
+                    status: status::OK,
+                    value: Bytes8(vec![0x23, 0x01, digits[0], digits[1], digits[2], 0, 0xAA]),
+                })),
+                "{protocol}"
+            );
+        }
+        let mut pinned = Ncp::new(NcpConfig {
+            protocol_version: 17,
+            stack_version: Some(0x8050),
+            ..NcpConfig::default()
+        });
+        let out = pinned.handle(&EzspFrameFromHost::parse(&[0, 0, 0, 17], None));
+        assert_eq!(out, vec![vec![0x00, 0x80, 0x00, 17, 2, 0x50, 0x80]]);
     }
 
     #[test]
