@@ -59,6 +59,7 @@ use sealhub_radios::zigbee::ezsp::{
     Response,
 };
 
+use super::device_zdo;
 use super::devices::{self, JoinRefusal, SimulatedDevice};
 use super::local_zdo;
 use super::zcl_device;
@@ -765,7 +766,7 @@ impl Ncp {
             let sent = if device.zcl.silent {
                 Vec::new()
             } else {
-                zcl_device::poll(&mut device, elapsed, &hub)
+                zcl_device::poll(&mut device.zcl, elapsed, &hub)
             };
             for (profile_id, cluster_id, source_endpoint, destination_endpoint, payload) in sent {
                 let aps = ApsFrame {
@@ -1414,7 +1415,7 @@ impl Ncp {
             .flatten()
             .filter(|d| !d.zcl.silent);
         if let Some(device) = &mut device {
-            let answers = zcl_device::answers(
+            let answers = devices::answers(
                 device,
                 aps_frame.profile_id,
                 aps_frame.cluster_id,
@@ -1539,11 +1540,11 @@ impl Ncp {
     fn broadcast_to_devices(&mut self, destination: u16, aps_frame: &ApsFrame, message: &[u8]) {
         if self.stack_up
             && aps_frame.profile_id == local_zdo::ZDO_PROFILE
-            && aps_frame.cluster_id == zcl_device::MGMT_PERMIT_JOINING_REQ
+            && aps_frame.cluster_id == device_zdo::MGMT_PERMIT_JOINING_REQ
             && matches!(destination, 0xFFFC | 0xFFFD | 0xFFFF)
         {
             for device in self.devices.values_mut().filter(|d| !d.zcl.silent) {
-                zcl_device::permit_joining_broadcast(device, message);
+                device_zdo::permit_joining_broadcast(device, message);
             }
         }
     }
