@@ -6,6 +6,8 @@
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -13,19 +15,19 @@ use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode, spawn_on_pty,
 };
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
-use sealhub::store::{KekSource, Store};
-use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub::store::Store;
+use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
     DriverConfig, Error, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
 };
 use sealhub_radios::zwave::s2::session::SEQ_WINDOW;
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
+use support::store::{contains, files_under, open_store};
+use support::zwave::SOON;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
 /// How long one try waits for the lock to act (see the restart test for why it may retry).
 const QUIET: Duration = Duration::from_millis(1500);
 
@@ -34,19 +36,9 @@ const LOCK_SET_SECURED: [u8; 3] = [0x62, 0x01, 0xFF];
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_secs(5),
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        security_timeout: Duration::from_secs(2),
-        pin_timeout: Duration::from_secs(2),
-        ..DriverConfig::default()
+        supervision_timeout: DriverConfig::default().supervision_timeout,
+        ..support::zwave::driver_config()
     }
-}
-
-fn open_store(data_dir: &Path) -> Store {
-    Store::open(data_dir, &KekSource::KeyFile(data_dir.join("store.key"))).expect("store opens")
 }
 
 async fn emulator(dir: &Path) -> (PathBuf, EmulatorHandle) {
@@ -163,25 +155,6 @@ async fn command_lock(
         "the lock never obeyed; it refused {:?}",
         lock.state().refused
     );
-}
-
-/// Every file under `dir`, read whole.
-fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("readable dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            let bytes = std::fs::read(&path).expect("readable file");
-            out.push((path, bytes));
-        }
-    }
-    out
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 // Multi-threaded: dropping a driver aborts its tasks, and they release their store handle only

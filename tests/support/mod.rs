@@ -9,6 +9,7 @@
 //! - [`zigbee`]: an emulated Zigbee stick on a pty with the real driver on it, devices joined
 //!   and interviewed, the driver calls that carry out the gateway's `ZigbeeOp`s, bounded waits
 //!   (its items are also re-exported here, as the Zigbee tests use them).
+//! - [`store`]: a sealed store in a test's directory and every file on its disk.
 //! - [`zwave`]: a started Z-Wave driver on the emulated controller (`firmware_shim`) over a
 //!   real pty, with plain and secure emulated nodes, inclusion, interviews and bounded waits
 //!   for reports.
@@ -19,6 +20,7 @@
 
 pub mod gateway;
 pub mod hub;
+pub mod store;
 pub mod zigbee;
 pub mod zwave;
 
