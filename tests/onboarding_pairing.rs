@@ -1,14 +1,15 @@
 //! Pairing a laptop end to end over real sockets and real TLS on 127.0.0.1: the client side
 //! (`sealhub::client`) against the real transport, the real pairing core and a real `Home`,
-//! played by the hub task in `onboarding_support`. No timed assertions: every wait is for a
+//! played by the hub task in `support::onboarding`. No timed assertions: every wait is for a
 //! message.
 
-mod onboarding_support;
+mod support;
 
-use onboarding_support::{client_store, id, now_unix, start_hub, start_hub_vouching};
 use sealhub::client::{self, ClientState, HubSession};
 use sealhub::model::{Action, Attribute, Command, Event, HubCommand, HubResponse, Response};
 use sealhub::pairing::SetupCode;
+use support::onboarding::{client_store, start_hub, start_hub_vouching};
+use support::{id, unix_now as now_unix};
 
 #[tokio::test]
 async fn a_laptop_pairs_reloads_its_state_and_commands_the_hub() {
