@@ -14,6 +14,7 @@ use sealhub_radios::zigbee::ezsp::{Callback, FromNcp, Response};
 
 use super::super::device_zdo;
 use super::super::devices::{self, SimulatedDevice};
+use super::super::frame_counters::CounterLayer;
 use super::super::local_zdo;
 use super::super::zcl_device;
 use super::Ncp;
@@ -114,9 +115,15 @@ impl Ncp {
         }
     }
 
+    /// A frame goes out: the next APS sequence number; it is secured with the current NWK and
+    /// APS frame counters (recorded), which then count on.
     pub(super) fn next_aps_sequence(&mut self) -> u8 {
         self.aps_sequence = self.aps_sequence.wrapping_add(1);
         if let Some(nvm) = &mut self.nvm {
+            self.counters_used
+                .used(CounterLayer::Nwk, nvm.network_key.0, nvm.nwk_frame_counter);
+            self.counters_used
+                .used(CounterLayer::Aps, nvm.tc_link_key.0, nvm.aps_frame_counter);
             nvm.nwk_frame_counter = nvm.nwk_frame_counter.wrapping_add(1);
             nvm.aps_frame_counter = nvm.aps_frame_counter.wrapping_add(1);
         }

@@ -11,8 +11,9 @@ use sealhub_radios::zigbee::ezsp::commands::networking::{
     NetworkStateResponse, ScanCompleteHandler, StackStatusHandler,
 };
 use sealhub_radios::zigbee::ezsp::commands::security::{
-    CurrentSecurityState, ExportKeyResponse, GetCurrentSecurityStateResponse,
-    GetNetworkKeyInfoResponse, ImportLinkKey, KEY_TABLE_ANY_INDEX,
+    ApsKeyMetadata, CurrentSecurityState, ExportKeyResponse, GetApsKeyInfoResponse,
+    GetCurrentSecurityStateResponse, GetNetworkKeyInfoResponse, ImportLinkKey,
+    InitialSecurityState, KEY_TABLE_ANY_INDEX,
 };
 use sealhub_radios::zigbee::ezsp::commands::tokens::{NVM3KEY_STACK_RESTORED_EUI64, SetTokenData};
 use sealhub_radios::zigbee::ezsp::types::{
@@ -110,15 +111,8 @@ impl Ncp {
                     network_key_sequence: security.network_key_sequence_number,
                     tc_link_key: security.preconfigured_key.clone(),
                     security_bitmask: security.bitmask,
-                    nwk_frame_counter: if security.bitmask & NO_FRAME_COUNTER_RESET != 0 {
-                        self.values
-                            .get(&value_id::NWK_FRAME_COUNTER)
-                            .and_then(|v| v.first_chunk::<4>())
-                            .map_or(0, |b| u32::from_le_bytes(*b))
-                    } else {
-                        0
-                    },
-                    aps_frame_counter: 0,
+                    nwk_frame_counter: self.initial_counter(security, value_id::NWK_FRAME_COUNTER),
+                    aps_frame_counter: self.initial_counter(security, value_id::APS_FRAME_COUNTER),
                 });
                 self.stack_up = true;
                 vec![
@@ -205,8 +199,15 @@ impl Ncp {
             }
             Command::GetValue(v) => vec![R(Response::GetValue(self.get_value(v.value_id)))],
             Command::SetValue(v) => {
+                let counter = matches!(
+                    v.value_id,
+                    value_id::NWK_FRAME_COUNTER | value_id::APS_FRAME_COUNTER
+                );
                 let st = if v.value_id == value_id::VERSION_INFO {
                     Self::status(status::INVALID_PARAMETER)
+                } else if counter && self.stack_up {
+                    // Only before forming, as on the chip.
+                    Self::status(status::INVALID_STATE)
                 } else {
                     self.values.insert(v.value_id, v.value.0.clone());
                     ok
@@ -290,6 +291,23 @@ impl Ncp {
                 ]
             }
             Command::ExportKey(k) => vec![R(Response::ExportKey(self.export_key(k.context)))],
+            Command::GetApsKeyInfo(k) => {
+                let (st, counter) = match (&self.nvm, k.context.core_key_type) {
+                    (Some(nvm), KEY_TYPE_TC_LINK) => (status::OK, nvm.aps_frame_counter),
+                    (None, KEY_TYPE_TC_LINK) => (status::NOT_FOUND, 0),
+                    _ => (status::INVALID_PARAMETER, 0),
+                };
+                vec![R(Response::GetApsKeyInfo(GetApsKeyInfoResponse {
+                    eui64: self.eui64(),
+                    key_data: ApsKeyMetadata {
+                        bitmask: 0,
+                        outgoing_frame_counter: counter,
+                        incoming_frame_counter: 0,
+                        ttl_in_seconds: 0,
+                    },
+                    status: st,
+                }))]
+            }
             Command::GetNetworkKeyInfo(_) => {
                 let info = match &self.nvm {
                     Some(nvm) => NetworkKeyInfo {
@@ -377,6 +395,18 @@ impl Ncp {
         };
         self.key_table.insert(index, (k.eui64, k.key.clone()));
         status::OK
+    }
+
+    /// The NWK or APS frame counter a network formed with `security` starts from: the one set
+    /// with `setValue` under `NO_FRAME_COUNTER_RESET` (a restore), 0 otherwise.
+    fn initial_counter(&self, security: &InitialSecurityState, id: u8) -> u32 {
+        if security.bitmask & NO_FRAME_COUNTER_RESET == 0 {
+            return 0;
+        }
+        self.values
+            .get(&id)
+            .and_then(|v| v.first_chunk::<4>())
+            .map_or(0, |b| u32::from_le_bytes(*b))
     }
 
     pub(super) fn get_value(&self, id: u8) -> ValueResponse {

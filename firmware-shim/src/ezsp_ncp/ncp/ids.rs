@@ -50,8 +50,11 @@ pub mod ezsp_status {
 
 /// `EzspValueId`s the emulator gives meaning to (UG100).
 pub mod value_id {
-    /// The NWK frame counter to start from when forming with `NO_FRAME_COUNTER_RESET` (4 bytes).
+    /// The NWK frame counter to start from when forming with `NO_FRAME_COUNTER_RESET` (4 bytes;
+    /// only while no network is up).
     pub const NWK_FRAME_COUNTER: u8 = 0x23;
+    /// The APS frame counter to start from, likewise.
+    pub const APS_FRAME_COUNTER: u8 = 0x24;
     /// `UART_SYNCH_CALLBACKS` (1 byte): 1 queues callbacks for the host's `callback` command.
     pub const UART_SYNCH_CALLBACKS: u8 = 0x04;
     /// Whether stack tokens are written (1 byte).

@@ -11,6 +11,7 @@
 //! `networkInit`, `networkState`, `setInitialSecurityState`, `formNetwork`, `leaveNetwork`,
 //! `getNetworkParameters`, `permitJoining` (with `stackStatusHandler` NETWORK_OPENED/CLOSED),
 //! the security manager (`exportKey` of the network and trust-center keys, `getNetworkKeyInfo`,
+//! `getApsKeyInfo` (the APS frame counter),
 //! `getCurrentSecurityState`, transient keys, key table; with a hashed TC link key each device's
 //! key is derived as [`super::tc_keys`] says), an energy `startScan`, and sending: a unicast to the coordinator
 //! itself carrying a ZDO request is answered by [`super::local_zdo`] a few ticks later (as
@@ -60,6 +61,7 @@ use sealhub_radios::zigbee::ezsp::types::{Eui64, Key, MulticastTableEntry};
 use sealhub_radios::zigbee::ezsp::{FrameCodec, FromNcp};
 
 use super::devices::SimulatedDevice;
+use super::frame_counters::{CounterLayer, FrameCounterLog};
 
 /// The emulated NCP's EZSP layer.
 #[derive(Debug, Clone)]
@@ -100,6 +102,8 @@ pub struct Ncp {
     key_table: BTreeMap<u8, (Eui64, Key)>,
     /// Callbacks waiting for `callback` (synchronous callbacks; RAM, lost on reboot).
     queued_callbacks: VecDeque<FromNcp>,
+    /// Every outgoing frame counter used (the emulator's record, not chip state).
+    counters_used: FrameCounterLog,
 }
 
 impl Ncp {
@@ -132,6 +136,7 @@ impl Ncp {
             reset_requested: false,
             key_table: BTreeMap::new(),
             queued_callbacks: VecDeque::new(),
+            counters_used: FrameCounterLog::default(),
         }
     }
 
@@ -144,8 +149,10 @@ impl Ncp {
         let join_on_permit = core::mem::take(&mut self.join_on_permit);
         let restored_eui64 = self.restored_eui64;
         let key_table = core::mem::take(&mut self.key_table);
+        let counters_used = core::mem::take(&mut self.counters_used);
         *self = Self {
             key_table,
+            counters_used,
             nvm,
             devices,
             join_log,
@@ -185,6 +192,31 @@ impl Ncp {
     /// The network in the tokens, if one was formed.
     pub fn nvm(&self) -> Option<&Nvm> {
         self.nvm.as_ref()
+    }
+
+    /// Every outgoing frame counter the stick used, under which key (kept across reboots: it
+    /// is the emulator's record of what went on air, not chip state).
+    pub fn frame_counters_used(&self) -> &FrameCounterLog {
+        &self.counters_used
+    }
+
+    /// The stack's own traffic on its network: `frames` NWK frames the host does not see (link
+    /// status every 15 s, many-to-one route requests, APS acknowledgements), each secured under
+    /// the network key with the next NWK frame counter. Nothing while no network is up.
+    pub fn network_traffic(&mut self, frames: u32) {
+        if !self.stack_up {
+            return;
+        }
+        if let Some(nvm) = &mut self.nvm {
+            for _ in 0..frames {
+                self.counters_used.used(
+                    CounterLayer::Nwk,
+                    nvm.network_key.0,
+                    nvm.nwk_frame_counter,
+                );
+                nvm.nwk_frame_counter = nvm.nwk_frame_counter.wrapping_add(1);
+            }
+        }
     }
 
     /// Writes the tokens directly (a test seeding a stick that already has a network).
