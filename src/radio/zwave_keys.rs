@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn s2_sequence_reservations_are_kept_per_node_across_a_reopen() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         {
             let s = store(dir.path());
             let mut keys = SealedNetworkKeys::load(s.handle()).expect("load");
