@@ -155,6 +155,7 @@ fn absolute_data_dir(config: &Config, data_dir_override: Option<PathBuf>) -> Res
 /// `sealhub run`: open the store and the home, start the radios, then wait for Ctrl-C or
 /// SIGTERM (or, with `--once`, only until each radio's first start attempt is over).
 fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Result<()> {
+    startup::check_radio_ports(config)?;
     // First, so that a bad definition stops the start before anything is created on disk.
     // The gateway maps joined devices with them.
     let definitions = startup::load_definitions(config)?;

@@ -4,7 +4,7 @@
 //! What runs after start-up (the radios) is in `runtime`.
 
 use anyhow::{Context, Result, bail};
-use sealhub::config::{Config, PassphraseSource, StoreKekConfig};
+use sealhub::config::{Config, EMULATED_PORT, PassphraseSource, RadioPort, StoreKekConfig};
 use sealhub::definitions::Definitions;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::keymgmt::Home;
@@ -14,6 +14,37 @@ use std::path::Path;
 use std::time::Duration;
 use tracing::{info, warn};
 use zeroize::Zeroizing;
+
+/// What `sealhub run` says when the configuration asks for an emulated stick in a build
+/// without them, and what to configure instead.
+#[cfg_attr(feature = "emulators", allow(dead_code))]
+pub const NO_EMULATORS: &str = "this build of sealhub has no emulated sticks (it was built \
+    without the `emulators` feature, as the Raspberry Pi package is): set `port = \"auto\"` (find \
+    a known USB stick) or the path of the stick, such as `port = \"/dev/serial/by-id/usb-...\"`, \
+    in the [zigbee] and [zwave] sections of hub.toml, or `enabled = false` for a radio that is \
+    not there";
+
+/// Refuses, before anything is created, a configuration whose enabled radio asks for
+/// `port = "emulated"` in a build without the `emulators` feature (the default configuration
+/// does, so `sealhub run` with no configuration on such a build ends up here).
+pub fn check_radio_ports(config: &Config) -> Result<()> {
+    let emulated: Vec<&str> = [
+        ("[zigbee]", config.zigbee.enabled, &config.zigbee.port),
+        ("[zwave]", config.zwave.enabled, &config.zwave.port),
+    ]
+    .into_iter()
+    .filter(|(_, enabled, port)| *enabled && **port == RadioPort::Emulated)
+    .map(|(section, _, _)| section)
+    .collect();
+    if cfg!(feature = "emulators") || emulated.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{} port = \"{EMULATED_PORT}\" (from {}): {NO_EMULATORS}",
+        emulated.join(" and "),
+        config.origin
+    )
+}
 
 /// Builds the store's KEK source from configuration, reading a passphrase where one is used.
 pub fn kek_source(kek: &StoreKekConfig) -> Result<KekSource> {

@@ -1,18 +1,18 @@
-//! `sealhub client` as a person runs it, against the hub task of `onboarding_support` on
+//! `sealhub client` as a person runs it, against the hub task of `support::onboarding` on
 //! real sockets: a wrong code exits non-zero with what to do next; the printed code pairs,
 //! the state lands in `--client-dir` (0700), and `client devices` and `client send` reach
 //! the hub over the pinned session; a client restarted (killed between runs) refuses an event
 //! it already took and goes on sending.
 
-mod onboarding_support;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::cargo::cargo_bin;
-use onboarding_support::{start_hub, start_hub_replaying, start_hub_with};
 use sealhub::model::{Attribute, Event};
+use support::onboarding::{start_hub, start_hub_replaying, start_hub_with};
 
 /// Runs `sealhub client --client-dir DIR ARGS…` off the async runtime (the hub task keeps
 /// running meanwhile).

@@ -1,15 +1,16 @@
 //! Pairing a laptop end to end over real sockets and real TLS on 127.0.0.1: the client side
 //! (`sealhub::client`) against the real transport, the real pairing core and a real `Home`,
-//! played by the hub task in `onboarding_support`. No timed assertions: every wait is for a
+//! played by the hub task in `support::onboarding`. No timed assertions: every wait is for a
 //! message.
 
-mod onboarding_support;
+mod support;
 
-use onboarding_support::{client_store, id, now_unix, start_hub, start_hub_vouching, tempdir};
 use sealhub::client::{self, HubSession, PairedClient};
 use sealhub::identity::Thumbprint;
 use sealhub::model::{Action, Attribute, Command, Event, HubCommand, HubResponse, Response};
 use sealhub::pairing::SetupCode;
+use support::onboarding::{client_store, start_hub, start_hub_vouching};
+use support::{id, tempdir, unix_now as now_unix};
 
 /// Turns the lamp on through `session`, as a person's `sealhub client send` would.
 async fn turn_on(session: &mut HubSession) -> Response {

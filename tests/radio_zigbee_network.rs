@@ -20,40 +20,20 @@ use firmware_shim::ezsp_ncp::{
 use sealhub::radio::Error;
 use sealhub::radio::zigbee_network::{Followed, StartOutcome, ZigbeeNetwork};
 use sealhub::store::{self, KekSource, Store};
-use sealhub_radios::port::{Backoff, PortConfig};
-use sealhub_radios::zigbee::driver::{DriverConfig, RadioEvent, ZigbeeStick};
+use sealhub_radios::port::PortConfig;
+use sealhub_radios::zigbee::driver::{RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::ezsp::Callback;
 use sealhub_radios::zigbee::ezsp::commands::security::{TrustCenterJoinHandler, device_update};
 use sealhub_radios::zigbee::security::InstallCode;
+use support::store::{contains, files_under, key_file, open_store};
+use support::zigbee::{SOON, zigbee_driver_config as driver_config};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
 
 const LIGHT_EUI: [u8; 8] = [0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE];
 const LIGHT_NODE: u16 = 0x4C21;
 /// Another stick's own EUI-64.
 const EUI_B: [u8; 8] = [0x99, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22];
-
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        device_timeout: Duration::from_secs(3),
-        ..DriverConfig::default()
-    }
-}
-
-fn key_file(data_dir: &Path) -> PathBuf {
-    data_dir.join("store.key")
-}
-
-fn open_store(data_dir: &Path) -> Store {
-    Store::open(data_dir, &KekSource::KeyFile(key_file(data_dir))).expect("store opens")
-}
 
 async fn emulator(dir: &Path, name: &str, ncp: NcpConfig) -> (PathBuf, EmulatorHandle) {
     let config = PtyConfig {
@@ -134,24 +114,6 @@ async fn join_light(
     })
     .await
     .expect("the light appears in the sealed backup");
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("readable dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            let bytes = std::fs::read(&path).expect("readable file");
-            out.push((path, bytes));
-        }
-    }
-    out
 }
 
 // Multi-threaded: a dropped driver's tasks release the port only when the runtime gets to

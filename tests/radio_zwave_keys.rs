@@ -17,7 +17,7 @@ use firmware_shim::zwave_controller::{
 };
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
 use sealhub::store::{KekSource, Store};
-use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
@@ -25,30 +25,19 @@ use sealhub_radios::zwave::driver::{
 };
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
 use sealhub_radios::zwave::serial::messages::HostMessage;
+use support::store::{contains, files_under, key_file, open_store};
+use support::zwave::SOON;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
 
 const LOCK_SET_UNSECURED: [u8; 3] = [0x62, 0x01, 0x00];
 const LOCK_SET_SECURED: [u8; 3] = [0x62, 0x01, 0xFF];
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_secs(5),
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        security_timeout: Duration::from_secs(2),
-        pin_timeout: Duration::from_secs(2),
-        ..DriverConfig::default()
+        supervision_timeout: DriverConfig::default().supervision_timeout,
+        ..support::zwave::driver_config()
     }
-}
-
-fn open_store(data_dir: &Path) -> Store {
-    Store::open(data_dir, &KekSource::KeyFile(data_dir.join("store.key"))).expect("store opens")
 }
 
 async fn emulator(dir: &Path) -> (PathBuf, EmulatorHandle) {
@@ -214,25 +203,6 @@ async fn use_up_the_reservation(
         }
     }
     panic!("the hub never used its reservation up");
-}
-
-/// Every file under `dir`, read whole.
-fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("readable dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            let bytes = std::fs::read(&path).expect("readable file");
-            out.push((path, bytes));
-        }
-    }
-    out
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 // Multi-threaded: dropping a driver aborts its tasks, and they release their store handle only
@@ -413,7 +383,7 @@ async fn an_s0_nodes_reports_get_through_after_a_restart_from_its_sealed_grant()
     // The old driver's tasks let go of the store as they end.
     let store = timeout(SOON, async {
         loop {
-            match Store::open(&data_dir, &KekSource::KeyFile(data_dir.join("store.key"))) {
+            match Store::open(&data_dir, &KekSource::KeyFile(key_file(&data_dir))) {
                 Ok(store) => return store,
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }

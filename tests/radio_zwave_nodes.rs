@@ -20,10 +20,11 @@ use sealhub::radio::zwave_keys::SealedNetworkKeys;
 use sealhub::radio::zwave_nodes::{
     DescriberConfig, NodeDescriber, NodeRecord, SealedNodeDescriptions,
 };
-use sealhub::store::{KekSource, Store};
+use sealhub::store::Store;
 use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::driver::{ControllerInfo, RadioEvent, Submitted, ZwaveStick};
 use sealhub_radios::zwave::serial::messages::HostMessage;
+use support::store::open_store;
 use support::zwave::{INTERVIEW, SOON, driver_config};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -37,10 +38,6 @@ fn describer_config() -> DescriberConfig {
         limit: INTERVIEW,
         report_timeout: Duration::from_secs(2),
     }
-}
-
-fn open_store(data_dir: &Path) -> Store {
-    Store::open(data_dir, &KekSource::KeyFile(data_dir.join("store.key"))).expect("store opens")
 }
 
 async fn emulator(dir: &Path) -> (PathBuf, EmulatorHandle) {

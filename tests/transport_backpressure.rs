@@ -3,12 +3,13 @@
 //! order. Real sockets and TLS on 127.0.0.1; the test counts frames and never looks at a
 //! clock.
 
-mod transport_support;
+mod support;
 
 use std::time::Duration;
 
 use sealhub::transport::{Inbound, Limits, Outbound, ReadScope};
-use transport_support::{frame, id, start};
+use support::id;
+use support::transport::{frame, start};
 
 /// Frames big enough that the socket buffers between the hub and the stalled client fill
 /// after a few hundred of them.

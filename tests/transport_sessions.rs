@@ -3,7 +3,7 @@
 //! closing, pairing pass-through, limits and shutdown. Each test sequences itself on the
 //! channels (a marker frame after the frames under test), never on time.
 
-mod transport_support;
+mod support;
 
 use std::time::Instant;
 
@@ -13,9 +13,10 @@ use sealhub::keymgmt::Home;
 use sealhub::transport::client::{connect, connect_unpinned_for_pairing};
 use sealhub::transport::tls::TlsIdentity;
 use sealhub::transport::{Error, Inbound, Limits, Outbound, ReadScope};
+use support::id;
+use support::transport::{Hub, NOW, close_of, command, frame, start};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use transport_support::{Hub, NOW, close_of, command, frame, id, start};
 
 #[tokio::test]
 async fn a_pinned_client_s_command_reaches_the_hub_with_its_route_and_the_answer_comes_back() {
@@ -124,7 +125,7 @@ async fn frames_with_a_bad_route_never_reach_the_hub() {
     let (mut session, conn) = hub.connect("phone").await;
 
     // Another home's command: a client paired elsewhere, with its own valid envelope.
-    let dir = transport_support::tempdir();
+    let dir = support::tempdir();
     let store = sealhub::store::Store::open(
         dir.path(),
         &sealhub::store::KekSource::default_key_file(dir.path()),
@@ -550,7 +551,7 @@ async fn stop_closes_every_session_and_ends_serve() {
 /// configured address, the two channels and the stop switch.
 #[tokio::test]
 async fn serve_reports_a_taken_address_and_returns_when_stopped() {
-    let dir = transport_support::tempdir();
+    let dir = support::tempdir();
     let store = sealhub::store::Store::open(
         dir.path(),
         &sealhub::store::KekSource::default_key_file(dir.path()),

@@ -120,6 +120,8 @@ async fn main() -> anyhow::Result<()> {
             if let Some(eui64) = eui64 {
                 ncp.eui64 = parse_eui64(&eui64)?;
             }
+            // The release a stick speaking this protocol reports (`ezsp_ncp::releases`).
+            let ncp_firmware = ncp.reported_stack_version();
             let config = PtyConfig {
                 ncp,
                 ..PtyConfig::new(&link)
@@ -137,8 +139,12 @@ async fn main() -> anyhow::Result<()> {
                 handle.join_when_permitted(device);
             }
             println!("{}", path.display());
+            let [hi, lo] = ncp_firmware.to_be_bytes();
             tracing::info!(
-                "emulated EZSP stick (protocol {protocol}) at {}",
+                "emulated EZSP stick (protocol {protocol}, EmberZNet {}.{}.{}) at {}",
+                hi >> 4,
+                hi & 0x0F,
+                lo >> 4,
                 path.display()
             );
             stopped.await;

@@ -9,61 +9,27 @@
 use std::path::Path;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
+use firmware_shim::ezsp_ncp::{EmulatorHandle, NcpConfig, SimulatedDevice};
 use sealhub_radios::zigbee::ash::ResetCode;
 use sealhub_radios::zigbee::backup::NetworkBackup;
 use sealhub_radios::zigbee::driver::backup::MIN_FRAME_COUNTER_MARGIN;
 use sealhub_radios::zigbee::driver::{
-    DriverConfig, Eui64Restore, JoinPolicy, RadioEvent, RestoreError, ZigbeeStick,
+    Eui64Restore, JoinPolicy, RadioEvent, RestoreError, ZigbeeStick,
 };
 use sealhub_radios::zigbee::security::InstallCode;
-use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+mod support;
+use support::{Events, SOON, driver_config, event, start};
 
 const DEVICE_EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const DEVICE_NODE: u16 = 0x6A5F;
 /// Stick B's own EUI-64, different from the default one stick A has.
 const EUI_B: [u8; 8] = [0x99, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22];
 
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        device_timeout: Duration::from_secs(3),
-        ..DriverConfig::default()
-    }
-}
-
 /// An emulator on a pty and a driver opened on it (not started).
-async fn opened(
-    dir: &Path,
-    name: &str,
-    ncp: NcpConfig,
-) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
-    let config = PtyConfig {
-        ncp,
-        ..PtyConfig::new(dir.join(name))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    (emu, stick, events)
-}
-
-async fn start(stick: &ZigbeeStick) {
-    timeout(SOON, stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds");
+async fn opened(dir: &Path, name: &str, ncp: NcpConfig) -> (EmulatorHandle, ZigbeeStick, Events) {
+    support::opened(dir, name, ncp, driver_config()).await
 }
 
 /// The Zigbee 3.0 specification's example install code.
@@ -82,20 +48,6 @@ fn z2m_sample() -> NetworkBackup {
     );
     let text = std::fs::read_to_string(path).expect("sample backup readable");
     NetworkBackup::from_json(&text).expect("sample backup parses")
-}
-
-/// The next event matching `want`, skipping others; panics after `SOON`.
-async fn event(events: &mut mpsc::Receiver<RadioEvent>, want: impl Fn(&RadioEvent) -> bool) {
-    timeout(SOON, async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come");
 }
 
 /// A backup of `stick` once it lists the device (the driver's device table follows the

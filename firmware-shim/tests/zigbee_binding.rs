@@ -13,13 +13,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, JoinRefusal, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
-use sealhub_radios::zigbee::driver::{
-    BindRefusal, DriverConfig, Error, Outcome, RadioEvent, ZigbeeStick,
-};
+use firmware_shim::ezsp_ncp::{EmulatorHandle, JoinRefusal, NcpConfig, SimulatedDevice};
+use sealhub_radios::zigbee::driver::{BindRefusal, Error, Outcome, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::zcl::clusters::level::{self, MoveToLevel};
 use sealhub_radios::zigbee::zcl::clusters::on_off;
 use sealhub_radios::zigbee::zcl::clusters::{Empty, Trailing};
@@ -29,24 +24,13 @@ use sealhub_radios::zigbee::zdo::{BindTarget, BindingTableEntry};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+mod support;
+use support::{Events, SOON, driver_config};
 
 const LIGHT_EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const LIGHT: u16 = 0x6A5F;
 const PLUG: u16 = 0x1B2C;
 const SENSOR: u16 = 0x3C4D;
-
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        device_timeout: Duration::from_secs(3),
-        ..DriverConfig::default()
-    }
-}
 
 /// The next event matching `want`, with every event before it; panics after `SOON`.
 async fn events_until(
@@ -68,18 +52,9 @@ async fn events_until(
     .expect("expected event did not come")
 }
 
-/// A started stick (network open) on an emulator.
-async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
-    let config = PtyConfig {
-        ncp: NcpConfig::default(),
-        ..PtyConfig::new(dir.join("ezsp-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    timeout(SOON, stick.start()).await.unwrap().unwrap();
-    (emu, stick, events)
+/// The emulated stick with the driver started on it.
+async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
+    support::started(dir, "ezsp-stick", NcpConfig::default(), driver_config()).await
 }
 
 /// Joins `device` through the coordinator and waits for its Device_annce.

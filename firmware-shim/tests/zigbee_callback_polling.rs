@@ -14,7 +14,7 @@ use firmware_shim::ezsp_ncp::ncp::value_id;
 use firmware_shim::ezsp_ncp::{
     EmulatorHandle, EzspFrameFromHost, Ncp, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
 };
-use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::port::PortConfig;
 use sealhub_radios::zigbee::driver::{DriverConfig, JoinPolicy, Outcome, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::ezsp::commands::configuration::{NoParams, SetValue};
 use sealhub_radios::zigbee::ezsp::commands::networking::FormNetwork;
@@ -27,11 +27,10 @@ use sealhub_radios::zigbee::zcl::clusters::Empty;
 use sealhub_radios::zigbee::zcl::clusters::on_off;
 use sealhub_radios::zigbee::zcl::foundation::ReportingConfiguration;
 use sealhub_radios::zigbee::zcl::{ClusterCommand, DataType, Value};
-use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+mod support;
+use support::{Events, SOON, event};
 
 const EUI: [u8; 8] = [0x02, 0x13, 0x24, 0x35, 0x46, 0x57, 0x68, 0x79];
 const NODE: u16 = 0x3C21;
@@ -40,13 +39,8 @@ const CALLBACK: u16 = 0x0006;
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        device_timeout: Duration::from_secs(3),
         callback_poll_interval: Some(Duration::from_millis(50)),
-        ..DriverConfig::default()
+        ..support::driver_config()
     }
 }
 
@@ -55,23 +49,6 @@ fn synchronous() -> NcpConfig {
         synchronous_callbacks: true,
         ..NcpConfig::default()
     }
-}
-
-/// The next event matching `want`, skipping others; panics after `SOON`.
-async fn event(
-    events: &mut mpsc::Receiver<RadioEvent>,
-    want: impl Fn(&RadioEvent) -> bool,
-) -> RadioEvent {
-    timeout(SOON, async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
 }
 
 fn polls_received(emu: &EmulatorHandle) -> usize {
@@ -84,15 +61,9 @@ fn polls_received(emu: &EmulatorHandle) -> usize {
 }
 
 /// A synchronous-callbacks stick on a pty, the driver started on it (network formed).
-async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
-    let config = PtyConfig {
-        ncp: synchronous(),
-        ..PtyConfig::new(dir.join("ezsp-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, mut events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
+async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
+    let (emu, stick, mut events) =
+        support::opened(dir, "ezsp-stick", synchronous(), driver_config()).await;
     timeout(SOON, stick.start())
         .await
         .expect("start does not hang")

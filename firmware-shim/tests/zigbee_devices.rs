@@ -11,10 +11,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{
-    DeviceFault, EmulatorHandle, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
+use firmware_shim::ezsp_ncp::{DeviceFault, EmulatorHandle, NcpConfig, SimulatedDevice};
 use sealhub_radios::zigbee::driver::{
     DeviceDescription, DriverConfig, Error, Outcome, RadioEvent, ZigbeeStick,
 };
@@ -36,19 +33,16 @@ use sealhub_radios::zigbee::zcl::{
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+mod support;
+use support::{SOON, event};
+
 /// How long the driver waits for a device's answer in these tests.
 const DEVICE_TIMEOUT: Duration = Duration::from_secs(4);
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         device_timeout: DEVICE_TIMEOUT,
-        ..DriverConfig::default()
+        ..support::driver_config()
     }
 }
 
@@ -63,31 +57,10 @@ fn spec_code() -> InstallCode {
 
 type Events = mpsc::Receiver<RadioEvent>;
 
-/// The next event matching `want`, skipping others; panics after `SOON`.
-async fn event(events: &mut Events, want: impl Fn(&RadioEvent) -> bool) -> RadioEvent {
-    timeout(SOON, async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
-}
-
 /// A started stick on a fresh emulator, open for joining.
 async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
-    let config = PtyConfig {
-        ncp: NcpConfig::default(),
-        ..PtyConfig::new(dir.join("ezsp-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    timeout(SOON, stick.start()).await.unwrap().unwrap();
+    let (emu, stick, events) =
+        support::started(dir, "ezsp-stick", NcpConfig::default(), driver_config()).await;
     timeout(SOON, stick.permit_join(120))
         .await
         .unwrap()

@@ -7,10 +7,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, EzspFrameFromHost, NcpConfig, Override, PtyConfig, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
+use firmware_shim::ezsp_ncp::{EmulatorHandle, EzspFrameFromHost, NcpConfig, Override};
+use sealhub_radios::port::PortConfig;
 use sealhub_radios::zigbee::ash::{self, ResetCode};
 use sealhub_radios::zigbee::driver::{DriverConfig, Error, NetworkInfo, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::ezsp::commands::configuration::{
@@ -19,63 +17,31 @@ use sealhub_radios::zigbee::ezsp::commands::configuration::{
 use sealhub_radios::zigbee::ezsp::commands::messaging::IncomingMessageHandler;
 use sealhub_radios::zigbee::ezsp::types::{ApsFrame, Bytes8, PacketInfo, Status};
 use sealhub_radios::zigbee::ezsp::{Callback, Command, FromNcp, Response};
-use tokio::sync::mpsc;
 use tokio::time::timeout;
 
+mod support;
+use support::{Events, SOON, event};
+
 const PERMIT_JOINING: u16 = 0x0022;
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        ..DriverConfig::default()
+        device_timeout: DriverConfig::default().device_timeout,
+        ..support::driver_config()
     }
 }
 
 async fn emulator(dir: &Path, ncp: NcpConfig) -> (std::path::PathBuf, EmulatorHandle) {
-    let config = PtyConfig {
-        ncp,
-        ..PtyConfig::new(dir.join("ezsp-stick"))
-    };
-    spawn_on_pty(config).await.expect("emulator on a pty")
+    support::emulator(dir, "ezsp-stick", ncp).await
 }
 
-async fn open(path: &Path) -> (ZigbeeStick, mpsc::Receiver<RadioEvent>) {
-    ZigbeeStick::open_with(PortConfig::new(path), driver_config())
-        .await
-        .expect("driver opens the pty")
+async fn open(path: &Path) -> (ZigbeeStick, Events) {
+    support::open(path, driver_config()).await
 }
 
-/// A started stick on a fresh emulator.
-async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
-    let (path, emu) = emulator(dir, NcpConfig::default()).await;
-    let (stick, events) = open(&path).await;
-    timeout(SOON, stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds");
-    (emu, stick, events)
-}
-
-/// The next event matching `want`, skipping others; panics after `SOON`.
-async fn event(
-    events: &mut mpsc::Receiver<RadioEvent>,
-    want: impl Fn(&RadioEvent) -> bool,
-) -> RadioEvent {
-    timeout(SOON, async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
+/// The emulated stick with the driver started on it.
+async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
+    support::started(dir, "ezsp-stick", NcpConfig::default(), driver_config()).await
 }
 
 /// An override that applies `once` to the first `permitJoining` and defaults otherwise.
@@ -379,7 +345,7 @@ async fn a_protocol_12_stick_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let ncp = NcpConfig {
         protocol_version: 12,
-        stack_version: 0x7300,
+        stack_version: Some(0x7300),
         ..NcpConfig::default()
     };
     let (path, _emu) = emulator(dir.path(), ncp).await;

@@ -13,71 +13,31 @@ use std::time::Duration;
 use firmware_shim::ezsp_ncp::{
     EmulatorHandle, EzspFrameFromHost, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
 };
-use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::ash::ResetCode;
-use sealhub_radios::zigbee::driver::{DriverConfig, JoinPolicy, Outcome, RadioEvent, ZigbeeStick};
+use sealhub_radios::zigbee::driver::{JoinPolicy, Outcome, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::security::InstallCode;
 use sealhub_radios::zigbee::zcl::ClusterCommand;
 use sealhub_radios::zigbee::zcl::clusters::{Empty, on_off};
-use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+mod support;
+use support::{Events, SOON, driver_config, event};
+
 const EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const NODE: u16 = 0x6A5F;
-
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        device_timeout: Duration::from_secs(3),
-        ..DriverConfig::default()
-    }
-}
 
 /// An EmberZNet 7.4.5 stick.
 fn protocol_13() -> NcpConfig {
     NcpConfig {
         protocol_version: 13,
-        stack_version: 0x7450,
+        stack_version: Some(0x7450),
         ..NcpConfig::default()
     }
 }
 
-async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
-    let config = PtyConfig {
-        ncp: protocol_13(),
-        ..PtyConfig::new(dir.join("ezsp13-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    timeout(SOON, stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds on protocol 13");
-    (emu, stick, events)
-}
-
-/// The next event matching `want`, skipping others; panics after `SOON`.
-async fn event(
-    events: &mut mpsc::Receiver<RadioEvent>,
-    want: impl Fn(&RadioEvent) -> bool,
-) -> RadioEvent {
-    timeout(SOON, async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
+/// The emulated stick with the driver started on it.
+async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
+    support::started(dir, "ezsp13-stick", protocol_13(), driver_config()).await
 }
 
 fn spec_code() -> InstallCode {

@@ -14,16 +14,15 @@
 use std::path::Path;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, EzspFrameFromHost, NcpConfig, Override, PtyConfig, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
+use firmware_shim::ezsp_ncp::{EmulatorHandle, EzspFrameFromHost, NcpConfig, Override};
 use sealhub_radios::zigbee::ash::{self, ResetCode};
 use sealhub_radios::zigbee::driver::{DriverConfig, Error, NetworkInfo, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::ezsp::commands::networking::PermitJoining;
 use sealhub_radios::zigbee::ezsp::{Command, Response};
-use tokio::sync::mpsc;
 use tokio::time::timeout;
+
+mod support;
+use support::Events;
 
 const PERMIT_JOINING: u16 = 0x0022;
 /// Generous bound for anything that should take well under a second.
@@ -42,7 +41,6 @@ fn driver_config() -> DriverConfig {
         command_timeout: Duration::from_secs(8),
         ready_timeout: Duration::from_secs(10),
         callback_timeout: Duration::from_secs(10),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         ash: ash::Config {
             ack_timer_init: Duration::from_millis(1200),
             ack_timer_min: Duration::from_millis(600),
@@ -50,50 +48,23 @@ fn driver_config() -> DriverConfig {
             rstack_timeout: Duration::from_millis(2400),
             ..ash::Config::default()
         },
-        ..DriverConfig::default()
+        device_timeout: DriverConfig::default().device_timeout,
+        ..support::driver_config()
     }
 }
 
 /// A started stick on a fresh emulator with a short ACK timer of its own.
-async fn started(
-    dir: &Path,
-) -> (
-    EmulatorHandle,
-    ZigbeeStick,
-    mpsc::Receiver<RadioEvent>,
-    NetworkInfo,
-) {
-    let config = PtyConfig {
-        ncp: NcpConfig::default(),
-        ..PtyConfig::new(dir.join("ezsp-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
+async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events, NetworkInfo) {
+    let (path, emu) = support::emulator(dir, "ezsp-stick", NcpConfig::default()).await;
     emu.with_stick(|s| s.ash_mut().set_ack_timer(NCP_ACK_TIMER));
-    let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    let network = timeout(SOON, stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds");
+    let (stick, events) = support::open(&path, driver_config()).await;
+    let network = support::start_within(&stick, SOON).await;
     (emu, stick, events, network)
 }
 
 /// The next event matching `want`, skipping others; panics after `SOON`.
-async fn event(
-    events: &mut mpsc::Receiver<RadioEvent>,
-    want: impl Fn(&RadioEvent) -> bool,
-) -> RadioEvent {
-    timeout(SOON, async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
+async fn event(events: &mut Events, want: impl Fn(&RadioEvent) -> bool) -> RadioEvent {
+    support::event_within(events, SOON, want).await
 }
 
 /// An override that applies `once` to the first `permitJoining` and defaults otherwise.

@@ -10,22 +10,18 @@
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
 use std::path::Path;
-use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::tc_keys::derived_tc_link_key;
-use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, JoinRefusal, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
+use firmware_shim::ezsp_ncp::{EmulatorHandle, JoinRefusal, NcpConfig, SimulatedDevice};
 use sealhub_radios::zigbee::backup::{Key16, NetworkBackup};
-use sealhub_radios::zigbee::driver::{DriverConfig, ZigbeeStick};
+use sealhub_radios::zigbee::driver::ZigbeeStick;
 use sealhub_radios::zigbee::ezsp::types::Key;
 use sealhub_radios::zigbee::zcl::ClusterCommand;
 use sealhub_radios::zigbee::zcl::clusters::{Empty, on_off};
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+mod support;
+use support::{SOON, driver_config};
 
 const DEVICE_EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const DEVICE_NODE: u16 = 0x6A5F;
@@ -62,26 +58,10 @@ const HERDSMAN_BACKUP: &str = r#"{
   ]
 }"#;
 
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        device_timeout: Duration::from_secs(3),
-        ..DriverConfig::default()
-    }
-}
-
+/// An emulator on a pty and a driver opened on it (not started).
 async fn opened(dir: &Path, name: &str) -> (EmulatorHandle, ZigbeeStick) {
-    let config = PtyConfig {
-        ncp: NcpConfig::default(),
-        ..PtyConfig::new(dir.join(name))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, _events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
+    let (emu, stick, _events) =
+        support::opened(dir, name, NcpConfig::default(), driver_config()).await;
     (emu, stick)
 }
 

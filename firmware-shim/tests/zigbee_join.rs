@@ -8,14 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, EzspFrameFromHost, JoinRefusal, NcpConfig, Override, PtyConfig,
-    SimulatedDevice, spawn_on_pty,
+    EmulatorHandle, EzspFrameFromHost, JoinRefusal, NcpConfig, Override, SimulatedDevice,
 };
-use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::ash::ResetCode;
-use sealhub_radios::zigbee::driver::{
-    DriverConfig, Error, JoinKind, JoinPolicy, RadioEvent, ZigbeeStick,
-};
+use sealhub_radios::zigbee::driver::{Error, JoinKind, JoinPolicy, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::ezsp::commands::messaging::{MessageSentHandler, SendUnicastResponse};
 use sealhub_radios::zigbee::ezsp::types::{Bytes8, Status};
 use sealhub_radios::zigbee::ezsp::{Callback, Command, FromNcp, Response};
@@ -24,37 +20,15 @@ use sealhub_radios::zigbee::zdo::{LogicalType, MacCapabilities};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+mod support;
+use support::{Events, SOON, driver_config, event};
+
 /// How long a refused device is watched for join events that must not come.
 const WINDOW: Duration = Duration::from_millis(600);
 
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        device_timeout: Duration::from_secs(3),
-        ..DriverConfig::default()
-    }
-}
-
-/// A started stick on a fresh emulator.
-async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
-    let config = PtyConfig {
-        ncp: NcpConfig::default(),
-        ..PtyConfig::new(dir.join("ezsp-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    timeout(SOON, stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds");
-    (emu, stick, events)
+/// The emulated stick with the driver started on it.
+async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
+    support::started(dir, "ezsp-stick", NcpConfig::default(), driver_config()).await
 }
 
 /// An install code with a valid CRC from 16 code bytes.
@@ -77,23 +51,6 @@ const EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 
 fn eui_number(eui: [u8; 8]) -> u64 {
     u64::from_le_bytes(eui)
-}
-
-/// The next event matching `want`, skipping others; panics after `SOON`.
-async fn event(
-    events: &mut mpsc::Receiver<RadioEvent>,
-    want: impl Fn(&RadioEvent) -> bool,
-) -> RadioEvent {
-    timeout(SOON, async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
 }
 
 /// Asserts no join or announce event arrives within [`WINDOW`].

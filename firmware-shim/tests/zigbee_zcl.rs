@@ -8,10 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{
-    EmulatorHandle, NcpConfig, PtyConfig, SimulatedDevice, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
+use firmware_shim::ezsp_ncp::{EmulatorHandle, NcpConfig, SimulatedDevice};
 use sealhub_radios::zigbee::driver::{
     DriverConfig, Error, JoinPolicy, Outcome, RadioEvent, ZigbeeStick,
 };
@@ -27,8 +24,9 @@ use sealhub_radios::zigbee::zcl::{ClusterCommand, DataType, Value};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+mod support;
+use support::{SOON, event};
+
 /// How long the driver waits for a device's answer in these tests.
 const DEVICE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -37,12 +35,8 @@ const NODE: u16 = 0x6A5F;
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         device_timeout: DEVICE_TIMEOUT,
-        ..DriverConfig::default()
+        ..support::driver_config()
     }
 }
 
@@ -55,34 +49,10 @@ fn spec_code() -> InstallCode {
     .expect("valid install code")
 }
 
-/// The next event matching `want`, skipping others; panics after `SOON`.
-async fn event(
-    events: &mut mpsc::Receiver<RadioEvent>,
-    want: impl Fn(&RadioEvent) -> bool,
-) -> RadioEvent {
-    timeout(SOON, async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
-}
-
 /// A started stick with the simulated light joined (install code) and interviewed.
 async fn light_joined(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
-    let config = PtyConfig {
-        ncp: NcpConfig::default(),
-        ..PtyConfig::new(dir.join("ezsp-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let (stick, mut events) = ZigbeeStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    timeout(SOON, stick.start()).await.unwrap().unwrap();
+    let (emu, stick, mut events) =
+        support::started(dir, "ezsp-stick", NcpConfig::default(), driver_config()).await;
     timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
         .await
         .unwrap()

@@ -13,6 +13,12 @@
 //! every task is told to stop, and the Zigbee task seals a last backup first.
 
 mod auto_port;
+#[cfg(feature = "emulators")]
+#[path = "emulated.rs"]
+mod emulators;
+#[cfg(not(feature = "emulators"))]
+#[path = "no_emulators.rs"]
+mod emulators;
 mod gateway;
 mod pairing;
 mod zigbee;

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{self, EmulatorHandle, SimulatedDevice};
 use sealhub::config::{RadioPort, ZigbeeConfig};
 use sealhub::radio::zigbee_network::{
     FRAME_COUNTER_SEAL_INTERVAL, Followed, StartOutcome, ZigbeeNetwork,
@@ -20,32 +19,13 @@ use sealhub_radios::zigbee::driver::{NetworkInfo, RadioEvent, ZigbeeStick};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
+use super::emulators::ZigbeeDemo;
 use super::gateway::FromRadio;
 use super::{TaskLink, ToGateway, start_backoff};
 
 /// How long after a join or leave the backup is sealed: the driver's device table follows
 /// the stick's callbacks in its own task, and several devices often join together.
 const BACKUP_AFTER_CHANGE: Duration = Duration::from_secs(2);
-
-/// How long the emulated network stays open for the demo house to join.
-const DEMO_PERMIT_JOIN_SECS: u8 = 60;
-
-/// The emulated stick's demo house: one device of each emulated kind, each with its own IEEE
-/// address (little-endian bytes, as on the air) and node id. The light's address is the one
-/// earlier versions used, so a hub that knows it keeps it.
-fn demo_house() -> Vec<SimulatedDevice> {
-    let eui = |last: u8| [last, 0xA1, 0x00, 0x00, 0x00, 0x00, 0x4B, 0x12];
-    vec![
-        SimulatedDevice::light(eui(0x5E), 0x1A2B, None),
-        SimulatedDevice::color_light(eui(0x01), 0x1A31, None),
-        SimulatedDevice::plug(eui(0x02), 0x1A32, None),
-        SimulatedDevice::door_lock(eui(0x03), 0x1A33, None),
-        SimulatedDevice::thermostat(eui(0x04), 0x1A34, None),
-        SimulatedDevice::climate_sensor(eui(0x05), 0x1A35, None),
-        SimulatedDevice::motion_sensor(eui(0x06), 0x1A36, None),
-        SimulatedDevice::contact_sensor(eui(0x07), 0x1A37, None),
-    ]
-}
 
 /// Runs the Zigbee radio until the hub stops.
 pub(super) async fn run(
@@ -66,7 +46,7 @@ pub(super) async fn run(
         Duration::from_secs(config.backup_interval_secs),
         FRAME_COUNTER_SEAL_INTERVAL,
     );
-    let (path, emulator) = match &config.port {
+    let (path, demo) = match &config.port {
         RadioPort::Serial(path) => (path.clone(), None),
         // auto_port::resolve replaced it before this task started; reaching here is a bug in
         // the caller, reported rather than guessed around.
@@ -75,19 +55,10 @@ pub(super) async fn run(
             link.attempted().await;
             return;
         }
-        RadioPort::Emulated => match ezsp_ncp::spawn_on_pty(ezsp_ncp::PtyConfig {
-            link: None,
-            ncp: ezsp_ncp::NcpConfig::default(),
-            tick: Duration::from_millis(10),
-        })
-        .await
-        {
-            Ok((path, emu)) => {
-                info!(pty = %path.display(), "emulated Zigbee stick started");
-                (path, Some(emu))
-            }
+        RadioPort::Emulated => match ZigbeeDemo::start().await {
+            Ok((path, demo)) => (path, Some(demo)),
             Err(e) => {
-                error!("Zigbee is not started: cannot create the emulated stick's pty: {e}");
+                error!("Zigbee is not started: {e}");
                 link.attempted().await;
                 return;
             }
@@ -103,8 +74,8 @@ pub(super) async fn run(
             network: up,
         })
         .await;
-    if let Some(emu) = &emulator {
-        demo(emu, &stick, &network).await;
+    if let Some(demo) = &demo {
+        demo.join(&stick, &network).await;
     }
 
     let period = Duration::from_secs(config.backup_interval_secs);
@@ -162,8 +133,8 @@ pub(super) async fn run(
     }
     seal_backup(&mut network, &stick, "shutdown").await;
     drop(stick);
-    if let Some(emu) = emulator {
-        emu.unplug().await;
+    if let Some(demo) = demo {
+        demo.unplug().await;
     }
     info!("Zigbee radio stopped");
 }
@@ -308,47 +279,5 @@ async fn seal_backup(network: &mut ZigbeeNetwork, stick: &ZigbeeStick, reason: &
             reason,
             "Zigbee network backup not sealed, the last one is kept: {e}"
         ),
-    }
-}
-
-/// The emulated stick's demo house: on the hub's first start every device joins (the network
-/// is opened for them); on later starts the emulated stick starts blank and gets the stored
-/// network, and the devices in the backup are back in range without joining again. A device
-/// missing from the backup (one added to the house later) joins.
-async fn demo(emu: &EmulatorHandle, stick: &ZigbeeStick, network: &ZigbeeNetwork) {
-    let mut joining = 0;
-    for device in demo_house() {
-        let eui64 = u64::from_le_bytes(device.eui64);
-        let paired = network
-            .stored()
-            .is_some_and(|b| b.devices.iter().any(|d| d.ieee_address == device.eui64));
-        if paired {
-            match emu.with_stick(|s| s.ncp_mut().adopt_device(device)) {
-                Ok(node_id) => info!(
-                    eui64 = format_args!("{eui64:016x}"),
-                    node_id = format_args!("{node_id:#06x}"),
-                    "emulated Zigbee device is in range again, still paired"
-                ),
-                Err(why) => warn!(
-                    eui64 = format_args!("{eui64:016x}"),
-                    ?why,
-                    "emulated Zigbee device could not rejoin"
-                ),
-            }
-        } else {
-            emu.join_when_permitted(device);
-            joining += 1;
-        }
-    }
-    if joining == 0 {
-        return;
-    }
-    match stick.permit_join(DEMO_PERMIT_JOIN_SECS).await {
-        Ok(()) => info!(
-            seconds = DEMO_PERMIT_JOIN_SECS,
-            devices = joining,
-            "emulated Zigbee network open for joining; the demo house joins"
-        ),
-        Err(e) => warn!("cannot open the emulated Zigbee network for joining: {e}"),
     }
 }

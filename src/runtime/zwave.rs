@@ -11,89 +11,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use firmware_shim::zwave_controller::{
-    self as emulated, ControllerConfig, EmulatorHandle, SecureNode, SimNode,
-};
 use sealhub::config::{RadioPort, ZwaveConfig};
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
 use sealhub::radio::zwave_nodes::{DescriberConfig, NodeDescriber};
 use sealhub::store::Store;
 use sealhub_radios::port::PortConfig;
-use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
-use sealhub_radios::zwave::driver::{
-    ControllerInfo, DriverConfig, InclusionOptions, RadioEvent, ZwaveStick,
-};
-use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
-use sealhub_radios::zwave::security::Key128;
+use sealhub_radios::zwave::driver::{ControllerInfo, DriverConfig, RadioEvent, ZwaveStick};
 use tokio::sync::mpsc;
 use tracing::{debug, error, info, warn};
 
+use super::emulators::ZwaveDemo;
 use super::gateway::FromRadio;
 use super::{TaskLink, ToGateway, start_backoff};
 
 /// How often the emulated sleeping sensor reports, so the demo shows traffic.
 const DEMO_REPORT_EVERY: Duration = Duration::from_secs(30);
-
-/// Binary Sensor Report, the emulated sensor's unprompted report (command class 0x30,
-/// command 0x03, value).
-const BINARY_SENSOR_REPORT: [u8; 2] = [0x30, 0x03];
-
-/// The emulated controller and the id of its sensor.
-struct Demo {
-    emu: EmulatorHandle,
-    sensor: u8,
-    /// The S2 door lock; it is included (with its DSK PIN) on the first start.
-    lock: SecureNode,
-    /// Whether it was included on an earlier start (and is back in the network with its key).
-    lock_included: bool,
-    /// The sleeping nodes, woken once at start so they are described (and keyed) at once.
-    sleepers: Vec<u8>,
-    value: u8,
-}
-
-/// What makes the emulated S2 lock's keys and DSK (the same on every start).
-const DEMO_LOCK_SEED: u8 = 0x5E;
-
-/// The S2 Access Control key, if the emulated lock was included on an earlier start: a node
-/// holds that class in the stored grants and the key is sealed in the store.
-fn included_lock_key(store: &Store, grants: &SealedNodeGrants) -> Option<Key128> {
-    let granted = grants
-        .load_all()
-        .ok()?
-        .values()
-        .any(|g| g.granted.contains(SecurityClass::S2AccessControl.bit()));
-    if !granted {
-        return None;
-    }
-    SealedNetworkKeys::load(store.handle())
-        .ok()?
-        .key(SecurityClass::S2AccessControl)
-}
-
-/// Includes the emulated lock with S2, answering its DSK PIN request with the PIN on its
-/// label, as a person would; the node added then flows through the task like any other.
-async fn include_demo_lock(stick: &ZwaveStick, emu: &EmulatorHandle, lock: &SecureNode) {
-    let (pins, mut asked) = mpsc::channel(1);
-    let options = InclusionOptions {
-        grant: KeyClasses::all(),
-        allow_s0: true,
-    };
-    if let Err(e) = stick.add_node_secure(options, pins).await {
-        warn!("cannot include the emulated Z-Wave S2 lock: {e}");
-        return;
-    }
-    emu.with_stick(|s| s.offer_for_inclusion(SimNode::secure(lock.clone())));
-    let pin = lock.pin();
-    tokio::spawn(async move {
-        if let Some(request) = asked.recv().await {
-            info!(
-                node = request.node,
-                "answering the emulated S2 lock's DSK PIN request"
-            );
-            request.answer(Some(pin));
-        }
-    });
-}
 
 /// How many node descriptions may wait for the gateway.
 const RECORD_QUEUE: usize = 16;
@@ -115,51 +47,10 @@ pub(super) async fn run(
             link.attempted().await;
             return;
         }
-        RadioPort::Emulated => match emulated::spawn_on_pty(emulated::PtyConfig {
-            link: None,
-            controller: ControllerConfig::default(),
-            tick: Duration::from_millis(10),
-        })
-        .await
-        {
-            Ok((path, emu)) => {
-                let switch = emu.with_stick(|s| s.add_node(SimNode::binary_switch()));
-                let sensor = emu.with_stick(|s| s.add_node(SimNode::sleeping_sensor()));
-                let dimmer = emu.with_stick(|s| s.add_node(SimNode::bulb()));
-                let multisensor = emu.with_stick(|s| s.add_node(SimNode::multisensor()));
-                let lock = SecureNode::door_lock(DEMO_LOCK_SEED);
-                let lock_included = match included_lock_key(&store, &grants) {
-                    Some(key) => {
-                        let id = emu.with_stick(|s| s.add_node(SimNode::secure(lock.clone())));
-                        let restored = lock.restore_key(SecurityClass::S2AccessControl, &key);
-                        info!(
-                            node = id,
-                            restored, "emulated Z-Wave S2 lock is back, still included"
-                        );
-                        true
-                    }
-                    None => false,
-                };
-                info!(
-                    pty = %path.display(),
-                    switch, sensor, dimmer, multisensor,
-                    "emulated Z-Wave stick started with a switch, a sensor, a dimmable bulb \
-                     and a sleeping multisensor"
-                );
-                (
-                    path,
-                    Some(Demo {
-                        emu,
-                        sensor,
-                        sleepers: vec![sensor, multisensor],
-                        lock,
-                        lock_included,
-                        value: 0,
-                    }),
-                )
-            }
+        RadioPort::Emulated => match ZwaveDemo::start(&store, &grants).await {
+            Ok((path, demo)) => (path, Some(demo)),
             Err(e) => {
-                error!("Z-Wave is not started: cannot create the emulated stick's pty: {e}");
+                error!("Z-Wave is not started: {e}");
                 link.attempted().await;
                 return;
             }
@@ -195,15 +86,8 @@ pub(super) async fn run(
         Ok(_) => {}
         Err(e) => error!("cannot read the Z-Wave node descriptions: {e}"),
     }
-    if let Some(d) = &demo {
-        // As if someone pressed their buttons: the sleeping nodes are heard from now, not at
-        // their next wake-up.
-        for node in &d.sleepers {
-            d.emu.with_stick(|s| s.wake_up(*node));
-        }
-        if !d.lock_included {
-            include_demo_lock(&stick, &d.emu, &d.lock).await;
-        }
+    if let Some(demo) = &demo {
+        demo.stick_up(&stick).await;
     }
 
     let mut demo_tick = tokio::time::interval_at(
@@ -230,18 +114,16 @@ pub(super) async fn run(
                 let _ = to_gateway.send(FromRadio::ZwaveDescribed(record)).await;
             }
             _ = demo_tick.tick(), if demo.is_some() => {
-                if let Some(d) = demo.as_mut() {
-                    d.value ^= 0xFF;
-                    let frame = [BINARY_SENSOR_REPORT[0], BINARY_SENSOR_REPORT[1], d.value];
-                    d.emu.with_stick(|s| s.from_node(d.sensor, vec![frame.to_vec()]));
+                if let Some(demo) = demo.as_mut() {
+                    demo.report();
                 }
             }
         }
     }
     drop(describer);
     drop(stick);
-    if let Some(d) = demo {
-        d.emu.unplug().await;
+    if let Some(demo) = demo {
+        demo.unplug().await;
     }
     info!("Z-Wave radio stopped");
 }

@@ -11,6 +11,11 @@
 //! - [`zigbee`]: an emulated Zigbee stick on a pty with the real driver on it, devices joined
 //!   and interviewed, the driver calls that carry out the gateway's `ZigbeeOp`s, bounded waits
 //!   (its items are also re-exported here, as the Zigbee tests use them).
+//! - [`onboarding`]: a hub task on real sockets and TLS with a real `Home` for pairing and
+//!   envelopes (a stand-in for the gateway), and a client's store.
+//! - [`store`]: a sealed store in a test's directory and every file on its disk.
+//! - [`transport`]: the clients' transport serving a real home on 127.0.0.1, wired to
+//!   channels the test plays the hub task on.
 //! - [`zwave`]: a started Z-Wave driver on the emulated controller (`firmware_shim`) over a
 //!   real pty, with plain and secure emulated nodes, inclusion, interviews and bounded waits
 //!   for reports.
@@ -25,6 +30,9 @@
 pub mod gateway;
 pub mod house;
 pub mod hub;
+pub mod onboarding;
+pub mod store;
+pub mod transport;
 pub mod zigbee;
 pub mod zwave;
 

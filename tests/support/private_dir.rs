@@ -1,7 +1,6 @@
 //! A private temporary directory for the integration tests, since the sealed store refuses a
 //! data directory other users can enter (and `tempfile` creates them 0755 under the usual
-//! umask). Its own file so that test crates with another support module
-//! (`tests/transport_support/`) take it by `#[path]` rather than copying it.
+//! umask). Re-exported from `support` as `support::tempdir` and `support::copy_dir`.
 
 // Not every test binary restores a backup.
 #![allow(dead_code)]

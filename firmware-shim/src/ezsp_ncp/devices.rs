@@ -21,7 +21,13 @@ use std::collections::BTreeMap;
 use sealhub_radios::zigbee::ezsp::types::{Eui64, Key};
 use sealhub_radios::zigbee::security::InstallCode;
 
-use super::zcl_device::{CommandContext, Handled, ZclState, data_type, zcl_status};
+use super::device_zdo::{
+    self, BIND_REQ, MGMT_BIND_REQ, MGMT_LEAVE_REQ, MGMT_PERMIT_JOINING_REQ, UNBIND_REQ,
+};
+use super::zcl_device::{
+    ClusterServer, CommandContext, Handled, ZclRequest, ZclState, data_type, zcl_status,
+};
+pub use super::zcl_device::{DeviceAnswer, HA_PROFILE};
 
 pub mod alarm_sensor;
 pub mod climate_sensor;
@@ -41,8 +47,6 @@ pub const ALLOW_JOINS: u8 = 0x01;
 /// `EzspDecisionBitmask` `JOINS_USE_INSTALL_CODE_KEY`: only install-code keys are accepted.
 pub const JOINS_USE_INSTALL_CODE_KEY: u8 = 0x10;
 
-/// The Home Automation profile.
-pub const HA_PROFILE: u16 = 0x0104;
 /// The Basic cluster.
 pub const BASIC_CLUSTER: u16 = 0x0000;
 
@@ -117,10 +121,11 @@ pub enum DeviceKind {
     AlarmSensor,
 }
 
-impl DeviceKind {
+/// Each type's cluster commands and writes, passed in to the generic server.
+impl ClusterServer for DeviceKind {
     /// Carries out a cluster-specific command (client to server) on a cluster the endpoint
     /// serves.
-    pub fn command(self, z: &mut ZclState, context: &CommandContext, payload: &[u8]) -> Handled {
+    fn command(&self, z: &mut ZclState, context: &CommandContext, payload: &[u8]) -> Handled {
         if context.cluster == IDENTIFY_CLUSTER {
             return identify(z, context, payload);
         }
@@ -138,7 +143,7 @@ impl DeviceKind {
     }
 
     /// Acts on a successful Write Attributes of attribute `id`.
-    pub fn after_write(self, z: &mut ZclState, context: &CommandContext, id: u16) {
+    fn after_write(&self, z: &mut ZclState, context: &CommandContext, id: u16) {
         match self {
             Self::MotionSensor | Self::ContactSensor | Self::AlarmSensor => {
                 ias_zone::after_write(z, context, id)
@@ -407,9 +412,61 @@ const NOT_SUPPORTED: u8 = 0x84;
 /// ZCL status `UNSUPPORTED_ATTRIBUTE`.
 const UNSUPPORTED_ATTRIBUTE: u8 = 0x86;
 
-/// A device's answer to a unicast: `(profile, cluster, source endpoint, destination endpoint,
-/// payload)`, or `None` when it does not answer (unknown request, not for an endpoint it has).
-pub type DeviceAnswer = (u16, u16, u8, u8, Vec<u8>);
+/// What `device` answers to a unicast, in order; its state changes as the message says. ZDO
+/// requests of the interview and the Basic cluster are answered by [`answer`], the device's
+/// own ZDO requests by [`device_zdo`], every other cluster by the generic server
+/// ([`super::zcl_device::serve`]) with the device type's [`ClusterServer`].
+pub fn answers(
+    device: &mut SimulatedDevice,
+    profile: u16,
+    cluster: u16,
+    src_ep: u8,
+    dst_ep: u8,
+    message: &[u8],
+) -> Vec<DeviceAnswer> {
+    let out = answers_unfaulted(device, profile, cluster, src_ep, dst_ep, message);
+    device.zcl.faulted(out)
+}
+
+fn answers_unfaulted(
+    device: &mut SimulatedDevice,
+    profile: u16,
+    cluster: u16,
+    src_ep: u8,
+    dst_ep: u8,
+    message: &[u8],
+) -> Vec<DeviceAnswer> {
+    if profile == 0x0000 {
+        let answer = match cluster {
+            MGMT_LEAVE_REQ => Some(device_zdo::mgmt_leave(device, message)),
+            BIND_REQ | UNBIND_REQ => Some(device_zdo::bind(device, cluster, message)),
+            MGMT_BIND_REQ => Some(device_zdo::mgmt_bind(device, message)),
+            MGMT_PERMIT_JOINING_REQ => Some(device_zdo::mgmt_permit_joining(device, message)),
+            _ => None,
+        };
+        if let Some(answer) = answer {
+            return answer.into_iter().collect();
+        }
+    }
+    if profile != HA_PROFILE || cluster == BASIC_CLUSTER {
+        return answer(device, profile, cluster, src_ep, dst_ep, message)
+            .into_iter()
+            .collect();
+    }
+    let Some(ep) = device.endpoints.iter().find(|e| e.endpoint == dst_ep) else {
+        return Vec::new();
+    };
+    let request = ZclRequest {
+        profile,
+        cluster,
+        src_ep,
+        dst_ep,
+        served: ep.in_clusters.contains(&cluster),
+        manufacturer_code: device.manufacturer_code,
+        message,
+    };
+    super::zcl_device::serve(&mut device.zcl, &device.kind, request)
+}
 
 /// What `device` answers to a message on `(profile, cluster)` from the host's `src_ep` to the
 /// device's `dst_ep`.
@@ -582,6 +639,9 @@ fn basic_read(device: &SimulatedDevice, frame: &[u8]) -> Option<Vec<u8>> {
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod server_tests;
 
 #[cfg(test)]
 mod tests {

@@ -8,21 +8,25 @@
 //! 2. [`ncp`] — the EZSP state machine: version, configuration, values, endpoints, network
 //!    formation and scans, keys, sending; with the network kept in emulated tokens. Requests the
 //!    host addresses to the coordinator itself are answered by [`local_zdo`]; simulated devices
-//!    join and answer interviews through [`devices`] (one module per kind of device), and ZCL
-//!    through [`zcl_device`] (attributes, reporting on the emulator's clock, faults, leaving).
+//!    join and answer interviews through [`devices`] (one module per kind of device), their own
+//!    ZDO requests through [`device_zdo`], and ZCL through [`zcl_device`] (a generic server:
+//!    attributes, reporting on the emulator's clock, faults; the kinds pass their commands in).
 //!    The trust centre's per-device keys under a hashed TC link key come from [`tc_keys`]; the
 //!    outgoing frame counters the stick used are recorded in [`frame_counters`].
+//!    The firmware version it reports follows the protocol it speaks ([`releases`]).
 //! 3. [`stick`] — both together, with per-frame overrides and fault switches for tests.
 //! 4. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
 //!
 //! Everything but [`pty`] is pure: bytes in, bytes out.
 
 pub mod ash_ncp;
+pub mod device_zdo;
 pub mod devices;
 pub mod frame_counters;
 pub mod local_zdo;
 pub mod ncp;
 pub mod pty;
+pub mod releases;
 pub mod stick;
 pub mod tc_keys;
 pub mod zcl_device;

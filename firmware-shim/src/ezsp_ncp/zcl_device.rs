@@ -2,7 +2,9 @@
 //! the foundation commands every Zigbee device answers the same way, attribute reporting on the
 //! configured intervals, and the per-device test switches and faults. What differs between
 //! device types (which attributes, which cluster commands) lives in one module per type under
-//! [`super::devices`], reached through [`DeviceKind`].
+//! [`super::devices`], which passes it in as a [`ClusterServer`]: this server knows no device
+//! type. ZDO requests a device answers itself (binding, leave, permit joining) are in
+//! [`super::device_zdo`]; [`super::devices::answers`] routes a unicast to one or the other.
 //!
 //! As in [`super::devices`], frames are built and parsed by hand from the ZCL specification
 //! (§2.4 frame, §2.5 foundation commands), apart from the host-side codecs.
@@ -42,7 +44,11 @@ use std::time::Duration;
 
 use sealhub_radios::zigbee::ezsp::types::Eui64;
 
-use super::devices::{self, DeviceAnswer, DeviceKind, HA_PROFILE, SimulatedDevice};
+/// The Home Automation profile.
+pub const HA_PROFILE: u16 = 0x0104;
+
+/// One frame a device sends: profile, cluster, source endpoint, destination endpoint, payload.
+pub type DeviceAnswer = (u16, u16, u8, u8, Vec<u8>);
 
 /// The On/Off cluster.
 pub const ON_OFF_CLUSTER: u16 = 0x0006;
@@ -363,7 +369,7 @@ impl ZclState {
     }
 
     /// Applies [`ZclState::fault`] to what the device sends.
-    fn faulted(&self, answers: Vec<DeviceAnswer>) -> Vec<DeviceAnswer> {
+    pub fn faulted(&self, answers: Vec<DeviceAnswer>) -> Vec<DeviceAnswer> {
         match self.fault {
             Some(DeviceFault::Drop) => Vec::new(),
             Some(DeviceFault::Corrupt) => answers
@@ -388,7 +394,7 @@ pub enum Handled {
     Response(u8, Vec<u8>),
 }
 
-/// Who the command is for and who sent it, for the type modules.
+/// Who the command is for and who sent it, for the device types' [`ClusterServer`]s.
 #[derive(Debug, Clone, Copy)]
 pub struct CommandContext {
     /// The device's endpoint.
@@ -401,50 +407,53 @@ pub struct CommandContext {
     pub manufacturer_code: u16,
 }
 
-/// What `device` answers to a unicast, in order; its state changes as the message says. ZDO
-/// and the Basic cluster are answered by [`devices::answer`] (and `Mgmt_Leave_req` here); every
-/// other cluster by the generic server and the device type's module.
-pub fn answers(
-    device: &mut SimulatedDevice,
-    profile: u16,
-    cluster: u16,
-    src_ep: u8,
-    dst_ep: u8,
-    message: &[u8],
-) -> Vec<DeviceAnswer> {
-    let out = answers_unfaulted(device, profile, cluster, src_ep, dst_ep, message);
-    device.zcl.faulted(out)
+/// What a device type adds to the generic server: its cluster commands, and what a write of
+/// one of its attributes sets off. The generic server knows no device type; each type passes
+/// its behaviour in through this (`devices::DeviceKind` implements it).
+pub trait ClusterServer {
+    /// Carries out a cluster-specific command (client to server) on a cluster the endpoint
+    /// serves.
+    fn command(&self, z: &mut ZclState, context: &CommandContext, payload: &[u8]) -> Handled;
+
+    /// Acts on a successful Write Attributes of attribute `id` (nothing by default).
+    fn after_write(&self, _z: &mut ZclState, _context: &CommandContext, _id: u16) {}
 }
 
-fn answers_unfaulted(
-    device: &mut SimulatedDevice,
-    profile: u16,
-    cluster: u16,
-    src_ep: u8,
-    dst_ep: u8,
-    message: &[u8],
+/// A Home Automation frame for one of a device's endpoints, as the generic server needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ZclRequest<'a> {
+    /// The application profile (Home Automation).
+    pub profile: u16,
+    /// The cluster.
+    pub cluster: u16,
+    /// The sender's endpoint.
+    pub src_ep: u8,
+    /// The device's endpoint.
+    pub dst_ep: u8,
+    /// Whether that endpoint serves the cluster (server side).
+    pub served: bool,
+    /// The device's manufacturer code (for IAS Zone Enroll Request).
+    pub manufacturer_code: u16,
+    /// The ZCL frame.
+    pub message: &'a [u8],
+}
+
+/// What a device answers to a ZCL frame on one of its endpoints, before faults: foundation
+/// commands here, cluster commands by `server`. Its state changes as the frame says.
+pub fn serve(
+    z: &mut ZclState,
+    server: &dyn ClusterServer,
+    request: ZclRequest<'_>,
 ) -> Vec<DeviceAnswer> {
-    if profile == 0x0000 {
-        let answer = match cluster {
-            MGMT_LEAVE_REQ => Some(mgmt_leave(device, message)),
-            BIND_REQ | UNBIND_REQ => Some(bind(device, cluster, message)),
-            MGMT_BIND_REQ => Some(mgmt_bind(device, message)),
-            MGMT_PERMIT_JOINING_REQ => Some(mgmt_permit_joining(device, message)),
-            _ => None,
-        };
-        if let Some(answer) = answer {
-            return answer.into_iter().collect();
-        }
-    }
-    if profile != HA_PROFILE || cluster == devices::BASIC_CLUSTER {
-        return devices::answer(device, profile, cluster, src_ep, dst_ep, message)
-            .into_iter()
-            .collect();
-    }
-    let Some(ep) = device.endpoints.iter().find(|e| e.endpoint == dst_ep) else {
-        return Vec::new();
-    };
-    let served = ep.in_clusters.contains(&cluster);
+    let ZclRequest {
+        profile,
+        cluster,
+        src_ep,
+        dst_ep,
+        served,
+        manufacturer_code,
+        message,
+    } = request;
     let Some((fc, tsn, command, payload)) = split(message) else {
         return Vec::new();
     };
@@ -454,18 +463,17 @@ fn answers_unfaulted(
         return reply(default_response(UNSUPPORTED_CLUSTER));
     }
     let wants_default = fc & 0x10 == 0;
-    let z = &mut device.zcl;
+    let context = CommandContext {
+        endpoint: dst_ep,
+        cluster,
+        command,
+        manufacturer_code,
+    };
     if fc & 0x01 == 0 {
         return match command {
             0x00 => reply(read_attributes(z, dst_ep, cluster, tsn, payload)),
             0x02 | 0x03 | 0x05 => {
-                let context = CommandContext {
-                    endpoint: dst_ep,
-                    cluster,
-                    command,
-                    manufacturer_code: device.manufacturer_code,
-                };
-                let response = write_attributes(z, device.kind, &context, tsn, payload);
+                let response = write_attributes(z, server, &context, tsn, payload);
                 if command == 0x05 {
                     Vec::new()
                 } else {
@@ -481,13 +489,7 @@ fn answers_unfaulted(
     if let Some(status) = z.refuse_commands {
         return reply(default_response(status));
     }
-    let context = CommandContext {
-        endpoint: dst_ep,
-        cluster,
-        command,
-        manufacturer_code: device.manufacturer_code,
-    };
-    match device.kind.command(z, &context, payload) {
+    match server.command(z, &context, payload) {
         Handled::Status(status) if wants_default || status != SUCCESS => {
             reply(default_response(status))
         }
@@ -500,184 +502,10 @@ fn answers_unfaulted(
     }
 }
 
-/// ZDO `Mgmt_Leave_req`.
-const MGMT_LEAVE_REQ: u16 = 0x0034;
-
-/// `Mgmt_Leave_req` (Zigbee spec §2.4.3.3.5): tsn, IEEE address (the device's own, or all
-/// zeros for "you"), flags. The device answers `Mgmt_Leave_rsp` SUCCESS and leaves; for
-/// another device's address it answers NOT_SUPPORTED and stays (it has no children).
-fn mgmt_leave(device: &mut SimulatedDevice, request: &[u8]) -> Option<DeviceAnswer> {
-    let (&tsn, args) = request.split_first()?;
-    let status = match args.first_chunk::<8>() {
-        Some(ieee) if *ieee == device.eui64 || *ieee == [0; 8] => {
-            device.zcl.leaving = true;
-            0x00
-        }
-        Some(_) => 0x84,
-        None => return None,
-    };
-    Some((0x0000, MGMT_LEAVE_REQ | 0x8000, 0, 0, vec![tsn, status]))
-}
-
-/// ZDO `Bind_req`.
-pub const BIND_REQ: u16 = 0x0021;
-/// ZDO `Unbind_req`.
-pub const UNBIND_REQ: u16 = 0x0022;
-/// ZDO `Mgmt_Bind_req`.
-pub const MGMT_BIND_REQ: u16 = 0x0033;
-/// ZDO `Mgmt_Permit_Joining_req`.
-pub const MGMT_PERMIT_JOINING_REQ: u16 = 0x0036;
-
-/// ZDO statuses the binding table answers with (Zigbee spec Table 2.137).
-mod zdo_status {
-    pub const SUCCESS: u8 = 0x00;
-    pub const INV_REQUESTTYPE: u8 = 0x80;
-    pub const INVALID_EP: u8 = 0x82;
-    pub const NOT_SUPPORTED: u8 = 0x84;
-    pub const NO_ENTRY: u8 = 0x88;
-    pub const TABLE_FULL: u8 = 0x8C;
-}
-
-/// `Bind_req` / `Unbind_req` (Zigbee spec §2.4.3.2.2-3): tsn, source IEEE address, source
-/// endpoint, cluster, address mode, then a group (mode 0x01) or an IEEE address and endpoint
-/// (mode 0x03). The device holds only its own bindings: another source address is
-/// NOT_SUPPORTED, an endpoint it lacks INVALID_EP; binding twice is SUCCESS and changes
-/// nothing; a full table is TABLE_FULL, unbinding what is not there NO_ENTRY.
-fn bind(device: &mut SimulatedDevice, cluster: u16, request: &[u8]) -> Option<DeviceAnswer> {
-    use zdo_status::*;
-    let (&tsn, args) = request.split_first()?;
-    let respond = |status: u8| Some((0x0000, cluster | 0x8000, 0, 0, vec![tsn, status]));
-    let parsed = match args {
-        [ieee @ .., ep, c0, c1, 0x01, g0, g1] if ieee.len() == 8 => Some((
-            ieee,
-            *ep,
-            u16::from_le_bytes([*c0, *c1]),
-            BindDestination::Group(u16::from_le_bytes([*g0, *g1])),
-        )),
-        [head @ .., 0x03, d0, d1, d2, d3, d4, d5, d6, d7, dst_ep] if head.len() == 11 => Some((
-            &head[..8],
-            head[8],
-            u16::from_le_bytes([head[9], head[10]]),
-            BindDestination::Endpoint {
-                ieee: [*d0, *d1, *d2, *d3, *d4, *d5, *d6, *d7],
-                endpoint: *dst_ep,
-            },
-        )),
-        _ => None,
-    };
-    let Some((source_ieee, source_endpoint, bound_cluster, destination)) = parsed else {
-        return respond(INV_REQUESTTYPE);
-    };
-    let z = &mut device.zcl;
-    if z.binding_unsupported || source_ieee != device.eui64 {
-        return respond(NOT_SUPPORTED);
-    }
-    if !device
-        .endpoints
-        .iter()
-        .any(|e| e.endpoint == source_endpoint)
-    {
-        return respond(INVALID_EP);
-    }
-    let entry = Binding {
-        source_endpoint,
-        cluster: bound_cluster,
-        destination,
-    };
-    let existing = z.bindings.iter().position(|b| *b == entry);
-    let status = match (cluster, existing) {
-        (BIND_REQ, Some(_)) => SUCCESS,
-        (BIND_REQ, None) if z.bindings.len() >= BINDING_TABLE_SIZE => TABLE_FULL,
-        (BIND_REQ, None) => {
-            z.bindings.push(entry);
-            SUCCESS
-        }
-        (_, Some(i)) => {
-            z.bindings.remove(i);
-            SUCCESS
-        }
-        (_, None) => NO_ENTRY,
-    };
-    respond(status)
-}
-
-/// `Mgmt_Bind_req` (Zigbee spec §2.4.3.3.4): tsn, start index. The answer lists the binding
-/// table from there, three entries a frame.
-fn mgmt_bind(device: &SimulatedDevice, request: &[u8]) -> Option<DeviceAnswer> {
-    let [tsn, start] = request else {
-        return None;
-    };
-    let z = &device.zcl;
-    let mut out = vec![*tsn];
-    if z.binding_unsupported {
-        out.push(zdo_status::NOT_SUPPORTED);
-    } else {
-        let page: Vec<&Binding> = z
-            .bindings
-            .iter()
-            .skip(usize::from(*start))
-            .take(3)
-            .collect();
-        out.push(zdo_status::SUCCESS);
-        out.push(u8::try_from(z.bindings.len()).unwrap_or(u8::MAX));
-        out.push(*start);
-        out.push(u8::try_from(page.len()).unwrap_or(u8::MAX));
-        for b in page {
-            out.extend(device.eui64);
-            out.push(b.source_endpoint);
-            out.extend(b.cluster.to_le_bytes());
-            match b.destination {
-                BindDestination::Group(g) => {
-                    out.push(0x01);
-                    out.extend(g.to_le_bytes());
-                }
-                BindDestination::Endpoint { ieee, endpoint } => {
-                    out.push(0x03);
-                    out.extend(ieee);
-                    out.push(endpoint);
-                }
-            }
-        }
-    }
-    Some((0x0000, MGMT_BIND_REQ | 0x8000, 0, 0, out))
-}
-
-/// `Mgmt_Permit_Joining_req` sent to this device alone (Zigbee spec §2.4.3.3.7): tsn,
-/// duration, trust-centre significance. A router opens (or closes) itself for joining and
-/// answers SUCCESS; an end device, which has no children, answers NOT_SUPPORTED. (A
-/// broadcast one gets no answer: see [`permit_joining_broadcast`].)
-fn mgmt_permit_joining(device: &mut SimulatedDevice, request: &[u8]) -> Option<DeviceAnswer> {
-    let [tsn, duration, _tc_significance] = request else {
-        return None;
-    };
-    let status = if device.node_type == 2 {
-        device.zcl.permit_joining(*duration);
-        zdo_status::SUCCESS
-    } else {
-        zdo_status::NOT_SUPPORTED
-    };
-    Some((
-        0x0000,
-        MGMT_PERMIT_JOINING_REQ | 0x8000,
-        0,
-        0,
-        vec![*tsn, status],
-    ))
-}
-
-/// A broadcast `Mgmt_Permit_Joining_req` reaches `device`: a router opens (or closes) itself
-/// and answers nothing, as the specification has it for broadcasts.
-pub fn permit_joining_broadcast(device: &mut SimulatedDevice, request: &[u8]) {
-    if let ([_tsn, duration, _tc], 2) = (request, device.node_type) {
-        device.zcl.permit_joining(*duration);
-    }
-}
-
-/// One tick of emulator time (`elapsed`) passes for `device`: what it sends on its own now —
-/// its outbox, then the reports that are due to every binding that points at the hub (IEEE
-/// address `hub`).
-pub fn poll(device: &mut SimulatedDevice, elapsed: Duration, hub: &Eui64) -> Vec<DeviceAnswer> {
-    let z = &mut device.zcl;
+/// One tick of emulator time (`elapsed`) passes for a device (its state `z`): what it sends on
+/// its own now — its outbox, then the reports that are due to every binding that points at the
+/// hub (IEEE address `hub`).
+pub fn poll(z: &mut ZclState, elapsed: Duration, hub: &Eui64) -> Vec<DeviceAnswer> {
     z.clock += elapsed;
     let mut out: Vec<DeviceAnswer> = core::mem::take(&mut z.outbox)
         .into_iter()
@@ -755,7 +583,7 @@ fn read_attributes(z: &ZclState, ep: u8, cluster: u16, tsn: u8, payload: &[u8]) 
 /// writes nothing if any record fails.
 fn write_attributes(
     z: &mut ZclState,
-    kind: DeviceKind,
+    server: &dyn ClusterServer,
     context: &CommandContext,
     tsn: u8,
     mut payload: &[u8],
@@ -796,7 +624,7 @@ fn write_attributes(
             if let Some(a) = z.attributes.get_mut(&(ep, cluster, id)) {
                 a.raw = raw;
             }
-            kind.after_write(z, context, id);
+            server.after_write(z, context, id);
         }
     }
     let mut out = vec![0x18, tsn, 0x04];
@@ -879,275 +707,4 @@ fn configure_reporting(
         out.extend(failures);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::data_type::*;
-    use super::*;
-
-    fn light() -> SimulatedDevice {
-        let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
-        for cluster in [ON_OFF_CLUSTER, LEVEL_CLUSTER] {
-            let a = answers(&mut d, 0, BIND_REQ, 0, 0, &bind_req(1, cluster, HUB, 1));
-            assert_eq!(a, vec![(0, 0x8021, 0, 0, vec![1, 0x00])]);
-        }
-        d
-    }
-
-    /// The hub's IEEE address.
-    const HUB: Eui64 = [0x88; 8];
-
-    /// A Bind_req (tsn 1) of the light's `cluster` on `ep` to `ieee`'s endpoint `dst_ep`.
-    fn bind_req(ep: u8, cluster: u16, ieee: Eui64, dst_ep: u8) -> Vec<u8> {
-        let mut r = vec![1];
-        r.extend([1; 8]);
-        r.push(ep);
-        r.extend(cluster.to_le_bytes());
-        r.push(0x03);
-        r.extend(ieee);
-        r.push(dst_ep);
-        r
-    }
-
-    #[test]
-    fn reports_go_only_to_bound_destinations_until_unbound() {
-        let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
-        // OnOff: min 0, max 1 s.
-        let configure = [
-            0x00, 6, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x01, 0x00,
-        ];
-        answers(&mut d, HA_PROFILE, 6, 1, 1, &configure);
-        assert!(
-            poll(&mut d, Duration::from_secs(2), &HUB).is_empty(),
-            "no binding, no report"
-        );
-        // Bound elsewhere (another device, a group): still nothing reaches the hub.
-        answers(&mut d, 0, BIND_REQ, 0, 0, &bind_req(1, 6, [0x77; 8], 1));
-        let group: Vec<u8> = [&bind_req(1, 6, HUB, 1)[..12], &[0x01, 0x34, 0x12]].concat();
-        assert_eq!(
-            answers(&mut d, 0, BIND_REQ, 0, 0, &group),
-            vec![(0, 0x8021, 0, 0, vec![1, 0x00])]
-        );
-        assert!(poll(&mut d, Duration::from_secs(2), &HUB).is_empty());
-        // Bound to two hub endpoints: one report each.
-        answers(&mut d, 0, BIND_REQ, 0, 0, &bind_req(1, 6, HUB, 1));
-        answers(&mut d, 0, BIND_REQ, 0, 0, &bind_req(1, 6, HUB, 2));
-        let sent = poll(&mut d, Duration::from_secs(2), &HUB);
-        let to: Vec<u8> = sent.iter().map(|a| a.3).collect();
-        assert_eq!(to, vec![1, 2]);
-        // Mgmt_Bind_req lists the four entries, three a page.
-        let a = answers(&mut d, 0, MGMT_BIND_REQ, 0, 0, &[9, 0]);
-        assert_eq!(a[0].4[..5], [9, 0x00, 4, 0, 3]);
-        let a = answers(&mut d, 0, MGMT_BIND_REQ, 0, 0, &[9, 3]);
-        assert_eq!(a[0].4[..5], [9, 0x00, 4, 3, 1]);
-        // Unbind both hub entries: reports stop; unbinding again is NO_ENTRY.
-        for ep in [1, 2] {
-            let a = answers(&mut d, 0, UNBIND_REQ, 0, 0, &bind_req(1, 6, HUB, ep));
-            assert_eq!(a, vec![(0, 0x8022, 0, 0, vec![1, 0x00])]);
-        }
-        assert!(poll(&mut d, Duration::from_secs(2), &HUB).is_empty());
-        let a = answers(&mut d, 0, UNBIND_REQ, 0, 0, &bind_req(1, 6, HUB, 1));
-        assert_eq!(a[0].4, vec![1, 0x88]);
-    }
-
-    #[test]
-    fn bind_refusals() {
-        let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
-        let status =
-            |d: &mut SimulatedDevice, req: &[u8]| answers(d, 0, BIND_REQ, 0, 0, req)[0].4[1];
-        // Another device's source address, an endpoint it lacks, a malformed request.
-        let mut foreign = bind_req(1, 6, HUB, 1);
-        foreign[1] = 0x55;
-        assert_eq!(status(&mut d, &foreign), 0x84);
-        assert_eq!(status(&mut d, &bind_req(9, 6, HUB, 1)), 0x82);
-        assert_eq!(status(&mut d, &bind_req(1, 6, HUB, 1)[..15]), 0x80);
-        // The table holds BINDING_TABLE_SIZE entries; binding again what is there is fine.
-        for cluster in 0..BINDING_TABLE_SIZE as u16 {
-            assert_eq!(status(&mut d, &bind_req(1, cluster, HUB, 1)), 0x00);
-        }
-        assert_eq!(status(&mut d, &bind_req(1, 0, HUB, 1)), 0x00);
-        assert_eq!(status(&mut d, &bind_req(1, 0x0300, HUB, 1)), 0x8C);
-        // A device without a binding table.
-        d.zcl.binding_unsupported = true;
-        assert_eq!(status(&mut d, &bind_req(1, 0, HUB, 1)), 0x84);
-    }
-
-    #[test]
-    fn a_router_opens_itself_for_joining_an_end_device_cannot() {
-        let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
-        let a = answers(&mut d, 0, MGMT_PERMIT_JOINING_REQ, 0, 0, &[4, 60, 1]);
-        assert_eq!(a, vec![(0, 0x8036, 0, 0, vec![4, 0x00])]);
-        assert!(d.zcl.permits_joining());
-        poll(&mut d, Duration::from_secs(59), &HUB);
-        assert!(d.zcl.permits_joining());
-        poll(&mut d, Duration::from_secs(1), &HUB);
-        assert!(!d.zcl.permits_joining(), "the window runs out");
-        permit_joining_broadcast(&mut d, &[5, 30, 1]);
-        assert!(d.zcl.permits_joining());
-        answers(&mut d, 0, MGMT_PERMIT_JOINING_REQ, 0, 0, &[6, 0, 1]);
-        assert!(!d.zcl.permits_joining(), "closed");
-        let mut sensor = SimulatedDevice::climate_sensor([2; 8], 0x2222, None);
-        let a = answers(&mut sensor, 0, MGMT_PERMIT_JOINING_REQ, 0, 0, &[7, 60, 1]);
-        assert_eq!(a[0].4, vec![7, 0x84]);
-        permit_joining_broadcast(&mut sensor, &[8, 60, 1]);
-        assert!(!sensor.zcl.permits_joining());
-    }
-
-    const TICK: Duration = Duration::from_millis(100);
-
-    #[test]
-    fn toggle_answers_and_reports_once_configured() {
-        let mut d = light();
-        let toggle = [0x01, 5, 0x02];
-        let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &toggle);
-        assert_eq!(
-            a,
-            vec![(HA_PROFILE, 6, 1, 1, vec![0x18, 5, 0x0B, 0x02, 0x00])]
-        );
-        assert!(d.zcl.on());
-        // Configure OnOff reporting, min 0, max 300.
-        let configure = [
-            0x00, 6, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x2C, 0x01,
-        ];
-        let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &configure);
-        assert_eq!(a, vec![(HA_PROFILE, 6, 1, 1, vec![0x18, 6, 0x07, 0x00])]);
-        assert!(poll(&mut d, TICK, &HUB).is_empty(), "nothing changed yet");
-        // Toggle with the default response disabled: no answer, then the report.
-        let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x11, 7, 0x02]);
-        assert!(a.is_empty());
-        assert_eq!(
-            poll(&mut d, TICK, &HUB),
-            vec![(
-                HA_PROFILE,
-                6,
-                1,
-                1,
-                vec![0x18, 1, 0x0A, 0x00, 0x00, BOOL, 0x00]
-            )]
-        );
-        assert!(poll(&mut d, TICK, &HUB).is_empty(), "reported once");
-        let read = [0x00, 8, 0x00, 0x00, 0x00, 0x34, 0x12];
-        let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &read);
-        assert_eq!(
-            a[0].4,
-            vec![
-                0x18,
-                8,
-                0x01,
-                0x00,
-                0x00,
-                0x00,
-                BOOL,
-                0x00,
-                0x34,
-                0x12,
-                UNSUPPORTED_ATTRIBUTE
-            ]
-        );
-    }
-
-    #[test]
-    fn reports_keep_min_interval_and_reportable_change_and_come_every_max_interval() {
-        let mut d = light();
-        // CurrentLevel: min 2 s, max 10 s, change 5.
-        let configure = [0x00, 1, 0x06, 0x00, 0x00, 0x00, UINT8, 2, 0, 10, 0, 5];
-        let a = answers(&mut d, HA_PROFILE, 8, 1, 1, &configure);
-        assert_eq!(a[0].4, vec![0x18, 1, 0x07, 0x00]);
-        // A change of 3 is below the reportable change: nothing.
-        d.zcl.set(1, LEVEL_CLUSTER, 0, 3);
-        assert!(poll(&mut d, Duration::from_secs(3), &HUB).is_empty());
-        // A change of 6: reported (3 s since configuring > min 2 s).
-        d.zcl.set(1, LEVEL_CLUSTER, 0, 6);
-        let r = poll(&mut d, Duration::from_millis(10), &HUB);
-        assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 6]);
-        // Another big change right away waits for the minimum interval.
-        d.zcl.set(1, LEVEL_CLUSTER, 0, 60);
-        assert!(poll(&mut d, Duration::from_secs(1), &HUB).is_empty());
-        let r = poll(&mut d, Duration::from_secs(1), &HUB);
-        assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 60]);
-        // No change: the next report comes at the maximum interval.
-        assert!(poll(&mut d, Duration::from_secs(9), &HUB).is_empty());
-        let r = poll(&mut d, Duration::from_secs(1), &HUB);
-        assert_eq!(r[0].4[3..], [0x00, 0x00, UINT8, 60]);
-    }
-
-    #[test]
-    fn level_refusals_unknown_commands_and_clusters() {
-        let mut d = light();
-        let a = answers(
-            &mut d,
-            HA_PROFILE,
-            8,
-            1,
-            1,
-            &[0x01, 1, 0x00, 0x80, 0x0A, 0x00],
-        );
-        assert_eq!(a[0].4, vec![0x18, 1, 0x0B, 0x00, 0x00]);
-        assert_eq!(d.zcl.level(), 0x80);
-        let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x01, 2, 0x47]);
-        assert_eq!(a[0].4, vec![0x18, 2, 0x0B, 0x47, UNSUP_COMMAND]);
-        let a = answers(&mut d, HA_PROFILE, 0x0201, 1, 1, &[0x01, 3, 0x00, 0, 10]);
-        assert_eq!(a[0].4, vec![0x18, 3, 0x0B, 0x00, UNSUPPORTED_CLUSTER]);
-        d.zcl.refuse_commands = Some(0x01);
-        let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x01, 3, 0x01]);
-        assert_eq!(a[0].4, vec![0x18, 3, 0x0B, 0x01, 0x01]);
-        assert!(!d.zcl.on());
-    }
-
-    #[test]
-    fn writes_check_type_and_access() {
-        let mut d = SimulatedDevice::thermostat([3; 8], 0x3333, None);
-        // SystemMode (enum8, writable) to heat; LocalTemperature (read only); wrong type.
-        let write = [
-            0x00, 4, 0x02, 0x1C, 0x00, ENUM8, 0x04, 0x00, 0x00, INT16, 0x00, 0x00, 0x12, 0x00,
-            UINT8, 0x01,
-        ];
-        let a = answers(&mut d, HA_PROFILE, 0x0201, 1, 1, &write);
-        assert_eq!(
-            a[0].4,
-            vec![
-                0x18,
-                4,
-                0x04,
-                READ_ONLY,
-                0x00,
-                0x00,
-                INVALID_DATA_TYPE,
-                0x12,
-                0x00
-            ]
-        );
-        assert_eq!(d.zcl.get(1, 0x0201, 0x001C), Some(4));
-    }
-
-    #[test]
-    fn faults_drop_delay_and_corrupt_what_the_device_sends() {
-        let mut d = light();
-        d.zcl.fault = Some(DeviceFault::Drop);
-        assert!(answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x01, 1, 0x01]).is_empty());
-        assert!(d.zcl.on(), "the command itself got through");
-        d.zcl.fault = Some(DeviceFault::Corrupt);
-        let a = answers(&mut d, HA_PROFILE, 6, 1, 1, &[0x01, 2, 0x00]);
-        assert_eq!(a[0].4, vec![0x18, 2, 0x0B]);
-        d.zcl.fault = Some(DeviceFault::Delay(7));
-        assert_eq!(d.zcl.answer_delay(), 7);
-    }
-
-    #[test]
-    fn mgmt_leave_for_itself_or_another() {
-        let mut d = light();
-        let mut other = vec![9];
-        other.extend([2; 8]);
-        other.push(0);
-        let a = answers(&mut d, 0, 0x0034, 0, 0, &other);
-        assert_eq!(a, vec![(0, 0x8034, 0, 0, vec![9, 0x84])]);
-        assert!(!d.zcl.leaving);
-        let mut own = vec![10];
-        own.extend([1; 8]);
-        own.push(0);
-        let a = answers(&mut d, 0, 0x0034, 0, 0, &own);
-        assert_eq!(a, vec![(0, 0x8034, 0, 0, vec![10, 0x00])]);
-        assert!(d.zcl.leaving);
-    }
 }

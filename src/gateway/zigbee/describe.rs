@@ -173,7 +173,7 @@ fn generic(description: &DeviceDescription) -> Mapping {
             (IAS_ZONE, Capability::Alarm(AlarmKind::Tamper)),
         ] {
             if has(cluster) {
-                capabilities.push(usual(capability));
+                capabilities.push(from(capability, cluster));
             }
         }
         if has(METERING) && !has(ELECTRICAL) {

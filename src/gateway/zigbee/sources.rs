@@ -32,7 +32,7 @@ use sealhub_radios::zigbee::zcl::clusters::thermostat::{
 use sealhub_radios::zigbee::zcl::clusters::{AttributeDef, door_lock, ias_zone, level, on_off};
 
 use crate::definitions::CapabilityMapping;
-use crate::model::{AlarmKind, Capability, MeasureKind};
+use crate::model::{AlarmKind, Capability, MeasureKind, RadioKind};
 
 /// On/Off.
 pub(super) const ON_OFF: u16 = on_off::CLUSTER_ID;
@@ -61,25 +61,12 @@ pub(super) const IAS_ZONE: u16 = ias_zone::CLUSTER_ID;
 /// Power Configuration.
 pub(super) const POWER_CONFIGURATION: u16 = POWER_CONFIGURATION_CLUSTER_ID;
 
-/// The cluster a capability comes from when a mapping names no `source`.
+/// The cluster a capability comes from when a mapping names no `source`: the first of the
+/// sources the definitions accept for it (`definitions::sources`), so a definition that names
+/// no source means the same cluster to the loader's checks and to the translation (for
+/// `alarm.motion` that is IAS Zone; an Occupancy Sensing motion sensor names `source = "0x0406"`).
 pub(super) fn usual_cluster(capability: Capability) -> u16 {
-    match capability {
-        Capability::OnOff => ON_OFF,
-        Capability::Level => LEVEL,
-        Capability::Color => COLOR,
-        Capability::DoorLock => DOOR_LOCK,
-        Capability::Thermostat => THERMOSTAT,
-        Capability::Measurement(kind) => match kind {
-            MeasureKind::Temperature => TEMPERATURE,
-            MeasureKind::Humidity => HUMIDITY,
-            MeasureKind::Illuminance => ILLUMINANCE,
-            MeasureKind::Power | MeasureKind::Voltage | MeasureKind::Current => ELECTRICAL,
-            MeasureKind::Energy => METERING,
-        },
-        Capability::Alarm(AlarmKind::Motion) => OCCUPANCY_SENSING,
-        Capability::Alarm(_) => IAS_ZONE,
-        Capability::Battery => POWER_CONFIGURATION,
-    }
+    crate::definitions::sources::usual_source(RadioKind::Zigbee, capability)
 }
 
 /// The cluster one mapped capability comes from.

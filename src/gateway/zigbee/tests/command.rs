@@ -23,7 +23,7 @@ fn notification(bits: u16) -> ClusterCommand {
 #[test]
 fn zone_status_change_notifications() {
     let m = one_endpoint(vec![
-        cap(C::Alarm(AlarmKind::Motion)),
+        cap_from(C::Alarm(AlarmKind::Motion), 0x0406),
         cap_from(C::Alarm(AlarmKind::Smoke), 0x0500),
         cap(C::Alarm(AlarmKind::Tamper)),
         cap(C::Battery),
@@ -47,6 +47,29 @@ fn zone_status_change_notifications() {
     let light = one_endpoint(vec![cap(C::OnOff)]);
     assert_eq!(attributes_of_command(&light, 1, &notification(1)), []);
     assert_eq!(attributes_of_command(&m, 7, &notification(1)), []);
+}
+
+/// `alarm.motion` with no `source` (as the Sonoff SNZB-03's definition has it) is the IAS
+/// zone's alarm, the usual source the definitions' table gives motion: the zone's
+/// notification reports the motion, and an Occupancy Sensing report says nothing of it.
+#[test]
+fn motion_with_no_source_is_the_ias_zones_alarm() {
+    let m = one_endpoint(vec![cap(C::Alarm(AlarmKind::Motion))]);
+    assert_eq!(
+        attributes_of_command(&m, 1, &notification(0b1)),
+        [A::Alarm {
+            kind: AlarmKind::Motion,
+            active: true
+        }]
+    );
+    let occupied = [(
+        0x0000,
+        sealhub_radios::zigbee::zcl::Value::Bitmap { width: 1, value: 1 },
+    )];
+    assert_eq!(
+        crate::gateway::zigbee::attributes_of_report(&m, 1, 0x0406, &occupied),
+        []
+    );
 }
 
 fn event(source: u8, event_code: u8, user_id: u16) -> ClusterCommand {

@@ -275,12 +275,12 @@ fn the_zone_type_gives_the_zone_its_kind() {
                 .contains(&C::Alarm(kind))
         );
     }
-    // A motion zone's kind comes from IAS Zone, not Occupancy Sensing (its usual cluster).
+    // A motion zone's kind comes from IAS Zone, its usual cluster (no `source` needed).
     let motion = refine_ias(&m, 1, 0x000D).unwrap();
     assert!(
         motion.endpoints[0]
             .capabilities
-            .contains(&cap_from(C::Alarm(AlarmKind::Motion), 0x0500))
+            .contains(&cap(C::Alarm(AlarmKind::Motion)))
     );
     // Kinds the model lacks (glass break 0x0226, key fob 0x0115, manufacturer 0x8001, the
     // invalid 0xFFFF): nothing new, and a known kind is taken away again.
@@ -468,4 +468,31 @@ fn a_meter_in_another_unit_is_not_energy() {
     let refined = refine(&m, 1, 0x0702, &[ok(0x0300, Value::Enum8(1))]).unwrap();
     assert_eq!(super::capabilities(&refined), vec![(1, vec![C::OnOff])]);
     assert_eq!(refine(&m, 1, 0x0702, &[ok(0x0300, Value::Enum8(0))]), None);
+}
+
+/// The usual cluster of every capability is the one the definitions' table of sources puts
+/// first, so a definition that names no `source` means one cluster to the loader and to the
+/// translation; motion's is IAS Zone (as the Sonoff SNZB-03's definition relies on), and an
+/// Occupancy Sensing device found by cluster names its source.
+#[test]
+fn usual_clusters_come_from_the_definitions_table() {
+    use crate::definitions::sources::{all_capabilities, usual_source};
+    use crate::gateway::zigbee::sources::usual_cluster;
+    use crate::model::RadioKind;
+    for capability in all_capabilities() {
+        assert_eq!(
+            usual_cluster(capability),
+            usual_source(RadioKind::Zigbee, capability),
+            "{capability:?}"
+        );
+    }
+    assert_eq!(usual_cluster(C::Alarm(AlarmKind::Motion)), 0x0500);
+    let by_cluster = generic(SimulatedDevice::motion_sensor);
+    assert!(
+        by_cluster.endpoints[0]
+            .capabilities
+            .contains(&cap_from(C::Alarm(AlarmKind::Motion), 0x0406)),
+        "{:?}",
+        by_cluster.endpoints[0].capabilities
+    );
 }

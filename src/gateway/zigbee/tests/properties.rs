@@ -26,7 +26,7 @@ fn everything() -> Mapping {
         cap(C::Measurement(M::Energy)),
         cap(C::Measurement(M::Voltage)),
         cap(C::Measurement(M::Current)),
-        cap(C::Alarm(AlarmKind::Motion)),
+        cap_from(C::Alarm(AlarmKind::Motion), 0x0406),
         cap_from(C::Alarm(AlarmKind::Contact), 0x0500),
         cap(C::Alarm(AlarmKind::Tamper)),
         cap(C::Battery),

@@ -411,7 +411,7 @@ fn metering() {
 #[test]
 fn occupancy() {
     // ZCL 8 §4.8 Occupancy Sensing, Occupancy: bit 0 occupied.
-    let m = one_endpoint(vec![cap(C::Alarm(AlarmKind::Motion))]);
+    let m = one_endpoint(vec![cap_from(C::Alarm(AlarmKind::Motion), 0x0406)]);
     let occupancy = |bits: u64| {
         [(
             0x0000,
@@ -435,7 +435,9 @@ fn occupancy() {
             active: false
         }]
     );
-    let inv = one_endpoint(vec![inverted(C::Alarm(AlarmKind::Motion))]);
+    let mut motion = inverted(C::Alarm(AlarmKind::Motion));
+    motion.source = Some(0x0406);
+    let inv = one_endpoint(vec![motion]);
     assert_eq!(
         report(&inv, 0x0406, &occupancy(1)),
         [A::Alarm {

@@ -2,13 +2,10 @@
 //! from that store, and the server running on 127.0.0.1 with a free port, wired to channels
 //! the test plays the hub task on — the same wiring `src/runtime/` uses.
 
-#![allow(dead_code)] // each test file uses its own part
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use coset::cbor::value::Value;
-use sealhub::envelope::DeviceId;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::identity::Permissions;
 use sealhub::keymgmt::{Client, ClientKeys, Home};
@@ -21,17 +18,11 @@ use sealhub::transport::{
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-// The 0700 temporary directory every test crate shares (the store refuses a more open one).
-#[path = "../support/private_dir.rs"]
-mod private_dir;
-pub use private_dir::tempdir;
+use super::gateway::id;
+use super::tempdir;
 
 /// A time comfortably inside every command's validity, for sealing and opening.
 pub const NOW: u64 = 1_800_000_000;
-
-pub fn id(s: &str) -> DeviceId {
-    DeviceId::new(s).expect("valid id")
-}
 
 /// The hub side of a running transport: the home, the channels, the stop switch.
 pub struct Hub {

@@ -3,14 +3,12 @@
 //! for the gateway that opens commands with `Home::open_command` and answers with
 //! `Home::seal_response`, encrypted to the asking client), and the client's store.
 
-#![allow(dead_code)] // each test file uses its own part
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
+use sealhub::envelope::MessageType;
 use sealhub::envelope::freshness::FreshnessPolicy;
-use sealhub::envelope::{DeviceId, MessageType};
 use sealhub::keymgmt::Home;
 use sealhub::model::{
     Action, Attribute, Capability, Command, Device, Endpoint, Event, HubCommand, HubResponse,
@@ -24,21 +22,8 @@ use sealhub::transport::tls::TlsIdentity;
 use sealhub::transport::{BoundTransport, Inbound, Outbound, TransportConfig};
 use tokio::sync::{mpsc, watch};
 
-#[path = "../support/private_dir.rs"]
-mod private_dir;
-pub use private_dir::tempdir;
-
-/// Now, in Unix seconds (the hub trusts its clock in these tests).
-pub fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs()
-}
-
-pub fn id(s: &str) -> DeviceId {
-    DeviceId::new(s).expect("valid id")
-}
+use super::gateway::{id, unix_now as now_unix};
+use super::tempdir;
 
 pub struct FakeHub {
     pub addr: SocketAddr,
