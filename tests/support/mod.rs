@@ -6,6 +6,8 @@
 //!   are re-exported here, as the gateway tests use them).
 //! - [`hub`]: the `sealhub` binary running the demo house with its transport on a free
 //!   port, clients paired on its store beforehand, client sessions over real TLS.
+//! - [`kill`]: the crash tests' kill harness: a child process read line by line with bounded
+//!   waits, killed with SIGKILL, and a seeded random source for the kill moments.
 //! - [`zigbee`]: an emulated Zigbee stick on a pty with the real driver on it, devices joined
 //!   and interviewed, the driver calls that carry out the gateway's `ZigbeeOp`s, bounded waits
 //!   (its items are also re-exported here, as the Zigbee tests use them).
@@ -19,6 +21,7 @@
 
 pub mod gateway;
 pub mod hub;
+pub mod kill;
 pub mod zigbee;
 pub mod zwave;
 
