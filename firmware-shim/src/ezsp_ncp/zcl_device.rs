@@ -229,6 +229,64 @@ pub struct ZclState {
     /// A door lock's PIN codes by User ID (Set PIN Code / Clear PIN Code), for tests to look
     /// at.
     pub pin_codes: BTreeMap<u16, Vec<u8>>,
+    /// The commands and attribute writes the device carried out, oldest first, at most
+    /// [`EXECUTED_KEPT`]: the record a test compares with what the host meant to send (a
+    /// command carried out twice shows twice). Each is also logged at debug level under the
+    /// target [`EXECUTED_LOG_TARGET`], for a test that watches a process it may kill.
+    pub executed: Vec<Executed>,
+}
+
+/// How many carried-out commands [`ZclState::executed`] keeps.
+pub const EXECUTED_KEPT: usize = 256;
+
+/// The log target of the line each carried-out command logs
+/// (`emulated Zigbee device carried out a command eui64=… endpoint=… cluster=0x…
+/// command=0x… global=… payload=…`, payload in hex).
+pub const EXECUTED_LOG_TARGET: &str = "firmware_shim::executed";
+
+/// One command or attribute write a simulated device carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Executed {
+    /// The endpoint it was for.
+    pub endpoint: u8,
+    /// The cluster.
+    pub cluster: u16,
+    /// The ZCL command id (a global one such as Write Attributes 0x02 when `global`).
+    pub command: u8,
+    /// A global (profile-wide) command, else cluster-specific.
+    pub global: bool,
+    /// The ZCL payload after the header.
+    pub payload: Vec<u8>,
+}
+
+/// Adds `executed` to the device's record and logs it.
+fn record_executed(device: &mut SimulatedDevice, executed: Executed) {
+    let payload: String = executed
+        .payload
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let eui64: String = device
+        .eui64
+        .iter()
+        .rev()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    tracing::debug!(
+        target: EXECUTED_LOG_TARGET,
+        eui64 = %eui64,
+        endpoint = executed.endpoint,
+        cluster = format_args!("{:#06x}", executed.cluster),
+        command = format_args!("{:#04x}", executed.command),
+        global = executed.global,
+        payload = %payload,
+        "emulated Zigbee device carried out a command"
+    );
+    let record = &mut device.zcl.executed;
+    if record.len() >= EXECUTED_KEPT {
+        record.remove(0);
+    }
+    record.push(executed);
 }
 
 /// How many entries a device's binding table holds: small, as on real devices, so that a
@@ -454,6 +512,18 @@ fn answers_unfaulted(
         return reply(default_response(UNSUPPORTED_CLUSTER));
     }
     let wants_default = fc & 0x10 == 0;
+    let executed = |global: bool| Executed {
+        endpoint: dst_ep,
+        cluster,
+        command,
+        global,
+        payload: payload.to_vec(),
+    };
+    if fc & 0x01 == 0 && matches!(command, 0x02 | 0x03 | 0x05) {
+        record_executed(device, executed(true));
+    } else if fc & 0x01 != 0 && device.zcl.refuse_commands.is_none() {
+        record_executed(device, executed(false));
+    }
     let z = &mut device.zcl;
     if fc & 0x01 == 0 {
         return match command {
@@ -908,6 +978,46 @@ mod tests {
         r.extend(ieee);
         r.push(dst_ep);
         r
+    }
+
+    #[test]
+    fn the_record_holds_each_command_and_write_carried_out_and_no_read() {
+        let mut d = light();
+        // On (cluster-specific 0x01), a Read Attributes, a Write Attributes of OnTime (0x4001).
+        answers(&mut d, HA_PROFILE, ON_OFF_CLUSTER, 1, 1, &[0x01, 7, 0x01]);
+        answers(
+            &mut d,
+            HA_PROFILE,
+            ON_OFF_CLUSTER,
+            1,
+            1,
+            &[0x00, 8, 0x00, 0x00, 0x00],
+        );
+        let write = [0x00, 9, 0x02, 0x01, 0x40, 0x21, 0x05, 0x00];
+        answers(&mut d, HA_PROFILE, ON_OFF_CLUSTER, 1, 1, &write);
+        // A device refusing commands carries nothing out.
+        d.zcl.refuse_commands = Some(0x01);
+        answers(&mut d, HA_PROFILE, ON_OFF_CLUSTER, 1, 1, &[0x01, 10, 0x00]);
+        assert_eq!(
+            d.zcl.executed,
+            vec![
+                Executed {
+                    endpoint: 1,
+                    cluster: ON_OFF_CLUSTER,
+                    command: 0x01,
+                    global: false,
+                    payload: vec![],
+                },
+                Executed {
+                    endpoint: 1,
+                    cluster: ON_OFF_CLUSTER,
+                    command: 0x02,
+                    global: true,
+                    payload: write[3..].to_vec(),
+                },
+            ]
+        );
+        assert!(d.zcl.on(), "the On it recorded was carried out");
     }
 
     #[test]
