@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{self, EmulatorHandle, SimulatedDevice};
 use sealhub::config::{RadioPort, ZigbeeConfig};
+use sealhub::gateway::core::registry::TREE as REGISTRY_TREE;
 use sealhub::radio::zigbee_network::{Followed, StartOutcome, ZigbeeNetwork};
 use sealhub::radio::{self, Error};
 use sealhub::store::Store;
@@ -51,6 +52,7 @@ pub(super) async fn run(
     mut link: TaskLink,
     to_gateway: ToGateway,
 ) {
+    let registry = store.handle();
     let mut network = match ZigbeeNetwork::load(store) {
         Ok(n) => n,
         Err(e) => {
@@ -97,7 +99,7 @@ pub(super) async fn run(
         })
         .await;
     if let Some(emu) = &emulator {
-        demo(emu, &stick, &network).await;
+        demo(emu, &stick, &network, &registry).await;
     }
 
     let period = Duration::from_secs(config.backup_interval_secs);
@@ -297,16 +299,34 @@ async fn seal_backup(network: &mut ZigbeeNetwork, stick: &ZigbeeStick, reason: &
 
 /// The emulated stick's demo house: on the hub's first start every device joins (the network
 /// is opened for them); on later starts the emulated stick starts blank and gets the stored
-/// network, and the devices in the backup are back in range without joining again. A device
-/// missing from the backup (one added to the house later) joins.
-async fn demo(emu: &EmulatorHandle, stick: &ZigbeeStick, network: &ZigbeeNetwork) {
+/// network, and the devices it had (those in the backup, or in the hub's device registry) are
+/// back in range without joining again. A device missing from both (one added to the house
+/// later, or one the hub never keyed) joins.
+///
+/// The registry counts too because the backup is sealed a moment after a join, while a real
+/// stick keeps a device from the moment it joins: after a crash in between, a device taken
+/// from the backup alone would join afresh, as if reset, and lose its key.
+async fn demo(
+    emu: &EmulatorHandle,
+    stick: &ZigbeeStick,
+    network: &ZigbeeNetwork,
+    registry: &Store,
+) {
     let mut joining = 0;
     for device in demo_house() {
         let eui64 = u64::from_le_bytes(device.eui64);
-        let paired = network
+        let in_backup = network
             .stored()
             .is_some_and(|b| b.devices.iter().any(|d| d.ieee_address == device.eui64));
-        if paired {
+        let id = sealhub::model::zigbee_device_id(eui64);
+        let in_registry = match registry.get(REGISTRY_TREE, id.as_str().as_bytes()) {
+            Ok(record) => record.is_some(),
+            Err(e) => {
+                warn!(device = %id, "cannot read the device registry: {e}");
+                false
+            }
+        };
+        if in_backup || in_registry {
             match emu.with_stick(|s| s.ncp_mut().adopt_device(device)) {
                 Ok(node_id) => info!(
                     eui64 = format_args!("{eui64:016x}"),
