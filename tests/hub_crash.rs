@@ -11,8 +11,8 @@
 //! - no sequence number is reused: every event the watching client opened carries a
 //!   (signer, sequence number) never seen before, and the persisted ceiling of every signing
 //!   key (the hub's, each device key's) covers every number seen and never goes back; the
-//!   clients' own numbers are checked by the hub, which refuses a reused one as a replay, so a
-//!   command refused as a replay fails the test;
+//!   clients' own numbers are checked by the hub, which refuses (and logs) a reused one as a
+//!   replay, so a command the hub refused, or a client saw refused, fails the test;
 //! - no command is executed twice: each command sets the emulated thermostat's heating setpoint
 //!   to a value no other command uses (the value stands for the command's msg_id), and the
 //!   emulated device's record of what it carried out (`firmware_shim::executed` log lines)
@@ -432,6 +432,11 @@ fn check_after_kill(home: &mut HomeUnderTest, ledger: &mut Ledger, kill: usize, 
             *ledger.executed.entry(value).or_default() += 1;
         }
     }
+    // The clients' sequence numbers: the hub refuses (and logs) a command whose number it
+    // has seen, so a client that reused one after a restart shows here.
+    if let Some(refused) = hub.iter().find(|l| l.contains("refused a command")) {
+        panic!("kill {kill}: the hub refused a client's command: {refused}");
+    }
     let store = Store::open(&home.data, &KekSource::default_key_file(&home.data))
         .unwrap_or_else(|e| panic!("kill {kill}: the store does not open: {e}"));
     let ids = |tree: &str| -> BTreeSet<String> {
@@ -636,6 +641,14 @@ fn the_hub_survives_sigkill_at_random_moments_without_reuse_double_execution_or_
         }
         *ledger.kills.entry(phase).or_default() += 1;
         finish_kill(&mut home, &mut ledger, kill, hub, watch.as_mut());
+        if (kill + 1) % 50 == 0 {
+            eprintln!(
+                "{} kills survived ({:?}), {:?}",
+                kill + 1,
+                ledger.kills,
+                started.elapsed()
+            );
+        }
     }
     // The run proved something: commands ran and were checked, events were seen.
     assert!(
