@@ -122,7 +122,7 @@ fn a_device_key_never_exists_without_its_record_or_the_other_way_round() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let mut admitted_total = 0;
     let mut rng = KillRng::from_env();
     for round in 0..ROUNDS {

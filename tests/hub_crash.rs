@@ -108,7 +108,7 @@ struct HomeUnderTest {
 
 impl HomeUnderTest {
     fn new() -> HomeUnderTest {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = support::tempdir();
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).expect("chmod");

@@ -113,7 +113,7 @@ fn killing_the_writer_never_leaves_half_a_batch() {
         return;
     }
     let started = Instant::now();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     drop(Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("create"));
 
     let mut rng = KillRng::from_env();
