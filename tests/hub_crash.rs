@@ -23,9 +23,13 @@
 //! is printed (`SEALHUB_CRASH_SEED` replays it). CI runs [`CI_KILLS`] kills; a longer run:
 //! `SEALHUB_CRASH_KILLS=500 cargo test -p sealhub --test hub_crash -- --nocapture`.
 //!
+//! The commanding client is killed too, the hub left running, at a seeded moment of a command
+//! (as it starts, as its session opens, when the device carried the command out); the next
+//! command from its store must be done, not refused as a replay.
+//!
 //! Not covered: `sealhub backup` (the backup command) does not exist yet, so the "backup"
-//! phase is the Zigbee network backup the hub seals by itself; the clients themselves are not
-//! killed (their state is the CLI's own store, written after each session).
+//! phase is the Zigbee network backup the hub seals by itself; the watching client is not
+//! killed.
 
 mod support;
 
@@ -246,6 +250,8 @@ struct Ledger {
     done: BTreeSet<i64>,
     next_setpoint: i64,
     kills: BTreeMap<Phase, usize>,
+    /// Times the commanding client was killed (the hub left running).
+    client_kills: usize,
     pairings: usize,
     /// What the watching client printed last, for the failure message.
     last_watch: String,
@@ -661,7 +667,8 @@ fn the_hub_survives_sigkill_at_random_moments_without_reuse_double_execution_or_
     );
     eprintln!(
         "survived {total} kills in {homes} homes ({:?}); {} commands sent, {} seen done, {} \
-         carried out; {} events from {} signers; {} clients paired; {:?}",
+         carried out; {} events from {} signers; {} clients paired; the commanding client \
+         killed {} times; {:?}",
         ledger.kills,
         ledger.sent.len(),
         ledger.done.len(),
@@ -678,6 +685,7 @@ fn the_hub_survives_sigkill_at_random_moments_without_reuse_double_execution_or_
             .collect::<BTreeSet<_>>()
             .len(),
         ledger.pairings,
+        ledger.client_kills,
         started.elapsed()
     );
 }
@@ -691,6 +699,9 @@ fn command_with_kill(
     rng: &mut KillRng,
     ledger: &mut Ledger,
 ) {
+    if rng.percent(30) {
+        client_killed_then_next(hub, home, rng, ledger);
+    }
     let count = 1 + rng.below(3);
     for i in 0..count {
         let (mut sender, value) = send_setpoint(home, ledger);
@@ -714,6 +725,37 @@ fn command_with_kill(
         hub.kill();
         judge_send(&mut sender, value, true, ledger);
     }
+}
+
+/// The commanding client killed with SIGKILL at a seeded moment of a command (as it starts,
+/// as its session opens, or when the emulated device carried the command out, before the
+/// client saw the answer), the hub left running; then the restarted client, from its store,
+/// sends the next command, which must be done: had it reused a sequence number the hub would
+/// refuse the command as a replay (and log it, which `check_after_kill` looks for).
+fn client_killed_then_next(
+    hub: &mut Victim,
+    home: &HomeUnderTest,
+    rng: &mut KillRng,
+    ledger: &mut Ledger,
+) {
+    let (mut killed, value) = send_setpoint(home, ledger);
+    match rng.below(3) {
+        0 => {}
+        1 => hub.wait_for(PATIENCE, "the client's session", |l| {
+            l.contains("upgrading to a client session")
+        }),
+        _ => hub.wait_for(PATIENCE, "the device carrying the command out", |l| {
+            setpoint_executed(l) == Some(value)
+        }),
+    }
+    let said = killed.kill().join("\n");
+    assert!(
+        !said.to_lowercase().contains("replay"),
+        "setpoint {value}: the killed client reported a replay:\n{said}"
+    );
+    ledger.client_kills += 1;
+    let (mut next, value) = send_setpoint(home, ledger);
+    judge_send(&mut next, value, false, ledger);
 }
 
 /// After a kill: the watcher's events, then the checks.
