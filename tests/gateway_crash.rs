@@ -5,15 +5,14 @@
 //! admitted, and none it saw leave.
 //!
 //! The child is this test binary itself, re-executed with `SEALHUB_GATEWAY_CRASH_CHILD=<data
-//! dir>` and filtered to [`crash_child_admitting_devices`], which does nothing without it.
+//! dir>` and filtered to [`crash_child_admitting_devices`], which does nothing without it; the
+//! kill harness and the seeded kill moments are `support::kill`'s.
 
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use sealhub::crypto::random_array;
@@ -21,6 +20,7 @@ use sealhub::definitions::Definitions;
 use sealhub::gateway::core::{Gateway, GatewayConfig, Input};
 use sealhub::store::{KekSource, Store};
 use sealhub_radios::zigbee::driver::{JoinKind, RadioEvent};
+use support::kill::{KillRng, Victim, number_after};
 use support::*;
 
 const CHILD_ENV: &str = "SEALHUB_GATEWAY_CRASH_CHILD";
@@ -102,35 +102,6 @@ fn crash_child_admitting_devices() {
     }
 }
 
-fn spawn_child(dir: &Path) -> Child {
-    Command::new(std::env::current_exe().expect("current exe"))
-        .args([
-            "--exact",
-            "crash_child_admitting_devices",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child")
-}
-
-fn forward_lines(child: &mut Child) -> mpsc::Receiver<String> {
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
 fn random_below(bound: u64) -> u64 {
     u64::from_be_bytes(random_array::<8>().expect("rng")) % bound
 }
@@ -146,11 +117,6 @@ fn keys_of(store: &Store, tree: &str, round: usize) -> BTreeSet<String> {
         .collect()
 }
 
-fn number(line: &str, word: &str) -> Option<u64> {
-    let at = line.find(word)?;
-    line[at + word.len()..].trim().parse().ok()
-}
-
 #[test]
 fn a_device_key_never_exists_without_its_record_or_the_other_way_round() {
     if std::env::var_os(CHILD_ENV).is_some() {
@@ -158,31 +124,27 @@ fn a_device_key_never_exists_without_its_record_or_the_other_way_round() {
     }
     let dir = support::tempdir();
     let mut admitted_total = 0;
+    let mut rng = KillRng::from_env();
     for round in 0..ROUNDS {
-        let mut child = spawn_child(dir.path());
-        let lines = forward_lines(&mut child);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match lines.recv_timeout(left) {
-                Ok(line) if line.contains("READY") => break,
-                Ok(_) => {}
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("round {round}: the child never started ({e})");
-                }
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20 + random_below(150)));
-        child.kill().expect("kill -9");
-        child.wait().expect("reap child");
-        let printed: Vec<String> = lines.iter().collect();
+        let mut child =
+            Victim::spawn_self("crash_child_admitting_devices", (CHILD_ENV, dir.path()));
+        child.wait_for(Duration::from_secs(30), "READY", |l| l.contains("READY"));
+        // Killed while it admits devices, after a seeded number of them (it goes on meanwhile).
+        let want = 1 + rng.below(8) as usize;
+        let mut admitted = 0;
+        child.wait_for(Duration::from_secs(30), "admissions", |l| {
+            admitted += usize::from(l.contains("ADMITTED "));
+            admitted >= want
+        });
+        let printed = child.kill().to_vec();
         let admitted: BTreeSet<u64> = printed
             .iter()
-            .filter_map(|l| number(l, "ADMITTED "))
+            .filter_map(|l| number_after(l, "ADMITTED "))
             .collect();
-        let left: BTreeSet<u64> = printed.iter().filter_map(|l| number(l, "LEFT ")).collect();
+        let left: BTreeSet<u64> = printed
+            .iter()
+            .filter_map(|l| number_after(l, "LEFT "))
+            .collect();
         admitted_total += admitted.len();
 
         let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path()))

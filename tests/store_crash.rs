@@ -3,19 +3,18 @@
 //! child reported as applied, and hold no half-applied batch.
 //!
 //! The child is this test binary itself, re-executed with `SEALHUB_CRASH_CHILD=<data dir>` and
-//! filtered to [`crash_child_writer`], which does nothing when the variable is absent.
+//! filtered to [`crash_child_writer`], which does nothing when the variable is absent; the kill
+//! harness and the seeded kill moments are `support::kill`'s.
 
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use sealhub::crypto::random_array;
 use sealhub::store::{KekSource, Store, WriteBatch};
+use support::kill::{KillRng, Victim, number_after};
 
 const CHILD_ENV: &str = "SEALHUB_CRASH_CHILD";
 const ROUNDS: usize = 25;
@@ -62,41 +61,6 @@ fn crash_child_writer() {
             .and_then(|_| out.flush())
             .expect("stdout");
     }
-}
-
-fn spawn_writer(dir: &Path) -> Child {
-    Command::new(std::env::current_exe().expect("current exe"))
-        .args([
-            "--exact",
-            "crash_child_writer",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child")
-}
-
-/// Forwards the child's stdout lines to a channel (which closes when the child dies), so the
-/// parent can wait for them with a timeout instead of hanging on a stuck child.
-fn forward_lines(child: &mut Child) -> mpsc::Receiver<String> {
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn random_below(bound: u64) -> u64 {
-    u64::from_be_bytes(random_array::<8>().expect("rng")) % bound
 }
 
 /// Checks the invariant after a crash and returns the counter.
@@ -152,59 +116,33 @@ fn killing_the_writer_never_leaves_half_a_batch() {
     let dir = support::tempdir();
     drop(Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("create"));
 
+    let mut rng = KillRng::from_env();
     let mut previous = 0;
     let mut interrupted_mid_stream = 0;
     for round in 0..ROUNDS {
-        let mut child = spawn_writer(dir.path());
-        let lines = forward_lines(&mut child);
-        let committed_in = |l: &str| {
-            let at = l.find("COMMITTED ")?;
-            l[at + "COMMITTED ".len()..].trim().parse::<u64>().ok()
-        };
-        // The last batch the child reported before the kill, read while waiting for it.
-        let mut seen_committed = None;
-        // Every fifth round kills the child early, possibly while it opens the store.
-        if round % 5 == 4 {
-            std::thread::sleep(Duration::from_millis(random_below(20)));
-        } else {
-            // Killed mid-stream by what the child reports, not by a real-time guess (a 5-80 ms
-            // sleep after READY let a slow machine kill it before its first commit): wait until
-            // it has reported 1 to 4 new commits, then kill it within a few ms while it goes on
-            // writing. The wait is bounded only against a hung child.
-            let want = 1 + random_below(4);
+        let mut child = Victim::spawn_self("crash_child_writer", (CHILD_ENV, dir.path()));
+        // Every fifth round kills the child as soon as it is started, possibly while it opens
+        // the store. The others kill it mid-stream by what it reports, not by a real-time
+        // guess: once it has reported 1 to 4 new commits, while it goes on writing. The wait
+        // is bounded only against a hung child.
+        if round % 5 != 4 {
+            let want = 1 + rng.below(4) as usize;
+            child.wait_for(Duration::from_secs(60), "READY", |l| l.contains("READY"));
             let mut new_commits = 0;
-            let mut ready = false;
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while new_commits < want {
-                let left = deadline.saturating_duration_since(Instant::now());
-                match lines.recv_timeout(left) {
-                    // libtest may print "test crash_child_writer ... " on the same line first.
-                    Ok(line) if line.contains("READY") => ready = true,
-                    Ok(line) => {
-                        if let Some(n) = committed_in(&line) {
-                            seen_committed = Some(n);
-                            new_commits += u64::from(ready);
-                        }
-                    }
-                    Err(e) => {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        panic!(
-                            "round {round}: child opened the store ({ready}) but did not commit ({e})"
-                        );
-                    }
+            child.wait_for(Duration::from_secs(60), "commits", |l| {
+                // libtest may print "test crash_child_writer ... " on the same line first.
+                if l.contains("COMMITTED ") {
+                    new_commits += 1;
                 }
-            }
-            std::thread::sleep(Duration::from_millis(random_below(5)));
+                new_commits >= want
+            });
         }
-        child.kill().expect("kill -9");
-        child.wait().expect("reap child");
         // Whatever the child printed before it died: the last batch it saw `apply` return for.
-        let committed = lines
+        let committed = child
+            .kill()
             .iter()
-            .filter_map(|l| committed_in(&l))
-            .last()
-            .or(seen_committed)
+            .rev()
+            .find_map(|l| number_after(l, "COMMITTED "))
             .unwrap_or(0);
         let next = verify(dir.path(), committed, previous, round);
         if next > previous {

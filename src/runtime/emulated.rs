@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{self, SimulatedDevice};
 use firmware_shim::zwave_controller::{self as zw, ControllerConfig, SecureNode, SimNode};
+use sealhub::gateway::core::registry::TREE as REGISTRY_TREE;
 use sealhub::radio::zigbee_network::ZigbeeNetwork;
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
 use sealhub::store::Store;
@@ -47,16 +48,34 @@ impl ZigbeeDemo {
 
     /// The demo house: on the hub's first start every device joins (the network is opened
     /// for them); on later starts the emulated stick starts blank and gets the stored network,
-    /// and the devices in the backup are back in range without joining again. A device
-    /// missing from the backup (one added to the house later) joins.
-    pub(super) async fn join(&self, stick: &ZigbeeStick, network: &ZigbeeNetwork) {
+    /// and the devices it had (those in the backup, or in the hub's device registry) are back
+    /// in range without joining again. A device missing from both (one added to the house
+    /// later, or one the hub never keyed) joins.
+    ///
+    /// The registry counts too because the backup is sealed a moment after a join, while a
+    /// real stick keeps a device from the moment it joins: after a crash in between, a device
+    /// taken from the backup alone would join afresh, as if reset, and lose its key.
+    pub(super) async fn join(
+        &self,
+        stick: &ZigbeeStick,
+        network: &ZigbeeNetwork,
+        registry: &Store,
+    ) {
         let mut joining = 0;
         for device in zigbee_demo_house() {
             let eui64 = u64::from_le_bytes(device.eui64);
-            let paired = network
+            let in_backup = network
                 .stored()
                 .is_some_and(|b| b.devices.iter().any(|d| d.ieee_address == device.eui64));
-            if paired {
+            let id = sealhub::model::zigbee_device_id(eui64);
+            let in_registry = match registry.get(REGISTRY_TREE, id.as_str().as_bytes()) {
+                Ok(record) => record.is_some(),
+                Err(e) => {
+                    warn!(device = %id, "cannot read the device registry: {e}");
+                    false
+                }
+            };
+            if in_backup || in_registry {
                 match self.emu.with_stick(|s| s.ncp_mut().adopt_device(device)) {
                     Ok(node_id) => info!(
                         eui64 = format_args!("{eui64:016x}"),

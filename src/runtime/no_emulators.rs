@@ -23,7 +23,12 @@ impl ZigbeeDemo {
     }
 
     /// Unreachable: no value of this type exists.
-    pub(super) async fn join(&self, _stick: &ZigbeeStick, _network: &ZigbeeNetwork) {
+    pub(super) async fn join(
+        &self,
+        _stick: &ZigbeeStick,
+        _network: &ZigbeeNetwork,
+        _registry: &sealhub::store::Store,
+    ) {
         match *self {}
     }
 

@@ -34,6 +34,7 @@ pub(super) async fn run(
     mut link: TaskLink,
     to_gateway: ToGateway,
 ) {
+    let registry = store.handle();
     let mut network = match ZigbeeNetwork::load(store) {
         Ok(n) => n,
         Err(e) => {
@@ -75,7 +76,7 @@ pub(super) async fn run(
         })
         .await;
     if let Some(demo) = &demo {
-        demo.join(&stick, &network).await;
+        demo.join(&stick, &network, &registry).await;
     }
 
     let period = Duration::from_secs(config.backup_interval_secs);

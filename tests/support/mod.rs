@@ -8,6 +8,8 @@
 //!   port, clients paired on its store beforehand, client sessions over real TLS.
 //! - [`house`]: both emulated sticks owned by the test (devices read, alarms triggered,
 //!   sleepers woken) with `sealhub run` pointed at their ptys.
+//! - [`kill`]: the crash tests' kill harness: a child process read line by line with bounded
+//!   waits, killed with SIGKILL, and a seeded random source for the kill moments.
 //! - [`zigbee`]: an emulated Zigbee stick on a pty with the real driver on it, devices joined
 //!   and interviewed, the driver calls that carry out the gateway's `ZigbeeOp`s, bounded waits
 //!   (its items are also re-exported here, as the Zigbee tests use them).
@@ -30,6 +32,7 @@
 pub mod gateway;
 pub mod house;
 pub mod hub;
+pub mod kill;
 pub mod onboarding;
 pub mod store;
 pub mod transport;

@@ -463,6 +463,7 @@ fn answers_unfaulted(
         dst_ep,
         served: ep.in_clusters.contains(&cluster),
         manufacturer_code: device.manufacturer_code,
+        eui64: device.eui64,
         message,
     };
     super::zcl_device::serve(&mut device.zcl, &device.kind, request)

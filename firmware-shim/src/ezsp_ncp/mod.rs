@@ -37,4 +37,4 @@ pub use frame_counters::{CounterLayer, CounterRun, FrameCounterLog};
 pub use ncp::{EzspFrameFromHost, JoinAttempt, Ncp, NcpConfig, Nvm};
 pub use pty::{EmulatorHandle, PtyConfig, spawn_on_pty};
 pub use stick::{EmulatedStick, HostFrameHook, Override};
-pub use zcl_device::{DeviceFault, ZclState};
+pub use zcl_device::{DeviceFault, Executed, ZclState};

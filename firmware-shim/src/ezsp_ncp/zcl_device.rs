@@ -235,6 +235,59 @@ pub struct ZclState {
     /// A door lock's PIN codes by User ID (Set PIN Code / Clear PIN Code), for tests to look
     /// at.
     pub pin_codes: BTreeMap<u16, Vec<u8>>,
+    /// The commands and attribute writes the device carried out, oldest first, at most
+    /// [`EXECUTED_KEPT`]: the record a test compares with what the host meant to send (a
+    /// command carried out twice shows twice). Each is also logged at debug level under the
+    /// target [`EXECUTED_LOG_TARGET`], for a test that watches a process it may kill.
+    pub executed: Vec<Executed>,
+}
+
+/// How many carried-out commands [`ZclState::executed`] keeps.
+pub const EXECUTED_KEPT: usize = 256;
+
+/// The log target of the line each carried-out command logs
+/// (`emulated Zigbee device carried out a command eui64=… endpoint=… cluster=0x…
+/// command=0x… global=… payload=…`, payload in hex).
+pub const EXECUTED_LOG_TARGET: &str = "firmware_shim::executed";
+
+/// One command or attribute write a simulated device carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Executed {
+    /// The endpoint it was for.
+    pub endpoint: u8,
+    /// The cluster.
+    pub cluster: u16,
+    /// The ZCL command id (a global one such as Write Attributes 0x02 when `global`).
+    pub command: u8,
+    /// A global (profile-wide) command, else cluster-specific.
+    pub global: bool,
+    /// The ZCL payload after the header.
+    pub payload: Vec<u8>,
+}
+
+/// Adds `executed` to the device's record and logs it.
+fn record_executed(z: &mut ZclState, eui64: &[u8; 8], executed: Executed) {
+    let payload: String = executed
+        .payload
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let eui64: String = eui64.iter().rev().map(|b| format!("{b:02x}")).collect();
+    tracing::debug!(
+        target: EXECUTED_LOG_TARGET,
+        eui64 = %eui64,
+        endpoint = executed.endpoint,
+        cluster = format_args!("{:#06x}", executed.cluster),
+        command = format_args!("{:#04x}", executed.command),
+        global = executed.global,
+        payload = %payload,
+        "emulated Zigbee device carried out a command"
+    );
+    let record = &mut z.executed;
+    if record.len() >= EXECUTED_KEPT {
+        record.remove(0);
+    }
+    record.push(executed);
 }
 
 /// How many entries a device's binding table holds: small, as on real devices, so that a
@@ -434,6 +487,9 @@ pub struct ZclRequest<'a> {
     pub served: bool,
     /// The device's manufacturer code (for IAS Zone Enroll Request).
     pub manufacturer_code: u16,
+    /// The device's IEEE address (little-endian, as on the air), for the record of what it
+    /// carried out.
+    pub eui64: [u8; 8],
     /// The ZCL frame.
     pub message: &'a [u8],
 }
@@ -452,6 +508,7 @@ pub fn serve(
         dst_ep,
         served,
         manufacturer_code,
+        eui64,
         message,
     } = request;
     let Some((fc, tsn, command, payload)) = split(message) else {
@@ -469,6 +526,18 @@ pub fn serve(
         command,
         manufacturer_code,
     };
+    let executed = |global: bool| Executed {
+        endpoint: dst_ep,
+        cluster,
+        command,
+        global,
+        payload: payload.to_vec(),
+    };
+    if fc & 0x01 == 0 && matches!(command, 0x02 | 0x03 | 0x05) {
+        record_executed(z, &eui64, executed(true));
+    } else if fc & 0x01 != 0 && z.refuse_commands.is_none() {
+        record_executed(z, &eui64, executed(false));
+    }
     if fc & 0x01 == 0 {
         return match command {
             0x00 => reply(read_attributes(z, dst_ep, cluster, tsn, payload)),

@@ -39,6 +39,46 @@ fn bind_req(ep: u8, cluster: u16, ieee: Eui64, dst_ep: u8) -> Vec<u8> {
 }
 
 #[test]
+fn the_record_holds_each_command_and_write_carried_out_and_no_read() {
+    let mut d = light();
+    // On (cluster-specific 0x01), a Read Attributes, a Write Attributes of OnTime (0x4001).
+    answers(&mut d, HA_PROFILE, ON_OFF_CLUSTER, 1, 1, &[0x01, 7, 0x01]);
+    answers(
+        &mut d,
+        HA_PROFILE,
+        ON_OFF_CLUSTER,
+        1,
+        1,
+        &[0x00, 8, 0x00, 0x00, 0x00],
+    );
+    let write = [0x00, 9, 0x02, 0x01, 0x40, 0x21, 0x05, 0x00];
+    answers(&mut d, HA_PROFILE, ON_OFF_CLUSTER, 1, 1, &write);
+    // A device refusing commands carries nothing out.
+    d.zcl.refuse_commands = Some(0x01);
+    answers(&mut d, HA_PROFILE, ON_OFF_CLUSTER, 1, 1, &[0x01, 10, 0x00]);
+    assert_eq!(
+        d.zcl.executed,
+        vec![
+            Executed {
+                endpoint: 1,
+                cluster: ON_OFF_CLUSTER,
+                command: 0x01,
+                global: false,
+                payload: vec![],
+            },
+            Executed {
+                endpoint: 1,
+                cluster: ON_OFF_CLUSTER,
+                command: 0x02,
+                global: true,
+                payload: write[3..].to_vec(),
+            },
+        ]
+    );
+    assert!(d.zcl.on(), "the On it recorded was carried out");
+}
+
+#[test]
 fn reports_go_only_to_bound_destinations_until_unbound() {
     let mut d = SimulatedDevice::light([1; 8], 0x1111, None);
     // OnOff: min 0, max 1 s.
