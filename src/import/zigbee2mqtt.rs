@@ -604,4 +604,124 @@ mod tests {
             assert!(err.to_string().contains(expected), "{yaml}: {err}");
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn endpoint() -> impl Strategy<Value = HerdsmanEndpoint> {
+            (
+                1u8..=254,
+                any::<u16>(),
+                any::<u16>(),
+                proptest::collection::vec(any::<u16>(), 0..8),
+                proptest::collection::vec(any::<u16>(), 0..8),
+            )
+                .prop_map(
+                    |(endpoint, profile, device_id, in_clusters, out_clusters)| HerdsmanEndpoint {
+                        endpoint,
+                        profile,
+                        device_id,
+                        in_clusters,
+                        out_clusters,
+                    },
+                )
+        }
+
+        fn device() -> impl Strategy<Value = HerdsmanDevice> {
+            (
+                any::<u64>(),
+                any::<u16>(),
+                prop_oneof![Just(HerdsmanKind::Router), Just(HerdsmanKind::EndDevice)],
+                proptest::option::of(any::<u16>()),
+                proptest::option::of("[ -~]{0,20}"),
+                proptest::option::of(any::<bool>()),
+                any::<bool>(),
+                proptest::collection::btree_map(1u8..=254, endpoint(), 0..4),
+            )
+                .prop_map(
+                    |(eui64, node_id, kind, code, model, mains, interviewed, endpoints)| {
+                        HerdsmanDevice {
+                            eui64,
+                            node_id,
+                            kind,
+                            manufacturer_code: code,
+                            manufacturer: model.clone().map(|m| format!("maker {m}")),
+                            model,
+                            mains_powered: mains,
+                            interviewed,
+                            endpoints: endpoints
+                                .into_iter()
+                                .map(|(n, mut e)| {
+                                    e.endpoint = n;
+                                    e
+                                })
+                                .collect(),
+                        }
+                    },
+                )
+        }
+
+        /// The line herdsman's `toDatabaseEntry` would write for `d`.
+        fn herdsman_line(d: &HerdsmanDevice) -> String {
+            let endpoints: serde_json::Map<String, Value> = d
+                .endpoints
+                .iter()
+                .map(|e| {
+                    (
+                        e.endpoint.to_string(),
+                        serde_json::json!({
+                            "profId": e.profile, "epId": e.endpoint, "devId": e.device_id,
+                            "inClusterList": e.in_clusters, "outClusterList": e.out_clusters,
+                            "clusters": {}, "binds": [], "configuredReportings": [], "meta": {}
+                        }),
+                    )
+                })
+                .collect();
+            serde_json::json!({
+                "id": 7,
+                "type": if d.kind == HerdsmanKind::Router { "Router" } else { "EndDevice" },
+                "ieeeAddr": format!("0x{:016x}", d.eui64),
+                "nwkAddr": d.node_id,
+                "manufId": d.manufacturer_code,
+                "manufName": d.manufacturer,
+                "modelId": d.model,
+                "powerSource": d.mains_powered.map(|m| if m { "Mains (single phase)" } else { "Battery" }),
+                "epList": d.endpoints.iter().map(|e| e.endpoint).collect::<Vec<_>>(),
+                "endpoints": endpoints,
+                "interviewCompleted": d.interviewed,
+                "meta": {},
+            })
+            .to_string()
+        }
+
+        proptest! {
+            #[test]
+            fn herdsman_lines_parse_to_the_device_they_describe(d in device()) {
+                let db = parse_database(&herdsman_line(&d)).expect("parses");
+                prop_assert_eq!(db.devices, vec![d]);
+            }
+
+            #[test]
+            fn any_text_is_parsed_or_refused_with_a_line_inside_it(text in "\\PC{0,200}") {
+                if let Err(e) = parse_database(&text) {
+                    let lines = text.split('\n').count();
+                    prop_assert!(e.line.is_some_and(|l| (1..=lines).contains(&l)));
+                }
+                let _ = parse_friendly_names(&text);
+            }
+
+            #[test]
+            fn names_in_yaml_come_back_as_written(
+                names in proptest::collection::btree_map(any::<u64>(), "[a-zA-Z0-9][a-zA-Z0-9 _/-]{0,30}[a-zA-Z0-9]", 0..6)
+            ) {
+                let mut yaml = String::from("devices:\n");
+                for (eui64, name) in &names {
+                    yaml.push_str(&format!("  '0x{eui64:016x}':\n    friendly_name: '{name}'\n"));
+                }
+                let parsed = parse_friendly_names(&yaml).expect("parses");
+                prop_assert_eq!(parsed, DevicesSection::Names(names));
+            }
+        }
+    }
 }

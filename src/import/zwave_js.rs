@@ -577,3 +577,134 @@ fn wipe(value: &mut Value) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const CLASS_NAMES: [&str; 4] = [
+        "S2_AccessControl",
+        "S2_Authenticated",
+        "S2_Unauthenticated",
+        "S0_Legacy",
+    ];
+
+    #[test]
+    fn later_lines_win_and_a_line_without_v_deletes() {
+        let text = concat!(
+            "{\"k\":\"node.9.securityClasses.S0_Legacy\",\"v\":true}\n",
+            "{\"k\":\"node.9.securityClasses.S0_Legacy\",\"v\":false}\n",
+            "{\"k\":\"node.9.endpoint.0.commandClass.0x25\",\"v\":{\"isSupported\":true,\"secure\":true,\"version\":2}}\n",
+            "{\"k\":\"node.9.endpoint.0.commandClass.0x26\",\"v\":{\"isSupported\":true}}\n",
+            "{\"k\":\"node.9.endpoint.0.commandClass.0x26\"}\n",
+            "{\"k\":\"controller.provisioningList\",\"v\":[]}\n",
+        );
+        let nodes = parse_network_cache(text).expect("parses");
+        let node = &nodes[&9];
+        assert!(node.granted.is_empty());
+        assert_eq!(
+            node.endpoints[&0],
+            vec![CachedCommandClass {
+                cc: 0x25,
+                secure: true,
+                version: 2
+            }]
+        );
+    }
+
+    #[test]
+    fn node_ids_and_command_classes_out_of_range_are_refused() {
+        for (line, expected) in [
+            ("{\"k\":\"node.0.isListening\",\"v\":true}", "node id"),
+            ("{\"k\":\"node.4001.isListening\",\"v\":true}", "node id"),
+            ("{\"k\":\"node.02.isListening\",\"v\":true}", "node id"),
+            (
+                "{\"k\":\"node.2.endpoint.0.commandClass.0x125\",\"v\":{}}",
+                "command class",
+            ),
+            (
+                "{\"k\":\"node.2.endpoint.128.commandClass.0x25\",\"v\":{}}",
+                "end point",
+            ),
+            (
+                "{\"k\":\"node.2.deviceClass\",\"v\":{\"basic\":4,\"generic\":256,\"specific\":1}}",
+                "generic",
+            ),
+            ("{\"k\":\"node.2.isListening\",\"v\":1}", "boolean"),
+        ] {
+            let err = parse_network_cache(line).expect_err(line);
+            assert!(err.to_string().contains(expected), "{line}: {err}");
+        }
+    }
+
+    #[test]
+    fn keys_are_found_in_settings_in_securitykeys_or_alone() {
+        let key = "000102030405060708090a0b0c0d0e0f";
+        for text in [
+            format!("{{\"zwave\":{{\"securityKeys\":{{\"S0_Legacy\":\"{key}\"}}}}}}"),
+            format!("{{\"securityKeys\":{{\"S0_Legacy\":\"{key}\"}}}}"),
+            format!("{{\"S0_Legacy\":\"{key}\",\"S2_Authenticated\":\"\"}}"),
+        ] {
+            let keys = parse_keys(&text).expect("parses");
+            assert_eq!(keys.0.len(), 1, "{text}");
+            let expected: [u8; 16] = core::array::from_fn(|i| i as u8);
+            assert_eq!(keys.0[&SecurityClass::S0Legacy].as_bytes(), &expected);
+            assert!(!format!("{keys:?}").contains("0102"));
+        }
+        assert!(parse_keys("{\"zwave\":{}}").is_err());
+        assert!(parse_keys("{}").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn granted_classes_and_command_classes_come_back(
+            node in 1u16..=MAX_NODE_ID,
+            granted in proptest::collection::vec(any::<bool>(), 4),
+            ccs in proptest::collection::btree_map(any::<u8>(), (any::<bool>(), any::<u8>()), 0..10),
+        ) {
+            let mut text = String::new();
+            for (name, on) in CLASS_NAMES.iter().zip(&granted) {
+                text.push_str(&format!("{{\"k\":\"node.{node}.securityClasses.{name}\",\"v\":{on}}}\n"));
+            }
+            for (cc, (secure, version)) in &ccs {
+                text.push_str(&format!(
+                    "{{\"k\":\"node.{node}.endpoint.0.commandClass.0x{cc:02x}\",\"v\":{{\"isSupported\":true,\"isControlled\":false,\"secure\":{secure},\"version\":{version}}}}}\n"
+                ));
+            }
+            let nodes = parse_network_cache(&text).expect("parses");
+            let parsed = &nodes[&node];
+            for (name, on) in CLASS_NAMES.iter().zip(&granted) {
+                let class = security_class(name).expect("known");
+                prop_assert_eq!(parsed.granted.contains(class.bit()), *on);
+            }
+            let expected: Vec<CachedCommandClass> = ccs
+                .iter()
+                .map(|(cc, (secure, version))| CachedCommandClass { cc: *cc, secure: *secure, version: *version })
+                .collect();
+            prop_assert_eq!(parsed.endpoints.get(&0).cloned().unwrap_or_default(), expected);
+        }
+
+        #[test]
+        fn keys_written_as_hex_come_back(keys in proptest::collection::btree_map(0usize..4, any::<[u8; 16]>(), 1..=4)) {
+            let object: serde_json::Map<String, Value> = keys
+                .iter()
+                .map(|(i, k)| (CLASS_NAMES[*i].to_owned(), Value::String(hex::encode_upper(k))))
+                .collect();
+            let parsed = parse_keys(&Value::Object(object).to_string()).expect("parses");
+            prop_assert_eq!(parsed.0.len(), keys.len());
+            for (i, k) in &keys {
+                let class = security_class(CLASS_NAMES[*i]).expect("known");
+                prop_assert_eq!(parsed.0[&class].as_bytes(), k);
+            }
+        }
+
+        #[test]
+        fn any_text_is_parsed_or_refused(text in "\\PC{0,200}") {
+            let _ = parse_network_cache(&text);
+            let _ = parse_values(&text);
+            let _ = parse_legacy_cache(&text);
+            let _ = parse_keys(&text);
+        }
+    }
+}
