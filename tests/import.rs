@@ -11,13 +11,15 @@ use std::time::Instant;
 
 use assert_cmd::Command;
 use sealhub::definitions::Definitions;
+use sealhub::gateway::ZigbeeOp;
 use sealhub::gateway::core::registry::{Address, Interview, Registry};
-use sealhub::gateway::core::{Gateway, GatewayConfig, RadioTranslation};
+use sealhub::gateway::core::{Gateway, GatewayConfig, Input, Output, RadioTranslation};
 use sealhub::import::{self, Error, register};
 use sealhub::model::{zigbee_device_id, zwave_device_id};
 use sealhub::radio::zigbee_network::ZigbeeNetwork;
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
 use sealhub::radio::zwave_nodes::SealedNodeDescriptions;
+use sealhub_radios::zigbee::driver::NetworkInfo;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
 use sealhub_radios::zwave::security::Key128;
@@ -156,6 +158,34 @@ fn zigbee2mqtt_network_and_devices_land_in_the_store_with_keys_and_names() {
     let mut names: Vec<String> = gateway.devices().into_iter().map(|d| d.name).collect();
     names.sort();
     assert_eq!(names, ["front door", "living room lamp"]);
+
+    // When the stick is up, each imported device is set up once (binds and reporting to the
+    // hub, as for a device that joins), at its node id; not again at the next start.
+    let mut gateway = gateway;
+    let up = NetworkInfo {
+        channel: 20,
+        pan_id: 0x4f2e,
+        extended_pan_id: 0xdd4f_2e11_2233_4455,
+        eui64: 0xa4c1_38aa_bbcc_0011,
+        node_id: 0,
+    };
+    let setups = |outputs: &[Output]| -> Vec<u16> {
+        outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::ZigbeeOps { node_id, ops, .. }
+                    if ops.iter().any(|op| matches!(op, ZigbeeOp::Bind { .. })) =>
+                {
+                    Some(*node_id)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let outputs = gateway.handle(&mut home, Input::ZigbeeUp(up), Instant::now());
+    assert!(setups(&outputs).contains(&31260), "{outputs:?}");
+    let outputs = gateway.handle(&mut home, Input::ZigbeeUp(up), Instant::now());
+    assert!(setups(&outputs).is_empty(), "{outputs:?}");
 }
 
 #[test]

@@ -128,6 +128,9 @@ pub fn zigbee2mqtt(target: &mut Target<'_>, z2m: &Zigbee2MqttHome) -> Result<Imp
             .translation
             .zigbee_mapping(&description, target.definitions);
         let mut entry = DeviceEntry::new(id, address, interview, mapping);
+        // Zigbee2MQTT configured reporting for its own converters; sealhub sets up what its
+        // mapping needs when the stick is next up.
+        entry.setup_pending = true;
         if let Some(name) = z2m.names.get(&device.eui64) {
             entry.name = name.clone();
         }
