@@ -132,11 +132,55 @@ pub fn read_dir(dir: &Path) -> Result<Zigbee2MqttHome> {
     )?)
     .map_err(damaged(&database_file))?;
     let names = read_names(dir)?;
+    let mut backup = backup;
+    match_byte_order(&mut backup, &database).map_err(|why| super::Error::File {
+        file: backup_file,
+        what: why,
+    })?;
     Ok(Zigbee2MqttHome {
         backup,
         database,
         names,
     })
+}
+
+/// Makes the backup's 8-byte fields (the coordinator's and devices' IEEE addresses, the
+/// extended PAN ID) agree with the database. The open format writes them most significant byte
+/// first, but zigbee-herdsman's ember adapter writes the bytes as EZSP carries them (least
+/// significant first: `coordinatorIeeeAddress` is the EUI-64 reversed, `extendedPanId` the
+/// network parameters' bytes, each then written as hex). The coordinator's entry of
+/// `database.db` (`ieeeAddr`, always `0x` and most significant first) says which the file
+/// used: the backup's coordinator as written, or reversed. One that matches neither is of
+/// another network than the database and is refused; without a coordinator entry the backup
+/// is taken as the format says.
+pub fn match_byte_order(
+    backup: &mut NetworkBackup,
+    database: &HerdsmanDatabase,
+) -> std::result::Result<(), String> {
+    let Some(coordinator) = database
+        .devices
+        .iter()
+        .find(|d| d.kind == HerdsmanKind::Coordinator)
+    else {
+        return Ok(());
+    };
+    let as_written = u64::from_le_bytes(backup.coordinator_ieee);
+    if as_written == coordinator.eui64 {
+        return Ok(());
+    }
+    if u64::from_be_bytes(backup.coordinator_ieee) != coordinator.eui64 {
+        return Err(format!(
+            "the coordinator is {as_written:016x} here but 0x{:016x} in {DATABASE_FILE}: the \
+             two files are of different networks",
+            coordinator.eui64
+        ));
+    }
+    backup.coordinator_ieee.reverse();
+    backup.extended_pan_id.reverse();
+    for device in &mut backup.devices {
+        device.ieee_address.reverse();
+    }
+    Ok(())
 }
 
 /// The friendly names of `configuration.yaml` and the devices file(s) it names, if any.
@@ -510,6 +554,49 @@ mod tests {
         assert_eq!(d.endpoints[0].endpoint, 11);
         assert_eq!(d.endpoints[0].in_clusters, vec![0, 3, 4, 5, 6, 8, 768]);
         assert_eq!(d.endpoints[1].profile, 0xA1E0);
+    }
+
+    fn backup_with(coordinator: &str, extended_pan_id: &str) -> NetworkBackup {
+        NetworkBackup::from_json(&format!(
+            r#"{{"metadata":{{"format":"zigpy/open-coordinator-backup","version":1,"source":"zigbee-herdsman@10.9.5","internal":{{"ezspVersion":14}}}},
+            "coordinator_ieee":"{coordinator}","pan_id":"1a2b","extended_pan_id":"{extended_pan_id}",
+            "nwk_update_id":0,"security_level":5,"channel":15,"channel_mask":[15],
+            "network_key":{{"key":"0123456789abcdeffedcba9876543210","sequence_number":0,"frame_counter":1}},
+            "devices":[{{"nwk_address":null,"ieee_address":"01000000006f0d00"}}]}}"#
+        ))
+        .expect("backup parses")
+    }
+
+    #[test]
+    fn a_backup_written_least_significant_byte_first_is_turned_around() {
+        let db = parse_database(
+            r#"{"id":1,"type":"Coordinator","ieeeAddr":"0x00124b0000abcdef","nwkAddr":0}"#,
+        )
+        .expect("parses");
+        // As herdsman's ember adapter writes it: every 8-byte field in EZSP byte order.
+        let mut ember = backup_with("efcdab00004b1200", "ddccbbaa44332211");
+        match_byte_order(&mut ember, &db).expect("the coordinator matches reversed");
+        assert_eq!(
+            u64::from_le_bytes(ember.coordinator_ieee),
+            0x0012_4b00_00ab_cdef
+        );
+        assert_eq!(
+            u64::from_le_bytes(ember.extended_pan_id),
+            0x1122_3344_aabb_ccdd
+        );
+        assert_eq!(
+            u64::from_le_bytes(ember.devices[0].ieee_address),
+            0x000d_6f00_0000_0001
+        );
+        // As the format says: left alone.
+        let mut open = backup_with("00124b0000abcdef", "11223344aabbccdd");
+        let before = open.clone();
+        match_byte_order(&mut open, &db).expect("matches as written");
+        assert_eq!(open, before);
+        // Another network's backup.
+        let mut other = backup_with("00124b0000abcdee", "11223344aabbccdd");
+        let err = match_byte_order(&mut other, &db).expect_err("another coordinator");
+        assert!(err.contains("different networks"), "{err}");
     }
 
     #[test]

@@ -51,6 +51,23 @@ impl RunningHub {
     /// permissions), starts the hub on it and waits until every device of the demo house
     /// is keyed and clients can connect. Returns the hub and the clients' phones.
     pub fn start(clients: &[(&str, Role)]) -> (RunningHub, Vec<Phone>) {
+        let wanted: Vec<String> = DEMO_HOUSE
+            .iter()
+            .map(|d| format!("device joined and keyed device={d}"))
+            .collect();
+        Self::start_with("", |_| {}, clients, &wanted)
+    }
+
+    /// [`RunningHub::start`] with `extra_config` appended to the hub's configuration (e.g. a
+    /// `[zigbee]` port), `prepare` run on the data directory after the clients are paired and
+    /// before the hub starts (e.g. `sealhub import`), and `wanted` the log lines to wait for
+    /// besides the transport's.
+    pub fn start_with(
+        extra_config: &str,
+        prepare: impl FnOnce(&std::path::Path),
+        clients: &[(&str, Role)],
+        wanted: &[String],
+    ) -> (RunningHub, Vec<Phone>) {
         let dir = tempfile::tempdir().expect("tmp");
         let data: PathBuf = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
@@ -84,10 +101,11 @@ impl RunningHub {
             &config,
             format!(
                 "[clock]\ntrust = \"synchronised\"\n\
-                 [transport]\nlisten = \"127.0.0.1:{port}\"\n"
+                 [transport]\nlisten = \"127.0.0.1:{port}\"\n{extra_config}"
             ),
         )
         .expect("write config");
+        prepare(&data);
         // Set by cargo for integration tests only (this module is also compiled into the
         // binary's unit tests, which do not start hubs).
         let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
@@ -124,13 +142,9 @@ impl RunningHub {
             fingerprint,
             _dir: dir,
         };
-        let mut wanted = vec!["clients' transport listening".to_string()];
-        wanted.extend(
-            DEMO_HOUSE
-                .iter()
-                .map(|d| format!("device joined and keyed device={d}")),
-        );
-        hub.wait_for(&wanted);
+        let mut all = vec!["clients' transport listening".to_string()];
+        all.extend_from_slice(wanted);
+        hub.wait_for(&all);
         (hub, phones)
     }
 
