@@ -296,3 +296,233 @@ async fn a_zigbee2mqtt_home_formed_by_herdsman_moves_to_sealhub_without_pairing_
     )
     .await;
 }
+
+/// The zwave-js interop directory (`tests/interop/zwave-js`), if node and zwave-js are
+/// installed; `None` means skip (and says why).
+fn zwave_js_available() -> Option<PathBuf> {
+    let dir = interop_dir().join("zwave-js");
+    let why = match std::process::Command::new("node").arg("--version").output() {
+        Ok(out) if out.status.success() => {
+            if dir.join("node_modules/zwave-js/package.json").is_file() {
+                return Some(dir);
+            }
+            format!(
+                "{} has no node_modules/zwave-js (run `npm ci` there)",
+                dir.display()
+            )
+        }
+        _ => "`node` is not on PATH".to_string(),
+    };
+    if std::env::var_os("SEALHUB_REQUIRE_INTEROP").is_some() {
+        panic!("SEALHUB_REQUIRE_INTEROP is set but the import interop test cannot run: {why}");
+    }
+    eprintln!("SKIPPED import interop test: {why}");
+    None
+}
+
+/// Runs `include_secure.mjs` on `stick` with `specs`, keeping zwave-js' cache in `cache`;
+/// whenever it says an inclusion has started, offers the node of that name for inclusion.
+/// Returns the JSON lines it printed; panics with its stderr when it fails.
+async fn include_with_zwave_js(
+    dir: &Path,
+    stick: &Path,
+    cache: &Path,
+    specs: &[String],
+    emu: &firmware_shim::zwave_controller::EmulatorHandle,
+    nodes: &[(&str, firmware_shim::zwave_controller::SecureNode)],
+) -> Vec<serde_json::Value> {
+    use std::io::BufRead;
+    let mut command = std::process::Command::new("node");
+    command
+        .arg(dir.join("include_secure.mjs"))
+        .arg(stick)
+        .args(["--timeout", "240000", "--interview-timeout", "90000"])
+        .env("ZWAVEJS_CACHE_DIR", cache)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for spec in specs {
+        command.args(["--include", spec]);
+    }
+    let mut child = command.spawn().expect("node starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    // The script ends itself at its --timeout; this bound only keeps a broken node from
+    // hanging the test.
+    tokio::time::timeout(Duration::from_secs(270), async {
+        while let Some(line) = rx.recv().await {
+            eprintln!("zwave-js: {line}");
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if value["event"] == "inclusion started" {
+                let name = value["name"].as_str().unwrap_or_default();
+                let (_, node) = nodes
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .unwrap_or_else(|| panic!("the script includes an unknown node {name}"));
+                emu.with_stick(|s| {
+                    s.offer_for_inclusion(firmware_shim::zwave_controller::SimNode::secure(
+                        node.clone(),
+                    ))
+                });
+            }
+            lines.push(value);
+        }
+    })
+    .await
+    .expect("include_secure.mjs ends in time");
+    let _ = reader.join();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("the wait's thread")
+        .expect("node's exit");
+    assert!(
+        output.status.success(),
+        "include_secure.mjs failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zwave_js_network_with_s2_and_s0_nodes_moves_to_sealhub_under_the_same_security() {
+    use firmware_shim::zwave_controller::{
+        ControllerConfig, PtyConfig as ZwavePty, SecureDevice, SecureNode,
+        spawn_on_pty as spawn_zwave,
+    };
+    use sealhub::model::{LockState, zwave_device_id};
+    const HOME_ID: u32 = 0x5EA1_4B0C;
+
+    let Some(interop) = zwave_js_available() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (stick, emu) = spawn_zwave(ZwavePty {
+        controller: ControllerConfig {
+            home_id: HOME_ID,
+            ..ControllerConfig::default()
+        },
+        ..ZwavePty::new(tmp.path().join("zwave-stick"))
+    })
+    .await
+    .expect("emulator on a pty");
+    let lock = SecureNode::door_lock(0x61);
+    let siren = SecureNode::siren(0x62);
+
+    // Z-Wave JS's side: the lock included with S2 (the DSK PIN typed), the siren with S0,
+    // both interviewed; its cache and keys are kept.
+    let cache = tmp.path().join("zwave-js");
+    std::fs::create_dir(&cache).expect("cache dir");
+    let lines = include_with_zwave_js(
+        &interop,
+        &stick,
+        &cache,
+        &[format!("lock:s2:{:05}", lock.pin()), "siren:s0".to_string()],
+        &emu,
+        &[("lock", lock.clone()), ("siren", siren.clone())],
+    )
+    .await;
+    let added = |name: &str| {
+        lines
+            .iter()
+            .find(|v| v["event"] == "node added" && v["name"] == name)
+            .and_then(|v| v["id"].as_u64())
+            .and_then(|id| u16::try_from(id).ok())
+            .unwrap_or_else(|| panic!("{name} was not added: {lines:?}"))
+    };
+    let (lock_node, siren_node) = (added("lock"), added("siren"));
+    assert_eq!(
+        lock.state().granted,
+        sealhub_radios::zwave::s2::KeyClasses::S2_ACCESS_CONTROL
+            | sealhub_radios::zwave::s2::KeyClasses::S2_AUTHENTICATED
+    );
+    assert_eq!(
+        siren.state().granted,
+        sealhub_radios::zwave::s2::KeyClasses::S0
+    );
+
+    // sealhub's side: import the cache and keys, then run on the same controller.
+    let config = format!(
+        "[zigbee]\nenabled = false\n[zwave]\nport = \"{}\"\n",
+        stick.display()
+    );
+    let (hub, mut phones) = RunningHub::start_with(
+        &config,
+        |data| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_sealhub"))
+                .arg("--data-dir")
+                .arg(data)
+                .args(["import", "zwave-js"])
+                .arg(&cache)
+                .arg("--keys")
+                .arg(cache.join("keys.json"))
+                .env_remove("SEALHUB_LOG")
+                .env_remove("RUST_LOG")
+                .output()
+                .expect("sealhub import runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "import failed: {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(stdout.contains("2 device(s) registered"), "{stdout}");
+        },
+        &[("owner", Role::Owner)],
+        &["secure_nodes=2 keys=\"from the sealed store\"".to_string()],
+    );
+    let mut owner = phones.pop().expect("owner");
+    let mut session = hub.connect(&mut owner).await;
+    let list = devices(&mut session, &mut owner).await;
+    let s = &mut session;
+    let o = &mut owner;
+
+    // The lock, under S2 Access Control: unlocked, then locked again.
+    let lock_id = zwave_device_id(HOME_ID, lock_node);
+    let endpoint = endpoint_with(&list, &lock_id, &Capability::DoorLock);
+    for (action, state, mode) in [
+        (Action::Unlock, LockState::Unlocked, 0x00),
+        (Action::Lock, LockState::Locked, 0xFF),
+    ] {
+        let refused_before = lock.state().refused.len();
+        let response = s
+            .command(o, &lock_id, &device_command(endpoint, action.clone()))
+            .await;
+        let Response::Done { state: after, .. } = response else {
+            panic!("{lock_id} {action:?}: expected Done, got {response:?}");
+        };
+        assert!(after.contains(&Attribute::LockState(state)), "{after:?}");
+        assert_eq!(lock.state().device, SecureDevice::DoorLock { mode });
+        assert_eq!(
+            lock.state().refused.len(),
+            refused_before,
+            "the lock refused a frame: {:?}",
+            lock.state().refused
+        );
+    }
+
+    // The siren, under S0: on, then off.
+    let siren_id = zwave_device_id(HOME_ID, siren_node);
+    let endpoint = endpoint_with(&list, &siren_id, &Capability::OnOff);
+    for (action, on, value) in [(Action::TurnOn, true, 0xFF), (Action::TurnOff, false, 0x00)] {
+        let response = s
+            .command(o, &siren_id, &device_command(endpoint, action.clone()))
+            .await;
+        let Response::Done { state: after, .. } = response else {
+            panic!("{siren_id} {action:?}: expected Done, got {response:?}");
+        };
+        assert!(after.contains(&Attribute::OnOff(on)), "{after:?}");
+        assert_eq!(siren.state().device, SecureDevice::Siren { value });
+    }
+}
