@@ -79,7 +79,7 @@ fn import(config: &Config, data_dir_override: Option<PathBuf>, source: ImportSou
     let definitions = startup::load_definitions(config)?;
     let data_dir = absolute_data_dir(config, data_dir_override)?;
     prepare_data_dir(&data_dir)?;
-    let (mut home, store) = startup::open_home(config, &data_dir, false)?;
+    let (mut home, store) = startup::open_home(config, &data_dir, false, startup::HomeStart::Run)?;
     let mut target = register::Target {
         home: &mut home,
         store: &store,

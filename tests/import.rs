@@ -37,7 +37,7 @@ fn vectors(name: &str) -> PathBuf {
 
 /// A copy of a sample directory, to damage.
 fn copy_of(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     for entry in std::fs::read_dir(vectors(name)).expect("vectors") {
         let entry = entry.expect("entry");
         std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
@@ -81,7 +81,7 @@ fn import_zwave(
 
 #[test]
 fn zigbee2mqtt_network_and_devices_land_in_the_store_with_keys_and_names() {
-    let data = tempfile::tempdir().expect("tmp");
+    let data = support::tempdir();
     let report = import_z2m(data.path(), &vectors("zigbee2mqtt")).expect("imports");
     let registered: Vec<_> = report.registered.iter().map(|(id, _)| id.clone()).collect();
     assert_eq!(
@@ -190,7 +190,7 @@ fn zigbee2mqtt_network_and_devices_land_in_the_store_with_keys_and_names() {
 
 #[test]
 fn a_second_import_changes_nothing() {
-    let data = tempfile::tempdir().expect("tmp");
+    let data = support::tempdir();
     import_z2m(data.path(), &vectors("zigbee2mqtt")).expect("imports");
     let kid = {
         let (home, _) = open_home(data.path());
@@ -241,7 +241,7 @@ fn missing_and_damaged_zigbee2mqtt_files_are_refused_naming_the_file() {
             None => std::fs::remove_file(dir.path().join(file)).expect("remove"),
             Some(text) => std::fs::write(dir.path().join(file), text).expect("write"),
         }
-        let data = tempfile::tempdir().expect("tmp");
+        let data = support::tempdir();
         let err = import_z2m(data.path(), dir.path()).expect_err(expected);
         assert!(err.to_string().contains(expected), "{expected}: {err}");
         // Nothing was written: the files are read before the store is opened.
@@ -254,7 +254,7 @@ fn missing_and_damaged_zigbee2mqtt_files_are_refused_naming_the_file() {
 
 #[test]
 fn a_store_with_another_zigbee_network_is_not_overwritten() {
-    let data = tempfile::tempdir().expect("tmp");
+    let data = support::tempdir();
     import_z2m(data.path(), &vectors("zigbee2mqtt")).expect("imports");
     let other = copy_of("zigbee2mqtt");
     let backup = other.path().join("coordinator_backup.json");
@@ -276,7 +276,7 @@ fn a_store_with_another_zigbee_network_is_not_overwritten() {
 
 #[test]
 fn zwave_js_ui_keys_grants_and_nodes_land_in_the_store() {
-    let data = tempfile::tempdir().expect("tmp");
+    let data = support::tempdir();
     let report = import_zwave(data.path(), &vectors("zwave-js-ui"), None).expect("imports");
     let registered: Vec<_> = report.registered.iter().map(|(id, _)| id.clone()).collect();
     assert_eq!(
@@ -345,7 +345,7 @@ fn zwave_js_ui_keys_grants_and_nodes_land_in_the_store() {
 
 #[test]
 fn zwave_js_legacy_cache_with_a_keys_file() {
-    let data = tempfile::tempdir().expect("tmp");
+    let data = support::tempdir();
     let dir = vectors("zwave-js-legacy");
     let report = import_zwave(data.path(), &dir, Some(&dir.join("keys.json"))).expect("imports");
     assert_eq!(report.registered.len(), 1, "{report}");
@@ -366,7 +366,7 @@ fn zwave_js_without_a_key_for_a_granted_class_is_refused() {
         r#"{"S0_Legacy": "0102030405060708090a0b0c0d0e0f10"}"#,
     )
     .expect("write");
-    let data = tempfile::tempdir().expect("tmp");
+    let data = support::tempdir();
     let err = import_zwave(data.path(), dir.path(), Some(&dir.path().join("keys.json")))
         .expect_err("S2 Authenticated key missing");
     assert!(err.to_string().contains("S2Authenticated"), "{err}");
@@ -379,7 +379,7 @@ fn zwave_js_without_a_key_for_a_granted_class_is_refused() {
 
 #[test]
 fn zwave_js_keys_that_differ_from_the_stored_ones_are_refused() {
-    let data = tempfile::tempdir().expect("tmp");
+    let data = support::tempdir();
     {
         let (_, store) = open_home(data.path());
         let mut keys = SealedNetworkKeys::load(store).expect("keys");
@@ -423,20 +423,19 @@ fn damaged_zwave_js_files_are_refused_naming_the_file() {
     ] {
         let dir = copy_of("zwave-js-ui");
         std::fs::write(dir.path().join(file), content).expect("write");
-        let data = tempfile::tempdir().expect("tmp");
+        let data = support::tempdir();
         let err = import_zwave(data.path(), dir.path(), None).expect_err(expected);
         assert!(err.to_string().contains(expected), "{expected}: {err}");
     }
     let dir = copy_of("zwave-js-ui");
     std::fs::remove_file(dir.path().join("settings.json")).expect("remove");
-    let err = import_zwave(tempfile::tempdir().expect("tmp").path(), dir.path(), None)
-        .expect_err("no keys");
+    let err = import_zwave(support::tempdir().path(), dir.path(), None).expect_err("no keys");
     assert!(err.to_string().contains("settings.json: missing"), "{err}");
 }
 
 #[test]
 fn the_binary_imports_and_says_what_it_did() {
-    let data = tempfile::tempdir().expect("tmp");
+    let data = support::tempdir();
     let data_dir = data.path().join("data");
     let out = Command::cargo_bin("sealhub")
         .expect("binary")
@@ -459,6 +458,26 @@ fn the_binary_imports_and_says_what_it_did() {
         "{stdout}"
     );
     assert!(stdout.contains("2 device(s) registered"), "{stdout}");
+    // The import created the home the way the first `sealhub run` does: with its rollback
+    // guard, so the hub (which refuses a guarded home's store without one) accepts it.
+    for guard_file in ["store.generation", "store.revocations"] {
+        assert!(
+            data_dir.join(guard_file).exists(),
+            "no {guard_file} after the import"
+        );
+    }
+    let out = Command::cargo_bin("sealhub")
+        .expect("binary")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("keys")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "the imported home does not open: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = Command::cargo_bin("sealhub")
         .expect("binary")
