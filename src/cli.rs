@@ -59,6 +59,13 @@ pub enum Command {
     /// Bring the whole hub back from a backup file, replacing this data directory's store; the
     /// hub must be stopped (then `sealhub restore-ack` where it says so)
     Restore(RestoreArgs),
+    /// Bring a home from Zigbee2MQTT or Z-Wave JS along: its network, keys and devices, so
+    /// nothing has to be paired again (stop the other hub first)
+    Import {
+        /// Where to import from.
+        #[command(subcommand)]
+        source: ImportSource,
+    },
 }
 
 /// Where the backup passphrase comes from: `--passphrase-file`, else
@@ -102,6 +109,31 @@ pub struct RestoreArgs {
     /// (the hub then refuses the restored store until `sealhub restore-ack`)
     #[arg(long)]
     pub force: bool,
+}
+
+/// The `sealhub import` sources.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// Zigbee2MQTT's data directory: coordinator_backup.json, database.db and the friendly
+    /// names of configuration.yaml
+    #[command(name = "zigbee2mqtt")]
+    Zigbee2mqtt {
+        /// The data directory (the one holding configuration.yaml)
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Z-Wave JS's cache directory (Z-Wave JS UI: its `store` directory): the network cache
+    /// <homeid>.jsonl and the S0/S2 keys of settings.json
+    #[command(name = "zwave-js")]
+    ZwaveJs {
+        /// The directory holding the network cache
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// A JSON file with the network keys ({"S2_AccessControl": "<hex>", ...}, or a
+        /// settings.json) [default: DIR/settings.json]
+        #[arg(long, value_name = "FILE")]
+        keys: Option<PathBuf>,
+    },
 }
 
 /// Options of `sealhub client`.
@@ -198,6 +230,23 @@ mod tests {
         assert_eq!(cli.data_dir, Some(PathBuf::from("/d")));
         assert_eq!(cli.verbose, 2);
         assert!(matches!(cli.command, Command::Run(RunArgs { once: true })));
+    }
+
+    #[test]
+    fn import_takes_its_source_and_directory() {
+        let cli = Cli::try_parse_from(["sealhub", "import", "zwave-js", "/z", "--keys", "/k"])
+            .expect("parses");
+        let Command::Import {
+            source: ImportSource::ZwaveJs { dir, keys },
+        } = cli.command
+        else {
+            panic!("not a Z-Wave JS import");
+        };
+        assert_eq!(
+            (dir, keys),
+            (PathBuf::from("/z"), Some(PathBuf::from("/k")))
+        );
+        assert!(Cli::try_parse_from(["sealhub", "import", "zigbee2mqtt"]).is_err());
     }
 
     #[test]

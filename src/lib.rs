@@ -17,6 +17,7 @@ pub mod doctor;
 pub mod envelope;
 pub mod gateway;
 pub mod identity;
+pub mod import;
 pub mod keymgmt;
 pub mod model;
 pub mod onboarding;

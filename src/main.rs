@@ -18,7 +18,7 @@ use sealhub::config::{self, Config, StoreKekConfig};
 use tracing::{debug, info};
 use tracing_subscriber::EnvFilter;
 
-use cli::{Cli, Command, EnvelopeCommand};
+use cli::{Cli, Command, EnvelopeCommand, ImportSource};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -68,7 +68,43 @@ fn dispatch(cli: Cli) -> Result<()> {
             let data_dir = absolute_data_dir(&config, cli.data_dir)?;
             backup_cli::restore(&config, &data_dir, &args)
         }
+        Command::Import { source } => import(&config, cli.data_dir, source),
     }
+}
+
+/// `sealhub import`: reads the other hub's files, then writes the network, keys and devices
+/// into the sealed store (created if need be) and prints what it did.
+fn import(config: &Config, data_dir_override: Option<PathBuf>, source: ImportSource) -> Result<()> {
+    use sealhub::gateway::core::RadioTranslation;
+    use sealhub::import::{self, register};
+
+    // Every file is read and checked before anything is written.
+    let (zigbee, zwave) = match &source {
+        ImportSource::Zigbee2mqtt { dir } => (Some(import::zigbee2mqtt::read_dir(dir)?), None),
+        ImportSource::ZwaveJs { dir, keys } => (
+            None,
+            Some(import::zwave_js::read_dir(dir, keys.as_deref())?),
+        ),
+    };
+    let definitions = startup::load_definitions(config)?;
+    let data_dir = absolute_data_dir(config, data_dir_override)?;
+    prepare_data_dir(&data_dir)?;
+    let (mut home, store) = startup::open_home(config, &data_dir, false, startup::HomeStart::Run)?;
+    let mut target = register::Target {
+        home: &mut home,
+        store: &store,
+        translation: &RadioTranslation,
+        definitions: &definitions,
+    };
+    let report = match (zigbee, zwave) {
+        (Some(z2m), _) => register::zigbee2mqtt(&mut target, &z2m)?,
+        (_, Some(zwave)) => register::zwave_js(&mut target, &zwave)?,
+        (None, None) => bail!("nothing to import"),
+    };
+    store.flush().context("cannot flush the sealed store")?;
+    print!("{report}");
+    println!("start the hub (`sealhub run`) with the stick plugged in; stop the other hub first");
+    Ok(())
 }
 
 /// `sealhub doctor`: one line per check on stdout; an error (exit status 1) when any failed.

@@ -92,6 +92,14 @@ impl SealedNetworkKeys {
         self.keys.len()
     }
 
+    /// Seals a key brought from another hub (`sealhub import zwave-js`); unlike
+    /// [`NetworkKeyStore::store`], a failed write is returned.
+    pub fn import(&mut self, class: SecurityClass, key: &Key128) -> Result<()> {
+        self.store.put(TREE, key_name(class), key.as_bytes())?;
+        self.keys.insert(class, key.clone());
+        Ok(())
+    }
+
     /// Whether the store holds no key yet (the hub's first start with Z-Wave).
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()

@@ -14,7 +14,9 @@
 // TOGGLE_DEVICE=<ieee> (one of them), reads that device's onOff, toggles it and reads it back.
 // The last JSON line on stdout is the run's result; it exits 0 only if every step passed.
 // herdsman's own log goes to stderr (HERDSMAN_LOG=info|debug, default debug), so the caller can
-// show it when the run fails. A hard timeout (INTEROP_TIMEOUT_MS, default 60 s) ends the process
+// show it when the run fails. With HERDSMAN_DATA_DIR=<dir> herdsman keeps its files there
+// (database.db, coordinator_backup.json, as in a Zigbee2MQTT data directory) instead of in a
+// temporary directory removed at the end. A hard timeout (INTEROP_TIMEOUT_MS, default 60 s) ends the process
 // whatever herdsman is waiting for, so it can never hang CI.
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,7 +33,8 @@ if (!path) {
 
 const started = Date.now();
 const result = { ok: false, path, steps: [] };
-const dir = mkdtempSync(join(tmpdir(), "sealhub-herdsman-"));
+const keptDir = process.env.HERDSMAN_DATA_DIR;
+const dir = keptDir ?? mkdtempSync(join(tmpdir(), "sealhub-herdsman-"));
 
 function finish(ok, error) {
     result.ok = ok;
@@ -41,7 +44,7 @@ function finish(ok, error) {
     result.elapsedMs = Date.now() - started;
     process.stdout.write(`${JSON.stringify(result)}\n`);
     try {
-        rmSync(dir, { recursive: true, force: true });
+        if (!keptDir) rmSync(dir, { recursive: true, force: true });
     } catch {
         // a leftover temp dir is not worth failing for
     }

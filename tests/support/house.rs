@@ -160,6 +160,8 @@ impl TestHouse {
             clients,
             sticks: Some((self.zigbee_port.clone(), self.zwave_port.clone())),
             wanted,
+            extra_config: String::new(),
+            prepare: None,
         })
     }
 

@@ -109,6 +109,11 @@ pub struct HubSetup<'a> {
     pub sticks: Option<(PathBuf, PathBuf)>,
     /// Log lines to wait for before the hub counts as started.
     pub wanted: Vec<String>,
+    /// Appended to the hub's configuration (e.g. a `[zigbee]` port).
+    pub extra_config: String,
+    /// Run on the data directory after the clients are paired and before the hub starts
+    /// (e.g. `sealhub import`).
+    pub prepare: Option<Box<dyn FnOnce(&std::path::Path) + 'a>>,
 }
 
 impl RunningHub {
@@ -124,6 +129,31 @@ impl RunningHub {
             clients: &clients,
             sticks: None,
             wanted,
+            extra_config: String::new(),
+            prepare: None,
+        })
+    }
+
+    /// [`RunningHub::start`] with `extra_config` appended to the hub's configuration (e.g. a
+    /// `[zigbee]` port), `prepare` run on the data directory after the clients are paired and
+    /// before the hub starts (e.g. `sealhub import`), and `wanted` the log lines to wait for
+    /// besides the transport's.
+    pub fn start_prepared(
+        extra_config: &str,
+        prepare: impl FnOnce(&std::path::Path),
+        clients: &[(&str, Role)],
+        wanted: &[String],
+    ) -> (RunningHub, Vec<Phone>) {
+        let clients: Vec<(&str, Role, Option<&[&str]>)> =
+            clients.iter().map(|(n, r)| (*n, *r, None)).collect();
+        let mut all = vec![TRANSPORT_UP.to_string()];
+        all.extend_from_slice(wanted);
+        Self::start_with(HubSetup {
+            clients: &clients,
+            sticks: None,
+            wanted: all,
+            extra_config: extra_config.to_string(),
+            prepare: Some(Box::new(prepare)),
         })
     }
 
@@ -182,7 +212,11 @@ impl RunningHub {
                 zwave.display()
             ));
         }
+        text.push_str(&setup.extra_config);
         std::fs::write(&config, text).expect("write config");
+        if let Some(prepare) = setup.prepare {
+            prepare(&data);
+        }
         let (child, lines) = spawn_hub(&config, &data);
         let mut hub = RunningHub {
             child,

@@ -364,6 +364,43 @@ impl Gateway {
         out
     }
 
+    /// Sets up the Zigbee devices brought from another hub ([`DeviceEntry::setup_pending`]) now
+    /// that the stick is up at `hub`: the same binds and reporting as [`Self::admit`] asks for
+    /// a joining device, once (the flag is cleared first, so a failed setup is logged as for a
+    /// joining device and not repeated at every start).
+    pub(super) fn set_up_imported(&mut self, hub: u64) -> Vec<Output> {
+        let pending: Vec<DeviceId> = self
+            .registry
+            .iter()
+            .filter(|d| d.setup_pending && matches!(d.address, Address::Zigbee { .. }))
+            .map(|d| d.id.clone())
+            .collect();
+        let mut out = Vec::new();
+        for id in pending {
+            let Some(entry) = self.registry.get_mut(&id) else {
+                continue;
+            };
+            entry.setup_pending = false;
+            let Address::Zigbee { node_id, .. } = entry.address else {
+                continue;
+            };
+            let ops = self.translation.zigbee_setup(&entry.mapping, hub);
+            if let Err(e) = self.registry.save(&id) {
+                tracing::error!(device = %id, "cannot record that the device was set up: {e}");
+            }
+            tracing::info!(device = %id, ops = ops.len(), "setting up a device brought from another hub");
+            if !ops.is_empty() {
+                let ticket = self.ticket(TicketFor::Setup(id));
+                out.push(Output::ZigbeeOps {
+                    ticket,
+                    node_id,
+                    ops,
+                });
+            }
+        }
+        out
+    }
+
     /// A device that left, was excluded, removed or reset: its last event (signed by its key),
     /// then its key revoked and its record and history deleted in one atomic write, the new
     /// revocation list to every client, and its waiting commands answered.

@@ -461,7 +461,9 @@ impl Gateway {
             Input::ZigbeeUp(info) => {
                 self.radios.zigbee_eui64 = Some(info.eui64);
                 self.radios.zigbee_up = true;
-                self.pump_radio(home, crate::model::RadioKind::Zigbee, now)
+                let mut out = self.set_up_imported(info.eui64);
+                out.extend(self.pump_radio(home, crate::model::RadioKind::Zigbee, now));
+                out
             }
             Input::ZwaveUp { home_id, .. } => {
                 self.radios.zwave_home = Some(home_id);

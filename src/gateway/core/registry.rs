@@ -207,6 +207,9 @@ struct StoredRecord {
     interview: Interview,
     /// Per endpoint, its state-nature attributes (interim model encoding).
     state: Vec<(u8, Vec<Value>)>,
+    /// See [`DeviceEntry::setup_pending`]; absent in records written before it existed.
+    #[serde(default)]
+    setup_pending: bool,
 }
 
 /// One device of the registry, in memory.
@@ -230,6 +233,9 @@ pub struct DeviceEntry {
     pub mapping: Mapping,
     /// The last state of each endpoint.
     pub state: BTreeMap<u8, Vec<Attribute>>,
+    /// Brought from another hub (`sealhub import`) and not yet set up by this one: its binds
+    /// and reporting are set up once, when its radio next comes up, as for a device that joins.
+    pub setup_pending: bool,
 }
 
 /// The key of one attribute in an endpoint's state: values of the same key replace each other.
@@ -270,6 +276,7 @@ impl DeviceEntry {
             interview,
             mapping,
             state: BTreeMap::new(),
+            setup_pending: false,
         }
     }
 
@@ -352,6 +359,7 @@ impl DeviceEntry {
                 .iter()
                 .map(|(e, values)| (*e, values.iter().map(Attribute::to_value).collect()))
                 .collect(),
+            setup_pending: self.setup_pending,
         };
         let mut out = Vec::new();
         // Writing into a Vec cannot fail; the record holds only serializable data.
@@ -393,6 +401,7 @@ impl DeviceEntry {
             interview: record.interview,
             mapping,
             state,
+            setup_pending: record.setup_pending,
         })
     }
 }

@@ -38,8 +38,11 @@
 // caller decides.
 //
 // Environment: ZWAVEJS_INTEROP_LOG=<file> is the same as --log (zwave-js' own log, level debug).
+// ZWAVEJS_CACHE_DIR=<dir> keeps zwave-js' network cache there (instead of a temporary directory
+// removed at the end) and writes the network keys it used into <dir>/keys.json, as the
+// `securityKeys` object a user of Z-Wave JS gives the driver.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -297,7 +300,12 @@ async function includeOne(driver, spec, opts) {
 
 async function main() {
     const opts = parseArgs(process.argv.slice(2));
-    const cacheDir = mkdtempSync(join(tmpdir(), "zwave-js-interop-"));
+    const keptCacheDir = process.env.ZWAVEJS_CACHE_DIR;
+    const cacheDir = keptCacheDir ?? mkdtempSync(join(tmpdir(), "zwave-js-interop-"));
+    if (keptCacheDir) {
+        const hex = Object.fromEntries(Object.entries(TEST_KEYS).map(([k, v]) => [k, v.toString("hex")]));
+        writeFileSync(join(cacheDir, "keys.json"), `${JSON.stringify(hex, null, 2)}\n`);
+    }
     let driver;
     let settled = false;
 
@@ -311,7 +319,7 @@ async function main() {
                 new Promise((r) => setTimeout(r, 5_000).unref()),
             ]);
         }
-        rmSync(cacheDir, { recursive: true, force: true });
+        if (!keptCacheDir) rmSync(cacheDir, { recursive: true, force: true });
     };
 
     const fail = async (reason) => {
