@@ -763,7 +763,7 @@ fn bounded(bound: Duration, scenario: impl std::future::Future<Output = ()> + Se
 /// state locked, and every secure exchange and inclusion stopped.
 #[test]
 fn a_flood_of_s0_nonce_gets_does_not_stop_inclusion_or_commands() {
-    bounded(Duration::from_secs(60), async {
+    bounded(scaled(Duration::from_secs(120)), async {
         let dir = tempfile::tempdir().expect("tmp");
         let mut b = started(dir.path()).await;
         let nonce_get = vec![0x98, 0x40];
