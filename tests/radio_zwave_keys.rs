@@ -5,13 +5,16 @@
 //! past the reservation sealed before the restart, so nothing is dropped as a duplicate), and
 //! the key bytes appear nowhere in the store's files.
 //!
-//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging;
+//! the bounds and the driver's timeouts are generous guards multiplied by
+//! `SEALHUB_TEST_TIME_SCALE` ([`firmware_shim::test_time`]), and none decides an outcome.
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode, spawn_on_pty,
 };
@@ -26,7 +29,7 @@ use sealhub_radios::zwave::driver::{
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
 use sealhub_radios::zwave::serial::messages::HostMessage;
 use support::store::{contains, files_under, key_file, open_store};
-use support::zwave::SOON;
+use support::zwave::soon;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -36,6 +39,8 @@ const LOCK_SET_SECURED: [u8; 3] = [0x62, 0x01, 0xFF];
 fn driver_config() -> DriverConfig {
     DriverConfig {
         supervision_timeout: DriverConfig::default().supervision_timeout,
+        // The test's user types the PIN as soon as asked: this only guards against a hang.
+        pin_timeout: scaled(Duration::from_secs(30)),
         ..support::zwave::driver_config()
     }
 }
@@ -51,7 +56,7 @@ async fn emulator(dir: &Path) -> (PathBuf, EmulatorHandle) {
 /// A driver on `path` with the keys sealed in `store`, started, the stored grants restored;
 /// retries the open while a previous driver still holds the port.
 async fn hub_driver(path: &Path, store: &Store) -> (ZwaveStick, mpsc::Receiver<RadioEvent>) {
-    let (stick, events) = timeout(SOON, async {
+    let (stick, events) = timeout(soon(), async {
         loop {
             let keys = SealedNetworkKeys::load(store.handle()).expect("keys load");
             match ZwaveStick::open_secure(PortConfig::new(path), driver_config(), Box::new(keys))
@@ -64,7 +69,7 @@ async fn hub_driver(path: &Path, store: &Store) -> (ZwaveStick, mpsc::Receiver<R
     })
     .await
     .expect("driver opens the pty");
-    timeout(SOON, stick.start())
+    timeout(soon(), stick.start())
         .await
         .expect("start-up does not hang")
         .expect("start-up succeeds");
@@ -102,12 +107,12 @@ async fn include_sealed(
         grant: KeyClasses::all(),
         allow_s0: true,
     };
-    timeout(SOON, stick.add_node_secure(options, pins))
+    timeout(soon(), stick.add_node_secure(options, pins))
         .await
         .expect("no hang")
         .expect("inclusion mode");
     emu.with_stick(|s| s.offer_for_inclusion(SimNode::secure(secure.clone())));
-    let outcome = timeout(SOON, async {
+    let outcome = timeout(soon(), async {
         loop {
             tokio::select! {
                 e = events.recv() => {
@@ -140,11 +145,11 @@ async fn command_lock(
     command: &[u8],
     done: SecureDevice,
 ) {
-    timeout(SOON, stick.send_data(node, command.to_vec()))
+    timeout(soon(), stick.send_data(node, command.to_vec()))
         .await
         .expect("no hang")
         .expect("the lock acknowledged");
-    timeout(SOON, async {
+    timeout(soon(), async {
         while lock.state().device != done {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -306,10 +311,10 @@ async fn keys_from_a_store_that_lost_them_do_not_reach_the_lock() {
     let (stick, _events) = hub_driver(&path, &other).await;
     stick.set_node_security(node, grant.granted, grant.insecure);
     // Whatever the driver makes of the failed exchange, the lock must not act on it.
-    let _ = timeout(SOON, stick.send_data(node, LOCK_SET_UNSECURED.to_vec())).await;
+    let _ = timeout(soon(), stick.send_data(node, LOCK_SET_UNSECURED.to_vec())).await;
     // Not "nothing happened for a while" (which passes by itself on a slow machine): the
     // lock's record shows the frame arrived and could not be decrypted.
-    timeout(SOON, async {
+    timeout(soon(), async {
         while lock.state().undecryptable.is_empty() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -381,7 +386,7 @@ async fn an_s0_nodes_reports_get_through_after_a_restart_from_its_sealed_grant()
     drop(stick);
     drop(store);
     // The old driver's tasks let go of the store as they end.
-    let store = timeout(SOON, async {
+    let store = timeout(soon(), async {
         loop {
             match Store::open(&data_dir, &KekSource::KeyFile(key_file(&data_dir))) {
                 Ok(store) => return store,
@@ -402,11 +407,11 @@ async fn an_s0_nodes_reports_get_through_after_a_restart_from_its_sealed_grant()
 
 /// Sends the siren a Binary Switch Get and waits for its report, which must come under S0.
 async fn answers_under_s0(stick: &ZwaveStick, events: &mut mpsc::Receiver<RadioEvent>, node: u16) {
-    timeout(SOON, stick.send_data(node, vec![0x25, 0x02]))
+    timeout(soon(), stick.send_data(node, vec![0x25, 0x02]))
         .await
         .expect("no hang")
         .expect("the siren acknowledged");
-    let security = timeout(SOON, async {
+    let security = timeout(soon(), async {
         loop {
             if let RadioEvent::Report {
                 node: from,

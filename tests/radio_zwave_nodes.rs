@@ -25,7 +25,7 @@ use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::driver::{ControllerInfo, RadioEvent, Submitted, ZwaveStick};
 use sealhub_radios::zwave::serial::messages::HostMessage;
 use support::store::open_store;
-use support::zwave::{INTERVIEW, SOON, driver_config};
+use support::zwave::{driver_config, interview_bound, report_timeout, soon};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -35,8 +35,8 @@ const SWITCH_CCS: [u8; 5] = [0x5E, 0x25, 0x85, 0x86, 0x72];
 fn describer_config() -> DescriberConfig {
     DescriberConfig {
         concurrent: 2,
-        limit: INTERVIEW,
-        report_timeout: Duration::from_secs(2),
+        limit: interview_bound(),
+        report_timeout: report_timeout(),
     }
 }
 
@@ -62,7 +62,7 @@ async fn hub(
     Vec<u16>,
     mpsc::Receiver<NodeRecord>,
 ) {
-    let (stick, events) = timeout(SOON, async {
+    let (stick, events) = timeout(soon(), async {
         loop {
             let keys = SealedNetworkKeys::load(store.handle()).expect("keys load");
             match ZwaveStick::open_secure(PortConfig::new(path), driver_config(), Box::new(keys))
@@ -75,7 +75,7 @@ async fn hub(
     })
     .await
     .expect("driver opens the pty");
-    let info: ControllerInfo = timeout(SOON, stick.start())
+    let info: ControllerInfo = timeout(soon(), stick.start())
         .await
         .expect("start-up does not hang")
         .expect("start-up succeeds");
@@ -98,7 +98,7 @@ async fn described(
     node: u16,
 ) -> NodeRecord {
     let records = SealedNodeDescriptions::new(store.handle());
-    timeout(INTERVIEW, async {
+    timeout(interview_bound(), async {
         loop {
             if let Some(record) = records.get(node).expect("record readable") {
                 return record;
@@ -119,7 +119,7 @@ async fn until_event(
     describer: &NodeDescriber,
     want: impl Fn(&RadioEvent) -> bool,
 ) -> RadioEvent {
-    timeout(SOON, async {
+    timeout(soon(), async {
         loop {
             let e = events.recv().await.expect("event stream open");
             describer.follow(&e).expect("follow");
@@ -152,11 +152,11 @@ async fn nodes_are_described_once_kept_across_a_restart_and_forgotten_when_exclu
     let t = described(&mut events, &describer, &store, thermostat).await;
     assert!(t.supports(0x40) && t.supports(0x43), "{t:?}");
     // The sealed record goes on to the gateway too.
-    let sent_on = timeout(SOON, forwarded.recv()).await.expect("forwarded");
+    let sent_on = timeout(soon(), forwarded.recv()).await.expect("forwarded");
     assert_eq!(sent_on, Some(t.clone()));
 
     // A switch is included: the hub interviews it by itself.
-    timeout(SOON, stick.add_node())
+    timeout(soon(), stick.add_node())
         .await
         .expect("no hang")
         .expect("inclusion mode");
@@ -212,7 +212,7 @@ async fn nodes_are_described_once_kept_across_a_restart_and_forgotten_when_exclu
     assert_eq!(sent_to_nodes, 0);
 
     // The switch is excluded: its record goes, the thermostat's stays.
-    timeout(SOON, stick.remove_node())
+    timeout(soon(), stick.remove_node())
         .await
         .expect("no hang")
         .expect("exclusion mode");
@@ -237,7 +237,7 @@ async fn a_sleeping_node_found_asleep_is_described_from_its_wake_up() {
 
     // Included awake; by the time its interview asks, it may sleep again: the interview then
     // waits for its wake-up, which the test brings until the record is there.
-    timeout(SOON, stick.add_node())
+    timeout(soon(), stick.add_node())
         .await
         .expect("no hang")
         .expect("inclusion mode");
@@ -251,7 +251,7 @@ async fn a_sleeping_node_found_asleep_is_described_from_its_wake_up() {
     };
     let id = u8::try_from(node).expect("id");
     let records = SealedNodeDescriptions::new(store.handle());
-    let record = timeout(INTERVIEW, async {
+    let record = timeout(interview_bound(), async {
         loop {
             if let Some(record) = records.get(node).expect("record readable") {
                 return record;
@@ -281,7 +281,7 @@ async fn a_sleeping_node_found_asleep_is_described_from_its_wake_up() {
     drop(stick);
     let (stick, _events, _describer, resumed, _) = hub(&path, &store).await;
     assert!(resumed.is_empty(), "re-interviewed {resumed:?}");
-    let submitted = timeout(SOON, stick.submit_data(node, vec![0x80, 0x02]))
+    let submitted = timeout(soon(), stick.submit_data(node, vec![0x80, 0x02]))
         .await
         .expect("no hang")
         .expect("accepted");

@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode, SimNodeKind,
     spawn_on_pty,
@@ -32,16 +33,18 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 /// Generous bound for anything that should take milliseconds (or one ACK timeout).
-const SOON: Duration = Duration::from_secs(10);
+fn soon() -> Duration {
+    scaled(Duration::from_secs(30))
+}
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_secs(5),
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(5),
+        response_timeout: scaled(Duration::from_secs(5)),
+        send_data_timeout: scaled(Duration::from_secs(5)),
+        inclusion_timeout: scaled(Duration::from_secs(5)),
+        started_timeout: scaled(Duration::from_secs(5)),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        supervision_timeout: Duration::from_secs(5),
+        supervision_timeout: scaled(Duration::from_secs(5)),
         ..DriverConfig::default()
     }
 }
@@ -71,7 +74,7 @@ async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
     let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
         .await
         .expect("driver opens the pty");
-    timeout(SOON, stick.start())
+    timeout(soon(), stick.start())
         .await
         .expect("start-up does not hang")
         .expect("start-up succeeds");
@@ -82,13 +85,13 @@ async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
 }
 
 /// The next report from `node`'s root device matching `want`, skipping other events, with
-/// the class it came under; panics after `SOON`.
+/// the class it came under; panics after `soon()`.
 async fn secure_report(
     events: &mut mpsc::Receiver<RadioEvent>,
     node: u16,
     want: impl Fn(&CommandClassFrame) -> bool,
 ) -> (Option<SecurityClass>, CommandClassFrame) {
-    timeout(SOON, async {
+    timeout(soon(), async {
         loop {
             match events.recv().await.expect("event stream open") {
                 RadioEvent::Report {
@@ -105,13 +108,13 @@ async fn secure_report(
     .expect("expected report did not come")
 }
 
-/// The next report from `node` matching `want`, skipping other events; panics after `SOON`.
+/// The next report from `node` matching `want`, skipping other events; panics after `soon()`.
 async fn report(
     events: &mut mpsc::Receiver<RadioEvent>,
     node: u16,
     want: impl Fn(&CommandClassFrame) -> bool,
 ) -> (u8, CommandClassFrame) {
-    timeout(SOON, async {
+    timeout(soon(), async {
         loop {
             match events.recv().await.expect("event stream open") {
                 RadioEvent::Report {
@@ -132,7 +135,7 @@ async fn report(
 }
 
 async fn send(b: &Bench, node: u16, endpoint: u8, command: CommandClassFrame) -> CommandOutcome {
-    timeout(SOON, b.stick.send_command(node, endpoint, command))
+    timeout(soon(), b.stick.send_command(node, endpoint, command))
         .await
         .expect("no hang")
         .expect("the command is delivered")
@@ -741,7 +744,7 @@ async fn configuration_and_association_on_the_plug() {
 async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut b = started(dir.path(), vec![SimNode::multisensor()]).await;
-    timeout(SOON, b.stick.set_sleeping(2, true))
+    timeout(soon(), b.stick.set_sleeping(2, true))
         .await
         .expect("no hang")
         .expect("marked sleeping");
@@ -764,7 +767,7 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
             raw: vec![0x00, 0x07, 0x00],
         }),
     ] {
-        let submitted = timeout(SOON, b.stick.submit_command(2, 0, command))
+        let submitted = timeout(soon(), b.stick.submit_command(2, 0, command))
             .await
             .expect("no hang")
             .expect("accepted");
@@ -783,7 +786,7 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
     assert_eq!(sent_to_node, 0, "nothing sent while it sleeps");
 
     b.emu.with_stick(|s| s.wake_up(2));
-    let released = timeout(SOON, async {
+    let released = timeout(soon(), async {
         loop {
             if let Some(RadioEvent::WokeUp { node: 2, released }) = b.events.recv().await {
                 return released;
@@ -795,7 +798,7 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
     assert_eq!(released, 5);
     let mut outcomes = Vec::new();
     for waiting in pending {
-        let outcome = timeout(SOON, waiting.outcome())
+        let outcome = timeout(soon(), waiting.outcome())
             .await
             .expect("sent after the wake-up")
             .expect("delivered");
@@ -853,7 +856,7 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
         "{idle:?}"
     );
     // Then the driver sent it back to sleep, with its new interval kept.
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !with_node(
             &b.emu,
             2,
@@ -896,7 +899,7 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
     };
     assert_eq!((event.notification_type, event.event), (0x07, 0x08));
     let answer = vec![0x6C, 0x02, session, 0xFF, 0x00];
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !b.emu.with_stick(|s| {
             s.received().iter().any(
                 |m| matches!(m, HostMessage::SendData(r) if r.node_id == 2 && r.data == answer),
@@ -913,13 +916,13 @@ async fn typed_commands_for_the_multisensor_wait_for_its_wake_up() {
 async fn a_sleeping_node_fails_a_bad_interval_and_an_absent_node_fails_cleanly() {
     let dir = tempfile::tempdir().expect("tmp");
     let b = started(dir.path(), vec![SimNode::multisensor()]).await;
-    timeout(SOON, b.stick.set_sleeping(2, true))
+    timeout(soon(), b.stick.set_sleeping(2, true))
         .await
         .expect("no hang")
         .expect("marked sleeping");
     // 90 s is not on the sensor's one-minute grid.
     let submitted = timeout(
-        SOON,
+        soon(),
         b.stick.submit_command(
             2,
             0,
@@ -936,7 +939,7 @@ async fn a_sleeping_node_fails_a_bad_interval_and_an_absent_node_fails_cleanly()
         panic!("queued for the wake-up, got {submitted:?}");
     };
     b.emu.with_stick(|s| s.wake_up(2));
-    let outcome = timeout(SOON, pending.outcome())
+    let outcome = timeout(soon(), pending.outcome())
         .await
         .expect("sent after the wake-up")
         .expect("delivered");
@@ -953,7 +956,7 @@ async fn a_sleeping_node_fails_a_bad_interval_and_an_absent_node_fails_cleanly()
 
     // Nobody at node 9; an end point out of range.
     let err = timeout(
-        SOON,
+        soon(),
         stick.send_command(9, 0, CommandClassFrame::Basic(Basic::Get)),
     )
     .await
@@ -1112,13 +1115,13 @@ async fn include_secure(b: &mut Bench, lock: &SecureNode, class: SecurityClass) 
         grant: KeyClasses::all(),
         allow_s0: false,
     };
-    timeout(SOON, b.stick.add_node_secure(options, pins))
+    timeout(soon(), b.stick.add_node_secure(options, pins))
         .await
         .expect("no hang")
         .expect("inclusion mode");
     b.emu
         .with_stick(|s| s.offer_for_inclusion(SimNode::secure(lock.clone())));
-    let outcome = timeout(SOON, async {
+    let outcome = timeout(soon(), async {
         loop {
             tokio::select! {
                 e = b.events.recv() => {
@@ -1141,7 +1144,7 @@ async fn include_secure(b: &mut Bench, lock: &SecureNode, class: SecurityClass) 
 }
 
 async fn lock_mode(lock: &SecureNode, mode: u8) {
-    timeout(SOON, async {
+    timeout(soon(), async {
         while lock.state().device != (SecureDevice::DoorLock { mode }) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -2,11 +2,16 @@
 //! end over real ptys: the driver opens the pty's slave through a symlink exactly as it would
 //! open `/dev/serial/by-id/...`, and the emulator's overrides make single messages go wrong.
 //!
-//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging;
+//! the bounds and the driver's timeouts are generous guards, multiplied by
+//! `SEALHUB_TEST_TIME_SCALE` ([`firmware_shim::test_time`]), and none decides an outcome by how
+//! long something took: a fault's handling is read from the driver's link counters or the
+//! emulator's record of what it received.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, Override, PtyConfig, SimNode, spawn_on_pty,
 };
@@ -22,8 +27,11 @@ use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds (or one ACK timeout).
-const SOON: Duration = Duration::from_secs(10);
+/// Generous bound for anything that should take milliseconds, one ACK timeout, or one of the
+/// driver's timeouts below when the test waits for it to expire.
+fn soon() -> Duration {
+    scaled(Duration::from_secs(30))
+}
 const HOME_ID: u32 = 0xC0FF_EE42;
 /// Binary Switch Set on / Get / Report on.
 const SWITCH_ON: [u8; 3] = [0x25, 0x01, 0xFF];
@@ -32,10 +40,10 @@ const SWITCH_REPORT_ON: [u8; 3] = [0x25, 0x03, 0xFF];
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_secs(5),
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(5),
+        response_timeout: scaled(Duration::from_secs(5)),
+        send_data_timeout: scaled(Duration::from_secs(5)),
+        inclusion_timeout: scaled(Duration::from_secs(5)),
+        started_timeout: scaled(Duration::from_secs(5)),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         ..DriverConfig::default()
     }
@@ -68,7 +76,7 @@ async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
     let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
         .await
         .expect("driver opens the pty");
-    let info = timeout(SOON, stick.start())
+    let info = timeout(soon(), stick.start())
         .await
         .expect("start-up does not hang")
         .expect("start-up succeeds");
@@ -80,12 +88,12 @@ async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
     }
 }
 
-/// The next event matching `want`, skipping others; panics after `SOON`.
+/// The next event matching `want`, skipping others; panics after `soon()`.
 async fn event(
     events: &mut mpsc::Receiver<RadioEvent>,
     want: impl Fn(&RadioEvent) -> bool,
 ) -> RadioEvent {
-    timeout(SOON, async {
+    timeout(soon(), async {
         loop {
             let e = events.recv().await.expect("event stream open");
             if want(&e) {
@@ -165,7 +173,7 @@ async fn send_data_to_the_switch_completes_and_its_report_arrives() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut b = started(dir.path(), vec![SimNode::binary_switch()]).await;
 
-    let report = timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    let report = timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("TRANSMIT_COMPLETE_OK");
@@ -178,7 +186,7 @@ async fn send_data_to_the_switch_completes_and_its_report_arrives() {
         Some(0xFF)
     );
 
-    timeout(SOON, b.stick.send_data(2, SWITCH_GET.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_GET.to_vec()))
         .await
         .expect("no hang")
         .expect("sent");
@@ -188,7 +196,7 @@ async fn send_data_to_the_switch_completes_and_its_report_arrives() {
     );
 
     // Nobody at node 9, and the switch out of range: TRANSMIT_COMPLETE_NO_ACK.
-    let err = timeout(SOON, b.stick.send_data(9, SWITCH_GET.to_vec()))
+    let err = timeout(soon(), b.stick.send_data(9, SWITCH_GET.to_vec()))
         .await
         .expect("no hang")
         .expect_err("no such node");
@@ -198,12 +206,12 @@ async fn send_data_to_the_switch_completes_and_its_report_arrives() {
             n.silent = true;
         }
     });
-    let err = timeout(SOON, b.stick.send_data(2, SWITCH_GET.to_vec()))
+    let err = timeout(soon(), b.stick.send_data(2, SWITCH_GET.to_vec()))
         .await
         .expect("no hang")
         .expect_err("silent node");
     assert!(matches!(err, Error::NoAck { node: 2 }), "{err:?}");
-    let err = timeout(SOON, b.stick.send_data(0, SWITCH_GET.to_vec()))
+    let err = timeout(soon(), b.stick.send_data(0, SWITCH_GET.to_vec()))
         .await
         .expect("no hang")
         .expect_err("node 0");
@@ -215,7 +223,7 @@ async fn a_lost_ack_is_retried_and_the_command_completes() {
     let dir = tempfile::tempdir().expect("tmp");
     let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
     b.emu.set_override(first_send_data(Override::DropAck));
-    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("completes after the retry");
@@ -231,7 +239,7 @@ async fn a_can_is_retried_and_the_command_completes() {
     let dir = tempfile::tempdir().expect("tmp");
     let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
     b.emu.set_override(first_send_data(Override::Can));
-    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("completes after the retry");
@@ -246,7 +254,7 @@ async fn a_bad_checksum_from_the_stick_is_naked_and_resent() {
     let before = b.emu.with_stick(|s| s.link_stats());
     b.emu
         .set_override(first_send_data(Override::CorruptChecksum));
-    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("completes with the resent response");
@@ -263,21 +271,29 @@ async fn a_bad_checksum_from_the_stick_is_naked_and_resent() {
         "stick resent"
     );
     assert_eq!(send_data_count(&b.emu), 1, "the host did not resend");
+    assert_eq!(b.stick.link_counters().corrupt_frames, 1);
 }
 
 /// A frame from the stick that stops arriving halfway (a cut frame: SOF, a length of 9, then
 /// only two of its bytes) is dropped 1500 ms after its SOF, as the Serial API requires; the
 /// next exchange is then read cleanly. A host that kept waiting for the missing bytes would eat
-/// the stick's ACK as frame data and have to send its command again.
+/// the stick's ACK as frame data and have to send its command again. The command goes out once
+/// the driver counts the cut frame dropped, however long the machine took to get there.
 #[tokio::test]
 async fn a_cut_frame_from_the_stick_is_dropped_and_the_next_command_is_read_cleanly() {
     let dir = tempfile::tempdir().expect("tmp");
     let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
+    assert_eq!(b.stick.link_counters().frames_timed_out, 0);
     b.emu.send_raw(&[0x01, 0x09, 0x00, 0x13]);
-    // Past the Serial API's 1500 ms frame timeout (an upper bound for the host to give up).
-    tokio::time::sleep(Duration::from_millis(3000)).await;
+    timeout(soon(), async {
+        while b.stick.link_counters().frames_timed_out == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the driver never dropped the cut frame");
     let before = b.emu.with_stick(|s| s.link_stats());
-    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("the command after the cut frame completes");
@@ -300,9 +316,10 @@ async fn timeouts_and_refusals_are_typed_and_nothing_hangs() {
     let dir = tempfile::tempdir().expect("tmp");
     let b = started(dir.path(), vec![SimNode::binary_switch()]).await;
 
-    // ACKed, never answered: the response timeout (5 s here).
+    // ACKed, never answered: the response timeout expires (the emulator never answers, so
+    // its length decides nothing).
     b.emu.set_override(first_send_data(Override::Silent));
-    let err = timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    let err = timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("bounded by the response timeout")
         .expect_err("no response");
@@ -317,11 +334,11 @@ async fn timeouts_and_refusals_are_typed_and_nothing_hangs() {
         "{err:?}"
     );
 
-    // Accepted, never reported: the SendData callback timeout (2 s here).
+    // Accepted, never reported: the SendData callback timeout expires.
     let accepted = StickMessage::SendDataResponse(SendDataResponse { status: 0x01 });
     b.emu
         .set_override(first_send_data(Override::Reply(vec![accepted])));
-    let err = timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    let err = timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("bounded by the callback timeout")
         .expect_err("no callback");
@@ -340,7 +357,7 @@ async fn timeouts_and_refusals_are_typed_and_nothing_hangs() {
     let refused = StickMessage::SendDataResponse(SendDataResponse { status: 0x00 });
     b.emu
         .set_override(first_send_data(Override::Reply(vec![refused])));
-    let err = timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    let err = timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect_err("not accepted");
@@ -355,7 +372,7 @@ async fn timeouts_and_refusals_are_typed_and_nothing_hangs() {
     );
 
     // The override was for one message each time: the next send is normal.
-    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("default behaviour again");
@@ -367,7 +384,7 @@ async fn inclusion_adds_a_node_and_exclusion_removes_it() {
     let mut b = started(dir.path(), Vec::new()).await;
     assert_eq!(b.info.nodes, [1]);
 
-    timeout(SOON, b.stick.add_node())
+    timeout(soon(), b.stick.add_node())
         .await
         .expect("no hang")
         .expect("inclusion mode");
@@ -397,7 +414,7 @@ async fn inclusion_adds_a_node_and_exclusion_removes_it() {
                 .collect::<Vec<u8>>()
         })
     };
-    timeout(SOON, async {
+    timeout(soon(), async {
         while stops().len() < 2 {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -409,12 +426,12 @@ async fn inclusion_adds_a_node_and_exclusion_removes_it() {
     assert_ne!(stops.first(), Some(&0));
     assert_eq!(stops.get(1), Some(&0));
 
-    timeout(SOON, b.stick.send_data(node, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(node, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("the new node answers");
 
-    timeout(SOON, b.stick.remove_node())
+    timeout(soon(), b.stick.remove_node())
         .await
         .expect("no hang")
         .expect("exclusion mode");
@@ -428,18 +445,18 @@ async fn inclusion_adds_a_node_and_exclusion_removes_it() {
         RadioEvent::NodeRemoved { node: 2 }
     );
     assert_eq!(b.emu.with_stick(|s| s.controller().node_ids()), [1]);
-    let err = timeout(SOON, b.stick.send_data(2, SWITCH_GET.to_vec()))
+    let err = timeout(soon(), b.stick.send_data(2, SWITCH_GET.to_vec()))
         .await
         .expect("no hang")
         .expect_err("gone");
     assert!(matches!(err, Error::NoAck { node: 2 }), "{err:?}");
 
     // Stopping inclusion with nobody joining reports nothing.
-    timeout(SOON, b.stick.add_node())
+    timeout(soon(), b.stick.add_node())
         .await
         .expect("no hang")
         .expect("inclusion mode");
-    timeout(SOON, b.stick.stop_inclusion())
+    timeout(soon(), b.stick.stop_inclusion())
         .await
         .expect("no hang")
         .expect("stopped");
@@ -448,10 +465,12 @@ async fn inclusion_adds_a_node_and_exclusion_removes_it() {
 #[tokio::test]
 async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut b = started(dir.path(), Vec::new()).await;
+    // A switch (node 2) whose command marks, in the emulator's record, where a command sent
+    // to the sleeping sensor at once would have gone out.
+    let mut b = started(dir.path(), vec![SimNode::binary_switch()]).await;
 
     // Included through the driver: Wake Up in its information marks it as sleeping.
-    timeout(SOON, b.stick.add_node())
+    timeout(soon(), b.stick.add_node())
         .await
         .expect("no hang")
         .expect("inclusion mode");
@@ -466,7 +485,7 @@ async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
 
     let sent_before = send_data_count(&b.emu);
     let battery_get = vec![0x80, 0x02];
-    let submitted = timeout(SOON, b.stick.submit_data(node, battery_get.clone()))
+    let submitted = timeout(soon(), b.stick.submit_data(node, battery_get.clone()))
         .await
         .expect("no hang")
         .expect("queued");
@@ -474,12 +493,22 @@ async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
         panic!("a sleeping node's command is queued, got {submitted:?}");
     };
     assert_eq!(pending.node(), node);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(
-        send_data_count(&b.emu),
-        sent_before,
-        "nothing sent while asleep"
-    );
+    // Commands go out in the order they were submitted: the switch's was the next one.
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("the switch acknowledged");
+    let sent_since: Vec<u8> = b.emu.with_stick(|s| {
+        s.received()
+            .iter()
+            .filter_map(|m| match m {
+                HostMessage::SendData(r) => Some(r.node_id),
+                _ => None,
+            })
+            .skip(sent_before)
+            .collect()
+    });
+    assert_eq!(sent_since, [2], "nothing sent to the sensor while asleep");
 
     b.emu
         .with_stick(|s| s.wake_up(u8::try_from(node).expect("classic id")));
@@ -487,7 +516,7 @@ async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
         event(&mut b.events, |e| matches!(e, RadioEvent::WokeUp { .. })).await,
         RadioEvent::WokeUp { node, released: 1 }
     );
-    let report = timeout(SOON, pending.transmitted())
+    let report = timeout(soon(), pending.transmitted())
         .await
         .expect("sent after the wake-up")
         .expect("acknowledged");
@@ -504,7 +533,7 @@ async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
         from_node(node, &[0x80, 0x03, 100], None)
     );
     // Then the driver sends it back to sleep (Wake Up No More Information).
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !b.emu.with_stick(|s| {
             s.controller()
                 .node(u8::try_from(node).unwrap_or(0))
@@ -524,7 +553,7 @@ async fn commands_for_a_sleeping_node_wait_for_its_wake_up() {
     assert_eq!(to_sensor, [battery_get, vec![0x84, 0x08]]);
 
     // Asleep again: the next command waits for the next wake-up.
-    let again = timeout(SOON, b.stick.submit_data(node, vec![0x80, 0x02]))
+    let again = timeout(soon(), b.stick.submit_data(node, vec![0x80, 0x02]))
         .await
         .expect("no hang")
         .expect("queued");
@@ -568,7 +597,7 @@ async fn an_unplugged_stick_fails_commands_fast_and_comes_back_when_replugged() 
         unreachable!()
     };
     assert_eq!(info, b.info, "same controller, same network");
-    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("commands work again");
@@ -583,7 +612,7 @@ async fn an_unprompted_restart_is_reported_and_the_stick_keeps_working() {
         event(&mut b.events, |e| matches!(e, RadioEvent::StickRestarted)).await,
         RadioEvent::StickRestarted
     );
-    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("still works");
@@ -591,17 +620,22 @@ async fn an_unprompted_restart_is_reported_and_the_stick_keeps_working() {
     // A restart in the middle of a transaction fails that transaction, typed.
     b.emu
         .set_override(first_send_data(Override::Reply(Vec::new())));
+    let sent_before = send_data_count(&b.emu);
     let send = b.stick.send_data(2, SWITCH_ON.to_vec());
+    // Restarted once the stick has the SendData (its record says so), and before the response
+    // timeout: the emulator ACKs it and never answers.
     let restart = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        while send_data_count(&b.emu) == sent_before {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         b.emu.restart();
     };
-    let (result, ()) = timeout(SOON, async { tokio::join!(send, restart) })
+    let (result, ()) = timeout(soon(), async { tokio::join!(send, restart) })
         .await
         .expect("no hang");
     let err = result.expect_err("the stick restarted instead of answering");
     assert!(matches!(err, Error::StickRestarted("SendData")), "{err:?}");
-    timeout(SOON, b.stick.send_data(2, SWITCH_ON.to_vec()))
+    timeout(soon(), b.stick.send_data(2, SWITCH_ON.to_vec()))
         .await
         .expect("no hang")
         .expect("works after the restart");

@@ -7,11 +7,16 @@
 //! whose Wake Up Notification comes encrypted releases its queue, and a command queued for it
 //! gets its nonce exchange after the wake-up.
 //!
-//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging;
+//! the bounds and the driver's timeouts are generous guards multiplied by
+//! `SEALHUB_TEST_TIME_SCALE` ([`firmware_shim::test_time`]). A step that must go unanswered is
+//! one the emulated node never answers (its record shows it was asked), so the report timeout's
+//! length decides nothing.
 
 use std::path::Path;
 use std::time::Duration;
 
+use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, PtyConfig, SecureNode, SimNode, spawn_on_pty,
 };
@@ -28,18 +33,24 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 /// Generous bound for anything that should take milliseconds (or one ACK timeout).
-const SOON: Duration = Duration::from_secs(10);
-/// Upper bound for a whole interview (dozens of questions, S0 with a nonce each).
-const INTERVIEW: Duration = Duration::from_secs(60);
+fn soon() -> Duration {
+    scaled(Duration::from_secs(30))
+}
+
+/// Upper bound for a whole interview (dozens of questions, S0 with a nonce each, and one report
+/// timeout where a class goes unanswered).
+fn interview_bound() -> Duration {
+    scaled(Duration::from_secs(90))
+}
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_secs(5),
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(5),
+        response_timeout: scaled(Duration::from_secs(5)),
+        send_data_timeout: scaled(Duration::from_secs(5)),
+        inclusion_timeout: scaled(Duration::from_secs(5)),
+        started_timeout: scaled(Duration::from_secs(5)),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        supervision_timeout: Duration::from_secs(5),
+        supervision_timeout: scaled(Duration::from_secs(5)),
         ..DriverConfig::default()
     }
 }
@@ -67,7 +78,7 @@ async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
     let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
         .await
         .expect("driver opens the pty");
-    timeout(SOON, stick.start())
+    timeout(soon(), stick.start())
         .await
         .expect("start-up does not hang")
         .expect("start-up succeeds");
@@ -75,7 +86,7 @@ async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
 }
 
 async fn interview(b: &Bench, node: u16) -> NodeDescription {
-    timeout(INTERVIEW, b.stick.interview(node))
+    timeout(interview_bound(), b.stick.interview(node))
         .await
         .expect("the interview does not hang")
         .expect("the interview completes")
@@ -97,13 +108,13 @@ async fn include(b: &mut Bench, node: &SecureNode, class: SecurityClass) -> u16 
         grant: KeyClasses::all(),
         allow_s0: true,
     };
-    timeout(SOON, b.stick.add_node_secure(options, pins))
+    timeout(soon(), b.stick.add_node_secure(options, pins))
         .await
         .expect("no hang")
         .expect("inclusion mode");
     b.emu
         .with_stick(|s| s.offer_for_inclusion(SimNode::secure(node.clone())));
-    let outcome = timeout(SOON, async {
+    let outcome = timeout(soon(), async {
         loop {
             tokio::select! {
                 e = b.events.recv() => {
@@ -268,7 +279,7 @@ async fn the_s2_locks_secure_classes_are_learnt_and_its_sets_are_then_supervised
 
     // No set_node_command_classes: the interview told the driver the lock supervises.
     let outcome = timeout(
-        SOON,
+        soon(),
         b.stick.send_command(
             node,
             0,
@@ -315,14 +326,14 @@ async fn the_s0_sirens_secure_switch_is_learnt_and_read_under_s0() {
 async fn the_sleeping_multisensor_is_interviewed_after_its_wake_up_and_then_sleeps() {
     let dir = tempfile::tempdir().expect("tmp");
     let b = started(dir.path(), vec![SimNode::multisensor()]).await;
-    timeout(SOON, b.stick.set_sleeping(2, true))
+    timeout(soon(), b.stick.set_sleeping(2, true))
         .await
         .expect("no hang")
         .expect("marked sleeping");
 
     // Asked not to wait: refused at once.
     let refused = timeout(
-        SOON,
+        soon(),
         b.stick.interview_with(
             2,
             InterviewOptions {
@@ -346,7 +357,7 @@ async fn the_sleeping_multisensor_is_interviewed_after_its_wake_up_and_then_slee
     let interview = stick.interview(2);
     tokio::pin!(interview);
     // The node wakes now and then (as on its wake-up interval) until the interview is done.
-    let d = timeout(INTERVIEW, async {
+    let d = timeout(interview_bound(), async {
         loop {
             tokio::select! {
                 d = &mut interview => return d,
@@ -379,7 +390,7 @@ async fn the_sleeping_multisensor_is_interviewed_after_its_wake_up_and_then_slee
     assert!(a.lifeline_set, "a supervised Association Set");
     assert_eq!(a.lifeline, Step::Answered(vec![1]));
     // Released: the node is sent back to sleep.
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !b
             .emu
             .with_stick(|s| s.controller_mut().node_mut(2).expect("node 2").is_asleep())
@@ -397,18 +408,21 @@ async fn a_class_the_node_never_answers_times_out_and_the_interview_goes_on() {
     let mut thermostat = SimNode::thermostat();
     thermostat.mute = vec![0x72];
     let b = started(dir.path(), vec![thermostat]).await;
+    // The muted class is never answered, however long the wait; every answered question must
+    // beat this timeout, so it is a generous guard.
+    let report_timeout = scaled(Duration::from_secs(5));
     let options = InterviewOptions {
-        report_timeout: Duration::from_secs(1),
+        report_timeout,
         ..InterviewOptions::default()
     };
-    let d = timeout(INTERVIEW, b.stick.interview_with(2, options))
+    let d = timeout(interview_bound(), b.stick.interview_with(2, options))
         .await
         .expect("no hang")
         .expect("the interview completes");
     assert_eq!(
         d.manufacturer,
         Step::Unanswered {
-            timeout: Duration::from_secs(1)
+            timeout: report_timeout
         }
     );
     // Asked, and everything after it still asked and answered.
@@ -426,7 +440,7 @@ async fn a_class_the_node_never_answers_times_out_and_the_interview_goes_on() {
 }
 
 async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !done() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -445,7 +459,7 @@ async fn a_secure_sleeping_sensor_takes_a_queued_command_under_s2_after_its_encr
     until("the sensor going to sleep", || !sensor.is_listening()).await;
 
     let submitted = timeout(
-        SOON,
+        soon(),
         b.stick
             .submit_command(node, 0, CommandClassFrame::Battery(Battery::Get)),
     )
@@ -459,14 +473,14 @@ async fn a_secure_sleeping_sensor_takes_a_queued_command_under_s2_after_its_encr
     // Its Wake Up Notification is S2-encapsulated (after a Nonce Get of its own if needed).
     b.emu
         .with_stick(|s| s.wake_up(u8::try_from(node).expect("id")));
-    let outcome = timeout(SOON, pending.outcome())
+    let outcome = timeout(soon(), pending.outcome())
         .await
         .expect("no hang")
         .expect("delivered after the wake-up, nonce and all");
     assert!(outcome.transmit.waited_for_wake_up);
 
     let mut woke = false;
-    let battery = timeout(SOON, async {
+    let battery = timeout(soon(), async {
         loop {
             match b.events.recv().await.expect("event stream open") {
                 RadioEvent::WokeUp { node: n, released } if n == node => {
@@ -503,7 +517,7 @@ async fn the_secure_sleeping_sensor_is_interviewed_under_s2_from_its_encrypted_w
     let stick = &b.stick;
     let interview = stick.interview(node);
     tokio::pin!(interview);
-    let d = timeout(INTERVIEW, async {
+    let d = timeout(interview_bound(), async {
         loop {
             tokio::select! {
                 d = &mut interview => return d,
@@ -540,19 +554,20 @@ async fn an_unreachable_nodes_information_is_unanswered_without_waiting_out_the_
     let dir = tempfile::tempdir().expect("tmp");
     // Asleep, and the driver was not told it sleeps: RequestNodeInfo fails at the stick.
     let b = started(dir.path(), vec![SimNode::multisensor()]).await;
+    // Far above the bound: only the stick's "request failed" ends the wait in time.
+    let report_timeout = soon().saturating_mul(20);
     let options = InterviewOptions {
-        // Far above SOON: only the stick's "request failed" ends the wait in time.
-        report_timeout: Duration::from_secs(600),
+        report_timeout,
         ..InterviewOptions::default()
     };
-    let d = timeout(SOON, b.stick.interview_with(2, options))
+    let d = timeout(soon(), b.stick.interview_with(2, options))
         .await
         .expect("the stick's failure report ended the wait")
         .expect("the interview completes");
     assert_eq!(
         d.info,
         Step::Unanswered {
-            timeout: Duration::from_secs(600)
+            timeout: report_timeout
         }
     );
     assert!(d.command_classes.is_empty());

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::controller::NVM_SIZE_700;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, Override, PtyConfig, SimNode, spawn_on_pty,
@@ -21,15 +22,18 @@ use sealhub_radios::zwave::serial::messages::nvm::{
 use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
 use tokio::time::timeout;
 
-const SOON: Duration = Duration::from_secs(30);
+/// Generous bound for a backup (dozens of reads), multiplied by `SEALHUB_TEST_TIME_SCALE`.
+fn soon() -> Duration {
+    scaled(Duration::from_secs(30))
+}
 const HOME_ID: u32 = 0x5EA1_0B0B;
 
 fn driver_config(response_timeout: Duration) -> DriverConfig {
     DriverConfig {
-        response_timeout,
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(5),
+        response_timeout: scaled(response_timeout),
+        send_data_timeout: scaled(Duration::from_secs(5)),
+        inclusion_timeout: scaled(Duration::from_secs(5)),
+        started_timeout: scaled(Duration::from_secs(5)),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         ..DriverConfig::default()
     }
@@ -58,7 +62,7 @@ async fn started(
         ZwaveStick::open_with(PortConfig::new(&path), driver_config(response_timeout))
             .await
             .expect("driver opens the pty");
-    timeout(SOON, stick.start())
+    timeout(soon(), stick.start())
         .await
         .expect("start-up does not hang")
         .expect("start-up succeeds");
@@ -103,7 +107,7 @@ fn nvm_answer(response: NvmResponse) -> Override {
 async fn a_700_series_backup_is_read_completely_and_matches_the_chip() {
     let dir = tempfile::tempdir().expect("tmp");
     let (emu, stick) = started(dir.path(), home_700(), Duration::from_secs(5)).await;
-    let backup = timeout(SOON, stick.backup_nvm())
+    let backup = timeout(soon(), stick.backup_nvm())
         .await
         .expect("no hang")
         .expect("backup succeeds");
@@ -138,7 +142,7 @@ async fn a_500_series_backup_goes_through_the_extended_nvm_functions() {
         ..ControllerConfig::default()
     };
     let (emu, stick) = started(dir.path(), config, Duration::from_secs(5)).await;
-    let backup = timeout(SOON, stick.backup_nvm())
+    let backup = timeout(soon(), stick.backup_nvm())
         .await
         .expect("no hang")
         .expect("backup succeeds");
@@ -177,7 +181,7 @@ async fn an_error_status_mid_read_fails_with_a_typed_error_and_closes_the_nvm() 
         }
         Override::Default
     });
-    let result = timeout(SOON, stick.backup_nvm()).await.expect("no hang");
+    let result = timeout(soon(), stick.backup_nvm()).await.expect("no hang");
     match result {
         Err(NvmError::Status {
             step: NvmStep::Read,
@@ -193,7 +197,7 @@ async fn an_error_status_mid_read_fails_with_a_typed_error_and_closes_the_nvm() 
     );
     // The stick is usable and a second backup works.
     emu.clear_override();
-    let again = timeout(SOON, stick.backup_nvm())
+    let again = timeout(soon(), stick.backup_nvm())
         .await
         .expect("no hang")
         .expect("backup succeeds");
@@ -218,7 +222,7 @@ async fn a_chunk_from_the_wrong_offset_is_refused() {
         }
         Override::Default
     });
-    let result = timeout(SOON, stick.backup_nvm()).await.expect("no hang");
+    let result = timeout(soon(), stick.backup_nvm()).await.expect("no hang");
     assert!(
         matches!(result, Err(NvmError::BadChunk { at: 0, got: 16, offset }) if offset > 0),
         "{result:?}"
@@ -250,12 +254,12 @@ async fn a_stick_unplugged_during_a_backup_fails_it_cleanly() {
         let result = stick.backup_nvm().await;
         (stick, result)
     });
-    timeout(SOON, hit_rx)
+    timeout(soon(), hit_rx)
         .await
         .expect("the backup reaches its fourth read")
         .expect("signalled");
     emu.unplug().await;
-    let (_stick, result) = timeout(SOON, backup)
+    let (_stick, result) = timeout(soon(), backup)
         .await
         .expect("the backup gives up in time")
         .expect("task");
@@ -288,7 +292,7 @@ async fn a_size_of_zero_means_64_kib_and_an_early_end_of_file_is_refused() {
         }),
         _ => Override::Default,
     });
-    let result = timeout(SOON, stick.backup_nvm()).await.expect("no hang");
+    let result = timeout(soon(), stick.backup_nvm()).await.expect("no hang");
     assert!(
         matches!(
             result,
@@ -327,7 +331,7 @@ async fn a_stick_without_an_nvm_interface_says_so() {
         }
         _ => Override::Default,
     });
-    let result = timeout(SOON, stick.backup_nvm()).await.expect("no hang");
+    let result = timeout(soon(), stick.backup_nvm()).await.expect("no hang");
     assert!(matches!(result, Err(NvmError::NotSupported)), "{result:?}");
     assert!(nvm_ops(&emu).is_empty(), "nothing was asked of the NVM");
 }

@@ -4,13 +4,19 @@
 //! their class. The nodes are written apart from the driver's security layer; they share only
 //! the crypto and the typestates' joiner side.
 //!
-//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+//! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging;
+//! the bounds and the driver's timeouts are generous guards multiplied by
+//! `SEALHUB_TEST_TIME_SCALE` ([`firmware_shim::test_time`]). Where a timeout expiring is the
+//! behaviour under test, nothing can answer in time (the user walks away, the node stalls), so
+//! its length decides nothing; "refused" is read from the node's record of what it sent or
+//! from the order in which frames surface, never from nothing happening for a while.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::{
     Answer, ControllerConfig, EmulatorHandle, Override, PtyConfig, SecureDevice, SecureNode,
     SimNode, spawn_on_pty,
@@ -32,8 +38,11 @@ use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-const SOON: Duration = Duration::from_secs(10);
+/// Generous bound for anything that should take milliseconds, or one of the driver's timeouts
+/// when the test waits for it to expire.
+fn soon() -> Duration {
+    scaled(Duration::from_secs(30))
+}
 
 const LOCK_SET_UNSECURED: [u8; 3] = [0x62, 0x01, 0x00];
 const LOCK_GET: [u8; 2] = [0x62, 0x02];
@@ -42,13 +51,15 @@ const LOCK_REPORT_SECURED: [u8; 7] = [0x62, 0x03, 0xFF, 0x00, 0x00, 0xFE, 0xFE];
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_secs(5),
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(5),
+        response_timeout: scaled(Duration::from_secs(5)),
+        send_data_timeout: scaled(Duration::from_secs(5)),
+        inclusion_timeout: scaled(Duration::from_secs(5)),
+        started_timeout: scaled(Duration::from_secs(5)),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        security_timeout: Duration::from_secs(2),
-        pin_timeout: Duration::from_secs(1),
+        security_timeout: scaled(Duration::from_secs(5)),
+        // The tests' user types the PIN as soon as asked (or never): this only guards against
+        // a hang, and is never raced by a PIN on its way.
+        pin_timeout: scaled(Duration::from_secs(30)),
         ..DriverConfig::default()
     }
 }
@@ -90,11 +101,20 @@ struct Bench {
 /// A driver on `path`, started, its keys in `keys`; retries the open while a previous
 /// driver still holds the port.
 async fn open_driver(path: &Path, keys: &SharedKeys) -> (ZwaveStick, mpsc::Receiver<RadioEvent>) {
-    let (stick, events) = timeout(SOON, async {
+    open_driver_with(path, keys, driver_config()).await
+}
+
+/// [`open_driver`] with driver parameters of the test's own.
+async fn open_driver_with(
+    path: &Path,
+    keys: &SharedKeys,
+    config: DriverConfig,
+) -> (ZwaveStick, mpsc::Receiver<RadioEvent>) {
+    let (stick, events) = timeout(soon(), async {
         loop {
             match ZwaveStick::open_secure(
                 PortConfig::new(path),
-                driver_config(),
+                config.clone(),
                 Box::new(keys.clone()),
             )
             .await
@@ -106,7 +126,7 @@ async fn open_driver(path: &Path, keys: &SharedKeys) -> (ZwaveStick, mpsc::Recei
     })
     .await
     .expect("driver opens the pty");
-    timeout(SOON, stick.start())
+    timeout(soon(), stick.start())
         .await
         .expect("start-up does not hang")
         .expect("start-up succeeds");
@@ -114,6 +134,11 @@ async fn open_driver(path: &Path, keys: &SharedKeys) -> (ZwaveStick, mpsc::Recei
 }
 
 async fn started(dir: &Path) -> Bench {
+    started_with(dir, driver_config()).await
+}
+
+/// [`started`] with driver parameters of the test's own.
+async fn started_with(dir: &Path, driver: DriverConfig) -> Bench {
     // RUST_LOG=debug shows the security layer's decisions (refusals are warnings).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -125,7 +150,7 @@ async fn started(dir: &Path) -> Bench {
     };
     let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
     let keys = SharedKeys::default();
-    let (stick, events) = open_driver(&path, &keys).await;
+    let (stick, events) = open_driver_with(&path, &keys, driver).await;
     Bench {
         emu,
         path,
@@ -135,12 +160,12 @@ async fn started(dir: &Path) -> Bench {
     }
 }
 
-/// The next event matching `want`, skipping others; panics after `SOON`.
+/// The next event matching `want`, skipping others; panics after `soon()`.
 async fn event(
     events: &mut mpsc::Receiver<RadioEvent>,
     want: impl Fn(&RadioEvent) -> bool,
 ) -> RadioEvent {
-    timeout(SOON, async {
+    timeout(soon(), async {
         loop {
             let e = events.recv().await.expect("event stream open");
             if want(&e) {
@@ -152,12 +177,12 @@ async fn event(
     .expect("expected event did not come")
 }
 
-/// Waits (bounded by `SOON`) until `node`'s record shows it sent an answer protected as `how`.
+/// Waits (bounded by `soon()`) until `node`'s record shows it sent an answer protected as `how`.
 /// Frames reach the host in the order the node sent them, so once this returns, an answer the
 /// node sends later can surface only after this one: a test that then sees the later answer
 /// surface first knows this one was refused, without waiting for nothing to happen.
 async fn answer_sent(node: &SecureNode, how: Answer) {
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !node.state().answered.iter().any(|(_, h)| *h == how) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -194,7 +219,7 @@ async fn include(b: &mut Bench, node: &SecureNode, user: User) -> RadioEvent {
         grant: KeyClasses::all(),
         allow_s0: true,
     };
-    timeout(SOON, b.stick.add_node_secure(options, pins))
+    timeout(soon(), b.stick.add_node_secure(options, pins))
         .await
         .expect("no hang")
         .expect("inclusion mode");
@@ -223,7 +248,7 @@ async fn include(b: &mut Bench, node: &SecureNode, user: User) -> RadioEvent {
             }
         }
     };
-    timeout(SOON, outcome)
+    timeout(soon(), outcome)
         .await
         .expect("inclusion finished in time")
 }
@@ -239,7 +264,7 @@ async fn include_lock(b: &mut Bench) -> (u16, SecureNode) {
 }
 
 async fn send(b: &Bench, node: u16, payload: &[u8]) {
-    timeout(SOON, b.stick.send_data(node, payload.to_vec()))
+    timeout(soon(), b.stick.send_data(node, payload.to_vec()))
         .await
         .expect("no hang")
         .expect("node acknowledged");
@@ -248,7 +273,7 @@ async fn send(b: &Bench, node: u16, payload: &[u8]) {
 /// Waits until `check` holds on the node (its effect lands right after the SendData
 /// callback, or after a resync).
 async fn until(node: &SecureNode, check: impl Fn(&SecureDevice) -> bool) {
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !check(&node.state().device) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -316,7 +341,7 @@ async fn a_wrong_pin_fails_inclusion_and_the_lock_stays_unusable() {
     assert_eq!(reason, InclusionFailure::Kex(KexFailType::Decrypt));
     assert_eq!(b.stick.node_security(node), None);
     // The node got our KEX Fail and holds no key.
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !lock.state().kex_failed {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -327,7 +352,7 @@ async fn a_wrong_pin_fails_inclusion_and_the_lock_stays_unusable() {
 
     // Without security the lock refuses to open.
     send(&b, node, &LOCK_SET_UNSECURED).await;
-    timeout(SOON, async {
+    timeout(soon(), async {
         while lock.state().refused.is_empty() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -391,7 +416,7 @@ async fn the_lock_refuses_a_command_under_a_lower_class() {
 
     // The lock holds the Authenticated key too, so this decrypts, and is refused for its class.
     timeout(
-        SOON,
+        soon(),
         b.stick.send_data_under(
             node,
             SecurityClass::S2Authenticated,
@@ -401,7 +426,7 @@ async fn the_lock_refuses_a_command_under_a_lower_class() {
     .await
     .expect("no hang")
     .expect("transmitted");
-    timeout(SOON, async {
+    timeout(soon(), async {
         while lock.state().refused.is_empty() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -573,7 +598,7 @@ async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces
         )
     );
     // And a command lands, at once.
-    timeout(SOON, stick.send_data(node, vec![0x62, 0x01, 0xFF]))
+    timeout(soon(), stick.send_data(node, vec![0x62, 0x01, 0xFF]))
         .await
         .expect("no hang")
         .expect("node acknowledged");
@@ -585,10 +610,17 @@ async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces
     );
 }
 
+/// The user is asked for the lock's PIN and never answers: once the PIN timeout passes, the
+/// hub gives up with KEX Fail (Cancel). Nothing answers in any case, so a short timeout decides
+/// nothing but how soon the test ends; every other wait keeps its generous guard.
 #[tokio::test]
 async fn an_unanswered_pin_times_out_with_kex_fail() {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut b = started(dir.path()).await;
+    let config = DriverConfig {
+        pin_timeout: Duration::from_millis(200),
+        ..driver_config()
+    };
+    let mut b = started_with(dir.path(), config).await;
     let lock = SecureNode::door_lock(0x33);
     let outcome = include(&mut b, &lock, User::WalksAway).await;
     let RadioEvent::InclusionFailed {
@@ -600,7 +632,7 @@ async fn an_unanswered_pin_times_out_with_kex_fail() {
     };
     assert_eq!(reason, InclusionFailure::Kex(KexFailType::Cancel));
     assert_eq!(b.stick.node_security(node), None);
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !lock.state().kex_failed {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -626,7 +658,7 @@ async fn a_node_that_does_not_answer_kex_get_times_out_with_kex_fail() {
     assert_eq!(reason, InclusionFailure::Timeout);
     assert_eq!(b.stick.node_security(node), None);
     // The hub said so with KEX Fail, which the node hears even while stalled.
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !lock.state().kex_failed {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -669,12 +701,12 @@ async fn an_unanswered_nonce_get_after_a_hub_restart_is_asked_again_and_the_comm
     lock.reboot();
     lock.state().ignore_nonce_gets = 1;
 
-    timeout(SOON, stick.send_data(node, vec![0x62, 0x01, 0xFF]))
+    timeout(soon(), stick.send_data(node, vec![0x62, 0x01, 0xFF]))
         .await
         .expect("no hang")
         .expect("the second Nonce Get is answered and the command acknowledged");
     timeout(
-        SOON,
+        soon(),
         until(&lock, |d| *d == SecureDevice::DoorLock { mode: 0xFF }),
     )
     .await
@@ -731,7 +763,7 @@ fn bounded(bound: Duration, scenario: impl std::future::Future<Output = ()> + Se
 /// state locked, and every secure exchange and inclusion stopped.
 #[test]
 fn a_flood_of_s0_nonce_gets_does_not_stop_inclusion_or_commands() {
-    bounded(Duration::from_secs(60), async {
+    bounded(scaled(Duration::from_secs(120)), async {
         let dir = tempfile::tempdir().expect("tmp");
         let mut b = started(dir.path()).await;
         let nonce_get = vec![0x98, 0x40];
@@ -797,6 +829,22 @@ async fn a_plaintext_network_key_verify_does_not_complete_s0_inclusion() {
         panic!("a plaintext Verify completed S0 inclusion: {outcome:?}");
     };
     assert_eq!(reason, InclusionFailure::Timeout);
+    // The timeout was the wait for the Verify: the Network Key Set went out (the emulated
+    // controller's record), so no earlier step ran out of time instead.
+    let node_id = u8::try_from(node).expect("classic node id");
+    let key_sets = b.emu.with_stick(|s| {
+        s.received()
+            .iter()
+            .filter(|m| {
+                matches!(m, HostMessage::SendData(r)
+                    if r.node_id == node_id && r.data.starts_with(&[0x98, 0x81]))
+            })
+            .count()
+    });
+    assert_eq!(
+        key_sets, 1,
+        "inclusion timed out before the Network Key Set"
+    );
     assert_eq!(b.stick.node_security(node), None);
     assert!(b.stick.node_granted(node).is_empty(), "no S0 grant stored");
     assert!(
@@ -856,7 +904,7 @@ async fn an_s0_nodes_secure_classes_are_refused_in_the_clear_once_known() {
     };
     b.stick
         .set_node_security(node, KeyClasses::S0, vec![0x98, 0x25, 0x86, 0x72]);
-    let d = timeout(SOON, b.stick.interview(node))
+    let d = timeout(soon(), b.stick.interview(node))
         .await
         .expect("no hang")
         .expect("interview");
@@ -864,16 +912,18 @@ async fn an_s0_nodes_secure_classes_are_refused_in_the_clear_once_known() {
         d.secure_command_classes,
         sealhub_radios::zwave::driver::Step::Answered(vec![0x25])
     );
-    while timeout(Duration::from_millis(50), b.events.recv())
-        .await
-        .is_ok()
-    {}
-
+    // The interview's reports are behind us once a plaintext Version report sent now surfaces
+    // (frames from one node surface in order).
     let node_id = u8::try_from(node).expect("classic node id");
+    let version_report = [0x86, 0x14, 0x25, 0x01];
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![version_report.to_vec()]));
+    let marker = from_node(node, &version_report, None);
+    event(&mut b.events, |e| *e == marker).await;
+
     b.emu
         .with_stick(|s| s.from_node(node_id, vec![vec![0x25, 0x03, 0xFF]]));
     // The Version report sent after it is the next report: the Binary Switch one never surfaced.
-    let version_report = [0x86, 0x14, 0x25, 0x01];
     b.emu
         .with_stick(|s| s.from_node(node_id, vec![version_report.to_vec()]));
     assert_eq!(
@@ -935,7 +985,7 @@ async fn a_forged_plaintext_wake_up_does_not_release_a_secure_sensors_queue() {
     };
     assert_eq!(security, Some(SecurityClass::S2Unauthenticated));
     let node_id = u8::try_from(node).expect("classic node id");
-    timeout(SOON, async {
+    timeout(soon(), async {
         while sensor.is_listening() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -944,7 +994,7 @@ async fn a_forged_plaintext_wake_up_does_not_release_a_secure_sensors_queue() {
     .expect("the sensor is sent to sleep after its inclusion");
 
     let battery_get = CommandClassFrame::decode(&[0x80, 0x02]).expect("Battery Get");
-    let submitted = timeout(SOON, b.stick.submit_command(node, 0, battery_get))
+    let submitted = timeout(soon(), b.stick.submit_command(node, 0, battery_get))
         .await
         .expect("no hang")
         .expect("accepted");
@@ -970,7 +1020,7 @@ async fn a_forged_plaintext_wake_up_does_not_release_a_secure_sensors_queue() {
 
     let genuine = sensor.wake_up().expect("the sensor wakes");
     b.emu.with_stick(|s| s.from_node(node_id, vec![genuine]));
-    let outcome = timeout(SOON, pending.outcome())
+    let outcome = timeout(soon(), pending.outcome())
         .await
         .expect("no hang")
         .expect("delivered after the genuine wake-up");

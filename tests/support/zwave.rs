@@ -4,11 +4,14 @@
 //! the user typing their PIN. Interviews give the record the hub keeps (`NodeRecord`).
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails with a message
-//! instead of hanging; none decides an outcome by how long something took.
+//! instead of hanging; none decides an outcome by how long something took. The bounds and the
+//! driver's timeouts are generous guards multiplied by `SEALHUB_TEST_TIME_SCALE`, read in one
+//! place ([`firmware_shim::test_time`], re-exported here as [`scaled`]).
 
 use std::future::Future;
 use std::time::Duration;
 
+pub use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, PtyConfig, SecureNode, SimNode, SimNodeKind, spawn_on_pty,
 };
@@ -25,22 +28,34 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 /// Generous bound for anything that should take milliseconds (or one ACK timeout).
-pub const SOON: Duration = Duration::from_secs(10);
+pub fn soon() -> Duration {
+    scaled(Duration::from_secs(30))
+}
+
 /// Upper bound for a whole interview (dozens of questions, S0 with a nonce each).
-pub const INTERVIEW: Duration = Duration::from_secs(60);
+pub fn interview_bound() -> Duration {
+    scaled(Duration::from_secs(90))
+}
+
+/// How long an interview waits for each report: a guard, as every emulated node answers.
+pub fn report_timeout() -> Duration {
+    scaled(Duration::from_secs(5))
+}
 
 /// Driver timeouts that only bound a healthy exchange: generous enough for a loaded 2-core
-/// machine, short enough that a lost frame shows in seconds.
+/// machine (and multiplied by `SEALHUB_TEST_TIME_SCALE`), short enough that a lost frame shows
+/// in seconds.
 pub fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: Duration::from_secs(5),
-        send_data_timeout: Duration::from_secs(2),
-        inclusion_timeout: Duration::from_secs(2),
-        started_timeout: Duration::from_secs(5),
+        response_timeout: scaled(Duration::from_secs(5)),
+        send_data_timeout: scaled(Duration::from_secs(5)),
+        inclusion_timeout: scaled(Duration::from_secs(5)),
+        started_timeout: scaled(Duration::from_secs(5)),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        supervision_timeout: Duration::from_secs(5),
-        security_timeout: Duration::from_secs(2),
-        pin_timeout: Duration::from_secs(2),
+        supervision_timeout: scaled(Duration::from_secs(5)),
+        security_timeout: scaled(Duration::from_secs(5)),
+        // The user types the PIN as soon as asked: only a guard against a hang.
+        pin_timeout: scaled(Duration::from_secs(30)),
         ..DriverConfig::default()
     }
 }
@@ -92,12 +107,12 @@ impl ZwaveBench {
         let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
             .await
             .expect("driver opens the pty");
-        timeout(SOON, stick.start())
+        timeout(soon(), stick.start())
             .await
             .expect("start-up does not hang")
             .expect("start-up succeeds");
         for node in sleepers {
-            timeout(SOON, stick.set_sleeping(node, true))
+            timeout(soon(), stick.set_sleeping(node, true))
                 .await
                 .expect("no hang")
                 .expect("marked sleeping");
@@ -118,14 +133,14 @@ impl ZwaveBench {
             grant: KeyClasses::all(),
             allow_s0: true,
         };
-        timeout(SOON, self.stick.add_node_secure(options, pins))
+        timeout(soon(), self.stick.add_node_secure(options, pins))
             .await
             .expect("no hang")
             .expect("inclusion mode");
         self.emu
             .with_stick(|s| s.offer_for_inclusion(SimNode::secure(node.clone())));
         let events = &mut self.events;
-        let outcome = timeout(SOON, async {
+        let outcome = timeout(soon(), async {
             loop {
                 tokio::select! {
                     e = events.recv() => {
@@ -190,10 +205,14 @@ impl ZwaveBench {
     pub async fn describe(&self, id: u16) -> NodeRecord {
         let options = InterviewOptions {
             wait_for_wake_up: true,
-            report_timeout: Duration::from_secs(2),
+            report_timeout: report_timeout(),
         };
         let description = self
-            .while_waking(id, INTERVIEW, self.stick.interview_with(id, options))
+            .while_waking(
+                id,
+                interview_bound(),
+                self.stick.interview_with(id, options),
+            )
             .await
             .expect("the interview completes");
         NodeRecord::from_description(&description).expect("the node answered its interview")
@@ -202,7 +221,7 @@ impl ZwaveBench {
     /// Sends one command and waits for its outcome (after the wake-up of a sleeping node,
     /// which it wakes).
     pub async fn send(&self, id: u16, endpoint: u8, command: CommandClassFrame) -> CommandOutcome {
-        self.while_waking(id, SOON, self.stick.send_command(id, endpoint, command))
+        self.while_waking(id, soon(), self.stick.send_command(id, endpoint, command))
             .await
             .expect("the command is delivered")
     }
@@ -232,7 +251,7 @@ impl ZwaveBench {
             }
             outcomes
         };
-        self.while_waking(id, SOON, work).await
+        self.while_waking(id, soon(), work).await
     }
 
     /// Forgets the events that have arrived so far (the interview's reports, say).
@@ -241,9 +260,9 @@ impl ZwaveBench {
     }
 
     /// The next report from node `id`, skipping other events; `None` if none comes within
-    /// `SOON`.
+    /// `soon()`.
     pub async fn next_report(&mut self, id: u16) -> Option<Heard> {
-        timeout(SOON, async {
+        timeout(soon(), async {
             loop {
                 match self.events.recv().await? {
                     RadioEvent::Report {
@@ -286,9 +305,9 @@ impl ZwaveBench {
     }
 }
 
-/// Waits until `done` holds, checking every 10 ms; panics naming `what` after `SOON`.
+/// Waits until `done` holds, checking every 10 ms; panics naming `what` after `soon()`.
 pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    timeout(SOON, async {
+    timeout(soon(), async {
         while !done() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -490,6 +490,18 @@ impl Default for DriverConfig {
     }
 }
 
+/// The faults on the serial link the driver task handled since the stick was opened, for
+/// diagnostics and for tests that check a fault was dealt with (rather than waiting and hoping).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LinkCounters {
+    /// Frames from the stick whose bytes stopped arriving, dropped once the Serial API's frame
+    /// timeout (1500 ms after their SOF) passed.
+    pub frames_timed_out: u64,
+    /// Frames from the stick with a bad checksum or length, NAKed so the stick resends them.
+    pub corrupt_frames: u64,
+}
+
 /// The connection state the task publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LinkState {
@@ -614,6 +626,8 @@ pub struct ZwaveStick {
     own_node: Arc<Mutex<Option<u16>>>,
     /// Passes the task's events through security; aborted on drop (it holds a [`Client`]).
     dispatcher: tokio::task::JoinHandle<()>,
+    /// What the task counts of the link's faults.
+    counters: Arc<Mutex<LinkCounters>>,
 }
 
 impl ZwaveStick {
@@ -654,6 +668,7 @@ impl ZwaveStick {
             config: config.clone(),
         };
         let secure = wakeup::SecureNodes::default();
+        let counters = Arc::new(Mutex::new(LinkCounters::default()));
         tokio::spawn(task::run(task::TaskParts {
             port_config,
             port,
@@ -663,6 +678,7 @@ impl ZwaveStick {
             started: started_tx,
             events,
             secure: secure.clone(),
+            counters: counters.clone(),
         }));
         let started = Arc::new(Mutex::new(None));
         let restarter = tokio::spawn(startup::restart_on_reconnect(
@@ -694,6 +710,7 @@ impl ZwaveStick {
                 taps,
                 own_node: Arc::new(Mutex::new(None)),
                 dispatcher,
+                counters,
             },
             events_rx,
         ))
@@ -855,6 +872,11 @@ impl ZwaveStick {
         let own = (*self.own_node.lock().unwrap_or_else(|p| p.into_inner()))
             .ok_or(Error::SecurityNotStarted)?;
         u8::try_from(own).map_err(|_| Error::InvalidNode(own))
+    }
+
+    /// The link faults handled so far (cut and corrupt frames from the stick).
+    pub fn link_counters(&self) -> LinkCounters {
+        *self.counters.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The highest class a node was granted (`None`: not secure).

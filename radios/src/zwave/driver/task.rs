@@ -19,6 +19,7 @@
 //! Commands waiting for a node's wake-up stay queued across the replug.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,8 +28,9 @@ use tokio_serial::SerialStream;
 
 use super::wakeup::{SecureNodes, WakeUpQueues};
 use super::{
-    Awaited, DriverConfig, Error, InclusionFailure, LinkState, NodeInfo, Op, RadioEvent, RawEvent,
-    Refusal, Reply, Request, Result, TransmitFailure, TransmitReport, WAKE_UP_CC, command_name,
+    Awaited, DriverConfig, Error, InclusionFailure, LinkCounters, LinkState, NodeInfo, Op,
+    RadioEvent, RawEvent, Refusal, Reply, Request, Result, TransmitFailure, TransmitReport,
+    WAKE_UP_CC, command_name,
 };
 use crate::port::{self, PortConfig};
 use crate::zwave::serial::frame;
@@ -62,6 +64,8 @@ pub(crate) struct TaskParts {
     pub(crate) events: mpsc::Sender<RawEvent>,
     /// Nodes whose No More Information the security layer sends.
     pub(crate) secure: SecureNodes,
+    /// Where the task counts the link faults it handled.
+    pub(crate) counters: Arc<Mutex<LinkCounters>>,
 }
 
 enum Ended {
@@ -123,6 +127,7 @@ struct Driver {
     state: watch::Sender<LinkState>,
     started: broadcast::Sender<()>,
     events: mpsc::Sender<RawEvent>,
+    counters: Arc<Mutex<LinkCounters>>,
 }
 
 /// Runs until every [`super::ZwaveStick`] handle is dropped.
@@ -136,6 +141,7 @@ pub(crate) async fn run(parts: TaskParts) {
         started,
         events,
         secure,
+        counters,
     } = parts;
     let mut backoff = config.reopen_backoff.clone();
     let mut driver = Driver {
@@ -156,6 +162,7 @@ pub(crate) async fn run(parts: TaskParts) {
         state,
         started,
         events,
+        counters,
     };
     loop {
         if let Ended::Closed = driver.drive(&mut port, &mut requests).await {
@@ -752,11 +759,21 @@ impl Driver {
         finish(job.reply, outcome);
     }
 
+    fn count(&self, f: impl FnOnce(&mut LinkCounters)) {
+        f(&mut self.counters.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
     fn on_event(&mut self, event: Event) {
         let frame = match event {
             Event::Request(frame) => frame,
             Event::Corrupt(e) => {
                 tracing::debug!("corrupt frame from the Z-Wave stick (NAKed): {e}");
+                self.count(|c| c.corrupt_frames += 1);
+                return;
+            }
+            Event::FrameTimedOut(dropped) => {
+                tracing::debug!(dropped, "cut frame from the Z-Wave stick dropped");
+                self.count(|c| c.frames_timed_out += 1);
                 return;
             }
             other => {
