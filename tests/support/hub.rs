@@ -99,6 +99,9 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A step run on a hub's data directory before it starts (e.g. `sealhub import`).
+pub type Prepare<'a> = Box<dyn FnOnce(&std::path::Path) + 'a>;
+
 /// What a hub for a test is started with; [`RunningHub::start`] is the demo house's.
 pub struct HubSetup<'a> {
     /// Clients paired on the hub's store before it starts: name, role, and the devices it
@@ -113,7 +116,7 @@ pub struct HubSetup<'a> {
     pub extra_config: String,
     /// Run on the data directory after the clients are paired and before the hub starts
     /// (e.g. `sealhub import`).
-    pub prepare: Option<Box<dyn FnOnce(&std::path::Path) + 'a>>,
+    pub prepare: Option<Prepare<'a>>,
 }
 
 impl RunningHub {
