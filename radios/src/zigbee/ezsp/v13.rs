@@ -254,10 +254,15 @@ pub fn command_to_v13(frame_id: u16, params: Vec<u8>) -> Result<Vec<u8>> {
 /// Mirror of [`command_to_v13`] (for the stick emulator and tests).
 pub fn command_from_v13(frame_id: u16, params: &[u8]) -> Result<Vec<u8>> {
     match command_rewrite(frame_id) {
-        Rewrite::ImportTransientKey => {
-            need(params, 1)?;
-            Ok(params[..params.len() - 1].to_vec())
-        }
+        Rewrite::ImportTransientKey => match params.split_last() {
+            None => Err(Error::Truncated),
+            Some((0, rest)) => Ok(rest.to_vec()),
+            // The later layout has no flags: any other value would read as "none" and write
+            // back as 0 (a second encoding of one command), so it is refused.
+            Some((flags, _)) => Err(Error::Parameters(format!(
+                "importTransientKey security-manager flags {flags:#04x}: only none (0) exists here"
+            ))),
+        },
         Rewrite::LeaveNetwork => {
             if params.is_empty() {
                 Ok(vec![0])
@@ -452,6 +457,21 @@ mod tests {
     /// The fuzz finding kept in `fuzz/regressions/ezsp_frames/get-extended-value-ezsp-status`:
     /// getExtendedValue answered with `EzspStatus` 0x04 read as the generic EZSP error and wrote
     /// back as 0x38, so two different frames read the same.
+    /// The 10-minute fuzz run's input kept in
+    /// `fuzz/regressions/ezsp_frames/import-transient-key-flags-13`: flags 0x41 read as none.
+    #[test]
+    fn import_transient_key_flags_other_than_none_are_refused() {
+        let mut params = vec![0u8; 8 + 16];
+        params.push(0);
+        assert_eq!(command_from_v13(0x0111, &params), Ok(vec![0u8; 24]));
+        *params.last_mut().expect("flags") = 0x41;
+        assert!(matches!(
+            command_from_v13(0x0111, &params),
+            Err(Error::Parameters(_))
+        ));
+        assert_eq!(command_from_v13(0x0111, &[]), Err(Error::Truncated));
+    }
+
     #[test]
     fn every_failing_ezsp_status_writes_back_as_itself() {
         for code in 1..=u8::MAX {
