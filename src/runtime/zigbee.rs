@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{self, EmulatorHandle, SimulatedDevice};
-use sealhub::config::{RadioPort, ZigbeeConfig};
+use firmware_shim::ezsp_ncp::{self, DeviceKind, EmulatorHandle, SimulatedDevice};
+use sealhub::config::{EmulatorConfig, RadioPort, ZigbeeConfig};
 use sealhub::radio::zigbee_network::{Followed, StartOutcome, ZigbeeNetwork};
 use sealhub::radio::{self, Error};
 use sealhub::store::Store;
@@ -27,9 +27,37 @@ const BACKUP_AFTER_CHANGE: Duration = Duration::from_secs(2);
 /// How long the emulated network stays open for the demo house to join.
 const DEMO_PERMIT_JOIN_SECS: u8 = 60;
 
-/// The emulated stick's demo house: one device of each emulated kind, each with its own IEEE
-/// address (little-endian bytes, as on the air) and node id. The light's address is the one
-/// earlier versions used, so a hub that knows it keeps it.
+/// The emulated stick's house of `size` devices (`[emulator] zigbee_devices`): the demo house
+/// first, one device of each emulated kind, each with its own IEEE address (little-endian
+/// bytes, as on the air) and node id; then more of the same kinds in the same order, device
+/// `i` at EUI-64 `124b0000_00a2xxxx` (`xxxx` = `i`) and node id `0x2000 + i`. The light's
+/// address is the one earlier versions used, so a hub that knows it keeps it.
+fn emulated_house(size: u16) -> Vec<SimulatedDevice> {
+    let demo = demo_house();
+    let kinds = demo.len();
+    let mut house: Vec<SimulatedDevice> = demo.into_iter().take(usize::from(size)).collect();
+    for i in house.len()..usize::from(size) {
+        // `size` is at most `EmulatorConfig::MAX_ZIGBEE_DEVICES`, so `i` fits a u16.
+        let i = u16::try_from(i).unwrap_or(u16::MAX);
+        let [lo, hi] = i.to_le_bytes();
+        let eui64 = [lo, hi, 0xA2, 0x00, 0x00, 0x00, 0x4B, 0x12];
+        let node_id = 0x2000 + i;
+        let device = match usize::from(i) % kinds {
+            0 => SimulatedDevice::light(eui64, node_id, None),
+            1 => SimulatedDevice::color_light(eui64, node_id, None),
+            2 => SimulatedDevice::plug(eui64, node_id, None),
+            3 => SimulatedDevice::door_lock(eui64, node_id, None),
+            4 => SimulatedDevice::thermostat(eui64, node_id, None),
+            5 => SimulatedDevice::climate_sensor(eui64, node_id, None),
+            6 => SimulatedDevice::motion_sensor(eui64, node_id, None),
+            _ => SimulatedDevice::contact_sensor(eui64, node_id, None),
+        };
+        house.push(device);
+    }
+    house
+}
+
+/// The demo house: one device of each emulated kind.
 fn demo_house() -> Vec<SimulatedDevice> {
     let eui = |last: u8| [last, 0xA1, 0x00, 0x00, 0x00, 0x00, 0x4B, 0x12];
     vec![
@@ -47,6 +75,7 @@ fn demo_house() -> Vec<SimulatedDevice> {
 /// Runs the Zigbee radio until the hub stops.
 pub(super) async fn run(
     config: ZigbeeConfig,
+    emulated: EmulatorConfig,
     store: Store,
     mut link: TaskLink,
     to_gateway: ToGateway,
@@ -96,8 +125,20 @@ pub(super) async fn run(
             network: up,
         })
         .await;
+    let mut activity = None;
     if let Some(emu) = &emulator {
-        demo(emu, &stick, &network).await;
+        let house = emulated_house(emulated.zigbee_devices);
+        let active = active_devices(&house);
+        demo(emu, &stick, &network, house).await;
+        if emulated.activity_ms > 0 && !active.is_empty() {
+            let every = Duration::from_millis(emulated.activity_ms);
+            info!(
+                devices = active.len(),
+                every_ms = emulated.activity_ms,
+                "emulated Zigbee sensors and locks change state on their own"
+            );
+            activity = Some((tokio::time::interval(every), active, false));
+        }
     }
 
     let period = Duration::from_secs(config.backup_interval_secs);
@@ -110,8 +151,22 @@ pub(super) async fn run(
                 None => std::future::pending().await,
             }
         };
+        let acted = async {
+            match &mut activity {
+                Some((every, _, _)) => {
+                    every.tick().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             () = link.stopped() => break,
+            () = acted => {
+                if let (Some((_, active, state)), Some(emu)) = (&mut activity, &emulator) {
+                    *state = !*state;
+                    act_on_their_own(emu, active, *state);
+                }
+            }
             event = events.recv() => match event {
                 Some(event) => {
                     log_event(&event);
@@ -299,9 +354,14 @@ async fn seal_backup(network: &mut ZigbeeNetwork, stick: &ZigbeeStick, reason: &
 /// is opened for them); on later starts the emulated stick starts blank and gets the stored
 /// network, and the devices in the backup are back in range without joining again. A device
 /// missing from the backup (one added to the house later) joins.
-async fn demo(emu: &EmulatorHandle, stick: &ZigbeeStick, network: &ZigbeeNetwork) {
+async fn demo(
+    emu: &EmulatorHandle,
+    stick: &ZigbeeStick,
+    network: &ZigbeeNetwork,
+    house: Vec<SimulatedDevice>,
+) {
     let mut joining = 0;
-    for device in demo_house() {
+    for device in house {
         let eui64 = u64::from_le_bytes(device.eui64);
         let paired = network
             .stored()
@@ -334,5 +394,63 @@ async fn demo(emu: &EmulatorHandle, stick: &ZigbeeStick, network: &ZigbeeNetwork
             "emulated Zigbee network open for joining; the demo house joins"
         ),
         Err(e) => warn!("cannot open the emulated Zigbee network for joining: {e}"),
+    }
+}
+
+/// The node ids and kinds of the devices in `house` that change state on their own with
+/// `[emulator] activity_ms`: contact and motion sensors and door locks.
+fn active_devices(house: &[SimulatedDevice]) -> Vec<(u16, DeviceKind)> {
+    house
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.kind,
+                DeviceKind::ContactSensor | DeviceKind::MotionSensor | DeviceKind::DoorLock
+            )
+        })
+        .map(|d| (d.node_id, d.kind))
+        .collect()
+}
+
+/// Every active emulated device changes state: contacts open (`state`) or close, motion
+/// sensors see motion or stop, locks are unlocked or locked by hand. Each change makes the
+/// device send what a real one would (a zone status notification, an occupancy report, an
+/// operation event), which the hub turns into events. A device not joined yet is skipped.
+fn act_on_their_own(emu: &EmulatorHandle, active: &[(u16, DeviceKind)], state: bool) {
+    for &(node_id, kind) in active {
+        emu.with_device(node_id, |d| match kind {
+            DeviceKind::ContactSensor => d.set_contact_open(state),
+            DeviceKind::MotionSensor => d.set_motion(state),
+            DeviceKind::DoorLock => d.turn_lock_by_hand(!state),
+            _ => {}
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_emulated_house_has_the_size_asked_for_with_distinct_addresses() {
+        let demo = emulated_house(8);
+        assert_eq!(demo.len(), 8);
+        assert_eq!(
+            u64::from_le_bytes(demo[0].eui64),
+            0x124b_0000_0000_a15e,
+            "the light keeps the address earlier versions used"
+        );
+        assert_eq!(emulated_house(3).len(), 3);
+        let big = emulated_house(200);
+        assert_eq!(big.len(), 200);
+        let euis: std::collections::HashSet<_> = big.iter().map(|d| d.eui64).collect();
+        let nodes: std::collections::HashSet<_> = big.iter().map(|d| d.node_id).collect();
+        assert_eq!((euis.len(), nodes.len()), (200, 200));
+        // The kinds repeat in the demo house's order.
+        for (i, d) in big.iter().enumerate() {
+            assert_eq!(d.kind, big[i % 8].kind, "device {i}");
+        }
+        // Contact and motion sensors and locks: 3 of every 8.
+        assert_eq!(active_devices(&big).len(), 75);
     }
 }
