@@ -1124,7 +1124,10 @@ mod tests {
         let (_f, c) = load_text("[emulator]\nactivity_ms = 1000\n");
         assert_eq!(c.expect("loads").emulator.zigbee_devices, 8);
         for (toml, key) in [
-            ("[emulator]\nzigbee_devices = 1001\n", "emulator.zigbee_devices"),
+            (
+                "[emulator]\nzigbee_devices = 1001\n",
+                "emulator.zigbee_devices",
+            ),
             ("[emulator]\nzigbee_devices = -1\n", "zigbee_devices"),
             ("[emulator]\nzigbee_devices = \"200\"\n", "zigbee_devices"),
             ("[emulator]\nactivity_ms = -5\n", "activity_ms"),

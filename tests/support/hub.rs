@@ -51,6 +51,12 @@ impl RunningHub {
     /// permissions), starts the hub on it and waits until every device of the demo house
     /// is keyed and clients can connect. Returns the hub and the clients' phones.
     pub fn start(clients: &[(&str, Role)]) -> (RunningHub, Vec<Phone>) {
+        RunningHub::start_with(clients, &HubOptions::default())
+    }
+
+    /// [`RunningHub::start`] with `options`: configuration added to the test's, a log filter,
+    /// and the devices to wait for (besides the demo house's).
+    pub fn start_with(clients: &[(&str, Role)], options: &HubOptions) -> (RunningHub, Vec<Phone>) {
         let dir = tempfile::tempdir().expect("tmp");
         let data: PathBuf = dir.path().join("data");
         std::fs::create_dir(&data).expect("data dir");
@@ -84,7 +90,8 @@ impl RunningHub {
             &config,
             format!(
                 "[clock]\ntrust = \"synchronised\"\n\
-                 [transport]\nlisten = \"127.0.0.1:{port}\"\n"
+                 [transport]\nlisten = \"127.0.0.1:{port}\"\n{}",
+                options.config
             ),
         )
         .expect("write config");
@@ -93,14 +100,19 @@ impl RunningHub {
         let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
             panic!("the hub is started from integration tests only");
         };
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .arg("--config")
             .arg(&config)
             .arg("--data-dir")
             .arg(&data)
             .arg("run")
             .env_remove("SEALHUB_LOG")
-            .env_remove("RUST_LOG")
+            .env_remove("RUST_LOG");
+        if let Some(filter) = &options.log {
+            command.env("SEALHUB_LOG", filter);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -128,15 +140,33 @@ impl RunningHub {
         wanted.extend(
             DEMO_HOUSE
                 .iter()
+                .copied()
+                .chain(options.devices.iter().map(String::as_str))
                 .map(|d| format!("device joined and keyed device={d}")),
         );
-        hub.wait_for(&wanted);
+        hub.wait_for_within(&wanted, options.patience.unwrap_or(PATIENCE));
         (hub, phones)
+    }
+
+    /// The hub's process id (for its CPU time and memory in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The next line of the hub's log, read within `within`, without keeping it in
+    /// [`RunningHub::log`] (for long runs with many lines); `None` when none came.
+    pub fn next_line(&mut self, within: Duration) -> Option<String> {
+        self.lines.recv_timeout(within).ok()
     }
 
     /// Reads the log until every one of `wanted` has appeared in it.
     pub fn wait_for(&mut self, wanted: &[String]) {
-        let deadline = Instant::now() + PATIENCE;
+        self.wait_for_within(wanted, PATIENCE);
+    }
+
+    /// [`RunningHub::wait_for`] with its own bound.
+    pub fn wait_for_within(&mut self, wanted: &[String], patience: Duration) {
+        let deadline = Instant::now() + patience;
         while !wanted.iter().all(|w| self.log.contains(w.as_str())) {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
@@ -169,6 +199,36 @@ impl RunningHub {
         assert_eq!(opened.route.msg_type, MessageType::KeyDistribution);
         session
     }
+
+    /// [`RunningHub::connect`] while devices report: events broadcast before the session's
+    /// key distribution arrives (the router can deliver one to the new session before the
+    /// gateway has sent it the key distribution; the client cannot open them yet, lacking
+    /// their device certificates) are skipped. Returns the session and how many were skipped.
+    pub async fn connect_amid_events(&self, phone: &mut Phone) -> (Session, usize) {
+        let url = format!("wss://127.0.0.1:{}/v1/home?client={}", self.port, phone.id);
+        let conn = tokio::time::timeout(PATIENCE, connect(&url, Some(self.fingerprint)))
+            .await
+            .expect("connects in time")
+            .expect("connects");
+        let mut session = Session {
+            conn,
+            events: Vec::new(),
+        };
+        let mut skipped = 0;
+        loop {
+            let frame = session
+                .next_frame(PATIENCE)
+                .await
+                .expect("the key distribution in time");
+            match phone.client.open(&frame) {
+                Ok(opened) if opened.route.msg_type == MessageType::KeyDistribution => {
+                    return (session, skipped);
+                }
+                Ok(opened) => panic!("before the key distribution: {:?}", opened.route),
+                Err(_) => skipped += 1,
+            }
+        }
+    }
 }
 
 impl Drop for RunningHub {
@@ -176,6 +236,19 @@ impl Drop for RunningHub {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// How [`RunningHub::start_with`] starts the hub.
+#[derive(Debug, Clone, Default)]
+pub struct HubOptions {
+    /// TOML added to the test's configuration (e.g. an `[emulator]` section).
+    pub config: String,
+    /// `SEALHUB_LOG` for the hub; `None`: its configured default.
+    pub log: Option<String>,
+    /// More device ids to wait for, keyed, before the hub counts as started.
+    pub devices: Vec<String>,
+    /// How long to wait for that; `None`: [`PATIENCE`].
+    pub patience: Option<Duration>,
 }
 
 /// The devices the hub's demo house keys on its first start (the emulated Z-Wave network's
@@ -212,6 +285,19 @@ impl Session {
             .expect("session open")
             .expect("a binary frame");
         phone.client.open(&frame).expect("the envelope opens")
+    }
+
+    /// Sends an envelope as it is.
+    pub async fn send_frame(&mut self, frame: Vec<u8>) {
+        self.conn.send(frame).await.expect("sent");
+    }
+
+    /// The next frame as it arrived, unopened; `None` if none came within `within`.
+    pub async fn next_frame(&mut self, within: Duration) -> Option<Vec<u8>> {
+        match tokio::time::timeout(within, self.conn.recv()).await {
+            Ok(frame) => Some(frame.expect("session open").expect("a binary frame")),
+            Err(_) => None,
+        }
     }
 
     /// Seals `command` for `device`, sends it and returns the final response to it (past a
