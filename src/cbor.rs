@@ -63,13 +63,32 @@ pub fn decode(bytes: &[u8], what: &str) -> Result<Value> {
 }
 
 /// Decodes exactly one item and refuses any encoding but the one [`encode`] writes (indefinite
-/// lengths, over-long integers or lengths), by re-encoding and comparing.
+/// lengths, over-long integers or lengths), by re-encoding and comparing. The re-encoding is
+/// zeroized, since the bytes may hold a key.
 pub fn decode_canonical(bytes: &[u8], what: &str) -> Result<Value> {
     let value = decode(bytes, what)?;
-    if encode(&value) != bytes {
+    if *zeroize::Zeroizing::new(encode(&value)) != bytes {
         return Err(malformed(what, "not in canonical encoding"));
     }
     Ok(value)
+}
+
+/// Overwrites every byte and text string inside `value` with zeros, then leaves `Null`: for
+/// values that held key material (a key distribution's body) before they are dropped.
+pub fn zeroize(value: &mut Value) {
+    use zeroize::Zeroize;
+    match value {
+        Value::Bytes(b) => b.zeroize(),
+        Value::Text(t) => t.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(zeroize),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            zeroize(k);
+            zeroize(v);
+        }),
+        Value::Tag(_, inner) => zeroize(inner),
+        _ => {}
+    }
+    *value = Value::Null;
 }
 
 /// An integer value.
@@ -182,6 +201,13 @@ mod tests {
         );
         let text_key = Value::Map(vec![(Value::Text("a".into()), int(2))]);
         assert!(int_map(text_key, "m").is_err());
+    }
+
+    #[test]
+    fn zeroize_leaves_null() {
+        let mut v = Value::Map(vec![(int(2), Value::Bytes(vec![7; 16]))]);
+        zeroize(&mut v);
+        assert_eq!(v, Value::Null);
     }
 
     #[test]

@@ -38,6 +38,13 @@ pub enum Command {
     /// Check the serial ports, the clock, the store's key and disk space, and say how to fix
     /// what is wrong (exit status 1 when a check fails)
     Doctor(DoctorArgs),
+    /// Create a new home where there is none: `run` creates one only on the first start of an
+    /// empty data directory, and refuses a data directory whose database is missing
+    Init,
+    /// After restoring the data directory from a backup (or when `run` refuses a store older
+    /// than its rollback guard): move every sequence number far ahead, rotate the epoch, keep
+    /// every revocation the guard knows, and record a new generation
+    RestoreAck,
     /// Work with sealed envelopes
     Envelope {
         /// What to do with envelopes.

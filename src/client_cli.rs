@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail};
 use sealhub::client::action::parse_action;
-use sealhub::client::{self, ClientState, HubSession};
+use sealhub::client::{self, HubSession, PairedClient};
 use sealhub::envelope::DeviceId;
 use sealhub::identity::Thumbprint;
 use sealhub::model::{Action, Command, HUB_DEVICE, HubCommand, HubResponse, Response};
@@ -83,17 +83,25 @@ fn default_name() -> String {
 
 async fn pair(dir: &Path, url: &str, code: &str, name: Option<String>) -> Result<()> {
     let store = open_store(dir)?;
-    if let Some(state) = ClientState::load(&store)? {
+    if let Some(paired) = PairedClient::load(&store)? {
         bail!(
             "this client is already paired with home {} as {}; use another --client-dir to pair again",
-            state.hub.home,
-            state.hub.client_id
+            paired.link.hub.home,
+            paired.link.hub.client_id
         );
     }
     let code = SetupCode::parse(code).context("the setup code")?;
     let name = name.unwrap_or_else(default_name);
-    let state = client::pair(url, &code, &name).await?;
-    state.save(&store)?;
+    let pairing = client::pair(url, &code, &name).await?;
+    let paired = match pairing.save(&store) {
+        Err(client::Error::AlreadyPaired) => bail!(
+            "the store in {} already holds a client (an earlier pairing was interrupted?); \
+             use another --client-dir to pair again",
+            dir.display()
+        ),
+        other => other?,
+    };
+    let state = &paired.link;
     println!(
         "paired with home {}, root key thumbprint {}, TLS fingerprint pinned {}, role {}\n\
          this client is {} (state in {})",
@@ -107,31 +115,26 @@ async fn pair(dir: &Path, url: &str, code: &str, name: Option<String>) -> Result
     Ok(())
 }
 
-/// The saved state, or what to do when there is none.
-fn paired(store: &Store) -> Result<ClientState> {
-    ClientState::load(store)?.ok_or_else(|| {
+/// The paired client kept in the store, or what to do when there is none. Its sequence
+/// ceiling, replay windows, read keys and revocation list are as the last run left them (the
+/// client writes every change through), so nothing needs saving afterwards.
+fn paired(store: &Store) -> Result<PairedClient> {
+    let mut paired = PairedClient::load(store)?.ok_or_else(|| {
         anyhow!(
             "this client is not paired yet: run `sealhub client pair wss://HOST:PORT --code \
              1234-5678` with the code `sealhub run` printed"
         )
-    })
-}
-
-/// Saves what the session used (sequence numbers, a newer key distribution), so the next
-/// run goes on from there.
-fn keep_distribution(store: &Store, state: &mut ClientState, session: &HubSession) -> Result<()> {
-    session.update(state);
-    state.save(store)?;
-    Ok(())
+    })?;
+    // The commands' `exp` comes from this machine's clock already; certificates' validity
+    // windows are judged by it too.
+    paired.client.set_clock_trusted(true);
+    Ok(paired)
 }
 
 async fn request(dir: &Path, device: &DeviceId, command: &Command) -> Result<Response> {
     let store = open_store(dir)?;
-    let mut state = paired(&store)?;
-    let mut session = HubSession::open(&state).await?;
-    let response = session.request(device, command, now_unix()?).await;
-    keep_distribution(&store, &mut state, &session)?;
-    let response = response?;
+    let mut session = HubSession::open(paired(&store)?).await?;
+    let response = session.request(device, command, now_unix()?).await?;
     let _ = session.close().await;
     Ok(response)
 }
@@ -227,12 +230,10 @@ fn print_response(response: Response) -> Result<()> {
 
 async fn watch(dir: &Path) -> Result<()> {
     let store = open_store(dir)?;
-    let mut state = paired(&store)?;
-    let mut session = HubSession::open(&state).await?;
-    println!(
-        "watching events from home {} (Ctrl-C to stop)",
-        state.hub.home
-    );
+    let paired = paired(&store)?;
+    let home = paired.link.hub.home;
+    let mut session = HubSession::open(paired).await?;
+    println!("watching events from home {home} (Ctrl-C to stop)");
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
@@ -241,18 +242,11 @@ async fn watch(dir: &Path) -> Result<()> {
                     "{} signed by kid {} (seq {}, epoch {}, verified against the home's root): {:?}",
                     e.device, e.kid, e.seq, e.epoch, e.event
                 ),
-                Err(client::Error::SessionEnded) => {
-                    keep_distribution(&store, &mut state, &session)?;
-                    bail!("the hub ended the session");
-                }
-                Err(e) => {
-                    keep_distribution(&store, &mut state, &session)?;
-                    return Err(e.into());
-                }
+                Err(client::Error::SessionEnded) => bail!("the hub ended the session"),
+                Err(e) => return Err(e.into()),
             },
         }
     }
-    keep_distribution(&store, &mut state, &session)?;
     let _ = session.close().await;
     Ok(())
 }

@@ -161,6 +161,10 @@ pub struct Config {
     pub hub: HubConfig,
     /// `[store]`: where the store's key-encryption key comes from.
     pub store: StoreConfig,
+    /// `[store] guard_dir`: where the rollback guard (`store.generation`, `store.revocations`)
+    /// is kept, already absolute; `None` means beside the key file, or in the data directory
+    /// for the other KEK kinds.
+    pub store_guard_dir: Option<PathBuf>,
     /// `[clock]`: whether command expiry may use the wall clock.
     pub clock: ClockConfig,
     /// `[envelope]`: freshness and replay limits for envelopes.
@@ -541,6 +545,7 @@ struct RawStore {
     key_file: Option<PathBuf>,
     credential: Option<String>,
     passphrase_file: Option<PathBuf>,
+    guard_dir: Option<PathBuf>,
     /// Accepted by the parser only so it can be refused with a clear message; the value is
     /// never kept or echoed.
     passphrase: Option<IgnoredAny>,
@@ -630,6 +635,7 @@ impl RawConfig {
         {
             absolute(base, &mut self.devices.dir);
         }
+        absolute(base, &mut self.store.guard_dir);
     }
 
     /// Each key of `self` wins over the same key of `lower`.
@@ -644,6 +650,7 @@ impl RawConfig {
                 key_file: self.store.key_file.or(lower.store.key_file),
                 credential: self.store.credential.or(lower.store.credential),
                 passphrase_file: self.store.passphrase_file.or(lower.store.passphrase_file),
+                guard_dir: self.store.guard_dir.or(lower.store.guard_dir),
                 passphrase: None,
             },
             clock: RawClock {
@@ -709,6 +716,7 @@ impl RawConfig {
 
         let kek = self.store.kek.ok_or_else(|| required("store.kek"))?;
         let s = self.store;
+        let store_guard_dir = s.guard_dir.clone();
         let only_with = |key: &'static str, set: bool, wanted: KekKind, value: &str| {
             if set && kek != wanted {
                 Err(invalid(
@@ -884,6 +892,7 @@ impl RawConfig {
                 data_dir: self.hub.data_dir,
             },
             store,
+            store_guard_dir,
             clock: ClockConfig { trust },
             envelope: EnvelopeConfig {
                 max_command_lifetime_secs,

@@ -40,6 +40,17 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Doctor(args) => doctor(&config, cli.data_dir, args.root),
+        Command::Init => {
+            let data_dir = absolute_data_dir(&config, cli.data_dir)?;
+            prepare_data_dir(&data_dir)?;
+            print!("{}", startup::init(&config, &data_dir)?);
+            Ok(())
+        }
+        Command::RestoreAck => {
+            let data_dir = absolute_data_dir(&config, cli.data_dir)?;
+            print!("{}", startup::restore_ack(&config, &data_dir)?);
+            Ok(())
+        }
         Command::Envelope {
             command: EnvelopeCommand::Inspect { file },
         } => {
@@ -159,7 +170,12 @@ fn run(config: &Config, data_dir_override: Option<PathBuf>, once: bool) -> Resul
     debug!(envelope = ?config.envelope, "envelope limits");
 
     // The home goes to the gateway task, which keeps it (and its store) open while the hub runs.
-    let (home, store) = startup::open_home(config, &data_dir, wall_clock_trusted)?;
+    let (home, store) = startup::open_home(
+        config,
+        &data_dir,
+        wall_clock_trusted,
+        startup::HomeStart::Run,
+    )?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

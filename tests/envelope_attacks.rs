@@ -190,7 +190,7 @@ fn each_changed_route_field_is_refused() {
         ..r.clone()
     };
     let other_type = Route {
-        msg_type: MessageType::Response,
+        msg_type: MessageType::RevocationList,
         ..r.clone()
     };
     let other_epoch = Route {
@@ -423,7 +423,15 @@ fn hand_built_event(
         Value::Bytes(route.clone()),
     ));
     let inner = inner.to_vec().expect("encode");
-    sealhub::cose::encrypt0_create(outer, outer_key, [1; 12], unprotected, &inner, &route)
+    // Version 1 encrypts under the device's read key; another algorithm gets the key as given.
+    let key = match outer {
+        sealhub::cose::ContentAlgorithm::A128Gcm => {
+            envelope::device_read_key(outer_key, &DeviceId::new("zb:bulb-1").expect("id"))
+                .expect("derive")
+        }
+        _ => outer_key.clone(),
+    };
+    sealhub::cose::encrypt0_create(outer, &key, [1; 12], unprotected, &inner, &route)
         .expect("seal")
         .to_tagged_vec()
         .expect("encode")

@@ -73,13 +73,13 @@ impl Home {
         }
     }
 
-    /// Who a to-one-key type is encrypted to: commands to the device, key distribution to the
-    /// client.
+    /// Who a to-one-key type is encrypted to: commands to the device, key distributions,
+    /// responses and challenges to the client.
     fn recipient_for(&self, t: MessageType) -> &Party {
-        if t == MessageType::KeyDistribution {
-            &self.client
-        } else {
+        if t == MessageType::Command {
             &self.device
+        } else {
+            &self.client
         }
     }
 }

@@ -411,9 +411,12 @@ fn without_a_trusted_clock_a_command_gets_a_challenge_and_runs_with_its_echo() {
         .as_bytes()
         .expect("challenge bytes")
         .clone();
+    // The echo is bound to the challenged command: it is resent under the msg_id the
+    // challenge names.
+    let re = challenge.body.re.expect("the challenge names the command");
     let bytes = owner
         .client
-        .seal_command(&lamp, command.to_value(), unix_now() + 60, Some(echo))
+        .resend_command(&lamp, command.to_value(), unix_now() + 60, re, echo)
         .expect("seal");
     let out = hub.deliver(&owner, &bytes);
     assert_eq!(radio_requests(&out).len(), 1);

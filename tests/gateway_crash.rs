@@ -156,7 +156,7 @@ fn a_device_key_never_exists_without_its_record_or_the_other_way_round() {
     if std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let mut admitted_total = 0;
     for round in 0..ROUNDS {
         let mut child = spawn_child(dir.path());

@@ -199,11 +199,7 @@ fn the_history_keeps_the_newest_events_only() {
         history_len: 4,
         ..Default::default()
     };
-    let mut hub = Hub::open(
-        tempfile::tempdir().expect("tmp"),
-        config,
-        Definitions::default(),
-    );
+    let mut hub = Hub::open(support::tempdir(), config, Definitions::default());
     hub.radios_up();
     let mut phone = hub.pair("phone", Role::Owner, None);
     let (lamp, out) = hub.join_zigbee(LAMP, 0x1A2B, &[(1, &[ON_OFF])]);

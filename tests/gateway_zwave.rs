@@ -92,9 +92,9 @@ async fn act(b: &mut ZwaveBench, d: &mut Device, endpoint: u8, a: Action) {
 }
 
 /// Runs `ops`; every Set must be applied. To a secure node one at a time, each Get's report
-/// awaited before the next op: two Gets in a row cross the node's S2-encrypted report on
-/// the same SPAN, and the second is lost in the resynchronization (the driver does not wait
-/// for reports), so the gateway core must pace them so too.
+/// awaited before the next op, as the gateway core paces them (the driver also holds the
+/// next S2 frame to a node until its answer to a Get came, so the two never share a SPAN
+/// nonce).
 async fn applied(b: &mut ZwaveBench, d: &mut Device, ops: Vec<ZwaveOp>) {
     if d.security.is_none() {
         for outcome in b.run(d.id, &ops).await {

@@ -2,12 +2,13 @@
 //! (also after a restart), expiry and the echo challenge, revocation, removal with rekey,
 //! device key rotation and permissions. Each attack must be refused with its typed error.
 
+mod support;
+
 use coset::cbor::value::Value;
-use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, Error, MessageType};
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{self, Client, Home};
+use sealhub::keymgmt::{self, Client, ClientKeys, Home};
 use sealhub::store::{KekSource, Store, WriteBatch};
 use std::path::Path;
 use std::time::Instant;
@@ -27,9 +28,9 @@ fn id(s: &str) -> DeviceId {
 
 /// A paired client that has applied its first key distribution.
 fn pair(home: &mut Home, name: &str, perms: Permissions, devices: Option<Vec<String>>) -> Client {
-    let key = PrivateKey::generate().expect("rng");
-    let public = key.public_key();
-    let mut client = Client::new(id(name), key, home.root_public());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id(name), keys, home.root_public());
     let pairing = home
         .pair_client(&id(name), public, perms, devices)
         .expect("pairs");
@@ -54,7 +55,7 @@ fn unlock(client: &mut Client, device: &str) -> Vec<u8> {
 
 #[test]
 fn a_paired_client_reads_events_and_the_hub_runs_its_commands() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
@@ -81,7 +82,7 @@ fn a_paired_client_reads_events_and_the_hub_runs_its_commands() {
 
 #[test]
 fn a_replayed_command_is_refused_also_after_a_restart() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (cmd, old, client_kid) = {
         let mut home = open_home(dir.path());
         home.issue_device(&id("zb:lock")).expect("device");
@@ -117,7 +118,7 @@ fn a_replayed_command_is_refused_also_after_a_restart() {
 
 #[test]
 fn an_expired_command_is_refused() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
@@ -133,19 +134,21 @@ fn an_expired_command_is_refused() {
 
 #[test]
 fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
     let t0 = Instant::now();
     let cmd = unlock(&mut client, "zb:lock");
-    let Err(Error::FreshnessUnverified { challenge, .. }) = home.open_command(&cmd, None, t0)
+    let Err(Error::FreshnessUnverified {
+        challenge, msg_id, ..
+    }) = home.open_command(&cmd, None, t0)
     else {
         panic!("a command must not run on an untrusted clock without an echo");
     };
     // The hub sends the challenge as a signed envelope; the client opens it and resends.
     let challenge_env = home
-        .seal_challenge(&id("zb:lock"), &challenge, [0; 8])
+        .seal_challenge(&id("zb:lock"), &id("phone"), &challenge, msg_id)
         .expect("seal");
     let got = client
         .open(&challenge_env)
@@ -155,12 +158,14 @@ fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
         Value::Bytes(b) => b,
         other => panic!("challenge body {other:?}"),
     };
+    assert_eq!(got.body.re, Some(msg_id), "the challenge names the command");
     let retry = client
-        .seal_command(
+        .resend_command(
             &id("zb:lock"),
             Value::Text("unlock".into()),
             NOW + 60,
-            Some(echo),
+            msg_id,
+            echo,
         )
         .expect("seal");
     home.open_command(&retry, None, t0)
@@ -168,13 +173,14 @@ fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
     // Delivered again, it is a replay.
     let err = home.open_command(&retry, None, t0).expect_err("replay");
     assert!(matches!(err, Error::Replay { .. }), "{err}");
-    // The echo is single-use: a new command reusing it is challenged again.
+    // The echo is single-use: the same command resent with it again is challenged again.
     let reuse = client
-        .seal_command(
+        .resend_command(
             &id("zb:lock"),
             Value::Text("unlock".into()),
             NOW + 60,
-            Some(challenge),
+            msg_id,
+            challenge,
         )
         .expect("seal");
     let err = home
@@ -185,7 +191,7 @@ fn without_a_trusted_clock_a_command_needs_the_hubs_challenge() {
 
 #[test]
 fn a_removed_client_cannot_command_nor_read_what_follows() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     let mut stays = pair(&mut home, "phone", Permissions::ALL, None);
@@ -228,7 +234,7 @@ fn a_removed_client_cannot_command_nor_read_what_follows() {
 
 #[test]
 fn a_rotated_device_key_is_no_longer_trusted() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zw:dimmer")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
@@ -272,7 +278,7 @@ fn a_rotated_device_key_is_no_longer_trusted() {
 
 #[test]
 fn permissions_and_device_scope_are_enforced() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
     home.issue_device(&id("zb:bulb")).expect("device");
@@ -305,23 +311,23 @@ fn permissions_and_device_scope_are_enforced() {
 
 #[test]
 fn a_client_cannot_pass_itself_off_as_a_device_or_pair_twice() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zb:lock")).expect("device");
-    let key = PrivateKey::generate().expect("rng");
-    home.pair_client(&id("phone"), key.public_key(), Permissions::ALL, None)
+    let keys = ClientKeys::generate().expect("rng").public();
+    home.pair_client(&id("phone"), keys, Permissions::ALL, None)
         .expect("pairs");
-    let again = home.pair_client(&id("phone"), key.public_key(), Permissions::ALL, None);
+    let again = home.pair_client(&id("phone"), keys, Permissions::ALL, None);
     assert!(matches!(again, Err(keymgmt::Error::AlreadyExists(_))));
-    let same_key = home.pair_client(&id("phone-2"), key.public_key(), Permissions::ALL, None);
+    let same_key = home.pair_client(&id("phone-2"), keys, Permissions::ALL, None);
     assert!(matches!(same_key, Err(keymgmt::Error::KidCollision(_))));
-    let as_device = home.pair_client(&id("zb:lock"), key.public_key(), Permissions::ALL, None);
+    let as_device = home.pair_client(&id("zb:lock"), keys, Permissions::ALL, None);
     assert!(matches!(as_device, Err(keymgmt::Error::AlreadyExists(_))));
 }
 
 #[test]
 fn the_home_survives_a_restart_and_never_reuses_a_sequence_number() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (root, mut client) = {
         let mut home = open_home(dir.path());
         home.issue_device(&id("zb:lock")).expect("device");
@@ -357,7 +363,7 @@ fn the_home_survives_a_restart_and_never_reuses_a_sequence_number() {
 
 #[test]
 fn a_device_key_and_the_callers_records_are_written_together_or_not_at_all() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     {
         let mut home = open_home(dir.path());
         let mut with = WriteBatch::new();
@@ -382,7 +388,7 @@ fn a_device_key_and_the_callers_records_are_written_together_or_not_at_all() {
 
 #[test]
 fn a_revoked_device_is_gone_and_its_old_events_are_refused() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     let mut with = WriteBatch::new();
     with.put("registry", b"zb:plug", b"record");
@@ -418,7 +424,7 @@ fn a_revoked_device_is_gone_and_its_old_events_are_refused() {
 
 #[test]
 fn events_and_responses_are_signed_by_the_device_and_numbered() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("zw:siren")).expect("device");
     let mut client = pair(&mut home, "phone", Permissions::ALL, None);
@@ -445,7 +451,7 @@ fn events_and_responses_are_signed_by_the_device_and_numbered() {
 
 #[test]
 fn a_client_limited_to_some_devices_still_reaches_the_hub_itself() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let mut home = open_home(dir.path());
     home.issue_device(&id("hub")).expect("hub device");
     home.issue_device(&id("zb:bulb")).expect("device");

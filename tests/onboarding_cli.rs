@@ -1,7 +1,8 @@
 //! `sealhub client` as a person runs it, against the hub task of `onboarding_support` on
 //! real sockets: a wrong code exits non-zero with what to do next; the printed code pairs,
 //! the state lands in `--client-dir` (0700), and `client devices` and `client send` reach
-//! the hub over the pinned session.
+//! the hub over the pinned session; a client restarted (killed between runs) refuses an event
+//! it already took and goes on sending.
 
 mod onboarding_support;
 
@@ -10,7 +11,7 @@ use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::cargo::cargo_bin;
-use onboarding_support::{start_hub, start_hub_with};
+use onboarding_support::{start_hub, start_hub_replaying, start_hub_with};
 use sealhub::model::{Attribute, Event};
 
 /// Runs `sealhub client --client-dir DIR ARGS…` off the async runtime (the hub task keeps
@@ -172,4 +173,87 @@ async fn watch_prints_each_event_with_its_signer_and_ends_with_the_session() {
         "{}",
         text(&output.stderr)
     );
+}
+
+/// Starts `sealhub client watch` on `dir` and returns it with the first event line it prints.
+async fn first_event_line(dir: &Path) -> (std::process::Child, String) {
+    let mut child = std::process::Command::new(cargo_bin!("sealhub"))
+        .arg("client")
+        .arg("--client-dir")
+        .arg(dir)
+        .arg("watch")
+        .env_remove("SEALHUB_LOG")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawns");
+    let stdout = child.stdout.take().expect("piped");
+    let line = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("zb:lamp"))
+    })
+    .await
+    .expect("joins")
+    .expect("an event line");
+    (child, line)
+}
+
+/// The signer's sequence number in a `watch` line (`… (seq N, epoch …`).
+fn seq_of(line: &str) -> u64 {
+    let after = line.split("(seq ").nth(1).expect("a seq in the line");
+    after
+        .split(',')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_cli_client_refuses_a_replayed_event_and_keeps_sending() {
+    let greeting = Event::Report {
+        endpoint: 1,
+        values: vec![Attribute::OnOff(true)],
+    };
+    // Every session opened gets every event sent before, again, then a fresh one.
+    let hub = start_hub_replaying(greeting).await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("client");
+    let code = hub.code.to_grouped_string();
+    let output = client(&dir, &["pair", &hub.url(), "--code", code.as_str()]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    // First run: the first event, then the process is killed (no orderly shutdown).
+    let (mut child, first) = first_event_line(&dir).await;
+    child.kill().expect("kills");
+    let _ = child.wait();
+    let first_seq = seq_of(&first);
+
+    // Second run: the first event comes again, byte for byte, before a fresh one on the same
+    // connection. The first line printed is the fresh one: the replay was refused.
+    let (mut child, second) = first_event_line(&dir).await;
+    child.kill().expect("kills");
+    let _ = child.wait();
+    assert!(
+        seq_of(&second) > first_seq,
+        "the replayed event was printed again after a restart: {first} / {second}"
+    );
+    assert_eq!(
+        hub.sent.lock().expect("lock").len(),
+        2,
+        "two events sealed, one per run"
+    );
+
+    // And the client goes on: its command is answered, not refused as a replay.
+    let output = client(&dir, &["send", "zb:lamp", "on"]).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("done: endpoint 1 now [OnOff(true)]"),
+        "{}",
+        text(&output.stdout)
+    );
+    let _ = hub.stop.send(true);
 }

@@ -8,6 +8,8 @@
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -156,7 +158,7 @@ fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 // them, and reopening the store blocks the test's own thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_start_forms_and_seals_a_backup_and_the_next_resumes_it() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
 
@@ -197,7 +199,7 @@ async fn the_first_start_forms_and_seals_a_backup_and_the_next_resumes_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_stick_gets_the_stored_network_and_a_joined_light_still_answers() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path_a, emu_a) = emulator(dir.path(), "stick-a", NcpConfig::default()).await;
 
@@ -266,7 +268,7 @@ async fn a_fresh_stick_gets_the_stored_network_and_a_joined_light_still_answers(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stick_on_another_network_is_refused_and_replaced_only_with_force() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
 
     // The hub's network, formed on stick A and sealed.
@@ -334,7 +336,7 @@ async fn a_stick_on_another_network_is_refused_and_replaced_only_with_force() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_network_key_is_sealed_at_rest_and_a_wrong_store_key_opens_nothing() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
     let store = open_store(&data_dir);
@@ -390,7 +392,7 @@ async fn the_network_key_is_sealed_at_rest_and_a_wrong_store_key_opens_nothing()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_install_code_link_key_stays_in_the_sealed_backup_across_a_resume() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
     // The Zigbee 3.0 specification's example install code.
@@ -481,7 +483,7 @@ async fn follow_until_decided(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stick_that_comes_back_blank_gets_the_stored_network_back() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
     let store = open_store(&dir.path().join("data"));
     let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
@@ -524,7 +526,7 @@ async fn a_stick_that_comes_back_blank_gets_the_stored_network_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stick_that_comes_back_with_another_network_is_left_alone() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     // Another hub's network, formed on stick C.
     let config_c = NcpConfig {
         eui64: EUI_B,
@@ -577,7 +579,7 @@ async fn a_stick_that_comes_back_with_another_network_is_left_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_left_is_not_carried_over_into_later_backups() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path(), "stick", NcpConfig::default()).await;
     let lists_light = |network: &ZigbeeNetwork| {
@@ -625,4 +627,70 @@ async fn a_device_that_left_is_not_carried_over_into_later_backups() {
     assert!(!lists_light(
         &ZigbeeNetwork::load(store.handle()).expect("load")
     ));
+}
+
+/// The frame counters sealed between backups: a stick that sent far more frames since the last
+/// full backup than the margin for the backup's age covers (here 100,000, where sealing a
+/// backup every 10 s gives a margin of 2^16), but whose counters were sealed after them, is
+/// restored onto a blank stick past them. The emulators' record of the counters each stick
+/// used shows the new stick reused no NWK or APS counter of the old one's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_starts_past_the_counters_sealed_since_the_backup() {
+    use firmware_shim::ezsp_ncp::CounterLayer;
+    use sealhub_radios::zigbee::driver::frame_counter_margin;
+    let backup_interval = Duration::from_secs(10);
+    let counter_interval = Duration::from_secs(1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+    let (path_a, emu_a) = emulator(dir.path(), "stick-a", NcpConfig::default()).await;
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    network.set_seal_intervals(backup_interval, counter_interval);
+    let (stick_a, _events_a) = driver(&path_a).await;
+    bring_up(&mut network, &stick_a, false).await.expect("up");
+    let backed_up = network.stored().expect("backup").network_key.frame_counter;
+
+    // A goes on: its own traffic, and a network-wide permit-join broadcast (APS frames).
+    emu_a.with_stick(|s| s.ncp_mut().network_traffic(100_000));
+    timeout(SOON, stick_a.permit_join(30))
+        .await
+        .expect("no hang")
+        .expect("permit join");
+    let sealed = timeout(SOON, network.seal_frame_counters(&stick_a))
+        .await
+        .expect("no hang")
+        .expect("counters sealed");
+    let used_a = emu_a.with_stick(|s| s.ncp().frame_counters_used().clone());
+    assert_eq!(
+        used_a.highest(CounterLayer::Nwk).map(|c| c + 1),
+        Some(sealed.nwk)
+    );
+    let since = sealed.nwk - backed_up;
+    assert!(
+        since > frame_counter_margin(backup_interval * 2),
+        "{since} frames since the backup, beyond what its age covers"
+    );
+    assert!(used_a.highest(CounterLayer::Aps).is_some());
+    drop((network, stick_a, store));
+    emu_a.unplug().await;
+
+    let config_b = NcpConfig {
+        eui64: EUI_B,
+        ..NcpConfig::default()
+    };
+    let (path_b, emu_b) = emulator(dir.path(), "stick-b", config_b).await;
+    let store = open_store(&data_dir);
+    let mut network = ZigbeeNetwork::load(store.handle()).expect("load");
+    network.set_seal_intervals(backup_interval, counter_interval);
+    let (stick_b, _events_b) = driver(&path_b).await;
+    let outcome = bring_up(&mut network, &stick_b, false).await.expect("up");
+    assert!(matches!(outcome, StartOutcome::Restored(_)), "{outcome:?}");
+    emu_b.with_stick(|s| s.ncp_mut().network_traffic(10));
+    timeout(SOON, stick_b.permit_join(30))
+        .await
+        .expect("no hang")
+        .expect("permit join");
+    let used_b = emu_b.with_stick(|s| s.ncp().frame_counters_used().clone());
+    assert!(used_b.highest(CounterLayer::Aps).is_some());
+    assert_eq!(used_a.reused_in(&used_b), None);
 }

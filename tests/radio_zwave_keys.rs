@@ -1,10 +1,13 @@
 //! The Z-Wave network keys in the sealed store (`sealhub::radio::zwave_keys`), end to end over
 //! real ptys with the emulated controller (`firmware_shim::zwave_controller`): keys generated
 //! on the first start are sealed, a restarted hub (store reopened, new driver) talks to a lock
-//! included under S2 Access Control without including it again, and the key bytes appear
-//! nowhere in the store's files.
+//! included under S2 Access Control without including it again (its S2 sequence numbers go on
+//! past the reservation sealed before the restart, so nothing is dropped as a duplicate), and
+//! the key bytes appear nowhere in the store's files.
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,19 +18,18 @@ use firmware_shim::zwave_controller::{
 use sealhub::radio::zwave_keys::{SealedNetworkKeys, SealedNodeGrants};
 use sealhub::store::{KekSource, Store};
 use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
-    DriverConfig, Error, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
+    DriverConfig, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
 };
-use sealhub_radios::zwave::s2::session::SEQ_WINDOW;
 use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
+use sealhub_radios::zwave::serial::messages::HostMessage;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 /// Generous bound for anything that should take milliseconds.
 const SOON: Duration = Duration::from_secs(10);
-/// How long one try waits for the lock to act (see the restart test for why it may retry).
-const QUIET: Duration = Duration::from_millis(1500);
 
 const LOCK_SET_UNSECURED: [u8; 3] = [0x62, 0x01, 0x00];
 const LOCK_SET_SECURED: [u8; 3] = [0x62, 0x01, 0xFF];
@@ -91,6 +93,20 @@ async fn include_lock(
     lock: &SecureNode,
     store: &Store,
 ) -> u16 {
+    let (node, security) = include_sealed(stick, events, emu, lock, store).await;
+    assert_eq!(security, Some(SecurityClass::S2AccessControl));
+    node
+}
+
+/// Includes `secure` (the user typing its PIN if asked), sealing its grant as the hub does;
+/// returns its node id and the class it got.
+async fn include_sealed(
+    stick: &ZwaveStick,
+    events: &mut mpsc::Receiver<RadioEvent>,
+    emu: &EmulatorHandle,
+    secure: &SecureNode,
+    store: &Store,
+) -> (u16, Option<SecurityClass>) {
     let grants = SealedNodeGrants::new(store.handle());
     let (pins, mut asked) = mpsc::channel::<PinRequest>(1);
     let options = InclusionOptions {
@@ -101,7 +117,7 @@ async fn include_lock(
         .await
         .expect("no hang")
         .expect("inclusion mode");
-    emu.with_stick(|s| s.offer_for_inclusion(SimNode::secure(lock.clone())));
+    emu.with_stick(|s| s.offer_for_inclusion(SimNode::secure(secure.clone())));
     let outcome = timeout(SOON, async {
         loop {
             tokio::select! {
@@ -112,26 +128,22 @@ async fn include_lock(
                         return e;
                     }
                 }
-                Some(request) = asked.recv() => request.answer(Some(lock.pin())),
+                Some(request) = asked.recv() => request.answer(Some(secure.pin())),
             }
         }
     })
     .await
     .expect("inclusion finished in time");
     let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-        panic!("lock not included: {outcome:?}");
+        panic!("not included: {outcome:?}");
     };
-    assert_eq!(security, Some(SecurityClass::S2AccessControl));
-    node
+    (node, security)
 }
 
-/// Sends `command` until the lock's state satisfies `done`. A restarted hub starts from a
-/// random S2 sequence number, which falls in the lock's duplicate window (the last
-/// `SEQ_WINDOW` numbers it had from the hub) about one time in twenty-five. A frame there is
-/// dropped: a Nonce Get goes unanswered (`NoNonce`), a command is acknowledged and not
-/// obeyed. The hub's numbers then go up by one per frame, so up to `SEQ_WINDOW` tries in a
-/// row can be dropped (with only 4 tries this failed now and then); each try sends at least
-/// one new number, so `SEQ_WINDOW + 1` tries always get through.
+/// Sends `command` to the lock once and waits until its state satisfies `done`. Once: after a
+/// restart the hub's S2 sequence numbers go on past the reservation sealed in the store, so
+/// the lock, which remembers the last numbers it had from the hub, never drops them as
+/// duplicates.
 async fn command_lock(
     stick: &ZwaveStick,
     node: u16,
@@ -139,30 +151,69 @@ async fn command_lock(
     command: &[u8],
     done: SecureDevice,
 ) {
-    for _ in 0..=SEQ_WINDOW {
-        match timeout(SOON, stick.send_data(node, command.to_vec()))
-            .await
-            .expect("no hang")
-        {
-            Ok(_) => {}
-            // The Nonce Get fell in the lock's duplicate window; the next one will not.
-            Err(Error::NoNonce { node: n }) if n == node => continue,
-            Err(e) => panic!("node acknowledged: {e:?}"),
+    timeout(SOON, stick.send_data(node, command.to_vec()))
+        .await
+        .expect("no hang")
+        .expect("the lock acknowledged");
+    timeout(SOON, async {
+        while lock.state().device != done {
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let acted = timeout(QUIET, async {
-            while lock.state().device != done {
-                tokio::time::sleep(Duration::from_millis(10)).await;
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "the lock never obeyed; it refused {:?}",
+            lock.state().refused
+        )
+    });
+}
+
+/// The sequence number of the last S2 frame the hub sent to `node`, as the emulated controller
+/// received it.
+fn last_s2_sequence_to(emu: &EmulatorHandle, node: u16) -> Option<u8> {
+    let node = u8::try_from(node).expect("classic node id");
+    emu.with_stick(|s| {
+        s.received().iter().rev().find_map(|m| match m {
+            HostMessage::SendData(r)
+                if r.node_id == node && matches!(r.data[..], [0x9F, 0x01..=0x03, _, ..]) =>
+            {
+                r.data.get(2).copied()
             }
+            _ => None,
         })
+    })
+}
+
+/// Commands the lock (alternately secured and unsecured) until the hub's last frame to it
+/// carries the last sequence number of the reservation sealed in the store: the worst case
+/// for a restart, as the lock then remembers exactly the numbers just before where the
+/// restarted hub goes on.
+async fn use_up_the_reservation(
+    stick: &ZwaveStick,
+    emu: &EmulatorHandle,
+    store: &Store,
+    node: u16,
+    lock: &SecureNode,
+) {
+    for i in 0..100u8 {
+        let mode = if i % 2 == 0 { 0xFF } else { 0x00 };
+        command_lock(
+            stick,
+            node,
+            lock,
+            &[0x62, 0x01, mode],
+            SecureDevice::DoorLock { mode },
+        )
         .await;
-        if acted.is_ok() {
+        let reserved = SealedNetworkKeys::load(store.handle())
+            .expect("keys load")
+            .s2_sequence_reserved(node);
+        if reserved.is_some() && last_s2_sequence_to(emu, node) == reserved {
             return;
         }
     }
-    panic!(
-        "the lock never obeyed; it refused {:?}",
-        lock.state().refused
-    );
+    panic!("the hub never used its reservation up");
 }
 
 /// Every file under `dir`, read whole.
@@ -188,7 +239,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 // when the runtime gets to them, while reopening the store blocks the test's own thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_network_keys_survive_a_restart_and_the_lock_still_obeys_under_s2() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path()).await;
 
@@ -222,6 +273,8 @@ async fn the_network_keys_survive_a_restart_and_the_lock_still_obeys_under_s2() 
     )
     .await;
     let nodes_before = emu.with_stick(|s| s.controller().node_ids());
+    use_up_the_reservation(&stick, &emu, &store, node, &lock).await;
+    let secured = lock.state().device.clone();
 
     // The hub stops: driver and every store handle dropped.
     drop(events);
@@ -242,15 +295,13 @@ async fn the_network_keys_survive_a_restart_and_the_lock_still_obeys_under_s2() 
         "the grant came back from the store"
     );
 
-    // The lock, never included again, obeys the restarted hub under Access Control.
-    command_lock(
-        &stick,
-        node,
-        &lock,
-        &LOCK_SET_SECURED,
-        SecureDevice::DoorLock { mode: 0xFF },
-    )
-    .await;
+    // The lock, never included again, obeys the restarted hub under Access Control, at once.
+    let (command, done) = if secured == (SecureDevice::DoorLock { mode: 0xFF }) {
+        (LOCK_SET_UNSECURED, SecureDevice::DoorLock { mode: 0x00 })
+    } else {
+        (LOCK_SET_SECURED, SecureDevice::DoorLock { mode: 0xFF })
+    };
+    command_lock(&stick, node, &lock, &command, done).await;
     assert!(
         lock.state().refused.is_empty(),
         "{:?}",
@@ -267,7 +318,7 @@ async fn the_network_keys_survive_a_restart_and_the_lock_still_obeys_under_s2() 
 async fn keys_from_a_store_that_lost_them_do_not_reach_the_lock() {
     // The converse, so the test above cannot pass by accident: a hub whose store does not
     // have the keys (a new store) makes new ones, and the lock refuses what it sends.
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (path, emu) = emulator(dir.path()).await;
     let store = open_store(&dir.path().join("data"));
     let (stick, mut events) = hub_driver(&path, &store).await;
@@ -304,7 +355,7 @@ async fn keys_from_a_store_that_lost_them_do_not_reach_the_lock() {
 
 #[tokio::test]
 async fn the_network_keys_are_sealed_at_rest() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, _emu) = emulator(dir.path()).await;
     let store = open_store(&data_dir);
@@ -338,4 +389,68 @@ async fn the_network_keys_are_sealed_at_rest() {
             assert!(!contains(bytes, hex::encode(key).as_bytes()));
         }
     }
+}
+
+/// An S0 node encrypts its reports to the hub with a nonce the hub gives it on its Nonce Get,
+/// which the hub answers only for nodes it knows to be on S0: from the inclusion, and after a
+/// restart from the grant sealed in the store. The siren answers a Binary Switch Get under S0
+/// before and after the hub restarts (store reopened, new driver, grants restored).
+#[tokio::test]
+async fn an_s0_nodes_reports_get_through_after_a_restart_from_its_sealed_grant() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data_dir = dir.path().join("data");
+    let (path, emu) = emulator(dir.path()).await;
+    let store = open_store(&data_dir);
+    let (stick, mut events) = hub_driver(&path, &store).await;
+    let siren = SecureNode::siren(0x62);
+    let (node, security) = include_sealed(&stick, &mut events, &emu, &siren, &store).await;
+    assert_eq!(security, Some(SecurityClass::S0Legacy));
+    answers_under_s0(&stick, &mut events, node).await;
+
+    drop(events);
+    drop(stick);
+    drop(store);
+    // The old driver's tasks let go of the store as they end.
+    let store = timeout(SOON, async {
+        loop {
+            match Store::open(&data_dir, &KekSource::KeyFile(data_dir.join("store.key"))) {
+                Ok(store) => return store,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await
+    .expect("the store reopens once the old driver is gone");
+    let (stick, mut events) = hub_driver(&path, &store).await;
+    assert_eq!(
+        stick.node_security(node),
+        Some(SecurityClass::S0Legacy),
+        "the grant came back from the store"
+    );
+    answers_under_s0(&stick, &mut events, node).await;
+}
+
+/// Sends the siren a Binary Switch Get and waits for its report, which must come under S0.
+async fn answers_under_s0(stick: &ZwaveStick, events: &mut mpsc::Receiver<RadioEvent>, node: u16) {
+    timeout(SOON, stick.send_data(node, vec![0x25, 0x02]))
+        .await
+        .expect("no hang")
+        .expect("the siren acknowledged");
+    let security = timeout(SOON, async {
+        loop {
+            if let RadioEvent::Report {
+                node: from,
+                security,
+                report: CommandClassFrame::BinarySwitch(_),
+                ..
+            } = events.recv().await.expect("event stream open")
+                && from == node
+            {
+                return security;
+            }
+        }
+    })
+    .await
+    .expect("the siren's report came");
+    assert_eq!(security, Some(SecurityClass::S0Legacy));
 }

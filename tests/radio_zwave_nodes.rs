@@ -143,7 +143,7 @@ fn ccs(record: &NodeRecord) -> Vec<u8> {
 // when the runtime gets to them, while reopening the store blocks the test's own thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_are_described_once_kept_across_a_restart_and_forgotten_when_excluded() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let data_dir = dir.path().join("data");
     let (path, emu) = emulator(dir.path()).await;
     // A thermostat already in the network, never described.
@@ -233,7 +233,7 @@ async fn nodes_are_described_once_kept_across_a_restart_and_forgotten_when_exclu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sleeping_node_found_asleep_is_described_from_its_wake_up() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = support::tempdir();
     let (path, emu) = emulator(dir.path()).await;
     let store = open_store(&dir.path().join("data"));
     let (stick, mut events, describer, _, _) = hub(&path, &store).await;

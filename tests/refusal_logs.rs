@@ -9,12 +9,13 @@
 //! reaches this test's log: it failed now and then under load. Alone in its process, no other
 //! thread reaches those call sites.
 
+mod support;
+
 use coset::cbor::value::Value;
-use sealhub::crypto::PrivateKey;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, Error as EnvelopeError, MessageType};
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{Client, Home};
+use sealhub::keymgmt::{Client, ClientKeys, Home};
 use sealhub::store::{KekSource, Store};
 use std::path::Path;
 use std::time::Instant;
@@ -34,9 +35,9 @@ fn id(s: &str) -> DeviceId {
 
 /// A paired client that has applied its first key distribution.
 fn pair(home: &mut Home, name: &str, perms: Permissions) -> Client {
-    let key = PrivateKey::generate().expect("rng");
-    let public = key.public_key();
-    let mut client = Client::new(id(name), key, home.root_public());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id(name), keys, home.root_public());
     let pairing = home
         .pair_client(&id(name), public, perms, None)
         .expect("pairs");
@@ -74,7 +75,7 @@ fn refusals_are_logged_with_the_check_and_kid_but_never_the_plaintext() {
         .finish();
     let secret = "open-sesame-7f3a";
     tracing::subscriber::with_default(subscriber, || {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = support::tempdir();
         let mut home = open_home(dir.path());
         home.issue_device(&id("zb:lock")).expect("device");
         let mut client = pair(&mut home, "phone", Permissions::ALL);

@@ -4,6 +4,8 @@
 //! on its next start restores the stored Zigbee network onto the (blank) emulated stick and
 //! reuses the sealed Z-Wave keys; a Zigbee stick that is not there does not stop the hub.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -133,7 +135,7 @@ fn write_config(dir: &Path, zigbee_port: &str) -> std::path::PathBuf {
 
 #[test]
 fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start() {
-    let tmp = tempfile::tempdir().expect("tmp");
+    let tmp = support::tempdir();
     let data_dir = tmp.path().join("data");
     let config = write_config(tmp.path(), "emulated");
 
@@ -233,7 +235,7 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
 
 #[test]
 fn a_zigbee_stick_that_is_not_there_does_not_stop_the_hub() {
-    let tmp = tempfile::tempdir().expect("tmp");
+    let tmp = support::tempdir();
     let missing = tmp.path().join("no-such-stick");
     let config = write_config(tmp.path(), &missing.display().to_string());
     let mut hub = Hub::start(&config, &tmp.path().join("data"));

@@ -1,6 +1,8 @@
 //! Behaviour of the sealed store through its public API: round trips, tamper detection, KEK
 //! handling (key file, systemd credential, passphrase) and secret hygiene.
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -69,7 +71,7 @@ fn is_tampered(r: Result<Option<Zeroizing<Vec<u8>>>, Error>, tree: &str, key: &[
 /// creation reports `Created`, the data dir is 0700 and the key file 0600.
 #[test]
 fn round_trip_and_reopen() {
-    let parent = tempfile::tempdir().expect("tempdir");
+    let parent = support::tempdir();
     let dir = parent.path().join("data");
     let kek = key_file(&dir);
     {
@@ -128,7 +130,7 @@ fn round_trip_and_reopen() {
 /// refused before anything (even its valid part) is written.
 #[test]
 fn apply_writes_all_trees_or_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let store = Store::open(dir.path(), &key_file(dir.path())).expect("create");
     store.put("devices", b"old", b"x").expect("put");
     let mut batch = WriteBatch::new();
@@ -176,7 +178,7 @@ fn apply_writes_all_trees_or_nothing() {
 /// Behaviour: reserved or malformed tree names are refused by every operation.
 #[test]
 fn reserved_tree_names_are_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let store = Store::open(dir.path(), &key_file(dir.path())).expect("create");
     for bad in ["meta", "", "__sled__default", "with space"] {
         assert!(
@@ -206,7 +208,7 @@ fn reserved_tree_names_are_refused() {
 /// writes, fails authentication (`RecordTampered`) instead of being accepted.
 #[test]
 fn records_copied_to_another_key_or_tree_are_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let kek = key_file(dir.path());
     make_store_with_record(dir.path(), &kek);
     {
@@ -251,7 +253,7 @@ fn records_copied_to_another_key_or_tree_are_refused() {
 /// `RecordTampered`, never a panic or garbage plaintext.
 #[test]
 fn modified_or_truncated_records_are_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let kek = key_file(dir.path());
     make_store_with_record(dir.path(), &kek);
     let sealed = {
@@ -290,7 +292,7 @@ fn modified_or_truncated_records_are_refused() {
 /// key file is created and meta is unchanged (no silent re-initialisation).
 #[test]
 fn missing_key_file_is_refused_without_touching_the_store() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let kek = key_file(dir.path());
     make_store_with_record(dir.path(), &kek);
     let before = meta_snapshot(dir.path());
@@ -315,7 +317,7 @@ fn missing_key_file_is_refused_without_touching_the_store() {
 /// whose message says `chmod 600`.
 #[test]
 fn key_file_readable_by_others_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let kek = key_file(dir.path());
     make_store_with_record(dir.path(), &kek);
     let path = dir.path().join("store.key");
@@ -334,7 +336,7 @@ fn key_file_readable_by_others_is_refused() {
 /// `KeyFileInvalid`; neither changes meta.
 #[test]
 fn wrong_key_file_contents_are_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let kek = key_file(dir.path());
     make_store_with_record(dir.path(), &kek);
     let before = meta_snapshot(dir.path());
@@ -363,7 +365,7 @@ fn wrong_key_file_contents_are_refused() {
 /// first start) is used, not replaced, when the store is created.
 #[test]
 fn existing_key_file_without_database_is_used_for_creation() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let path = dir.path().join("store.key");
     {
         use std::io::Write;
@@ -393,7 +395,7 @@ fn existing_key_file_without_database_is_used_for_creation() {
 /// wrong one gives `WrongPassphrase`, an empty one is refused.
 #[test]
 fn passphrase_right_opens_wrong_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     make_store_with_record(dir.path(), &passphrase("correct horse battery"));
     let before = meta_snapshot(dir.path());
     let err = Store::open(dir.path(), &passphrase("correct horse battery!")).expect_err("wrong");
@@ -427,8 +429,8 @@ fn passphrase_right_opens_wrong_is_refused() {
 /// missing credential, an unset directory or a different credential are clear errors.
 #[test]
 fn systemd_credential_opens_and_missing_is_a_clear_error() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let creds = tempfile::tempdir().expect("tempdir");
+    let data = support::tempdir();
+    let creds = support::tempdir();
     std::fs::write(creds.path().join("sealhub-store"), [0x42; 32]).expect("credential");
     let kek = KekSource::SystemdCredential {
         name: "sealhub-store".into(),
@@ -474,7 +476,7 @@ fn systemd_credential_opens_and_missing_is_a_clear_error() {
 /// `KekKindMismatch` and nothing is re-initialised (meta unchanged, no key file created).
 #[test]
 fn configured_kek_kind_must_match_the_stored_one() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     make_store_with_record(dir.path(), &passphrase("a passphrase"));
     let before = meta_snapshot(dir.path());
     let err = Store::open(dir.path(), &key_file(dir.path())).expect_err("mismatch");
@@ -499,7 +501,7 @@ fn configured_kek_kind_must_match_the_stored_one() {
 /// Behaviour: records without meta (meta lost) are not covered by a fresh store key: `MetaMissing`.
 #[test]
 fn records_without_meta_are_not_reinitialised() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let kek = key_file(dir.path());
     make_store_with_record(dir.path(), &kek);
     {
@@ -517,7 +519,7 @@ fn records_without_meta_are_not_reinitialised() {
 /// Behaviour: `Debug` of the store, a passphrase KEK source and a batch never shows secrets.
 #[test]
 fn debug_output_contains_no_secret() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let kek = passphrase("Tr0ub4dor&3-secret");
     let shown_kek = format!("{kek:?}");
     assert!(!shown_kek.contains("Tr0ub4dor"), "{shown_kek}");
@@ -553,8 +555,8 @@ proptest! {
             1..12,
         )
     ) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let cred = tempfile::tempdir().expect("tempdir");
+        let dir = support::tempdir();
+        let cred = support::tempdir();
         std::fs::write(cred.path().join("k"), [9u8; 32]).expect("credential");
         let kek = KekSource::SystemdCredential { name: "k".into(), credentials_dir: Some(cred.path().into()) };
         let mut expected = std::collections::BTreeMap::new();
@@ -586,7 +588,7 @@ proptest! {
 /// wait) instead of a raw database error, and the first handle keeps working.
 #[test]
 fn a_store_in_use_is_reported_as_locked() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     let kek = key_file(dir.path());
     let store = Store::open(dir.path(), &kek).expect("create");
     let err = Store::open(dir.path(), &kek).expect_err("second open");

@@ -5,6 +5,8 @@
 //! The child is this test binary itself, re-executed with `SEALHUB_CRASH_CHILD=<data dir>` and
 //! filtered to [`crash_child_writer`], which does nothing when the variable is absent.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -147,7 +149,7 @@ fn killing_the_writer_never_leaves_half_a_batch() {
         return;
     }
     let started = Instant::now();
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = support::tempdir();
     drop(Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("create"));
 
     let mut previous = 0;

@@ -53,11 +53,11 @@ async fn a_pinned_client_s_command_reaches_the_hub_with_its_route_and_the_answer
     // The answer goes back to exactly that session, and the client opens it.
     let response = hub
         .home
-        .seal_from_device(
+        .seal_response(
             &id("zb:lamp"),
-            MessageType::Response,
+            &id("phone"),
             coset::cbor::value::Value::Text("done".into()),
-            Some(opened.body.msg_id),
+            opened.body.msg_id,
         )
         .expect("seal response");
     hub.send(Outbound::ToConnection {
@@ -124,7 +124,7 @@ async fn frames_with_a_bad_route_never_reach_the_hub() {
     let (mut session, conn) = hub.connect("phone").await;
 
     // Another home's command: a client paired elsewhere, with its own valid envelope.
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = transport_support::tempdir();
     let store = sealhub::store::Store::open(
         dir.path(),
         &sealhub::store::KekSource::default_key_file(dir.path()),
@@ -136,13 +136,13 @@ async fn frames_with_a_bad_route_never_reach_the_hub() {
     )
     .expect("home");
     elsewhere.issue_device(&id("zb:lamp")).expect("lamp");
-    let key = sealhub::crypto::PrivateKey::generate().expect("rng");
-    let mut stranger =
-        sealhub::keymgmt::Client::new(id("stranger"), key.clone(), elsewhere.root_public());
+    let keys = sealhub::keymgmt::ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut stranger = sealhub::keymgmt::Client::new(id("stranger"), keys, elsewhere.root_public());
     let pairing = elsewhere
         .pair_client(
             &id("stranger"),
-            key.public_key(),
+            public,
             sealhub::identity::Permissions::ALL,
             None,
         )
@@ -550,7 +550,7 @@ async fn stop_closes_every_session_and_ends_serve() {
 /// configured address, the two channels and the stop switch.
 #[tokio::test]
 async fn serve_reports_a_taken_address_and_returns_when_stopped() {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = transport_support::tempdir();
     let store = sealhub::store::Store::open(
         dir.path(),
         &sealhub::store::KekSource::default_key_file(dir.path()),

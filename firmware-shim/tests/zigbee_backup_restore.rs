@@ -1,7 +1,7 @@
 //! Network backup and restore through the Zigbee driver (`ZigbeeStick::backup` /
 //! `ZigbeeStick::restore`) against emulated sticks over real ptys: a network backed up from one
 //! stick and restored onto a blank one keeps its identity, key, devices and link keys, with the
-//! frame counter ahead; a Zigbee2MQTT backup restores; a stick with another network is not
+//! frame counters ahead, and never reuses a counter the old stick used after the backup; a Zigbee2MQTT backup restores; a stick with another network is not
 //! overwritten without force; a stick whose EUI-64 cannot change says so.
 //!
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
@@ -15,7 +15,7 @@ use firmware_shim::ezsp_ncp::{
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::ash::ResetCode;
 use sealhub_radios::zigbee::backup::NetworkBackup;
-use sealhub_radios::zigbee::driver::backup::FRAME_COUNTER_MARGIN;
+use sealhub_radios::zigbee::driver::backup::MIN_FRAME_COUNTER_MARGIN;
 use sealhub_radios::zigbee::driver::{
     DriverConfig, Eui64Restore, JoinPolicy, RadioEvent, RestoreError, ZigbeeStick,
 };
@@ -211,8 +211,14 @@ async fn a_network_backed_up_from_one_stick_runs_on_a_blank_one_with_its_devices
     assert_eq!(report.link_keys, 1);
     assert_eq!(
         report.frame_counter,
-        parsed.network_key.frame_counter + FRAME_COUNTER_MARGIN
+        parsed.network_key.frame_counter + MIN_FRAME_COUNTER_MARGIN
     );
+    let aps_a = parsed
+        .ezsp_aps_frame_counter()
+        .unwrap()
+        .expect("A's backup has its APS frame counter");
+    assert!(aps_a > 0, "A sent APS-secured frames");
+    assert_eq!(report.aps_frame_counter, aps_a + MIN_FRAME_COUNTER_MARGIN);
     let network_b = timeout(SOON, stick_b.network()).await.unwrap().unwrap();
     assert_eq!(network_b, report.network);
     assert_eq!(network_b.pan_id, network_a.pan_id);
@@ -290,7 +296,9 @@ async fn the_zigbee2mqtt_sample_backup_restores_onto_a_blank_stick() {
             .filter(|d| d.link_key.is_some())
             .count()
     );
-    assert_eq!(report.frame_counter, 108_522 + FRAME_COUNTER_MARGIN);
+    assert_eq!(report.frame_counter, 108_522 + MIN_FRAME_COUNTER_MARGIN);
+    // Zigbee2MQTT writes no APS frame counter: it starts from the NWK one.
+    assert_eq!(report.aps_frame_counter, 108_522 + MIN_FRAME_COUNTER_MARGIN);
     let network = timeout(SOON, stick.network()).await.unwrap().unwrap();
     assert_eq!(network.pan_id, 0xCD0A);
     assert_eq!(network.channel, 21);
@@ -298,7 +306,8 @@ async fn the_zigbee2mqtt_sample_backup_restores_onto_a_blank_stick() {
     assert_eq!(network.eui64, 0x0012_4b00_09d8_0ba7);
     let nvm = emu.with_stick(|s| s.nvm().cloned()).expect("a network");
     assert_eq!(nvm.network_key.0, *sample.network_key.key.as_bytes());
-    assert_eq!(nvm.nwk_frame_counter, 108_522 + FRAME_COUNTER_MARGIN);
+    assert_eq!(nvm.nwk_frame_counter, 108_522 + MIN_FRAME_COUNTER_MARGIN);
+    assert_eq!(nvm.aps_frame_counter, 108_522 + MIN_FRAME_COUNTER_MARGIN);
     assert_eq!(nvm.parameters.channels, 1 << 21);
     let mut in_table = emu.with_stick(|s| s.ncp().key_table_holders());
     in_table.sort_unstable();
@@ -422,5 +431,89 @@ async fn after_a_restore_the_driver_restarts_the_restored_network_when_the_stick
         emu.with_stick(|s| s.ncp().transient_key_holders()),
         keys_before,
         "the restored link keys are imported again after the reset"
+    );
+}
+
+/// The attack on a restored network: AES-CCM* takes its nonce from the sender and the frame
+/// counter, so a new stick that reuses a counter the old one used under the same key repeats
+/// a nonce (and devices drop the frame). Stick A is backed up, then sends more than 1024 more
+/// frames (its stack's own NWK traffic, and APS-secured frames to a device); the backup is
+/// restored onto blank stick B, which then sends. The emulators' record of the counters each
+/// stick used shows that B used no NWK counter (network key) and no APS counter (trust centre
+/// link key) that A used. Before, B started 1024 past the backup's NWK counter (inside what A
+/// had sent since) and its APS counter at 0.
+#[tokio::test]
+async fn a_restore_after_more_than_1024_frames_since_the_backup_reuses_no_counter() {
+    use firmware_shim::ezsp_ncp::CounterLayer;
+    let dir = tempfile::tempdir().unwrap();
+    let (emu_a, stick_a, mut events_a) = opened(dir.path(), "stick-a", NcpConfig::default()).await;
+    start(&stick_a).await;
+    timeout(SOON, stick_a.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
+    let device = SimulatedDevice::light(DEVICE_EUI, DEVICE_NODE, None);
+    assert_eq!(emu_a.join_device(device.clone()), Ok(DEVICE_NODE));
+    event(&mut events_a, |e| {
+        matches!(
+            e,
+            RadioEvent::DeviceAnnounced {
+                node_id: DEVICE_NODE,
+                ..
+            }
+        )
+    })
+    .await;
+    let backup = backup_with_device(&stick_a).await;
+
+    // After the backup, A goes on sending: 1500 frames of its own, and an interview.
+    emu_a.with_stick(|s| s.ncp_mut().network_traffic(1500));
+    timeout(SOON, stick_a.interview(DEVICE_NODE))
+        .await
+        .unwrap()
+        .expect("interview on A");
+    let used_a = emu_a.with_stick(|s| s.ncp().frame_counters_used().clone());
+    let since_backup =
+        used_a.highest(CounterLayer::Nwk).unwrap() - backup.network_key.frame_counter;
+    assert!(since_backup > 1024, "A sent {since_backup} frames since");
+
+    // A is retired; B, blank, gets the backup and sends.
+    drop(stick_a);
+    let (emu_b, stick_b, _events_b) = opened(
+        dir.path(),
+        "stick-b",
+        NcpConfig {
+            eui64: EUI_B,
+            ..NcpConfig::default()
+        },
+    )
+    .await;
+    timeout(SOON, stick_b.restore(&backup, false))
+        .await
+        .expect("restore does not hang")
+        .expect("restore onto a blank stick");
+    emu_b.with_stick(|s| s.ncp_mut().network_traffic(100));
+    assert_eq!(
+        emu_b.with_stick(|s| s.ncp_mut().adopt_device(device.clone())),
+        Ok(DEVICE_NODE)
+    );
+    timeout(SOON, stick_b.interview(DEVICE_NODE))
+        .await
+        .unwrap()
+        .expect("interview on B");
+
+    let used_b = emu_b.with_stick(|s| s.ncp().frame_counters_used().clone());
+    assert!(
+        used_b.highest(CounterLayer::Nwk).is_some(),
+        "B sent NWK frames"
+    );
+    assert!(
+        used_b.highest(CounterLayer::Aps).is_some(),
+        "B sent APS frames"
+    );
+    assert_eq!(
+        used_a.reused_in(&used_b),
+        None,
+        "B reused a counter A used: A {used_a:?}, B {used_b:?}"
     );
 }

@@ -12,25 +12,28 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use firmware_shim::zwave_controller::{
-    Answer, ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode,
-    spawn_on_pty,
+    Answer, ControllerConfig, EmulatorHandle, Override, PtyConfig, SecureDevice, SecureNode,
+    SimNode, spawn_on_pty,
 };
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
-    DriverConfig, InclusionFailure, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
+    DriverConfig, InclusionFailure, InclusionOptions, PinRequest, RadioEvent, SubmittedCommand,
+    ZwaveStick,
 };
-use sealhub_radios::zwave::s2::session::SEQ_WINDOW;
 use sealhub_radios::zwave::s2::{KexFailType, KeyClasses, SecurityClass};
 use sealhub_radios::zwave::security::Key128;
+use sealhub_radios::zwave::serial::messages::application::{ApplicationCommand, ReceiveStatus};
+use sealhub_radios::zwave::serial::messages::transmit::{
+    SendDataCallback, SendDataResponse, TransmitStatus,
+};
+use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 /// Generous bound for anything that should take milliseconds.
 const SOON: Duration = Duration::from_secs(10);
-/// How long to watch for an event that must not come.
-const QUIET: Duration = Duration::from_millis(1500);
 
 const LOCK_SET_UNSECURED: [u8; 3] = [0x62, 0x01, 0x00];
 const LOCK_GET: [u8; 2] = [0x62, 0x02];
@@ -50,9 +53,13 @@ fn driver_config() -> DriverConfig {
     }
 }
 
-/// Stands in for sealhub's sealed store: keys that outlive one driver.
+/// Stands in for sealhub's sealed store: keys and S2 sequence reservations that outlive one
+/// driver.
 #[derive(Clone, Default)]
-struct SharedKeys(Arc<Mutex<HashMap<SecurityClass, Key128>>>);
+struct SharedKeys(
+    Arc<Mutex<HashMap<SecurityClass, Key128>>>,
+    Arc<Mutex<HashMap<u16, u8>>>,
+);
 
 impl NetworkKeyStore for SharedKeys {
     fn key(&self, class: SecurityClass) -> Option<Key128> {
@@ -61,6 +68,14 @@ impl NetworkKeyStore for SharedKeys {
 
     fn store(&mut self, class: SecurityClass, key: Key128) {
         self.0.lock().expect("keys").insert(class, key);
+    }
+
+    fn s2_sequence_reserved(&self, node: u16) -> Option<u8> {
+        self.1.lock().expect("sequences").get(&node).copied()
+    }
+
+    fn reserve_s2_sequence(&mut self, node: u16, last: u8) {
+        self.1.lock().expect("sequences").insert(node, last);
     }
 }
 
@@ -480,6 +495,38 @@ async fn downgraded_answers_are_refused_and_never_surface() {
     );
 }
 
+/// The sequence number of the last S2 frame the hub sent to `node` (Nonce Get, Nonce Report or
+/// Message Encapsulation), as the emulated controller received it.
+fn last_s2_sequence_to(emu: &EmulatorHandle, node: u8) -> Option<u8> {
+    emu.with_stick(|s| {
+        s.received().iter().rev().find_map(|m| match m {
+            HostMessage::SendData(r)
+                if r.node_id == node && matches!(r.data[..], [0x9F, 0x01..=0x03, _, ..]) =>
+            {
+                r.data.get(2).copied()
+            }
+            _ => None,
+        })
+    })
+}
+
+/// Has the hub send the lock Door Lock Gets (each answered before the next) until its last
+/// frame to the lock carries the last sequence number of its stored reservation: the worst
+/// case for a restart, as the lock then remembers exactly the numbers just before where the
+/// restarted hub goes on.
+async fn use_up_the_reservation(b: &mut Bench, node: u16) {
+    let node_id = u8::try_from(node).expect("classic node id");
+    for _ in 0..100 {
+        send(b, node, &LOCK_GET).await;
+        event(&mut b.events, is_command).await;
+        let reserved = b.keys.s2_sequence_reserved(node);
+        if reserved.is_some() && last_s2_sequence_to(&b.emu, node_id) == reserved {
+            return;
+        }
+    }
+    panic!("the hub never used its reservation up");
+}
+
 #[tokio::test]
 async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -489,9 +536,12 @@ async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces
     event(&mut b.events, is_command).await;
     let stored = b.keys.0.lock().expect("keys").len();
     assert_eq!(stored, 4, "every class's key went to the store");
+    use_up_the_reservation(&mut b, node).await;
 
-    // The hub restarts: same keys from the store, the node's grant from its database, but
-    // every SPAN is gone. The lock still has its SPAN.
+    // The hub restarts: same keys and sequence reservations from the store, the node's grant
+    // from its database, but every SPAN is gone. The lock still has its SPAN, and remembers
+    // the last `SEQ_WINDOW` sequence numbers it had from the hub: the ones just before where
+    // the restarted hub's numbers go on.
     let Bench {
         emu,
         path,
@@ -509,55 +559,30 @@ async fn after_a_hub_restart_an_unprompted_report_is_resynchronized_and_surfaces
     );
 
     // Turned by hand, the lock reports on its old SPAN: the hub cannot decrypt, answers Nonce
-    // Report SOS, and the lock sends the report again on a new SPAN.
-    //
-    // The lock still remembers the last `SEQ_WINDOW` sequence numbers of the hub from before
-    // the restart (duplicate detection, as zwave-js keeps it), and the restarted hub starts
-    // from a random one: with a chance of about 4% its first frames fall in that window and
-    // are dropped as duplicates. The hub's sequence numbers then go up by one per frame, so
-    // the tries are not independent: up to `SEQ_WINDOW` frames in a row can be dropped (with
-    // only 4 tries this failed in 7 runs of 256). Each try sends at least one new sequence
-    // number, and at most `SEQ_WINDOW` of them can be remembered ones, so `SEQ_WINDOW + 1`
-    // tries always get through. What must never happen is that the report surfaces under
-    // anything but Access Control, or not at all.
-    let tries = SEQ_WINDOW + 1;
+    // Report SOS (not a duplicate for the lock), and the lock sends the report again on a new
+    // SPAN. Once: nothing here may be dropped.
     let node_id = u8::try_from(node).expect("classic node id");
-    let mut surfaced = None;
-    for _ in 0..tries {
-        let frames = lock.turn_by_hand(0x00);
-        emu.with_stick(|s| s.from_node(node_id, frames));
-        if let Ok(e) = timeout(QUIET, event(&mut events, is_command)).await {
-            surfaced = Some(e);
-            break;
-        }
-    }
+    let frames = lock.turn_by_hand(0x00);
+    emu.with_stick(|s| s.from_node(node_id, frames));
     assert_eq!(
-        surfaced,
-        Some(from_node(
+        event(&mut events, is_command).await,
+        from_node(
             node,
             &LOCK_REPORT_UNSECURED,
             Some(SecurityClass::S2AccessControl)
-        ))
-    );
-    // And commands work again.
-    let mut obeyed = false;
-    for _ in 0..tries {
-        timeout(SOON, stick.send_data(node, vec![0x62, 0x01, 0xFF]))
-            .await
-            .expect("no hang")
-            .expect("node acknowledged");
-        if timeout(
-            QUIET,
-            until(&lock, |d| *d == SecureDevice::DoorLock { mode: 0xFF }),
         )
+    );
+    // And a command lands, at once.
+    timeout(SOON, stick.send_data(node, vec![0x62, 0x01, 0xFF]))
         .await
-        .is_ok()
-        {
-            obeyed = true;
-            break;
-        }
-    }
-    assert!(obeyed, "the lock never obeyed after the restart");
+        .expect("no hang")
+        .expect("node acknowledged");
+    until(&lock, |d| *d == SecureDevice::DoorLock { mode: 0xFF }).await;
+    assert!(
+        lock.state().refused.is_empty(),
+        "{:?}",
+        lock.state().refused
+    );
 }
 
 #[tokio::test]
@@ -612,8 +637,9 @@ async fn a_node_that_does_not_answer_kex_get_times_out_with_kex_fail() {
 
 /// The first command after a hub restart asks the node for a nonce (the restarted hub has no
 /// SPAN). If that Nonce Get goes unanswered — a node whose duplicate detection still remembers
-/// the sequence number the restarted hub happened to start from drops it silently — the hub
-/// asks once more past that window, and the command lands instead of failing with `NoNonce`.
+/// the number the hub uses (when the store lost its sequence reservation, or the frame was
+/// just lost) drops it silently — the hub asks once more past that window, and the command
+/// lands instead of failing with `NoNonce`.
 #[tokio::test]
 async fn an_unanswered_nonce_get_after_a_hub_restart_is_asked_again_and_the_command_lands() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -662,5 +688,314 @@ async fn an_unanswered_nonce_get_after_a_hub_restart_is_asked_again_and_the_comm
         lock.state().refused.is_empty(),
         "{:?}",
         lock.state().refused
+    );
+}
+
+/// Runs `scenario` on a multi-threaded runtime of its own thread and fails the test if it does
+/// not end within `bound`: a driver task that spins (rather than waits) would otherwise hang
+/// the whole test, timeouts included.
+fn bounded(bound: Duration, scenario: impl std::future::Future<Output = ()> + Send + 'static) {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let outcome = runtime.block_on(runtime.spawn(scenario));
+        let _ = done.send(outcome.map_err(|e| {
+            match e.try_into_panic() {
+                Ok(p) => p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "the scenario panicked".to_owned()),
+                Err(e) => e.to_string(),
+            }
+        }));
+        // Dropping the runtime waits for its workers, which a spinning task never frees.
+        std::mem::forget(runtime);
+    });
+    match finished.recv_timeout(bound) {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => panic!("{message}"),
+        Err(_) => panic!("the scenario did not end: the driver hangs"),
+    }
+}
+
+/// S0 Nonce Gets arrive in the clear under any node id a sender claims, and each costs the hub
+/// a nonce. 300 of them within one nonce lifetime (10 s of the emulator's clock: they all
+/// arrive at once), under node ids 2 to 61 (2 is the id the siren gets next): the hub answers
+/// what its limits allow from a bounded nonce table, and then still includes the S0 siren and
+/// commands it. Before the bound, the 257th Nonce Get drew nonces forever with the security
+/// state locked, and every secure exchange and inclusion stopped.
+#[test]
+fn a_flood_of_s0_nonce_gets_does_not_stop_inclusion_or_commands() {
+    bounded(Duration::from_secs(60), async {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut b = started(dir.path()).await;
+        let nonce_get = vec![0x98, 0x40];
+        b.emu.with_stick(|s| {
+            for i in 0..300u32 {
+                let claimed = 2 + (i % 60) as u8;
+                s.from_node(claimed, vec![nonce_get.clone()]);
+            }
+        });
+
+        let siren = SecureNode::siren(0x52);
+        let outcome = include(&mut b, &siren, User::NeverAsked).await;
+        let RadioEvent::NodeAdded { node, security, .. } = outcome else {
+            panic!("siren not included after the flood: {outcome:?}");
+        };
+        assert_eq!(security, Some(SecurityClass::S0Legacy));
+        assert_eq!(siren.state().granted, KeyClasses::S0);
+        send(&b, node, &[0x25, 0x01, 0xFF]).await;
+        until(&siren, |d| *d == SecureDevice::Siren { value: 0xFF }).await;
+        send(&b, node, &[0x25, 0x02]).await;
+        assert_eq!(
+            event(&mut b.events, is_command).await,
+            from_node(node, &[0x25, 0x03, 0xFF], Some(SecurityClass::S0Legacy))
+        );
+    });
+}
+
+/// S0 inclusion ends with the node's Network Key Verify, its proof that it holds the key the
+/// hub sent: only a Verify that decrypts under that key counts. Here the Network Key Set never
+/// reaches the siren (the emulated controller reports it transmitted and does not deliver it)
+/// and `98 07` arrives in the clear under the siren's id instead: inclusion times out, and no
+/// S0 grant is stored (the hub would otherwise talk S0 to a node without the key, and refuse
+/// its frames in the clear). Before, the plaintext Verify completed inclusion under S0.
+#[tokio::test]
+async fn a_plaintext_network_key_verify_does_not_complete_s0_inclusion() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let siren = SecureNode::siren(0x53);
+    b.emu.set_override(|m| match m {
+        // The first S0-encapsulated frame to the joining node: its Network Key Set.
+        HostMessage::SendData(r) if r.data.starts_with(&[0x98, 0x81]) => Override::Reply(vec![
+            StickMessage::SendDataResponse(SendDataResponse { status: 0x01 }),
+            StickMessage::SendDataCallback(SendDataCallback {
+                callback_id: r.callback_id,
+                status: TransmitStatus::Ok,
+                report: Vec::new(),
+            }),
+            StickMessage::ApplicationCommand(ApplicationCommand {
+                rx_status: ReceiveStatus::empty(),
+                source_node: r.node_id,
+                command: vec![0x98, 0x07],
+                trailer: vec![0xC4],
+            }),
+        ]),
+        _ => Override::Default,
+    });
+    let outcome = include(&mut b, &siren, User::NeverAsked).await;
+    let RadioEvent::InclusionFailed {
+        node: Some(node),
+        reason,
+    } = outcome
+    else {
+        panic!("a plaintext Verify completed S0 inclusion: {outcome:?}");
+    };
+    assert_eq!(reason, InclusionFailure::Timeout);
+    assert_eq!(b.stick.node_security(node), None);
+    assert!(b.stick.node_granted(node).is_empty(), "no S0 grant stored");
+    assert!(
+        siren.state().granted.is_empty(),
+        "the siren never got the key"
+    );
+}
+
+/// A secure node's node information frame is heard in the clear and often lists command
+/// classes the node supports securely as well (many locks list Door Lock): it must not make
+/// a frame of those classes acceptable in the clear. The lock's grant is restored as a store
+/// would hold it from such a frame (Door Lock listed); a plaintext Door Lock report forged
+/// under the lock's id is refused, and the lock's genuine report under Access Control still
+/// surfaces. Before, the listed class was taken in the clear.
+#[tokio::test]
+async fn a_forged_plaintext_door_lock_report_from_a_secure_lock_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let (node, lock) = include_lock(&mut b).await;
+    b.stick.set_node_security(
+        node,
+        KeyClasses::S2_ACCESS_CONTROL | KeyClasses::S2_AUTHENTICATED,
+        vec![0x5E, 0x9F, 0x62, 0x86, 0x72],
+    );
+    let node_id = u8::try_from(node).expect("classic node id");
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![LOCK_REPORT_UNSECURED.to_vec()]));
+    assert_eq!(lock.state().device, SecureDevice::DoorLock { mode: 0xFF });
+
+    // Frames from one node surface in order: had the forged report been taken, it would be the
+    // next report, not the lock's genuine one.
+    let frames = lock.turn_by_hand(0x00);
+    b.emu.with_stick(|s| s.from_node(node_id, frames));
+    assert_eq!(
+        event(&mut b.events, is_command).await,
+        from_node(
+            node,
+            &LOCK_REPORT_UNSECURED,
+            Some(SecurityClass::S2AccessControl)
+        )
+    );
+}
+
+/// An S0 node may send in the clear what its node information frame lists and its secure list
+/// does not; once the driver has its secure list (from the interview's S0 Commands Supported
+/// Report), a class listed in both is taken only under S0. The siren's grant is restored with
+/// Binary Switch in its information frame; after the interview a plaintext Binary Switch
+/// report is refused, while a plaintext Version report (its frame lists Version, its secure
+/// list does not) is still taken.
+#[tokio::test]
+async fn an_s0_nodes_secure_classes_are_refused_in_the_clear_once_known() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let siren = SecureNode::siren(0x54);
+    let RadioEvent::NodeAdded { node, .. } = include(&mut b, &siren, User::NeverAsked).await else {
+        panic!("siren not included");
+    };
+    b.stick
+        .set_node_security(node, KeyClasses::S0, vec![0x98, 0x25, 0x86, 0x72]);
+    let d = timeout(SOON, b.stick.interview(node))
+        .await
+        .expect("no hang")
+        .expect("interview");
+    assert_eq!(
+        d.secure_command_classes,
+        sealhub_radios::zwave::driver::Step::Answered(vec![0x25])
+    );
+    while timeout(Duration::from_millis(50), b.events.recv())
+        .await
+        .is_ok()
+    {}
+
+    let node_id = u8::try_from(node).expect("classic node id");
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![vec![0x25, 0x03, 0xFF]]));
+    // The Version report sent after it is the next report: the Binary Switch one never surfaced.
+    let version_report = [0x86, 0x14, 0x25, 0x01];
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![version_report.to_vec()]));
+    assert_eq!(
+        event(&mut b.events, is_command).await,
+        from_node(node, &version_report, None)
+    );
+}
+
+/// Commands to one S2 node back to back, each sent as soon as the last was acknowledged:
+/// Gets, whose reports the node sends while the next frame is on its way, and Sets between
+/// them. A Get's report and the hub's next frame would draw the same SPAN nonce; before, the
+/// second Get crossed the first one's report, both sides resynchronized at once, and a send
+/// ended in `NoNonce`. Now every send completes, every Get is answered, in order, and each
+/// report shows the Set before it.
+#[tokio::test]
+async fn back_to_back_s2_gets_and_sets_to_one_node_all_complete() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let (node, lock) = include_lock(&mut b).await;
+    let steps: [(&[u8], Option<[u8; 7]>); 9] = [
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+        (&LOCK_SET_UNSECURED, None),
+        (&LOCK_GET, Some(LOCK_REPORT_UNSECURED)),
+        (&LOCK_GET, Some(LOCK_REPORT_UNSECURED)),
+        (&[0x62, 0x01, 0xFF], None),
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+        (&LOCK_GET, Some(LOCK_REPORT_SECURED)),
+    ];
+    for (command, _) in &steps {
+        send(&b, node, command).await;
+    }
+    for report in steps.iter().filter_map(|(_, report)| *report) {
+        assert_eq!(
+            event(&mut b.events, is_command).await,
+            from_node(node, &report, Some(SecurityClass::S2AccessControl))
+        );
+    }
+    assert_eq!(lock.state().device, SecureDevice::DoorLock { mode: 0xFF });
+}
+
+/// A Wake Up Notification in the clear under a secure sleeping sensor's id (forged: the sensor
+/// sends its wake-up under S2) releases nothing; the sensor's genuine wake-up then releases
+/// the command that waited for it, which the sensor answers under S2. A plaintext report from
+/// a node without security, sent after the forged wake-up, marks where the forged one would
+/// have shown: no wake-up of the sensor may come before it. Before, the driver task took the
+/// plaintext `84 07` as the wake-up and sent the sensor's commands while it slept.
+#[tokio::test]
+async fn a_forged_plaintext_wake_up_does_not_release_a_secure_sensors_queue() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut b = started(dir.path()).await;
+    let plain = b.emu.with_stick(|s| s.add_node(SimNode::binary_switch()));
+    let sensor = SecureNode::sleeping_sensor(0x56);
+    let RadioEvent::NodeAdded { node, security, .. } =
+        include(&mut b, &sensor, User::NeverAsked).await
+    else {
+        panic!("sensor not included");
+    };
+    assert_eq!(security, Some(SecurityClass::S2Unauthenticated));
+    let node_id = u8::try_from(node).expect("classic node id");
+    timeout(SOON, async {
+        while sensor.is_listening() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the sensor is sent to sleep after its inclusion");
+
+    let battery_get = CommandClassFrame::decode(&[0x80, 0x02]).expect("Battery Get");
+    let submitted = timeout(SOON, b.stick.submit_command(node, 0, battery_get))
+        .await
+        .expect("no hang")
+        .expect("accepted");
+    let SubmittedCommand::QueuedUntilWakeUp(pending) = submitted else {
+        panic!("the Battery Get did not wait for the wake-up: {submitted:?}");
+    };
+
+    b.emu
+        .with_stick(|s| s.from_node(node_id, vec![vec![0x84, 0x07]]));
+    let marker = [0x25, 0x03, 0xFF];
+    b.emu
+        .with_stick(|s| s.from_node(plain, vec![marker.to_vec()]));
+    let first = event(&mut b.events, |e| {
+        matches!(e, RadioEvent::WokeUp { .. } | RadioEvent::Report { .. })
+    })
+    .await;
+    assert_eq!(
+        first,
+        from_node(u16::from(plain), &marker, None),
+        "the forged wake-up released the sensor's queue"
+    );
+    assert!(!sensor.is_listening(), "the sensor still sleeps");
+
+    let genuine = sensor.wake_up().expect("the sensor wakes");
+    b.emu.with_stick(|s| s.from_node(node_id, vec![genuine]));
+    let outcome = timeout(SOON, pending.outcome())
+        .await
+        .expect("no hang")
+        .expect("delivered after the genuine wake-up");
+    assert!(outcome.transmit.waited_for_wake_up);
+    // The wake-up itself surfaces too (under S2); then the answer to the released Get.
+    let report = event(&mut b.events, |e| {
+        matches!(
+            e,
+            RadioEvent::Report {
+                report: CommandClassFrame::Battery(_),
+                ..
+            }
+        )
+    })
+    .await;
+    let RadioEvent::Report {
+        node: from,
+        security,
+        ..
+    } = report
+    else {
+        unreachable!("the filter takes reports only")
+    };
+    assert_eq!(
+        (from, security),
+        (node, Some(SecurityClass::S2Unauthenticated))
     );
 }

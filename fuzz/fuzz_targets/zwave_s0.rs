@@ -46,7 +46,7 @@ fn pair(now: Instant) -> (S0Session, S0Session, [u8; 8]) {
     let key = Key128::new(NETWORK_KEY);
     let mut ctrl = S0Session::new(CTRL, &key, [1; 32]);
     let mut node = S0Session::new(NODE, &key, [2; 32]);
-    let S0Command::NonceReport { nonce } = node.nonce_report(now).expect("a fresh DRBG") else {
+    let S0Command::NonceReport { nonce } = node.nonce_report(CTRL, now).expect("a fresh DRBG") else {
         unreachable!("nonce_report gives a Nonce Report")
     };
     ctrl.on_nonce_report(NODE, nonce);

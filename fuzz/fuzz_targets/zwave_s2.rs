@@ -13,7 +13,8 @@
 //!   the second frame of that SPAN, without extensions; the first frame under the temporary
 //!   key), XOR-mutated as `sealhub_fuzz::mutate` does. An empty mask is the valid frame itself,
 //!   which must decapsulate to exactly its plaintext; any other frame that decapsulates must be
-//!   that very frame (every byte of it is authenticated or fixed).
+//!   that very frame (every byte of it is authenticated or fixed), and one that is refused
+//!   must leave the node as it was (the template still decapsulates after it).
 //! - `0xFE inner..`: a frame the controller seals by hand around `inner` with the "encrypted
 //!   extensions" flag set, so the parser of the extensions inside the ciphertext (which a
 //!   fuzzer cannot reach through the tag) sees arbitrary bytes. It authenticates; it must either
@@ -58,7 +59,7 @@ fn pair() -> (S2Session, S2Session) {
 /// The nonce exchange: the controller asks, the node answers with its receiver EI (and now
 /// waits for a SPAN extension); returns that EI.
 fn exchange(ctrl: &mut S2Session, node: &mut S2Session) -> [u8; 16] {
-    let S2Command::NonceGet { seq } = ctrl.nonce_get() else {
+    let S2Command::NonceGet { seq } = ctrl.nonce_get(NODE) else {
         unreachable!("nonce_get gives a Nonce Get")
     };
     let report = node
@@ -156,6 +157,12 @@ fuzz_target!(|data: &[u8]| {
                 panic!(
                     "a tampered frame was accepted: {mutated:02x?} (template {frame:02x?}) → {d:?}"
                 );
+            } else {
+                // A refused frame changes nothing: the genuine one still decapsulates.
+                let d = node
+                    .decapsulate(CTRL, &frame)
+                    .expect("the template decapsulates after a refused frame");
+                assert_eq!(d.plaintext, PLAINTEXT);
             }
         }
         [0xFE, inner @ ..] => {

@@ -12,7 +12,7 @@ use sealhub::crypto::{AeadKey, PrivateKey, PublicKey};
 use sealhub::envelope::{
     self, Body, DeviceId, Error, Keyring, MessageType, ROUTE_LABEL, Route, SigningIdentity,
 };
-use sealhub::identity::Thumbprint;
+use sealhub::identity::{CERTIFICATE_AAD, REVOCATION_LIST_AAD, Thumbprint};
 use sealhub::identity::{CertClaims, Certificate, Kid, Permissions, RevocationList, Role};
 use std::sync::OnceLock;
 
@@ -75,11 +75,12 @@ impl Fixture {
         }
     }
 
-    /// Who a message of type `t` is encrypted to, when it goes to one key.
+    /// Who a message of type `t` is encrypted to, when it goes to one key: commands to the
+    /// device, key distributions, responses and challenges to the client.
     pub fn recipient_for(&self, t: MessageType) -> &Party {
         match t {
-            MessageType::KeyDistribution => &self.client,
-            _ => &self.device,
+            MessageType::Command => &self.device,
+            _ => &self.client,
         }
     }
 }
@@ -202,9 +203,11 @@ pub fn outer_around(t: MessageType, inner: &[u8]) -> Vec<u8> {
         .to_tagged_vec()
         .expect("encode")
     } else {
+        let read_key =
+            envelope::device_read_key(&f.epoch_key, &route(t).device).expect("derive");
         cose::encrypt0_create(
             ContentAlgorithm::A128Gcm,
-            &f.epoch_key,
+            &read_key,
             IV,
             unprotected,
             inner,
@@ -293,13 +296,18 @@ pub fn mutate(template: &[u8], sel: u8, rest: &[u8]) -> Vec<u8> {
 /// Signs arbitrary `payload` bytes as a CWT exactly as [`Certificate::issue`] frames one.
 pub fn cwt_around(payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0xd8, 0x3d];
-    out.extend_from_slice(&root_signed(payload));
+    out.extend_from_slice(&root_signed_in(payload, CERTIFICATE_AAD));
     out
 }
 
-/// Signs arbitrary `payload` bytes as a tagged COSE_Sign1 with the root headers
-/// (`{1: -7}` / `{4: root kid}`), as certificates and revocation lists are signed.
+/// Signs arbitrary `payload` bytes as [`RevocationList::sign`] signs a list: a tagged
+/// COSE_Sign1 with the root headers (`{1: -7}` / `{4: root kid}`) in the list's signature
+/// domain.
 pub fn root_signed(payload: &[u8]) -> Vec<u8> {
+    root_signed_in(payload, REVOCATION_LIST_AAD)
+}
+
+fn root_signed_in(payload: &[u8], external_aad: &[u8]) -> Vec<u8> {
     let f = fixture();
     cose::sign1_create(
         HeaderBuilder::new()
@@ -307,7 +315,7 @@ pub fn root_signed(payload: &[u8]) -> Vec<u8> {
             .build(),
         HeaderBuilder::new().key_id(f.hub.kid.0.to_vec()).build(),
         payload.to_vec(),
-        &[],
+        external_aad,
         &f.hub.key,
     )
     .to_tagged_vec()
@@ -327,7 +335,12 @@ pub fn certificate() -> &'static Certificate {
             f.client.key.public_key(),
             1_700_000_000,
         )
-        .expect("rng");
+        .expect("rng")
+        .with_agreement_key(
+            PrivateKey::from_bytes(&[0x34; 32])
+                .expect("a fixed valid scalar")
+                .public_key(),
+        );
         claims.serial = [0xc5; 8];
         claims.not_before = Some(1_700_000_000);
         claims.expires = Some(1_800_000_000);

@@ -240,7 +240,7 @@ fn s2_pair() -> (S2Session, S2Session, Vec<u8>) {
     let mut node = S2Session::new(NODE, HOME, [2; 32]);
     ctrl.set_network_key(SecurityClass::S2Authenticated, &key);
     node.set_network_key(SecurityClass::S2Authenticated, &key);
-    let S2Command::NonceGet { seq } = ctrl.nonce_get() else {
+    let S2Command::NonceGet { seq } = ctrl.nonce_get(NODE) else {
         unreachable!("nonce_get returns Nonce Get")
     };
     let report = node.on_nonce_get(CTRL, seq).expect("report");

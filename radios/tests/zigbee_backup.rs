@@ -736,3 +736,44 @@ proptest! {
         prop_assert_eq!(&*NetworkBackup::from_json(&written).unwrap().to_json(), &*written);
     }
 }
+
+/// sealhub's `stack_specific.ezsp.aps_frame_counter` (the stick's outgoing APS frame counter)
+/// goes through the JSON beside `hashed_tclk` and other stacks' entries, and a value that is
+/// not a 32-bit counter is refused with the field named.
+#[test]
+fn the_aps_frame_counter_round_trips_and_is_checked() {
+    let mut value = sample_value();
+    value["stack_specific"] = json!({"zstack": {"tclk_seed": "00112233445566778899aabbccddeeff"}});
+    let mut b = parse(&value).unwrap();
+    assert_eq!(b.ezsp_aps_frame_counter().unwrap(), None);
+    b.set_ezsp_hashed_tclk(&Key16::new([0x5A; 16]));
+    b.set_ezsp_aps_frame_counter(70_000);
+    let again = NetworkBackup::from_json(&b.to_json()).unwrap();
+    assert_eq!(again.ezsp_aps_frame_counter().unwrap(), Some(70_000));
+    assert_eq!(
+        again.ezsp_hashed_tclk().unwrap(),
+        Some(Key16::new([0x5A; 16]))
+    );
+    let text = again.to_json();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        json["stack_specific"]["zstack"]["tclk_seed"],
+        "00112233445566778899aabbccddeeff"
+    );
+
+    for bad in [
+        json!(-1),
+        json!(4_294_967_296u64),
+        json!("70000"),
+        json!(1.5),
+    ] {
+        let mut value = sample_value();
+        value["stack_specific"] = json!({"ezsp": {"aps_frame_counter": bad}});
+        let e = parse(&value).expect_err("refused");
+        assert_eq!(
+            field(&e),
+            Some("stack_specific.ezsp.aps_frame_counter"),
+            "{e}"
+        );
+    }
+}

@@ -748,3 +748,53 @@ fn an_unknown_ember_status_that_collides_with_a_mapped_one_is_refused() {
     let (header, decoded) = v13.decode_from_ncp(&busy).unwrap();
     assert_eq!(v13.encode_from_ncp(&header, &decoded).unwrap(), busy);
 }
+
+/// `getApsKeyInfo` (0x010C), the trust centre link key's outgoing frame counter for a backup:
+/// the command carries an `sl_zb_sec_man_context_t` as `exportKey` does; the answer is the
+/// key's partner EUI-64, `sl_zb_sec_man_aps_key_metadata_t` (bitmask, outgoing and incoming
+/// frame counters, TTL) and the 32-bit status last, in the order EmberZNet's EZSP command
+/// handler appends them (`EZSP_GET_APS_KEY_INFO`).
+#[test]
+fn get_aps_key_info_layouts() {
+    use sealhub_radios::zigbee::ezsp::types::SecManContext;
+    let command = Command::GetApsKeyInfo(ExportKey {
+        context: SecManContext {
+            core_key_type: 2, // TC link key
+            key_index: 0,
+            derived_type: 0,
+            eui64: [0; 8],
+            multi_network_index: 0,
+            flags: 0,
+            psa_key_alg_permission: 0,
+        },
+    });
+    assert_eq!(command.frame_id(), 0x010C);
+    assert_eq!(
+        command.encode_params().unwrap(),
+        hex("02 00 0000 0000000000000000 00 00 00000000")
+    );
+    let answer = hex(concat!(
+        "1122334455667788", // partner EUI-64, little endian
+        "1000",             // bitmask
+        "78563412",         // outgoing frame counter 0x12345678
+        "04030201",         // incoming frame counter
+        "0000",             // TTL
+        "00000000",         // SL_STATUS_OK
+    ));
+    let decoded = Response::decode_params(0x010C, &answer).unwrap();
+    assert_eq!(
+        decoded,
+        Response::GetApsKeyInfo(GetApsKeyInfoResponse {
+            eui64: [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88],
+            key_data: ApsKeyMetadata {
+                bitmask: 0x0010,
+                outgoing_frame_counter: 0x1234_5678,
+                incoming_frame_counter: 0x0102_0304,
+                ttl_in_seconds: 0,
+            },
+            status: Status(0),
+        })
+    );
+    assert_eq!(decoded.encode_params().unwrap(), answer);
+    assert!(Response::decode_params(0x010C, &answer[..answer.len() - 1]).is_err());
+}

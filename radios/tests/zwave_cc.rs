@@ -945,3 +945,33 @@ proptest! {
         prop_assert!(F::decode(&full[..cut]).is_err());
     }
 }
+
+/// Which commands a node answers with a report: Gets (also inside Multi Channel) and
+/// Supervision Get; Sets and reports are not answered, nor is a frame this layer does not
+/// decode.
+#[test]
+fn gets_and_supervision_gets_expect_a_report() {
+    let expects = |bytes: &[u8]| F::decode(bytes).expect("decodes").expects_report();
+    for get in [
+        &[0x20, 0x02][..],                           // Basic Get
+        &[0x25, 0x02],                               // Binary Switch Get
+        &[0x62, 0x02],                               // Door Lock Operation Get
+        &[0x80, 0x02],                               // Battery Get
+        &[0x86, 0x13, 0x62],                         // Version Command Class Get
+        &[0x6C, 0x01, 0x05, 0x03, 0x25, 0x01, 0xFF], // Supervision Get (Binary Switch Set)
+        &[0x60, 0x0D, 0x00, 0x01, 0x25, 0x02],       // Multi Channel: Binary Switch Get
+    ] {
+        assert!(expects(get), "{get:02x?}");
+    }
+    for other in [
+        &[0x25, 0x01, 0xFF][..],                     // Binary Switch Set
+        &[0x25, 0x03, 0xFF],                         // Binary Switch Report
+        &[0x62, 0x01, 0x00],                         // Door Lock Operation Set
+        &[0x6C, 0x02, 0x05, 0xFF, 0x00],             // Supervision Report
+        &[0x60, 0x0D, 0x00, 0x01, 0x25, 0x01, 0x00], // Multi Channel: Binary Switch Set
+        &[0x84, 0x07],                               // Wake Up Notification
+        &[0x9F, 0x0D],                               // S2 Commands Supported Get: not decoded here
+    ] {
+        assert!(!expects(other), "{other:02x?}");
+    }
+}

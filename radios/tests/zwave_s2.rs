@@ -37,7 +37,7 @@ fn send(
     let frame = match tx.encapsulate(to, key, pt) {
         Ok(f) => f,
         Err(Error::NoSpan(_)) => {
-            let S2Command::NonceGet { seq } = tx.nonce_get() else {
+            let S2Command::NonceGet { seq } = tx.nonce_get(to) else {
                 unreachable!()
             };
             let report = rx.on_nonce_get(from, seq).unwrap();
@@ -156,7 +156,7 @@ fn tampering_refused() {
     ] {
         let (mut a, mut b) = pair();
         send(&mut a, CTRL, &mut b, NODE, AUTH, &[0x20, 0x02]);
-        let S2Command::NonceGet { seq } = a.nonce_get() else {
+        let S2Command::NonceGet { seq } = a.nonce_get(NODE) else {
             unreachable!()
         };
         let rep = b.on_nonce_get(CTRL, seq).unwrap();
@@ -173,7 +173,7 @@ fn tampering_refused() {
     let key = Key128::new([0x42; 16]);
     let mut other_home = S2Session::new(NODE, HOME ^ 1, [2; 32]);
     other_home.set_network_key(SecurityClass::S2Authenticated, &key);
-    let S2Command::NonceGet { seq } = a.nonce_get() else {
+    let S2Command::NonceGet { seq } = a.nonce_get(NODE) else {
         unreachable!()
     };
     let rep = other_home.on_nonce_get(CTRL, seq).unwrap();
@@ -315,7 +315,7 @@ proptest! {
     #[test]
     fn encapsulation_properties(pt in prop::collection::vec(any::<u8>(), 0..60), flip in any::<prop::sample::Index>(), bit in 0u8..8) {
         let (mut a, mut b) = pair();
-        let S2Command::NonceGet { seq } = a.nonce_get() else { unreachable!() };
+        let S2Command::NonceGet { seq } = a.nonce_get(NODE) else { unreachable!() };
         let rep = b.on_nonce_get(CTRL, seq).unwrap();
         a.on_nonce_report(NODE, &rep).unwrap();
         let f = a.encapsulate(NODE, AUTH, &pt).unwrap();
@@ -325,7 +325,7 @@ proptest! {
         prop_assert!(b.decapsulate(CTRL, &bad).is_err());
         // the untouched frame decrypts (fresh pair: the tampered one reset the SPAN)
         let (mut a, mut b) = pair();
-        let S2Command::NonceGet { seq } = a.nonce_get() else { unreachable!() };
+        let S2Command::NonceGet { seq } = a.nonce_get(NODE) else { unreachable!() };
         let rep = b.on_nonce_get(CTRL, seq).unwrap();
         a.on_nonce_report(NODE, &rep).unwrap();
         let f = a.encapsulate(NODE, AUTH, &pt).unwrap();
@@ -343,11 +343,122 @@ fn skipping_the_sequence_window_leaves_every_remembered_number_behind() {
         S2Command::NonceGet { seq } => seq,
         other => panic!("not a Nonce Get: {other:?}"),
     };
-    let first = seq(host.nonce_get());
-    host.skip_sequence_window();
-    let next = seq(host.nonce_get());
+    let first = seq(host.nonce_get(NODE));
+    host.skip_sequence_window(NODE);
+    let next = seq(host.nonce_get(NODE));
     let distance = usize::from(next.wrapping_sub(first));
     assert_eq!(distance, SEQ_WINDOW + 1);
     // Any window of SEQ_WINDOW numbers that held `first` ends before `next`.
     assert!(distance > SEQ_WINDOW);
+}
+
+/// Sequence numbers count per peer: frames to other nodes do not bring a number a peer still
+/// remembers round again, and a restarted party continues where it is told to.
+#[test]
+fn sequence_numbers_count_per_peer_and_continue_where_told() {
+    let mut host = S2Session::new(CTRL, HOME, [7; 32]);
+    let seq = |c: S2Command| match c {
+        S2Command::NonceGet { seq } => seq,
+        other => panic!("not a Nonce Get: {other:?}"),
+    };
+    let first = seq(host.nonce_get(NODE));
+    for _ in 0..300 {
+        host.nonce_get(3);
+    }
+    assert_eq!(seq(host.nonce_get(NODE)), first.wrapping_add(1));
+    assert_eq!(host.last_sequence(NODE), first.wrapping_add(1));
+    host.continue_sequence_after(NODE, 0xFF);
+    assert_eq!(seq(host.nonce_get(NODE)), 0x00);
+}
+
+/// A frame forged under `seq` with a sealed part that is not a valid ciphertext, with or
+/// without a SPAN extension.
+fn forged(seq: u8, sender_ei: Option<[u8; 16]>) -> Vec<u8> {
+    S2Command::MessageEncapsulation(sealhub_radios::zwave::s2::Encapsulated {
+        seq,
+        extensions: sender_ei.map(Extension::span).into_iter().collect(),
+        encrypted_extensions: false,
+        sealed: vec![0x5A; 12],
+    })
+    .encode()
+    .unwrap()
+}
+
+fn seq_of(frame: &[u8]) -> u8 {
+    match S2Command::decode(frame).unwrap() {
+        S2Command::MessageEncapsulation(f) => f.seq,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Nothing that fails to authenticate changes the receiver's state: a forged frame with the
+/// sender's next sequence number neither enters the duplicate window nor advances or drops
+/// the SPAN, before or after the receiver asks to resynchronize; the SPAN kept across a resync
+/// decrypts what the sender sent before it had the new EI, and is never used to send.
+#[test]
+fn forged_frames_change_nothing() {
+    let (mut a, mut b) = pair();
+    send(&mut a, CTRL, &mut b, NODE, AUTH, &[0x20, 0x01, 1]);
+
+    let genuine = a.encapsulate(NODE, AUTH, &[0x20, 0x01, 2]).unwrap();
+    let fake = forged(seq_of(&genuine), None);
+    assert!(matches!(
+        b.decapsulate(CTRL, &fake),
+        Err(Error::CannotDecrypt(CTRL))
+    ));
+    assert_eq!(
+        b.decapsulate(CTRL, &genuine).unwrap().plaintext,
+        [0x20, 0x01, 2]
+    );
+
+    // The receiver asks to resynchronize (as after the forged frame); the sender's next frame
+    // left before the SOS reached it.
+    let sos = b.resync(CTRL).unwrap();
+    let in_flight = a.encapsulate(NODE, AUTH, &[0x20, 0x01, 3]).unwrap();
+    assert!(matches!(
+        b.decapsulate(CTRL, &forged(seq_of(&in_flight), None)),
+        Err(Error::CannotDecrypt(CTRL))
+    ));
+    assert_eq!(
+        b.decapsulate(CTRL, &in_flight).unwrap().plaintext,
+        [0x20, 0x01, 3]
+    );
+    assert!(matches!(
+        b.encapsulate(CTRL, AUTH, &[0x20, 0x03, 0]),
+        Err(Error::NoSpan(CTRL))
+    ));
+
+    // Now the SOS arrives; the sender seeds a new SPAN. A forged frame with a SPAN extension
+    // first does not spoil the receiver's EI.
+    a.on_nonce_report(NODE, &sos).unwrap();
+    let seeded = a.encapsulate(NODE, AUTH, &[0x20, 0x01, 4]).unwrap();
+    assert!(matches!(
+        b.decapsulate(CTRL, &forged(seq_of(&seeded), Some([0x11; 16]))),
+        Err(Error::CannotDecrypt(CTRL))
+    ));
+    assert_eq!(
+        b.decapsulate(CTRL, &seeded).unwrap().plaintext,
+        [0x20, 0x01, 4]
+    );
+    send(&mut b, NODE, &mut a, CTRL, AUTH, &[0x20, 0x03, 5]);
+}
+
+/// Nonce Gets travel in the clear: one forged with the sender's next number does not make
+/// its authentic frame a duplicate (the two kinds keep separate windows), while a repeated
+/// Nonce Get still is one.
+#[test]
+fn a_forged_nonce_get_does_not_poison_the_window_of_authentic_frames() {
+    let (mut a, mut b) = pair();
+    send(&mut a, CTRL, &mut b, NODE, AUTH, &[0x20, 0x01, 1]);
+    let genuine = a.encapsulate(NODE, AUTH, &[0x20, 0x01, 2]).unwrap();
+    let seq = seq_of(&genuine);
+    b.on_nonce_get(CTRL, seq).unwrap();
+    assert!(matches!(
+        b.on_nonce_get(CTRL, seq),
+        Err(Error::Duplicate { node: CTRL, .. })
+    ));
+    assert_eq!(
+        b.decapsulate(CTRL, &genuine).unwrap().plaintext,
+        [0x20, 0x01, 2]
+    );
 }

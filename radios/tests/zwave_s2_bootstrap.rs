@@ -62,7 +62,7 @@ impl Net {
         };
         let frame = match tx.encapsulate(to, key, &bytes) {
             Err(Error::NoSpan(_)) => {
-                let S2Command::NonceGet { seq } = tx.nonce_get() else {
+                let S2Command::NonceGet { seq } = tx.nonce_get(to) else {
                     unreachable!()
                 };
                 let rep = rx.on_nonce_get(from, seq)?;

@@ -69,6 +69,9 @@ pub enum Error {
     /// The client's store failed.
     #[error("the client's store")]
     Store(#[from] crate::store::Error),
+    /// The client's store already holds a paired client: pairing again would replace its keys.
+    #[error("this client's store already holds a paired client")]
+    AlreadyPaired,
     /// The client's stored state is damaged.
     #[error("the client's stored state is damaged: {0}")]
     State(String),

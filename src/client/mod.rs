@@ -3,22 +3,23 @@
 //! sends. The `sealhub client` command is a thin layer over this (printing, paths, exit codes).
 //!
 //! ```text
-//! pair(url, code, name) ── /v1/pair (unpinned) ─► ClientState { key, url, HubBundle }
-//!                                                   │ saved by `state` in the client's store
-//! HubSession::open(&state) ── /v1/home?client=<id> (pinned) ─► request(device, command)
+//! pair(url, code, name) ── /v1/pair (unpinned) ─► NewPairing { ClientKeys, HubLink }
+//!                                                   │ .save(store): the client's own store
+//! PairedClient::load(store) = { HubLink, keymgmt::Client (persistent, written through) }
+//! HubSession::open(paired) ── /v1/home?client=<id> (pinned) ─► request(device, command)
 //!                                                             next_event()
 //! ```
 
 pub mod action;
 mod error;
 mod pair;
+pub mod paired;
 mod session;
-pub mod state;
 
 pub use error::{Error, Result};
 pub use pair::pair;
+pub use paired::{HubLink, NewPairing, PairedClient};
 pub use session::{HubSession, VerifiedEvent};
-pub use state::ClientState;
 
 /// The hub's base URL as the person typed it (`wss://host:port`), without a trailing slash or
 /// a transport path, so the pairing and home paths can be appended.

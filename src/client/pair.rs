@@ -2,26 +2,30 @@
 //! that may go unpinned: the code authenticates the hub), then the checks of what the hub
 //! sent before anything is kept.
 
-use super::{ClientState, Error, Result, base_url};
-use crate::crypto::{PrivateKey, sha256};
+use super::{Error, HubLink, NewPairing, Result, base_url};
+use crate::crypto::sha256;
 use crate::identity::Certificate;
-use crate::keymgmt::Client;
+use crate::keymgmt::{Client, ClientKeys};
 use crate::onboarding::{ClientBundle, HubBundle};
 use crate::pairing::{ClientPairing, SetupCode};
 use crate::transport::client::{ClientConnection, connect_unpinned_for_pairing};
 use crate::transport::{self, PAIR_PATH};
 
 /// Pairs with the hub at `url` (`wss://host:port`) using `code`, under `name`. Returns the
-/// state to save once every check passed: the hub id is the one the code confirmed and the
-/// root key's kid; the certificate is the root key's, for this client's key and id; the
-/// first key distribution opens.
-pub async fn pair(url: &str, code: &SetupCode, name: &str) -> Result<ClientState> {
+/// pairing to save ([`NewPairing::save`]) once every check passed: the hub id is the one the
+/// code confirmed and the root key's kid; the certificate is the root key's, for this
+/// client's id and both its keys (signing and key agreement), each in its own role; the first
+/// key distribution opens with the agreement key.
+pub async fn pair(url: &str, code: &SetupCode, name: &str) -> Result<NewPairing> {
     let base = base_url(url);
     let pair_url = format!("{base}{PAIR_PATH}");
-    let key = PrivateKey::generate().map_err(|e| Error::Verification(e.to_string()))?;
+    let keys = ClientKeys::generate()?;
+    // Both public keys travel in the bundle sealed under the pairing key, which only a peer
+    // that proved the code holds (SPAKE2+ key confirmation): that is what makes them this
+    // client's in the hub's eyes.
     let client_bundle = ClientBundle {
         name: name.to_owned(),
-        key: key.public_key(),
+        keys: keys.public(),
     }
     .to_bytes();
     let (awaiting_params, start) = ClientPairing::start(code, name)?;
@@ -64,22 +68,23 @@ pub async fn pair(url: &str, code: &SetupCode, name: &str) -> Result<ClientState
     }
     let cert = Certificate::verify(&hub.certificate, &hub.root_key, None)
         .map_err(|e| Error::Verification(format!("the client certificate: {e}")))?;
-    if cert.claims().subject != hub.client_id.as_str() || cert.claims().key != key.public_key() {
+    if cert.claims().subject != hub.client_id.as_str()
+        || cert.claims().key != keys.signing.public_key()
+        || cert.agreement_key() != Some(&keys.agreement.public_key())
+    {
         return Err(Error::Verification(
-            "the certificate is not for this client's id and key".into(),
+            "the certificate is not for this client's id and keys".into(),
         ));
     }
-    let mut client = Client::new(hub.client_id.clone(), key.clone(), hub.root_key);
+    // Opened here, in memory, only to check it before anything is kept; `NewPairing::save`
+    // opens it again in the client that lives in the store.
+    let mut client = Client::new(hub.client_id.clone(), keys.clone(), hub.root_key);
     client
         .open(&hub.key_distribution)
         .map_err(|e| Error::Verification(format!("the key distribution: {e}")))?;
-    Ok(ClientState {
-        key,
-        url: base,
-        distribution: hub.key_distribution.clone(),
-        hub,
-        sealed: 0,
-        sealed_for: None,
+    Ok(NewPairing {
+        keys,
+        link: HubLink { url: base, hub },
     })
 }
 

@@ -1,10 +1,11 @@
 //! A paired client's session with its hub over `/v1/home?client=<id>`, pinned to the TLS
 //! certificate learnt at pairing: sends sealed commands and waits for their responses, and
 //! yields events as they come, each with what was verified. Key distributions that arrive
-//! are applied (and kept, for [`HubSession::latest_distribution`]).
+//! are applied and kept by the persistent `keymgmt::Client`, which also refuses a replayed
+//! event, response or distribution, across restarts.
 
 use super::pair::{next, unreachable};
-use super::{ClientState, Error, Result};
+use super::{Error, PairedClient, Result};
 use crate::envelope::{DeviceId, MessageType};
 use crate::identity::Kid;
 use crate::keymgmt::Client;
@@ -33,54 +34,31 @@ pub struct VerifiedEvent {
 #[derive(Debug)]
 pub struct HubSession {
     conn: ClientConnection,
-    client: Client,
-    latest_distribution: Option<Vec<u8>>,
-    sealed: u64,
-    sealed_for: Option<DeviceId>,
+    paired: PairedClient,
 }
 
 impl HubSession {
-    /// Connects to the hub the state was paired with, accepting only its pinned certificate.
-    pub async fn open(state: &ClientState) -> Result<HubSession> {
-        let url = state.home_url();
-        let client = state.client()?;
-        let conn = connect(&url, Some(state.hub.tls_sha256))
+    /// Connects to the hub `paired` was paired with, accepting only its pinned certificate.
+    /// The session owns the client while it runs; every change (sequence ceiling, replay
+    /// windows, a newer key distribution or revocation list) is written through to its store.
+    pub async fn open(paired: PairedClient) -> Result<HubSession> {
+        let url = paired.link.home_url();
+        let conn = connect(&url, Some(paired.link.hub.tls_sha256))
             .await
             .map_err(|source| unreachable(&url, source))?;
-        Ok(HubSession {
-            conn,
-            client,
-            latest_distribution: None,
-            sealed: 0,
-            sealed_for: None,
-        })
+        Ok(HubSession { conn, paired })
     }
 
-    /// The newest key distribution received in this session, to be saved with the state.
-    pub fn latest_distribution(&self) -> Option<&[u8]> {
-        self.latest_distribution.as_deref()
-    }
-
-    /// Adds what this session used to `state` (sequence numbers, the newest key
-    /// distribution), to be saved before the next session opens.
-    pub fn update(&self, state: &mut ClientState) {
-        state.sealed += self.sealed;
-        if self.sealed_for.is_some() {
-            state.sealed_for = self.sealed_for.clone();
-        }
-        if let Some(latest) = &self.latest_distribution {
-            state.distribution = latest.clone();
-        }
+    /// The key-management client of this session.
+    pub fn client(&self) -> &Client {
+        &self.paired.client
     }
 
     /// Seals `command` for `device` (valid for [`COMMAND_LIFETIME_SECS`] from `now_unix`),
-    /// sends it and waits for the response to it. When the hub answers with a challenge (it
-    /// does not trust its clock), the command is sealed again with the challenge echoed,
-    /// once. Events that arrive meanwhile are skipped.
-    ///
-    /// The response taken is the first from `device` that answers a command (`re` set):
-    /// `Client::seal_command` does not tell its caller the `msg_id` it drew, so the `re` is
-    /// not compared with it yet; a client sends one command at a time.
+    /// sends it and waits for the response to it: the one whose `re` is this command's
+    /// msg_id, so another command's answer is never taken for this one's. When the hub answers
+    /// with a challenge (it does not trust its clock), the command is sealed again under the
+    /// same msg_id with the challenge echoed, once. Events that arrive meanwhile are skipped.
     pub async fn request(
         &mut self,
         device: &DeviceId,
@@ -88,15 +66,14 @@ impl HubSession {
         now_unix: u64,
     ) -> Result<Response> {
         let exp = now_unix + COMMAND_LIFETIME_SECS;
-        let sealed = self
+        let (msg_id, sealed) = self
+            .paired
             .client
-            .seal_command(device, command.to_value(), exp, None)
+            .seal_command_with_id(device, command.to_value(), exp)
             .map_err(|e| match e {
                 crate::keymgmt::Error::UnknownDevice(d) => Error::UnknownDevice(d),
                 other => other.into(),
             })?;
-        self.sealed += 1;
-        self.sealed_for = Some(device.clone());
         self.conn.send(sealed).await?;
         let mut echoed = false;
         loop {
@@ -104,7 +81,7 @@ impl HubSession {
             let Some(opened) = self.open_frame(&frame) else {
                 continue;
             };
-            if opened.body.re.is_none() || opened.route.device != *device {
+            if opened.body.re != Some(msg_id) {
                 continue;
             }
             match opened.route.msg_type {
@@ -113,13 +90,13 @@ impl HubSession {
                     let challenge = crate::cbor::as_bytes(&opened.body.body, "challenge")
                         .map_err(|e| Error::Verification(e.to_string()))?
                         .to_vec();
-                    let sealed = self.client.seal_command(
+                    let sealed = self.paired.client.resend_command(
                         device,
                         command.to_value(),
                         exp,
-                        Some(challenge),
+                        msg_id,
+                        challenge,
                     )?;
-                    self.sealed += 1;
                     self.conn.send(sealed).await?;
                     echoed = true;
                 }
@@ -148,17 +125,15 @@ impl HubSession {
         }
     }
 
-    /// Opens a frame; one that does not open is logged (by `Client::open`) and skipped.
+    /// Opens a frame; one that does not open (a replay, another client's, tampered) is logged
+    /// by `Client::open` and skipped. A key distribution is applied (and kept) there too.
     fn open_frame(&mut self, frame: &[u8]) -> Option<crate::envelope::Opened> {
-        let opened = self.client.open(frame).ok()?;
-        if opened.route.msg_type == MessageType::KeyDistribution {
-            self.latest_distribution = Some(frame.to_vec());
-        }
-        Some(opened)
+        self.paired.client.open(frame).ok()
     }
 
-    /// Closes the session.
-    pub async fn close(mut self) -> Result<()> {
-        Ok(self.conn.close().await?)
+    /// Closes the session, handing back the client (to open another session with).
+    pub async fn close(mut self) -> Result<PairedClient> {
+        self.conn.close().await?;
+        Ok(self.paired)
     }
 }

@@ -4,12 +4,16 @@ use super::route::MessageType;
 use super::{Error, Result};
 use crate::cbor::{as_array, as_u64, decode_canonical, encode};
 use coset::cbor::value::Value;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Length of a message id.
 pub const MSG_ID_LEN: usize = 8;
 
 /// The inner payload of every envelope (see `docs/ENVELOPE.md`, "The body map").
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` shows the metadata but never the content (it may be a key distribution's keys or a
+/// device's plaintext); [`Zeroize`] wipes the content and echo of a body that held secrets.
+#[derive(Clone, PartialEq)]
 pub struct Body {
     /// Random id, so a response can name the command it answers.
     pub msg_id: [u8; MSG_ID_LEN],
@@ -29,6 +33,32 @@ pub struct Body {
     pub re: Option<[u8; MSG_ID_LEN]>,
 }
 
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body")
+            .field("msg_id", &hex::encode(self.msg_id))
+            .field("seq", &self.seq)
+            .field("time", &self.time)
+            .field("kind", &self.kind)
+            .field("body", &"<redacted>")
+            .field("exp", &self.exp)
+            .field("echo", &self.echo.as_ref().map(|e| e.len()))
+            .field("re", &self.re.map(hex::encode))
+            .finish()
+    }
+}
+
+impl Zeroize for Body {
+    /// Wipes the content and the echo (the metadata is not secret).
+    fn zeroize(&mut self) {
+        crate::cbor::zeroize(&mut self.body);
+        if let Some(echo) = &mut self.echo {
+            echo.zeroize();
+        }
+        self.echo = None;
+    }
+}
+
 const MSG_ID: u64 = 1;
 const SEQ: u64 = 2;
 const TIME: u64 = 3;
@@ -41,6 +71,12 @@ const RE: u64 = 8;
 impl Body {
     /// Canonical encoding: integer keys in ascending order, optional fields only when present.
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_zeroizing_bytes().to_vec()
+    }
+
+    /// [`Body::to_bytes`] in a buffer wiped on drop, for sealing bodies that carry keys; the
+    /// intermediate CBOR value is wiped too.
+    pub fn to_zeroizing_bytes(&self) -> Zeroizing<Vec<u8>> {
         let int = |n: u64| Value::Integer(n.into());
         let mut map = vec![
             (int(MSG_ID), Value::Bytes(self.msg_id.to_vec())),
@@ -58,7 +94,10 @@ impl Body {
         if let Some(re) = self.re {
             map.push((int(RE), Value::Bytes(re.to_vec())));
         }
-        encode(&Value::Map(map))
+        let mut value = Value::Map(map);
+        let bytes = Zeroizing::new(encode(&value));
+        crate::cbor::zeroize(&mut value);
+        bytes
     }
 
     /// Strict parse: canonical CBOR, keys ascending and known, required fields present.
@@ -78,8 +117,8 @@ impl Body {
             re: None,
         };
         let mut seen_required = 0;
-        for (k, v) in &entries {
-            let key = as_u64(k, "body key")?;
+        for (k, v) in entries {
+            let key = as_u64(&k, "body key")?;
             if key <= last_key {
                 return Err(Error::Malformed(
                     "body keys must be unique and ascending".into(),
@@ -87,23 +126,24 @@ impl Body {
             }
             last_key = key;
             match key {
-                MSG_ID => body.msg_id = as_array(v, "msg_id")?,
-                SEQ => body.seq = as_u64(v, "seq")?,
-                TIME => body.time = as_u64(v, "time")?,
+                MSG_ID => body.msg_id = as_array(&v, "msg_id")?,
+                SEQ => body.seq = as_u64(&v, "seq")?,
+                TIME => body.time = as_u64(&v, "time")?,
                 KIND => {
-                    body.kind = MessageType::from_u64(as_u64(v, "kind")?)
+                    body.kind = MessageType::from_u64(as_u64(&v, "kind")?)
                         .ok_or_else(|| Error::Malformed("unknown kind".into()))?
                 }
-                BODY => body.body = v.clone(),
-                EXP => body.exp = Some(as_u64(v, "exp")?),
+                BODY => body.body = v,
+                EXP => body.exp = Some(as_u64(&v, "exp")?),
                 ECHO => {
                     let echo = v
-                        .as_bytes()
+                        .into_bytes()
+                        .ok()
                         .filter(|b| (8..=32).contains(&b.len()))
                         .ok_or_else(|| Error::Malformed("echo must be 8-32 bytes".into()))?;
-                    body.echo = Some(echo.clone());
+                    body.echo = Some(echo);
                 }
-                RE => body.re = Some(as_array(v, "re")?),
+                RE => body.re = Some(as_array(&v, "re")?),
                 other => return Err(Error::Malformed(format!("unknown body key {other}"))),
             }
             if key <= BODY {
@@ -165,5 +205,22 @@ mod tests {
         assert!(
             matches!(Body::from_bytes(&extra), Err(Error::Malformed(m)) if m.contains("unknown"))
         );
+    }
+
+    #[test]
+    fn debug_never_shows_the_content_and_zeroize_wipes_it() {
+        let mut b = Body {
+            body: Value::Bytes(vec![0x5e; 16]),
+            ..command()
+        };
+        let shown = format!("{b:?}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("seq: 42"),
+            "{shown}"
+        );
+        assert!(!shown.contains("94") && !shown.contains("5e5e"), "{shown}");
+        b.zeroize();
+        assert_eq!(b.body, Value::Null);
+        assert_eq!(b.seq, 42, "metadata stays");
     }
 }

@@ -21,15 +21,43 @@ pub enum Error {
     /// protected header.
     #[error("wrong algorithm: {0}")]
     WrongAlgorithm(String),
+    /// A header holds a parameter version 1 does not define in that place, lacks one it
+    /// requires, or a protected header is not byte for byte the one version 1 writes.
+    #[error("unexpected header in the {layer}: {detail}")]
+    UnexpectedHeader {
+        /// Which header: "outer protected header", "recipient unprotected header", "ephemeral
+        /// key", "inner protected header", ...
+        layer: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The signer or recipient kid is not known to this receiver.
     #[error("unknown kid {0}")]
     UnknownKid(Kid),
     /// The route names an epoch whose key this receiver does not hold.
     #[error("unknown epoch {0}")]
     UnknownEpoch(u32),
+    /// The receiver holds keys of this epoch, but not the read key of this route's device:
+    /// it may not read that device.
+    #[error("no read key for device {device} in epoch {epoch}")]
+    NoReadKey {
+        /// The device the message is about.
+        device: String,
+        /// The route's epoch.
+        epoch: u32,
+    },
     /// The signer's certificate has been revoked.
     #[error("kid {0} is revoked")]
     Revoked(Kid),
+    /// The signer's certificate is outside its validity window (`nbf`, `exp`) by a clock the
+    /// receiver trusts.
+    #[error("kid {kid}: certificate {reason}")]
+    CertificateNotValid {
+        /// The signer (or the recipient a sender was about to encrypt to).
+        kid: Kid,
+        /// "expired" or "not yet valid", with the times.
+        reason: String,
+    },
     /// The signer exists but may not send this type of message about this device.
     #[error("kid {kid} is not authorised: {reason}")]
     NotAuthorised {
@@ -64,16 +92,16 @@ pub enum Error {
         reason: String,
     },
     /// The hub cannot trust its clock and the command carried no valid echo: the client must
-    /// resend it with `challenge` in the `echo` field.
+    /// resend it, under the same `msg_id`, with `challenge` in the `echo` field.
     #[error("freshness unverified for kid {kid}; resend with the hub's challenge")]
     FreshnessUnverified {
         /// The signer.
         kid: Kid,
+        /// The refused command's msg_id: the challenge's `re`, and the msg_id the resent
+        /// command must carry.
+        msg_id: [u8; 8],
         /// The value to echo.
         challenge: Vec<u8>,
-        /// The refused command's `msg_id`: the challenge names it in its `re`, so the client
-        /// knows which command to resend.
-        msg_id: [u8; 8],
     },
     /// A primitive failed while sealing (random source, parameters).
     #[error("crypto failure: {0}")]
@@ -90,9 +118,12 @@ impl Error {
             Error::Malformed(_) => "malformed",
             Error::TooLong { .. } => "too-long",
             Error::WrongAlgorithm(_) => "wrong-algorithm",
+            Error::UnexpectedHeader { .. } => "unexpected-header",
             Error::UnknownKid(_) => "unknown-kid",
             Error::UnknownEpoch(_) => "unknown-epoch",
+            Error::NoReadKey { .. } => "no-read-key",
             Error::Revoked(_) => "revoked",
+            Error::CertificateNotValid { .. } => "certificate-not-valid",
             Error::NotAuthorised { .. } => "not-authorised",
             Error::BadSignature(_) => "bad-signature",
             Error::DecryptionFailed => "decryption-failed",

@@ -1,17 +1,23 @@
 //! Whether a command is fresh: its expiry against a trusted clock, or, on a hub that cannot
 //! trust its clock (a Pi has no real-time clock), an echo of a challenge the hub issued
 //! (OSCORE's Echo option, RFC 9175 §2). Pure: the caller passes both clocks in.
+//!
+//! A challenge belongs to the client (signer kid) whose command it answers and to that
+//! command's `msg_id`: only that client, resending that command, can use it, and no other
+//! client's traffic can use it up or push it out (each kid has its own bounded queue).
 
-use super::body::Body;
+use super::body::{Body, MSG_ID_LEN};
 use super::{Error, Result};
 use crate::identity::Kid;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 /// Length of a challenge value.
 pub const ECHO_LEN: usize = 16;
-/// How many outstanding challenges are remembered; the oldest is forgotten first.
-pub const MAX_OUTSTANDING: usize = 256;
+/// How many outstanding challenges one client (kid) may hold; its oldest is forgotten first.
+/// Clients are authenticated before a challenge is issued, so the total is bounded by the
+/// number of paired clients times this.
+pub const MAX_OUTSTANDING_PER_KID: usize = 8;
 
 /// Limits a command's freshness is held to.
 #[derive(Debug, Clone, Copy)]
@@ -31,35 +37,80 @@ impl Default for FreshnessPolicy {
     }
 }
 
-/// Challenges the hub issued and not yet seen echoed, with when they were issued (monotonic).
+/// One issued challenge: its value, the command it answers, when it was issued (monotonic).
+#[derive(Debug, Clone, Copy)]
+struct Challenge {
+    value: [u8; ECHO_LEN],
+    msg_id: [u8; MSG_ID_LEN],
+    issued: Instant,
+}
+
+/// Challenges the hub issued and not yet seen echoed, per client kid.
 #[derive(Debug, Default)]
 pub struct EchoChallenges {
-    outstanding: VecDeque<([u8; ECHO_LEN], Instant)>,
+    outstanding: HashMap<Kid, VecDeque<Challenge>>,
 }
 
 impl EchoChallenges {
-    /// Issues a fresh random challenge at monotonic time `now`.
-    pub fn issue(&mut self, now: Instant) -> Result<[u8; ECHO_LEN]> {
+    /// Issues a fresh random challenge at monotonic time `now` for the command `msg_id` of
+    /// client `kid`. The client's oldest challenge is forgotten once it holds
+    /// [`MAX_OUTSTANDING_PER_KID`]; no other client's are touched.
+    pub fn issue(
+        &mut self,
+        kid: Kid,
+        msg_id: [u8; MSG_ID_LEN],
+        now: Instant,
+    ) -> Result<[u8; ECHO_LEN]> {
         let value = crate::crypto::random_array::<ECHO_LEN>()?;
-        if self.outstanding.len() >= MAX_OUTSTANDING {
-            self.outstanding.pop_front();
+        let queue = self.outstanding.entry(kid).or_default();
+        while queue.len() >= MAX_OUTSTANDING_PER_KID {
+            queue.pop_front();
         }
-        self.outstanding.push_back((value, now));
+        queue.push_back(Challenge {
+            value,
+            msg_id,
+            issued: now,
+        });
         Ok(value)
     }
 
-    /// Consumes `echo` if it was issued no longer than `validity` before `now`; each value
-    /// counts once.
-    pub fn consume(&mut self, echo: &[u8], now: Instant, validity: Duration) -> bool {
-        let Some(pos) = self
-            .outstanding
-            .iter()
-            .position(|(v, _)| v.as_slice() == echo)
-        else {
+    /// Consumes `echo` if client `kid` was issued it for the command `msg_id` no longer than
+    /// `validity` before `now`; each value counts once. An echo from another client, or for
+    /// another command, is not accepted, and another client's echo leaves this one's alone.
+    pub fn consume(
+        &mut self,
+        kid: Kid,
+        msg_id: [u8; MSG_ID_LEN],
+        echo: &[u8],
+        now: Instant,
+        validity: Duration,
+    ) -> bool {
+        let Some(queue) = self.outstanding.get_mut(&kid) else {
             return false;
         };
-        let (_, issued) = self.outstanding.remove(pos).unwrap_or(([0; ECHO_LEN], now));
-        now.saturating_duration_since(issued) <= validity
+        let Some(pos) = queue.iter().position(|c| c.value.as_slice() == echo) else {
+            return false;
+        };
+        let fresh = queue.remove(pos).is_some_and(|c| {
+            c.msg_id == msg_id && now.saturating_duration_since(c.issued) <= validity
+        });
+        if queue.is_empty() {
+            self.outstanding.remove(&kid);
+        }
+        fresh
+    }
+
+    /// How many challenges client `kid` holds now.
+    pub fn outstanding_for(&self, kid: Kid) -> usize {
+        self.outstanding.get(&kid).map_or(0, VecDeque::len)
+    }
+
+    /// Forgets every challenge older than `validity`, so memory holds only usable ones.
+    fn forget_expired(&mut self, now: Instant, validity: Duration) {
+        self.outstanding.retain(|_, queue| {
+            queue.retain(|c| now.saturating_duration_since(c.issued) <= validity);
+            !queue.is_empty()
+        });
     }
 }
 
@@ -76,10 +127,10 @@ pub fn check_command(
     let exp = body
         .exp
         .ok_or_else(|| Error::Malformed("a command must carry an expiry".into()))?;
-    let echoed = body
-        .echo
-        .as_deref()
-        .is_some_and(|e| challenges.consume(e, now_mono, policy.echo_validity));
+    challenges.forget_expired(now_mono, policy.echo_validity);
+    let echoed = body.echo.as_deref().is_some_and(|e| {
+        challenges.consume(signer, body.msg_id, e, now_mono, policy.echo_validity)
+    });
     match now_unix {
         Some(now) => {
             if exp < now {
@@ -103,8 +154,8 @@ pub fn check_command(
         None if echoed => Ok(()),
         None => Err(Error::FreshnessUnverified {
             kid: signer,
-            challenge: challenges.issue(now_mono)?.to_vec(),
             msg_id: body.msg_id,
+            challenge: challenges.issue(signer, body.msg_id, now_mono)?.to_vec(),
         }),
     }
 }
@@ -201,6 +252,46 @@ mod tests {
                 t0 + Duration::from_secs(31)
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn a_challenge_serves_only_its_client_and_command() {
+        let validity = Duration::from_secs(30);
+        let mut c = EchoChallenges::default();
+        let t = Instant::now();
+        let (a, b) = (Kid([0xa; 8]), Kid([0xb; 8]));
+        let value = c.issue(a, [1; 8], t).expect("rng");
+        assert!(!c.consume(b, [1; 8], &value, t, validity), "another client");
+        assert_eq!(c.outstanding_for(a), 1, "and it is not used up");
+        assert!(
+            !c.consume(a, [2; 8], &value, t, validity),
+            "another command"
+        );
+        assert_eq!(c.outstanding_for(a), 0, "a misused challenge is gone");
+        let value = c.issue(a, [1; 8], t).expect("rng");
+        assert!(c.consume(a, [1; 8], &value, t, validity));
+    }
+
+    #[test]
+    fn challenges_are_bounded_per_client_and_one_client_cannot_push_out_another() {
+        let validity = Duration::from_secs(30);
+        let mut c = EchoChallenges::default();
+        let t = Instant::now();
+        let (a, b) = (Kid([0xa; 8]), Kid([0xb; 8]));
+        let kept = c.issue(a, [1; 8], t).expect("rng");
+        for i in 0..1000u32 {
+            c.issue(b, [i as u8; 8], t).expect("rng");
+        }
+        assert_eq!(c.outstanding_for(b), MAX_OUTSTANDING_PER_KID);
+        assert!(c.consume(a, [1; 8], &kept, t, validity));
+        let first = c.issue(a, [1; 8], t).expect("rng");
+        for _ in 0..MAX_OUTSTANDING_PER_KID {
+            c.issue(a, [2; 8], t).expect("rng");
+        }
+        assert!(
+            !c.consume(a, [1; 8], &first, t, validity),
+            "a client's own oldest challenge goes first"
         );
     }
 }

@@ -8,8 +8,10 @@
 mod body;
 mod error;
 pub mod freshness;
+mod headers;
 pub mod inspect;
 mod open;
+mod read_key;
 pub mod replay;
 mod route;
 mod seal;
@@ -17,6 +19,7 @@ mod seal;
 pub use body::{Body, MSG_ID_LEN};
 pub use error::{Error, Result};
 pub use open::{Keyring, Opened, open};
+pub use read_key::{READ_KEY_INFO, READ_KEY_LEN, device_read_key};
 pub use route::{DeviceId, MessageType, ROUTE_LABEL, ROUTE_VERSION, Route};
 pub use seal::{
     CONTENT_ALG, SigningIdentity, seal_for_epoch, seal_for_epoch_with, seal_for_key,

@@ -3,6 +3,8 @@
 //! [`super::freshness`].
 
 use super::body::Body;
+use super::headers::{self, check_protected, check_unprotected};
+use super::read_key::device_read_key;
 use super::route::{ROUTE_LABEL, Route};
 use super::seal::CONTENT_ALG;
 use super::{Error, Result};
@@ -11,13 +13,22 @@ use crate::crypto::{AeadKey, PrivateKey, PublicKey};
 use crate::identity::Kid;
 use coset::{CoseEncrypt, CoseEncrypt0, Header, Label, ProtectedHeader, iana};
 
-/// What the receiver knows: its home, the epoch keys it holds, its private keys, and which
-/// signers it accepts for which routes.
+/// What the receiver knows: its home, the epoch and read keys it holds, its private keys, and
+/// which signers it accepts for which routes.
 pub trait Keyring {
     /// The receiver's home id.
     fn home(&self) -> Kid;
-    /// The key of `epoch`, if held.
+    /// The whole key of `epoch`, if held (a receiver that may read every device).
     fn epoch_key(&self, epoch: u32) -> Option<AeadKey>;
+    /// The read key for the route's device in the route's epoch. By default derived from
+    /// [`Keyring::epoch_key`]; a receiver holding only some devices' keys answers from those,
+    /// and refuses the others with [`Error::NoReadKey`].
+    fn read_key(&self, route: &Route) -> Result<AeadKey> {
+        let epoch_key = self
+            .epoch_key(route.epoch)
+            .ok_or(Error::UnknownEpoch(route.epoch))?;
+        device_read_key(&epoch_key, &route.device)
+    }
     /// The private key named by `kid` that commands or key distributions are encrypted to,
     /// only if it belongs to the device (or client) the route names: a command encrypted to
     /// one device's key cannot be routed to another.
@@ -96,28 +107,24 @@ fn read_route(unprotected: &Header, keys: &impl Keyring) -> Result<(Route, Vec<u
     Ok((route, bytes))
 }
 
-/// The outer protected header must hold the content algorithm and nothing else.
+/// The outer protected header must name the content algorithm and be exactly `{1: 1}`.
 fn check_outer_protected(p: &ProtectedHeader) -> Result<()> {
-    let h = &p.header;
-    let only_alg = h.crit.is_empty()
-        && h.content_type.is_none()
-        && h.key_id.is_empty()
-        && h.iv.is_empty()
-        && h.partial_iv.is_empty()
-        && h.counter_signatures.is_empty()
-        && h.rest.is_empty();
-    if !only_alg {
-        return Err(Error::Malformed(
-            "unexpected parameters in the protected header".into(),
-        ));
-    }
-    if h.alg != Some(coset::Algorithm::Assigned(CONTENT_ALG.iana())) {
+    if p.header.alg != Some(coset::Algorithm::Assigned(CONTENT_ALG.iana())) {
         return Err(Error::WrongAlgorithm(format!(
             "outer layer must be A128GCM, found {:?}",
-            h.alg
+            p.header.alg
         )));
     }
-    Ok(())
+    check_protected(p, &headers::OUTER_PROTECTED, headers::OUTER_PROTECTED_LAYER)
+}
+
+/// The outer unprotected header must hold the IV and the route, nothing else.
+fn check_outer_unprotected(h: &Header) -> Result<()> {
+    check_unprotected(
+        h,
+        headers::OUTER_UNPROTECTED_LABELS,
+        headers::OUTER_UNPROTECTED_LAYER,
+    )
 }
 
 fn open_encrypt0(
@@ -132,9 +139,8 @@ fn open_encrypt0(
         )));
     }
     check_outer_protected(&msg.protected)?;
-    let key = keys
-        .epoch_key(route.epoch)
-        .ok_or(Error::UnknownEpoch(route.epoch))?;
+    check_outer_unprotected(&msg.unprotected)?;
+    let key = keys.read_key(&route)?;
     let inner = cose::encrypt0_open(msg, CONTENT_ALG, &key, &route_bytes)?;
     Ok((route, route_bytes, inner))
 }
@@ -151,6 +157,7 @@ fn open_encrypt(
         )));
     }
     check_outer_protected(&msg.protected)?;
+    check_outer_unprotected(&msg.unprotected)?;
     let [recipient] = msg.recipients.as_slice() else {
         return Err(Error::Malformed(
             "a command has exactly one recipient".into(),
@@ -165,6 +172,22 @@ fn open_encrypt(
             "recipient must use ECDH-ES + HKDF-256, found {:?}",
             recipient.protected.header.alg
         )));
+    }
+    check_protected(
+        &recipient.protected,
+        &headers::RECIPIENT_PROTECTED,
+        headers::RECIPIENT_PROTECTED_LAYER,
+    )?;
+    check_unprotected(
+        &recipient.unprotected,
+        headers::RECIPIENT_UNPROTECTED_LABELS,
+        headers::RECIPIENT_UNPROTECTED_LAYER,
+    )?;
+    headers::check_ephemeral_key(&recipient.unprotected)?;
+    if recipient.ciphertext.as_deref() != Some(&[][..]) || !recipient.recipients.is_empty() {
+        return Err(Error::Malformed(
+            "the recipient carries an empty ciphertext and no recipients".into(),
+        ));
     }
     let kid = Kid::from_slice(&recipient.unprotected.key_id)
         .ok_or_else(|| Error::Malformed("recipient kid must be 8 bytes".into()))?;
@@ -199,6 +222,16 @@ fn verify_inner(
             )));
         }
     }
+    check_protected(
+        &sign1.protected,
+        &headers::INNER_PROTECTED,
+        headers::INNER_PROTECTED_LAYER,
+    )?;
+    check_unprotected(
+        &sign1.unprotected,
+        headers::INNER_UNPROTECTED_LABELS,
+        headers::INNER_UNPROTECTED_LAYER,
+    )?;
     let public = keys.signer(&kid, route)?;
     let (payload, _) = cose::sign1_verify(&sign1, route_bytes, &public).map_err(|e| match e {
         cose::Error::BadSignature => Error::BadSignature(kid),

@@ -15,15 +15,17 @@ pub const ROUTE_VERSION: u64 = 1;
 pub enum MessageType {
     /// A client asks a device to act; encrypted to the device key, signed by the client.
     Command = 1,
-    /// A device answers a command; under the epoch key, signed by the device key.
+    /// A device answers a command; encrypted to the client that sent it, signed by the device.
     Response = 2,
-    /// A device reports something unprompted; under the epoch key, signed by the device key.
+    /// A device reports something unprompted; under the device's read key, signed by the device.
     Event = 3,
     /// The hub hands a client the epoch key; encrypted to the client, signed by the root key.
     KeyDistribution = 4,
-    /// The hub publishes revoked certificates; under the epoch key, signed by the root key.
+    /// The hub publishes revoked certificates; under the read key of device "hub", signed by
+    /// the root key.
     RevocationList = 5,
-    /// The hub asks a client to prove freshness; under the epoch key, signed by the root key.
+    /// The hub asks a client to prove freshness; encrypted to that client, signed by the root
+    /// key.
     Challenge = 6,
 }
 
@@ -41,9 +43,17 @@ impl MessageType {
         })
     }
 
-    /// Whether this type travels as COSE_Encrypt to one key rather than under the epoch key.
+    /// Whether this type travels as COSE_Encrypt to one key (a device's or a client's key
+    /// agreement key) rather than under a read key derived from the epoch key: commands go to
+    /// the device, key distributions, responses and challenges to the one client concerned.
     pub fn is_to_one_key(self) -> bool {
-        matches!(self, MessageType::Command | MessageType::KeyDistribution)
+        matches!(
+            self,
+            MessageType::Command
+                | MessageType::KeyDistribution
+                | MessageType::Response
+                | MessageType::Challenge
+        )
     }
 }
 

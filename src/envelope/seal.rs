@@ -3,13 +3,16 @@
 //! can pin bytes; the others draw it from the system.
 
 use super::body::Body;
+use super::headers::INNER_PROTECTED;
+use super::read_key::device_read_key;
 use super::route::{ROUTE_LABEL, Route};
 use super::{Error, Result};
 use crate::cose::{self, ContentAlgorithm};
 use crate::crypto::{AeadKey, GCM_NONCE_LEN, PrivateKey, PublicKey, random_array};
 use crate::identity::Kid;
 use coset::cbor::value::Value;
-use coset::{CborSerializable, Header, HeaderBuilder, Label, TaggedCborSerializable};
+use coset::{Header, Label, TaggedCborSerializable};
+use zeroize::Zeroizing;
 
 /// The content algorithm of both outer layers in version 1.
 pub const CONTENT_ALG: ContentAlgorithm = ContentAlgorithm::A128Gcm;
@@ -30,17 +33,61 @@ fn route_header(route_bytes: &[u8]) -> Header {
     h
 }
 
-/// The inner COSE_Sign1 (untagged: its place in the outer layer says what it is).
-fn sign_inner(route_bytes: &[u8], body: &Body, signer: SigningIdentity<'_>) -> Result<Vec<u8>> {
-    let sign1 = cose::sign1_create(
-        Header::default(),
-        HeaderBuilder::new().key_id(signer.kid.0.to_vec()).build(),
-        body.to_bytes(),
-        route_bytes,
-        signer.key,
-    );
-    Ok(sign1.to_vec()?)
+/// Appends the head of a CBOR item of major type `major` with argument `n`, shortest form.
+fn cbor_head(out: &mut Vec<u8>, major: u8, n: usize) {
+    let m = major << 5;
+    match n {
+        0..=23 => out.push(m | n as u8),
+        24..=0xff => out.extend_from_slice(&[m | 24, n as u8]),
+        0x100..=0xffff => {
+            out.push(m | 25);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        _ => {
+            out.push(m | 26);
+            out.extend_from_slice(&(n as u32).to_be_bytes());
+        }
+    }
 }
+
+/// Appends a byte string.
+fn cbor_bstr(out: &mut Vec<u8>, bytes: &[u8]) {
+    cbor_head(out, 2, bytes.len());
+    out.extend_from_slice(bytes);
+}
+
+/// The inner COSE_Sign1 (untagged: its place in the outer layer says what it is),
+/// `[h'A10126', {4: kid}, payload, signature]`, written directly into buffers that are wiped on
+/// drop: the payload may be a key distribution, and no copy of it is left behind.
+fn sign_inner(
+    route_bytes: &[u8],
+    body: &Body,
+    signer: SigningIdentity<'_>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let payload = body.to_zeroizing_bytes();
+    // Sig_structure (RFC 9052 §4.4): ["Signature1", protected, external_aad, payload].
+    let mut tbs = Zeroizing::new(Vec::with_capacity(payload.len() + route_bytes.len() + 32));
+    cbor_head(&mut tbs, 4, 4);
+    cbor_head(&mut tbs, 3, SIGNATURE1.len());
+    tbs.extend_from_slice(SIGNATURE1.as_bytes());
+    cbor_bstr(&mut tbs, &INNER_PROTECTED);
+    cbor_bstr(&mut tbs, route_bytes);
+    cbor_bstr(&mut tbs, &payload);
+    let signature = signer.key.sign(&tbs);
+    let mut out = Zeroizing::new(Vec::with_capacity(payload.len() + 96));
+    cbor_head(&mut out, 4, 4);
+    cbor_bstr(&mut out, &INNER_PROTECTED);
+    // {4: h'<kid>'}
+    cbor_head(&mut out, 5, 1);
+    out.push(0x04);
+    cbor_bstr(&mut out, &signer.kid.0);
+    cbor_bstr(&mut out, &payload);
+    cbor_bstr(&mut out, &signature);
+    Ok(out)
+}
+
+/// The Sig_structure context string of a COSE_Sign1.
+const SIGNATURE1: &str = "Signature1";
 
 fn check_kinds(route: &Route, body: &Body, to_one_key: bool) -> Result<()> {
     if route.msg_type != body.kind {
@@ -57,7 +104,8 @@ fn check_kinds(route: &Route, body: &Body, to_one_key: bool) -> Result<()> {
     Ok(())
 }
 
-/// Seals an event, response, revocation list or challenge under the epoch key (COSE_Encrypt0).
+/// Seals an event or revocation list (COSE_Encrypt0) under the read key of the route's device,
+/// derived from `epoch_key` ([`super::device_read_key`]).
 pub fn seal_for_epoch_with(
     route: &Route,
     body: &Body,
@@ -66,11 +114,12 @@ pub fn seal_for_epoch_with(
     iv: [u8; GCM_NONCE_LEN],
 ) -> Result<Vec<u8>> {
     check_kinds(route, body, false)?;
+    let read_key = device_read_key(epoch_key, &route.device)?;
     let route_bytes = route.to_bytes();
     let inner = sign_inner(&route_bytes, body, signer)?;
     let outer = cose::encrypt0_create(
         CONTENT_ALG,
-        epoch_key,
+        &read_key,
         iv,
         route_header(&route_bytes),
         &inner,
@@ -79,7 +128,8 @@ pub fn seal_for_epoch_with(
     Ok(outer.to_tagged_vec()?)
 }
 
-/// Seals a command or key distribution to one P-256 key (COSE_Encrypt, ECDH-ES + HKDF-256).
+/// Seals a command, key distribution, response or challenge to one P-256 key agreement key
+/// (COSE_Encrypt, ECDH-ES + HKDF-256).
 #[allow(clippy::too_many_arguments)]
 pub fn seal_for_key_with(
     route: &Route,
@@ -134,4 +184,57 @@ pub fn seal_for_key(
         &ephemeral,
         random_array()?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::{DeviceId, MessageType};
+    use coset::CborSerializable;
+
+    /// The hand-written inner layer is exactly what coset writes for the same Sign1, and it
+    /// verifies over the route: the direct encoding changes where bytes live, not what they are.
+    #[test]
+    fn the_inner_layer_is_the_sign1_coset_would_write() {
+        let key = PrivateKey::from_bytes(&[3; 32]).expect("scalar");
+        let kid = Kid([1, 2, 3, 4, 5, 6, 7, 8]);
+        let route = Route {
+            home: kid,
+            device: DeviceId::new("zb:lock").expect("id"),
+            msg_type: MessageType::Event,
+            epoch: 1,
+        }
+        .to_bytes();
+        for len in [0usize, 23, 24, 255, 256, 70_000] {
+            let body = Body {
+                msg_id: [9; 8],
+                seq: 1,
+                time: 0,
+                kind: MessageType::Event,
+                body: Value::Bytes(vec![0xab; len]),
+                exp: None,
+                echo: None,
+                re: None,
+            };
+            let inner =
+                sign_inner(&route, &body, SigningIdentity { key: &key, kid }).expect("sign");
+            let parsed = cose::decode_sign1(&inner).or_else(|e| {
+                // Past the decoder's message limit: compare the structure only.
+                if len > cose::MAX_MESSAGE_LEN {
+                    coset::CoseSign1::from_slice(&inner).map_err(cose::Error::from)
+                } else {
+                    Err(e)
+                }
+            });
+            let parsed = parsed.expect("decodes");
+            assert_eq!(
+                parsed.clone().to_vec().expect("encode"),
+                *inner,
+                "len {len}"
+            );
+            let (payload, _) =
+                cose::sign1_verify(&parsed, &route, &key.public_key()).expect("verifies");
+            assert_eq!(payload, body.to_bytes().as_slice());
+        }
+    }
 }

@@ -1,5 +1,8 @@
-//! Certificates: CWTs (RFC 8392) signed by the hub root key that bind a P-256 key (RFC 8747
-//! `cnf`) to a holder (the hub itself, a device or a client) with a role and permissions.
+//! Certificates: CWTs (RFC 8392) signed by the hub root key that bind a P-256 signing key
+//! (RFC 8747 `cnf`) and, for devices and clients, a second P-256 key for key agreement to a
+//! holder (the hub itself, a device or a client) with a role and permissions. A key is used
+//! for one purpose only: the `cnf` key signs (ES256), the agreement key receives what is
+//! encrypted to the holder (ECDH-ES).
 //!
 //! Wire layout (every map with integer keys in deterministic order, definite lengths):
 //!
@@ -7,7 +10,7 @@
 //! 61(18([ h'A10126',                 / protected {1: -7} (ES256) /
 //!         {4: h'<root kid, 8 bytes>'},
 //!         h'<claims>',               / payload, below /
-//!         h'<64-byte r || s>' ]))    / external AAD: empty /
+//!         h'<64-byte r || s>' ]))    / external AAD: "sealhub v1 certificate" /
 //!
 //! claims = {
 //!   1: "<root kid as 16 lowercase hex digits>",   / iss: the home id /
@@ -18,17 +21,19 @@
 //!   -65538: role (1 hub, 2 device, 3 client),
 //!   -65539: perms (bitmask: 1 read events, 2 send commands, 4 administer),
 //!   -65540: ["<device id>", ...]                   / optional: devices a client may command /
+//!   -65541: {1: 2, 2: h'<kid>', -1: 1, -2: h'<x>', -3: h'<y>'}   / key agreement key:
+//!            required for devices and clients, absent for the hub; never the cnf key /
 //! }
 //! ```
 //!
-//! The COSE_Key inside `cnf` is written in deterministic key order (1, 2, -1, -2, -3), and the
-//! `kid` it carries must be the RFC 9679 thumbprint kid of `x`, `y`.
+//! Both COSE_Keys are written in deterministic key order (1, 2, -1, -2, -3), and the `kid` each
+//! carries must be the RFC 9679 thumbprint kid of its `x`, `y`.
 //!
 //! Verification is strict: the claims payload must be exactly the deterministic encoding this
 //! module writes (a second, differently encoded form of the same claims is refused), unknown
 //! claims and duplicate keys are refused, and every check fails with its own [`Error`] variant.
 
-use super::wire::{check_root_headers, root_headers};
+use super::wire::{CERTIFICATE_AAD, check_root_headers, root_headers};
 use super::{Error, Kid, Result, Thumbprint};
 use crate::cbor::{
     as_array, as_items, as_text, as_u64, decode as decode_value, encode as encode_bytes, int,
@@ -64,6 +69,7 @@ const CNF: i64 = 8;
 const ROLE: i64 = -65538;
 const PERMS: i64 = -65539;
 const DEVICES: i64 = -65540;
+const AGREEMENT: i64 = -65541;
 
 /// `cnf` member holding a COSE_Key (RFC 8747 §3.1).
 const CNF_COSE_KEY: i64 = 1;
@@ -212,8 +218,11 @@ pub struct CertClaims {
     pub issued_at: u64,
     /// A random serial (`cti`), so a revocation list can name this certificate alone.
     pub serial: [u8; 8],
-    /// The certified public key (`cnf`).
+    /// The certified signing key (`cnf`): verifies what the holder signs.
     pub key: PublicKey,
+    /// The certified key agreement key: what is encrypted to the holder (ECDH-ES) uses it.
+    /// Required for devices and clients, absent for the hub, never equal to [`Self::key`].
+    pub agreement_key: Option<PublicKey>,
 }
 
 impl CertClaims {
@@ -238,7 +247,15 @@ impl CertClaims {
             issued_at,
             serial: random_array::<8>()?,
             key,
+            agreement_key: None,
         })
+    }
+
+    /// These claims with `agreement` as the holder's key agreement key (devices and clients
+    /// must have one).
+    pub fn with_agreement_key(mut self, agreement: PublicKey) -> Self {
+        self.agreement_key = Some(agreement);
+        self
     }
 
     /// Checks what both issuing and verifying insist on, beyond types: valid ids and a
@@ -257,19 +274,28 @@ impl CertClaims {
                 return Err(Error::Malformed("nbf is not before exp".into()));
             }
         }
+        match (self.role, &self.agreement_key) {
+            (Role::Device | Role::Client, None) => {
+                return Err(Error::MissingClaim("agreement key"));
+            }
+            (Role::Hub, Some(_)) => {
+                return Err(Error::Malformed(
+                    "a hub certificate carries no key agreement key".into(),
+                ));
+            }
+            (_, Some(agreement)) if *agreement == self.key => {
+                return Err(Error::Malformed(
+                    "the key agreement key must not be the signing key".into(),
+                ));
+            }
+            _ => {}
+        }
         Ok(())
     }
 
     /// The claims map, in deterministic key order.
     fn to_value(&self) -> Value {
-        let kid = Thumbprint::of(&self.key).kid();
-        let cose_key = Value::Map(vec![
-            (int(KEY_KTY), uint(KTY_EC2)),
-            (int(KEY_KID), Value::Bytes(kid.0.to_vec())),
-            (int(KEY_CRV), uint(CRV_P256)),
-            (int(KEY_X), Value::Bytes(self.key.x().to_vec())),
-            (int(KEY_Y), Value::Bytes(self.key.y().to_vec())),
-        ]);
+        let cose_key = cose_key_value(&self.key);
         let mut map = vec![
             (int(ISS), Value::Text(self.issuer.to_string())),
             (int(SUB), Value::Text(self.subject.clone())),
@@ -289,6 +315,9 @@ impl CertClaims {
             let list = devices.iter().map(|d| Value::Text(d.clone())).collect();
             map.push((int(DEVICES), Value::Array(list)));
         }
+        if let Some(agreement) = &self.agreement_key {
+            map.push((int(AGREEMENT), cose_key_value(agreement)));
+        }
         Value::Map(map)
     }
 
@@ -297,7 +326,7 @@ impl CertClaims {
         let entries = int_map(decode_value(payload, "claims")?, "claims")?;
         let (mut iss, mut sub, mut exp, mut nbf, mut iat, mut cti, mut cnf) =
             (None, None, None, None, None, None, None);
-        let (mut role, mut perms, mut devices) = (None, None, None);
+        let (mut role, mut perms, mut devices, mut agreement) = (None, None, None, None);
         for (key, value) in entries {
             match key {
                 ISS => iss = Some(as_text(&value, "iss")?.to_owned()),
@@ -316,6 +345,7 @@ impl CertClaims {
                         .collect::<Result<Vec<_>>>()?;
                     devices = Some(ids);
                 }
+                AGREEMENT => agreement = Some(strict_cose_key(value, "agreement key")?),
                 other => return Err(Error::UnknownClaim(other)),
             }
         }
@@ -343,43 +373,61 @@ impl CertClaims {
             issued_at,
             serial,
             key,
+            agreement_key: agreement,
         };
         claims.validate()?;
         Ok(claims)
     }
 }
 
-/// Reads `cnf = {1: COSE_Key}` strictly: exactly kty EC2, kid, crv P-256, x and y, and the kid
-/// must be the key's own thumbprint kid.
+/// A P-256 public key as a certificate carries it: `{1: 2, 2: kid, -1: 1, -2: x, -3: y}`.
+fn cose_key_value(key: &PublicKey) -> Value {
+    let kid = Thumbprint::of(key).kid();
+    Value::Map(vec![
+        (int(KEY_KTY), uint(KTY_EC2)),
+        (int(KEY_KID), Value::Bytes(kid.0.to_vec())),
+        (int(KEY_CRV), uint(CRV_P256)),
+        (int(KEY_X), Value::Bytes(key.x().to_vec())),
+        (int(KEY_Y), Value::Bytes(key.y().to_vec())),
+    ])
+}
+
+/// Reads `cnf = {1: COSE_Key}` strictly (see [`strict_cose_key`]).
 fn cnf_key(cnf: Value) -> Result<PublicKey> {
     let mut entries = int_map(cnf, "cnf")?;
     let cose_key = match (entries.pop(), entries.is_empty()) {
         (Some((CNF_COSE_KEY, key)), true) => key,
         _ => return Err(Error::Malformed("cnf must be exactly {1: COSE_Key}".into())),
     };
+    strict_cose_key(cose_key, "cnf key")
+}
+
+/// Reads a COSE_Key strictly: exactly kty EC2, kid, crv P-256, x and y, and the kid must be
+/// the key's own thumbprint kid. `what` names it in refusals.
+fn strict_cose_key(cose_key: Value, what: &str) -> Result<PublicKey> {
     let (mut kty, mut kid, mut crv, mut x, mut y) = (None, None, None, None, None);
-    for (label, value) in int_map(cose_key, "cnf COSE_Key")? {
+    for (label, value) in int_map(cose_key, what)? {
         match label {
             KEY_KTY => kty = Some(as_u64(&value, "kty")?),
-            KEY_KID => kid = Some(as_array::<8>(&value, "cnf kid")?),
+            KEY_KID => kid = Some(as_array::<8>(&value, "kid")?),
             KEY_CRV => crv = Some(as_u64(&value, "crv")?),
             KEY_X => x = Some(as_array::<32>(&value, "x")?),
             KEY_Y => y = Some(as_array::<32>(&value, "y")?),
             _ => {
-                return Err(Error::Malformed(
-                    "unexpected parameter in the cnf COSE_Key".into(),
-                ));
+                return Err(Error::Malformed(format!(
+                    "unexpected parameter in the {what}"
+                )));
             }
         }
     }
     if kty != Some(KTY_EC2) || crv != Some(CRV_P256) {
-        return Err(Error::Malformed("cnf key is not an EC2 P-256 key".into()));
+        return Err(Error::Malformed(format!("{what} is not an EC2 P-256 key")));
     }
     let (Some(kid), Some(x), Some(y)) = (kid, x, y) else {
-        return Err(Error::Malformed("cnf key lacks kid, x or y".into()));
+        return Err(Error::Malformed(format!("{what} lacks kid, x or y")));
     };
     let key = PublicKey::from_coordinates(&x, &y)
-        .map_err(|_| Error::Malformed("cnf key is not a point on P-256".into()))?;
+        .map_err(|_| Error::Malformed(format!("{what} is not a point on P-256")))?;
     if Thumbprint::of(&key).kid() != Kid(kid) {
         return Err(Error::KeyMismatch);
     }
@@ -405,7 +453,7 @@ impl Certificate {
         claims.validate()?;
         let payload = encode_bytes(&claims.to_value());
         let (protected, unprotected) = root_headers(root_kid);
-        let sign1 = sign1_create(protected, unprotected, payload, &[], root);
+        let sign1 = sign1_create(protected, unprotected, payload, CERTIFICATE_AAD, root);
         let mut bytes = CWT_TAG_BYTES.to_vec();
         bytes.extend_from_slice(&sign1.to_tagged_vec().map_err(crate::cose::Error::from)?);
         Ok(Certificate { claims, bytes })
@@ -424,19 +472,20 @@ impl Certificate {
                 max: MAX_CERT_LEN,
             });
         }
+        // Only the tagged form `61(18(...))`: the tags say what the bytes are, and a bare Sign1
+        // (what a revocation list or an envelope's inner layer looks like) is no certificate.
         let sign1_bytes = match bytes.strip_prefix(&CWT_TAG_BYTES[..]) {
             Some(rest) if rest.first() == Some(&SIGN1_TAG_BYTE) => rest,
-            Some(_) => {
+            _ => {
                 return Err(Error::Malformed(
-                    "tag 61 must wrap a tag-18 COSE_Sign1".into(),
+                    "a certificate is a tag-61 CWT around a tag-18 COSE_Sign1".into(),
                 ));
             }
-            None => bytes,
         };
         let msg = decode_sign1(sign1_bytes)?;
         let root_kid = Thumbprint::of(root).kid();
         check_root_headers(&msg, root_kid)?;
-        let (payload, _) = sign1_verify(&msg, &[], root)?;
+        let (payload, _) = sign1_verify(&msg, CERTIFICATE_AAD, root)?;
         let claims = CertClaims::from_payload(payload, root_kid)?;
         if encode_bytes(&claims.to_value()) != payload {
             return Err(Error::Malformed(
@@ -489,6 +538,21 @@ impl Certificate {
         Thumbprint::of(&self.claims.key)
     }
 
+    /// The certified key agreement key, what is encrypted to the holder (devices and
+    /// clients always have one).
+    pub fn agreement_key(&self) -> Option<&PublicKey> {
+        self.claims.agreement_key.as_ref()
+    }
+
+    /// The short kid of the key agreement key: the recipient kid of what is encrypted to the
+    /// holder.
+    pub fn agreement_kid(&self) -> Option<Kid> {
+        self.claims
+            .agreement_key
+            .as_ref()
+            .map(|k| Thumbprint::of(k).kid())
+    }
+
     /// Whether the device list admits `device` (no list admits every device). This is only the
     /// scope; commanding also needs [`Permissions::SEND_COMMANDS`], checked with [`Self::has`].
     pub fn allows_device(&self, device: &str) -> bool {
@@ -528,7 +592,8 @@ mod tests {
             key(9).public_key(),
             1_700_000_000,
         )
-        .expect("rng");
+        .expect("rng")
+        .with_agreement_key(key(10).public_key());
         claims.devices = Some(vec!["lock:front-door".into(), "zigbee.0x00158d".into()]);
         claims.not_before = Some(1_700_000_000);
         claims.expires = Some(1_800_000_000);
@@ -548,7 +613,7 @@ mod tests {
     /// A CWT over arbitrary payload bytes, with the root headers of `kid`, signed by `signer`.
     fn sign_raw(payload: Vec<u8>, kid: Kid, signer: &PrivateKey) -> Vec<u8> {
         let (protected, unprotected) = root_headers(kid);
-        let msg = sign1_create(protected, unprotected, payload, &[], signer);
+        let msg = sign1_create(protected, unprotected, payload, CERTIFICATE_AAD, signer);
         let mut out = CWT_TAG_BYTES.to_vec();
         out.extend(msg.to_tagged_vec().expect("encode"));
         out
@@ -588,8 +653,11 @@ mod tests {
         ];
         for (i, (role, perms)) in roles.into_iter().enumerate() {
             let holder = key(10 + i as u8).public_key();
-            let claims =
+            let mut claims =
                 CertClaims::new(kid_of(&root), "holder-1", role, perms, holder, 42).expect("rng");
+            if role != Role::Hub {
+                claims = claims.with_agreement_key(key(20 + i as u8).public_key());
+            }
             let cert = Certificate::issue(claims.clone(), &root).expect("issue");
             assert_eq!(&cert.as_bytes()[..2], &[0xd8, 0x3d], "tag 61 first");
             assert_eq!(
@@ -629,26 +697,93 @@ mod tests {
         let cert = Certificate::issue(claims, &root).expect("issue");
         let payload = payload_of(cert.as_bytes());
         let holder = key(9).public_key();
+        let agreement = key(10).public_key();
         let expected = format!(
             "{{1: \"{home}\", 2: \"phone.anna\", 4: 1800000000, 5: 1700000000, 6: 1700000000, \
              7: h'5E5E5E5E5E5E5E5E', 8: {{1: {{1: 2, 2: h'{kid}', -1: 1, -2: h'{x}', -3: h'{y}'}}}}, \
-             -65538: 3, -65539: 3, -65540: [\"lock:front-door\", \"zigbee.0x00158d\"]}}",
+             -65538: 3, -65539: 3, -65540: [\"lock:front-door\", \"zigbee.0x00158d\"], \
+             -65541: {{1: 2, 2: h'{akid}', -1: 1, -2: h'{ax}', -3: h'{ay}'}}}}",
             home = kid_of(&root),
             kid = hex::encode_upper(Thumbprint::of(&holder).kid().0),
             x = hex::encode_upper(holder.x()),
             y = hex::encode_upper(holder.y()),
+            akid = hex::encode_upper(Thumbprint::of(&agreement).kid().0),
+            ax = hex::encode_upper(agreement.x()),
+            ay = hex::encode_upper(agreement.y()),
         );
         assert_eq!(
             to_diag(&decode_value(&payload, "test").expect("cbor")),
             expected
         );
-        // Deterministic: map(10), the private keys as 0x3a 0001000x.
-        assert_eq!(payload[0], 0xaa);
+        // Deterministic: map(11), the private keys as 0x3a 0001000x.
+        assert_eq!(payload[0], 0xab);
         assert!(
             payload
                 .windows(5)
                 .any(|w| w == [0x3a, 0x00, 0x01, 0x00, 0x01])
         );
+    }
+
+    #[test]
+    fn devices_and_clients_need_a_separate_agreement_key_and_the_hub_none() {
+        let root = key(1);
+        for role in [Role::Device, Role::Client] {
+            let claims = CertClaims::new(
+                kid_of(&root),
+                "h",
+                role,
+                Permissions::NONE,
+                key(9).public_key(),
+                0,
+            )
+            .expect("rng");
+            assert!(matches!(
+                Certificate::issue(claims.clone(), &root),
+                Err(Error::MissingClaim("agreement key"))
+            ));
+            // The same key for signing and key agreement is what two keys exist to prevent.
+            let same = claims.with_agreement_key(key(9).public_key());
+            assert!(matches!(
+                Certificate::issue(same, &root),
+                Err(Error::Malformed(m)) if m.contains("must not be the signing key")
+            ));
+        }
+        let hub = CertClaims::new(
+            kid_of(&root),
+            "h",
+            Role::Hub,
+            Permissions::ALL,
+            key(9).public_key(),
+            0,
+        )
+        .expect("rng")
+        .with_agreement_key(key(10).public_key());
+        assert!(matches!(
+            Certificate::issue(hub, &root),
+            Err(Error::Malformed(_))
+        ));
+        // Signed by the root all the same, a certificate breaking these rules is refused.
+        let cert = client_cert(&root);
+        for edit in [
+            Box::new(|map: &mut Vec<(Value, Value)>| map.retain(|(k, _)| *k != int(AGREEMENT)))
+                as Box<dyn Fn(&mut Vec<(Value, Value)>)>,
+            Box::new(|map: &mut Vec<(Value, Value)>| {
+                let cnf_key = match entry(map, CNF) {
+                    Value::Map(m) => m[0].1.clone(),
+                    _ => panic!("cnf"),
+                };
+                *entry(map, AGREEMENT) = cnf_key;
+            }),
+            Box::new(|map: &mut Vec<(Value, Value)>| {
+                let Value::Map(k) = entry(map, AGREEMENT) else {
+                    panic!("key")
+                };
+                k.push((int(-4), Value::Bytes(vec![1; 32])));
+            }),
+        ] {
+            let bytes = resign_edited(&cert, &root, edit);
+            assert!(Certificate::verify(&bytes, &root.public_key(), None).is_err());
+        }
     }
 
     #[test]
@@ -805,7 +940,7 @@ mod tests {
                     .build(),
             )
             .payload(payload_of(cert.as_bytes()))
-            .create_signature(&[], |tbs| root.sign(tbs).to_vec())
+            .create_signature(CERTIFICATE_AAD, |tbs| root.sign(tbs).to_vec())
             .build();
         let mut bytes = CWT_TAG_BYTES.to_vec();
         bytes.extend(msg.to_tagged_vec().expect("encode"));
@@ -831,9 +966,10 @@ mod tests {
                     .build(),
             )
             .payload(payload_of(cert.as_bytes()))
-            .create_signature(&[], |tbs| root.sign(tbs).to_vec())
+            .create_signature(CERTIFICATE_AAD, |tbs| root.sign(tbs).to_vec())
             .build();
-        let bytes = msg.to_tagged_vec().expect("encode");
+        let mut bytes = CWT_TAG_BYTES.to_vec();
+        bytes.extend(msg.to_tagged_vec().expect("encode"));
         assert!(matches!(
             Certificate::verify(&bytes, &root.public_key(), None),
             Err(Error::WrongAlgorithm)
@@ -848,13 +984,14 @@ mod tests {
             HeaderBuilder::new().content_type("a/b".into()).build(),
             root_headers(kid_of(&root)).1,
             payload.clone(),
-            &[],
+            CERTIFICATE_AAD,
             &root,
         );
-        let bytes = msg.to_tagged_vec().expect("encode");
+        let mut bytes = CWT_TAG_BYTES.to_vec();
+        bytes.extend(msg.to_tagged_vec().expect("encode"));
         assert!(matches!(
             Certificate::verify(&bytes, &root.public_key(), None),
-            Err(Error::Malformed(_))
+            Err(Error::Malformed(m)) if m.contains("header")
         ));
         let msg = sign1_create(
             HeaderBuilder::new().build(),
@@ -863,13 +1000,14 @@ mod tests {
                 .iv(vec![0; 12])
                 .build(),
             payload,
-            &[],
+            CERTIFICATE_AAD,
             &root,
         );
-        let bytes = msg.to_tagged_vec().expect("encode");
+        let mut bytes = CWT_TAG_BYTES.to_vec();
+        bytes.extend(msg.to_tagged_vec().expect("encode"));
         assert!(matches!(
             Certificate::verify(&bytes, &root.public_key(), None),
-            Err(Error::Malformed(_))
+            Err(Error::Malformed(m)) if m.contains("header")
         ));
     }
 
@@ -877,9 +1015,9 @@ mod tests {
     fn an_unknown_claim_is_refused() {
         let root = key(1);
         let mut payload = payload_of(client_cert(&root).as_bytes());
-        // Hand-edit: map(10) becomes map(11), and claim 99 (0x18 0x63) = 0 is appended.
-        assert_eq!(payload[0], 0xaa);
-        payload[0] = 0xab;
+        // Hand-edit: map(11) becomes map(12), and claim 99 (0x18 0x63) = 0 is appended.
+        assert_eq!(payload[0], 0xab);
+        payload[0] = 0xac;
         payload.extend_from_slice(&[0x18, 0x63, 0x00]);
         let bytes = sign_raw(payload, kid_of(&root), &root);
         assert!(matches!(
@@ -892,7 +1030,7 @@ mod tests {
     fn a_duplicate_claim_is_refused() {
         let root = key(1);
         let mut payload = payload_of(client_cert(&root).as_bytes());
-        payload[0] = 0xab;
+        payload[0] = 0xac;
         payload.extend_from_slice(&[0x06, 0x00]); // iat again
         let bytes = sign_raw(payload, kid_of(&root), &root);
         assert!(matches!(
@@ -1018,13 +1156,20 @@ mod tests {
     }
 
     #[test]
-    fn tags_other_than_61_around_18_are_refused_and_the_bare_forms_accepted() {
+    fn only_tag_61_around_tag_18_is_a_certificate() {
         let root = key(1);
         let public = root.public_key();
         let cert = client_cert(&root);
         let tagged18 = &cert.as_bytes()[2..];
-        assert!(Certificate::verify(tagged18, &public, None).is_ok());
-        assert!(Certificate::verify(&tagged18[1..], &public, None).is_ok());
+        assert!(Certificate::verify(cert.as_bytes(), &public, None).is_ok());
+        assert!(matches!(
+            Certificate::verify(tagged18, &public, None),
+            Err(Error::Malformed(_))
+        ));
+        assert!(matches!(
+            Certificate::verify(&tagged18[1..], &public, None),
+            Err(Error::Malformed(_))
+        ));
         // 61 around an untagged array.
         let mut bytes = CWT_TAG_BYTES.to_vec();
         bytes.extend_from_slice(&tagged18[1..]);
@@ -1141,10 +1286,18 @@ mod tests {
             window,
             any::<u64>(),
             any::<[u8; 8]>(),
-            any::<[u8; 32]>().prop_filter_map("valid scalar", |b| PrivateKey::from_bytes(&b).ok()),
+            (
+                any::<[u8; 32]>()
+                    .prop_filter_map("valid scalar", |b| PrivateKey::from_bytes(&b).ok()),
+                any::<[u8; 32]>()
+                    .prop_filter_map("valid scalar", |b| PrivateKey::from_bytes(&b).ok()),
+            )
+                .prop_filter("two different keys", |(a, b)| {
+                    a.public_key() != b.public_key()
+                }),
         )
             .prop_map(
-                |(subject, role, perms, devices, (nbf, exp), iat, serial, holder)| {
+                |(subject, role, perms, devices, (nbf, exp), iat, serial, (holder, agreement))| {
                     let root = key(1);
                     let claims = CertClaims {
                         issuer: kid_of(&root),
@@ -1157,6 +1310,7 @@ mod tests {
                         issued_at: iat,
                         serial,
                         key: holder.public_key(),
+                        agreement_key: (role != Role::Hub).then(|| agreement.public_key()),
                     };
                     (claims, root)
                 },

@@ -15,3 +15,4 @@ pub use cert::{
 pub use error::{Error, Result};
 pub use revocation::{MAX_REVOCATION_LIST_LEN, RevocationList};
 pub use thumbprint::{KID_LEN, Kid, Thumbprint};
+pub use wire::{CERTIFICATE_AAD, REVOCATION_LIST_AAD};

@@ -6,7 +6,7 @@
 //! ```text
 //! 18([ h'A10126',                       / protected {1: -7} (ES256) /
 //!      {4: h'<root kid, 8 bytes>'},
-//!      h'<payload>',                    / below; external AAD empty /
+//!      h'<payload>',                    / below; external AAD "sealhub v1 revocation list" /
 //!      h'<64-byte r || s>' ])
 //!
 //! payload = {
@@ -21,7 +21,7 @@
 //! A certificate counts as revoked when its serial or its key's kid is listed; listing the kid
 //! too means a key stays revoked even if a certificate for it were issued again by mistake.
 
-use super::wire::{check_root_headers, root_headers};
+use super::wire::{REVOCATION_LIST_AAD, check_root_headers, root_headers};
 use super::{Certificate, Error, KID_LEN, Kid, Result, Thumbprint};
 use crate::cbor::{
     as_array, as_items, as_u64, decode as decode_value, encode as encode_bytes, int, int_map, uint,
@@ -94,7 +94,7 @@ impl RevocationList {
         }
         let payload = encode_bytes(&self.to_value());
         let (protected, unprotected) = root_headers(root_kid);
-        let bytes = sign1_create(protected, unprotected, payload, &[], root)
+        let bytes = sign1_create(protected, unprotected, payload, REVOCATION_LIST_AAD, root)
             .to_tagged_vec()
             .map_err(crate::cose::Error::from)?;
         if bytes.len() > MAX_REVOCATION_LIST_LEN {
@@ -117,6 +117,22 @@ impl RevocationList {
         home: Kid,
         last_number: Option<u64>,
     ) -> Result<Self> {
+        Self::verify_in_domain(bytes, root, home, last_number, REVOCATION_LIST_AAD)
+    }
+
+    /// A list the hub itself signed before lists had a signature domain of their own (empty
+    /// external AAD), read once to bring an earlier home forward; never for received lists.
+    pub(crate) fn verify_undomained(bytes: &[u8], root: &PublicKey, home: Kid) -> Result<Self> {
+        Self::verify_in_domain(bytes, root, home, None, &[])
+    }
+
+    fn verify_in_domain(
+        bytes: &[u8],
+        root: &PublicKey,
+        home: Kid,
+        last_number: Option<u64>,
+        external_aad: &[u8],
+    ) -> Result<Self> {
         if bytes.len() > MAX_REVOCATION_LIST_LEN {
             return Err(Error::TooLong {
                 len: bytes.len(),
@@ -134,7 +150,7 @@ impl RevocationList {
         }
         let msg = decode_sign1(bytes)?;
         check_root_headers(&msg, root_kid)?;
-        let (payload, _) = sign1_verify(&msg, &[], root)?;
+        let (payload, _) = sign1_verify(&msg, external_aad, root)?;
         let list = Self::from_payload(payload)?;
         if list.home != home {
             return Err(Error::WrongIssuer);
@@ -244,7 +260,8 @@ mod tests {
             key(holder).public_key(),
             0,
         )
-        .expect("rng");
+        .expect("rng")
+        .with_agreement_key(key(holder.wrapping_add(100)).public_key());
         Certificate::issue(claims, root).expect("issue")
     }
 
@@ -259,7 +276,7 @@ mod tests {
     /// A list signed by `signer` over arbitrary payload bytes, with the headers of `kid`.
     fn sign_raw(payload: Vec<u8>, kid: Kid, signer: &PrivateKey) -> Vec<u8> {
         let (protected, unprotected) = root_headers(kid);
-        sign1_create(protected, unprotected, payload, &[], signer)
+        sign1_create(protected, unprotected, payload, REVOCATION_LIST_AAD, signer)
             .to_tagged_vec()
             .expect("encode")
     }

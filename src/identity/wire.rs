@@ -1,8 +1,17 @@
-//! The one header layout certificates and revocation lists share (`{1: -7}` / `{4: root kid}`);
-//! their CBOR is read and written with [`crate::cbor`].
+//! The one header layout certificates and revocation lists share (`{1: -7}` / `{4: root kid}`),
+//! and the signature domains that keep them apart; their CBOR is read and written with
+//! [`crate::cbor`].
 
 use super::{Error, KID_LEN, Kid, Result};
 use coset::{CoseSign1, Header, HeaderBuilder, iana};
+
+/// The external AAD of every certificate signature: the root key's signature over a
+/// certificate verifies as nothing else (not as a revocation list, not as an envelope, whose
+/// inner layers take the route as external AAD).
+pub const CERTIFICATE_AAD: &[u8] = b"sealhub v1 certificate";
+
+/// The external AAD of every revocation-list signature, for the same reason.
+pub const REVOCATION_LIST_AAD: &[u8] = b"sealhub v1 revocation list";
 
 /// The only protected header sealhub signs with: `{1: -7}` (ES256), as it must appear on the wire.
 pub(crate) const PROTECTED_ES256: [u8; 3] = [0xa1, 0x01, 0x26];

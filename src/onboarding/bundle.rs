@@ -4,12 +4,16 @@
 //! gives them their strict CBOR form, with mirrored `to_bytes` / `from_bytes`.
 //!
 //! ```text
-//! ClientBundle = [1, name: tstr (1..64, an id's characters or any printable), key: bstr .size 65]
-//! HubBundle    = [1, home: bstr .size 8, root_key: bstr .size 65, client_id: tstr,
+//! ClientBundle = [2, name: tstr (1..64, an id's characters or any printable),
+//!                 signing_key: bstr .size 65, agreement_key: bstr .size 65]
+//! HubBundle    = [2, home: bstr .size 8, root_key: bstr .size 65, client_id: tstr,
 //!                 role: uint (1 owner, 2 member, 3 guest), certificate: bstr (..4096),
 //!                 key_distribution: bstr (..60000), tls_sha256: bstr .size 32, path: tstr]
 //! ```
-//! Keys are uncompressed SEC1 P-256 points and must be on the curve. Anything else — another
+//! Keys are uncompressed SEC1 P-256 points and must be on the curve; a client's two keys must
+//! differ (one signs, the other receives what is encrypted to it). Version 2: the client
+//! bundle carries both keys, and the hub bundle's key distribution is layout version 2 (read
+//! grants). Anything else — another
 //! version, trailing bytes, a non-canonical encoding, a field of the wrong type or size — is
 //! refused. A bundle only ever arrives inside the pairing key's AES-GCM, so these checks guard
 //! against a buggy peer rather than a relay; they are still strict.
@@ -21,10 +25,11 @@ use crate::crypto::PublicKey;
 use crate::envelope::DeviceId;
 use crate::identity::MAX_CERT_LEN;
 use crate::identity::{Kid, Thumbprint};
+use crate::keymgmt::ClientPublicKeys;
 use crate::model::Role;
 
-/// The bundles' format version.
-pub const BUNDLE_VERSION: u64 = 1;
+/// The bundles' format version (2: a client has a signing and a key agreement key).
+pub const BUNDLE_VERSION: u64 = 2;
 /// The largest client bundle accepted.
 pub const MAX_CLIENT_BUNDLE_LEN: usize = 1024;
 /// The largest hub bundle accepted (the pairing frame's limit bounds it anyway).
@@ -128,14 +133,16 @@ fn bounded_bytes(v: &Value, field: &'static str, max: usize) -> Result<Vec<u8>, 
     Ok(bytes.to_vec())
 }
 
-/// What the client sends the hub, sealed: the name it asks to be known by and the public key
-/// the hub certifies (signing commands, receiving key distributions).
+/// What the client sends the hub, sealed: the name it asks to be known by and the two public
+/// keys the hub certifies (one verifies its commands, the other is what key distributions,
+/// responses and challenges are encrypted to). The pairing key's AES-GCM, confirmed by both
+/// sides' SPAKE2+ key confirmation, is what authenticates them as this client's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientBundle {
     /// The name the person gave the client (also the pairing exchange's idProver).
     pub name: String,
-    /// Its P-256 public key.
-    pub key: PublicKey,
+    /// Its P-256 public keys.
+    pub keys: ClientPublicKeys,
 }
 
 impl ClientBundle {
@@ -144,19 +151,30 @@ impl ClientBundle {
         cbor::encode(&Value::Array(vec![
             uint(BUNDLE_VERSION),
             Value::Text(self.name.clone()),
-            Value::Bytes(self.key.to_sec1_uncompressed().to_vec()),
+            Value::Bytes(self.keys.signing.to_sec1_uncompressed().to_vec()),
+            Value::Bytes(self.keys.agreement.to_sec1_uncompressed().to_vec()),
         ]))
     }
 
     /// Reads a bundle, refusing anything but the exact form [`ClientBundle::to_bytes`] writes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BundleError> {
-        let items = items(bytes, "client bundle", MAX_CLIENT_BUNDLE_LEN, 3)?;
+        let items = items(bytes, "client bundle", MAX_CLIENT_BUNDLE_LEN, 4)?;
         let name = as_text(&items[1], "name")?;
         crate::pairing::messages::check_client_name(name)
             .map_err(|e| invalid("name", e.to_string()))?;
+        let keys = ClientPublicKeys {
+            signing: public_key(&items[2], "signing_key")?,
+            agreement: public_key(&items[3], "agreement_key")?,
+        };
+        if keys.signing == keys.agreement {
+            return Err(invalid(
+                "agreement_key",
+                "is the signing key: a key either signs or agrees, never both",
+            ));
+        }
         Ok(ClientBundle {
             name: name.to_owned(),
-            key: public_key(&items[2], "key")?,
+            keys,
         })
     }
 }
@@ -175,7 +193,8 @@ pub struct HubBundle {
     pub role: Role,
     /// The client's certificate, signed by the root key.
     pub certificate: Vec<u8>,
-    /// The first key-distribution envelope (epoch key, device certificates, revocations).
+    /// The first key-distribution envelope (the client's read grant, device certificates,
+    /// revocations), encrypted to the client's key agreement key.
     pub key_distribution: Vec<u8>,
     /// SHA-256 of the hub's TLS certificate (DER): the pin for every later connection.
     pub tls_sha256: [u8; 32],
@@ -274,6 +293,12 @@ mod tests {
         PrivateKey::generate().expect("key").public_key()
     }
 
+    fn keys() -> ClientPublicKeys {
+        crate::keymgmt::ClientKeys::generate()
+            .expect("keys")
+            .public()
+    }
+
     fn hub_bundle() -> HubBundle {
         let root_key = key();
         HubBundle {
@@ -292,12 +317,22 @@ mod tests {
     fn client_bundle_round_trips_and_has_the_documented_shape() {
         let bundle = ClientBundle {
             name: "pc".into(),
-            key: key(),
+            keys: keys(),
         };
         let bytes = bundle.to_bytes();
-        // [1, "pc", h'04…' (65 bytes)]
-        assert_eq!(&bytes[..7], &[0x83, 0x01, 0x62, b'p', b'c', 0x58, 65]);
-        assert_eq!(bytes.len(), 7 + 65);
+        // [2, "pc", h'04…' (65 bytes), h'04…' (65 bytes)]
+        assert_eq!(&bytes[..7], &[0x84, 0x02, 0x62, b'p', b'c', 0x58, 65]);
+        assert_eq!(&bytes[7..8], &[0x04]);
+        assert_eq!(
+            &bytes[7..72],
+            &bundle.keys.signing.to_sec1_uncompressed()[..]
+        );
+        assert_eq!(&bytes[72..74], &[0x58, 65]);
+        assert_eq!(
+            &bytes[74..],
+            &bundle.keys.agreement.to_sec1_uncompressed()[..]
+        );
+        assert_eq!(bytes.len(), 7 + 65 + 2 + 65);
         assert_eq!(ClientBundle::from_bytes(&bytes).expect("decodes"), bundle);
     }
 
@@ -314,7 +349,7 @@ mod tests {
     fn client_bundle_refusals() {
         let good = ClientBundle {
             name: "pc".into(),
-            key: key(),
+            keys: keys(),
         }
         .to_bytes();
         // Trailing byte.
@@ -330,25 +365,63 @@ mod tests {
             Err(BundleError::Malformed(_))
         ));
         // Another version.
-        let mut v2 = good.clone();
-        v2[1] = 0x02;
+        let mut v1 = good.clone();
+        v1[1] = 0x01;
         assert_eq!(
-            ClientBundle::from_bytes(&v2),
-            Err(BundleError::UnsupportedVersion(2))
+            ClientBundle::from_bytes(&v1),
+            Err(BundleError::UnsupportedVersion(1))
         );
+        // The version-1 shape (one key for both uses) is refused.
+        let one_key = cbor::encode(&Value::Array(vec![
+            uint(1),
+            Value::Text("pc".into()),
+            Value::Bytes(key().to_sec1_uncompressed().to_vec()),
+        ]));
+        assert_eq!(
+            ClientBundle::from_bytes(&one_key),
+            Err(BundleError::UnsupportedVersion(1))
+        );
+        // One key offered for both uses.
+        let same = key().to_sec1_uncompressed().to_vec();
+        let reused = cbor::encode(&Value::Array(vec![
+            uint(BUNDLE_VERSION),
+            Value::Text("pc".into()),
+            Value::Bytes(same.clone()),
+            Value::Bytes(same),
+        ]));
+        assert!(matches!(
+            ClientBundle::from_bytes(&reused),
+            Err(BundleError::Invalid {
+                field: "agreement_key",
+                ..
+            })
+        ));
+        // The agreement key missing.
+        assert!(matches!(
+            ClientBundle::from_bytes(&cbor::encode(&Value::Array(vec![
+                uint(BUNDLE_VERSION),
+                Value::Text("pc".into()),
+                Value::Bytes(key().to_sec1_uncompressed().to_vec()),
+            ]))),
+            Err(BundleError::Malformed(_))
+        ));
         // A point off the curve.
         let mut off = good.clone();
         let last = off.len() - 1;
         off[last] ^= 1;
         assert!(matches!(
             ClientBundle::from_bytes(&off),
-            Err(BundleError::Invalid { field: "key", .. })
+            Err(BundleError::Invalid {
+                field: "agreement_key",
+                ..
+            })
         ));
         // A compressed key.
         let compressed = cbor::encode(&Value::Array(vec![
-            uint(1),
+            uint(BUNDLE_VERSION),
             Value::Text("pc".into()),
             Value::Bytes(vec![2; 33]),
+            Value::Bytes(key().to_sec1_uncompressed().to_vec()),
         ]));
         assert!(matches!(
             ClientBundle::from_bytes(&compressed),
@@ -356,8 +429,9 @@ mod tests {
         ));
         // A name with a control character.
         let ctl = cbor::encode(&Value::Array(vec![
-            uint(1),
+            uint(BUNDLE_VERSION),
             Value::Text("p\nc".into()),
+            Value::Bytes(key().to_sec1_uncompressed().to_vec()),
             Value::Bytes(key().to_sec1_uncompressed().to_vec()),
         ]));
         assert!(matches!(
@@ -370,7 +444,7 @@ mod tests {
             Err(BundleError::TooLong { .. })
         ));
         // Non-canonical: the version as a two-byte integer.
-        let mut long_int = vec![0x83, 0x18, 0x01];
+        let mut long_int = vec![0x84, 0x18, 0x02];
         long_int.extend_from_slice(&good[2..]);
         assert!(matches!(
             ClientBundle::from_bytes(&long_int),
@@ -445,7 +519,7 @@ mod tests {
 
         #[test]
         fn any_client_name_that_passes_round_trips(name in "[a-zA-Z0-9 ._-]{1,64}") {
-            let bundle = ClientBundle { name, key: key() };
+            let bundle = ClientBundle { name, keys: keys() };
             prop_assert_eq!(ClientBundle::from_bytes(&bundle.to_bytes()).expect("decodes"), bundle);
         }
     }

@@ -254,7 +254,7 @@ impl Onboarding {
                 format!("{base}-{n}")
             };
             let id = DeviceId::new(&candidate).map_err(|e| e.to_string())?;
-            match home.pair_client(&id, bundle.key, permissions, devices.clone()) {
+            match home.pair_client(&id, bundle.keys, permissions, devices.clone()) {
                 Ok(pairing) => {
                     let hub_bundle = HubBundle {
                         home: home.home_id(),

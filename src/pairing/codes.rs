@@ -422,7 +422,7 @@ mod tests {
 
     #[test]
     fn start_code_lives_in_memory_only_and_a_new_one_replaces_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::private_tempdir();
         let t0 = Instant::now();
         let mut codes =
             PairingCodes::open(store(dir.path()), MIN_ITERATIONS, t0, None).expect("open");
@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn invitations_are_sealed_in_the_store_and_survive_a_restart() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::private_tempdir();
         let t0 = Instant::now();
         let mut codes = PairingCodes::open(store(dir.path()), MIN_ITERATIONS, t0, Some(1_000_000))
             .expect("open");
@@ -518,7 +518,7 @@ mod tests {
 
     #[test]
     fn without_a_trusted_clock_stored_invitations_wait_for_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::private_tempdir();
         let t0 = Instant::now();
         let mut codes = PairingCodes::open(store(dir.path()), MIN_ITERATIONS, t0, Some(1_000_000))
             .expect("open");
@@ -567,7 +567,7 @@ mod tests {
 
     #[test]
     fn every_live_code_has_its_own_slot_and_ten_is_the_limit() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::private_tempdir();
         let t0 = Instant::now();
         let mut codes =
             PairingCodes::open(store(dir.path()), MIN_ITERATIONS, t0, None).expect("open");

@@ -18,19 +18,32 @@
 //! Later, [`ZigbeeNetwork::save_backup`] seals a fresh backup (after devices join, periodically
 //! and at shutdown), but never one of another network than the stored one.
 //!
+//! Frame counters: a restore must start the stick's outgoing NWK and APS frame counters past
+//! every counter the old stick used, or AES-CCM* nonces repeat under the same network key (and
+//! trust centre link key). The backup's counters are a snapshot; between backups
+//! [`ZigbeeNetwork::seal_frame_counters`] seals just the counters, far more often (the runtime
+//! does it every [`FRAME_COUNTER_SEAL_INTERVAL`]). A restore starts from the higher of the
+//! backup's and the sealed counters, plus the driver's margin for what the stick may have
+//! sent since they were sealed: twice the sealing interval (one missed seal) at the stick's
+//! highest frame rate, never less than 2^16 (`sealhub_radios::zigbee::driver::frame_counter_margin`).
+//!
 //! While the hub runs, [`ZigbeeNetwork::follow`] watches the driver's events. When the stick
 //! comes back blank after an unplug or reset (its tokens lost, or swapped for a new stick), the
 //! driver's own restart forms a new, empty network on it; that network is replaced with the
 //! stored one at once. A stick that comes back running another network it did not just form is
 //! left alone and reported.
 //!
-//! Record (tree `zigbee`): `network_backup` = the backup's JSON text.
+//! Records (tree `zigbee`): `network_backup` = the backup's JSON text; `frame_counters` = the
+//! network's extended PAN ID (8 bytes, as in the backup) ‖ the NWK frame counter (u32
+//! big-endian) ‖ the APS frame counter (u32 big-endian; absent when the stick does not say).
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use sealhub_radios::zigbee::backup::NetworkBackup;
 use sealhub_radios::zigbee::driver::{
-    Eui64Restore, NetworkInfo, RadioEvent, RestoreError, RestoreReport, ZigbeeStick,
+    Eui64Restore, FrameCounters, NetworkInfo, RadioEvent, RestoreError, RestoreOptions,
+    RestoreReport, ZigbeeStick,
 };
 
 use super::{Error, Result};
@@ -41,6 +54,51 @@ pub const TREE: &str = "zigbee";
 
 /// The record key of the network backup.
 pub const BACKUP_KEY: &[u8] = b"network_backup";
+
+/// The record key of the frame counters sealed between backups.
+pub const COUNTERS_KEY: &[u8] = b"frame_counters";
+
+/// How often the runtime seals the frame counters: a restore then starts at most twice this
+/// (at the stick's highest frame rate) past them, which the minimum margin of 2^16 covers.
+pub const FRAME_COUNTER_SEAL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How often a full backup is sealed unless told otherwise (`[zigbee] backup_interval_secs`).
+const DEFAULT_BACKUP_INTERVAL: Duration = Duration::from_secs(900);
+
+/// Frame counters sealed between backups, and the network they belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SealedCounters {
+    extended_pan_id: [u8; 8],
+    counters: FrameCounters,
+}
+
+impl SealedCounters {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = self.extended_pan_id.to_vec();
+        out.extend_from_slice(&self.counters.nwk.to_be_bytes());
+        if let Some(aps) = self.counters.aps {
+            out.extend_from_slice(&aps.to_be_bytes());
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let (pan, rest) = bytes.split_first_chunk::<8>()?;
+        let (nwk, rest) = rest.split_first_chunk::<4>()?;
+        let aps = match rest {
+            [] => None,
+            [a, b, c, d] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
+            _ => return None,
+        };
+        Some(SealedCounters {
+            extended_pan_id: *pan,
+            counters: FrameCounters {
+                nwk: u32::from_be_bytes(*nwk),
+                aps,
+            },
+        })
+    }
+}
 
 /// How [`ZigbeeNetwork::bring_up`] got the stick onto the hub's network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +144,12 @@ pub struct ZigbeeNetwork {
     recovering: bool,
     /// The network the driver formed while recovering (the stick came back blank).
     formed_while_recovering: Option<NetworkInfo>,
+    /// The frame counters sealed since the backup, if any.
+    counters: Option<SealedCounters>,
+    /// How often a full backup is sealed.
+    backup_interval: Duration,
+    /// How often the frame counters are sealed.
+    counter_interval: Duration,
 }
 
 impl std::fmt::Debug for ZigbeeNetwork {
@@ -112,13 +176,83 @@ impl ZigbeeNetwork {
                 Some(NetworkBackup::from_json(text).map_err(|e| corrupt(e.to_string()))?)
             }
         };
+        let counters = match store.get(TREE, COUNTERS_KEY)? {
+            None => None,
+            Some(bytes) => Some(
+                SealedCounters::decode(&bytes).ok_or_else(|| Error::Corrupt {
+                    what: "Zigbee frame counters",
+                    reason: "not an extended PAN ID and one or two counters".to_owned(),
+                })?,
+            ),
+        };
         Ok(ZigbeeNetwork {
             store,
             stored,
             left: BTreeSet::new(),
             recovering: false,
             formed_while_recovering: None,
+            counters,
+            backup_interval: DEFAULT_BACKUP_INTERVAL,
+            counter_interval: FRAME_COUNTER_SEAL_INTERVAL,
         })
+    }
+
+    /// How often the caller seals a full backup and the frame counters: a restore starts the
+    /// counters past what the stick may have sent since the newest of them was sealed.
+    pub fn set_seal_intervals(&mut self, backup: Duration, counters: Duration) {
+        self.backup_interval = backup;
+        self.counter_interval = counters;
+    }
+
+    /// Reads the stick's frame counters and seals them (a record far smaller than a backup,
+    /// so it can be written often); returns them. Only for the stored network: on a stick
+    /// that runs another one nothing is sealed ([`Error::NetworkChanged`]).
+    pub async fn seal_frame_counters(&mut self, stick: &ZigbeeStick) -> Result<FrameCounters> {
+        let info = stick.network().await?;
+        let extended_pan_id = info.extended_pan_id.to_le_bytes();
+        if let Some(stored) = &self.stored
+            && stored.extended_pan_id != extended_pan_id
+        {
+            return Err(Error::NetworkChanged {
+                stick: info.extended_pan_id,
+                stored: u64::from_le_bytes(stored.extended_pan_id),
+            });
+        }
+        let counters = stick.frame_counters().await?;
+        let sealed = SealedCounters {
+            extended_pan_id,
+            counters,
+        };
+        self.store.put(TREE, COUNTERS_KEY, &sealed.encode())?;
+        self.counters = Some(sealed);
+        Ok(counters)
+    }
+
+    /// The stored backup with its frame counters raised to the ones sealed since (if any, of
+    /// the same network), and how old those counters may be.
+    fn restorable(&self, backup: &NetworkBackup) -> Result<(NetworkBackup, Duration)> {
+        let mut backup = backup.clone();
+        let mut age = self.backup_interval.saturating_mul(2);
+        if let Some(sealed) = self
+            .counters
+            .filter(|c| c.extended_pan_id == backup.extended_pan_id)
+        {
+            let c = sealed.counters;
+            if c.nwk >= backup.network_key.frame_counter {
+                age = self.counter_interval.saturating_mul(2);
+            }
+            backup.network_key.frame_counter = backup.network_key.frame_counter.max(c.nwk);
+            let aps = backup
+                .ezsp_aps_frame_counter()
+                .map_err(|e| Error::Restore(e.to_string()))?;
+            if let Some(high) = match (aps, c.aps) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            } {
+                backup.set_ezsp_aps_frame_counter(high);
+            }
+        }
+        Ok((backup, age))
     }
 
     /// The stored backup (key material inside; its `Debug` prints none).
@@ -155,7 +289,13 @@ impl ZigbeeNetwork {
     ) -> Result<StartOutcome> {
         let stored_pan_id = backup.pan_id;
         let stored_extended_pan_id = u64::from_le_bytes(backup.extended_pan_id);
-        let report = match stick.restore(backup, false).await {
+        let (backup, counters_age) = self.restorable(backup)?;
+        let backup = &backup;
+        let options = |force| RestoreOptions {
+            force,
+            counters_age,
+        };
+        let report = match stick.restore_with(backup, options(false)).await {
             Ok(report) => report,
             Err(RestoreError::OtherNetwork(info)) if force => {
                 tracing::warn!(
@@ -164,7 +304,10 @@ impl ZigbeeNetwork {
                     "the Zigbee stick runs another network; `force` is set, so it leaves that \
                      network and takes the stored one"
                 );
-                stick.restore(backup, true).await.map_err(restore_error)?
+                stick
+                    .restore_with(backup, options(true))
+                    .await
+                    .map_err(restore_error)?
             }
             Err(RestoreError::OtherNetwork(stick)) => {
                 return Err(Error::OtherNetwork {
@@ -240,7 +383,15 @@ impl ZigbeeNetwork {
                     stored_pan_id = format_args!("{:#06x}", stored.pan_id),
                     "the Zigbee stick came back blank and the driver formed a new network on                      it; restoring the stored network over that one"
                 );
-                let report = stick.restore(&stored, true).await.map_err(restore_error)?;
+                let (restorable, counters_age) = self.restorable(&stored)?;
+                let options = RestoreOptions {
+                    force: true,
+                    counters_age,
+                };
+                let report = stick
+                    .restore_with(&restorable, options)
+                    .await
+                    .map_err(restore_error)?;
                 self.save_backup(stick).await?;
                 return Ok(Followed::Restored(report));
             }

@@ -10,12 +10,19 @@
 //! The grants say under which classes a node talks; the driver needs them again after a
 //! restart, or it would talk to a secure node in the clear and drop its encrypted reports.
 //!
+//! The S2 sequence reservations say how far the driver's sequence numbers to each node may
+//! have gone: a restarted driver continues past them, so a node that still remembers the last
+//! numbers it had from the hub does not drop the hub's next frames (a report it is asked to
+//! send again, or a command) as duplicates. They are not secret, but live here beside the
+//! keys, written (and flushed) before the numbers they cover are used.
+//!
 //! Records (tree `zwave`):
 //!
 //! | key | value |
 //! |---|---|
 //! | `network_key/s2_access_control`, `.../s2_authenticated`, `.../s2_unauthenticated`, `.../s0` | the 16 key bytes |
 //! | `node/` ‖ node id (u16 big-endian) | granted classes (the KEX key bit mask, 1 byte) ‖ command classes the node may send in the clear |
+//! | `s2_sequence/` ‖ node id (u16 big-endian) | the last S2 sequence number reserved for frames to the node (1 byte) |
 
 use std::collections::BTreeMap;
 
@@ -32,6 +39,9 @@ pub const TREE: &str = "zwave";
 
 /// Prefix of the node grant records.
 const NODE_PREFIX: &[u8] = b"node/";
+
+/// Prefix of the S2 sequence reservation records.
+const SEQUENCE_PREFIX: &[u8] = b"s2_sequence/";
 
 /// The record key of a class's network key.
 fn key_name(class: SecurityClass) -> &'static [u8] {
@@ -106,6 +116,45 @@ impl NetworkKeyStore for SealedNetworkKeys {
             ),
         }
         self.keys.insert(class, key);
+    }
+
+    fn s2_sequence_reserved(&self, node: u16) -> Option<u8> {
+        match self
+            .store
+            .get(TREE, &node_record_key(SEQUENCE_PREFIX, node))
+        {
+            Ok(Some(value)) if value.len() == 1 => value.first().copied(),
+            Ok(None) => None,
+            Ok(Some(_)) => {
+                tracing::error!(
+                    node,
+                    "the sealed S2 sequence reservation is damaged; the driver starts at random"
+                );
+                None
+            }
+            Err(e) => {
+                tracing::error!(
+                    node,
+                    error = %e,
+                    "cannot read the sealed S2 sequence reservation; the driver starts at random"
+                );
+                None
+            }
+        }
+    }
+
+    fn reserve_s2_sequence(&mut self, node: u16, last: u8) {
+        if let Err(e) = self
+            .store
+            .put(TREE, &node_record_key(SEQUENCE_PREFIX, node), &[last])
+        {
+            tracing::error!(
+                node,
+                error = %e,
+                "cannot seal the S2 sequence reservation: after a restart the node may drop the \
+                 hub's first frames as duplicates"
+            );
+        }
     }
 }
 
@@ -203,7 +252,11 @@ impl SealedNodeGrants {
 }
 
 fn node_key(node: u16) -> Vec<u8> {
-    let mut key = NODE_PREFIX.to_vec();
+    node_record_key(NODE_PREFIX, node)
+}
+
+fn node_record_key(prefix: &[u8], node: u16) -> Vec<u8> {
+    let mut key = prefix.to_vec();
     key.extend_from_slice(&node.to_be_bytes());
     key
 }
@@ -219,7 +272,7 @@ mod tests {
 
     #[test]
     fn keys_and_grants_round_trip_through_the_store() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let s = store(dir.path());
         let mut keys = SealedNetworkKeys::load(s.handle()).expect("load");
         assert!(keys.is_empty());
@@ -245,8 +298,29 @@ mod tests {
     }
 
     #[test]
-    fn a_key_record_of_the_wrong_length_stops_the_load() {
+    fn s2_sequence_reservations_are_kept_per_node_across_a_reopen() {
         let dir = tempfile::tempdir().expect("tmp");
+        {
+            let s = store(dir.path());
+            let mut keys = SealedNetworkKeys::load(s.handle()).expect("load");
+            assert_eq!(keys.s2_sequence_reserved(2), None);
+            keys.reserve_s2_sequence(2, 0x41);
+            keys.reserve_s2_sequence(3, 0xFE);
+            keys.reserve_s2_sequence(2, 0x61);
+        }
+        let s = store(dir.path());
+        let keys = SealedNetworkKeys::load(s.handle()).expect("load");
+        assert_eq!(keys.s2_sequence_reserved(2), Some(0x61));
+        assert_eq!(keys.s2_sequence_reserved(3), Some(0xFE));
+        assert_eq!(keys.s2_sequence_reserved(4), None);
+        // Not a grant.
+        let grants = SealedNodeGrants::new(s.handle());
+        assert!(grants.load_all().expect("grants").is_empty());
+    }
+
+    #[test]
+    fn a_key_record_of_the_wrong_length_stops_the_load() {
+        let dir = crate::store::private_tempdir();
         let s = store(dir.path());
         s.put(TREE, key_name(SecurityClass::S2Authenticated), &[1; 15])
             .expect("put");

@@ -61,7 +61,7 @@ pub struct ProductIds {
 pub struct CommandClassRecord {
     /// The command class id.
     pub cc: u8,
-    /// Supported only under security.
+    /// Supported securely (the node's secure list names it): taken only under its class.
     pub secure: bool,
     /// The version the node reported (`None`: not asked or not answered).
     pub version: Option<u8>,
@@ -335,11 +335,25 @@ impl NodeDescriber {
     }
 
     /// At start-up, with the stick's node list: tells the driver which described nodes sleep
-    /// (so commands for them wait for their wake-up), and interviews (without waiting for any
+    /// (so commands for them wait for their wake-up) and which command classes the secure ones
+    /// support securely (call it after the grants are restored), and interviews (without waiting for any
     /// wake-up) every node but `own` that has no record; returns those nodes. Described
     /// nodes are not asked again.
     pub async fn resume(&self, nodes: &[u16], own: u16) -> Result<Vec<u16>> {
         let described = self.records.load_all()?;
+        // What each secure node supports securely: frames of those classes are then taken
+        // only under its class, whatever its node information frame lists (call after the
+        // grants are restored).
+        for record in described.values().filter(|r| r.security.is_some()) {
+            let secure: Vec<u8> = record
+                .command_classes
+                .iter()
+                .filter(|c| c.secure)
+                .map(|c| c.cc)
+                .collect();
+            self.stick
+                .set_node_secure_command_classes(record.node, &secure);
+        }
         for record in described.values().filter(|r| r.sleeps) {
             if let Err(e) = self.stick.set_sleeping(record.node, true).await {
                 tracing::warn!(
@@ -481,7 +495,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_sit_beside_the_grants() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let s = Store::open(
             dir.path(),
             &KekSource::KeyFile(dir.path().join("store.key")),
@@ -532,7 +546,7 @@ mod tests {
 
     #[test]
     fn a_damaged_record_is_an_error_not_a_missing_one() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let s = Store::open(
             dir.path(),
             &KekSource::KeyFile(dir.path().join("store.key")),

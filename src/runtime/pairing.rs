@@ -81,7 +81,11 @@ mod tests {
     /// with, answered (through the handler trait) with PairParams on the client's connection.
     #[test]
     fn the_printed_code_starts_a_pairing_through_the_handler() {
-        let dir = tempfile::tempdir().expect("tmp");
+        // Private (0700): the store refuses a directory other users can enter.
+        let dir = tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .expect("tmp");
         let store =
             Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
         let (mut home, _) = Home::open(store.handle(), FreshnessPolicy::default()).expect("home");

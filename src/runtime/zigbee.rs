@@ -1,7 +1,8 @@
 //! The Zigbee radio task: the stick (or its emulator), brought onto the network sealed in the
 //! store ([`ZigbeeNetwork::bring_up`]), its events logged and passed to the gateway (with the
 //! stick's handle once it is up), and a fresh backup sealed after devices join or leave, every
-//! `backup_interval_secs`, and at shutdown.
+//! `backup_interval_secs`, and at shutdown; in between, the frame counters alone every
+//! [`FRAME_COUNTER_SEAL_INTERVAL`], so a restore starts past them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,7 +10,9 @@ use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{self, DeviceKind, EmulatorHandle, SimulatedDevice};
 use sealhub::config::{EmulatorConfig, RadioPort, ZigbeeConfig};
-use sealhub::radio::zigbee_network::{Followed, StartOutcome, ZigbeeNetwork};
+use sealhub::radio::zigbee_network::{
+    FRAME_COUNTER_SEAL_INTERVAL, Followed, StartOutcome, ZigbeeNetwork,
+};
 use sealhub::radio::{self, Error};
 use sealhub::store::Store;
 use sealhub_radios::port::PortConfig;
@@ -88,6 +91,10 @@ pub(super) async fn run(
             return;
         }
     };
+    network.set_seal_intervals(
+        Duration::from_secs(config.backup_interval_secs),
+        FRAME_COUNTER_SEAL_INTERVAL,
+    );
     let (path, emulator) = match &config.port {
         RadioPort::Serial(path) => (path.clone(), None),
         // auto_port::resolve replaced it before this task started; reaching here is a bug in
@@ -143,6 +150,10 @@ pub(super) async fn run(
 
     let period = Duration::from_secs(config.backup_interval_secs);
     let mut periodic = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut counters = tokio::time::interval_at(
+        tokio::time::Instant::now() + FRAME_COUNTER_SEAL_INTERVAL,
+        FRAME_COUNTER_SEAL_INTERVAL,
+    );
     let mut backup_due: Option<tokio::time::Instant> = None;
     loop {
         let due = async {
@@ -193,6 +204,11 @@ pub(super) async fn run(
                 }
             },
             _ = periodic.tick() => seal_backup(&mut network, &stick, "periodic").await,
+            _ = counters.tick() => {
+                if let Err(e) = network.seal_frame_counters(&stick).await {
+                    warn!("Zigbee frame counters not sealed: {e}");
+                }
+            }
             () = due => {
                 backup_due = None;
                 seal_backup(&mut network, &stick, "devices changed").await;

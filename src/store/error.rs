@@ -63,6 +63,46 @@ pub enum Error {
         store: PathBuf,
     },
 
+    /// The data directory can be entered, listed or written by other users.
+    #[error(
+        "the data directory {path} has mode {mode:o}, open to group/others: run \
+         `chmod 700 {path}` (and check who could have copied or changed what it holds)"
+    )]
+    DataDirTooOpen {
+        /// The data directory.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+
+    /// The data directory belongs to another user, who could replace what it holds.
+    #[error(
+        "the data directory {path} belongs to uid {owner}, not to uid {uid} running sealhub: \
+         run `chown -R {uid} {path}` or run sealhub as its owner"
+    )]
+    DataDirNotOwned {
+        /// The data directory.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// The effective uid of this process.
+        uid: u32,
+    },
+
+    /// The key file belongs to another user, who could read or replace the store's key.
+    #[error(
+        "the key file {path} belongs to uid {owner}, not to uid {uid} running sealhub: run \
+         `chown {uid} {path}` (and check who could have copied it)"
+    )]
+    KeyFileNotOwned {
+        /// The key file.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// The effective uid of this process.
+        uid: u32,
+    },
+
     /// The key file can be read by other users, so the store key is only as safe as their accounts.
     #[error(
         "the key file {path} has mode {mode:o}, readable or writable by group/others: run \
@@ -193,6 +233,17 @@ pub enum Error {
     )]
     MetaMissing {
         /// The `store.sled` directory.
+        path: PathBuf,
+    },
+
+    /// The rollback guard's file is not one sealhub wrote (damaged, or edited by hand).
+    #[error(
+        "the rollback guard {path} is damaged: restore it from backup, or, if the store itself \
+         is intact and newest, remove it and run `sealhub restore-ack` to record the store's \
+         state again"
+    )]
+    GuardDamaged {
+        /// The guard file.
         path: PathBuf,
     },
 

@@ -7,7 +7,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -80,11 +80,15 @@ pub struct Argon2Params {
 }
 
 impl Default for Argon2Params {
-    /// OWASP's recommended minimum for Argon2id: 19 MiB, 2 passes, 1 lane (fine on a Pi).
+    /// 64 MiB, 3 passes, 1 lane: well above OWASP's minimum (19 MiB, 2 passes), so every
+    /// guess costs an attacker with the SD card 192 MiB-passes of memory-hard work, while one
+    /// unlock at boot takes about a second on a Raspberry Pi 3 or later (which has 1 GiB or
+    /// more). Used only when a store is created: a store keeps the parameters it was made
+    /// with, recorded in its meta, so stores made with earlier defaults still open.
     fn default() -> Self {
         Self {
-            m_kib: 19 * 1024,
-            t: 2,
+            m_kib: 64 * 1024,
+            t: 3,
             p: 1,
         }
     }
@@ -226,8 +230,16 @@ pub(crate) fn load_key_file(path: &Path, store: &Path) -> Result<AeadKey> {
         }
         Err(e) => return Err(Error::io(path, e)),
     };
-    // Check the mode of the file we actually opened, not of whatever the path points to later.
+    // Check the owner and mode of the file we actually opened, not of whatever the path points
+    // to later.
     let metadata = file.metadata().map_err(|e| Error::io(path, e))?;
+    check_owner(metadata.uid(), effective_uid()).map_err(|(owner, uid)| {
+        Error::KeyFileNotOwned {
+            path: path.to_owned(),
+            owner,
+            uid,
+        }
+    })?;
     let mode = metadata.permissions().mode();
     if mode & 0o077 != 0 {
         return Err(Error::KeyFileTooOpen {
@@ -249,6 +261,22 @@ pub(crate) fn load_key_file(path: &Path, store: &Path) -> Result<AeadKey> {
         });
     }
     Ok(AeadKey::from_slice(&bytes)?)
+}
+
+/// The effective uid of this process: who must own the key file and the data directory.
+pub(crate) fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions, touches no memory of ours and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Checks a file or directory owned by `owner` may hold this process's secrets: it must be
+/// this process's own (`uid`). On refusal, returns both for the message.
+pub(crate) fn check_owner(owner: u32, uid: u32) -> std::result::Result<(), (u32, u32)> {
+    if owner == uid {
+        Ok(())
+    } else {
+        Err((owner, uid))
+    }
 }
 
 /// Creates a new key file with 32 random bytes and mode 0600, published atomically: the bytes
@@ -433,8 +461,21 @@ mod tests {
     }
 
     #[test]
+    fn a_file_owned_by_another_user_is_refused() {
+        assert_eq!(check_owner(1000, 1000), Ok(()));
+        assert_eq!(check_owner(0, 1000), Err((0, 1000)));
+        assert_eq!(check_owner(1001, 1000), Err((1001, 1000)));
+        // The key file this process creates is its own, so it passes.
+        let dir = crate::store::private_tempdir();
+        let path = dir.path().join("store.key");
+        create_key_file(&path).expect("create");
+        let owner = std::fs::metadata(&path).expect("stat").uid();
+        assert_eq!(check_owner(owner, effective_uid()), Ok(()));
+    }
+
+    #[test]
     fn created_key_file_is_0600_32_bytes_and_never_overwritten() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::private_tempdir();
         let path = dir.path().join("store.key");
         let kek = create_key_file(&path).expect("create");
         let meta = std::fs::metadata(&path).expect("metadata");
@@ -452,7 +493,7 @@ mod tests {
 
     #[test]
     fn credential_accepts_raw_or_hex_and_refuses_other_lengths_and_unsafe_names() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = crate::store::private_tempdir();
         std::fs::write(dir.path().join("raw"), [7u8; 32]).expect("write");
         std::fs::write(
             dir.path().join("hex"),

@@ -9,6 +9,7 @@
 
 mod batch;
 mod error;
+mod guard;
 mod kek;
 mod meta;
 mod name;
@@ -17,7 +18,7 @@ mod record;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,7 @@ use zeroize::Zeroizing;
 
 pub use batch::WriteBatch;
 pub use error::{Error, Result};
+pub use guard::{GENERATION_FILE_NAME, GuardRecord, REVOCATIONS_FILE_NAME, RollbackGuard};
 pub use kek::{Argon2Params, CREDENTIALS_DIRECTORY_ENV, DEFAULT_KEY_FILE_NAME, KekKind, KekSource};
 
 use crate::crypto::{AeadKey, fill_random, random_array};
@@ -297,26 +299,40 @@ impl Iterator for Records<'_> {
     }
 }
 
-/// Creates the data directory with mode 0700 if missing; warns if an existing one is open to
-/// other users.
+/// Creates the data directory with mode 0700 if missing; refuses an existing one that other
+/// users can enter or that belongs to another user.
 fn ensure_data_dir(data_dir: &Path) -> Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(data_dir)
         .map_err(|e| Error::io(data_dir, e))?;
-    let mode = std::fs::metadata(data_dir)
-        .map_err(|e| Error::io(data_dir, e))?
-        .permissions()
-        .mode();
+    let meta = std::fs::metadata(data_dir).map_err(|e| Error::io(data_dir, e))?;
+    kek::check_owner(meta.uid(), kek::effective_uid()).map_err(|(owner, uid)| {
+        Error::DataDirNotOwned {
+            path: data_dir.to_owned(),
+            owner,
+            uid,
+        }
+    })?;
+    let mode = meta.permissions().mode();
     if mode & 0o077 != 0 {
-        tracing::warn!(
-            data_dir = %data_dir.display(),
-            mode = format_args!("{:o}", mode & 0o7777),
-            "data directory is accessible to other users; consider `chmod 700`"
-        );
+        return Err(Error::DataDirTooOpen {
+            path: data_dir.to_owned(),
+            mode: mode & 0o7777,
+        });
     }
     Ok(())
+}
+
+/// A temporary directory with mode 0700, fit to be a data directory (`tempfile` creates them
+/// 0755 under the usual umask, which the store refuses).
+#[cfg(test)]
+pub(crate) fn private_tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .expect("a private temporary directory")
 }
 
 /// How long [`open_db`] waits for sled's file lock before reporting [`Error::Locked`].

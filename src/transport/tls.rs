@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn the_same_certificate_comes_back_on_every_start() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let (first, created) = {
             let s = store(dir.path());
             TlsIdentity::load_or_create(&s).expect("creates")
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_half_written_or_mismatched_identity_is_refused_not_replaced() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let s = store(dir.path());
         let (original, _) = TlsIdentity::load_or_create(&s).expect("creates");
         // Another identity's key under this certificate.

@@ -1,11 +1,12 @@
 //! What the onboarding tests share: a hub task on real sockets and real TLS on 127.0.0.1
 //! with a real `Home` (the `Onboarding` glue for pairing frames; for envelopes, a stand-in
 //! for the gateway that opens commands with `Home::open_command` and answers with
-//! `Home::seal_from_device`), and the client's store.
+//! `Home::seal_response`, encrypted to the asking client), and the client's store.
 
 #![allow(dead_code)] // each test file uses its own part
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use sealhub::envelope::freshness::FreshnessPolicy;
@@ -22,6 +23,10 @@ use sealhub::store::{KekSource, Store};
 use sealhub::transport::tls::TlsIdentity;
 use sealhub::transport::{BoundTransport, Inbound, Outbound, TransportConfig};
 use tokio::sync::{mpsc, watch};
+
+#[path = "../support/private_dir.rs"]
+mod private_dir;
+pub use private_dir::tempdir;
 
 /// Now, in Unix seconds (the hub trusts its clock in these tests).
 pub fn now_unix() -> u64 {
@@ -41,6 +46,11 @@ pub struct FakeHub {
     pub fingerprint: [u8; 32],
     /// Sends an event from `zb:lamp` to every client allowed to read it.
     pub events: mpsc::Sender<Event>,
+    /// Sends these exact bytes (an envelope recorded earlier, say) to every client allowed
+    /// to read `zb:lamp`: a replay.
+    pub raw: mpsc::Sender<Vec<u8>>,
+    /// Every event envelope this hub sealed, in order.
+    pub sent: Arc<Mutex<Vec<Vec<u8>>>>,
     pub stop: watch::Sender<bool>,
     _dir: tempfile::TempDir,
 }
@@ -118,7 +128,21 @@ pub async fn start_hub_with(greeting: Option<Event>) -> FakeHub {
 /// as soon as it opens (so a test knows an event will come once the session is up), and puts
 /// `vouched` (or its own certificate's fingerprint) in the hub bundle as the pin.
 pub async fn start_hub_vouching(greeting: Option<Event>, vouched: Option<[u8; 32]>) -> FakeHub {
-    let dir = tempfile::tempdir().expect("tmp");
+    start(greeting, vouched, false).await
+}
+
+/// A hub that, as every paired session opens, first sends again every event it sent before
+/// (replays, as a relay that recorded them could), then `greeting` sealed afresh.
+pub async fn start_hub_replaying(greeting: Event) -> FakeHub {
+    start(Some(greeting), None, true).await
+}
+
+async fn start(
+    greeting: Option<Event>,
+    vouched: Option<[u8; 32]>,
+    replay_on_connect: bool,
+) -> FakeHub {
+    let dir = tempdir();
     let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
     let (identity, _) = TlsIdentity::load_or_create(&store).expect("TLS identity");
     let (mut home, _) = Home::open(store.handle(), FreshnessPolicy::default()).expect("home");
@@ -143,6 +167,9 @@ pub async fn start_hub_vouching(greeting: Option<Event>, vouched: Option<[u8; 32
     let (stop, stop_rx) = watch::channel(false);
     tokio::spawn(bound.run(inbound_tx, outbound_rx, stop_rx));
     let (events, mut event_rx) = mpsc::channel::<Event>(8);
+    let (raw, mut raw_rx) = mpsc::channel::<Vec<u8>>(8);
+    let sent: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let record = sent.clone();
     let fingerprint = identity.fingerprint();
     let vouched = vouched.unwrap_or(fingerprint);
     tokio::spawn(async move {
@@ -153,7 +180,11 @@ pub async fn start_hub_vouching(greeting: Option<Event>, vouched: Option<[u8; 32
                     let bytes = home
                         .seal_from_device(&lamp, MessageType::Event, event.to_value(), None)
                         .expect("event seals");
+                    record.lock().expect("lock").push(bytes.clone());
                     vec![Outbound::Broadcast { device: lamp, bytes }]
+                }
+                Some(bytes) = raw_rx.recv() => {
+                    vec![Outbound::Broadcast { device: id("zb:lamp"), bytes }]
                 }
                 message = inbound.recv() => match message {
                     None => break,
@@ -170,18 +201,28 @@ pub async fn start_hub_vouching(greeting: Option<Event>, vouched: Option<[u8; 32
                             .expect("the client's command opens");
                         let command =
                             Command::from_value(&opened.body.body).expect("a command body");
+                        let client = home
+                            .client_by_kid(opened.signer)
+                            .map(|(client, _)| client.clone())
+                            .expect("a paired client signed it");
                         let response = home
-                            .seal_from_device(
+                            .seal_response(
                                 &opened.route.device,
-                                MessageType::Response,
+                                &client,
                                 answer(&command).to_value(),
-                                Some(opened.body.msg_id),
+                                opened.body.msg_id,
                             )
                             .expect("response seals");
                         vec![Outbound::ToConnection { conn, bytes: response }]
                     }
-                    Some(Inbound::Connected { conn, client: Some(_) }) => match &greeting {
-                        Some(event) => {
+                    Some(Inbound::Connected { conn, client: Some(_) }) => {
+                        let mut out = Vec::new();
+                        if replay_on_connect {
+                            for bytes in record.lock().expect("lock").iter() {
+                                out.push(Outbound::ToConnection { conn, bytes: bytes.clone() });
+                            }
+                        }
+                        if let Some(event) = &greeting {
                             let bytes = home
                                 .seal_from_device(
                                     &id("zb:lamp"),
@@ -190,10 +231,11 @@ pub async fn start_hub_vouching(greeting: Option<Event>, vouched: Option<[u8; 32
                                     None,
                                 )
                                 .expect("event seals");
-                            vec![Outbound::ToConnection { conn, bytes }]
+                            record.lock().expect("lock").push(bytes.clone());
+                            out.push(Outbound::ToConnection { conn, bytes });
                         }
-                        None => Vec::new(),
-                    },
+                        out
+                    }
                     Some(_) => Vec::new(),
                 },
             };
@@ -209,6 +251,8 @@ pub async fn start_hub_vouching(greeting: Option<Event>, vouched: Option<[u8; 32
         code,
         fingerprint,
         events,
+        raw,
+        sent,
         stop,
         _dir: dir,
     }

@@ -7,7 +7,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use sealhub::crypto::PrivateKey;
 use sealhub::definitions::{CapabilityMapping, Definitions, EndpointMapping, MappingOptions};
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{self, DeviceId, MessageType, Opened};
@@ -16,7 +15,7 @@ use sealhub::gateway::core::{
     Delivery, Gateway, GatewayConfig, Input, OpOutput, Output, RadioOutcome, Ticket, Translation,
 };
 use sealhub::gateway::{Mapping, Refusal, ZigbeeOp, ZwaveOp};
-use sealhub::keymgmt::{Client, Home};
+use sealhub::keymgmt::{Client, ClientKeys, Home};
 use sealhub::model::{
     Action, AlarmKind, Attribute, Capability, Command, Event, Failure, HubCommand, Response, Role,
 };
@@ -375,7 +374,7 @@ pub fn open_home(dir: &Path) -> (Home, Store) {
 impl Hub {
     pub fn new() -> Hub {
         Self::open(
-            tempfile::tempdir().expect("tmp"),
+            super::tempdir(),
             GatewayConfig::default(),
             Definitions::default(),
         )
@@ -550,9 +549,9 @@ pub fn pair_phone(
     permissions: sealhub::identity::Permissions,
     devices: Option<&[&DeviceId]>,
 ) -> Phone {
-    let key = PrivateKey::generate().expect("rng");
-    let public = key.public_key();
-    let mut client = Client::new(id(name), key, home.root_public());
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id(name), keys, home.root_public());
     let pairing = home
         .pair_client(
             &id(name),

@@ -15,7 +15,7 @@ use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, MessageType, Opened};
 use sealhub::keymgmt::Home;
 use sealhub::model::{Command as ModelCommand, Event, Response, Role};
-use sealhub::store::{KekSource, Store};
+use sealhub::store::{KekSource, RollbackGuard, Store};
 use sealhub::transport::client::{ClientConnection, connect};
 use sealhub::transport::tls::TlsIdentity;
 
@@ -64,11 +64,17 @@ impl RunningHub {
         // The hub's store, opened here first: the home and its TLS identity are made, the
         // clients are paired, and all is closed before the hub opens it.
         let (phones, fingerprint) = {
-            let store =
-                Store::open(&data, &KekSource::default_key_file(&data)).expect("store opens");
+            let kek = KekSource::default_key_file(&data);
+            let store = Store::open(&data, &kek).expect("store opens");
             let (identity, _) = TlsIdentity::load_or_create(&store).expect("TLS identity");
-            let (mut home, _) =
-                Home::open(store.handle(), FreshnessPolicy::default()).expect("home");
+            // Created with its rollback guard where the hub looks for it, as `sealhub init`
+            // does: the hub refuses a changed store whose guard is missing.
+            let mut home = Home::create_guarded(
+                store.handle(),
+                FreshnessPolicy::default(),
+                RollbackGuard::for_kek(&kek, &data),
+            )
+            .expect("home");
             let phones: Vec<Phone> = clients
                 .iter()
                 .map(|(name, role)| {

@@ -12,6 +12,9 @@
 //! - [`zwave`]: a started Z-Wave driver on the emulated controller (`firmware_shim`) over a
 //!   real pty, with plain and secure emulated nodes, inclusion, interviews and bounded waits
 //!   for reports.
+//! - [`tempdir`], [`copy_dir`]: a private (0700) temporary directory, since the sealed store
+//!   refuses a data directory other users can enter (and `tempfile` creates them 0755 under the
+//!   usual umask), and a copy of one (a backup or a restore).
 
 // Each test file uses only some of the helpers.
 #![allow(dead_code)]
@@ -24,3 +27,6 @@ pub mod zwave;
 
 pub use gateway::*;
 pub use zigbee::*;
+
+mod private_dir;
+pub use private_dir::{copy_dir, tempdir};

@@ -51,7 +51,7 @@ impl ZigbeeBench {
     /// clocks run at one second per emulator tick (10 ms), so reporting intervals of seconds
     /// pass in a blink.
     pub async fn start() -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let dir = super::tempdir();
         let (path, emulator) = spawn_on_pty(PtyConfig::new(dir.path().join("ezsp-stick")))
             .await
             .expect("emulator on a pty");

@@ -72,7 +72,7 @@ impl ZwaveBench {
     /// driver is told nothing about them, as after a restart before the interview records
     /// are read. Nodes whose information lists Wake Up are marked sleeping.
     pub async fn start(nodes: Vec<SimNode>) -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let dir = super::tempdir();
         let config = PtyConfig {
             controller: ControllerConfig {
                 home_id: 0xC0FF_EE47,

@@ -8,11 +8,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use coset::cbor::value::Value;
-use sealhub::crypto::PrivateKey;
 use sealhub::envelope::DeviceId;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{Client, Home};
+use sealhub::keymgmt::{Client, ClientKeys, Home};
 use sealhub::store::{KekSource, Store};
 use sealhub::transport::client::{ClientConnection, connect};
 use sealhub::transport::tls::TlsIdentity;
@@ -21,6 +20,11 @@ use sealhub::transport::{
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+
+// The 0700 temporary directory every test crate shares (the store refuses a more open one).
+#[path = "../support/private_dir.rs"]
+mod private_dir;
+pub use private_dir::tempdir;
 
 /// A time comfortably inside every command's validity, for sealing and opening.
 pub const NOW: u64 = 1_800_000_000;
@@ -44,7 +48,7 @@ pub struct Hub {
 
 /// Opens a home on a fresh store, loads its TLS identity from the same store and serves.
 pub async fn start(limits: Limits) -> Hub {
-    let dir = tempfile::tempdir().expect("tmp");
+    let dir = tempdir();
     let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("store");
     let (identity, created) = TlsIdentity::load_or_create(&store).expect("TLS identity");
     assert!(created);
@@ -90,9 +94,9 @@ impl Hub {
 
     /// Pairs a client with every permission; it has applied its first key distribution.
     pub fn pair(&mut self, name: &str) -> Client {
-        let key = PrivateKey::generate().expect("rng");
-        let public = key.public_key();
-        let mut client = Client::new(id(name), key, self.home.root_public());
+        let keys = ClientKeys::generate().expect("rng");
+        let public = keys.public();
+        let mut client = Client::new(id(name), keys, self.home.root_public());
         let pairing = self
             .home
             .pair_client(&id(name), public, Permissions::ALL, None)

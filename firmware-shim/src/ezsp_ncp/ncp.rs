@@ -44,9 +44,9 @@ use sealhub_radios::zigbee::ezsp::commands::networking::{
     StackStatusHandler,
 };
 use sealhub_radios::zigbee::ezsp::commands::security::{
-    CurrentSecurityState, ExportKeyResponse, GetCurrentSecurityStateResponse,
-    GetNetworkKeyInfoResponse, ImportLinkKey, InitialSecurityState, KEY_TABLE_ANY_INDEX,
-    TrustCenterJoinHandler, device_update,
+    ApsKeyMetadata, CurrentSecurityState, ExportKeyResponse, GetApsKeyInfoResponse,
+    GetCurrentSecurityStateResponse, GetNetworkKeyInfoResponse, ImportLinkKey,
+    InitialSecurityState, KEY_TABLE_ANY_INDEX, TrustCenterJoinHandler, device_update,
 };
 use sealhub_radios::zigbee::ezsp::commands::tokens::{NVM3KEY_STACK_RESTORED_EUI64, SetTokenData};
 use sealhub_radios::zigbee::ezsp::commands::utilities::InvalidCommand;
@@ -60,6 +60,7 @@ use sealhub_radios::zigbee::ezsp::{
 };
 
 use super::devices::{self, JoinRefusal, SimulatedDevice};
+use super::frame_counters::{CounterLayer, FrameCounterLog};
 use super::local_zdo;
 use super::zcl_device;
 
@@ -109,8 +110,11 @@ pub mod ezsp_status {
 
 /// `EzspValueId`s the emulator gives meaning to (UG100).
 pub mod value_id {
-    /// The NWK frame counter to start from when forming with `NO_FRAME_COUNTER_RESET` (4 bytes).
+    /// The NWK frame counter to start from when forming with `NO_FRAME_COUNTER_RESET` (4 bytes;
+    /// only while no network is up).
     pub const NWK_FRAME_COUNTER: u8 = 0x23;
+    /// The APS frame counter to start from, likewise.
+    pub const APS_FRAME_COUNTER: u8 = 0x24;
     /// `UART_SYNCH_CALLBACKS` (1 byte): 1 queues callbacks for the host's `callback` command.
     pub const UART_SYNCH_CALLBACKS: u8 = 0x04;
     /// Whether stack tokens are written (1 byte).
@@ -375,6 +379,8 @@ pub struct Ncp {
     key_table: BTreeMap<u8, (Eui64, Key)>,
     /// Callbacks waiting for `callback` (synchronous callbacks; RAM, lost on reboot).
     queued_callbacks: VecDeque<FromNcp>,
+    /// Every outgoing frame counter used (the emulator's record, not chip state).
+    counters_used: FrameCounterLog,
 }
 
 impl Ncp {
@@ -407,6 +413,7 @@ impl Ncp {
             reset_requested: false,
             key_table: BTreeMap::new(),
             queued_callbacks: VecDeque::new(),
+            counters_used: FrameCounterLog::default(),
         }
     }
 
@@ -419,8 +426,10 @@ impl Ncp {
         let join_on_permit = core::mem::take(&mut self.join_on_permit);
         let restored_eui64 = self.restored_eui64;
         let key_table = core::mem::take(&mut self.key_table);
+        let counters_used = core::mem::take(&mut self.counters_used);
         *self = Self {
             key_table,
+            counters_used,
             nvm,
             devices,
             join_log,
@@ -460,6 +469,31 @@ impl Ncp {
     /// The network in the tokens, if one was formed.
     pub fn nvm(&self) -> Option<&Nvm> {
         self.nvm.as_ref()
+    }
+
+    /// Every outgoing frame counter the stick used, under which key (kept across reboots: it
+    /// is the emulator's record of what went on air, not chip state).
+    pub fn frame_counters_used(&self) -> &FrameCounterLog {
+        &self.counters_used
+    }
+
+    /// The stack's own traffic on its network: `frames` NWK frames the host does not see (link
+    /// status every 15 s, many-to-one route requests, APS acknowledgements), each secured under
+    /// the network key with the next NWK frame counter. Nothing while no network is up.
+    pub fn network_traffic(&mut self, frames: u32) {
+        if !self.stack_up {
+            return;
+        }
+        if let Some(nvm) = &mut self.nvm {
+            for _ in 0..frames {
+                self.counters_used.used(
+                    CounterLayer::Nwk,
+                    nvm.network_key.0,
+                    nvm.nwk_frame_counter,
+                );
+                nvm.nwk_frame_counter = nvm.nwk_frame_counter.wrapping_add(1);
+            }
+        }
     }
 
     /// Writes the tokens directly (a test seeding a stick that already has a network).
@@ -1062,15 +1096,8 @@ impl Ncp {
                     network_key_sequence: security.network_key_sequence_number,
                     tc_link_key: security.preconfigured_key.clone(),
                     security_bitmask: security.bitmask,
-                    nwk_frame_counter: if security.bitmask & NO_FRAME_COUNTER_RESET != 0 {
-                        self.values
-                            .get(&value_id::NWK_FRAME_COUNTER)
-                            .and_then(|v| v.first_chunk::<4>())
-                            .map_or(0, |b| u32::from_le_bytes(*b))
-                    } else {
-                        0
-                    },
-                    aps_frame_counter: 0,
+                    nwk_frame_counter: self.initial_counter(security, value_id::NWK_FRAME_COUNTER),
+                    aps_frame_counter: self.initial_counter(security, value_id::APS_FRAME_COUNTER),
                 });
                 self.stack_up = true;
                 vec![
@@ -1157,8 +1184,15 @@ impl Ncp {
             }
             Command::GetValue(v) => vec![R(Response::GetValue(self.get_value(v.value_id)))],
             Command::SetValue(v) => {
+                let counter = matches!(
+                    v.value_id,
+                    value_id::NWK_FRAME_COUNTER | value_id::APS_FRAME_COUNTER
+                );
                 let st = if v.value_id == value_id::VERSION_INFO {
                     Self::status(status::INVALID_PARAMETER)
+                } else if counter && self.stack_up {
+                    // Only before forming, as on the chip.
+                    Self::status(status::INVALID_STATE)
                 } else {
                     self.values.insert(v.value_id, v.value.0.clone());
                     ok
@@ -1242,6 +1276,23 @@ impl Ncp {
                 ]
             }
             Command::ExportKey(k) => vec![R(Response::ExportKey(self.export_key(k.context)))],
+            Command::GetApsKeyInfo(k) => {
+                let (st, counter) = match (&self.nvm, k.context.core_key_type) {
+                    (Some(nvm), KEY_TYPE_TC_LINK) => (status::OK, nvm.aps_frame_counter),
+                    (None, KEY_TYPE_TC_LINK) => (status::NOT_FOUND, 0),
+                    _ => (status::INVALID_PARAMETER, 0),
+                };
+                vec![R(Response::GetApsKeyInfo(GetApsKeyInfoResponse {
+                    eui64: self.eui64(),
+                    key_data: ApsKeyMetadata {
+                        bitmask: 0,
+                        outgoing_frame_counter: counter,
+                        incoming_frame_counter: 0,
+                        ttl_in_seconds: 0,
+                    },
+                    status: st,
+                }))]
+            }
             Command::GetNetworkKeyInfo(_) => {
                 let info = match &self.nvm {
                     Some(nvm) => NetworkKeyInfo {
@@ -1331,6 +1382,18 @@ impl Ncp {
         status::OK
     }
 
+    /// The NWK or APS frame counter a network formed with `security` starts from: the one set
+    /// with `setValue` under `NO_FRAME_COUNTER_RESET` (a restore), 0 otherwise.
+    fn initial_counter(&self, security: &InitialSecurityState, id: u8) -> u32 {
+        if security.bitmask & NO_FRAME_COUNTER_RESET == 0 {
+            return 0;
+        }
+        self.values
+            .get(&id)
+            .and_then(|v| v.first_chunk::<4>())
+            .map_or(0, |b| u32::from_le_bytes(*b))
+    }
+
     fn get_value(&self, id: u8) -> ValueResponse {
         let value = if id == value_id::VERSION_INFO {
             let [hi, lo] = self.config.stack_version.to_be_bytes();
@@ -1373,9 +1436,15 @@ impl Ncp {
         }
     }
 
+    /// A frame goes out: the next APS sequence number; it is secured with the current NWK and
+    /// APS frame counters (recorded), which then count on.
     fn next_aps_sequence(&mut self) -> u8 {
         self.aps_sequence = self.aps_sequence.wrapping_add(1);
         if let Some(nvm) = &mut self.nvm {
+            self.counters_used
+                .used(CounterLayer::Nwk, nvm.network_key.0, nvm.nwk_frame_counter);
+            self.counters_used
+                .used(CounterLayer::Aps, nvm.tc_link_key.0, nvm.aps_frame_counter);
             nvm.nwk_frame_counter = nvm.nwk_frame_counter.wrapping_add(1);
             nvm.aps_frame_counter = nvm.aps_frame_counter.wrapping_add(1);
         }

@@ -22,7 +22,10 @@
 //!   the trust centre (zigbee-herdsman's ember adapter writes it on backup, from
 //!   `exportKey(TC_LINK)`, and gives it to `setInitialSecurityState` as the preconfigured key
 //!   with `TRUST_CENTER_USES_HASHED_LINK_KEY` on restore). It is checked on reading (32 hex
-//!   digits) like the other keys.
+//!   digits) like the other keys. sealhub adds `ezsp.aps_frame_counter`
+//!   ([`NetworkBackup::ezsp_aps_frame_counter`]), the stick's outgoing APS frame counter (the
+//!   one it secures frames under the trust centre link key with), so a restore starts past it
+//!   as it does for the NWK counter; other stacks ignore it.
 //! - `coordinator_ieee` ([`Eui64`]): given to the new stick as its EUI-64 where the stick allows
 //!   it, so bindings and devices' trust-centre address stay valid.
 //! - `pan_id`, `extended_pan_id`, `channel`, `nwk_update_id`: the network is formed again with
@@ -352,6 +355,7 @@ impl NetworkBackup {
         let stack_specific = top.optional_object("stack_specific")?;
         if let Some(stack) = &stack_specific {
             hashed_tclk(stack)?;
+            aps_frame_counter(stack)?;
         }
         Ok(Self {
             metadata,
@@ -400,6 +404,39 @@ impl NetworkBackup {
             _ => {
                 let mut ezsp = Map::new();
                 ezsp.insert("hashed_tclk".into(), Value::String(text));
+                if let Some(mut old) = stack.insert("ezsp".into(), Value::Object(ezsp)) {
+                    wipe(&mut old);
+                }
+            }
+        }
+        self.stack_specific = Some(OpaqueJson(stack));
+    }
+
+    /// `stack_specific.ezsp.aps_frame_counter`: the EmberZNet stick's outgoing APS frame
+    /// counter when the backup was taken (sealhub writes it); `None` when the backup has none.
+    pub fn ezsp_aps_frame_counter(&self) -> Result<Option<u32>> {
+        match &self.stack_specific {
+            None => Ok(None),
+            Some(stack) => aps_frame_counter(stack),
+        }
+    }
+
+    /// Sets `stack_specific.ezsp.aps_frame_counter` (and creates the objects around it),
+    /// keeping the rest of `stack_specific` as it was.
+    pub fn set_ezsp_aps_frame_counter(&mut self, counter: u32) {
+        let mut stack = self
+            .stack_specific
+            .as_ref()
+            .map(|s| s.as_map().clone())
+            .unwrap_or_default();
+        let value = Value::from(counter);
+        match stack.get_mut("ezsp") {
+            Some(Value::Object(ezsp)) => {
+                ezsp.insert("aps_frame_counter".into(), value);
+            }
+            _ => {
+                let mut ezsp = Map::new();
+                ezsp.insert("aps_frame_counter".into(), value);
                 if let Some(mut old) = stack.insert("ezsp".into(), Value::Object(ezsp)) {
                     wipe(&mut old);
                 }
@@ -484,6 +521,23 @@ fn hashed_tclk(stack: &OpaqueJson) -> Result<Option<Key16>> {
         return Ok(None);
     }
     Ok(Some(Key16(ezsp.hex("hashed_tclk")?)))
+}
+
+/// `ezsp.aps_frame_counter` in a `stack_specific` object: absent is `None`; present, it must be
+/// an integer that fits 32 bits.
+fn aps_frame_counter(stack: &OpaqueJson) -> Result<Option<u32>> {
+    let Some(ezsp) = stack.as_map().get("ezsp") else {
+        return Ok(None);
+    };
+    let ezsp = Object::new(ezsp, "stack_specific.ezsp".into())?;
+    if ezsp.optional("aps_frame_counter").is_none() {
+        return Ok(None);
+    }
+    Ok(Some(ezsp.ranged(
+        "aps_frame_counter",
+        0,
+        u64::from(u32::MAX),
+    )?))
 }
 
 fn device(value: &Value, path: String) -> Result<BackupDevice> {

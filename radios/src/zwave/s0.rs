@@ -5,6 +5,14 @@
 //! `IV ‖ command ‖ sender ‖ receiver ‖ length ‖ ciphertext` (zwave-js `SecurityCC.ts`).
 //! Pure: time comes in as [`Instant`]s, randomness from a seeded CTR_DRBG.
 //!
+//! Nonce Gets arrive in the clear, from any node id a sender claims, so the table of nonces we
+//! handed out is bounded: each nonce belongs to the node that asked for it (a frame from
+//! another node cannot use it), a node holds at most [`MAX_NONCES_PER_PEER`] and all nodes
+//! together [`MAX_LIVE_NONCES`] (the oldest nonce of the node holding the most goes first), and
+//! an unused nonce id is searched for with a bounded number of draws. A flood of Nonce Gets
+//! therefore costs a table of fixed size and never stalls the caller. How many Nonce Gets a
+//! host answers per second is the host's policy: [`NonceGetLimit`].
+//!
 //! Not handled: split (sequenced) payloads, which the sequence byte announces; they are
 //! refused.
 
@@ -21,6 +29,15 @@ use super::security::s0::{S0Keys, cbc_mac, ofb};
 pub const CC_SECURITY: u8 = 0x98;
 /// How long a nonce we hand out stays valid (the specification allows 3 to 20 seconds).
 pub const NONCE_LIFETIME: Duration = Duration::from_secs(10);
+/// Live nonces one node may hold from us: a node asks for one per frame it sends and uses it
+/// at once, so a few cover frames sent in a burst; a further Nonce Get evicts its oldest.
+pub const MAX_NONCES_PER_PEER: usize = 4;
+/// Live nonces all nodes together may hold: a quarter of the 256 nonce ids, so a free id is
+/// found in a few draws; past it the oldest nonce of the node holding the most is evicted.
+pub const MAX_LIVE_NONCES: usize = 64;
+/// Draws allowed to find a nonce whose id no live nonce uses. With at most
+/// [`MAX_LIVE_NONCES`] - 1 ids taken, all of them fail with a probability below 2^-32.
+const MAX_NONCE_DRAWS: usize = 16;
 
 /// Why an S0 frame was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,10 +55,14 @@ pub enum Error {
     /// Unknown command id.
     #[error("unknown S0 command 0x{0:02x}")]
     UnknownCommand(u8),
+    /// No unused nonce id was found within the bounded number of draws (a failing generator).
+    #[error("no free S0 nonce id found")]
+    NonceIdsExhausted,
     /// We hold no nonce from the peer: send Nonce Get first.
     #[error("no nonce from node {0}")]
     NoNonce(u8),
-    /// The receiver nonce id names no live nonce of ours (unknown, used or expired).
+    /// The receiver nonce id names no live nonce we gave the sender (unknown, used, expired, or
+    /// handed to another node).
     #[error("unknown or expired nonce id 0x{0:02x}")]
     UnknownNonce(u8),
     /// The MAC does not match.
@@ -269,6 +290,8 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 struct IssuedNonce {
+    /// The node that asked for it: only a frame from that node may use it.
+    peer: u8,
     nonce: [u8; 8],
     expires: Instant,
 }
@@ -284,6 +307,7 @@ pub struct S0Session {
     own_node: u8,
     keys: S0Keys,
     drbg: CtrDrbg,
+    /// The nonces we handed out and that are still live, oldest first.
     issued: Vec<IssuedNonce>,
     received: HashMap<u8, [u8; 8]>,
 }
@@ -319,20 +343,63 @@ impl S0Session {
         Ok(n)
     }
 
-    /// Answers a Nonce Get: a fresh nonce whose id (first byte) no live nonce of ours shares.
-    pub fn nonce_report(&mut self, now: Instant) -> Result<S0Command> {
+    /// Answers a Nonce Get from `peer`: a fresh nonce for that node only, whose id (first byte)
+    /// no live nonce of ours shares. Expired nonces are dropped first; then, if `peer` already
+    /// holds [`MAX_NONCES_PER_PEER`], its oldest is evicted, and if the table holds
+    /// [`MAX_LIVE_NONCES`], the oldest nonce of the node holding the most is.
+    pub fn nonce_report(&mut self, peer: u8, now: Instant) -> Result<S0Command> {
         self.issued.retain(|n| n.expires > now);
-        let nonce = loop {
+        while self.issued.iter().filter(|n| n.peer == peer).count() >= MAX_NONCES_PER_PEER {
+            let Some(oldest) = self.issued.iter().position(|n| n.peer == peer) else {
+                break;
+            };
+            self.issued.remove(oldest);
+        }
+        while self.issued.len() >= MAX_LIVE_NONCES {
+            let Some(victim) = self.most_holding_peer() else {
+                break;
+            };
+            let Some(oldest) = self.issued.iter().position(|n| n.peer == victim) else {
+                break;
+            };
+            self.issued.remove(oldest);
+        }
+        let mut found = None;
+        for _ in 0..MAX_NONCE_DRAWS {
             let n = self.random8()?;
             if !self.issued.iter().any(|i| i.nonce[0] == n[0]) {
-                break n;
+                found = Some(n);
+                break;
             }
-        };
+        }
+        let nonce = found.ok_or(Error::NonceIdsExhausted)?;
         self.issued.push(IssuedNonce {
+            peer,
             nonce,
             expires: now + NONCE_LIFETIME,
         });
         Ok(S0Command::NonceReport { nonce })
+    }
+
+    /// The node holding the most live nonces (ties: the one whose oldest nonce is oldest).
+    fn most_holding_peer(&self) -> Option<u8> {
+        let mut counts: HashMap<u8, usize> = HashMap::new();
+        for n in &self.issued {
+            *counts.entry(n.peer).or_default() += 1;
+        }
+        let most = counts.values().copied().max()?;
+        self.issued
+            .iter()
+            .find(|n| counts.get(&n.peer) == Some(&most))
+            .map(|n| n.peer)
+    }
+
+    /// How many nonces we handed out are live at `now` (all nodes), and how many of them
+    /// `peer` holds.
+    pub fn live_nonces(&self, peer: u8, now: Instant) -> (usize, usize) {
+        let live = self.issued.iter().filter(|n| n.expires > now);
+        let (total, own) = live.fold((0, 0), |(t, o), n| (t + 1, o + usize::from(n.peer == peer)));
+        (total, own)
     }
 
     /// Stores a peer's nonce for our next frame to it.
@@ -369,8 +436,10 @@ impl S0Session {
         .encode())
     }
 
-    /// Checks and decrypts an encapsulated frame from `peer` against a live nonce of ours
-    /// (consumed whether or not the frame authenticates); returns the command class frame.
+    /// Checks and decrypts an encapsulated frame from `peer` against a live nonce we gave
+    /// `peer`; returns the command class frame. The nonce is used up once the frame
+    /// authenticates; a frame that does not (forged, or sent under another node's id) leaves
+    /// it for the genuine frame.
     pub fn decapsulate(&mut self, peer: u8, bytes: &[u8], now: Instant) -> Result<Vec<u8>> {
         let S0Command::MessageEncapsulation {
             nonce_get,
@@ -386,13 +455,17 @@ impl S0Session {
         let pos = self
             .issued
             .iter()
-            .position(|n| n.nonce[0] == receiver_nonce_id)
+            .position(|n| n.peer == peer && n.nonce[0] == receiver_nonce_id)
             .ok_or(Error::UnknownNonce(receiver_nonce_id))?;
-        let ours = self.issued.swap_remove(pos);
+        let ours = self
+            .issued
+            .get(pos)
+            .map(|n| n.nonce)
+            .ok_or(Error::UnknownNonce(receiver_nonce_id))?;
         let command = if nonce_get { 0xC1 } else { 0x81 };
         let data = auth_data(
             &sender_nonce,
-            &ours.nonce,
+            &ours,
             command,
             peer,
             self.own_node,
@@ -401,7 +474,9 @@ impl S0Session {
         if !ct_eq(&cbc_mac(&self.keys.auth, &[0; 16], &data), &mac) {
             return Err(Error::AuthenticationFailed);
         }
-        let mut plain = ofb(&self.keys.enc, &iv(&sender_nonce, &ours.nonce), &ciphertext);
+        // Authentic: the nonce is used up (a replay finds it gone).
+        self.issued.remove(pos);
+        let mut plain = ofb(&self.keys.enc, &iv(&sender_nonce, &ours), &ciphertext);
         let (&seq_info, cmd) = plain.split_first().ok_or(Error::Truncated(command))?;
         if seq_info & 0x10 != 0 {
             plain.zeroize();
@@ -410,6 +485,115 @@ impl S0Session {
         let out = cmd.to_vec();
         plain.zeroize();
         Ok(out)
+    }
+}
+
+/// A token bucket: `capacity` at once, then one more per `period`.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    level: u32,
+    since: Instant,
+}
+
+impl Bucket {
+    fn full(capacity: u32, now: Instant) -> Self {
+        Bucket {
+            level: capacity,
+            since: now,
+        }
+    }
+
+    fn take(&mut self, capacity: u32, period: Duration, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.since);
+        let refill = elapsed.as_nanos() / period.as_nanos().max(1);
+        if refill > 0 {
+            let refill = u32::try_from(refill).unwrap_or(u32::MAX);
+            self.level = self.level.saturating_add(refill).min(capacity);
+            self.since = if self.level == capacity {
+                now
+            } else {
+                self.since + period.saturating_mul(refill)
+            };
+        }
+        if self.level == 0 {
+            return false;
+        }
+        self.level -= 1;
+        true
+    }
+
+    fn give_back(&mut self, capacity: u32) {
+        self.level = self.level.saturating_add(1).min(capacity);
+    }
+}
+
+/// How many Nonce Gets a host answers: per node and in total, each a token bucket. A Nonce
+/// Get costs the host a nonce and a transmission, and arrives in the clear under any node id
+/// a sender claims; past the limits it is dropped (the node asks again, as it does after a
+/// lost frame). A genuine node asks once per frame it sends and uses the nonce at once: the
+/// host gives the Nonce Get back ([`NonceGetLimit::used`]) when a frame authenticates under
+/// it, so a node's interview or a burst of reports, however fast the radio carries them, never
+/// meets the limits; only Nonce Gets whose nonce is never used (a flood, forged or not) count.
+#[derive(Debug, Clone)]
+pub struct NonceGetLimit {
+    per_peer: HashMap<u8, Bucket>,
+    total: Option<Bucket>,
+}
+
+impl NonceGetLimit {
+    /// Nonce Gets one node may send at once (a burst of frames).
+    pub const PEER_BURST: u32 = 8;
+    /// After its burst, one more from a node per this period.
+    pub const PEER_PERIOD: Duration = Duration::from_millis(250);
+    /// Nonce Gets all nodes together may send at once.
+    pub const TOTAL_BURST: u32 = 32;
+    /// After that burst, one more from any node per this period.
+    pub const TOTAL_PERIOD: Duration = Duration::from_millis(50);
+
+    /// Nothing spent yet.
+    pub fn new() -> Self {
+        NonceGetLimit {
+            per_peer: HashMap::new(),
+            total: None,
+        }
+    }
+
+    /// Whether a Nonce Get from `peer` at `now` is answered (and counts against the limits).
+    pub fn allow(&mut self, peer: u8, now: Instant) -> bool {
+        let own = self
+            .per_peer
+            .entry(peer)
+            .or_insert_with(|| Bucket::full(Self::PEER_BURST, now));
+        let mut own_after = *own;
+        if !own_after.take(Self::PEER_BURST, Self::PEER_PERIOD, now) {
+            *own = own_after;
+            return false;
+        }
+        let total = self
+            .total
+            .get_or_insert_with(|| Bucket::full(Self::TOTAL_BURST, now));
+        if !total.take(Self::TOTAL_BURST, Self::TOTAL_PERIOD, now) {
+            return false;
+        }
+        *own = own_after;
+        true
+    }
+
+    /// A frame from `peer` authenticated under a nonce it asked for: its Nonce Get is given
+    /// back, to the node's bucket and the total (neither beyond its burst).
+    pub fn used(&mut self, peer: u8) {
+        if let Some(own) = self.per_peer.get_mut(&peer) {
+            own.give_back(Self::PEER_BURST);
+        }
+        if let Some(total) = self.total.as_mut() {
+            total.give_back(Self::TOTAL_BURST);
+        }
+    }
+}
+
+impl Default for NonceGetLimit {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -69,10 +69,16 @@ impl Gateway {
                     .collect();
             }
             Err(envelope::Error::FreshnessUnverified {
-                challenge, msg_id, ..
+                kid,
+                challenge,
+                msg_id,
             }) => {
+                // The challenge is encrypted to the one client that signed the command.
+                let Some(client) = home.client_by_kid(kid).map(|(id, _)| id.clone()) else {
+                    return Vec::new();
+                };
                 let device = routed_device(bytes).unwrap_or_else(hub_device);
-                return match home.seal_challenge(&device, &challenge, msg_id) {
+                return match home.seal_challenge(&device, &client, &challenge, msg_id) {
                     Ok(bytes) => vec![Output::Deliver(Delivery::ToConnection { conn, bytes })],
                     Err(e) => {
                         tracing::error!("cannot seal a challenge: {e}");

@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn the_oldest_events_go_first_and_what_is_kept_survives_a_reopen() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("s");
         let lamp = DeviceId::new("zb:lamp").expect("id");
         let mut history = History::load(store.handle(), 3, std::iter::once(&lamp)).expect("load");

@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn answered_entries_the_window_cannot_reach_are_dropped_and_the_rest_kept() {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = crate::store::private_tempdir();
         let store = Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("s");
         let mut journal = Journal::load(store.handle()).expect("load");
         let kid = Kid([3; 8]);

@@ -6,10 +6,10 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::crypto::PrivateKey;
 use crate::envelope::freshness::FreshnessPolicy;
 use crate::identity::Certificate;
 use crate::keymgmt::Client;
+use crate::keymgmt::ClientKeys;
 use crate::pairing::messages::{Message, RefusalReason};
 use crate::pairing::setup_code::verhoeff_check_digit;
 use crate::pairing::verifier::MIN_ITERATIONS;
@@ -26,7 +26,7 @@ struct Hub {
 }
 
 fn hub(now: Instant) -> Hub {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let store =
         Store::open(dir.path(), &KekSource::KeyFile(dir.path().join("kek"))).expect("store");
     let pairing_store = store.handle();
@@ -68,20 +68,20 @@ fn refusal(frame: &[u8]) -> RefusalReason {
 enum Outcome {
     Paired {
         bundle: Box<HubBundle>,
-        key: PrivateKey,
+        keys: Box<ClientKeys>,
         out: Vec<Outbound>,
     },
     Refused(RefusalReason),
 }
 
 fn pair(hub: &mut Hub, code: &SetupCode, name: &str, now: Instant) -> Outcome {
-    let key = PrivateKey::generate().expect("key");
+    let keys = ClientKeys::generate().expect("keys");
     let client_bundle = ClientBundle {
         name: name.into(),
-        key: key.public_key(),
+        keys: keys.public(),
     }
     .to_bytes();
-    pair_with_bundle(hub, code, name, key, &client_bundle, now)
+    pair_with_bundle(hub, code, name, keys, &client_bundle, now)
 }
 
 /// Pairs under `name` but sends `client_bundle` as the sealed bundle, whatever it holds.
@@ -89,7 +89,7 @@ fn pair_with_bundle(
     hub: &mut Hub,
     code: &SetupCode,
     name: &str,
-    key: PrivateKey,
+    keys: ClientKeys,
     client_bundle: &[u8],
     now: Instant,
 ) -> Outcome {
@@ -123,7 +123,7 @@ fn pair_with_bundle(
     match state.receive(&done) {
         Ok(bytes) => Outcome::Paired {
             bundle: Box::new(HubBundle::from_bytes(&bytes).expect("hub bundle")),
-            key,
+            keys: Box::new(keys),
             out,
         },
         Err(PairingError::Refused(reason)) => Outcome::Refused(reason),
@@ -153,7 +153,7 @@ fn the_start_code_pairs_an_owner_whose_bundle_lets_it_talk_to_the_home() {
     let now = Instant::now();
     let mut hub = hub(now);
     let code = hub.onboarding.start_code(now).expect("code");
-    let Outcome::Paired { bundle, key, out } = pair(&mut hub, &code, "Ada's Laptop", now) else {
+    let Outcome::Paired { bundle, keys, out } = pair(&mut hub, &code, "Ada's Laptop", now) else {
         panic!("the right code must pair");
     };
     assert_eq!(bundle.client_id.as_str(), "ada-s-laptop");
@@ -167,14 +167,16 @@ fn the_start_code_pairs_an_owner_whose_bundle_lets_it_talk_to_the_home() {
         client: bundle.client_id.clone(),
         scope: ReadScope::All,
     }));
-    // The certificate is the root's, for this client's key, with every permission.
+    // The certificate is the root's, for both of this client's keys (each in its own role),
+    // with every permission.
     let cert = Certificate::verify(&bundle.certificate, &bundle.root_key, None).expect("cert");
     assert_eq!(cert.claims().subject, "ada-s-laptop");
-    assert_eq!(cert.claims().key, key.public_key());
+    assert_eq!(cert.claims().key, keys.signing.public_key());
+    assert_eq!(cert.agreement_key(), Some(&keys.agreement.public_key()));
     assert_eq!(cert.claims().permissions, Permissions::ALL);
     assert_eq!(cert.claims().devices, None);
     // The first key distribution opens for the client and gives it the epoch key.
-    let mut client = Client::new(bundle.client_id.clone(), key, bundle.root_key);
+    let mut client = Client::new(bundle.client_id.clone(), *keys, bundle.root_key);
     client
         .open(&bundle.key_distribution)
         .expect("distribution opens");
@@ -336,11 +338,11 @@ fn the_gateway_drives_deadlines_and_closes_through_the_trait() {
 fn a_bundle_that_is_not_the_provers_is_declined_and_nothing_is_certified() {
     let now = Instant::now();
     let mut hub = hub(now);
-    let key = PrivateKey::generate().expect("key");
+    let keys = ClientKeys::generate().expect("keys");
     // The code was proved as "laptop", the bundle claims "owner-phone".
     let other_name = ClientBundle {
         name: "owner-phone".into(),
-        key: key.public_key(),
+        keys: keys.public(),
     }
     .to_bytes();
     let code = hub
@@ -350,7 +352,7 @@ fn a_bundle_that_is_not_the_provers_is_declined_and_nothing_is_certified() {
         .invite(Role::Owner, None, Duration::from_secs(600), now, None)
         .expect("invitation");
     assert!(matches!(
-        pair_with_bundle(&mut hub, &code, "laptop", key.clone(), &other_name, now),
+        pair_with_bundle(&mut hub, &code, "laptop", keys.clone(), &other_name, now),
         Outcome::Refused(RefusalReason::Declined)
     ));
     // Garbage where the bundle should be.
@@ -361,7 +363,7 @@ fn a_bundle_that_is_not_the_provers_is_declined_and_nothing_is_certified() {
         .invite(Role::Owner, None, Duration::from_secs(600), now, None)
         .expect("invitation");
     assert!(matches!(
-        pair_with_bundle(&mut hub, &code, "laptop", key.clone(), b"\x83\x01", now),
+        pair_with_bundle(&mut hub, &code, "laptop", keys.clone(), b"\x84\x02", now),
         Outcome::Refused(RefusalReason::Declined)
     ));
     // Neither was paired: the same key can still pair under its own name.
@@ -373,11 +375,11 @@ fn a_bundle_that_is_not_the_provers_is_declined_and_nothing_is_certified() {
         .expect("invitation");
     let bundle = ClientBundle {
         name: "laptop".into(),
-        key: key.public_key(),
+        keys: keys.public(),
     }
     .to_bytes();
     let Outcome::Paired { bundle, .. } =
-        pair_with_bundle(&mut hub, &code, "laptop", key, &bundle, now)
+        pair_with_bundle(&mut hub, &code, "laptop", keys, &bundle, now)
     else {
         panic!("the honest bundle pairs");
     };

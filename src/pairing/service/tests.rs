@@ -106,7 +106,7 @@ fn attempt(
 
 #[test]
 fn start_code_pairs_an_owner_once() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let now = Instant::now();
     let mut service = service(dir.path(), now);
     let code = service.codes().start_code(now).expect("start code");
@@ -153,7 +153,7 @@ fn start_code_pairs_an_owner_once() {
 
 #[test]
 fn an_invitation_pairs_with_its_role_and_devices_and_is_consumed() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let now = Instant::now();
     let mut service = service(dir.path(), now);
     let devices = Some(vec![DeviceId::new("zb:0011223344556677").expect("id")]);
@@ -206,7 +206,7 @@ fn an_invitation_pairs_with_its_role_and_devices_and_is_consumed() {
 /// the fourth for 60 s; the right code is refused while locked; a success clears everything.
 #[test]
 fn wrong_codes_lock_pairing_and_the_lock_grows_then_clears_on_success() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let t0 = Instant::now();
     let mut service = service(dir.path(), t0);
     let code = service.codes().start_code(t0).expect("start code");
@@ -253,7 +253,7 @@ fn wrong_codes_lock_pairing_and_the_lock_grows_then_clears_on_success() {
 /// A lock survives a restart, measured again from the restart; the count too.
 #[test]
 fn the_lock_out_persists_across_a_restart() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let t0 = Instant::now();
     let mut service = service(dir.path(), t0);
     let code = service.codes().start_code(t0).expect("start code");
@@ -281,7 +281,7 @@ fn the_lock_out_persists_across_a_restart() {
 /// A peer that gets its answer and vanishes has still spent a guess.
 #[test]
 fn an_abandoned_conversation_still_counts() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let now = Instant::now();
     let mut service = service(dir.path(), now);
     let code = service.codes().start_code(now).expect("start code");
@@ -296,7 +296,7 @@ fn an_abandoned_conversation_still_counts() {
 
 #[test]
 fn one_conversation_per_code_and_unknown_slots_are_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let now = Instant::now();
     let mut service = service(dir.path(), now);
     let code = service.codes().start_code(now).expect("start code");
@@ -335,7 +335,7 @@ fn one_conversation_per_code_and_unknown_slots_are_refused() {
 
 #[test]
 fn conversations_time_out() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let now = Instant::now();
     let mut service = service(dir.path(), now);
     let code = service.codes().start_code(now).expect("start code");
@@ -362,7 +362,7 @@ fn conversations_time_out() {
 
 #[test]
 fn frames_that_do_not_start_a_conversation_are_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = crate::store::private_tempdir();
     let now = Instant::now();
     let mut service = service(dir.path(), now);
     let code = service.codes().start_code(now).expect("start code");

@@ -169,7 +169,7 @@ impl Running {
         stick: Arc<FakeZigbee>,
         pairing: Option<Box<dyn PairingHandler>>,
     ) -> Running {
-        let dir = tempfile::tempdir().expect("tmp");
+        let dir = support::tempdir();
         let (mut home, store) = open_home(dir.path());
         let phone = pair_phone(
             &mut home,
@@ -482,10 +482,10 @@ impl PairingHandler for PairsAGuest {
             .lock()
             .expect("lock")
             .push(format!("frame {conn}"));
-        let key = sealhub::crypto::PrivateKey::generate().expect("rng");
+        let keys = sealhub::keymgmt::ClientKeys::generate().expect("rng");
         home.pair_client(
             &sealhub::envelope::DeviceId::new("guest").expect("id"),
-            key.public_key(),
+            keys.public(),
             sealhub::gateway::core::permissions::permissions_of(Role::Guest),
             None,
         )

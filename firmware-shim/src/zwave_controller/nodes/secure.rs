@@ -588,9 +588,9 @@ impl SecureNodeState {
         self.echo_repeats += 1;
         if self.s2_waiting.is_empty() {
             self.send_s2(KeyId::Temporary, plaintext, &mut out);
-        } else if let Some(s2) = self.s2.as_mut() {
+        } else if let (Some(a), Some(s2)) = (self.address, self.s2.as_mut()) {
             // Still no nonce from the includer for the first one: ask again.
-            push_s2(&mut out, &s2.nonce_get());
+            push_s2(&mut out, &s2.nonce_get(a.controller));
         }
         out
     }
@@ -733,7 +733,7 @@ impl SecureNodeState {
             }
             Err(s2::Error::NoSpan(_)) => {
                 if self.s2_waiting.is_empty() {
-                    push_s2(out, &s2.nonce_get());
+                    push_s2(out, &s2.nonce_get(a.controller));
                 }
                 self.s2_waiting.push((key, plaintext));
             }
@@ -859,7 +859,7 @@ impl SecureNodeState {
             }
             S0Command::NonceGet => {
                 let session = self.s0.as_mut().or(self.s0_inclusion.as_mut());
-                if let Some(Ok(report)) = session.map(|s| s.nonce_report(now)) {
+                if let Some(Ok(report)) = session.map(|s| s.nonce_report(a.controller, now)) {
                     out.push(report.encode());
                 }
             }

@@ -5,8 +5,10 @@
 //! # Backup
 //!
 //! `getNetworkParameters` (PAN ID, extended PAN ID, channel, channel mask, nwk update ID),
-//! `getEui64`, `exportKey` (the current network key) and `getNetworkKeyInfo` (its sequence
-//! number and outgoing NWK frame counter). When `getCurrentSecurityState` says the trust centre
+//! `getEui64`, `exportKey` (the current network key), `getNetworkKeyInfo` (its sequence
+//! number and outgoing NWK frame counter) and `getApsKeyInfo` of the trust centre link key (the
+//! outgoing APS frame counter, written as `stack_specific.ezsp.aps_frame_counter`; left out when
+//! the stick does not answer it). When `getCurrentSecurityState` says the trust centre
 //! uses hashed link keys (a network formed by zigbee-herdsman, or restored from its backup), the
 //! TC link key root (`exportKey(TC_LINK)`) goes into `stack_specific.ezsp.hashed_tclk`, as
 //! herdsman writes it, and `metadata.internal.ezspVersion` is the negotiated protocol (herdsman
@@ -37,15 +39,22 @@
 //!    install codes (imported as transient keys after every restart, and written into later
 //!    backups). The backup's APS frame counters are not restored: EZSP has no frame to set
 //!    them per key.
-//! 3. The NWK frame counter: `setValue(NWK_FRAME_COUNTER)` with the backup's counter plus
-//!    [`FRAME_COUNTER_MARGIN`], and `setInitialSecurityState` with `NO_FRAME_COUNTER_RESET`, so
-//!    the stack keeps that counter instead of starting at 0. The backup is a snapshot: the old
-//!    stick kept sending after it was taken, and devices drop frames whose counter is not
-//!    above the last one they saw from the coordinator. EmberZNet itself jumps its counter
-//!    ahead by 4096 frames on every boot for the same reason (it saves the counter only every
-//!    4096 frames); 1024 covers the frames sent between the backup and retiring the old stick
-//!    in the ordinary case of backing up right before moving. The counter saturates at
-//!    `u32::MAX`; a network that close to the end needs a new network key anyway.
+//! 3. The frame counters: `setValue(NWK_FRAME_COUNTER)` and `setValue(APS_FRAME_COUNTER)` with
+//!    the backup's counters plus a margin ([`frame_counter_margin`]), and
+//!    `setInitialSecurityState` with `NO_FRAME_COUNTER_RESET`, so the stack keeps them instead
+//!    of starting at 0. The backup is a snapshot: the old stick kept sending after it was taken,
+//!    and a counter the new stick used again would repeat an AES-CCM* nonce under the same key
+//!    (the network key for NWK frames, the trust centre link key for APS-secured ones) — and
+//!    devices drop frames whose counter is not above the last one they saw. The margin must
+//!    therefore cover every frame the old stick may have sent since the backup: the backup's
+//!    age at the stick's highest frame rate ([`MAX_FRAMES_PER_SECOND`]), and never less than
+//!    [`MIN_FRAME_COUNTER_MARGIN`] (2^16); the caller says how old the counters may be
+//!    ([`RestoreOptions::counters_age`]). (EmberZNet itself jumps its NWK counter ahead by 4096
+//!    on every boot, as it saves the counter only every 4096 frames.) A backup without an APS
+//!    counter (from another hub) starts the APS counter from its NWK counter: every
+//!    APS-secured frame is NWK-secured too, so under an unchanged network key the NWK counter
+//!    is the larger. Counters saturate at `u32::MAX`; a network that close to the end needs a
+//!    new network key anyway.
 //! 4. `setInitialSecurityState` with the backup's network key and sequence number, and the TC
 //!    link key: when the backup has `stack_specific.ezsp.hashed_tclk` (zigbee-herdsman's and
 //!    bellows' EmberZNet backups), that root with `TRUST_CENTER_USES_HASHED_LINK_KEY`, exactly
@@ -61,6 +70,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::broadcast;
 
@@ -84,8 +94,38 @@ use crate::zigbee::ezsp::types::{Bytes8, Key, NetworkParameters, SecManContext};
 use crate::zigbee::ezsp::{Callback, Command, Response};
 use crate::zigbee::security::LinkKey;
 
-/// Frames added to the backup's NWK frame counter on restore (see the module documentation).
-pub const FRAME_COUNTER_MARGIN: u32 = 1024;
+/// The most frames a stick can send per second, for the margin over a backup's counters: a
+/// 2.4 GHz 802.15.4 radio at 250 kbit/s fits about 440 of the shortest NWK-secured frames (51
+/// bytes on air, with the interframe space after each) into a second; this rounds that up.
+pub const MAX_FRAMES_PER_SECOND: u32 = 500;
+
+/// The least a restore adds to a backup's frame counters: 2^16, what a stick sends in over two
+/// minutes at [`MAX_FRAMES_PER_SECOND`].
+pub const MIN_FRAME_COUNTER_MARGIN: u32 = 1 << 16;
+
+/// How far past a backup's frame counters a restore starts when the counters may be `age`
+/// old: what the old stick could have sent since, at [`MAX_FRAMES_PER_SECOND`] (whole seconds,
+/// rounded up), and at least [`MIN_FRAME_COUNTER_MARGIN`]; saturating.
+pub fn frame_counter_margin(age: Duration) -> u32 {
+    let seconds = age
+        .as_secs()
+        .saturating_add(u64::from(age.subsec_nanos() > 0));
+    let frames = seconds.saturating_mul(u64::from(MAX_FRAMES_PER_SECOND));
+    u32::try_from(frames)
+        .unwrap_or(u32::MAX)
+        .max(MIN_FRAME_COUNTER_MARGIN)
+}
+
+/// How a restore goes about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RestoreOptions {
+    /// Replace another network the stick runs (it leaves it first).
+    pub force: bool,
+    /// How old the backup's frame counters may be: how long the old stick may have gone on
+    /// sending after they were read (for sealhub, up to the interval at which it seals them).
+    /// The margin added is [`frame_counter_margin`] of it.
+    pub counters_age: Duration,
+}
 /// `EmberInitialSecurityBitmask` `TRUST_CENTER_USES_HASHED_LINK_KEY`: the preconfigured key is
 /// a root from which the trust centre derives each device's TC link key.
 const TRUST_CENTER_USES_HASHED_LINK_KEY: u16 = 0x0084;
@@ -98,6 +138,8 @@ const KEY_TYPE_TC_LINK: u8 = 2;
 const NO_FRAME_COUNTER_RESET: u16 = 0x1000;
 /// `EzspValueId` `NWK_FRAME_COUNTER`.
 const VALUE_NWK_FRAME_COUNTER: u8 = 0x23;
+/// `EzspValueId` `APS_FRAME_COUNTER`.
+const VALUE_APS_FRAME_COUNTER: u8 = 0x24;
 /// `sl_zb_sec_man_key_type_t` network key.
 const KEY_TYPE_NETWORK: u8 = 1;
 /// `stackStatusHandler` status when the network is down (`SL_STATUS_NETWORK_DOWN`).
@@ -159,6 +201,8 @@ pub struct RestoreReport {
     pub already_on_network: bool,
     /// The outgoing NWK frame counter the network was formed with.
     pub frame_counter: u32,
+    /// The outgoing APS frame counter the network was formed with.
+    pub aps_frame_counter: u32,
     /// The EUI-64 outcome.
     pub eui64: Eui64Restore,
     /// Device link keys imported.
@@ -310,17 +354,59 @@ impl ZigbeeStick {
         if let Some(root) = &hashed_tclk {
             backup.set_ezsp_hashed_tclk(root);
         }
+        if let Some(counter) = aps_frame_counter(client).await? {
+            backup.set_ezsp_aps_frame_counter(counter);
+        }
         Ok(backup)
+    }
+
+    /// The stick's outgoing frame counters now: NWK (under the network key) and, where the
+    /// stick answers `getApsKeyInfo`, APS (under the trust centre link key). Cheaper than a
+    /// whole [`ZigbeeStick::backup`], so a caller can keep them more often than the backup
+    /// and restore past them ([`ZigbeeStick::restore_with`]).
+    pub async fn frame_counters(&self) -> Result<FrameCounters> {
+        let nwk = match self
+            .client
+            .command(Command::GetNetworkKeyInfo(Default::default()))
+            .await?
+        {
+            Response::GetNetworkKeyInfo(r) => {
+                check("getNetworkKeyInfo", r.status)?;
+                r.info.network_key_frame_counter
+            }
+            _ => return Err(Error::UnexpectedResponse("getNetworkKeyInfo")),
+        };
+        let aps = aps_frame_counter(&self.client).await?;
+        Ok(FrameCounters { nwk, aps })
     }
 
     /// Forms the backup's network on this stick (see the [module](self) documentation). Call
     /// it instead of [`ZigbeeStick::start`] on a new stick: a blank stick is started with the
     /// backup's network, not a random one. `force` lets it replace another network the stick
-    /// runs.
+    /// runs. The frame counters start [`MIN_FRAME_COUNTER_MARGIN`] past the backup's, which
+    /// covers a backup taken right before the old stick stopped; for older counters use
+    /// [`ZigbeeStick::restore_with`].
     pub async fn restore(
         &self,
         backup: &NetworkBackup,
         force: bool,
+    ) -> core::result::Result<RestoreReport, RestoreError> {
+        self.restore_with(
+            backup,
+            RestoreOptions {
+                force,
+                counters_age: Duration::ZERO,
+            },
+        )
+        .await
+    }
+
+    /// [`ZigbeeStick::restore`], saying how old the backup's frame counters may be, so the
+    /// counters start past every frame the old stick may have sent since.
+    pub async fn restore_with(
+        &self,
+        backup: &NetworkBackup,
+        options: RestoreOptions,
     ) -> core::result::Result<RestoreReport, RestoreError> {
         if backup.security_level != SECURITY_LEVEL {
             return Err(RestoreError::Unsupported(format!(
@@ -334,7 +420,7 @@ impl ZigbeeStick {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        let result = restore(&self.client, backup, force).await;
+        let result = restore(&self.client, backup, options).await;
         let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
         match &result {
             Ok((_, generation)) => *started = Some(*generation),
@@ -348,8 +434,9 @@ impl ZigbeeStick {
 async fn restore(
     client: &Client,
     backup: &NetworkBackup,
-    force: bool,
+    options: RestoreOptions,
 ) -> core::result::Result<(RestoreReport, u64), RestoreError> {
+    let force = options.force;
     let (_, mut generation) = client.ready().await?;
     // A stick started before runs its stack already and refuses configuration.
     let running = match client
@@ -375,6 +462,7 @@ async fn restore(
                 network: current,
                 already_on_network: true,
                 frame_counter: 0,
+                aps_frame_counter: 0,
                 eui64: if current.eui64 == u64::from_le_bytes(backup.coordinator_ieee) {
                     Eui64Restore::AlreadyEqual
                 } else {
@@ -432,19 +520,35 @@ async fn restore(
         }
     }
 
-    let frame_counter = backup
-        .network_key
-        .frame_counter
-        .saturating_add(FRAME_COUNTER_MARGIN);
-    match client
-        .command(Command::SetValue(SetValue {
-            value_id: VALUE_NWK_FRAME_COUNTER,
-            value: Bytes8(frame_counter.to_le_bytes().to_vec()),
-        }))
-        .await?
-    {
-        Response::SetValue(r) => check("setValue(NWK_FRAME_COUNTER)", r.status)?,
-        _ => return Err(Error::UnexpectedResponse("setValue").into()),
+    let margin = frame_counter_margin(options.counters_age);
+    let frame_counter = backup.network_key.frame_counter.saturating_add(margin);
+    let aps_base = backup
+        .ezsp_aps_frame_counter()
+        .map_err(|e| RestoreError::Unsupported(e.to_string()))?
+        .unwrap_or(backup.network_key.frame_counter);
+    let aps_frame_counter = aps_base.saturating_add(margin);
+    for (value_id, counter, name) in [
+        (
+            VALUE_NWK_FRAME_COUNTER,
+            frame_counter,
+            "setValue(NWK_FRAME_COUNTER)",
+        ),
+        (
+            VALUE_APS_FRAME_COUNTER,
+            aps_frame_counter,
+            "setValue(APS_FRAME_COUNTER)",
+        ),
+    ] {
+        match client
+            .command(Command::SetValue(SetValue {
+                value_id,
+                value: Bytes8(counter.to_le_bytes().to_vec()),
+            }))
+            .await?
+        {
+            Response::SetValue(r) => check(name, r.status)?,
+            _ => return Err(Error::UnexpectedResponse("setValue").into()),
+        }
     }
     let (bitmask, tc_link_key) = match &hashed_tclk {
         Some(root) => (
@@ -521,6 +625,7 @@ async fn restore(
         pan_id = network.pan_id,
         channel = network.channel,
         frame_counter,
+        aps_frame_counter,
         link_keys,
         "restored the Zigbee network from a backup"
     );
@@ -528,11 +633,52 @@ async fn restore(
         network,
         already_on_network: false,
         frame_counter,
+        aps_frame_counter,
         eui64,
         link_keys,
         hashed_tclk: hashed_tclk.is_some(),
     };
     Ok((report, generation))
+}
+
+/// The stick's outgoing frame counters (see [`ZigbeeStick::frame_counters`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameCounters {
+    /// The next outgoing NWK frame counter (network key).
+    pub nwk: u32,
+    /// The next outgoing APS frame counter (trust centre link key), where the stick says.
+    pub aps: Option<u32>,
+}
+
+/// `getApsKeyInfo` of the trust centre link key: its outgoing frame counter, or `None` when the
+/// stick does not answer the frame (an older firmware) or has no such key.
+async fn aps_frame_counter(client: &Client) -> Result<Option<u32>> {
+    let context = SecManContext {
+        core_key_type: KEY_TYPE_TC_LINK,
+        key_index: 0,
+        derived_type: 0,
+        eui64: [0; 8],
+        multi_network_index: 0,
+        flags: 0,
+        psa_key_alg_permission: 0,
+    };
+    match client
+        .command(Command::GetApsKeyInfo(ExportKey { context }))
+        .await?
+    {
+        Response::GetApsKeyInfo(r) if r.status.is_ok() => {
+            Ok(Some(r.key_data.outgoing_frame_counter))
+        }
+        Response::GetApsKeyInfo(r) => {
+            tracing::debug!(status = r.status.0, "the stick has no APS key info");
+            Ok(None)
+        }
+        Response::InvalidCommand(_) => {
+            tracing::debug!("the stick does not know getApsKeyInfo");
+            Ok(None)
+        }
+        _ => Err(Error::UnexpectedResponse("getApsKeyInfo")),
+    }
 }
 
 /// `exportKey` of the network key (index 0) or the TC link key.
@@ -698,5 +844,26 @@ async fn next_generation(client: &Client, generation: u64) -> Result<u64> {
             LinkState::Unusable(e) => Err(Error::Protocol(e.clone())),
             _ => Err(Error::NotReady),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_margin_covers_the_age_at_the_highest_frame_rate_and_never_less_than_2_16() {
+        assert_eq!(frame_counter_margin(Duration::ZERO), 1 << 16);
+        // 131 s at 500 frames a second fit in 2^16; 132 s do not.
+        assert_eq!(frame_counter_margin(Duration::from_secs(131)), 1 << 16);
+        assert_eq!(frame_counter_margin(Duration::from_secs(132)), 66_000);
+        // A part second counts whole.
+        assert_eq!(
+            frame_counter_margin(Duration::from_millis(900_001)),
+            450_500
+        );
+        // The default backup interval of 15 minutes.
+        assert_eq!(frame_counter_margin(Duration::from_secs(900)), 450_000);
+        assert_eq!(frame_counter_margin(Duration::MAX), u32::MAX);
     }
 }

@@ -52,7 +52,9 @@ use crate::zigbee::security::{InstallCode, LinkKey};
 use crate::zigbee::zdo::MacCapabilities;
 
 use crate::zigbee::ezsp::{self, Callback, Command, Negotiated, Response};
-pub use backup::{Eui64Restore, RestoreError, RestoreReport};
+pub use backup::{
+    Eui64Restore, FrameCounters, RestoreError, RestoreOptions, RestoreReport, frame_counter_margin,
+};
 pub use binding::BindRefusal;
 pub use devices::DeviceDescription;
 pub use zcl::Outcome;

@@ -11,7 +11,9 @@
 //!   below ([`ember_to_sl`]; values not in it pass through unchanged, unless the unchanged value
 //!   is the `sl_status_t` of another `EmberStatus`, which would read back as that one: refused). Configuration, policy,
 //!   value and endpoint commands answer with an `EzspStatus`: 0 stays 0 (`SL_STATUS_OK`), any
-//!   other value becomes `SL_STATUS_ZIGBEE_EZSP_ERROR` (0x0C1E). Frames whose status was already
+//!   other value `e` becomes `SL_STATUS_ZIGBEE_EZSP_ERROR` (0x0C1E) with `e` kept in bits 16-23
+//!   ([`ezsp_error`], [`ezsp_status_of`]), so the exact code reaches the log and the frame writes
+//!   back byte for byte (zigbee-herdsman folds them all into 0x0C1E). Frames whose status was already
 //!   an `sl_status_t` in 13 (`startScan`, `importTransientKey`, `importLinkKey`,
 //!   `getNetworkKeyInfo`, `exportKey`) keep 32 bits.
 //! - **`exportKey`** answers key first, then status, and does not echo the context (it reads
@@ -80,10 +82,24 @@ const EMBER_TO_SL: &[(u8, u32)] = &[
     (0xBF, 0x0C11), // TRUST_CENTER_SWAPPED_OUT_EUI_HAS_NOT_CHANGED
 ];
 
-/// `SL_STATUS_ZIGBEE_EZSP_ERROR`: what any failing `EzspStatus` becomes.
+/// `SL_STATUS_ZIGBEE_EZSP_ERROR`: the `sl_status_t` of every failing protocol-13 `EzspStatus`.
 pub const SL_EZSP_ERROR: u32 = 0x0C1E;
-/// `EzspStatus` `EZSP_ERROR_INVALID_CALL`, what the emulator answers for a failing EzspStatus.
+/// `EzspStatus` `EZSP_ERROR_INVALID_CALL`, written for a plain [`SL_EZSP_ERROR`] that names no
+/// `EzspStatus` of its own.
 const EZSP_ERROR_INVALID_CALL: u8 = 0x38;
+
+/// The status a failing protocol-13 `EzspStatus` reads as: [`SL_EZSP_ERROR`] with the code in
+/// bits 16-23, so that different failures stay different (one encoding per value) and the log
+/// can name the code. Every `sl_status_t` fits in 16 bits, so no real status collides.
+pub fn ezsp_error(ezsp_status: u8) -> u32 {
+    SL_EZSP_ERROR | (u32::from(ezsp_status) << 16)
+}
+
+/// The protocol-13 `EzspStatus` a status read by [`ezsp_error`] carries, if it is one.
+pub fn ezsp_status_of(status: u32) -> Option<u8> {
+    let code = u8::try_from(status >> 16).ok()?;
+    (status & 0xFFFF == SL_EZSP_ERROR && code != 0).then_some(code)
+}
 
 /// An `EmberStatus` as `sl_status_t`. A value not in the table passes through unchanged, unless
 /// that value is the `sl_status_t` of another `EmberStatus` (0x04 is `SL_STATUS_BUSY`, which
@@ -281,7 +297,7 @@ pub fn from_ncp_from_v13(frame_id: u16, params: &[u8]) -> Result<Vec<u8>> {
             let status = match from_ncp_rewrite(frame_id) {
                 Rewrite::EmberStatusAt(_) => ember_to_sl(params[at])?,
                 _ if params[at] == 0 => 0,
-                _ => SL_EZSP_ERROR,
+                _ => ezsp_error(params[at]),
             };
             let mut out = params[..at].to_vec();
             out.extend(status.to_le_bytes());
@@ -340,7 +356,7 @@ pub fn from_ncp_to_v13(frame_id: u16, params: Vec<u8>) -> Result<Vec<u8>> {
             let byte = match rewrite {
                 Rewrite::EmberStatusAt(_) => sl_to_ember(status)?,
                 _ if status == 0 => 0,
-                _ => EZSP_ERROR_INVALID_CALL,
+                _ => ezsp_status_of(status).unwrap_or(EZSP_ERROR_INVALID_CALL),
             };
             let mut out = params[..at].to_vec();
             out.push(byte);
@@ -422,12 +438,34 @@ mod tests {
     }
 
     #[test]
-    fn an_ezsp_status_failure_is_the_generic_ezsp_error() {
+    fn an_ezsp_status_failure_is_the_generic_ezsp_error_carrying_its_code() {
         assert_eq!(
             from_ncp_from_v13(0x0053, &[0x38]),
-            Ok(SL_EZSP_ERROR.to_le_bytes().to_vec())
+            Ok(ezsp_error(0x38).to_le_bytes().to_vec())
         );
         assert_eq!(from_ncp_from_v13(0x0053, &[0x00]), Ok(vec![0, 0, 0, 0]));
+        assert_eq!(ezsp_status_of(ezsp_error(0x38)), Some(0x38));
+        assert_eq!(ezsp_status_of(SL_EZSP_ERROR), None);
+        assert_eq!(ezsp_status_of(0x0021), None);
+    }
+
+    /// The fuzz finding kept in `fuzz/regressions/ezsp_frames/get-extended-value-ezsp-status`:
+    /// getExtendedValue answered with `EzspStatus` 0x04 read as the generic EZSP error and wrote
+    /// back as 0x38, so two different frames read the same.
+    #[test]
+    fn every_failing_ezsp_status_writes_back_as_itself() {
+        for code in 1..=u8::MAX {
+            let read = from_ncp_from_v13(0x0003, &[code, 0]).expect("read");
+            assert_eq!(
+                ezsp_status_of(u32_at(&read, 0).expect("status")),
+                Some(code)
+            );
+            assert_eq!(from_ncp_to_v13(0x0003, read), Ok(vec![code, 0]));
+        }
+        // A plain generic error (no code of its own) still has a protocol-13 form.
+        let mut plain = SL_EZSP_ERROR.to_le_bytes().to_vec();
+        plain.push(0);
+        assert_eq!(from_ncp_to_v13(0x0053, plain), Ok(vec![0x38, 0]));
     }
 
     #[test]

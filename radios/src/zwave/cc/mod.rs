@@ -436,6 +436,65 @@ impl CommandClassFrame {
         }
     }
 
+    /// Whether the node answers this command with a report (a Get, or a Supervision Get,
+    /// answered with a Supervision Report): under S2 both answer and the next frame to the
+    /// node draw on the same SPAN, so the security layer lets the answer come before it sends
+    /// the node anything else.
+    pub fn expects_report(&self) -> bool {
+        match self {
+            Self::Basic(c) => matches!(c, Basic::Get),
+            Self::BinarySwitch(c) => matches!(c, BinarySwitch::Get),
+            Self::MultilevelSwitch(c) => {
+                matches!(c, MultilevelSwitch::Get | MultilevelSwitch::SupportedGet)
+            }
+            Self::ColorSwitch(c) => {
+                matches!(c, ColorSwitch::Get { .. } | ColorSwitch::SupportedGet)
+            }
+            Self::DoorLock(c) => matches!(c, DoorLock::OperationGet | DoorLock::ConfigurationGet),
+            Self::UserCode(c) => {
+                matches!(c, UserCode::Get { .. } | UserCode::UsersNumberGet)
+            }
+            Self::ThermostatMode(c) => {
+                matches!(c, ThermostatMode::Get | ThermostatMode::SupportedGet)
+            }
+            Self::ThermostatSetpoint(c) => matches!(
+                c,
+                ThermostatSetpoint::Get { .. } | ThermostatSetpoint::SupportedGet
+            ),
+            Self::ThermostatOperatingState(c) => {
+                matches!(c, ThermostatOperatingState::Get)
+            }
+            Self::MultilevelSensor(c) => matches!(
+                c,
+                MultilevelSensor::Get { .. }
+                    | MultilevelSensor::SupportedSensorGet
+                    | MultilevelSensor::SupportedScaleGet { .. }
+            ),
+            Self::Meter(c) => matches!(c, Meter::Get { .. } | Meter::SupportedGet),
+            Self::Notification(c) => {
+                matches!(c, Notification::Get { .. } | Notification::SupportedGet)
+            }
+            Self::Battery(c) => matches!(c, Battery::Get),
+            Self::WakeUp(c) => matches!(c, WakeUp::IntervalGet | WakeUp::IntervalCapabilitiesGet),
+            Self::Supervision(c) => matches!(c, Supervision::Get { .. }),
+            Self::MultiChannel(MultiChannel::CommandEncapsulation { command, .. }) => {
+                command.expects_report()
+            }
+            Self::MultiChannel(c) => matches!(
+                c,
+                MultiChannel::EndPointGet | MultiChannel::CapabilityGet { .. }
+            ),
+            Self::Configuration(c) => matches!(c, Configuration::Get { .. }),
+            Self::Association(c) => {
+                matches!(c, Association::Get { .. } | Association::GroupingsGet)
+            }
+            Self::Version(c) => matches!(c, Version::Get | Version::CommandClassGet { .. }),
+            Self::ManufacturerSpecific(c) => matches!(c, ManufacturerSpecific::Get),
+            Self::ZWavePlusInfo(c) => matches!(c, ZWavePlusInfo::Get),
+            _ => false,
+        }
+    }
+
     /// Encodes back to `[cc, command, parameters…]`, the mirror of [`Self::decode`].
     pub fn encode(&self) -> Result<Vec<u8>> {
         fn enc<T: CommandSet>(t: &T) -> Result<Vec<u8>> {

@@ -146,7 +146,9 @@ pub struct Associations {
 pub struct CommandClassInfo {
     /// The command class id.
     pub cc: u8,
-    /// Whether the node supports it only under security.
+    /// Whether the node supports it securely (its secure list names it): frames of it are then
+    /// taken only under the node's highest class, even if its node information frame lists it
+    /// too.
     pub secure: bool,
     /// The version the node implements (Version Command Class Report).
     pub version: Step<u8>,
@@ -319,7 +321,7 @@ impl Taps {
 }
 
 /// The command classes a frame's list supports (those after the mark are controlled only).
-fn supported(listed: &[u8]) -> Vec<u8> {
+pub(super) fn supported(listed: &[u8]) -> Vec<u8> {
     listed
         .iter()
         .take_while(|&&c| c != SUPPORT_CONTROL_MARK)
@@ -679,7 +681,7 @@ impl Interview<'_> {
             };
             command_classes.push(CommandClassInfo {
                 cc,
-                secure: !clear.contains(&cc),
+                secure: secure_list.contains(&cc),
                 version,
             });
         }

@@ -868,10 +868,22 @@ impl ZwaveStick {
     }
 
     /// Restores what a node was granted (from sealhub's database, after a restart);
-    /// `insecure` lists the command classes it may send in the clear (its node information
-    /// frame). An empty `granted` makes it an insecure node.
+    /// `insecure` is the command class list of its node information frame. Nothing from an S2
+    /// node is taken in the clear; from an S0 node only command classes that list names and
+    /// its secure list does not (see [`ZwaveStick::set_node_secure_command_classes`]), access
+    /// control excepted. An empty `granted` makes it an insecure node.
     pub fn set_node_security(&self, node: u16, granted: KeyClasses, insecure: Vec<u8>) {
         self.security.set_granted(node, granted, insecure);
+    }
+
+    /// Restores the command classes a secure node supports securely (its S2 or S0 Commands
+    /// Supported Report, kept in sealhub's database after its interview; markers allowed):
+    /// frames of these classes are then taken only under the node's highest class, even where
+    /// its node information frame lists them. Call it after [`ZwaveStick::set_node_security`];
+    /// the driver learns the list itself when the node reports it.
+    pub fn set_node_secure_command_classes(&self, node: u16, command_classes: &[u8]) {
+        self.security
+            .set_secure_command_classes(node, command_classes);
     }
 
     /// Marks a node as sleeping (commands wait for its Wake Up Notification) or listening.

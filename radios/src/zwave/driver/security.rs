@@ -11,17 +11,30 @@
 //!
 //! - Keys: one [`S2Session`] (the three S2 keys) and one [`S0Session`] (the S0 key), keys from
 //!   [`super::keys`]; made at start-up once the home id and our node id are known.
-//! - Per node: the classes it was granted and the command classes it may send in the clear (its
-//!   node information frame). Frames are sent under its highest class. A frame from it under a
-//!   lower class, in S0 when it has S2, or in the clear for a command class it does not list as
-//!   insecure is refused and logged (tracing warn), never surfaced.
+//! - Per node: the classes it was granted, the command classes its node information frame lists
+//!   and those it supports securely (its Commands Supported Report). Frames are sent under its
+//!   highest class. A frame from it under a lower class, in S0 when it has S2, or in the clear
+//!   is refused and logged (tracing warn), never surfaced; the one exception is a frame in the
+//!   clear from an S0 node for a command class its node information frame lists, its secure
+//!   list does not, and that is not one of access control (the information frame is heard in
+//!   the clear, so it never widens what is taken in the clear).
 //! - Nonces: a Nonce Get is answered at once; a frame that does not decrypt (the node rebooted,
 //!   or we lost the SPAN) is answered with Nonce Report SOS; an unprompted SOS means the node
 //!   could not decrypt our last frame, which is sent once more on a new SPAN.
 //! - Bootstrapping runs in its own task per inclusion, one inclusion at a time, with every wait
 //!   bounded ([`super::DriverConfig::security_timeout`], [`super::DriverConfig::pin_timeout`]);
 //!   a timeout sends KEX Fail. S2 grants the S2 classes only (S0 through S2 is not offered);
-//!   nodes with only S0 get the S0 key under the all-zero inclusion key.
+//!   nodes with only S0 get the S0 key under the all-zero inclusion key, and are granted S0
+//!   only once their Network Key Verify decrypts under that key (one in the clear is ignored).
+//! - Wake-ups: the driver task leaves a secure node's Wake Up Notification to this layer, which
+//!   releases the node's queue only for one under its highest class (or, from an S0 node, one
+//!   in the clear that it may send so): a forged plaintext wake-up releases nothing.
+//! - A Get sent under S2 is answered on the SPAN both sides share: the next S2 frame to that
+//!   node waits for the answer (at most [`ANSWER_WAIT`]), so the two never draw the same nonce.
+//! - S0 Nonce Gets (in the clear, under any node id) are answered only for nodes on S0 and the
+//!   node bootstrapping, within [`NonceGetLimit`], from the bounded nonce table of
+//!   [`S0Session`]; a frame that authenticates gives its Nonce Get back, so a genuine node's
+//!   bursts never meet the limit.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -37,7 +50,7 @@ use super::{
     RawEvent, Reply, Request, Result, TransmitReport, commands::CommandLayer, interview::AwakeHold,
     interview::Taps, wakeup::SecureNodes,
 };
-use crate::zwave::s0::{self, CC_SECURITY, S0Command, S0Session};
+use crate::zwave::s0::{self, CC_SECURITY, NonceGetLimit, S0Command, S0Session};
 use crate::zwave::s2::bootstrap::{
     Aborted, AwaitingPin, IncluderConfig, Outgoing, format_dsk, start_inclusion,
 };
@@ -63,6 +76,14 @@ const SLEEP_SETTLE_ROUNDS: u32 = 10;
 
 /// How long after sending a frame an unprompted Nonce Report SOS makes us send it again.
 const RETRANSMIT_WINDOW: Duration = Duration::from_secs(2);
+
+/// How long the next S2 frame to a node waits for the node's answer to a Get we sent it (a
+/// node that does not answer costs this much, once). The answer and our next frame would draw
+/// the same nonce from the SPAN both sides share: each side fails to decrypt the other's
+/// frame, both resynchronize at once and overwrite each other's entropy, and back-to-back
+/// Gets ended in `NoNonce`. zwave-js likewise waits for a Get's report (its report timeout,
+/// one second by default) before the next command to the node.
+pub(crate) const ANSWER_WAIT: Duration = Duration::from_secs(1);
 
 /// What [`super::ZwaveStick::add_node_secure`] may grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +118,12 @@ impl PinRequest {
 enum Inbound {
     S2(S2Command, Option<KeyId>),
     S2Undecryptable,
-    S0(S0Command),
+    /// An S0 bootstrapping command; `encrypted`: it came decrypted under the S0 network key
+    /// (Network Key Verify counts only so: it is the node's proof that it holds the key).
+    S0 {
+        command: S0Command,
+        encrypted: bool,
+    },
 }
 
 enum NonceArrived {
@@ -105,16 +131,40 @@ enum NonceArrived {
     S0([u8; 8]),
 }
 
+/// Command classes of access control that a secure node's frame is never taken for in the
+/// clear, whatever its node information frame lists: Door Lock Logging, Schedule Entry Lock,
+/// Door Lock, User Code, Barrier Operator, Entry Control.
+const ACCESS_CONTROL_CCS: [u8; 6] = [0x4C, 0x4E, 0x62, 0x63, 0x66, 0x6F];
+
+/// S2 and S0 Commands Supported Report: the list of command classes a node supports securely.
+const S2_COMMANDS_SUPPORTED_REPORT: [u8; 2] = [CC_SECURITY_2, 0x0E];
+const S0_COMMANDS_SUPPORTED_REPORT: [u8; 2] = [CC_SECURITY, 0x03];
+
 #[derive(Debug, Clone)]
 struct NodeSecurity {
     granted: KeyClasses,
-    /// Command classes it may send in the clear.
+    /// Command classes its node information frame lists (heard in the clear, so it only
+    /// narrows what an S0 node may send in the clear; see [`NodeSecurity::admits_in_clear`]).
     insecure: Vec<u8>,
+    /// Command classes it supports securely, from its (S2 or S0) Commands Supported Report
+    /// under its highest class, or restored by the caller.
+    secure: Vec<u8>,
 }
 
 impl NodeSecurity {
     fn highest(&self) -> Option<SecurityClass> {
         self.granted.classes().first().copied()
+    }
+
+    /// Whether a frame of command class `cc` from this node is taken in the clear. From an S2
+    /// node never: S2 requires a node to support every command class under its highest class
+    /// (zwave-js discards the same). From an S0 node only for a class its node information
+    /// frame lists, its secure list does not, and that is not one of access control.
+    fn admits_in_clear(&self, cc: u8) -> bool {
+        self.highest() == Some(SecurityClass::S0Legacy)
+            && self.insecure.contains(&cc)
+            && !self.secure.contains(&cc)
+            && !ACCESS_CONTROL_CCS.contains(&cc)
     }
 }
 
@@ -135,10 +185,17 @@ struct Secure {
     own: u8,
     s2: S2Session,
     s0: S0Session,
+    /// How many S0 Nonce Gets are answered (they arrive in the clear, under any node id).
+    nonce_gets: NonceGetLimit,
     keys: BTreeMap<SecurityClass, Key128>,
     waiters: HashMap<u16, oneshot::Sender<NonceArrived>>,
     bootstrap: Option<(u16, mpsc::UnboundedSender<Inbound>)>,
     last_sent: HashMap<u16, LastSent>,
+    /// The caller's store: keys at start-up, then the S2 sequence reservations.
+    store: Box<dyn NetworkKeyStore>,
+    /// Per node: how many sequence numbers the stored reservation still covers (absent: the
+    /// stored reservation is not read yet).
+    reserved: HashMap<u8, u8>,
 }
 
 /// What the dispatcher does: send (enqueued before the state is unlocked), wait for a send,
@@ -172,7 +229,8 @@ pub(crate) struct SecurityLayer {
     client: Client,
     events: mpsc::Sender<RadioEvent>,
     config: DriverConfig,
-    store: Mutex<Box<dyn NetworkKeyStore>>,
+    /// The caller's store, until start-up moves it into [`Secure`].
+    store: Mutex<Option<Box<dyn NetworkKeyStore>>>,
     state: Mutex<Option<Secure>>,
     nodes: Mutex<HashMap<u16, NodeSecurity>>,
     pending_inclusion: Mutex<Option<(InclusionOptions, mpsc::Sender<PinRequest>)>>,
@@ -182,6 +240,21 @@ pub(crate) struct SecurityLayer {
     secure: SecureNodes,
     /// When each node last sent us a frame or was sent one (see [`SLEEP_SETTLE`]).
     last_exchange: Mutex<HashMap<u16, Instant>>,
+    /// Per node, the answer it owes to an S2 Get we sent (see [`ANSWER_WAIT`]).
+    answers_due: Mutex<HashMap<u16, AnswerDue>>,
+}
+
+/// A node's answer to our S2 Get, still to come: the next S2 frame to it waits for it.
+struct AnswerDue {
+    /// The latest the next frame waits.
+    until: tokio::time::Instant,
+    /// Notified when a frame from the node decrypts.
+    answered: Arc<tokio::sync::Notify>,
+}
+
+/// Whether `node` will answer `payload` with a frame of its own (a Get).
+fn expects_answer(payload: &[u8]) -> bool {
+    crate::zwave::cc::CommandClassFrame::decode(payload).is_ok_and(|f| f.expects_report())
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -230,13 +303,14 @@ impl SecurityLayer {
             client,
             events,
             config,
-            store: Mutex::new(store),
+            store: Mutex::new(Some(store)),
             state: Mutex::new(None),
             nodes: Mutex::new(HashMap::new()),
             pending_inclusion: Mutex::new(None),
             tx: tokio::sync::Mutex::new(()),
             secure,
             last_exchange: Mutex::new(HashMap::new()),
+            answers_due: Mutex::new(HashMap::new()),
         }
     }
 
@@ -247,12 +321,15 @@ impl SecurityLayer {
             return Ok(());
         }
         let own = peer(info.node_id)?;
-        let keys = keys::load_or_generate(lock(&self.store).as_mut())?;
+        let mut slot = lock(&self.store);
+        let store = slot.as_mut().ok_or(Error::SecurityNotStarted)?;
+        let keys = keys::load_or_generate(store.as_mut())?;
         let mut seeds = [[0u8; 32]; 2];
         for seed in &mut seeds {
             keys::random(seed)?;
         }
-        *state = Some(Secure::new(own, info.home_id, keys, seeds)?);
+        let store = slot.take().ok_or(Error::SecurityNotStarted)?;
+        *state = Some(Secure::new(own, info.home_id, keys, seeds, store)?);
         Ok(())
     }
 
@@ -271,14 +348,35 @@ impl SecurityLayer {
     }
 
     /// Records what a node holds (restored from sealhub's database); `insecure` lists the
-    /// command classes it may send in the clear.
+    /// command classes its node information frame lists. A secure list already known is kept.
     pub(crate) fn set_granted(&self, node: u16, granted: KeyClasses, insecure: Vec<u8>) {
         let mut nodes = lock(&self.nodes);
         self.secure.set(node, !granted.is_empty());
         if granted.is_empty() {
             nodes.remove(&node);
         } else {
-            nodes.insert(node, NodeSecurity { granted, insecure });
+            let secure = nodes.remove(&node).map(|n| n.secure).unwrap_or_default();
+            nodes.insert(
+                node,
+                NodeSecurity {
+                    granted,
+                    insecure,
+                    secure,
+                },
+            );
+        }
+    }
+
+    /// Records the command classes a secure node supports securely (restored from sealhub's
+    /// database; the driver learns them itself from the node's Commands Supported Report).
+    /// Ignored for a node that holds no class.
+    pub(crate) fn set_secure_command_classes(&self, node: u16, secure: &[u8]) {
+        if let Some(n) = lock(&self.nodes).get_mut(&node) {
+            for cc in super::interview::supported(secure) {
+                if !n.secure.contains(&cc) {
+                    n.secure.push(cc);
+                }
+            }
         }
     }
 
@@ -343,13 +441,68 @@ impl SecurityLayer {
         class: SecurityClass,
         payload: &[u8],
     ) -> Result<TransmitReport> {
-        let _one_at_a_time = self.tx.lock().await;
-        match class {
-            SecurityClass::S0Legacy => self.send_s0(node, payload, false).await,
-            c => {
-                self.send_s2(node, KeyId::Network(c), payload, true, false)
-                    .await
+        if class == SecurityClass::S0Legacy {
+            let _one_at_a_time = self.tx.lock().await;
+            return self.send_s0(node, payload, false).await;
+        }
+        loop {
+            self.wait_for_answer(node).await;
+            let _one_at_a_time = self.tx.lock().await;
+            // Another send to the node may have gone first and be owed an answer now.
+            if lock(&self.answers_due).contains_key(&node) {
+                continue;
             }
+            let asks = expects_answer(payload);
+            if asks {
+                // Before the frame leaves: the answer may arrive before its callback does.
+                lock(&self.answers_due).insert(
+                    node,
+                    AnswerDue {
+                        until: tokio::time::Instant::now() + ANSWER_WAIT,
+                        answered: Arc::new(tokio::sync::Notify::new()),
+                    },
+                );
+            }
+            let sent = self
+                .send_s2(node, KeyId::Network(class), payload, true, false)
+                .await;
+            if asks && sent.is_err() {
+                lock(&self.answers_due).remove(&node);
+            }
+            return sent;
+        }
+    }
+
+    /// Waits until `node` answered the Get we last sent it under S2, at most until
+    /// [`ANSWER_WAIT`] after it was sent; then the answer is no longer waited for.
+    async fn wait_for_answer(&self, node: u16) {
+        let due = lock(&self.answers_due)
+            .get(&node)
+            .map(|d| (d.until, d.answered.clone()));
+        let Some((until, answered)) = due else {
+            return;
+        };
+        if tokio::time::timeout_at(until, answered.notified())
+            .await
+            .is_err()
+        {
+            tracing::debug!(node, "no answer to the S2 Get; sending on");
+        }
+        let mut due = lock(&self.answers_due);
+        if due
+            .get(&node)
+            .is_some_and(|d| Arc::ptr_eq(&d.answered, &answered))
+        {
+            due.remove(&node);
+        }
+    }
+
+    /// A frame from `node` decrypted under S2: the answer it owed (if any) came, so the next
+    /// frame to it no longer crosses it.
+    fn answered(&self, node: u16) {
+        if let Some(due) = lock(&self.answers_due).remove(&node) {
+            // A permit is kept if the sender is not waiting yet.
+            due.answered.notify_one();
         }
     }
 
@@ -394,10 +547,11 @@ impl SecurityLayer {
     ) -> Result<TransmitReport> {
         let p = peer(node)?;
         // One Nonce Get may go unanswered because the node still remembers its sequence number
-        // from before a restart of the hub; the second goes past that window.
+        // from before a restart of the hub (when no reservation was stored, see
+        // [`keys::SEQ_RESERVATION`]); the second goes past that window.
         let mut nonce_gets_left = 2;
         for _ in 0..3 {
-            let step = self.with(|st| match st.s2.encapsulate(p, key, plaintext) {
+            let step = self.with(|st| match st.encapsulate_s2(p, key, plaintext) {
                 Ok(frame) => {
                     let sent = self.enqueue_op(node, frame, false, sleep)?;
                     if remember {
@@ -415,7 +569,8 @@ impl SecurityLayer {
                 Err(s2::Error::NoSpan(_)) => {
                     let (tx, rx) = oneshot::channel();
                     st.waiters.insert(node, tx);
-                    Ok(Err((encode_s2(&st.s2.nonce_get())?, rx)))
+                    st.spend_sequence(p);
+                    Ok(Err((encode_s2(&st.s2.nonce_get(p))?, rx)))
                 }
                 Err(e) => Err(e.into()),
             })?;
@@ -433,7 +588,7 @@ impl SecurityLayer {
                             );
                             self.with(|st| {
                                 st.waiters.remove(&node);
-                                st.s2.skip_sequence_window();
+                                st.skip_sequence_window(p);
                                 Ok(())
                             })?;
                         }
@@ -487,8 +642,8 @@ impl SecurityLayer {
         sent.done().await
     }
 
-    /// A secure sleeping node's Wake Up Notification decrypted: the driver task releases its
-    /// queue (it sees only the encapsulated frame).
+    /// A secure sleeping node's Wake Up Notification, decrypted or admitted in the clear: the
+    /// driver task releases its queue (it leaves secure nodes' wake-ups to this layer).
     fn woke_up(&self, node: u16) {
         let (reply, _) = oneshot::channel();
         let request = Request {
@@ -635,7 +790,7 @@ impl SecurityLayer {
                 Inbound::S2(S2Command::KexFail(r), _) => return Err(Fail::NodeAborted(r)),
                 Inbound::S2(c, p) => return Ok(Some((c, p))),
                 Inbound::S2Undecryptable => return Ok(None),
-                Inbound::S0(_) => {}
+                Inbound::S0 { .. } => {}
             }
         }
     }
@@ -757,11 +912,11 @@ impl SecurityLayer {
     async fn next_s0(
         &self,
         inbox: &mut mpsc::UnboundedReceiver<Inbound>,
-        want: impl Fn(&S0Command) -> bool,
+        want: impl Fn(&S0Command, bool) -> bool,
     ) -> core::result::Result<(), Fail> {
         loop {
-            if let Inbound::S0(c) = self.next(inbox).await?
-                && want(&c)
+            if let Inbound::S0 { command, encrypted } = self.next(inbox).await?
+                && want(&command, encrypted)
             {
                 return Ok(());
             }
@@ -776,7 +931,8 @@ impl SecurityLayer {
         let p = peer(node)?;
         self.raw_send(node, S0Command::SchemeGet { schemes: 0 }.encode())
             .await?;
-        self.next_s0(inbox, |c| matches!(c, S0Command::SchemeReport { .. }))
+        // Scheme Report comes in the clear (the node has no key yet).
+        self.next_s0(inbox, |c, _| matches!(c, S0Command::SchemeReport { .. }))
             .await?;
         let mut seed = [0u8; 32];
         keys::random(&mut seed)?;
@@ -796,8 +952,12 @@ impl SecurityLayer {
         let frame = inclusion.encapsulate(p, &set).map_err(Error::from);
         set.zeroize();
         self.raw_send(node, frame?).await?;
-        self.next_s0(inbox, |c| *c == S0Command::NetworkKeyVerify)
-            .await?;
+        // Only a Verify that decrypted under the new key proves the node holds it: one in the
+        // clear (or under the all-zero key) is ignored, and inclusion times out without it.
+        self.next_s0(inbox, |c, encrypted| {
+            encrypted && *c == S0Command::NetworkKeyVerify
+        })
+        .await?;
         Ok(KeyClasses::S0)
     }
 }
@@ -862,8 +1022,15 @@ pub(crate) async fn dispatch(
                     payload,
                     security,
                 } => {
-                    if security.is_some()
-                        && payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION]
+                    if security.is_some_and(|c| c != SecurityClass::S0Legacy) {
+                        layer.answered(node);
+                    }
+                    // A secure node's wake-up releases its queue only as `surface` admitted
+                    // it: under its highest class, or in the clear from an S0 node whose
+                    // Wake Up is not among its secure classes. The driver task takes the
+                    // wake-ups of nodes without security itself.
+                    if payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION]
+                        && (security.is_some() || !layer.granted(node).is_empty())
                     {
                         layer.woke_up(node);
                     }
@@ -972,15 +1139,28 @@ impl SecurityLayer {
         class: Option<SecurityClass>,
         actions: &mut Vec<Action>,
     ) {
-        if let Some(security) = lock(&self.nodes).get(&node)
+        if let Some(security) = lock(&self.nodes).get_mut(&node)
             && let Some(highest) = security.highest()
         {
             let admitted = match class {
                 None => payload
                     .first()
-                    .is_some_and(|cc| security.insecure.contains(cc)),
+                    .is_some_and(|cc| security.admits_in_clear(*cc)),
                 Some(c) => c == highest,
             };
+            if admitted && class.is_some() {
+                // Its secure list, as it reports it under its highest class.
+                let listed = match payload.get(..2) {
+                    Some(head) if head == S2_COMMANDS_SUPPORTED_REPORT => payload.get(2..),
+                    Some(head) if head == S0_COMMANDS_SUPPORTED_REPORT => payload.get(3..),
+                    _ => None,
+                };
+                for cc in super::interview::supported(listed.unwrap_or_default()) {
+                    if !security.secure.contains(&cc) {
+                        security.secure.push(cc);
+                    }
+                }
+            }
             if !admitted {
                 tracing::warn!(
                     node,
@@ -1008,6 +1188,7 @@ impl Secure {
         home_id: u32,
         keys: BTreeMap<SecurityClass, Key128>,
         mut seeds: [[u8; 32]; 2],
+        store: Box<dyn NetworkKeyStore>,
     ) -> Result<Self> {
         let [s2_seed, s0_seed] = seeds;
         let mut s2 = S2Session::new(own, home_id, s2_seed);
@@ -1025,11 +1206,75 @@ impl Secure {
             own,
             s2,
             s0,
+            nonce_gets: NonceGetLimit::new(),
             keys,
             waiters: HashMap::new(),
             bootstrap: None,
             last_sent: HashMap::new(),
+            store,
+            reserved: HashMap::new(),
         })
+    }
+
+    /// Before a frame to `p` takes an S2 sequence number: the first time since start-up, our
+    /// numbers to `p` continue after the stored reservation (the node may remember the last
+    /// ones the previous run used); when the reservation is used up, a new one is stored
+    /// before the number is used. Called before every step that may take a number, so the
+    /// stored reservation always covers every number used.
+    fn spend_sequence(&mut self, p: u8) {
+        let left = self.load_reservation(p);
+        let left = if left == 0 {
+            let last = self.s2.last_sequence(p).wrapping_add(keys::SEQ_RESERVATION);
+            self.store.reserve_s2_sequence(u16::from(p), last);
+            keys::SEQ_RESERVATION
+        } else {
+            left
+        };
+        self.reserved.insert(p, left - 1);
+    }
+
+    /// What the reservation for `p` still covers, reading the stored one the first time.
+    fn load_reservation(&mut self, p: u8) -> u8 {
+        if let Some(left) = self.reserved.get(&p) {
+            return *left;
+        }
+        if let Some(last) = self.store.s2_sequence_reserved(u16::from(p)) {
+            self.s2.continue_sequence_after(p, last);
+        }
+        self.reserved.insert(p, 0);
+        0
+    }
+
+    /// Jumps our sequence numbers to `p` past the node's duplicate window (see
+    /// [`S2Session::skip_sequence_window`]), within the reservation or past it.
+    fn skip_sequence_window(&mut self, p: u8) {
+        let left = self.load_reservation(p);
+        self.s2.skip_sequence_window(p);
+        self.reserved
+            .insert(p, left.saturating_sub(s2::session::SEQ_WINDOW as u8));
+    }
+
+    /// [`S2Session::encapsulate`], with a reserved sequence number.
+    fn encapsulate_s2(
+        &mut self,
+        p: u8,
+        key: KeyId,
+        plaintext: &[u8],
+    ) -> core::result::Result<Vec<u8>, s2::Error> {
+        self.spend_sequence(p);
+        self.s2.encapsulate(p, key, plaintext)
+    }
+
+    /// [`S2Session::on_nonce_get`], with a reserved sequence number.
+    fn answer_nonce_get(&mut self, p: u8, seq: u8) -> core::result::Result<S2Command, s2::Error> {
+        self.spend_sequence(p);
+        self.s2.on_nonce_get(p, seq)
+    }
+
+    /// [`S2Session::resync`], with a reserved sequence number.
+    fn resync_s2(&mut self, p: u8) -> core::result::Result<S2Command, s2::Error> {
+        self.spend_sequence(p);
+        self.s2.resync(p)
     }
 
     fn to_bootstrap(&self, node: u16, inbound: Inbound) {
@@ -1068,7 +1313,7 @@ impl Secure {
             }
         };
         match command {
-            S2Command::NonceGet { seq } => match self.s2.on_nonce_get(p, seq) {
+            S2Command::NonceGet { seq } => match self.answer_nonce_get(p, seq) {
                 Ok(report) => Self::reply(actions, node, &report),
                 Err(e) => tracing::debug!(node, "S2 Nonce Get refused: {e}"),
             },
@@ -1086,7 +1331,7 @@ impl Secure {
                     && last.at.elapsed() < RETRANSMIT_WINDOW
                 {
                     tracing::debug!(node, "node lost its SPAN; sending the last frame again");
-                    match self.s2.encapsulate(p, last.key, &last.plaintext) {
+                    match self.encapsulate_s2(p, last.key, &last.plaintext) {
                         Ok(frame) => actions.push(Action::Send(node, frame)),
                         Err(e) => tracing::debug!(node, "cannot send again: {e}"),
                     }
@@ -1124,7 +1369,7 @@ impl Secure {
                 }
                 Err(s2::Error::CannotDecrypt(_) | s2::Error::NoSpan(_)) => {
                     tracing::debug!(node, "S2 frame did not decrypt; resynchronizing");
-                    match self.s2.resync(p) {
+                    match self.resync_s2(p) {
                         Ok(sos) => Self::reply(actions, node, &sos),
                         Err(e) => tracing::warn!(node, "cannot resynchronize: {e}"),
                     }
@@ -1154,7 +1399,17 @@ impl Secure {
             }
         };
         match command {
-            S0Command::NonceGet => match self.s0.nonce_report(now) {
+            // Only a node on S0, or the one bootstrapping, encrypts to us under S0: a Nonce Get
+            // in the clear under any other node id (no such node, or one on S2) is ignored.
+            S0Command::NonceGet
+                if highest != Some(SecurityClass::S0Legacy) && !self.bootstrapping(node) =>
+            {
+                tracing::debug!(node, "S0 Nonce Get from a node without S0; ignored");
+            }
+            S0Command::NonceGet if !self.nonce_gets.allow(p, now) => {
+                tracing::debug!(node, "S0 Nonce Get over the limit; dropped");
+            }
+            S0Command::NonceGet => match self.s0.nonce_report(p, now) {
                 Ok(report) => actions.push(Action::Send(node, report.encode())),
                 Err(e) => tracing::warn!(node, "cannot make an S0 nonce: {e}"),
             },
@@ -1173,7 +1428,12 @@ impl Secure {
                     );
                     return None;
                 }
-                match self.s0.decapsulate(p, payload, now) {
+                let decrypted = self.s0.decapsulate(p, payload, now);
+                if decrypted.is_ok() {
+                    // It used a nonce it asked for: that Nonce Get was the node's own.
+                    self.nonce_gets.used(p);
+                }
+                match decrypted {
                     Ok(plaintext) => match S0Command::decode(&plaintext) {
                         // The answer to an interview's question, not bootstrapping.
                         Ok(S0Command::CommandsSupportedReport { .. })
@@ -1181,13 +1441,25 @@ impl Secure {
                         {
                             return Some(plaintext);
                         }
-                        Ok(c) => self.to_bootstrap(node, Inbound::S0(c)),
+                        Ok(command) => self.to_bootstrap(
+                            node,
+                            Inbound::S0 {
+                                command,
+                                encrypted: true,
+                            },
+                        ),
                         Err(_) => return Some(plaintext),
                     },
                     Err(e) => tracing::debug!(node, "S0 frame refused: {e}"),
                 }
             }
-            other => self.to_bootstrap(node, Inbound::S0(other)),
+            command => self.to_bootstrap(
+                node,
+                Inbound::S0 {
+                    command,
+                    encrypted: false,
+                },
+            ),
         }
         None
     }
@@ -1212,7 +1484,12 @@ mod tests {
     }
 
     fn host() -> Secure {
-        Secure::new(HOST, HOME, keys(), [[0x11; 32], [0x22; 32]]).expect("sessions")
+        host_with(Box::new(keys::MemoryKeyStore::new()), 0x11)
+    }
+
+    /// A host on `store`, its generators seeded from `seed`.
+    fn host_with(store: Box<dyn NetworkKeyStore>, seed: u8) -> Secure {
+        Secure::new(HOST, HOME, keys(), [[seed; 32], [0x22; 32]], store).expect("sessions")
     }
 
     fn node() -> S2Session {
@@ -1245,7 +1522,7 @@ mod tests {
         let frame = match node.encapsulate(HOST, key, pt) {
             Ok(f) => f,
             Err(s2::Error::NoSpan(_)) => {
-                let get = node.nonce_get().encode().expect("encode");
+                let get = node.nonce_get(HOST).encode().expect("encode");
                 let mut actions = Vec::new();
                 assert_eq!(host.on_s2(NODE.into(), NODE, &get, &mut actions), None);
                 let [sos] = &sent(actions)[..] else {
@@ -1342,17 +1619,208 @@ mod tests {
         assert!(sent(actions).is_empty());
     }
 
+    /// A store shared by two runs of the host, as sealhub's sealed store outlives a driver.
+    #[derive(Clone, Default)]
+    struct SharedStore(std::sync::Arc<Mutex<keys::MemoryKeyStore>>);
+
+    impl NetworkKeyStore for SharedStore {
+        fn key(&self, class: SecurityClass) -> Option<Key128> {
+            lock(&self.0).key(class)
+        }
+        fn store(&mut self, class: SecurityClass, key: Key128) {
+            lock(&self.0).store(class, key);
+        }
+        fn s2_sequence_reserved(&self, node: u16) -> Option<u8> {
+            lock(&self.0).s2_sequence_reserved(node)
+        }
+        fn reserve_s2_sequence(&mut self, node: u16, last: u8) {
+            lock(&self.0).reserve_s2_sequence(node, last);
+        }
+    }
+
+    /// The sequence number of an S2 frame the host sent.
+    fn seq_of(frame: &[u8]) -> u8 {
+        match S2Command::decode(frame).expect("S2") {
+            S2Command::MessageEncapsulation(f) => f.seq,
+            S2Command::NonceGet { seq } | S2Command::NonceReport { seq, .. } => seq,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The hub restarts (no SPAN, the same store, the same entropy seed as before, so without
+    /// the store it would start from the same random number): the node's next report is on
+    /// its old SPAN, the new host asks it to resynchronize, and the report and then a command
+    /// from the host must be taken (neither dropped as a duplicate). Returns the new host.
+    fn restart_and_exchange(store: &SharedStore, node: &mut S2Session) -> Secure {
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let mut host = host_with(Box::new(store.clone()), 0x11);
+        let stale = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("frame");
+        let mut actions = Vec::new();
+        assert_eq!(host.on_s2(NODE.into(), NODE, &stale, &mut actions), None);
+        let [sos] = &sent(actions)[..] else {
+            panic!("one Nonce Report SOS")
+        };
+        node.on_nonce_report(HOST, &S2Command::decode(sos).expect("SOS"))
+            .expect("the node takes the SOS");
+        let again = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("frame");
+        let mut actions = Vec::new();
+        assert_eq!(
+            host.on_s2(NODE.into(), NODE, &again, &mut actions),
+            Some((vec![0x62, 0x03, 0x00], SecurityClass::S2AccessControl))
+        );
+        let command = host
+            .encapsulate_s2(NODE, key, &[0x62, 0x01, 0x00])
+            .expect("frame");
+        assert_eq!(
+            node.decapsulate(HOST, &command)
+                .expect("not a duplicate")
+                .plaintext,
+            [0x62, 0x01, 0x00]
+        );
+        host
+    }
+
+    /// Sends the node `frames` frames, or (`None`) frames until one carries the last number of
+    /// the stored reservation; returns the last number sent.
+    fn send_until(
+        host: &mut Secure,
+        node: &mut S2Session,
+        store: &SharedStore,
+        frames: Option<usize>,
+    ) -> u8 {
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        for i in 1..=256 {
+            let frame = host
+                .encapsulate_s2(NODE, key, &[0x62, 0x02])
+                .expect("frame");
+            let seq = seq_of(&frame);
+            node.decapsulate(HOST, &frame).expect("the node takes it");
+            let done = match frames {
+                Some(n) => i == n,
+                None => store.s2_sequence_reserved(NODE.into()) == Some(seq),
+            };
+            if done {
+                return seq;
+            }
+        }
+        panic!("the reservation was never used up")
+    }
+
+    /// A restarted host never reuses a sequence number the node still remembers. First the
+    /// case a random start gets wrong: the first run sent a few frames and the second starts
+    /// from the same seed. Then the worst case for the stored reservation: the run used it to
+    /// its last number, so the node remembers exactly the numbers before where the next run
+    /// starts.
+    #[test]
+    fn a_restarted_host_continues_past_its_stored_sequence_reservation() {
+        let store = SharedStore::default();
+        let mut node = node();
+        let mut first = host_with(Box::new(store.clone()), 0x11);
+        node_sends(&mut first, &mut node, &[0x62, 0x03, 0xFF]);
+        send_until(&mut first, &mut node, &store, Some(2));
+        drop(first);
+        assert!(store.s2_sequence_reserved(NODE.into()).is_some());
+        let mut second = restart_and_exchange(&store, &mut node);
+
+        let last = send_until(&mut second, &mut node, &store, None);
+        assert_eq!(store.s2_sequence_reserved(NODE.into()), Some(last));
+        drop(second);
+        restart_and_exchange(&store, &mut node);
+    }
+
+    /// A frame forged under the node's id with the node's next (predictable) sequence number:
+    /// `9F 03 seq 00` and 13 bytes that are not a valid ciphertext.
+    fn forged_like(genuine: &[u8]) -> Vec<u8> {
+        let S2Command::MessageEncapsulation(frame) = S2Command::decode(genuine).expect("S2") else {
+            panic!("an encapsulated frame")
+        };
+        S2Command::MessageEncapsulation(s2::Encapsulated {
+            seq: frame.seq,
+            extensions: Vec::new(),
+            encrypted_extensions: false,
+            sealed: vec![0xA5; frame.sealed.len()],
+        })
+        .encode()
+        .expect("encode")
+    }
+
+    /// The attack: the node's genuine tamper alarm is on its way, and a frame forged with the
+    /// same (next) sequence number arrives first. It does not decrypt, so it changes nothing:
+    /// the genuine frame is not a duplicate and still decrypts under the SPAN (kept for frames
+    /// already sent when the host asks to resynchronize). Before, the forged frame's sequence
+    /// number entered the duplicate window and the alarm was dropped.
+    #[test]
+    fn a_forged_frame_with_the_next_sequence_number_does_not_drop_the_genuine_one() {
+        let (mut host, mut node) = (host(), node());
+        node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]);
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        // Notification Report: access control, manual unlock.
+        let alarm = [0x71, 0x05, 0x00, 0x00, 0x00, 0xFF, 0x06, 0x02, 0x00];
+        let genuine = node.encapsulate(HOST, key, &alarm).expect("frame");
+        let forged = forged_like(&genuine);
+
+        let mut actions = Vec::new();
+        assert_eq!(host.on_s2(NODE.into(), NODE, &forged, &mut actions), None);
+        let mut actions = Vec::new();
+        assert_eq!(
+            host.on_s2(NODE.into(), NODE, &genuine, &mut actions),
+            Some((alarm.to_vec(), SecurityClass::S2AccessControl))
+        );
+        // A replay of it is still a duplicate.
+        let mut actions = Vec::new();
+        assert_eq!(host.on_s2(NODE.into(), NODE, &genuine, &mut actions), None);
+        assert!(sent(actions).is_empty(), "a duplicate is dropped silently");
+    }
+
+    /// The same with a forged Nonce Get (in the clear) carrying the node's next number: it may
+    /// make the host resynchronize, but not drop the node's authentic frame as a duplicate.
+    #[test]
+    fn a_forged_nonce_get_does_not_make_an_authentic_frame_a_duplicate() {
+        let (mut host, mut node) = (host(), node());
+        node_sends(&mut host, &mut node, &[0x62, 0x03, 0xFF]);
+        let key = KeyId::Network(SecurityClass::S2AccessControl);
+        let genuine = node
+            .encapsulate(HOST, key, &[0x62, 0x03, 0x00])
+            .expect("frame");
+        let S2Command::MessageEncapsulation(frame) = S2Command::decode(&genuine).expect("S2")
+        else {
+            panic!("an encapsulated frame")
+        };
+        let forged = S2Command::NonceGet { seq: frame.seq }
+            .encode()
+            .expect("encode");
+        let mut actions = Vec::new();
+        host.on_s2(NODE.into(), NODE, &forged, &mut actions);
+        let mut actions = Vec::new();
+        assert_eq!(
+            host.on_s2(NODE.into(), NODE, &genuine, &mut actions),
+            Some((vec![0x62, 0x03, 0x00], SecurityClass::S2AccessControl))
+        );
+    }
+
     #[test]
     fn an_s0_frame_from_an_s2_node_is_refused_before_decryption() {
         let mut host = host();
         let mut s0_node = S0Session::new(NODE, &Key128::new([0; 16]), [0x44; 32]);
         let now = Instant::now();
+        // An S2 node gets no S0 nonce, and neither does a node without security.
+        for highest in [Some(SecurityClass::S2Authenticated), None] {
+            let mut actions = Vec::new();
+            let get = S0Command::NonceGet.encode();
+            host.on_s0(NODE.into(), NODE, &get, highest, now, &mut actions);
+            assert!(actions.is_empty(), "{highest:?}");
+        }
+        // The nonce it had while it was on S0.
         let mut actions = Vec::new();
         host.on_s0(
             NODE.into(),
             NODE,
             &S0Command::NonceGet.encode(),
-            None,
+            Some(SecurityClass::S0Legacy),
             now,
             &mut actions,
         );
@@ -1375,5 +1843,68 @@ mod tests {
         );
         assert_eq!(out, None);
         assert!(actions.is_empty());
+    }
+
+    /// An S0 node answering an interview asks for a nonce per report and uses each at once;
+    /// on an emulated radio many arrive within the same instant. Every one is answered and
+    /// every report decrypts: a used nonce gives its Nonce Get back, so the limit never meets
+    /// a genuine node. Before, the ninth Nonce Get within a quarter second was dropped and the
+    /// node's report lost. Nonce Gets whose nonces are never used still stop at the burst.
+    #[test]
+    fn an_s0_nodes_nonce_gets_that_it_uses_never_meet_the_limit() {
+        let mut host = host();
+        let s0_key = keys()[&SecurityClass::S0Legacy].clone();
+        let mut s0_node = S0Session::new(NODE, &s0_key, [0x44; 32]);
+        let now = Instant::now();
+        let reports = 3 * NonceGetLimit::PEER_BURST;
+        for level in 0..reports {
+            let mut actions = Vec::new();
+            let get = S0Command::NonceGet.encode();
+            host.on_s0(
+                NODE.into(),
+                NODE,
+                &get,
+                Some(SecurityClass::S0Legacy),
+                now,
+                &mut actions,
+            );
+            let [report] = &sent(actions)[..] else {
+                panic!("Nonce Get {level} not answered")
+            };
+            let Ok(S0Command::NonceReport { nonce }) = S0Command::decode(report) else {
+                panic!("a Nonce Report")
+            };
+            s0_node.on_nonce_report(HOST, nonce);
+            let level = u8::try_from(level).expect("small");
+            let frame = s0_node
+                .encapsulate(HOST, &[0x26, 0x03, level])
+                .expect("frame");
+            let mut actions = Vec::new();
+            let out = host.on_s0(
+                NODE.into(),
+                NODE,
+                &frame,
+                Some(SecurityClass::S0Legacy),
+                now,
+                &mut actions,
+            );
+            assert_eq!(out, Some(vec![0x26, 0x03, level]));
+        }
+        let answered = (0..reports)
+            .filter(|_| {
+                let mut actions = Vec::new();
+                let get = S0Command::NonceGet.encode();
+                host.on_s0(
+                    NODE.into(),
+                    NODE,
+                    &get,
+                    Some(SecurityClass::S0Legacy),
+                    now,
+                    &mut actions,
+                );
+                !actions.is_empty()
+            })
+            .count();
+        assert_eq!(answered, NonceGetLimit::PEER_BURST as usize);
     }
 }

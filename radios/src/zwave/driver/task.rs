@@ -801,16 +801,21 @@ impl Driver {
     }
 
     fn on_application_command(&mut self, node: u16, payload: Vec<u8>) {
-        let woke = payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION];
+        // A secure node's wake-up is the security layer's to judge (it sends Op::WokeUp): a
+        // Wake Up Notification in the clear under a secure node's id may be forged, and would
+        // release what waits for the node while it sleeps.
+        let woke =
+            payload.as_slice() == [WAKE_UP_CC, WAKE_UP_NOTIFICATION] && !self.secure.contains(node);
         self.emit_raw(RawEvent::Command { node, payload });
         if woke {
             self.on_woke(node);
         }
     }
 
-    /// A node's Wake Up Notification (in the clear here, or decrypted by the security layer,
-    /// which sends [`Op::WokeUp`]): what waited for it goes first, in order, then the node is
-    /// sent back to sleep unless it is held awake.
+    /// A node's Wake Up Notification (in the clear here from a node without security, or from
+    /// a secure node through the security layer, which sends [`Op::WokeUp`] for one that
+    /// decrypted or that the node may send in the clear): what waited for it goes first, in
+    /// order, then the node is sent back to sleep unless it is held awake.
     fn on_woke(&mut self, node: u16) {
         if let Some(released) = self.release_queue(node) {
             tracing::debug!(node, released, "node woke up");

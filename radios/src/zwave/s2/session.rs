@@ -12,6 +12,15 @@
 //!   that did not decrypt) draws a receiver EI → `LocalEi`; a frame with a SPAN extension then
 //!   seeds the same SPAN, trying the temporary key and then each network key.
 //! - A SPAN belongs to one key: sending under another key needs a new nonce exchange.
+//! - Nothing that fails to authenticate changes the state: a forged frame (under a peer's id,
+//!   with its next, predictable sequence number) neither advances the SPAN nor enters the
+//!   duplicate window, so the peer's genuine frame still decrypts. When the receiver answers
+//!   such a frame with a resync, the SPAN it had stays as a receive-only fallback until the
+//!   peer seeds a new one: a genuine frame already on its way under the old SPAN still
+//!   decrypts.
+//! - Duplicate detection keeps the sequence numbers of frames that decrypted, and apart from
+//!   them those of Nonce Gets and Nonce Reports, which travel in the clear: a forged Nonce Get
+//!   cannot make an authentic frame with the same number a duplicate.
 //!
 //! AAD (zwave-js `getAuthenticationData`): sender node id, receiver node id, home id (4 bytes
 //! BE), total length of the S2 frame including CC and command ids (2 bytes BE), then the clear
@@ -44,37 +53,73 @@ pub enum KeyId {
     Network(SecurityClass),
 }
 
+/// A SPAN both sides hold, under one key.
+#[derive(Clone)]
+struct Established {
+    span: Box<Span>,
+    key: KeyId,
+}
+
 enum SpanState {
     None,
-    /// We sent our receiver EI; waiting for the peer's SPAN extension.
-    LocalEi([u8; EI_LEN]),
+    /// We sent our receiver EI; waiting for the peer's SPAN extension. The SPAN we had before
+    /// (if any) still decrypts frames without one, which the peer may have sent before our
+    /// EI reached it; it is never used to send.
+    LocalEi {
+        ei: [u8; EI_LEN],
+        fallback: Option<Established>,
+    },
     /// The peer sent its receiver EI; our next frame seeds the SPAN.
     RemoteEi([u8; EI_LEN]),
-    Established {
-        span: Box<Span>,
-        key: KeyId,
-    },
+    Established(Established),
 }
 
 impl Drop for SpanState {
     fn drop(&mut self) {
-        if let Self::LocalEi(ei) | Self::RemoteEi(ei) = self {
+        if let Self::LocalEi { ei, .. } | Self::RemoteEi(ei) = self {
             ei.zeroize();
         }
     }
 }
 
+/// The last [`SEQ_WINDOW`] sequence numbers seen from a peer.
+struct SeqWindow(VecDeque<u8>);
+
+impl SeqWindow {
+    fn new() -> Self {
+        SeqWindow(VecDeque::with_capacity(SEQ_WINDOW))
+    }
+
+    fn contains(&self, seq: u8) -> bool {
+        self.0.contains(&seq)
+    }
+
+    fn record(&mut self, seq: u8) {
+        if self.0.len() == SEQ_WINDOW {
+            self.0.pop_front();
+        }
+        self.0.push_back(seq);
+    }
+}
+
 struct Peer {
     span: SpanState,
-    recent_seqs: VecDeque<u8>,
+    /// The sequence number of our last frame to it.
+    last_tx_seq: u8,
+    /// Frames that decrypted.
+    recent_seqs: SeqWindow,
+    /// Nonce Gets and Nonce Reports (in the clear, so kept apart).
+    recent_nonce_seqs: SeqWindow,
     temp: Option<TempKeys>,
 }
 
 impl Peer {
-    fn new() -> Self {
+    fn new(last_tx_seq: u8) -> Self {
         Peer {
             span: SpanState::None,
-            recent_seqs: VecDeque::with_capacity(SEQ_WINDOW),
+            last_tx_seq,
+            recent_seqs: SeqWindow::new(),
+            recent_nonce_seqs: SeqWindow::new(),
             temp: None,
         }
     }
@@ -98,7 +143,6 @@ pub struct S2Session {
     keys: BTreeMap<SecurityClass, NetworkKeys>,
     peers: HashMap<u8, Peer>,
     entropy: CtrDrbg,
-    tx_seq: u8,
 }
 
 impl core::fmt::Debug for S2Session {
@@ -116,21 +160,14 @@ impl S2Session {
     /// OS) seeds the generator of our entropy inputs.
     pub fn new(own_node: u8, home_id: u32, seed: [u8; 32]) -> Self {
         let mut seed = seed;
-        let mut entropy = CtrDrbg::new(&seed, None);
+        let entropy = CtrDrbg::new(&seed, None);
         seed.zeroize();
-        // A random first sequence number, so a rebooted node is not taken for a replay.
-        let mut first = [0u8; 1];
-        let tx_seq = match entropy.generate(&mut first, None) {
-            Ok(()) => first[0],
-            Err(_) => 0,
-        };
         S2Session {
             own_node,
             home_id,
             keys: BTreeMap::new(),
             peers: HashMap::new(),
             entropy,
-            tx_seq,
         }
     }
 
@@ -156,14 +193,17 @@ impl S2Session {
     pub fn clear_temp_keys(&mut self, peer: u8) {
         if let Some(p) = self.peers.get_mut(&peer) {
             p.temp = None;
-            if matches!(
-                p.span,
-                SpanState::Established {
+            match &mut p.span {
+                SpanState::Established(Established {
                     key: KeyId::Temporary,
                     ..
+                }) => p.span = SpanState::None,
+                SpanState::LocalEi { fallback, .. }
+                    if fallback.as_ref().is_some_and(|f| f.key == KeyId::Temporary) =>
+                {
+                    *fallback = None;
                 }
-            ) {
-                p.span = SpanState::None;
+                _ => {}
             }
         }
     }
@@ -180,19 +220,45 @@ impl S2Session {
     }
 
     fn peer(&mut self, id: u8) -> &mut Peer {
-        self.peers.entry(id).or_insert_with(Peer::new)
+        if !self.peers.contains_key(&id) {
+            // A random first sequence number (RAM only, like the rest of a peer's state), so
+            // a rebooted party is not taken for a replay.
+            let mut first = [0u8; 1];
+            let start = match self.entropy.generate(&mut first, None) {
+                Ok(()) => first[0],
+                Err(_) => 0,
+            };
+            self.peers.insert(id, Peer::new(start));
+        }
+        self.peers.entry(id).or_insert_with(|| Peer::new(0))
     }
 
-    /// Moves our sequence number past any window of [`SEQ_WINDOW`] numbers a peer may still
-    /// remember: after a restart the first number is random, and a peer that saw the numbers
-    /// just after it from our previous run drops our frames as duplicates until we jump.
-    pub fn skip_sequence_window(&mut self) {
-        self.tx_seq = self.tx_seq.wrapping_add(SEQ_WINDOW as u8);
+    /// Moves our sequence number to `peer` past any window of [`SEQ_WINDOW`] numbers it may
+    /// still remember: a peer that saw the numbers after our start from a previous run of ours
+    /// drops our frames as duplicates until we jump.
+    pub fn skip_sequence_window(&mut self, peer: u8) {
+        let p = self.peer(peer);
+        p.last_tx_seq = p.last_tx_seq.wrapping_add(SEQ_WINDOW as u8);
     }
 
-    fn next_seq(&mut self) -> u8 {
-        self.tx_seq = self.tx_seq.wrapping_add(1);
-        self.tx_seq
+    /// The sequence number of our last frame to `peer` (before the first: the random number
+    /// the first follows).
+    pub fn last_sequence(&mut self, peer: u8) -> u8 {
+        self.peer(peer).last_tx_seq
+    }
+
+    /// Our next frame to `peer` carries `last + 1`: after a restart, past the numbers the
+    /// previous run reserved (and may have used), which the peer may still remember.
+    pub fn continue_sequence_after(&mut self, peer: u8, last: u8) {
+        self.peer(peer).last_tx_seq = last;
+    }
+
+    /// Sequence numbers count per peer (as zwave-js keeps them): a number a peer remembers
+    /// comes round again only after 256 frames to that peer.
+    fn next_seq(&mut self, peer: u8) -> u8 {
+        let p = self.peer(peer);
+        p.last_tx_seq = p.last_tx_seq.wrapping_add(1);
+        p.last_tx_seq
     }
 
     fn new_ei(&mut self) -> Result<[u8; EI_LEN]> {
@@ -222,25 +288,33 @@ impl S2Session {
     }
 
     /// A Nonce Get to send to `peer` when [`Error::NoSpan`] stops a send.
-    pub fn nonce_get(&mut self) -> S2Command {
+    pub fn nonce_get(&mut self, peer: u8) -> S2Command {
         S2Command::NonceGet {
-            seq: self.next_seq(),
+            seq: self.next_seq(peer),
         }
     }
 
     /// Answers a Nonce Get from `peer` with a fresh receiver EI (Nonce Report SOS).
     pub fn on_nonce_get(&mut self, peer: u8, seq: u8) -> Result<S2Command> {
-        self.check_duplicate(peer, seq)?;
+        self.check_nonce_duplicate(peer, seq)?;
         self.resync(peer)
     }
 
     /// A Nonce Report SOS with a fresh receiver EI: the answer to a Nonce Get and to a frame
     /// that failed with [`Error::CannotDecrypt`] or [`Error::NoSpan`] on receipt.
+    ///
+    /// A SPAN we had with the peer stays as a receive-only fallback (see the module docs).
     pub fn resync(&mut self, peer: u8) -> Result<S2Command> {
         let ei = self.new_ei()?;
-        self.peer(peer).span = SpanState::LocalEi(ei);
+        let p = self.peer(peer);
+        let fallback = match &mut p.span {
+            SpanState::Established(e) => Some(e.clone()),
+            SpanState::LocalEi { fallback, .. } => fallback.take(),
+            SpanState::None | SpanState::RemoteEi(_) => None,
+        };
+        p.span = SpanState::LocalEi { ei, fallback };
         Ok(S2Command::NonceReport {
-            seq: self.next_seq(),
+            seq: self.next_seq(peer),
             mos: false,
             receiver_ei: Some(ei),
         })
@@ -254,21 +328,20 @@ impl S2Session {
             ..
         } = report
         {
-            self.check_duplicate(peer, *seq)?;
+            self.check_nonce_duplicate(peer, *seq)?;
             self.peer(peer).span = SpanState::RemoteEi(*ei);
         }
         Ok(())
     }
 
-    fn check_duplicate(&mut self, peer: u8, seq: u8) -> Result<()> {
+    /// A Nonce Get or Nonce Report: refused if its number was seen on one lately, recorded
+    /// otherwise (they are not authenticated, so they have a window of their own).
+    fn check_nonce_duplicate(&mut self, peer: u8, seq: u8) -> Result<()> {
         let p = self.peer(peer);
-        if p.recent_seqs.contains(&seq) {
+        if p.recent_nonce_seqs.contains(seq) {
             return Err(Error::Duplicate { node: peer, seq });
         }
-        if p.recent_seqs.len() == SEQ_WINDOW {
-            p.recent_seqs.pop_front();
-        }
-        p.recent_seqs.push_back(seq);
+        p.recent_nonce_seqs.record(seq);
         Ok(())
     }
 
@@ -295,21 +368,21 @@ impl S2Session {
         match &p.span {
             SpanState::RemoteEi(receiver_ei) => {
                 let span = Span::new(&new_ei, receiver_ei, &personalization);
-                p.span = SpanState::Established {
+                p.span = SpanState::Established(Established {
                     span: Box::new(span),
                     key,
-                };
+                });
                 extensions.push(Extension::span(new_ei));
             }
-            SpanState::Established { key: k, .. } if *k == key => {}
+            SpanState::Established(e) if e.key == key => {}
             _ => return Err(Error::NoSpan(peer)),
         }
         let nonce = match &mut p.span {
-            SpanState::Established { span, .. } => span.next_nonce()?,
+            SpanState::Established(e) => e.span.next_nonce()?,
             _ => return Err(Error::NoSpan(peer)),
         };
         let mut frame = Encapsulated {
-            seq: self.next_seq(),
+            seq: self.next_seq(peer),
             extensions,
             encrypted_extensions: false,
             sealed: Vec::new(),
@@ -323,7 +396,8 @@ impl S2Session {
 
     /// Checks and decrypts a `0x9F 0x03 …` frame from `peer`. On [`Error::CannotDecrypt`] or
     /// [`Error::NoSpan`], answer with [`Self::resync`]; duplicates are dropped silently by the
-    /// caller.
+    /// caller. A frame that does not decrypt changes nothing: its sequence number is recorded
+    /// for duplicate detection, and the SPAN advanced, only once it authenticates.
     pub fn decapsulate(&mut self, peer: u8, bytes: &[u8]) -> Result<Decrypted> {
         let frame = match S2Command::decode(bytes)? {
             S2Command::MessageEncapsulation(f) => f,
@@ -334,7 +408,12 @@ impl S2Session {
                 });
             }
         };
-        self.check_duplicate(peer, frame.seq)?;
+        if self.peer(peer).recent_seqs.contains(frame.seq) {
+            return Err(Error::Duplicate {
+                node: peer,
+                seq: frame.seq,
+            });
+        }
         // An extension marked critical that we do not understand means: drop the frame.
         if frame.extensions.iter().any(|e| {
             e.critical
@@ -355,9 +434,15 @@ impl S2Session {
             _ => None,
         });
 
-        let state = core::mem::replace(&mut self.peer(peer).span, SpanState::None);
-        let result = match (&state, sender_ei) {
-            (SpanState::LocalEi(receiver_ei), Some(sender_ei)) => {
+        // Decryption works on copies; the state changes only once a frame authenticates.
+        let (local_ei, current) = match &self.peer(peer).span {
+            SpanState::LocalEi { ei, fallback } => (Some(*ei), fallback.clone()),
+            SpanState::Established(e) => (None, Some(e.clone())),
+            SpanState::None | SpanState::RemoteEi(_) => (None, None),
+        };
+        let decrypted = match (sender_ei, local_ei, current) {
+            // The peer seeds a new SPAN with our receiver EI.
+            (Some(sender_ei), Some(receiver_ei), _) => {
                 let mut candidates = Vec::new();
                 if self.peers.get(&peer).is_some_and(|p| p.temp.is_some()) {
                     candidates.push(KeyId::Temporary);
@@ -370,44 +455,52 @@ impl S2Session {
                 let mut found = None;
                 for key in candidates {
                     let (pers, ccm_key) = self.personalization_and_key(peer, key)?;
-                    let mut span = Span::new(&sender_ei, receiver_ei, &pers);
+                    let mut span = Span::new(&sender_ei, &receiver_ei, &pers);
                     let nonce = span.next_nonce()?;
                     if let Ok(pt) = ccm::decrypt(&ccm_key, &nonce, &aad, &frame.sealed) {
-                        found = Some((pt, key, span));
+                        found = Some((
+                            pt,
+                            key,
+                            SpanState::Established(Established {
+                                span: Box::new(span),
+                                key,
+                            }),
+                        ));
                         break;
                     }
                 }
-                found.map(|(pt, key, span)| {
-                    (
-                        pt,
-                        key,
-                        SpanState::Established {
-                            span: Box::new(span),
-                            key,
-                        },
-                    )
-                })
+                found
             }
-            (SpanState::Established { key, .. }, None) => {
-                let key = *key;
-                let (_, ccm_key) = self.personalization_and_key(peer, key)?;
-                let mut state = state;
-                let nonce = match &mut state {
-                    SpanState::Established { span, .. } => span.next_nonce()?,
-                    _ => return Err(Error::NoSpan(peer)),
-                };
+            // The SPAN we hold (or held before our resync, for a frame sent before the peer
+            // had our new EI): its next nonce.
+            (None, local_ei, Some(mut held)) => {
+                let (_, ccm_key) = self.personalization_and_key(peer, held.key)?;
+                let nonce = held.span.next_nonce()?;
                 match ccm::decrypt(&ccm_key, &nonce, &aad, &frame.sealed) {
-                    Ok(pt) => Some((pt, key, state)),
+                    Ok(pt) => {
+                        let key = held.key;
+                        let next = match local_ei {
+                            Some(ei) => SpanState::LocalEi {
+                                ei,
+                                fallback: Some(held),
+                            },
+                            None => SpanState::Established(held),
+                        };
+                        Some((pt, key, next))
+                    }
                     Err(_) => None,
                 }
             }
-            (SpanState::None | SpanState::RemoteEi(_), None) => return Err(Error::NoSpan(peer)),
-            _ => None,
+            (None, _, None) => return Err(Error::NoSpan(peer)),
+            // A SPAN extension we gave no EI for.
+            (Some(_), None, _) => None,
         };
-        let Some((plaintext, key, new_state)) = result else {
+        let Some((plaintext, key, new_state)) = decrypted else {
             return Err(Error::CannotDecrypt(peer));
         };
-        self.peer(peer).span = new_state;
+        let p = self.peer(peer);
+        p.span = new_state;
+        p.recent_seqs.record(frame.seq);
         let (encrypted_extensions, plaintext) = if frame.encrypted_extensions {
             let mut cur = super::Cursor {
                 buf: &plaintext,

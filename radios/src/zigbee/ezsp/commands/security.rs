@@ -90,6 +90,38 @@ pub struct GetNetworkKeyInfoResponse {
     pub info: NetworkKeyInfo,
 }
 
+/// `sl_zb_sec_man_aps_key_metadata_t`: the state of an APS link key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, DekuRead, DekuWrite)]
+#[deku(
+    endian = "endian",
+    ctx = "endian: deku::ctx::Endian",
+    ctx_default = "deku::ctx::Endian::Little"
+)]
+pub struct ApsKeyMetadata {
+    /// `sl_zigbee_key_struct_bitmask_t`.
+    pub bitmask: u16,
+    /// The next outgoing APS frame counter under the key.
+    pub outgoing_frame_counter: u32,
+    /// The last incoming APS frame counter under the key.
+    pub incoming_frame_counter: u32,
+    /// Seconds left for a transient key.
+    pub ttl_in_seconds: u16,
+}
+
+/// `getApsKeyInfo` (0x010C) response: the key's partner, its metadata, then the status, as
+/// EmberZNet's EZSP command handler writes them (`EZSP_GET_APS_KEY_INFO`). The command's
+/// parameter is the key's context, as for `exportKey` ([`ExportKey`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DekuRead, DekuWrite)]
+#[deku(endian = "little")]
+pub struct GetApsKeyInfoResponse {
+    /// The key's partner (the trust centre's EUI-64 for the TC link key).
+    pub eui64: Eui64,
+    /// Its metadata.
+    pub key_data: ApsKeyMetadata,
+    /// Whether the key exists.
+    pub status: Status,
+}
+
 /// `importTransientKey` (0x0111), EZSP >= 14 layout (no flags byte): a link key a joining
 /// device may use for a while. zigbee-herdsman installs the well-known key for any device under
 /// its blank EUI-64, all 0xFF.
