@@ -205,36 +205,6 @@ impl RunningHub {
         assert_eq!(opened.route.msg_type, MessageType::KeyDistribution);
         session
     }
-
-    /// [`RunningHub::connect`] while devices report: events broadcast before the session's
-    /// key distribution arrives (the router can deliver one to the new session before the
-    /// gateway has sent it the key distribution; the client cannot open them yet, lacking
-    /// their device certificates) are skipped. Returns the session and how many were skipped.
-    pub async fn connect_amid_events(&self, phone: &mut Phone) -> (Session, usize) {
-        let url = format!("wss://127.0.0.1:{}/v1/home?client={}", self.port, phone.id);
-        let conn = tokio::time::timeout(PATIENCE, connect(&url, Some(self.fingerprint)))
-            .await
-            .expect("connects in time")
-            .expect("connects");
-        let mut session = Session {
-            conn,
-            events: Vec::new(),
-        };
-        let mut skipped = 0;
-        loop {
-            let frame = session
-                .next_frame(PATIENCE)
-                .await
-                .expect("the key distribution in time");
-            match phone.client.open(&frame) {
-                Ok(opened) if opened.route.msg_type == MessageType::KeyDistribution => {
-                    return (session, skipped);
-                }
-                Ok(opened) => panic!("before the key distribution: {:?}", opened.route),
-                Err(_) => skipped += 1,
-            }
-        }
-    }
 }
 
 impl Drop for RunningHub {
