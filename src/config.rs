@@ -179,6 +179,29 @@ pub struct Config {
     pub transport: TransportConfig,
     /// `[devices]`: device definitions added to the built-in ones.
     pub devices: DevicesConfig,
+    /// `[emulator]`: the emulated house that sticks with `port = "emulated"` bring.
+    pub emulator: EmulatorConfig,
+}
+
+/// `[emulator]`: the simulated devices of the emulated sticks (`port = "emulated"`), so the
+/// hub can be tried, measured and loaded without hardware (`docs/PERFORMANCE.md` runs the hub
+/// with 200 devices this way). Ignored for a radio on a real stick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmulatorConfig {
+    /// How many simulated devices join the emulated Zigbee stick: the demo house's first,
+    /// then more of the same kinds, each with an address of its own. At most
+    /// [`EmulatorConfig::MAX_ZIGBEE_DEVICES`].
+    pub zigbee_devices: u16,
+    /// Every this many milliseconds each emulated contact sensor, motion sensor and door lock
+    /// changes state on its own (opens or closes, sees motion or stops, is turned by hand),
+    /// so the hub has events to carry; 0: they change only when told to.
+    pub activity_ms: u64,
+}
+
+impl EmulatorConfig {
+    /// The largest emulated Zigbee house: well past the 200 devices the hub is measured with,
+    /// and within the node ids the emulated house hands out.
+    pub const MAX_ZIGBEE_DEVICES: u16 = 1000;
 }
 
 /// `[transport]`: whether the hub listens for clients (WebSocket over TLS) and where. The
@@ -460,6 +483,15 @@ struct RawConfig {
     transport: RawTransport,
     #[serde(default)]
     devices: RawDevices,
+    #[serde(default)]
+    emulator: RawEmulator,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmulator {
+    zigbee_devices: Option<u16>,
+    activity_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -657,6 +689,13 @@ impl RawConfig {
             devices: RawDevices {
                 dir: self.devices.dir.or(lower.devices.dir),
             },
+            emulator: RawEmulator {
+                zigbee_devices: self
+                    .emulator
+                    .zigbee_devices
+                    .or(lower.emulator.zigbee_devices),
+                activity_ms: self.emulator.activity_ms.or(lower.emulator.activity_ms),
+            },
         }
     }
 
@@ -828,6 +867,23 @@ impl RawConfig {
         {
             return Err(invalid("devices.dir", "must not be empty"));
         }
+        let zigbee_devices = self
+            .emulator
+            .zigbee_devices
+            .ok_or_else(|| required("emulator.zigbee_devices"))?;
+        if zigbee_devices > EmulatorConfig::MAX_ZIGBEE_DEVICES {
+            return Err(invalid(
+                "emulator.zigbee_devices",
+                &format!("must be at most {}", EmulatorConfig::MAX_ZIGBEE_DEVICES),
+            ));
+        }
+        let emulator = EmulatorConfig {
+            zigbee_devices,
+            activity_ms: self
+                .emulator
+                .activity_ms
+                .ok_or_else(|| required("emulator.activity_ms"))?,
+        };
 
         Ok(Config {
             origin,
@@ -847,6 +903,7 @@ impl RawConfig {
             zwave,
             transport,
             devices,
+            emulator,
         })
     }
 }
@@ -1052,6 +1109,48 @@ mod tests {
         assert!(c.zigbee.force && c.zigbee.enabled);
         assert!(!c.zwave.enabled);
         assert_eq!(c.zwave.port, RadioPort::Emulated);
+    }
+
+    #[test]
+    fn the_emulated_house_size_and_activity_are_read_and_bounded() {
+        let c = Config::load(None).expect("defaults load");
+        assert_eq!(
+            c.emulator,
+            EmulatorConfig {
+                zigbee_devices: 8,
+                activity_ms: 0,
+            }
+        );
+        let (_f, c) = load_text("[emulator]\nzigbee_devices = 200\nactivity_ms = 50\n");
+        assert_eq!(
+            c.expect("loads").emulator,
+            EmulatorConfig {
+                zigbee_devices: 200,
+                activity_ms: 50,
+            }
+        );
+        // One key given, the other keeps its default.
+        let (_f, c) = load_text("[emulator]\nactivity_ms = 1000\n");
+        assert_eq!(c.expect("loads").emulator.zigbee_devices, 8);
+        for (toml, key) in [
+            (
+                "[emulator]\nzigbee_devices = 1001\n",
+                "emulator.zigbee_devices",
+            ),
+            ("[emulator]\nzigbee_devices = -1\n", "zigbee_devices"),
+            ("[emulator]\nzigbee_devices = \"200\"\n", "zigbee_devices"),
+            ("[emulator]\nactivity_ms = -5\n", "activity_ms"),
+            ("[emulator]\ndevices = 200\n", "devices"),
+        ] {
+            let (_f, c) = load_text(toml);
+            let text = c.expect_err(toml).to_string();
+            assert!(text.contains(key), "{toml:?} gave {text}");
+        }
+        let (_f, c) = load_text("[emulator]\nzigbee_devices = 1000\n");
+        assert_eq!(
+            c.expect("the largest house loads").emulator.zigbee_devices,
+            EmulatorConfig::MAX_ZIGBEE_DEVICES
+        );
     }
 
     /// The two configurations the Debian package installs in /etc/sealhub (key file, systemd

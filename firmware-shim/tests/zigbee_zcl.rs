@@ -417,3 +417,58 @@ async fn an_unsolicited_cluster_command_becomes_an_event() {
     assert_eq!((node_id, endpoint), (NODE, 1));
     assert_eq!(n.tail.0.map(|t| t.zone_id), Some(3));
 }
+
+/// Hundreds of commands in a row to a light that reports every change, each followed by a
+/// read: all succeed. The hub's ZCL transaction sequence numbers (two per round) and the
+/// light's own (one report per round) advance at different rates, so within 256 rounds a
+/// report carries the very number the hub's pending command waits on; it arrives before the
+/// command's Default Response and must not be taken for the answer.
+#[tokio::test]
+async fn three_hundred_commands_in_a_row_to_a_reporting_light_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, stick, mut events) = light_joined(dir.path()).await;
+    timeout(SOON, stick.bind(NODE, 1, on_off::CLUSTER_ID))
+        .await
+        .unwrap()
+        .expect("On/Off bound to the hub");
+    timeout(
+        SOON,
+        stick.configure_reporting(
+            NODE,
+            1,
+            on_off::CLUSTER_ID,
+            vec![ReportingConfiguration::Send {
+                id: 0x0000,
+                data_type: DataType::BOOLEAN,
+                min_interval: 0,
+                max_interval: 300,
+                reportable_change: None,
+            }],
+        ),
+    )
+    .await
+    .unwrap()
+    .expect("OnOff reporting configured");
+    // Keep the event channel drained so the driver never blocks on it.
+    let drain = tokio::spawn(async move { while events.recv().await.is_some() {} });
+    for round in 0..300u32 {
+        let switch_on = round % 2 == 0;
+        let command = if switch_on {
+            on()
+        } else {
+            ClusterCommand::OnOff(on_off::ToServer::Off(Empty {}))
+        };
+        let outcome = send(&stick, on_off::CLUSTER_ID, command).await;
+        assert!(
+            matches!(outcome, Ok(Outcome::Success)),
+            "command {round}: {outcome:?}"
+        );
+        assert_eq!(emulated_on(&emu), switch_on, "command {round}");
+        assert_eq!(
+            read(&stick, on_off::CLUSTER_ID, 0x0000).await,
+            Value::Boolean(u8::from(switch_on)),
+            "read after command {round}"
+        );
+    }
+    drain.abort();
+}

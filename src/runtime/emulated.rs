@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use firmware_shim::ezsp_ncp::{self, SimulatedDevice};
+use firmware_shim::ezsp_ncp::{self, DeviceKind, SimulatedDevice};
 use firmware_shim::zwave_controller::{self as zw, ControllerConfig, SecureNode, SimNode};
 use sealhub::gateway::core::registry::TREE as REGISTRY_TREE;
 use sealhub::radio::zigbee_network::ZigbeeNetwork;
@@ -30,11 +30,15 @@ const DEMO_PERMIT_JOIN_SECS: u8 = 60;
 /// The emulated EZSP stick and its demo house.
 pub(super) struct ZigbeeDemo {
     emu: ezsp_ncp::EmulatorHandle,
+    /// How many devices the house has (`[emulator] zigbee_devices`).
+    size: u16,
+    /// The devices that change state on their own with `[emulator] activity_ms`.
+    active: Vec<(u16, DeviceKind)>,
 }
 
 impl ZigbeeDemo {
     /// Starts the emulated stick on a pty; the path is what the driver opens.
-    pub(super) async fn start() -> Result<(PathBuf, Self), String> {
+    pub(super) async fn start(size: u16) -> Result<(PathBuf, Self), String> {
         let (path, emu) = ezsp_ncp::spawn_on_pty(ezsp_ncp::PtyConfig {
             link: None,
             ncp: ezsp_ncp::NcpConfig::default(),
@@ -43,7 +47,8 @@ impl ZigbeeDemo {
         .await
         .map_err(|e| format!("cannot create the emulated stick's pty: {e}"))?;
         info!(pty = %path.display(), "emulated Zigbee stick started");
-        Ok((path, Self { emu }))
+        let active = active_devices(&emulated_house(size));
+        Ok((path, Self { emu, size, active }))
     }
 
     /// The demo house: on the hub's first start every device joins (the network is opened
@@ -62,7 +67,7 @@ impl ZigbeeDemo {
         registry: &Store,
     ) {
         let mut joining = 0;
-        for device in zigbee_demo_house() {
+        for device in emulated_house(self.size) {
             let eui64 = u64::from_le_bytes(device.eui64);
             let in_backup = network
                 .stored()
@@ -110,6 +115,69 @@ impl ZigbeeDemo {
     pub(super) async fn unplug(self) {
         self.emu.unplug().await;
     }
+
+    /// How many devices change state on their own with `[emulator] activity_ms`.
+    pub(super) fn active_devices(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Every active emulated device changes state: contacts open (`state`) or close, motion
+    /// sensors see motion or stop, locks are unlocked or locked by hand. Each change makes the
+    /// device send what a real one would (a zone status notification, an occupancy report, an
+    /// operation event), which the hub turns into events. A device not joined yet is skipped.
+    pub(super) fn act_on_their_own(&self, state: bool) {
+        for &(node_id, kind) in &self.active {
+            self.emu.with_device(node_id, |d| match kind {
+                DeviceKind::ContactSensor => d.set_contact_open(state),
+                DeviceKind::MotionSensor => d.set_motion(state),
+                DeviceKind::DoorLock => d.turn_lock_by_hand(!state),
+                _ => {}
+            });
+        }
+    }
+}
+
+/// The emulated stick's house of `size` devices (`[emulator] zigbee_devices`): the demo house
+/// first, one device of each emulated kind; then more of the same kinds in the same order,
+/// device `i` at EUI-64 `124b0000_00a2xxxx` (`xxxx` = `i`) and node id `0x2000 + i`.
+fn emulated_house(size: u16) -> Vec<SimulatedDevice> {
+    let demo = zigbee_demo_house();
+    let kinds = demo.len();
+    let mut house: Vec<SimulatedDevice> = demo.into_iter().take(usize::from(size)).collect();
+    for i in house.len()..usize::from(size) {
+        // `size` is at most `EmulatorConfig::MAX_ZIGBEE_DEVICES`, so `i` fits a u16.
+        let i = u16::try_from(i).unwrap_or(u16::MAX);
+        let [lo, hi] = i.to_le_bytes();
+        let eui64 = [lo, hi, 0xA2, 0x00, 0x00, 0x00, 0x4B, 0x12];
+        let node_id = 0x2000 + i;
+        let device = match usize::from(i) % kinds {
+            0 => SimulatedDevice::light(eui64, node_id, None),
+            1 => SimulatedDevice::color_light(eui64, node_id, None),
+            2 => SimulatedDevice::plug(eui64, node_id, None),
+            3 => SimulatedDevice::door_lock(eui64, node_id, None),
+            4 => SimulatedDevice::thermostat(eui64, node_id, None),
+            5 => SimulatedDevice::climate_sensor(eui64, node_id, None),
+            6 => SimulatedDevice::motion_sensor(eui64, node_id, None),
+            _ => SimulatedDevice::contact_sensor(eui64, node_id, None),
+        };
+        house.push(device);
+    }
+    house
+}
+
+/// The node ids and kinds of the devices in `house` that change state on their own with
+/// `[emulator] activity_ms`: contact and motion sensors and door locks.
+fn active_devices(house: &[SimulatedDevice]) -> Vec<(u16, DeviceKind)> {
+    house
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.kind,
+                DeviceKind::ContactSensor | DeviceKind::MotionSensor | DeviceKind::DoorLock
+            )
+        })
+        .map(|d| (d.node_id, d.kind))
+        .collect()
 }
 
 /// The emulated stick's demo house: one device of each emulated kind, each with its own IEEE
@@ -265,4 +333,32 @@ async fn include_demo_lock(stick: &ZwaveStick, emu: &zw::EmulatorHandle, lock: &
             request.answer(Some(pin));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_emulated_house_has_the_size_asked_for_with_distinct_addresses() {
+        let demo = emulated_house(8);
+        assert_eq!(demo.len(), 8);
+        assert_eq!(
+            u64::from_le_bytes(demo[0].eui64),
+            0x124b_0000_0000_a15e,
+            "the light keeps the address earlier versions used"
+        );
+        assert_eq!(emulated_house(3).len(), 3);
+        let big = emulated_house(200);
+        assert_eq!(big.len(), 200);
+        let euis: std::collections::HashSet<_> = big.iter().map(|d| d.eui64).collect();
+        let nodes: std::collections::HashSet<_> = big.iter().map(|d| d.node_id).collect();
+        assert_eq!((euis.len(), nodes.len()), (200, 200));
+        // The kinds repeat in the demo house's order.
+        for (i, d) in big.iter().enumerate() {
+            assert_eq!(d.kind, big[i % 8].kind, "device {i}");
+        }
+        // Contact and motion sensors and locks: 3 of every 8.
+        assert_eq!(active_devices(&big).len(), 75);
+    }
 }

@@ -201,6 +201,7 @@ pub async fn run(
             "Zigbee",
             tokio::spawn(zigbee::run(
                 zigbee_config,
+                config.emulator,
                 store.handle(),
                 link(),
                 to_gateway.clone(),

@@ -18,8 +18,18 @@ pub(super) enum ZigbeeDemo {}
 
 impl ZigbeeDemo {
     /// Always refused: this build has no emulators.
-    pub(super) async fn start() -> Result<(PathBuf, Self), String> {
+    pub(super) async fn start(_size: u16) -> Result<(PathBuf, Self), String> {
         Err(NO_EMULATORS.to_owned())
+    }
+
+    /// Unreachable: no value of this type exists.
+    pub(super) fn active_devices(&self) -> usize {
+        match *self {}
+    }
+
+    /// Unreachable: no value of this type exists.
+    pub(super) fn act_on_their_own(&self, _state: bool) {
+        match *self {}
     }
 
     /// Unreachable: no value of this type exists.
@@ -27,7 +37,7 @@ impl ZigbeeDemo {
         &self,
         _stick: &ZigbeeStick,
         _network: &ZigbeeNetwork,
-        _registry: &sealhub::store::Store,
+        _registry: &Store,
     ) {
         match *self {}
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sealhub::config::{RadioPort, ZigbeeConfig};
+use sealhub::config::{EmulatorConfig, RadioPort, ZigbeeConfig};
 use sealhub::radio::zigbee_network::{
     FRAME_COUNTER_SEAL_INTERVAL, Followed, StartOutcome, ZigbeeNetwork,
 };
@@ -30,6 +30,7 @@ const BACKUP_AFTER_CHANGE: Duration = Duration::from_secs(2);
 /// Runs the Zigbee radio until the hub stops.
 pub(super) async fn run(
     config: ZigbeeConfig,
+    emulated: EmulatorConfig,
     store: Store,
     mut link: TaskLink,
     to_gateway: ToGateway,
@@ -56,7 +57,7 @@ pub(super) async fn run(
             link.attempted().await;
             return;
         }
-        RadioPort::Emulated => match ZigbeeDemo::start().await {
+        RadioPort::Emulated => match ZigbeeDemo::start(emulated.zigbee_devices).await {
             Ok((path, demo)) => (path, Some(demo)),
             Err(e) => {
                 error!("Zigbee is not started: {e}");
@@ -75,8 +76,19 @@ pub(super) async fn run(
             network: up,
         })
         .await;
+    let mut activity = None;
     if let Some(demo) = &demo {
         demo.join(&stick, &network, &registry).await;
+        let active = demo.active_devices();
+        if emulated.activity_ms > 0 && active > 0 {
+            let every = Duration::from_millis(emulated.activity_ms);
+            info!(
+                devices = active,
+                every_ms = emulated.activity_ms,
+                "emulated Zigbee sensors and locks change state on their own"
+            );
+            activity = Some((tokio::time::interval(every), false));
+        }
     }
 
     let period = Duration::from_secs(config.backup_interval_secs);
@@ -93,8 +105,22 @@ pub(super) async fn run(
                 None => std::future::pending().await,
             }
         };
+        let acted = async {
+            match &mut activity {
+                Some((every, _)) => {
+                    every.tick().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             () = link.stopped() => break,
+            () = acted => {
+                if let (Some((_, state)), Some(demo)) = (&mut activity, &demo) {
+                    *state = !*state;
+                    demo.act_on_their_own(*state);
+                }
+            }
             event = events.recv() => match event {
                 Some(event) => {
                     log_event(&event);

@@ -63,6 +63,12 @@ pub struct Limits {
     pub close_grace: Duration,
     /// How long shutdown waits for sessions to end before `serve` returns anyway.
     pub shutdown_grace: Duration,
+    /// A paired client's new session receives broadcasts and [`super::Outbound::ToClient`]
+    /// frames only after the hub's first frame to that session (its key distribution): until
+    /// then they wait, in order (counted against `session_queue_frames`). The session is
+    /// routable as soon as it opens, before the hub has seen it, and a client cannot open an
+    /// event whose device certificate it has not yet received.
+    pub key_distribution_first: bool,
 }
 
 impl Default for Limits {
@@ -81,6 +87,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(90),
             close_grace: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(5),
+            key_distribution_first: true,
         }
     }
 }

@@ -46,6 +46,11 @@ struct Session {
     client: Option<DeviceId>,
     queue: mpsc::Sender<Bytes>,
     close: oneshot::Sender<CloseReason>,
+    /// The hub has sent this session its first frame (a paired client's key distribution);
+    /// until then broadcasts and frames to its client wait in `held`.
+    welcomed: bool,
+    /// Frames routed to the session before it was welcomed, in order.
+    held: Vec<Bytes>,
 }
 
 #[derive(Default)]
@@ -147,8 +152,15 @@ impl Registry {
         let mut state = self.state();
         match out {
             Outbound::ToConnection { conn, bytes } => {
-                if state.sessions.contains_key(&conn) {
-                    self.push(&mut state, &[conn], Bytes::from(bytes));
+                if let Some(session) = state.sessions.get_mut(&conn) {
+                    // The hub's first frame to a session goes first; what waited for it follows.
+                    let mut frames = vec![Bytes::from(bytes)];
+                    if !std::mem::replace(&mut session.welcomed, true) {
+                        frames.append(&mut session.held);
+                    }
+                    for frame in frames {
+                        self.push(&mut state, &[conn], frame);
+                    }
                 } else {
                     tracing::debug!(conn, "frame for a session that has ended dropped");
                 }
@@ -189,9 +201,22 @@ impl Registry {
     /// Queues `bytes` on each session, closing those whose queue is full.
     fn push(&self, state: &mut State, conns: &[ConnectionId], bytes: Bytes) {
         for &conn in conns {
-            let Some(session) = state.sessions.get(&conn) else {
+            let Some(session) = state.sessions.get_mut(&conn) else {
                 continue;
             };
+            if !session.welcomed {
+                if session.held.len() < self.limits.session_queue_frames {
+                    session.held.push(bytes.clone());
+                } else {
+                    self.counters.too_slow();
+                    tracing::info!(
+                        conn,
+                        "session not welcomed while its frames piled up; closing it"
+                    );
+                    close(state, conn, CloseReason::TooSlow);
+                }
+                continue;
+            }
             match session.queue.try_send(bytes.clone()) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
@@ -274,6 +299,8 @@ impl Slot {
                 client: self.client.clone(),
                 queue,
                 close: close_tx,
+                welcomed: self.client.is_none() || !self.registry.limits.key_distribution_first,
+                held: Vec::new(),
             },
         );
     }
@@ -350,7 +377,14 @@ mod tests {
         DeviceId::new(s).expect("valid id")
     }
 
+    /// A registry whose sessions receive broadcasts at once (these tests play a hub that
+    /// sends no key distributions; `a_new_session_gets_its_first_frame_before_broadcasts`
+    /// tries the default).
     fn registry(limits: Limits) -> Arc<Registry> {
+        let limits = Limits {
+            key_distribution_first: false,
+            ..limits
+        };
         Registry::new(limits, Arc::new(Counters::default()))
     }
 
@@ -472,6 +506,92 @@ mod tests {
         assert_eq!(frames(&mut unknown), vec![vec![3]]);
         assert_eq!(frames(&mut pairing), vec![vec![4]]);
         assert!(frames(&mut all).is_empty());
+    }
+
+    #[test]
+    fn a_new_session_gets_its_first_frame_before_broadcasts() {
+        let reg = Registry::new(Limits::default(), Arc::new(Counters::default()));
+        reg.route(Outbound::SetReadScope {
+            client: id("phone"),
+            scope: ReadScope::All,
+        });
+        let mut old = live(&reg, Some("phone"), 8);
+        reg.route(Outbound::ToConnection {
+            conn: old.slot.conn(),
+            bytes: b"keys-old".to_vec(),
+        });
+        // A session the hub has not yet welcomed: an event and a frame to its client arrive
+        // before its key distribution is sent.
+        let mut new = live(&reg, Some("phone"), 8);
+        reg.route(Outbound::Broadcast {
+            device: id("zb:lamp"),
+            bytes: b"event".to_vec(),
+        });
+        reg.route(Outbound::ToClient {
+            client: id("phone"),
+            bytes: b"to-client".to_vec(),
+        });
+        // The welcomed session has them at once; the new one nothing yet.
+        assert_eq!(
+            frames(&mut old),
+            vec![
+                b"keys-old".to_vec(),
+                b"event".to_vec(),
+                b"to-client".to_vec()
+            ]
+        );
+        assert!(
+            frames(&mut new).is_empty(),
+            "nothing before the key distribution"
+        );
+        reg.route(Outbound::ToConnection {
+            conn: new.slot.conn(),
+            bytes: b"keys-new".to_vec(),
+        });
+        assert_eq!(
+            frames(&mut new),
+            vec![
+                b"keys-new".to_vec(),
+                b"event".to_vec(),
+                b"to-client".to_vec()
+            ],
+            "the key distribution first, then what waited, in order"
+        );
+        // Later broadcasts go straight through.
+        reg.route(Outbound::Broadcast {
+            device: id("zb:lamp"),
+            bytes: b"later".to_vec(),
+        });
+        assert_eq!(frames(&mut new), vec![b"later".to_vec()]);
+        // A pairing session is never held (it receives no broadcasts anyway).
+        let mut pairing = live(&reg, None, 8);
+        reg.route(Outbound::ToConnection {
+            conn: pairing.slot.conn(),
+            bytes: b"pake".to_vec(),
+        });
+        assert_eq!(frames(&mut pairing), vec![b"pake".to_vec()]);
+    }
+
+    #[test]
+    fn a_new_session_never_welcomed_is_closed_once_its_held_frames_fill_its_queue() {
+        let limits = Limits {
+            session_queue_frames: 2,
+            ..Limits::default()
+        };
+        let reg = Registry::new(limits, Arc::new(Counters::default()));
+        reg.route(Outbound::SetReadScope {
+            client: id("phone"),
+            scope: ReadScope::All,
+        });
+        let mut new = live(&reg, Some("phone"), 8);
+        for byte in 0..3u8 {
+            reg.route(Outbound::Broadcast {
+                device: id("zb:lamp"),
+                bytes: vec![byte],
+            });
+        }
+        assert_eq!(new.close.try_recv(), Ok(CloseReason::TooSlow));
+        assert!(frames(&mut new).is_empty());
     }
 
     #[test]

@@ -162,6 +162,8 @@ impl TestHouse {
             wanted,
             extra_config: String::new(),
             prepare: None,
+            log: None,
+            patience: None,
         })
     }
 

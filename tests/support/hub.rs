@@ -53,20 +53,29 @@ pub fn keyed(device: &str) -> String {
 
 /// Starts `sealhub run` on `config` and `data`; its stdout (the pairing banner) and stderr
 /// (the log) come as lines on the receiver.
-fn spawn_hub(config: &std::path::Path, data: &std::path::Path) -> (Child, mpsc::Receiver<String>) {
+fn spawn_hub(
+    config: &std::path::Path,
+    data: &std::path::Path,
+    log: Option<&str>,
+) -> (Child, mpsc::Receiver<String>) {
     // Set by cargo for integration tests only (this module is also compiled into the
     // binary's unit tests, which do not start hubs).
     let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
         panic!("the hub is started from integration tests only");
     };
-    let mut child = Command::new(binary)
+    let mut command = Command::new(binary);
+    command
         .arg("--config")
         .arg(config)
         .arg("--data-dir")
         .arg(data)
         .arg("run")
         .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG")
+        .env_remove("RUST_LOG");
+    if let Some(filter) = log {
+        command.env("SEALHUB_LOG", filter);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -117,6 +126,23 @@ pub struct HubSetup<'a> {
     /// Run on the data directory after the clients are paired and before the hub starts
     /// (e.g. `sealhub import`).
     pub prepare: Option<Prepare<'a>>,
+    /// `SEALHUB_LOG` for the hub; `None`: its configured default.
+    pub log: Option<String>,
+    /// How long to wait for `wanted`; `None`: [`PATIENCE`].
+    pub patience: Option<Duration>,
+}
+
+/// How [`RunningHub::start_with_options`] starts the demo house's hub (the benchmarks').
+#[derive(Debug, Clone, Default)]
+pub struct HubOptions {
+    /// TOML added to the test's configuration (e.g. an `[emulator]` section).
+    pub config: String,
+    /// `SEALHUB_LOG` for the hub; `None`: its configured default.
+    pub log: Option<String>,
+    /// More device ids to wait for, keyed, before the hub counts as started.
+    pub devices: Vec<String>,
+    /// How long to wait for that; `None`: [`PATIENCE`].
+    pub patience: Option<Duration>,
 }
 
 impl RunningHub {
@@ -134,6 +160,8 @@ impl RunningHub {
             wanted,
             extra_config: String::new(),
             prepare: None,
+            log: None,
+            patience: None,
         })
     }
 
@@ -157,7 +185,47 @@ impl RunningHub {
             wanted: all,
             extra_config: extra_config.to_string(),
             prepare: Some(Box::new(prepare)),
+            log: None,
+            patience: None,
         })
+    }
+
+    /// [`RunningHub::start`] with `options`: configuration added to the test's, a log filter,
+    /// and the devices to wait for (besides the demo house's).
+    pub fn start_with_options(
+        clients: &[(&str, Role)],
+        options: &HubOptions,
+    ) -> (RunningHub, Vec<Phone>) {
+        let clients: Vec<(&str, Role, Option<&[&str]>)> =
+            clients.iter().map(|(n, r)| (*n, *r, None)).collect();
+        let mut wanted = vec![TRANSPORT_UP.to_string()];
+        wanted.extend(
+            DEMO_HOUSE
+                .iter()
+                .copied()
+                .chain(options.devices.iter().map(String::as_str))
+                .map(keyed),
+        );
+        Self::start_with(HubSetup {
+            clients: &clients,
+            sticks: None,
+            wanted,
+            extra_config: options.config.clone(),
+            prepare: None,
+            log: options.log.clone(),
+            patience: options.patience,
+        })
+    }
+
+    /// The hub's process id (for its CPU time and memory in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The next line of the hub's log, read within `within`, without keeping it in
+    /// [`RunningHub::log`] (for long runs with many lines); `None` when none came.
+    pub fn next_line(&mut self, within: Duration) -> Option<String> {
+        self.lines.recv_timeout(within).ok()
     }
 
     /// Prepares a data directory whose home has `setup.clients` paired, starts the hub on
@@ -220,7 +288,7 @@ impl RunningHub {
         if let Some(prepare) = setup.prepare {
             prepare(&data);
         }
-        let (child, lines) = spawn_hub(&config, &data);
+        let (child, lines) = spawn_hub(&config, &data, setup.log.as_deref());
         let mut hub = RunningHub {
             child,
             lines,
@@ -231,7 +299,7 @@ impl RunningHub {
             data,
             dir: Some(dir),
         };
-        hub.wait_for(&setup.wanted);
+        hub.wait_for_within(&setup.wanted, setup.patience.unwrap_or(PATIENCE));
         (hub, phones)
     }
 
@@ -241,7 +309,7 @@ impl RunningHub {
     pub fn restart(&mut self, wanted: &[String]) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let (child, lines) = spawn_hub(&self.config, &self.data);
+        let (child, lines) = spawn_hub(&self.config, &self.data, None);
         self.child = child;
         self.lines = lines;
         self.log.clear();
@@ -319,7 +387,12 @@ impl RunningHub {
 
     /// Reads the log until every one of `wanted` has appeared in it.
     pub fn wait_for(&mut self, wanted: &[String]) {
-        let deadline = Instant::now() + PATIENCE;
+        self.wait_for_within(wanted, PATIENCE);
+    }
+
+    /// [`RunningHub::wait_for`] with its own bound.
+    pub fn wait_for_within(&mut self, wanted: &[String], patience: Duration) {
+        let deadline = Instant::now() + patience;
         while !wanted.iter().all(|w| self.log.contains(w.as_str())) {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
@@ -448,7 +521,7 @@ impl StoppedHub {
     /// Starts the hub again on the same directory and waits until every one of `wanted` is in
     /// its log.
     pub fn restart(self, wanted: &[String]) -> RunningHub {
-        let (child, lines) = spawn_hub(&self.config, &self.data);
+        let (child, lines) = spawn_hub(&self.config, &self.data, None);
         let mut hub = RunningHub {
             child,
             lines,
@@ -528,6 +601,14 @@ impl Session {
     /// Sends `bytes` as they are (an envelope sealed earlier, or a copy of one sent before).
     pub async fn send_raw(&mut self, bytes: Vec<u8>) {
         self.conn.send(bytes).await.expect("sent");
+    }
+
+    /// The next frame as it arrived, unopened; `None` if none came within `within`.
+    pub async fn frame_within(&mut self, within: Duration) -> Option<Vec<u8>> {
+        match tokio::time::timeout(within, self.conn.recv()).await {
+            Ok(frame) => Some(frame.expect("session open").expect("a binary frame")),
+            Err(_) => None,
+        }
     }
 
     /// Waits for the next response that is not `Queued`, keeping the events that arrive

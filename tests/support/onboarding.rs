@@ -142,7 +142,10 @@ async fn start(
         Onboarding::open(store.handle(), &home, policy, Instant::now(), None).expect("onboarding");
     let code = onboarding.start_code(Instant::now()).expect("code");
 
-    let config = TransportConfig::new("127.0.0.1:0".parse().expect("addr"), home.home_id());
+    let mut config = TransportConfig::new("127.0.0.1:0".parse().expect("addr"), home.home_id());
+    // This hub sends no key distribution on Connected (the client has one from pairing):
+    // broadcasts reach a session at once.
+    config.limits.key_distribution_first = false;
     let bound = BoundTransport::bind(config, &identity)
         .await
         .expect("binds");

@@ -50,6 +50,8 @@ pub async fn start(limits: Limits) -> Hub {
 
     let mut config = TransportConfig::new("127.0.0.1:0".parse().expect("addr"), home.home_id());
     config.limits = limits;
+    // These tests play the hub without key distributions: broadcasts reach a session at once.
+    config.limits.key_distribution_first = false;
     let bound = BoundTransport::bind(config, &identity)
         .await
         .expect("binds");

@@ -6,7 +6,10 @@
 //!
 //! A request waits for its answer among the `incomingMessageHandler` callbacks: from the node
 //! ID and endpoint it was sent to, on its cluster, server to client, with its ZCL transaction
-//! sequence number. A `messageSentHandler` failure ends the wait at once
+//! sequence number, and of a kind that answers it (a Default Response naming the request's
+//! command, the foundation response to a foundation request, a cluster-specific frame to a
+//! cluster-specific request): a device's own Report Attributes carrying the same number is not
+//! an answer. A `messageSentHandler` failure ends the wait at once
 //! ([`Error::DeliveryFailed`], the EmberZNet status named by [`sl_status_name`]); a Default
 //! Response with another status than SUCCESS is [`Error::ZclStatus`]; no answer within
 //! [`super::DriverConfig::device_timeout`] is [`Error::NoAnswer`].
@@ -80,13 +83,43 @@ pub fn sl_status_name(status: u32) -> &'static str {
     }
 }
 
-/// The ZCL transaction sequence number of an APS payload (after frame control and the
-/// manufacturer code, if any).
-fn tsn_of(payload: &[u8]) -> Option<u8> {
-    match payload.first() {
-        Some(fc) if fc & 0x04 == 0 => payload.get(1).copied(),
-        Some(_) => payload.get(3).copied(),
-        None => None,
+/// The foundation command that answers the foundation command `sent`, if it has its own
+/// (ZCL §2.5: Read Attributes Response, Write Attributes Response, Configure Reporting
+/// Response); others are answered by a Default Response alone.
+fn foundation_response_to(sent: u8) -> Option<u8> {
+    match sent {
+        0x00 => Some(0x01),
+        0x02 => Some(0x04),
+        0x06 => Some(0x07),
+        _ => None,
+    }
+}
+
+/// Whether `frame`, from the device the request `sent` went to, answers it: server to client
+/// with the request's transaction sequence number, and either a Default Response naming the
+/// request's command ID (ZCL §2.5.12), the foundation response to a foundation request, or a
+/// cluster-specific frame to a cluster-specific request.
+///
+/// The transaction sequence number alone does not say it: a device numbers its own frames
+/// (Report Attributes, notifications) with its own counter, which meets the hub's again and
+/// again as both wrap, and such a report may arrive while a request waits.
+fn answers_request(sent: &Header, frame: &ZclFrame) -> bool {
+    let answer = &frame.header;
+    if answer.direction != Direction::ServerToClient
+        || answer.tsn != sent.tsn
+        || answer.manufacturer_code != sent.manufacturer_code
+    {
+        return false;
+    }
+    match (sent.frame_type, answer.frame_type) {
+        (_, FrameType::Global) if answer.command_id == 0x0B => {
+            frame.payload.first() == Some(&sent.command_id)
+        }
+        (FrameType::Global, FrameType::Global) => {
+            foundation_response_to(sent.command_id) == Some(answer.command_id)
+        }
+        (FrameType::ClusterSpecific, FrameType::ClusterSpecific) => true,
+        _ => false,
     }
 }
 
@@ -102,7 +135,9 @@ async fn request(
     let queue = client.device_queues.of(node_id);
     let _turn = queue.lock().await;
     let tsn = client.zcl_tsn.fetch_add(1, Ordering::Relaxed);
-    let payload = build(tsn)
+    let message = build(tsn);
+    let sent = message.header;
+    let payload = message
         .encode()
         .map_err(|e| Error::InvalidRequest(format!("cannot encode ZCL request: {e}")))?;
     let aps = ApsFrame {
@@ -117,8 +152,7 @@ async fn request(
     let answer = unicast(client, node_id, aps, payload, |m| {
         m.aps_frame.cluster_id == cluster
             && m.aps_frame.source_endpoint == endpoint
-            && tsn_of(&m.message.0) == Some(tsn)
-            && m.message.0.first().is_some_and(|fc| fc & 0x08 != 0)
+            && ZclFrame::decode(&m.message.0).is_ok_and(|frame| answers_request(&sent, &frame))
     })
     .await?;
     ZclFrame::decode(&answer.message.0)
@@ -415,11 +449,59 @@ mod tests {
         );
     }
 
+    fn frame(bytes: &[u8]) -> ZclFrame {
+        ZclFrame::decode(bytes).expect("a ZCL frame")
+    }
+
     #[test]
-    fn tsn_with_and_without_manufacturer_code() {
-        assert_eq!(tsn_of(&[0x18, 5, 0x0B]), Some(5));
-        assert_eq!(tsn_of(&[0x1C, 0x34, 0x12, 6, 0x0B]), Some(6));
-        assert_eq!(tsn_of(&[]), None);
+    fn only_a_response_with_the_requests_tsn_answers_it() {
+        // An On (cluster 6, command 0x01) with TSN 5.
+        let on = Header::cluster(5, 0x01);
+        // Default Response to command 0x01, SUCCESS.
+        assert!(answers_request(&on, &frame(&[0x18, 5, 0x0B, 0x01, 0x00])));
+        // The same with another TSN, or naming another command.
+        assert!(!answers_request(&on, &frame(&[0x18, 6, 0x0B, 0x01, 0x00])));
+        assert!(!answers_request(&on, &frame(&[0x18, 5, 0x0B, 0x02, 0x00])));
+        // The device's own Report Attributes that happens to carry TSN 5.
+        assert!(!answers_request(
+            &on,
+            &frame(&[0x18, 5, 0x0A, 0x00, 0x00, 0x10, 0x01])
+        ));
+        // The hub's own direction (client to server) is never an answer.
+        assert!(!answers_request(&on, &frame(&[0x00, 5, 0x0B, 0x01, 0x00])));
+        // A cluster-specific response answers a cluster-specific request.
+        assert!(answers_request(&on, &frame(&[0x19, 5, 0x00, 0x00])));
+        // With a manufacturer code the request did not carry: not an answer.
+        assert!(!answers_request(
+            &on,
+            &frame(&[0x1C, 0x34, 0x12, 5, 0x0B, 0x01, 0x00])
+        ));
+
+        // Read Attributes (0x00), TSN 9: its response (0x01) or a Default Response to 0x00.
+        let read = Header::global(9, 0x00);
+        assert!(answers_request(
+            &read,
+            &frame(&[0x18, 9, 0x01, 0x00, 0x00, 0x00, 0x10, 0x01])
+        ));
+        assert!(answers_request(&read, &frame(&[0x18, 9, 0x0B, 0x00, 0x82])));
+        assert!(!answers_request(
+            &read,
+            &frame(&[0x18, 9, 0x0A, 0x00, 0x00, 0x10, 0x01])
+        ));
+        assert!(!answers_request(&read, &frame(&[0x19, 9, 0x00, 0x00])));
+        // Write Attributes (0x02) -> 0x04; Configure Reporting (0x06) -> 0x07.
+        assert!(answers_request(
+            &Header::global(1, 0x02),
+            &frame(&[0x18, 1, 0x04, 0x00])
+        ));
+        assert!(answers_request(
+            &Header::global(1, 0x06),
+            &frame(&[0x18, 1, 0x07, 0x00])
+        ));
+        assert!(!answers_request(
+            &Header::global(1, 0x06),
+            &frame(&[0x18, 1, 0x04, 0x00])
+        ));
         assert_eq!(sl_status_name(0x0C02), "ZIGBEE_DELIVERY_FAILED");
     }
 }
