@@ -112,9 +112,13 @@ fn answers_request(sent: &Header, frame: &ZclFrame) -> bool {
         return false;
     }
     match (sent.frame_type, answer.frame_type) {
-        (_, FrameType::Global) if answer.command_id == 0x0B => {
-            frame.payload.first() == Some(&sent.command_id)
-        }
+        // A Default Response cut short (no command ID) still answers: a device's own frames
+        // are never Default Responses, and the cut answer is then refused as a bad answer
+        // rather than waited on until the device timeout.
+        (_, FrameType::Global) if answer.command_id == 0x0B => frame
+            .payload
+            .first()
+            .is_none_or(|command| *command == sent.command_id),
         (FrameType::Global, FrameType::Global) => {
             foundation_response_to(sent.command_id) == Some(answer.command_id)
         }
@@ -462,6 +466,8 @@ mod tests {
         // The same with another TSN, or naming another command.
         assert!(!answers_request(&on, &frame(&[0x18, 6, 0x0B, 0x01, 0x00])));
         assert!(!answers_request(&on, &frame(&[0x18, 5, 0x0B, 0x02, 0x00])));
+        // A Default Response cut after its header answers (and is then a bad answer).
+        assert!(answers_request(&on, &frame(&[0x18, 5, 0x0B])));
         // The device's own Report Attributes that happens to carry TSN 5.
         assert!(!answers_request(
             &on,
