@@ -8,27 +8,9 @@ use std::process::{Command as StdCommand, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use assert_cmd::Command;
-use assert_cmd::cargo::{cargo_bin, cargo_bin_cmd};
+mod support;
 
-/// The binary with a predictable environment: no log filter or XDG paths from the developer's
-/// shell leak into the test.
-fn sealhub() -> Command {
-    let mut cmd = cargo_bin_cmd!("sealhub");
-    for var in [
-        "SEALHUB_LOG",
-        "RUST_LOG",
-        "XDG_DATA_HOME",
-        "SEALHUB_PASSPHRASE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn stderr_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use support::binary::{sealhub_assert as sealhub, stderr_of};
 
 /// A config with the clients' transport off, so tests that start the hub do not compete for
 /// its port (the default, 8443) with each other or with a hub running on this machine.
@@ -202,13 +184,8 @@ fn run_exits_cleanly_on_sigterm() {
         format!("[transport]\nlisten = \"127.0.0.1:{}\"\n", free_port()),
     )
     .expect("write config");
-    let mut child = StdCommand::new(cargo_bin!("sealhub"))
-        .arg("--config")
-        .arg(&config)
-        .args(["run", "--data-dir"])
-        .arg(tmp.path().join("data"))
-        .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG")
+    let mut child = support::binary::sealhub_on(&config, &tmp.path().join("data"))
+        .arg("run")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -5,27 +5,9 @@
 
 mod support;
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin_cmd;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
-
-fn sealhub() -> Command {
-    let mut cmd = cargo_bin_cmd!("sealhub");
-    for var in [
-        "SEALHUB_LOG",
-        "RUST_LOG",
-        "XDG_DATA_HOME",
-        "SEALHUB_PASSPHRASE",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn stderr_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use support::binary::{sealhub_assert as sealhub, stderr_of};
 
 /// A configuration without radios, with extra `[store]` lines.
 fn config(dir: &Path, store: &str) -> std::path::PathBuf {

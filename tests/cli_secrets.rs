@@ -8,11 +8,12 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use assert_cmd::cargo::cargo_bin;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::keymgmt::Home;
 use sealhub::store::{Argon2Params, KekSource, Store};
 use zeroize::Zeroizing;
+
+mod support;
 
 const PASSPHRASE: &str = "correct-horse-battery-staple-4d1e";
 
@@ -44,14 +45,9 @@ fn passphrase_home(dir: &Path) -> std::path::PathBuf {
 fn the_passphrase_is_wiped_from_the_environment_once_read() {
     let tmp = tempfile::tempdir().expect("tmp");
     let config = passphrase_home(tmp.path());
-    let mut child = Command::new(cargo_bin!("sealhub"))
-        .arg("--config")
-        .arg(&config)
-        .args(["run", "--data-dir"])
-        .arg(tmp.path().join("data"))
+    let mut child = support::binary::sealhub_on(&config, &tmp.path().join("data"))
+        .arg("run")
         .env("SEALHUB_PASSPHRASE", PASSPHRASE)
-        .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -3,6 +3,8 @@
 //! named; a stick speaking EZSP 12 and a 500-series Z-Wave controller (SDK 6.07) fail, with the
 //! firmware to flash (or the stick to use) as the fix, and the exit status says so.
 
+mod support;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -24,16 +26,10 @@ async fn doctor(dir: &Path, zigbee: &Path, zwave: &Path) -> Output {
     let data = dir.join("data");
     // The emulators run on this test's runtime; the binary runs beside them.
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_sealhub"))
-            .arg("--config")
-            .arg(&config)
-            .arg("--data-dir")
-            .arg(&data)
+        support::binary::sealhub_on(&config, &data)
             .arg("doctor")
             .arg("--root")
             .arg(&root)
-            .env_remove("SEALHUB_LOG")
-            .env_remove("RUST_LOG")
             .output()
             .expect("runs sealhub doctor")
     })

@@ -36,7 +36,6 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sealhub::store::{KekSource, Store};
@@ -64,10 +63,6 @@ const KEYS: &str = "devices";
 const RECORDS: &str = "gateway-devices";
 const CLIENTS: &str = "clients";
 const SEQUENCE: &str = "sequence";
-
-fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_sealhub")
-}
 
 /// What the hub was doing when it was killed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -169,29 +164,16 @@ impl HomeUnderTest {
     }
 
     fn start_hub(&self) -> Victim {
-        let mut command = Command::new(binary());
-        command
-            .arg("--config")
-            .arg(&self.config)
-            .arg("--data-dir")
-            .arg(&self.data)
-            .arg("run")
-            .env("SEALHUB_LOG", HUB_LOG)
-            .env_remove("RUST_LOG");
+        let mut command = support::binary::sealhub_on(&self.config, &self.data);
+        command.arg("run").env("SEALHUB_LOG", HUB_LOG);
         Victim::spawn("sealhub run", command)
     }
 }
 
 /// `sealhub client --client-dir DIR ARGS…`.
 fn client(dir: &Path, args: &[&str]) -> Victim {
-    let mut command = Command::new(binary());
-    command
-        .arg("client")
-        .arg("--client-dir")
-        .arg(dir)
-        .args(args)
-        .env("SEALHUB_LOG", "warn")
-        .env_remove("RUST_LOG");
+    let mut command = support::binary::sealhub_client(dir);
+    command.args(args).env("SEALHUB_LOG", "warn");
     Victim::spawn(&format!("sealhub client {}", args[0]), command)
 }
 

@@ -9,7 +9,6 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use assert_cmd::Command;
 use sealhub::definitions::Definitions;
 use sealhub::gateway::ZigbeeOp;
 use sealhub::gateway::core::registry::{Address, Interview, Registry};
@@ -437,14 +436,11 @@ fn damaged_zwave_js_files_are_refused_naming_the_file() {
 fn the_binary_imports_and_says_what_it_did() {
     let data = support::tempdir();
     let data_dir = data.path().join("data");
-    let out = Command::cargo_bin("sealhub")
-        .expect("binary")
+    let out = support::binary::sealhub()
         .arg("--data-dir")
         .arg(&data_dir)
         .args(["import", "zigbee2mqtt"])
         .arg(vectors("zigbee2mqtt"))
-        .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG")
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -466,8 +462,7 @@ fn the_binary_imports_and_says_what_it_did() {
             "no {guard_file} after the import"
         );
     }
-    let out = Command::cargo_bin("sealhub")
-        .expect("binary")
+    let out = support::binary::sealhub()
         .arg("--data-dir")
         .arg(&data_dir)
         .arg("keys")
@@ -479,8 +474,7 @@ fn the_binary_imports_and_says_what_it_did() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let out = Command::cargo_bin("sealhub")
-        .expect("binary")
+    let out = support::binary::sealhub()
         .arg("--data-dir")
         .arg(&data_dir)
         .args(["import", "zwave-js"])

@@ -10,21 +10,14 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::cargo::cargo_bin;
 use sealhub::model::{Attribute, Event};
 use support::onboarding::{start_hub, start_hub_replaying, start_hub_with};
 
 /// Runs `sealhub client --client-dir DIR ARGS…` off the async runtime (the hub task keeps
 /// running meanwhile).
 async fn client(dir: &Path, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(cargo_bin!("sealhub"));
-    command
-        .arg("client")
-        .arg("--client-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG");
+    let mut command = support::binary::sealhub_client(dir);
+    command.args(args);
     tokio::task::spawn_blocking(move || command.output().expect("runs"))
         .await
         .expect("joins")
@@ -138,10 +131,7 @@ async fn watch_prints_each_event_with_its_signer_and_ends_with_the_session() {
     let output = client(&dir, &["pair", &hub.url(), "--code", code.as_str()]).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
 
-    let mut child = std::process::Command::new(cargo_bin!("sealhub"))
-        .arg("client")
-        .arg("--client-dir")
-        .arg(&dir)
+    let mut child = support::binary::sealhub_client(&dir)
         .arg("watch")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -177,13 +167,8 @@ async fn watch_prints_each_event_with_its_signer_and_ends_with_the_session() {
 
 /// Starts `sealhub client watch` on `dir` and returns it with the first event line it prints.
 async fn first_event_line(dir: &Path) -> (std::process::Child, String) {
-    let mut child = std::process::Command::new(cargo_bin!("sealhub"))
-        .arg("client")
-        .arg("--client-dir")
-        .arg(dir)
+    let mut child = support::binary::sealhub_client(dir)
         .arg("watch")
-        .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -12,7 +12,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin;
 use sealhub::radio::zigbee_network::ZigbeeNetwork;
 use sealhub::radio::zwave_keys::SealedNetworkKeys;
 use sealhub::store::{KekSource, Store};
@@ -31,14 +30,8 @@ struct Hub {
 
 impl Hub {
     fn start(config: &Path, data_dir: &Path) -> Hub {
-        let mut child = Command::new(cargo_bin!("sealhub"))
-            .arg("--config")
-            .arg(config)
-            .arg("--data-dir")
-            .arg(data_dir)
+        let mut child = support::binary::sealhub_on(config, data_dir)
             .arg("run")
-            .env_remove("SEALHUB_LOG")
-            .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -6,17 +6,17 @@
 //! with `cargo test -p sealhub --no-default-features --test run_without_emulators`.
 #![cfg(not(feature = "emulators"))]
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use assert_cmd::cargo::cargo_bin;
 use firmware_shim::ezsp_ncp::{NcpConfig, PtyConfig, spawn_on_pty};
 
 /// The binary with no log filter from the developer's shell.
 fn sealhub(config: Option<&Path>, data_dir: &Path) -> Command {
-    let mut cmd = Command::new(cargo_bin!("sealhub"));
-    cmd.env_remove("SEALHUB_LOG").env_remove("RUST_LOG");
+    let mut cmd = support::binary::sealhub();
     if let Some(config) = config {
         cmd.arg("--config").arg(config);
     }

@@ -58,20 +58,8 @@ fn spawn_hub(
     data: &std::path::Path,
     log: Option<&str>,
 ) -> (Child, mpsc::Receiver<String>) {
-    // Set by cargo for integration tests only (this module is also compiled into the
-    // binary's unit tests, which do not start hubs).
-    let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
-        panic!("the hub is started from integration tests only");
-    };
-    let mut command = Command::new(binary);
-    command
-        .arg("--config")
-        .arg(config)
-        .arg("--data-dir")
-        .arg(data)
-        .arg("run")
-        .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG");
+    let mut command = super::binary::sealhub_on(config, data);
+    command.arg("run");
     if let Some(filter) = log {
         command.env("SEALHUB_LOG", filter);
     }
@@ -132,6 +120,38 @@ pub struct HubSetup<'a> {
     pub patience: Option<Duration>,
 }
 
+/// `clients` paired with no device limit.
+fn unlimited<'a>(clients: &[(&'a str, Role)]) -> Vec<(&'a str, Role, Option<&'a [&'a str]>)> {
+    clients.iter().map(|(n, r)| (*n, *r, None)).collect()
+}
+
+/// The log lines of a started demo house: the transport up and every demo device, and each
+/// of `more`, keyed.
+fn demo_house_keyed<'a>(more: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut wanted = vec![TRANSPORT_UP.to_string()];
+    wanted.extend(DEMO_HOUSE.iter().copied().chain(more).map(keyed));
+    wanted
+}
+
+impl<'a> HubSetup<'a> {
+    /// The binary's own emulated demo house with `clients` paired, started once `wanted`
+    /// is in its log; the rest as configured by default.
+    pub fn demo(
+        clients: &'a [(&'a str, Role, Option<&'a [&'a str]>)],
+        wanted: Vec<String>,
+    ) -> Self {
+        HubSetup {
+            clients,
+            sticks: None,
+            wanted,
+            extra_config: String::new(),
+            prepare: None,
+            log: None,
+            patience: None,
+        }
+    }
+}
+
 /// How [`RunningHub::start_with_options`] starts the demo house's hub (the benchmarks').
 #[derive(Debug, Clone, Default)]
 pub struct HubOptions {
@@ -150,19 +170,8 @@ impl RunningHub {
     /// permissions), starts the hub on it and waits until every device of the demo house
     /// is keyed and clients can connect. Returns the hub and the clients' phones.
     pub fn start(clients: &[(&str, Role)]) -> (RunningHub, Vec<Phone>) {
-        let clients: Vec<(&str, Role, Option<&[&str]>)> =
-            clients.iter().map(|(n, r)| (*n, *r, None)).collect();
-        let mut wanted = vec![TRANSPORT_UP.to_string()];
-        wanted.extend(DEMO_HOUSE.iter().map(|d| keyed(d)));
-        Self::start_with(HubSetup {
-            clients: &clients,
-            sticks: None,
-            wanted,
-            extra_config: String::new(),
-            prepare: None,
-            log: None,
-            patience: None,
-        })
+        let clients = unlimited(clients);
+        Self::start_with(HubSetup::demo(&clients, demo_house_keyed([])))
     }
 
     /// [`RunningHub::start`] with `extra_config` appended to the hub's configuration (e.g. a
@@ -175,18 +184,13 @@ impl RunningHub {
         clients: &[(&str, Role)],
         wanted: &[String],
     ) -> (RunningHub, Vec<Phone>) {
-        let clients: Vec<(&str, Role, Option<&[&str]>)> =
-            clients.iter().map(|(n, r)| (*n, *r, None)).collect();
+        let clients = unlimited(clients);
         let mut all = vec![TRANSPORT_UP.to_string()];
         all.extend_from_slice(wanted);
         Self::start_with(HubSetup {
-            clients: &clients,
-            sticks: None,
-            wanted: all,
             extra_config: extra_config.to_string(),
             prepare: Some(Box::new(prepare)),
-            log: None,
-            patience: None,
+            ..HubSetup::demo(&clients, all)
         })
     }
 
@@ -196,24 +200,13 @@ impl RunningHub {
         clients: &[(&str, Role)],
         options: &HubOptions,
     ) -> (RunningHub, Vec<Phone>) {
-        let clients: Vec<(&str, Role, Option<&[&str]>)> =
-            clients.iter().map(|(n, r)| (*n, *r, None)).collect();
-        let mut wanted = vec![TRANSPORT_UP.to_string()];
-        wanted.extend(
-            DEMO_HOUSE
-                .iter()
-                .copied()
-                .chain(options.devices.iter().map(String::as_str))
-                .map(keyed),
-        );
+        let clients = unlimited(clients);
+        let wanted = demo_house_keyed(options.devices.iter().map(String::as_str));
         Self::start_with(HubSetup {
-            clients: &clients,
-            sticks: None,
-            wanted,
             extra_config: options.config.clone(),
-            prepare: None,
             log: options.log.clone(),
             patience: options.patience,
+            ..HubSetup::demo(&clients, wanted)
         })
     }
 
@@ -468,20 +461,8 @@ pub fn run_sealhub(
     args: &[&std::ffi::OsStr],
     env: &[(&str, &str)],
 ) -> std::process::Output {
-    let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
-        panic!("the hub is run from integration tests only");
-    };
-    let mut command = Command::new(binary);
-    command
-        .arg("--config")
-        .arg(dir.join("hub.toml"))
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .args(args)
-        .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG")
-        .env_remove("SEALHUB_BACKUP_PASSPHRASE")
-        .stdin(Stdio::null());
+    let mut command = super::binary::sealhub_on(&dir.join("hub.toml"), &dir.join("data"));
+    command.args(args).stdin(Stdio::null());
     for (k, v) in env {
         command.env(k, v);
     }
@@ -780,17 +761,8 @@ impl Session {
 /// Runs `sealhub client --client-dir DIR ARGS…` as a person would, off the async runtime;
 /// each run is a fresh client process on the state in `dir`.
 pub async fn client_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let Some(binary) = option_env!("CARGO_BIN_EXE_sealhub") else {
-        panic!("the client is run from integration tests only");
-    };
-    let mut command = Command::new(binary);
-    command
-        .arg("client")
-        .arg("--client-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("SEALHUB_LOG")
-        .env_remove("RUST_LOG");
+    let mut command = super::binary::sealhub_client(dir);
+    command.args(args);
     tokio::task::spawn_blocking(move || command.output().expect("runs"))
         .await
         .expect("joins")

@@ -1,6 +1,8 @@
 //! Set-up shared by sealhub's integration tests, in one place rather than copied into every
 //! test file: a test file takes it with `mod support;` and uses the parts it needs.
 //!
+//! - [`binary`]: the `sealhub` binary with none of the developer's shell variables leaking
+//!   into it, and the start of its hub and client command lines.
 //! - [`gateway`]: a hub (a real `Home` on a temporary sealed store and the gateway core)
 //!   driven by explicit inputs and time, phones (real `Client`s), hand-made mappings (its items
 //!   are re-exported here, as the gateway tests use them).
@@ -29,6 +31,7 @@
 #![allow(dead_code)]
 #![allow(unused_imports)]
 
+pub mod binary;
 pub mod gateway;
 pub mod house;
 pub mod hub;
