@@ -86,6 +86,14 @@ impl Device {
 }
 
 /// Turns `a` into ops for `endpoint` and runs them; every Set must be applied.
+/// A bench with only `node`, included under `class`, and its device described.
+async fn included(node: &SecureNode, class: SecurityClass) -> (ZwaveBench, Device) {
+    let mut b = ZwaveBench::start(Vec::new()).await;
+    let id = b.include_secure(node, class).await;
+    let d = Device::described(&mut b, id, Some(class)).await;
+    (b, d)
+}
+
 async fn act(b: &mut ZwaveBench, d: &mut Device, endpoint: u8, a: Action) {
     let ops = action(&d.mapping, endpoint, &a).unwrap_or_else(|r| panic!("{a:?}: {r:?}"));
     applied(b, d, ops).await;
@@ -562,11 +570,8 @@ async fn the_bulb_dims_and_takes_colours_and_white_mixes() {
 
 #[tokio::test]
 async fn the_s2_lock_locks_keeps_user_codes_and_reports_a_turn_by_hand() {
-    let mut b = ZwaveBench::start(Vec::new()).await;
     let lock = SecureNode::door_lock(0x71);
-    let class = SecurityClass::S2AccessControl;
-    let id = b.include_secure(&lock, class).await;
-    let mut d = Device::described(&mut b, id, Some(class)).await;
+    let (mut b, mut d) = included(&lock, SecurityClass::S2AccessControl).await;
     assert_eq!(d.endpoints(), [(0, vec![Capability::DoorLock])]);
     let mode = |lock: &SecureNode| match lock.state().device {
         SecureDevice::DoorLock { mode } => mode,
@@ -633,7 +638,7 @@ async fn the_s2_lock_locks_keeps_user_codes_and_reports_a_turn_by_hand() {
 
     // Turned by hand: the lock reports it unprompted.
     let frames = lock.turn_by_hand(0x00);
-    b.node_sends(id, frames);
+    b.node_sends(d.id, frames);
     expect(
         &mut b,
         &mut d,
@@ -644,11 +649,8 @@ async fn the_s2_lock_locks_keeps_user_codes_and_reports_a_turn_by_hand() {
 
 #[tokio::test]
 async fn the_s2_dimmer_dims_under_its_class() {
-    let mut b = ZwaveBench::start(Vec::new()).await;
     let dimmer = SecureNode::dimmer(0x72);
-    let class = SecurityClass::S2Authenticated;
-    let id = b.include_secure(&dimmer, class).await;
-    let mut d = Device::described(&mut b, id, Some(class)).await;
+    let (mut b, mut d) = included(&dimmer, SecurityClass::S2Authenticated).await;
     assert_eq!(
         d.endpoints(),
         [(0, vec![Capability::OnOff, Capability::Level])]
@@ -685,11 +687,8 @@ async fn the_s2_dimmer_dims_under_its_class() {
 
 #[tokio::test]
 async fn the_s0_siren_switches_under_s0() {
-    let mut b = ZwaveBench::start(Vec::new()).await;
     let siren = SecureNode::siren(0x73);
-    let class = SecurityClass::S0Legacy;
-    let id = b.include_secure(&siren, class).await;
-    let mut d = Device::described(&mut b, id, Some(class)).await;
+    let (mut b, mut d) = included(&siren, SecurityClass::S0Legacy).await;
     assert_eq!(d.endpoints(), [(0, vec![Capability::OnOff])]);
     let sounding = |n: &SecureNode| n.state().device == SecureDevice::Siren { value: 0xFF };
 

@@ -253,13 +253,21 @@ async fn include(b: &mut Bench, node: &SecureNode, user: User) -> RadioEvent {
         .expect("inclusion finished in time")
 }
 
+/// Includes `node` with `user` at the PIN prompt, checks it was added under `class`, and
+/// returns its node id.
+async fn included(b: &mut Bench, node: &SecureNode, user: User, class: SecurityClass) -> u16 {
+    let outcome = include(b, node, user).await;
+    let RadioEvent::NodeAdded { node, security, .. } = outcome else {
+        panic!("not included under {class:?}: {outcome:?}");
+    };
+    assert_eq!(security, Some(class));
+    node
+}
+
 async fn include_lock(b: &mut Bench) -> (u16, SecureNode) {
     let lock = SecureNode::door_lock(0x31);
-    let outcome = include(b, &lock, User::TypesPin(lock.pin())).await;
-    let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-        panic!("lock not included: {outcome:?}");
-    };
-    assert_eq!(security, Some(SecurityClass::S2AccessControl));
+    let user = User::TypesPin(lock.pin());
+    let node = included(b, &lock, user, SecurityClass::S2AccessControl).await;
     (node, lock)
 }
 
@@ -368,11 +376,8 @@ async fn the_dimmer_is_included_under_s2_authenticated() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut b = started(dir.path()).await;
     let dimmer = SecureNode::dimmer(0x41);
-    let outcome = include(&mut b, &dimmer, User::TypesPin(dimmer.pin())).await;
-    let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-        panic!("dimmer not included: {outcome:?}");
-    };
-    assert_eq!(security, Some(SecurityClass::S2Authenticated));
+    let user = User::TypesPin(dimmer.pin());
+    let node = included(&mut b, &dimmer, user, SecurityClass::S2Authenticated).await;
     assert_eq!(dimmer.state().granted, KeyClasses::S2_AUTHENTICATED);
 
     send(&b, node, &[0x26, 0x01, 42]).await;
@@ -392,11 +397,7 @@ async fn the_siren_is_included_under_s0() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut b = started(dir.path()).await;
     let siren = SecureNode::siren(0x51);
-    let outcome = include(&mut b, &siren, User::NeverAsked).await;
-    let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-        panic!("siren not included: {outcome:?}");
-    };
-    assert_eq!(security, Some(SecurityClass::S0Legacy));
+    let node = included(&mut b, &siren, User::NeverAsked, SecurityClass::S0Legacy).await;
     assert_eq!(siren.state().granted, KeyClasses::S0);
 
     send(&b, node, &[0x25, 0x01, 0xFF]).await;
@@ -484,12 +485,8 @@ async fn downgraded_answers_are_refused_and_never_surface() {
     let mut b = started(dir.path()).await;
     let (lock_node, lock) = include_lock(&mut b).await;
     let dimmer = SecureNode::dimmer(0x42);
-    let RadioEvent::NodeAdded {
-        node: dimmer_node, ..
-    } = include(&mut b, &dimmer, User::TypesPin(dimmer.pin())).await
-    else {
-        panic!("dimmer not included");
-    };
+    let user = User::TypesPin(dimmer.pin());
+    let dimmer_node = included(&mut b, &dimmer, user, SecurityClass::S2Authenticated).await;
 
     // The lock answers in the clear, then under Authenticated (a class it holds, below AC).
     lock.set_answer(Answer::Plain);
@@ -775,11 +772,7 @@ fn a_flood_of_s0_nonce_gets_does_not_stop_inclusion_or_commands() {
         });
 
         let siren = SecureNode::siren(0x52);
-        let outcome = include(&mut b, &siren, User::NeverAsked).await;
-        let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-            panic!("siren not included after the flood: {outcome:?}");
-        };
-        assert_eq!(security, Some(SecurityClass::S0Legacy));
+        let node = included(&mut b, &siren, User::NeverAsked, SecurityClass::S0Legacy).await;
         assert_eq!(siren.state().granted, KeyClasses::S0);
         send(&b, node, &[0x25, 0x01, 0xFF]).await;
         until(&siren, |d| *d == SecureDevice::Siren { value: 0xFF }).await;
@@ -899,9 +892,7 @@ async fn an_s0_nodes_secure_classes_are_refused_in_the_clear_once_known() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut b = started(dir.path()).await;
     let siren = SecureNode::siren(0x54);
-    let RadioEvent::NodeAdded { node, .. } = include(&mut b, &siren, User::NeverAsked).await else {
-        panic!("siren not included");
-    };
+    let node = included(&mut b, &siren, User::NeverAsked, SecurityClass::S0Legacy).await;
     b.stick
         .set_node_security(node, KeyClasses::S0, vec![0x98, 0x25, 0x86, 0x72]);
     let d = timeout(soon(), b.stick.interview(node))
