@@ -1,16 +1,13 @@
 //! End-to-end tests of the `sealhub` binary: the command surface, start-up of `run`, and how
 //! configuration mistakes are reported.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command as StdCommand, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 mod support;
 
-use support::binary::{sealhub_assert as sealhub, stderr_of};
+use support::binary::{LoggedHub, sealhub_assert as sealhub, stderr_of};
 
 /// A config with the clients' transport off, so tests that start the hub do not compete for
 /// its port (the default, 8443) with each other or with a hub running on this machine.
@@ -184,58 +181,10 @@ fn run_exits_cleanly_on_sigterm() {
         format!("[transport]\nlisten = \"127.0.0.1:{}\"\n", free_port()),
     )
     .expect("write config");
-    let mut child = support::binary::sealhub_on(&config, &tmp.path().join("data"))
-        .arg("run")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    let pid = child.id();
-    let stderr = child.stderr.take().expect("stderr is piped");
-
-    // Read stderr on a thread so a hub that never gets ready fails the test instead of hanging.
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut seen = String::new();
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if line.contains("waiting for Ctrl-C or SIGTERM") {
-                let _ = ready_tx.send(());
-            }
-            seen.push_str(&line);
-            seen.push('\n');
-        }
-        seen
-    });
-
-    if ready_rx.recv_timeout(Duration::from_secs(30)).is_err() {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!(
-            "hub never got ready:\n{}",
-            reader.join().unwrap_or_default()
-        );
-    }
-    let killed = StdCommand::new("sh")
-        .args(["-c", &format!("kill -TERM {pid}")])
-        .status()
-        .expect("runs kill");
-    assert!(killed.success());
-
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waits") {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("hub did not exit after SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let log = reader.join().expect("reader thread");
+    let mut command = support::binary::sealhub_on(&config, &tmp.path().join("data"));
+    command.arg("run");
+    let hub = LoggedHub::start(command, Duration::from_secs(30));
+    let (status, log) = hub.terminate();
     assert!(status.success(), "exit {status:?}, stderr:\n{log}");
     assert!(log.contains("SIGTERM received"), "{log}");
 }

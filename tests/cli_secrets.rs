@@ -2,10 +2,7 @@
 //! passphrase given in `SEALHUB_PASSPHRASE` is wiped from the process environment (which other
 //! processes of the same user, and children, can read) as soon as it has been read.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use sealhub::envelope::freshness::FreshnessPolicy;
@@ -14,6 +11,8 @@ use sealhub::store::{Argon2Params, KekSource, Store};
 use zeroize::Zeroizing;
 
 mod support;
+
+use support::binary::LoggedHub;
 
 const PASSPHRASE: &str = "correct-horse-battery-staple-4d1e";
 
@@ -45,38 +44,13 @@ fn passphrase_home(dir: &Path) -> std::path::PathBuf {
 fn the_passphrase_is_wiped_from_the_environment_once_read() {
     let tmp = tempfile::tempdir().expect("tmp");
     let config = passphrase_home(tmp.path());
-    let mut child = support::binary::sealhub_on(&config, &tmp.path().join("data"))
-        .arg("run")
-        .env("SEALHUB_PASSPHRASE", PASSPHRASE)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawns");
-    let pid = child.id();
-    let stderr = child.stderr.take().expect("piped");
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut seen = String::new();
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if line.contains("waiting for Ctrl-C or SIGTERM") {
-                let _ = ready_tx.send(());
-            }
-            seen.push_str(&line);
-            seen.push('\n');
-        }
-        seen
-    });
-    let ready = ready_rx.recv_timeout(Duration::from_secs(60)).is_ok();
+    let mut command = support::binary::sealhub_on(&config, &tmp.path().join("data"));
+    command.arg("run").env("SEALHUB_PASSPHRASE", PASSPHRASE);
+    let hub = LoggedHub::start(command, Duration::from_secs(60));
+    let pid = hub.pid();
     // What any process of the same user can read while the hub runs.
     let environ = std::fs::read(format!("/proc/{pid}/environ"));
-    let _ = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
-    let status = child.wait().expect("waits");
-    let log = reader.join().expect("reader");
-    assert!(ready, "hub never got ready:\n{log}");
+    let (status, log) = hub.terminate();
     let environ = environ.expect("environ readable");
     assert!(
         !environ

@@ -9,7 +9,7 @@ use coset::cbor::value::Value;
 use sealhub::envelope::freshness::{FreshnessPolicy, MAX_OUTSTANDING_PER_KID};
 use sealhub::envelope::{DeviceId, Error};
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{Client, ClientKeys, Home};
+use sealhub::keymgmt::{Client, Home};
 use sealhub::store::{KekSource, Store};
 use std::time::Instant;
 
@@ -20,14 +20,7 @@ fn id(s: &str) -> DeviceId {
 }
 
 fn pair(home: &mut Home, name: &str) -> Client {
-    let keys = ClientKeys::generate().expect("rng");
-    let public = keys.public();
-    let mut client = Client::new(id(name), keys, home.root_public());
-    let pairing = home
-        .pair_client(&id(name), public, Permissions::ALL, None)
-        .expect("pairs");
-    client.open(&pairing.key_distribution).expect("applies");
-    client
+    support::paired_client(home, name, Permissions::ALL, None)
 }
 
 fn unlock(client: &mut Client) -> Vec<u8> {

@@ -28,16 +28,7 @@ fn id(s: &str) -> DeviceId {
 
 /// A paired client that has applied its first key distribution.
 fn pair(home: &mut Home, name: &str, perms: Permissions, devices: Option<Vec<String>>) -> Client {
-    let keys = ClientKeys::generate().expect("rng");
-    let public = keys.public();
-    let mut client = Client::new(id(name), keys, home.root_public());
-    let pairing = home
-        .pair_client(&id(name), public, perms, devices)
-        .expect("pairs");
-    client
-        .open(&pairing.key_distribution)
-        .expect("key distribution opens");
-    client
+    support::paired_client(home, name, perms, devices)
 }
 
 fn envelope_err(e: keymgmt::Error) -> Error {

@@ -15,7 +15,7 @@ use coset::cbor::value::Value;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, Error as EnvelopeError, MessageType};
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{Client, ClientKeys, Home};
+use sealhub::keymgmt::{Client, Home};
 use sealhub::store::{KekSource, Store};
 use std::path::Path;
 use std::time::Instant;
@@ -35,16 +35,7 @@ fn id(s: &str) -> DeviceId {
 
 /// A paired client that has applied its first key distribution.
 fn pair(home: &mut Home, name: &str, perms: Permissions) -> Client {
-    let keys = ClientKeys::generate().expect("rng");
-    let public = keys.public();
-    let mut client = Client::new(id(name), keys, home.root_public());
-    let pairing = home
-        .pair_client(&id(name), public, perms, None)
-        .expect("pairs");
-    client
-        .open(&pairing.key_distribution)
-        .expect("key distribution opens");
-    client
+    support::paired_client(home, name, perms, None)
 }
 
 /// A log sink for one test: everything the subscriber writes, as text.

@@ -10,7 +10,7 @@ use coset::cbor::value::Value;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::envelope::{DeviceId, Error};
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{self, Client, ClientKeys, Home, RECOVERY_SEQUENCE_JUMP};
+use sealhub::keymgmt::{self, Client, Home, RECOVERY_SEQUENCE_JUMP};
 use sealhub::store::{KekSource, RollbackGuard, Store};
 use std::path::Path;
 use std::time::Instant;
@@ -26,14 +26,7 @@ fn store_in(dir: &Path) -> Store {
 }
 
 fn pair(home: &mut Home, name: &str) -> Client {
-    let keys = ClientKeys::generate().expect("rng");
-    let public = keys.public();
-    let mut client = Client::new(id(name), keys, home.root_public());
-    let pairing = home
-        .pair_client(&id(name), public, Permissions::ALL, None)
-        .expect("pairs");
-    client.open(&pairing.key_distribution).expect("applies");
-    client
+    support::paired_client(home, name, Permissions::ALL, None)
 }
 
 fn unlock(client: &mut Client) -> Vec<u8> {

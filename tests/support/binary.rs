@@ -61,3 +61,95 @@ pub fn stderr_of(output: &Output) -> String {
 pub fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// The line `sealhub run` logs once it is up.
+pub const READY: &str = "waiting for Ctrl-C or SIGTERM";
+
+/// A `sealhub run` whose log (stderr) is read on a thread, so a hub that never gets ready
+/// fails its test instead of hanging it. Killed when dropped.
+pub struct LoggedHub {
+    child: std::process::Child,
+    reader: Option<std::thread::JoinHandle<String>>,
+}
+
+impl LoggedHub {
+    /// Spawns `command` (a `sealhub run` line) and waits up to `within` for [`READY`];
+    /// panics with the log so far if it does not come.
+    pub fn start(mut command: Command, within: std::time::Duration) -> LoggedHub {
+        use std::io::{BufRead, BufReader};
+        let mut child = command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawns sealhub");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut seen = String::new();
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains(READY) {
+                    let _ = ready_tx.send(());
+                }
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            seen
+        });
+        let mut hub = LoggedHub {
+            child,
+            reader: Some(reader),
+        };
+        if ready_rx.recv_timeout(within).is_err() {
+            let _ = hub.child.kill();
+            let _ = hub.child.wait();
+            let log = hub.log();
+            panic!("sealhub never got ready:\n{log}");
+        }
+        hub
+    }
+
+    /// Its process id (for `/proc/PID/...`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits up to 30 s for it to exit; returns its exit status and its
+    /// whole log.
+    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("runs kill");
+        assert!(killed.success(), "kill -TERM failed");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("waits") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("sealhub did not exit after SIGTERM:\n{}", self.log());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        (status, self.log())
+    }
+
+    /// Everything it logged; complete once it has exited.
+    fn log(&mut self) -> String {
+        self.reader
+            .take()
+            .map(|r| r.join().unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for LoggedHub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -541,6 +541,26 @@ impl Hub {
 
 static CONN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
+/// A client paired on `home` with `permissions`, limited to `devices` when given, that has
+/// opened its first key distribution: how every in-process test gets a client.
+pub fn paired_client(
+    home: &mut Home,
+    name: &str,
+    permissions: sealhub::identity::Permissions,
+    devices: Option<Vec<String>>,
+) -> Client {
+    let keys = ClientKeys::generate().expect("rng");
+    let public = keys.public();
+    let mut client = Client::new(id(name), keys, home.root_public());
+    let pairing = home
+        .pair_client(&id(name), public, permissions, devices)
+        .expect("pairs");
+    client
+        .open(&pairing.key_distribution)
+        .expect("first key distribution");
+    client
+}
+
 /// Pairs a phone with `permissions` on `home`, limited to `devices` when given; it has taken
 /// its first key distribution and has a connection of its own.
 pub fn pair_phone(
@@ -549,23 +569,10 @@ pub fn pair_phone(
     permissions: sealhub::identity::Permissions,
     devices: Option<&[&DeviceId]>,
 ) -> Phone {
-    let keys = ClientKeys::generate().expect("rng");
-    let public = keys.public();
-    let mut client = Client::new(id(name), keys, home.root_public());
-    let pairing = home
-        .pair_client(
-            &id(name),
-            public,
-            permissions,
-            devices.map(|l| l.iter().map(|d| d.to_string()).collect()),
-        )
-        .expect("pairs");
-    client
-        .open(&pairing.key_distribution)
-        .expect("first key distribution");
+    let devices = devices.map(|l| l.iter().map(|d| d.to_string()).collect());
     Phone {
         id: id(name),
-        client,
+        client: paired_client(home, name, permissions, devices),
         conn: CONN.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use coset::cbor::value::Value;
 use sealhub::envelope::freshness::FreshnessPolicy;
 use sealhub::identity::Permissions;
-use sealhub::keymgmt::{Client, ClientKeys, Home};
+use sealhub::keymgmt::{Client, Home};
 use sealhub::store::{KekSource, Store};
 use sealhub::transport::client::{ClientConnection, connect};
 use sealhub::transport::tls::TlsIdentity;
@@ -87,17 +87,7 @@ impl Hub {
 
     /// Pairs a client with every permission; it has applied its first key distribution.
     pub fn pair(&mut self, name: &str) -> Client {
-        let keys = ClientKeys::generate().expect("rng");
-        let public = keys.public();
-        let mut client = Client::new(id(name), keys, self.home.root_public());
-        let pairing = self
-            .home
-            .pair_client(&id(name), public, Permissions::ALL, None)
-            .expect("pairs");
-        client
-            .open(&pairing.key_distribution)
-            .expect("key distribution opens");
-        client
+        super::gateway::paired_client(&mut self.home, name, Permissions::ALL, None)
     }
 
     /// Connects as `client` with the right pin and returns the session the hub was told of.
