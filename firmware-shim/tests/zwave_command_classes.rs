@@ -9,12 +9,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::{
-    ControllerConfig, EmulatorHandle, PtyConfig, SecureDevice, SecureNode, SimNode, SimNodeKind,
-    spawn_on_pty,
+    EmulatorHandle, SecureDevice, SecureNode, SimNode, SimNodeKind,
 };
-use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zwave::cc::management::ConfigValue;
 use sealhub_radios::zwave::cc::sensor::{MeterReading, NotificationEvent};
 use sealhub_radios::zwave::cc::{
@@ -24,64 +21,20 @@ use sealhub_radios::zwave::cc::{
     ThermostatSetpoint, UserCode, Version, WakeUp,
 };
 use sealhub_radios::zwave::driver::{
-    CommandOutcome, DriverConfig, Error, InclusionOptions, PinRequest, RadioEvent,
-    SubmittedCommand, Supervised, SupervisionStatus, ZwaveStick,
+    CommandOutcome, Error, RadioEvent, SubmittedCommand, Supervised, SupervisionStatus,
 };
-use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
+use sealhub_radios::zwave::s2::SecurityClass;
 use sealhub_radios::zwave::serial::messages::HostMessage;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds (or one ACK timeout).
-fn soon() -> Duration {
-    scaled(Duration::from_secs(30))
-}
-
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        response_timeout: scaled(Duration::from_secs(5)),
-        send_data_timeout: scaled(Duration::from_secs(5)),
-        inclusion_timeout: scaled(Duration::from_secs(5)),
-        started_timeout: scaled(Duration::from_secs(5)),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        supervision_timeout: scaled(Duration::from_secs(5)),
-        ..DriverConfig::default()
-    }
-}
-
-struct Bench {
-    emu: EmulatorHandle,
-    stick: ZwaveStick,
-    events: mpsc::Receiver<RadioEvent>,
-}
+mod support;
+use support::zwave::{self, Bench, Told, driver_config, included, soon};
 
 /// A started stick on a fresh emulator with `nodes` (ids 2, 3, …) in its network, the driver
 /// told what each supports (as sealhub restores it from its database).
 async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
-    let config = PtyConfig {
-        controller: ControllerConfig {
-            home_id: 0xC0FF_EE43,
-            ..ControllerConfig::default()
-        },
-        ..PtyConfig::new(dir.join("zwave-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    let mut infos = Vec::new();
-    for node in nodes {
-        infos.push(node.node_info());
-        emu.with_stick(|s| s.add_node(node));
-    }
-    let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    timeout(soon(), stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds");
-    for (id, info) in (2u16..).zip(infos) {
-        stick.set_node_command_classes(id, info.get(3..).unwrap_or_default());
-    }
-    Bench { emu, stick, events }
+    zwave::started(dir, 0xC0FF_EE43, nodes, Told::Classes, driver_config()).await
 }
 
 /// The next report from `node`'s root device matching `want`, skipping other events, with
@@ -1107,40 +1060,10 @@ async fn the_bulb_dims_over_a_duration_and_takes_colours() {
     );
 }
 
-/// Includes a secure node (the user types its PIN); returns its node id once it holds
-/// `class`.
+/// Includes a secure node (the user types its PIN; S0 not allowed); returns its node id once
+/// it holds `class`.
 async fn include_secure(b: &mut Bench, lock: &SecureNode, class: SecurityClass) -> u16 {
-    let (pins, mut asked) = mpsc::channel::<PinRequest>(1);
-    let options = InclusionOptions {
-        grant: KeyClasses::all(),
-        allow_s0: false,
-    };
-    timeout(soon(), b.stick.add_node_secure(options, pins))
-        .await
-        .expect("no hang")
-        .expect("inclusion mode");
-    b.emu
-        .with_stick(|s| s.offer_for_inclusion(SimNode::secure(lock.clone())));
-    let outcome = timeout(soon(), async {
-        loop {
-            tokio::select! {
-                e = b.events.recv() => {
-                    let e = e.expect("event stream open");
-                    if matches!(e, RadioEvent::NodeAdded { .. } | RadioEvent::InclusionFailed { .. }) {
-                        return e;
-                    }
-                }
-                Some(request) = asked.recv() => request.answer(Some(lock.pin())),
-            }
-        }
-    })
-    .await
-    .expect("inclusion finished in time");
-    let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-        panic!("not included: {outcome:?}");
-    };
-    assert_eq!(security, Some(class));
-    node
+    included(b, lock, class, false).await
 }
 
 async fn lock_mode(lock: &SecureNode, mode: u8) {

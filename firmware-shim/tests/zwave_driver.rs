@@ -8,101 +8,30 @@
 //! long something took: a fault's handling is read from the driver's link counters or the
 //! emulator's record of what it received.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use firmware_shim::test_time::scaled;
-use firmware_shim::zwave_controller::{
-    ControllerConfig, EmulatorHandle, Override, PtyConfig, SimNode, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
+use firmware_shim::zwave_controller::{EmulatorHandle, Override, SimNode};
 use sealhub_radios::zwave::cc::CommandClassFrame;
-use sealhub_radios::zwave::driver::{
-    Awaited, ControllerInfo, DriverConfig, Error, LibraryType, RadioEvent, Submitted, ZwaveStick,
-};
+use sealhub_radios::zwave::driver::{Awaited, Error, LibraryType, RadioEvent, Submitted};
 use sealhub_radios::zwave::s2::SecurityClass;
 use sealhub_radios::zwave::serial::messages::inclusion::AddNodeMode;
 use sealhub_radios::zwave::serial::messages::transmit::SendDataResponse;
 use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
-use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds, one ACK timeout, or one of the
-/// driver's timeouts below when the test waits for it to expire.
-fn soon() -> Duration {
-    scaled(Duration::from_secs(30))
-}
+mod support;
+use support::zwave::{self, Bench, Told, driver_config, event, soon};
+
 const HOME_ID: u32 = 0xC0FF_EE42;
 /// Binary Switch Set on / Get / Report on.
 const SWITCH_ON: [u8; 3] = [0x25, 0x01, 0xFF];
 const SWITCH_GET: [u8; 2] = [0x25, 0x02];
 const SWITCH_REPORT_ON: [u8; 3] = [0x25, 0x03, 0xFF];
 
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        response_timeout: scaled(Duration::from_secs(5)),
-        send_data_timeout: scaled(Duration::from_secs(5)),
-        inclusion_timeout: scaled(Duration::from_secs(5)),
-        started_timeout: scaled(Duration::from_secs(5)),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        ..DriverConfig::default()
-    }
-}
-
-async fn emulator(dir: &Path) -> (PathBuf, EmulatorHandle) {
-    let config = PtyConfig {
-        controller: ControllerConfig {
-            home_id: HOME_ID,
-            ..ControllerConfig::default()
-        },
-        ..PtyConfig::new(dir.join("zwave-stick"))
-    };
-    spawn_on_pty(config).await.expect("emulator on a pty")
-}
-
-struct Bench {
-    emu: EmulatorHandle,
-    stick: ZwaveStick,
-    events: mpsc::Receiver<RadioEvent>,
-    info: ControllerInfo,
-}
-
 /// A started stick on a fresh emulator, with `nodes` in its network beforehand.
 async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
-    let (path, emu) = emulator(dir).await;
-    for node in nodes {
-        emu.with_stick(|s| s.add_node(node));
-    }
-    let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    let info = timeout(soon(), stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds");
-    Bench {
-        emu,
-        stick,
-        events,
-        info,
-    }
-}
-
-/// The next event matching `want`, skipping others; panics after `soon()`.
-async fn event(
-    events: &mut mpsc::Receiver<RadioEvent>,
-    want: impl Fn(&RadioEvent) -> bool,
-) -> RadioEvent {
-    timeout(soon(), async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
+    zwave::started(dir, HOME_ID, nodes, Told::Nothing, driver_config()).await
 }
 
 /// An override that applies `once` to the first SendData and defaults otherwise.

@@ -17,25 +17,18 @@ use std::path::Path;
 use std::time::Duration;
 
 use firmware_shim::test_time::scaled;
-use firmware_shim::zwave_controller::{
-    ControllerConfig, EmulatorHandle, PtyConfig, SecureNode, SimNode, spawn_on_pty,
-};
-use sealhub_radios::port::{Backoff, PortConfig};
+use firmware_shim::zwave_controller::{SecureNode, SimNode};
 use sealhub_radios::zwave::cc::{
     Battery, BinarySwitch, CommandClassFrame, DoorLock, Meter, MultilevelSensor, ThermostatMode,
 };
 use sealhub_radios::zwave::driver::{
-    DriverConfig, Error, InclusionOptions, InterviewOptions, NodeDescription, PinRequest,
-    RadioEvent, Step, SubmittedCommand, ZwaveStick,
+    Error, InterviewOptions, NodeDescription, RadioEvent, Step, SubmittedCommand,
 };
-use sealhub_radios::zwave::s2::{KeyClasses, SecurityClass};
-use tokio::sync::mpsc;
+use sealhub_radios::zwave::s2::SecurityClass;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds (or one ACK timeout).
-fn soon() -> Duration {
-    scaled(Duration::from_secs(30))
-}
+mod support;
+use support::zwave::{self, Bench, Told, driver_config, included, soon};
 
 /// Upper bound for a whole interview (dozens of questions, S0 with a nonce each, and one report
 /// timeout where a class goes unanswered).
@@ -43,46 +36,10 @@ fn interview_bound() -> Duration {
     scaled(Duration::from_secs(90))
 }
 
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        response_timeout: scaled(Duration::from_secs(5)),
-        send_data_timeout: scaled(Duration::from_secs(5)),
-        inclusion_timeout: scaled(Duration::from_secs(5)),
-        started_timeout: scaled(Duration::from_secs(5)),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        supervision_timeout: scaled(Duration::from_secs(5)),
-        ..DriverConfig::default()
-    }
-}
-
-struct Bench {
-    emu: EmulatorHandle,
-    stick: ZwaveStick,
-    events: mpsc::Receiver<RadioEvent>,
-}
-
 /// A started stick on a fresh emulator with `nodes` (ids 2, 3, …) in its network; the driver
 /// is told nothing about them.
 async fn started(dir: &Path, nodes: Vec<SimNode>) -> Bench {
-    let config = PtyConfig {
-        controller: ControllerConfig {
-            home_id: 0xC0FF_EE44,
-            ..ControllerConfig::default()
-        },
-        ..PtyConfig::new(dir.join("zwave-stick"))
-    };
-    let (path, emu) = spawn_on_pty(config).await.expect("emulator on a pty");
-    for node in nodes {
-        emu.with_stick(|s| s.add_node(node));
-    }
-    let (stick, events) = ZwaveStick::open_with(PortConfig::new(&path), driver_config())
-        .await
-        .expect("driver opens the pty");
-    timeout(soon(), stick.start())
-        .await
-        .expect("start-up does not hang")
-        .expect("start-up succeeds");
-    Bench { emu, stick, events }
+    zwave::started(dir, 0xC0FF_EE44, nodes, Told::Nothing, driver_config()).await
 }
 
 async fn interview(b: &Bench, node: u16) -> NodeDescription {
@@ -103,41 +60,7 @@ fn state(d: &NodeDescription, endpoint: u8, cc: u8) -> &CommandClassFrame {
 
 /// Includes a secure node (the user types its PIN where asked); returns its id.
 async fn include(b: &mut Bench, node: &SecureNode, class: SecurityClass) -> u16 {
-    let (pins, mut asked) = mpsc::channel::<PinRequest>(1);
-    let options = InclusionOptions {
-        grant: KeyClasses::all(),
-        allow_s0: true,
-    };
-    timeout(soon(), b.stick.add_node_secure(options, pins))
-        .await
-        .expect("no hang")
-        .expect("inclusion mode");
-    b.emu
-        .with_stick(|s| s.offer_for_inclusion(SimNode::secure(node.clone())));
-    let outcome = timeout(soon(), async {
-        loop {
-            tokio::select! {
-                e = b.events.recv() => {
-                    let e = e.expect("event stream open");
-                    let done = matches!(
-                        e,
-                        RadioEvent::NodeAdded { .. } | RadioEvent::InclusionFailed { .. }
-                    );
-                    if done {
-                        return e;
-                    }
-                }
-                Some(request) = asked.recv() => request.answer(Some(node.pin())),
-            }
-        }
-    })
-    .await
-    .expect("inclusion finished in time");
-    let RadioEvent::NodeAdded { node, security, .. } = outcome else {
-        panic!("not included: {outcome:?}");
-    };
-    assert_eq!(security, Some(class));
-    node
+    included(b, node, class, true).await
 }
 
 #[tokio::test]

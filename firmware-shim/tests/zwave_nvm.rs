@@ -12,7 +12,7 @@ use firmware_shim::zwave_controller::controller::NVM_SIZE_700;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, Override, PtyConfig, SimNode, spawn_on_pty,
 };
-use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::driver::nvm::{NvmError, NvmFormat, NvmStep};
 use sealhub_radios::zwave::driver::{DriverConfig, Error, ZwaveStick};
 use sealhub_radios::zwave::serial::frame::FrameType;
@@ -22,20 +22,15 @@ use sealhub_radios::zwave::serial::messages::nvm::{
 use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
 use tokio::time::timeout;
 
-/// Generous bound for a backup (dozens of reads), multiplied by `SEALHUB_TEST_TIME_SCALE`.
-fn soon() -> Duration {
-    scaled(Duration::from_secs(30))
-}
+mod support;
+use support::zwave::soon;
+
 const HOME_ID: u32 = 0x5EA1_0B0B;
 
 fn driver_config(response_timeout: Duration) -> DriverConfig {
     DriverConfig {
         response_timeout: scaled(response_timeout),
-        send_data_timeout: scaled(Duration::from_secs(5)),
-        inclusion_timeout: scaled(Duration::from_secs(5)),
-        started_timeout: scaled(Duration::from_secs(5)),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        ..DriverConfig::default()
+        ..support::zwave::driver_config()
     }
 }
 

@@ -21,7 +21,7 @@ use firmware_shim::zwave_controller::{
     Answer, ControllerConfig, EmulatorHandle, Override, PtyConfig, SecureDevice, SecureNode,
     SimNode, spawn_on_pty,
 };
-use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::keys::NetworkKeyStore;
 use sealhub_radios::zwave::driver::{
@@ -38,11 +38,8 @@ use sealhub_radios::zwave::serial::messages::{HostMessage, StickMessage};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds, or one of the driver's timeouts
-/// when the test waits for it to expire.
-fn soon() -> Duration {
-    scaled(Duration::from_secs(30))
-}
+mod support;
+use support::zwave::{event, soon};
 
 const LOCK_SET_UNSECURED: [u8; 3] = [0x62, 0x01, 0x00];
 const LOCK_GET: [u8; 2] = [0x62, 0x02];
@@ -51,16 +48,11 @@ const LOCK_REPORT_SECURED: [u8; 7] = [0x62, 0x03, 0xFF, 0x00, 0x00, 0xFE, 0xFE];
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        response_timeout: scaled(Duration::from_secs(5)),
-        send_data_timeout: scaled(Duration::from_secs(5)),
-        inclusion_timeout: scaled(Duration::from_secs(5)),
-        started_timeout: scaled(Duration::from_secs(5)),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         security_timeout: scaled(Duration::from_secs(5)),
         // The tests' user types the PIN as soon as asked (or never): this only guards against
         // a hang, and is never raced by a PIN on its way.
         pin_timeout: scaled(Duration::from_secs(30)),
-        ..DriverConfig::default()
+        ..support::zwave::driver_config()
     }
 }
 
@@ -158,23 +150,6 @@ async fn started_with(dir: &Path, driver: DriverConfig) -> Bench {
         stick,
         events,
     }
-}
-
-/// The next event matching `want`, skipping others; panics after `soon()`.
-async fn event(
-    events: &mut mpsc::Receiver<RadioEvent>,
-    want: impl Fn(&RadioEvent) -> bool,
-) -> RadioEvent {
-    timeout(soon(), async {
-        loop {
-            let e = events.recv().await.expect("event stream open");
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .expect("expected event did not come")
 }
 
 /// Waits (bounded by `soon()`) until `node`'s record shows it sent an answer protected as `how`.

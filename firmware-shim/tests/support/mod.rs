@@ -1,4 +1,5 @@
-//! Shared set-up of the Zigbee driver tests in `firmware-shim/tests/`: the emulated EZSP stick
+//! Shared set-up of the driver tests in `firmware-shim/tests/` ([`zwave`] for the Z-Wave
+//! ones). For Zigbee: the emulated EZSP stick
 //! on a pty in a test's temporary directory, the real driver opened on it (and started), the
 //! driver timeouts those tests use, and bounded waits for radio events. A test file takes what
 //! it needs (`mod support;`) and states only where it differs (a driver setting, the stick's
@@ -8,6 +9,8 @@
 //! of hanging; nothing here decides an outcome by how long something took.
 
 #![allow(dead_code)]
+
+pub mod zwave;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
