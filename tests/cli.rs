@@ -8,6 +8,7 @@ use std::time::Duration;
 mod support;
 
 use support::binary::{LoggedHub, sealhub_assert as sealhub, stderr_of};
+use support::hub::free_port;
 
 /// A config with the clients' transport off, so tests that start the hub do not compete for
 /// its port (the default, 8443) with each other or with a hub running on this machine.
@@ -15,15 +16,6 @@ fn quiet_config(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("quiet.toml");
     std::fs::write(&path, "[transport]\nenabled = false\n").expect("write config");
     path
-}
-
-/// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("binds")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 fn mode_of(path: &Path) -> u32 {

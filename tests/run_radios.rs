@@ -6,11 +6,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
+use support::binary::LoggedHub;
+use support::hub::free_port;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sealhub::radio::zigbee_network::ZigbeeNetwork;
 use sealhub::radio::zwave_keys::SealedNetworkKeys;
@@ -21,95 +21,18 @@ use sealhub_radios::zwave::s2::SecurityClass;
 /// Upper bound for the hub to get somewhere; generous for a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A running hub and its stderr, line by line.
-struct Hub {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    log: String,
+/// `sealhub run` on `config` and `data_dir`, its log read line by line.
+fn hub_on(config: &Path, data_dir: &Path) -> LoggedHub {
+    let mut command = support::binary::sealhub_on(config, data_dir);
+    command.arg("run");
+    LoggedHub::spawn(command)
 }
 
-impl Hub {
-    fn start(config: &Path, data_dir: &Path) -> Hub {
-        let mut child = support::binary::sealhub_on(config, data_dir)
-            .arg("run")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawns");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let (tx, lines) = mpsc::channel();
-        // A thread, so a hub that never gets there fails the test instead of hanging it.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Hub {
-            child,
-            lines,
-            log: String::new(),
-        }
-    }
-
-    /// Reads the log until every one of `wanted` has appeared in it.
-    fn wait_for(&mut self, wanted: &[&str]) {
-        let deadline = Instant::now() + PATIENCE;
-        while !wanted.iter().all(|w| self.log.contains(w)) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push_str(&line);
-                    self.log.push('\n');
-                }
-                Err(_) => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    panic!("never saw all of {wanted:?} in:\n{}", self.log);
-                }
-            }
-        }
-    }
-
-    /// Sends SIGTERM, waits for the exit and the rest of the log; returns the whole log.
-    fn terminate(mut self) -> String {
-        let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("runs kill");
-        assert!(killed.success());
-        let deadline = Instant::now() + PATIENCE;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("waits") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("hub did not exit after SIGTERM:\n{}", self.log);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        // The reader thread ends with the pipe; take everything it read.
-        while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
-            self.log.push_str(&line);
-            self.log.push('\n');
-        }
-        assert!(status.success(), "exit {status:?}, log:\n{}", self.log);
-        self.log
-    }
-}
-
-/// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("binds")
-        .local_addr()
-        .expect("addr")
-        .port()
+/// Stops `hub` with SIGTERM, checks it exited cleanly, and returns its whole log.
+fn terminated(hub: LoggedHub) -> String {
+    let (status, log) = hub.terminate();
+    assert!(status.success(), "exit {status:?}, log:\n{log}");
+    log
 }
 
 fn write_config(dir: &Path, zigbee_port: &str) -> std::path::PathBuf {
@@ -132,29 +55,32 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
     let data_dir = tmp.path().join("data");
     let config = write_config(tmp.path(), "emulated");
 
-    let mut hub = Hub::start(&config, &data_dir);
-    hub.wait_for(&[
-        "Zigbee radio up",
-        "Z-Wave radio up",
-        "running; waiting for Ctrl-C or SIGTERM",
-        // The gateway gives every device of the demo house a key of its own: one of each
-        // emulated Zigbee kind, and on Z-Wave a switch, a sensor, a dimmable bulb, a
-        // sleeping multisensor and a door lock included with S2 and its DSK PIN.
-        "device joined and keyed device=zb:124b00000000a15e",
-        "device joined and keyed device=zb:124b00000000a101",
-        "device joined and keyed device=zb:124b00000000a102",
-        "device joined and keyed device=zb:124b00000000a103",
-        "device joined and keyed device=zb:124b00000000a104",
-        "device joined and keyed device=zb:124b00000000a105",
-        "device joined and keyed device=zb:124b00000000a106",
-        "device joined and keyed device=zb:124b00000000a107",
-        "device joined and keyed device=zw:c0ffee42:2",
-        "device joined and keyed device=zw:c0ffee42:3",
-        "device joined and keyed device=zw:c0ffee42:4",
-        "device joined and keyed device=zw:c0ffee42:5",
-        "device joined and keyed device=zw:c0ffee42:6",
-    ]);
-    let first = hub.terminate();
+    let mut hub = hub_on(&config, &data_dir);
+    hub.wait_for(
+        &[
+            "Zigbee radio up",
+            "Z-Wave radio up",
+            "running; waiting for Ctrl-C or SIGTERM",
+            // The gateway gives every device of the demo house a key of its own: one of each
+            // emulated Zigbee kind, and on Z-Wave a switch, a sensor, a dimmable bulb, a
+            // sleeping multisensor and a door lock included with S2 and its DSK PIN.
+            "device joined and keyed device=zb:124b00000000a15e",
+            "device joined and keyed device=zb:124b00000000a101",
+            "device joined and keyed device=zb:124b00000000a102",
+            "device joined and keyed device=zb:124b00000000a103",
+            "device joined and keyed device=zb:124b00000000a104",
+            "device joined and keyed device=zb:124b00000000a105",
+            "device joined and keyed device=zb:124b00000000a106",
+            "device joined and keyed device=zb:124b00000000a107",
+            "device joined and keyed device=zw:c0ffee42:2",
+            "device joined and keyed device=zw:c0ffee42:3",
+            "device joined and keyed device=zw:c0ffee42:4",
+            "device joined and keyed device=zw:c0ffee42:5",
+            "device joined and keyed device=zw:c0ffee42:6",
+        ],
+        PATIENCE,
+    );
+    let first = terminated(hub);
     assert!(first.contains("SIGTERM received"), "{first}");
     assert!(
         first.contains("how=\"new network, backup sealed\""),
@@ -170,14 +96,17 @@ fn run_brings_both_emulated_radios_up_and_restores_the_network_on_the_next_start
 
     // The emulated Zigbee stick starts blank every time: the sealed network goes onto it,
     // and the Z-Wave keys come from the store.
-    let mut hub = Hub::start(&config, &data_dir);
-    hub.wait_for(&[
-        "Zigbee radio up",
-        "Z-Wave radio up",
-        "in range again, still paired eui64=124b00000000a107",
-        "emulated Z-Wave S2 lock is back, still included node=6 restored=true",
-    ]);
-    let second = hub.terminate();
+    let mut hub = hub_on(&config, &data_dir);
+    hub.wait_for(
+        &[
+            "Zigbee radio up",
+            "Z-Wave radio up",
+            "in range again, still paired eui64=124b00000000a107",
+            "emulated Z-Wave S2 lock is back, still included node=6 restored=true",
+        ],
+        PATIENCE,
+    );
+    let second = terminated(hub);
     assert!(
         !second.contains("device joined and keyed"),
         "the known devices were keyed again:\n{second}"
@@ -231,9 +160,9 @@ fn a_zigbee_stick_that_is_not_there_does_not_stop_the_hub() {
     let tmp = support::tempdir();
     let missing = tmp.path().join("no-such-stick");
     let config = write_config(tmp.path(), &missing.display().to_string());
-    let mut hub = Hub::start(&config, &tmp.path().join("data"));
-    hub.wait_for(&["Zigbee stick not ready", "Z-Wave radio up"]);
-    let log = hub.terminate();
+    let mut hub = hub_on(&config, &tmp.path().join("data"));
+    hub.wait_for(&["Zigbee stick not ready", "Z-Wave radio up"], PATIENCE);
+    let log = terminated(hub);
     assert!(!log.contains("Zigbee radio up"), "{log}");
     assert!(log.contains("sealhub stopped"), "{log}");
 }

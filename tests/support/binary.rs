@@ -65,17 +65,25 @@ pub fn stdout_of(output: &Output) -> String {
 /// The line `sealhub run` logs once it is up.
 pub const READY: &str = "waiting for Ctrl-C or SIGTERM";
 
-/// A `sealhub run` whose log (stderr) is read on a thread, so a hub that never gets ready
-/// fails its test instead of hanging it. Killed when dropped.
+/// A `sealhub run` whose log (stderr) is read line by line on a thread, so a hub that never
+/// gets where a test waits for fails that test instead of hanging it. Killed when dropped.
 pub struct LoggedHub {
     child: std::process::Child,
-    reader: Option<std::thread::JoinHandle<String>>,
+    lines: std::sync::mpsc::Receiver<String>,
+    log: String,
 }
 
 impl LoggedHub {
     /// Spawns `command` (a `sealhub run` line) and waits up to `within` for [`READY`];
     /// panics with the log so far if it does not come.
-    pub fn start(mut command: Command, within: std::time::Duration) -> LoggedHub {
+    pub fn start(command: Command, within: std::time::Duration) -> LoggedHub {
+        let mut hub = LoggedHub::spawn(command);
+        hub.wait_for(&[READY], within);
+        hub
+    }
+
+    /// Spawns `command` (a `sealhub run` line) without waiting for anything.
+    pub fn spawn(mut command: Command) -> LoggedHub {
         use std::io::{BufRead, BufReader};
         let mut child = command
             .stdin(std::process::Stdio::null())
@@ -84,30 +92,20 @@ impl LoggedHub {
             .spawn()
             .expect("spawns sealhub");
         let stderr = child.stderr.take().expect("stderr is piped");
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            let mut seen = String::new();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if line.contains(READY) {
-                    let _ = ready_tx.send(());
+                if tx.send(line).is_err() {
+                    break;
                 }
-                seen.push_str(&line);
-                seen.push('\n');
             }
-            seen
         });
-        let mut hub = LoggedHub {
+        LoggedHub {
             child,
-            reader: Some(reader),
-        };
-        if ready_rx.recv_timeout(within).is_err() {
-            let _ = hub.child.kill();
-            let _ = hub.child.wait();
-            let log = hub.log();
-            panic!("sealhub never got ready:\n{log}");
+            lines,
+            log: String::new(),
         }
-        hub
     }
 
     /// Its process id (for `/proc/PID/...`).
@@ -115,15 +113,36 @@ impl LoggedHub {
         self.child.id()
     }
 
+    /// Reads the log until every one of `wanted` has appeared in it; panics with the log
+    /// after `within`.
+    pub fn wait_for(&mut self, wanted: &[&str], within: std::time::Duration) {
+        let deadline = std::time::Instant::now() + within;
+        while !wanted.iter().all(|w| self.log.contains(w)) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.log.push_str(&line);
+                    self.log.push('\n');
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    panic!("never saw all of {wanted:?} in:\n{}", self.log);
+                }
+            }
+        }
+    }
+
     /// Sends SIGTERM and waits up to 30 s for it to exit; returns its exit status and its
     /// whole log.
     pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let patience = std::time::Duration::from_secs(30);
         let killed = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("runs kill");
         assert!(killed.success(), "kill -TERM failed");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let deadline = std::time::Instant::now() + patience;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("waits") {
                 break status;
@@ -131,19 +150,16 @@ impl LoggedHub {
             if std::time::Instant::now() > deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("sealhub did not exit after SIGTERM:\n{}", self.log());
+                panic!("sealhub did not exit after SIGTERM:\n{}", self.log);
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
-        (status, self.log())
-    }
-
-    /// Everything it logged; complete once it has exited.
-    fn log(&mut self) -> String {
-        self.reader
-            .take()
-            .map(|r| r.join().unwrap_or_default())
-            .unwrap_or_default()
+        // The reader thread ends with the pipe; take everything it read.
+        while let Ok(line) = self.lines.recv_timeout(patience) {
+            self.log.push_str(&line);
+            self.log.push('\n');
+        }
+        (status, std::mem::take(&mut self.log))
     }
 }
 
