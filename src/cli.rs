@@ -33,7 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the hub until Ctrl-C or SIGTERM
     Run(RunArgs),
-    /// Manage the hub's keys (not yet available)
+    /// Show the home's identity: its hub id, root key thumbprint and key epoch (an existing
+    /// home only; nothing is created)
     Keys,
     /// Check the serial ports, the clock, the store's key and disk space, and say how to fix
     /// what is wrong (exit status 1 when a check fails)
@@ -205,7 +206,8 @@ pub struct DoctorArgs {
 /// The `sealhub envelope` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum EnvelopeCommand {
-    /// Decode an envelope and show its routing metadata and headers (not yet available)
+    /// Show what a middlebox sees of an envelope: its routing metadata and headers, from a
+    /// file or stdin (raw CBOR or hex)
     Inspect {
         /// The file holding the envelope
         #[arg(value_name = "FILE")]

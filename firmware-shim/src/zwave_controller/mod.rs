@@ -9,8 +9,10 @@
 //!    and message types are shared.
 //! 2. [`controller`] — the controller chip: identity, capabilities, node list, SendData,
 //!    inclusion and exclusion, and its NVM for host backups.
-//! 3. [`nodes`] — simulated nodes behind it (a binary switch, a sleeping sensor; a door lock,
-//!    a dimmer and a siren doing S2 or S0 in [`nodes::secure`]).
+//! 3. [`nodes`] — simulated nodes behind it: a binary switch, a sleeping sensor, a thermostat,
+//!    a two-outlet metering plug, a sleeping multisensor, a colour bulb and alarm sensors
+//!    (smoke, CO, leak); a door lock with user codes, a dimmer, a siren and a sleeping sensor
+//!    doing S2 or S0 in [`nodes::secure`] (the full list is in `firmware-shim/README.md`).
 //! 4. [`stick`] — all of it together, with per-message overrides and fault switches.
 //! 5. [`pty`] — the stick on a pseudo-terminal, with unplug and replug.
 //!
