@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use firmware_shim::test_time::scaled;
 use firmware_shim::{ezsp_ncp, zwave_controller};
 use sealhub_radios::discovery::fake_sysfs::FakeTree;
 use sealhub_radios::discovery::{Answer, Passed, ProbeTimeouts, Protocol, discover};
@@ -13,11 +14,12 @@ use tokio_serial::{SerialPort, SerialStream};
 
 /// Bounds for each probe; the emulators answer in milliseconds, so these only cap a
 /// regression (the EZSP probe of the Z-Wave stick runs into its bound by design: that stick
-/// stays silent to ASH).
+/// stays silent to ASH). Multiplied by `SEALHUB_TEST_TIME_SCALE`, since a probe that runs
+/// out decides the outcome (the stick is not recognised).
 fn timeouts() -> ProbeTimeouts {
     ProbeTimeouts {
-        ezsp: Duration::from_millis(700),
-        zwave: Duration::from_secs(2),
+        ezsp: scaled(Duration::from_millis(700)),
+        zwave: scaled(Duration::from_secs(2)),
     }
 }
 

@@ -20,7 +20,7 @@ use sealhub_radios::zigbee::security::InstallCode;
 use tokio::time::timeout;
 
 mod support;
-use support::{Events, SOON, driver_config, event, start};
+use support::{Events, driver_config, event, soon, start};
 
 const DEVICE_EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const DEVICE_NODE: u16 = 0x6A5F;
@@ -53,7 +53,7 @@ fn z2m_sample() -> NetworkBackup {
 /// A backup of `stick` once it lists the device (the driver's device table follows the
 /// callbacks in its own task).
 async fn backup_with_device(stick: &ZigbeeStick) -> NetworkBackup {
-    timeout(SOON, async {
+    timeout(soon(), async {
         loop {
             let backup = stick.backup().await.expect("backup succeeds");
             if backup.devices.iter().any(|d| d.ieee_address == DEVICE_EUI) {
@@ -74,18 +74,18 @@ async fn a_network_backed_up_from_one_stick_runs_on_a_blank_one_with_its_devices
     let (emu_a, stick_a, mut events_a) = opened(dir.path(), "stick-a", NcpConfig::default()).await;
     start(&stick_a).await;
     let device = SimulatedDevice::light(DEVICE_EUI, DEVICE_NODE, Some(spec_code()));
-    timeout(SOON, stick_a.set_join_policy(JoinPolicy::InstallCodeOnly))
+    timeout(soon(), stick_a.set_join_policy(JoinPolicy::InstallCodeOnly))
         .await
         .unwrap()
         .unwrap();
     timeout(
-        SOON,
+        soon(),
         stick_a.add_install_code(u64::from_le_bytes(DEVICE_EUI), &spec_code()),
     )
     .await
     .unwrap()
     .unwrap();
-    timeout(SOON, stick_a.permit_join(60))
+    timeout(soon(), stick_a.permit_join(60))
         .await
         .unwrap()
         .unwrap();
@@ -100,13 +100,13 @@ async fn a_network_backed_up_from_one_stick_runs_on_a_blank_one_with_its_devices
         )
     })
     .await;
-    timeout(SOON, stick_a.interview(DEVICE_NODE))
+    timeout(soon(), stick_a.interview(DEVICE_NODE))
         .await
         .unwrap()
         .expect("interview on A");
 
     // Back up A, through the JSON file.
-    let network_a = timeout(SOON, stick_a.network()).await.unwrap().unwrap();
+    let network_a = timeout(soon(), stick_a.network()).await.unwrap().unwrap();
     let backup = backup_with_device(&stick_a).await;
     let nvm_a = emu_a
         .with_stick(|s| s.nvm().cloned())
@@ -141,7 +141,7 @@ async fn a_network_backed_up_from_one_stick_runs_on_a_blank_one_with_its_devices
     assert_eq!(link_key.key.as_bytes(), &spec_code().link_key().0);
 
     // A restore onto A itself changes nothing.
-    let same = timeout(SOON, stick_a.restore(&parsed, false))
+    let same = timeout(soon(), stick_a.restore(&parsed, false))
         .await
         .unwrap()
         .expect("restore onto the same network");
@@ -154,7 +154,7 @@ async fn a_network_backed_up_from_one_stick_runs_on_a_blank_one_with_its_devices
         ..NcpConfig::default()
     };
     let (emu_b, stick_b, _events_b) = opened(dir.path(), "stick-b", config_b).await;
-    let report = timeout(SOON, stick_b.restore(&parsed, false))
+    let report = timeout(soon(), stick_b.restore(&parsed, false))
         .await
         .expect("restore does not hang")
         .expect("restore onto a blank stick");
@@ -171,7 +171,7 @@ async fn a_network_backed_up_from_one_stick_runs_on_a_blank_one_with_its_devices
         .expect("A's backup has its APS frame counter");
     assert!(aps_a > 0, "A sent APS-secured frames");
     assert_eq!(report.aps_frame_counter, aps_a + MIN_FRAME_COUNTER_MARGIN);
-    let network_b = timeout(SOON, stick_b.network()).await.unwrap().unwrap();
+    let network_b = timeout(soon(), stick_b.network()).await.unwrap().unwrap();
     assert_eq!(network_b, report.network);
     assert_eq!(network_b.pan_id, network_a.pan_id);
     assert_eq!(network_b.extended_pan_id, network_a.extended_pan_id);
@@ -215,7 +215,7 @@ async fn a_network_backed_up_from_one_stick_runs_on_a_blank_one_with_its_devices
         emu_b.with_stick(|s| s.ncp_mut().adopt_device(device.clone())),
         Ok(DEVICE_NODE)
     );
-    let description = timeout(SOON, stick_b.interview(DEVICE_NODE))
+    let description = timeout(soon(), stick_b.interview(DEVICE_NODE))
         .await
         .expect("interview does not hang")
         .expect("interview through B without re-pairing");
@@ -235,7 +235,7 @@ async fn the_zigbee2mqtt_sample_backup_restores_onto_a_blank_stick() {
     let dir = tempfile::tempdir().unwrap();
     let sample = z2m_sample();
     let (emu, stick, _events) = opened(dir.path(), "stick", NcpConfig::default()).await;
-    let report = timeout(SOON, stick.restore(&sample, false))
+    let report = timeout(soon(), stick.restore(&sample, false))
         .await
         .expect("restore does not hang")
         .expect("restore succeeds");
@@ -251,7 +251,7 @@ async fn the_zigbee2mqtt_sample_backup_restores_onto_a_blank_stick() {
     assert_eq!(report.frame_counter, 108_522 + MIN_FRAME_COUNTER_MARGIN);
     // Zigbee2MQTT writes no APS frame counter: it starts from the NWK one.
     assert_eq!(report.aps_frame_counter, 108_522 + MIN_FRAME_COUNTER_MARGIN);
-    let network = timeout(SOON, stick.network()).await.unwrap().unwrap();
+    let network = timeout(soon(), stick.network()).await.unwrap().unwrap();
     assert_eq!(network.pan_id, 0xCD0A);
     assert_eq!(network.channel, 21);
     assert_eq!(network.extended_pan_id, 0x0012_4b00_09d6_9f77);
@@ -273,7 +273,7 @@ async fn the_zigbee2mqtt_sample_backup_restores_onto_a_blank_stick() {
     assert_eq!(in_table, with_keys, "every link key in the key table");
 
     // The stick keeps the network across a reboot, and the driver starts it as usual.
-    let backup = timeout(SOON, stick.backup()).await.unwrap().unwrap();
+    let backup = timeout(soon(), stick.backup()).await.unwrap().unwrap();
     assert_eq!(backup.pan_id, 0xCD0A);
     assert_eq!(backup.coordinator_ieee, sample.coordinator_ieee);
     let with_key: Vec<_> = sample
@@ -299,10 +299,10 @@ async fn a_stick_with_another_network_is_not_overwritten_without_force() {
     let sample = z2m_sample();
     let (emu, stick, _events) = opened(dir.path(), "stick", NcpConfig::default()).await;
     start(&stick).await;
-    let before = timeout(SOON, stick.network()).await.unwrap().unwrap();
+    let before = timeout(soon(), stick.network()).await.unwrap().unwrap();
     let nvm_before = emu.with_stick(|s| s.nvm().cloned());
 
-    let refused = timeout(SOON, stick.restore(&sample, false))
+    let refused = timeout(soon(), stick.restore(&sample, false))
         .await
         .expect("restore does not hang");
     match refused {
@@ -315,11 +315,11 @@ async fn a_stick_with_another_network_is_not_overwritten_without_force() {
         "untouched"
     );
     assert_eq!(
-        timeout(SOON, stick.network()).await.unwrap().unwrap(),
+        timeout(soon(), stick.network()).await.unwrap().unwrap(),
         before
     );
 
-    let forced = timeout(SOON, stick.restore(&sample, true))
+    let forced = timeout(soon(), stick.restore(&sample, true))
         .await
         .expect("restore does not hang")
         .expect("forced restore succeeds");
@@ -337,7 +337,7 @@ async fn a_stick_that_cannot_take_the_eui64_says_so_and_still_restores() {
     };
     let own = u64::from_le_bytes(config.eui64);
     let (_emu, stick, _events) = opened(dir.path(), "stick", config).await;
-    let report = timeout(SOON, stick.restore(&sample, false))
+    let report = timeout(soon(), stick.restore(&sample, false))
         .await
         .expect("restore does not hang")
         .expect("restore succeeds");
@@ -362,7 +362,7 @@ async fn after_a_restore_the_driver_restarts_the_restored_network_when_the_stick
     let dir = tempfile::tempdir().unwrap();
     let sample = z2m_sample();
     let (emu, stick, mut events) = opened(dir.path(), "stick", NcpConfig::default()).await;
-    let report = timeout(SOON, stick.restore(&sample, false))
+    let report = timeout(soon(), stick.restore(&sample, false))
         .await
         .expect("restore does not hang")
         .expect("restore succeeds");
@@ -376,7 +376,7 @@ async fn after_a_restore_the_driver_restarts_the_restored_network_when_the_stick
     )
     .await;
     assert_eq!(
-        timeout(SOON, stick.network()).await.unwrap().unwrap(),
+        timeout(soon(), stick.network()).await.unwrap().unwrap(),
         report.network
     );
     assert_eq!(
@@ -400,7 +400,7 @@ async fn a_restore_after_more_than_1024_frames_since_the_backup_reuses_no_counte
     let dir = tempfile::tempdir().unwrap();
     let (emu_a, stick_a, mut events_a) = opened(dir.path(), "stick-a", NcpConfig::default()).await;
     start(&stick_a).await;
-    timeout(SOON, stick_a.permit_join(60))
+    timeout(soon(), stick_a.permit_join(60))
         .await
         .unwrap()
         .unwrap();
@@ -420,7 +420,7 @@ async fn a_restore_after_more_than_1024_frames_since_the_backup_reuses_no_counte
 
     // After the backup, A goes on sending: 1500 frames of its own, and an interview.
     emu_a.with_stick(|s| s.ncp_mut().network_traffic(1500));
-    timeout(SOON, stick_a.interview(DEVICE_NODE))
+    timeout(soon(), stick_a.interview(DEVICE_NODE))
         .await
         .unwrap()
         .expect("interview on A");
@@ -440,7 +440,7 @@ async fn a_restore_after_more_than_1024_frames_since_the_backup_reuses_no_counte
         },
     )
     .await;
-    timeout(SOON, stick_b.restore(&backup, false))
+    timeout(soon(), stick_b.restore(&backup, false))
         .await
         .expect("restore does not hang")
         .expect("restore onto a blank stick");
@@ -449,7 +449,7 @@ async fn a_restore_after_more_than_1024_frames_since_the_backup_reuses_no_counte
         emu_b.with_stick(|s| s.ncp_mut().adopt_device(device.clone())),
         Ok(DEVICE_NODE)
     );
-    timeout(SOON, stick_b.interview(DEVICE_NODE))
+    timeout(soon(), stick_b.interview(DEVICE_NODE))
         .await
         .unwrap()
         .expect("interview on B");

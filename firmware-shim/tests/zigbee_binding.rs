@@ -25,19 +25,19 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 mod support;
-use support::{Events, SOON, driver_config};
+use support::{Events, driver_config, soon};
 
 const LIGHT_EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const LIGHT: u16 = 0x6A5F;
 const PLUG: u16 = 0x1B2C;
 const SENSOR: u16 = 0x3C4D;
 
-/// The next event matching `want`, with every event before it; panics after `SOON`.
+/// The next event matching `want`, with every event before it; panics after `soon()`.
 async fn events_until(
     events: &mut mpsc::Receiver<RadioEvent>,
     want: impl Fn(&RadioEvent) -> bool,
 ) -> Vec<RadioEvent> {
-    timeout(SOON, async {
+    timeout(soon(), async {
         let mut seen = Vec::new();
         loop {
             let e = events.recv().await.expect("event stream open");
@@ -77,10 +77,13 @@ fn is_report(cluster: u16) -> impl Fn(&RadioEvent) -> bool {
 }
 
 async fn send(stick: &ZigbeeStick, cluster: u16, command: ClusterCommand) {
-    let outcome = timeout(SOON, stick.send_cluster_command(LIGHT, 1, cluster, command))
-        .await
-        .unwrap()
-        .expect("command answered");
+    let outcome = timeout(
+        soon(),
+        stick.send_cluster_command(LIGHT, 1, cluster, command),
+    )
+    .await
+    .unwrap()
+    .expect("command answered");
     assert_eq!(outcome, Outcome::Success);
 }
 
@@ -101,7 +104,7 @@ async fn toggle(stick: &ZigbeeStick) {
 /// Waits until the emulated light has processed its OnOff value `on` for reporting (the report
 /// is due, sent or, without a binding, dropped).
 async fn on_off_processed(emu: &EmulatorHandle, on: bool) {
-    timeout(SOON, async {
+    timeout(soon(), async {
         loop {
             let done = emu.with_stick(|s| {
                 let light = s.ncp_mut().device_mut(LIGHT).expect("joined");
@@ -125,7 +128,10 @@ async fn on_off_processed(emu: &EmulatorHandle, on: bool) {
 async fn reports_reach_the_hub_only_while_bound() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     join(
         &emu,
         &mut events,
@@ -146,16 +152,19 @@ async fn reports_reach_the_hub_only_while_bound() {
             record(DataType::UINT8, Some(Value::Uint { width: 1, value: 1 })),
         ),
     ] {
-        timeout(SOON, stick.configure_reporting(LIGHT, 1, cluster, vec![r]))
-            .await
-            .unwrap()
-            .expect("reporting configured");
+        timeout(
+            soon(),
+            stick.configure_reporting(LIGHT, 1, cluster, vec![r]),
+        )
+        .await
+        .unwrap()
+        .expect("reporting configured");
     }
 
     // Configured but not bound: the change is processed and goes nowhere.
     toggle(&stick).await;
     on_off_processed(&emu, true).await;
-    timeout(SOON, stick.bind(LIGHT, 1, level::CLUSTER_ID))
+    timeout(soon(), stick.bind(LIGHT, 1, level::CLUSTER_ID))
         .await
         .unwrap()
         .expect("Level bound");
@@ -167,7 +176,7 @@ async fn reports_reach_the_hub_only_while_bound() {
     );
 
     // Bound: the next change is reported to the hub.
-    timeout(SOON, stick.bind(LIGHT, 1, on_off::CLUSTER_ID))
+    timeout(soon(), stick.bind(LIGHT, 1, on_off::CLUSTER_ID))
         .await
         .unwrap()
         .expect("OnOff bound");
@@ -184,14 +193,17 @@ async fn reports_reach_the_hub_only_while_bound() {
     );
 
     // Unbound again: reports stop.
-    timeout(SOON, stick.unbind(LIGHT, 1, on_off::CLUSTER_ID))
+    timeout(soon(), stick.unbind(LIGHT, 1, on_off::CLUSTER_ID))
         .await
         .unwrap()
         .expect("OnOff unbound");
     let bindings = emu.with_stick(|s| s.ncp_mut().device_mut(LIGHT).unwrap().zcl.bindings.len());
     assert_eq!(bindings, 1, "only Level stays bound");
-    let network = timeout(SOON, stick.network()).await.unwrap().unwrap();
-    let table = timeout(SOON, stick.bindings(LIGHT)).await.unwrap().unwrap();
+    let network = timeout(soon(), stick.network()).await.unwrap().unwrap();
+    let table = timeout(soon(), stick.bindings(LIGHT))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         table,
         vec![BindingTableEntry {
@@ -215,7 +227,7 @@ async fn reports_reach_the_hub_only_while_bound() {
     );
 
     // Unbinding what is not bound is NO_ENTRY.
-    let err = timeout(SOON, stick.unbind(LIGHT, 1, on_off::CLUSTER_ID))
+    let err = timeout(soon(), stick.unbind(LIGHT, 1, on_off::CLUSTER_ID))
         .await
         .unwrap()
         .unwrap_err();
@@ -236,7 +248,10 @@ async fn reports_reach_the_hub_only_while_bound() {
 async fn bind_refusals_are_typed() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     join(
         &emu,
         &mut events,
@@ -246,21 +261,24 @@ async fn bind_refusals_are_typed() {
     // Fill the light's binding table; the next binding does not fit.
     let capacity = 8;
     for cluster in 0..capacity {
-        timeout(SOON, stick.bind(LIGHT, 1, 0x0100 + cluster))
+        timeout(soon(), stick.bind(LIGHT, 1, 0x0100 + cluster))
             .await
             .unwrap()
             .expect("room in the table");
     }
     // The table reads back over three Mgmt_Bind_rsp pages (three entries each).
-    let table = timeout(SOON, stick.bindings(LIGHT)).await.unwrap().unwrap();
+    let table = timeout(soon(), stick.bindings(LIGHT))
+        .await
+        .unwrap()
+        .unwrap();
     let clusters: Vec<u16> = table.iter().map(|e| e.cluster_id).collect();
     assert_eq!(clusters, (0x0100..0x0100 + capacity).collect::<Vec<_>>());
     // Binding again what is bound is fine; a new one is TABLE_FULL.
-    timeout(SOON, stick.bind(LIGHT, 1, 0x0100))
+    timeout(soon(), stick.bind(LIGHT, 1, 0x0100))
         .await
         .unwrap()
         .expect("already bound");
-    let err = timeout(SOON, stick.bind(LIGHT, 1, on_off::CLUSTER_ID))
+    let err = timeout(soon(), stick.bind(LIGHT, 1, on_off::CLUSTER_ID))
         .await
         .unwrap()
         .unwrap_err();
@@ -275,7 +293,7 @@ async fn bind_refusals_are_typed() {
         "{err:?}"
     );
     // An endpoint the light does not have.
-    let err = timeout(SOON, stick.bind(LIGHT, 7, on_off::CLUSTER_ID))
+    let err = timeout(soon(), stick.bind(LIGHT, 7, on_off::CLUSTER_ID))
         .await
         .unwrap()
         .unwrap_err();
@@ -297,7 +315,7 @@ async fn bind_refusals_are_typed() {
             .zcl
             .binding_unsupported = true
     });
-    let err = timeout(SOON, stick.unbind(LIGHT, 1, 0x0100))
+    let err = timeout(soon(), stick.unbind(LIGHT, 1, 0x0100))
         .await
         .unwrap()
         .unwrap_err();
@@ -318,7 +336,10 @@ async fn a_device_joins_through_a_router_only_while_that_router_permits() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
     // A plug (router) and a sensor (end device) join through the coordinator.
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     join(
         &emu,
         &mut events,
@@ -332,13 +353,19 @@ async fn a_device_joins_through_a_router_only_while_that_router_permits() {
     )
     .await;
     // Network-wide permit also reaches the router (broadcast Mgmt_Permit_Joining_req) ...
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     let router_open = |emu: &EmulatorHandle| {
         emu.with_stick(|s| s.ncp_mut().device_mut(PLUG).unwrap().zcl.permits_joining())
     };
     assert!(router_open(&emu));
     // ... and closing it closes the router too.
-    timeout(SOON, stick.permit_join(0)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(0))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!router_open(&emu));
 
     let via_plug = |emu: &EmulatorHandle, eui: [u8; 8], node| {
@@ -353,7 +380,7 @@ async fn a_device_joins_through_a_router_only_while_that_router_permits() {
     );
 
     // Open the plug alone: a device joins through it, the coordinator stays closed.
-    timeout(SOON, stick.permit_join_via(PLUG, 60))
+    timeout(soon(), stick.permit_join_via(PLUG, 60))
         .await
         .unwrap()
         .expect("router opened");
@@ -385,7 +412,7 @@ async fn a_device_joins_through_a_router_only_while_that_router_permits() {
     assert_eq!(through_sensor, Err(JoinRefusal::NoSuchRouter));
 
     // Closing the router ends it.
-    timeout(SOON, stick.permit_join_via(PLUG, 0))
+    timeout(soon(), stick.permit_join_via(PLUG, 0))
         .await
         .unwrap()
         .expect("router closed");
@@ -394,7 +421,7 @@ async fn a_device_joins_through_a_router_only_while_that_router_permits() {
         Err(JoinRefusal::PermitJoinClosed)
     );
     // An end device cannot permit joining.
-    let err = timeout(SOON, stick.permit_join_via(SENSOR, 60))
+    let err = timeout(soon(), stick.permit_join_via(SENSOR, 60))
         .await
         .unwrap()
         .unwrap_err();

@@ -30,7 +30,7 @@ use sealhub_radios::zigbee::zcl::{ClusterCommand, DataType, Value};
 use tokio::time::timeout;
 
 mod support;
-use support::{Events, SOON, event};
+use support::{Events, event, soon};
 
 const EUI: [u8; 8] = [0x02, 0x13, 0x24, 0x35, 0x46, 0x57, 0x68, 0x79];
 const NODE: u16 = 0x3C21;
@@ -64,7 +64,7 @@ fn polls_received(emu: &EmulatorHandle) -> usize {
 async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
     let (emu, stick, mut events) =
         support::opened(dir, "ezsp-stick", synchronous(), driver_config()).await;
-    timeout(SOON, stick.start())
+    timeout(soon(), stick.start())
         .await
         .expect("start does not hang")
         .expect("the network forms with callbacks fetched by polling");
@@ -86,11 +86,17 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
 
     // Join and interview: the join callbacks and the Device_annce wait in the NCP's queue until
     // the poll interval fetches them (no response announces them).
-    timeout(SOON, stick.set_join_policy(JoinPolicy::WellKnownKeyAllowed))
+    timeout(
+        soon(),
+        stick.set_join_policy(JoinPolicy::WellKnownKeyAllowed),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    timeout(soon(), stick.permit_join(60))
         .await
         .unwrap()
         .unwrap();
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
     assert_eq!(
         emu.join_device(SimulatedDevice::light(EUI, NODE, None)),
         Ok(NODE)
@@ -99,7 +105,10 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
         matches!(e, RadioEvent::DeviceAnnounced { node_id: NODE, .. })
     })
     .await;
-    let description = timeout(SOON, stick.interview(NODE)).await.unwrap().unwrap();
+    let description = timeout(soon(), stick.interview(NODE))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(description.endpoints[0].in_clusters.0.contains(&0x0006));
 
     // A cluster command and its Default Response (messageSentHandler and the incoming answer
@@ -107,7 +116,7 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
     let toggle = ClusterCommand::OnOff(on_off::ToServer::Toggle(Empty {}));
     assert_eq!(
         timeout(
-            SOON,
+            soon(),
             stick.send_cluster_command(NODE, 1, on_off::CLUSTER_ID, toggle)
         )
         .await
@@ -117,7 +126,7 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
     );
     assert!(emu.with_stick(|s| s.ncp_mut().device_mut(NODE).unwrap().zcl.on()));
     let records = timeout(
-        SOON,
+        soon(),
         stick.read_attributes(NODE, 1, on_off::CLUSTER_ID, vec![0x0000]),
     )
     .await
@@ -126,12 +135,12 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
     assert_eq!(records[0].result, Ok(Value::Boolean(1)));
 
     // A report the device sends on its own arrives as an event (to the hub, once bound).
-    timeout(SOON, stick.bind(NODE, 1, on_off::CLUSTER_ID))
+    timeout(soon(), stick.bind(NODE, 1, on_off::CLUSTER_ID))
         .await
         .unwrap()
         .expect("bound to the hub");
     timeout(
-        SOON,
+        soon(),
         stick.configure_reporting(
             NODE,
             1,
@@ -150,7 +159,7 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
     .expect("reporting configured");
     let off = ClusterCommand::OnOff(on_off::ToServer::Off(Empty {}));
     timeout(
-        SOON,
+        soon(),
         stick.send_cluster_command(NODE, 1, on_off::CLUSTER_ID, off),
     )
     .await
@@ -170,7 +179,7 @@ async fn forms_joins_interviews_commands_and_hears_reports_by_polling() {
         }
     );
     // Everything was fetched; nothing went out asynchronously (the emulator queues all).
-    timeout(SOON, async {
+    timeout(soon(), async {
         while emu.with_stick(|s| s.ncp().queued_callbacks()) > 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -194,7 +203,7 @@ async fn the_pending_bit_alone_fetches_the_formation_callback() {
     let (stick, mut events) = ZigbeeStick::open_with(PortConfig::new(&path), no_interval)
         .await
         .expect("driver opens the pty");
-    timeout(SOON, stick.start())
+    timeout(soon(), stick.start())
         .await
         .expect("start does not hang")
         .expect("formNetwork's pending bit makes the driver fetch stackStatusHandler");
@@ -220,7 +229,7 @@ async fn polling_resumes_after_the_stick_is_unplugged_and_replugged() {
         event(&mut events, |e| matches!(e, RadioEvent::StickBack(_))).await,
         RadioEvent::StickBack(network)
     );
-    timeout(SOON, stick.permit_join(10))
+    timeout(soon(), stick.permit_join(10))
         .await
         .expect("no hang")
         .expect("commands work again");

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{DeviceFault, EmulatorHandle, NcpConfig, SimulatedDevice};
+use firmware_shim::test_time::scaled;
 use sealhub_radios::zigbee::driver::{
     DeviceDescription, DriverConfig, Error, Outcome, RadioEvent, ZigbeeStick,
 };
@@ -34,14 +35,16 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 mod support;
-use support::{SOON, event};
+use support::{event, soon};
 
 /// How long the driver waits for a device's answer in these tests.
-const DEVICE_TIMEOUT: Duration = Duration::from_secs(4);
+fn device_timeout() -> Duration {
+    scaled(Duration::from_secs(4))
+}
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        device_timeout: DEVICE_TIMEOUT,
+        device_timeout: device_timeout(),
         ..support::driver_config()
     }
 }
@@ -61,7 +64,7 @@ type Events = mpsc::Receiver<RadioEvent>;
 async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
     let (emu, stick, events) =
         support::started(dir, "ezsp-stick", NcpConfig::default(), driver_config()).await;
-    timeout(SOON, stick.permit_join(120))
+    timeout(soon(), stick.permit_join(120))
         .await
         .unwrap()
         .unwrap();
@@ -78,7 +81,7 @@ async fn join(
     let node = device.node_id;
     let eui64 = u64::from_le_bytes(device.eui64);
     if let Some(code) = &device.install_code {
-        timeout(SOON, stick.add_install_code(eui64, code))
+        timeout(soon(), stick.add_install_code(eui64, code))
             .await
             .unwrap()
             .unwrap();
@@ -94,7 +97,10 @@ async fn join(
         |e| matches!(e, RadioEvent::DeviceAnnounced { node_id, .. } if *node_id == node),
     )
     .await;
-    let description = timeout(SOON, stick.interview(node)).await.unwrap().unwrap();
+    let description = timeout(soon(), stick.interview(node))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(description.model.as_deref(), Some(model.as_str()));
     assert_eq!(
         description.manufacturer.as_deref(),
@@ -109,9 +115,12 @@ async fn send(
     cluster: u16,
     command: ClusterCommand,
 ) -> Result<Outcome, Error> {
-    timeout(SOON, stick.send_cluster_command(node, 1, cluster, command))
-        .await
-        .expect("command does not hang")
+    timeout(
+        soon(),
+        stick.send_cluster_command(node, 1, cluster, command),
+    )
+    .await
+    .expect("command does not hang")
 }
 
 /// Reads attributes and returns each value (or status).
@@ -122,7 +131,7 @@ async fn read(
     attributes: &[u16],
 ) -> Vec<Result<Value, Status>> {
     timeout(
-        SOON,
+        soon(),
         stick.read_attributes(node, 1, cluster, attributes.to_vec()),
     )
     .await
@@ -157,12 +166,12 @@ async fn report(
         max_interval,
         reportable_change,
     };
-    timeout(SOON, stick.bind(node, 1, cluster))
+    timeout(soon(), stick.bind(node, 1, cluster))
         .await
         .unwrap()
         .expect("cluster bound to the hub");
     timeout(
-        SOON,
+        soon(),
         stick.configure_reporting(node, 1, cluster, vec![record]),
     )
     .await
@@ -643,12 +652,12 @@ async fn thermostat_setpoints_mode_raise_lower_and_temperature_reports() {
     let write = |id, value| {
         stick.write_attributes(THERMOSTAT, 1, cluster, vec![AttributeValue { id, value }])
     };
-    timeout(SOON, write(thermostat::SYSTEM_MODE.id, Value::Enum8(3)))
+    timeout(soon(), write(thermostat::SYSTEM_MODE.id, Value::Enum8(3)))
         .await
         .unwrap()
         .expect("system mode written");
     timeout(
-        SOON,
+        soon(),
         write(thermostat::OCCUPIED_COOLING_SETPOINT.id, int(2, 2000)),
     )
     .await
@@ -662,7 +671,7 @@ async fn thermostat_setpoints_mode_raise_lower_and_temperature_reports() {
         ],
         "cooling now: 21 °C is above the 20 °C cooling setpoint"
     );
-    let refused = timeout(SOON, write(thermostat::LOCAL_TEMPERATURE.id, int(2, 0)))
+    let refused = timeout(soon(), write(thermostat::LOCAL_TEMPERATURE.id, int(2, 0)))
         .await
         .unwrap();
     assert!(
@@ -763,9 +772,13 @@ async fn climate_sensor_reports_temperature_and_humidity_by_their_reportable_cha
 /// The hub enrols the IAS zone of `node`: writes its address, answers the Zone Enroll Request
 /// with zone ID `zone_id`; returns the zone type the device asked with.
 async fn enrol(stick: &ZigbeeStick, events: &mut Events, node: u16, zone_id: u8) -> u16 {
-    let hub = timeout(SOON, stick.network()).await.unwrap().unwrap().eui64;
+    let hub = timeout(soon(), stick.network())
+        .await
+        .unwrap()
+        .unwrap()
+        .eui64;
     timeout(
-        SOON,
+        soon(),
         stick.write_attributes(
             node,
             1,
@@ -946,12 +959,12 @@ async fn devices_leave_when_the_hub_asks_and_on_their_own() {
     let listed = |backup: &sealhub_radios::zigbee::backup::NetworkBackup, eui: [u8; 8]| {
         backup.devices.iter().any(|d| d.ieee_address == eui)
     };
-    let backup = timeout(SOON, stick.backup()).await.unwrap().unwrap();
+    let backup = timeout(soon(), stick.backup()).await.unwrap().unwrap();
     assert!(listed(&backup, PLUG_EUI) && listed(&backup, CONTACT_EUI));
 
     // The hub removes the plug.
     timeout(
-        SOON,
+        soon(),
         stick.remove_device(PLUG, u64::from_le_bytes(PLUG_EUI)),
     )
     .await
@@ -983,7 +996,7 @@ async fn devices_leave_when_the_hub_asks_and_on_their_own() {
             node_id: CONTACT
         }
     );
-    let backup = timeout(SOON, stick.backup()).await.unwrap().unwrap();
+    let backup = timeout(soon(), stick.backup()).await.unwrap().unwrap();
     assert!(!listed(&backup, PLUG_EUI), "a removed device is forgotten");
     assert!(
         !listed(&backup, CONTACT_EUI),
@@ -992,7 +1005,7 @@ async fn devices_leave_when_the_hub_asks_and_on_their_own() {
 
     // Asking a device that is gone fails cleanly.
     let err = timeout(
-        SOON,
+        soon(),
         stick.request_leave(CONTACT, u64::from_le_bytes(CONTACT_EUI), false),
     )
     .await
@@ -1058,7 +1071,7 @@ async fn faults_on_one_device_fail_only_its_requests_with_typed_errors() {
             Value::Boolean(1)
         );
     };
-    let (lost, ()) = timeout(SOON + DEVICE_TIMEOUT, async {
+    let (lost, ()) = timeout(soon() + device_timeout(), async {
         tokio::pin!(lost);
         // The plug's requests finish while the light's is still waiting.
         tokio::select! {

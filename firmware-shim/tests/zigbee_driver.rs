@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{EmulatorHandle, EzspFrameFromHost, NcpConfig, Override};
+use firmware_shim::test_time::scaled;
 use sealhub_radios::port::PortConfig;
 use sealhub_radios::zigbee::ash::{self, ResetCode};
 use sealhub_radios::zigbee::driver::{DriverConfig, Error, NetworkInfo, RadioEvent, ZigbeeStick};
@@ -20,7 +21,7 @@ use sealhub_radios::zigbee::ezsp::{Callback, Command, FromNcp, Response};
 use tokio::time::timeout;
 
 mod support;
-use support::{Events, SOON, event};
+use support::{Events, event, soon};
 
 const PERMIT_JOINING: u16 = 0x0022;
 
@@ -62,7 +63,7 @@ async fn first_start_negotiates_and_forms_a_network_on_the_quietest_channel() {
     let dir = tempfile::tempdir().expect("tmp");
     let (path, emu) = emulator(dir.path(), NcpConfig::default()).await;
     let (stick, mut events) = open(&path).await;
-    let info = timeout(SOON, stick.start())
+    let info = timeout(soon(), stick.start())
         .await
         .expect("no hang")
         .expect("start");
@@ -101,7 +102,7 @@ async fn first_start_negotiates_and_forms_a_network_on_the_quietest_channel() {
     );
     assert_eq!(stick.network().await.expect("network"), info);
 
-    timeout(SOON, stick.permit_join(60))
+    timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect("permit join");
@@ -116,13 +117,13 @@ async fn a_second_start_resumes_the_stored_network_without_forming() {
     let (path, emu) = emulator(dir.path(), NcpConfig::default()).await;
     let first = {
         let (stick, _events) = open(&path).await;
-        timeout(SOON, stick.start())
+        timeout(soon(), stick.start())
             .await
             .expect("no hang")
             .expect("start")
     };
     // The first driver is gone; the port must be free again for the second.
-    let (stick, mut events) = timeout(SOON, async {
+    let (stick, mut events) = timeout(soon(), async {
         loop {
             match ZigbeeStick::open_with(PortConfig::new(&path), driver_config()).await {
                 Ok(opened) => return opened,
@@ -132,7 +133,7 @@ async fn a_second_start_resumes_the_stored_network_without_forming() {
     })
     .await
     .expect("port released by the first driver");
-    let second: NetworkInfo = timeout(SOON, stick.start())
+    let second: NetworkInfo = timeout(soon(), stick.start())
         .await
         .expect("no hang")
         .expect("start");
@@ -160,7 +161,7 @@ async fn a_corrupted_crc_from_the_stick_is_naked_and_retransmitted() {
     let (emu, stick, _events) = started(dir.path()).await;
     let before = emu.with_stick(|s| s.ash_stats());
     emu.set_override(first_permit_joining(Override::CorruptCrc));
-    timeout(SOON, stick.permit_join(60))
+    timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect("the command completes after the retransmission");
@@ -198,7 +199,7 @@ async fn unprompted_callbacks_are_acknowledged_and_commands_still_pass() {
             message: Bytes8(vec![0x18, i, 0x0B, 0x00, 0x00]),
         }));
     }
-    timeout(SOON, stick.permit_join(0))
+    timeout(soon(), stick.permit_join(0))
         .await
         .expect("no hang")
         .expect("permit join");
@@ -214,7 +215,7 @@ async fn a_stick_reset_mid_command_fails_it_and_the_stick_comes_back() {
     let network = stick.network().await.expect("network");
     emu.set_override(first_permit_joining(Override::Reset(ResetCode::WATCHDOG)));
 
-    let err = timeout(SOON, stick.permit_join(60))
+    let err = timeout(soon(), stick.permit_join(60))
         .await
         .expect("the command fails, it does not hang")
         .expect_err("the stick reset instead of answering");
@@ -231,7 +232,7 @@ async fn a_stick_reset_mid_command_fails_it_and_the_stick_comes_back() {
         event(&mut events, |e| matches!(e, RadioEvent::StickBack(_))).await,
         RadioEvent::StickBack(network)
     );
-    timeout(SOON, stick.permit_join(60))
+    timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect("commands work again");
@@ -266,7 +267,7 @@ async fn an_unplugged_stick_fails_commands_and_comes_back_when_replugged() {
         event(&mut events, |e| matches!(e, RadioEvent::StickBack(_))).await,
         RadioEvent::StickBack(network)
     );
-    timeout(SOON, stick.permit_join(60))
+    timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect("commands work again");
@@ -279,7 +280,7 @@ async fn an_unanswered_command_times_out_and_a_late_one_still_completes() {
     let (emu, stick, _events) = started(dir.path()).await;
 
     emu.set_override(first_permit_joining(Override::Drop));
-    let err = timeout(SOON, stick.permit_join(60))
+    let err = timeout(soon(), stick.permit_join(60))
         .await
         .expect("bounded by the command timeout")
         .expect_err("no answer");
@@ -295,7 +296,7 @@ async fn an_unanswered_command_times_out_and_a_late_one_still_completes() {
 
     // 20 ticks of 10 ms: late, but inside the command timeout.
     emu.set_override(first_permit_joining(Override::Delay(20)));
-    timeout(SOON, stick.permit_join(30))
+    timeout(soon(), stick.permit_join(30))
         .await
         .expect("no hang")
         .expect("a late answer is still the answer");
@@ -309,14 +310,14 @@ async fn garbage_and_refusals_are_survived() {
 
     // Line noise, a CANCEL mid-frame and a SUBSTITUTE: the link throws them away.
     emu.send_raw(&[0x42, 0x13, 0x99, 0x7E, 0x55, 0x1A, 0x33, 0x18, 0x7E]);
-    timeout(SOON, stick.permit_join(10))
+    timeout(soon(), stick.permit_join(10))
         .await
         .expect("no hang")
         .expect("the link stays in step");
 
     // The stick refuses configuration once the network runs: a typed status, not a hang.
     let response = timeout(
-        SOON,
+        soon(),
         stick.command(Command::SetConfigurationValue(SetConfigurationValue {
             config_id: 0x0C,
             value: 2,
@@ -350,7 +351,7 @@ async fn a_protocol_12_stick_is_refused_with_a_clear_error() {
     };
     let (path, _emu) = emulator(dir.path(), ncp).await;
     let (stick, _events) = open(&path).await;
-    let err = timeout(SOON, stick.start())
+    let err = timeout(soon(), stick.start())
         .await
         .expect("no hang")
         .expect_err("protocol 12 is older than any supported stick");
@@ -366,7 +367,7 @@ async fn a_scripted_refusal_reaches_the_caller_as_a_typed_status() {
         status: Status(0x0002),
     }));
     emu.set_override(first_permit_joining(Override::Reply(vec![refusal])));
-    let err = timeout(SOON, stick.permit_join(60))
+    let err = timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect_err("refused");
@@ -382,7 +383,7 @@ async fn a_scripted_refusal_reaches_the_caller_as_a_typed_status() {
     );
     assert_eq!(emu.with_stick(|s| s.ncp().permit_join_seconds()), 0);
     // The override was for one frame only.
-    timeout(SOON, stick.permit_join(60))
+    timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect("default behaviour again");
@@ -393,13 +394,13 @@ async fn a_mute_stick_fails_the_command_and_is_restarted_when_it_speaks_again() 
     let dir = tempfile::tempdir().expect("tmp");
     let (path, emu) = emulator(dir.path(), NcpConfig::default()).await;
     // Short ASH timers so the link gives up within a few seconds instead of UG101's ~15 s, yet
-    // far above a loaded machine's pty round trip.
+    // far above a loaded machine's pty round trip (and scaled by `SEALHUB_TEST_TIME_SCALE`).
     let config = DriverConfig {
         ash: ash::Config {
-            ack_timer_init: Duration::from_millis(400),
-            ack_timer_min: Duration::from_millis(200),
-            ack_timer_max: Duration::from_millis(800),
-            rstack_timeout: Duration::from_millis(800),
+            ack_timer_init: scaled(Duration::from_millis(400)),
+            ack_timer_min: scaled(Duration::from_millis(200)),
+            ack_timer_max: scaled(Duration::from_millis(800)),
+            rstack_timeout: scaled(Duration::from_millis(800)),
             ..ash::Config::default()
         },
         ..driver_config()
@@ -407,13 +408,13 @@ async fn a_mute_stick_fails_the_command_and_is_restarted_when_it_speaks_again() 
     let (stick, mut events) = ZigbeeStick::open_with(PortConfig::new(&path), config)
         .await
         .expect("open");
-    let network = timeout(SOON, stick.start())
+    let network = timeout(soon(), stick.start())
         .await
         .expect("no hang")
         .expect("start");
 
     emu.set_silent(true);
-    let err = timeout(SOON, stick.permit_join(60))
+    let err = timeout(soon(), stick.permit_join(60))
         .await
         .expect("bounded")
         .expect_err("a mute stick cannot answer");
@@ -431,7 +432,7 @@ async fn a_mute_stick_fails_the_command_and_is_restarted_when_it_speaks_again() 
         event(&mut events, |e| matches!(e, RadioEvent::StickBack(_))).await,
         RadioEvent::StickBack(network)
     );
-    timeout(SOON, stick.permit_join(60))
+    timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect("commands work again");

@@ -21,7 +21,7 @@ use sealhub_radios::zigbee::zcl::clusters::{Empty, on_off};
 use tokio::time::timeout;
 
 mod support;
-use support::{Events, SOON, driver_config, event};
+use support::{Events, driver_config, event, soon};
 
 const EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const NODE: u16 = 0x6A5F;
@@ -75,7 +75,7 @@ async fn a_protocol_13_stick_forms_a_network_and_resumes_it_after_a_reset() {
     assert_eq!(nvm.parameters.pan_id, network.pan_id);
 
     // permitJoining answers NETWORK_OPENED through a one-byte EmberStatus.
-    timeout(SOON, stick.permit_join(60))
+    timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect("permit join");
@@ -101,13 +101,13 @@ async fn a_protocol_13_stick_forms_a_network_and_resumes_it_after_a_reset() {
 async fn a_device_joins_is_interviewed_and_toggled_on_protocol_13() {
     let dir = tempfile::tempdir().expect("tmp");
     let (emu, stick, mut events) = started(dir.path()).await;
-    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+    timeout(soon(), stick.set_join_policy(JoinPolicy::InstallCodeOnly))
         .await
         .expect("no hang")
         .expect("join policy");
     // importTransientKey carries its protocol-13 flags byte.
     timeout(
-        SOON,
+        soon(),
         stick.add_install_code(u64::from_le_bytes(EUI), &spec_code()),
     )
     .await
@@ -117,7 +117,7 @@ async fn a_device_joins_is_interviewed_and_toggled_on_protocol_13() {
         emu.with_stick(|s| s.ncp().transient_key_holders()),
         vec![EUI]
     );
-    timeout(SOON, stick.permit_join(60))
+    timeout(soon(), stick.permit_join(60))
         .await
         .expect("no hang")
         .expect("permit join");
@@ -129,7 +129,7 @@ async fn a_device_joins_is_interviewed_and_toggled_on_protocol_13() {
     })
     .await;
 
-    let description = timeout(SOON, stick.interview(NODE))
+    let description = timeout(soon(), stick.interview(NODE))
         .await
         .expect("interview does not hang")
         .expect("interview succeeds");
@@ -137,7 +137,7 @@ async fn a_device_joins_is_interviewed_and_toggled_on_protocol_13() {
     assert_eq!(description.model.as_deref(), Some(device.model.as_str()));
 
     let outcome = timeout(
-        SOON,
+        soon(),
         stick.send_cluster_command(
             NODE,
             1,
@@ -155,7 +155,7 @@ async fn a_device_joins_is_interviewed_and_toggled_on_protocol_13() {
     emu.with_device(NODE, |d| d.zcl.silent = true)
         .expect("the light is there");
     let silent = timeout(
-        SOON,
+        soon(),
         stick.send_cluster_command(
             NODE,
             1,
@@ -176,7 +176,7 @@ async fn a_device_joins_is_interviewed_and_toggled_on_protocol_13() {
         .expect("the light is there");
 
     // The backup reads the network key with protocol 13's key-first exportKey.
-    let backup = timeout(SOON, stick.backup())
+    let backup = timeout(soon(), stick.backup())
         .await
         .expect("no hang")
         .expect("backup");

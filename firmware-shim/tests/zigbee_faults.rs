@@ -15,6 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{EmulatorHandle, EzspFrameFromHost, NcpConfig, Override};
+use firmware_shim::test_time::scaled;
 use sealhub_radios::zigbee::ash::{self, ResetCode};
 use sealhub_radios::zigbee::driver::{DriverConfig, Error, NetworkInfo, RadioEvent, ZigbeeStick};
 use sealhub_radios::zigbee::ezsp::commands::networking::PermitJoining;
@@ -25,30 +26,38 @@ mod support;
 use support::Events;
 
 const PERMIT_JOINING: u16 = 0x0022;
-/// Generous bound for anything that should take well under a second.
-const SOON: Duration = Duration::from_secs(20);
+/// Generous bound for anything that should take well under a second (a guard against a hang;
+/// multiplied by `SEALHUB_TEST_TIME_SCALE`).
+fn soon() -> Duration {
+    scaled(Duration::from_secs(20))
+}
+
 /// The stick's ACK timer in these tests: shorter than UG101's, so a lost frame comes back in a
 /// second or two, yet far above a loaded machine's pty round trip (the 400 ms used before
-/// retransmitted spuriously when eight builds shared two cores).
-const NCP_ACK_TIMER: Duration = Duration::from_millis(1600);
+/// retransmitted spuriously when eight builds shared two cores). Scaled with every other timer
+/// here, so on a slower machine the whole exchange slows down together: no assertion counts on
+/// one timer firing before another by a margin the machine's load could eat.
+fn ncp_ack_timer() -> Duration {
+    scaled(Duration::from_millis(1600))
+}
 
 /// Host ASH timers shorter than UG101's (a link that must give up does so in a few seconds
 /// instead of ~15 s), yet four times what they were, so that a loaded machine's pty round trip
 /// does not use up the retransmission budget; a command timeout long enough for the stick's
-/// timer to bring a lost frame back.
+/// timer to bring a lost frame back. All multiplied by `SEALHUB_TEST_TIME_SCALE`.
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_secs(8),
-        ready_timeout: Duration::from_secs(10),
-        callback_timeout: Duration::from_secs(10),
+        command_timeout: scaled(Duration::from_secs(8)),
+        ready_timeout: scaled(Duration::from_secs(10)),
+        callback_timeout: scaled(Duration::from_secs(10)),
         ash: ash::Config {
-            ack_timer_init: Duration::from_millis(1200),
-            ack_timer_min: Duration::from_millis(600),
-            ack_timer_max: Duration::from_millis(2400),
-            rstack_timeout: Duration::from_millis(2400),
+            ack_timer_init: scaled(Duration::from_millis(1200)),
+            ack_timer_min: scaled(Duration::from_millis(600)),
+            ack_timer_max: scaled(Duration::from_millis(2400)),
+            rstack_timeout: scaled(Duration::from_millis(2400)),
             ..ash::Config::default()
         },
-        device_timeout: DriverConfig::default().device_timeout,
+        device_timeout: scaled(DriverConfig::default().device_timeout),
         ..support::driver_config()
     }
 }
@@ -56,15 +65,15 @@ fn driver_config() -> DriverConfig {
 /// A started stick on a fresh emulator with a short ACK timer of its own.
 async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events, NetworkInfo) {
     let (path, emu) = support::emulator(dir, "ezsp-stick", NcpConfig::default()).await;
-    emu.with_stick(|s| s.ash_mut().set_ack_timer(NCP_ACK_TIMER));
+    emu.with_stick(|s| s.ash_mut().set_ack_timer(ncp_ack_timer()));
     let (stick, events) = support::open(&path, driver_config()).await;
-    let network = support::start_within(&stick, SOON).await;
+    let network = support::start_within(&stick, soon()).await;
     (emu, stick, events, network)
 }
 
-/// The next event matching `want`, skipping others; panics after `SOON`.
+/// The next event matching `want`, skipping others; panics after `soon()`.
 async fn event(events: &mut Events, want: impl Fn(&RadioEvent) -> bool) -> RadioEvent {
-    support::event_within(events, SOON, want).await
+    support::event_within(events, soon(), want).await
 }
 
 /// An override that applies `once` to the first `permitJoining` and defaults otherwise.
@@ -85,7 +94,7 @@ async fn permit_join_works(emu: &EmulatorHandle, stick: &ZigbeeStick, seconds: u
     // One EZSP command (`permitJoining` alone: `ZigbeeStick::permit_join` also broadcasts to
     // the routers), so the tests can count the data frames it takes.
     let command = Command::PermitJoining(PermitJoining { duration: seconds });
-    match timeout(SOON, stick.command(command))
+    match timeout(soon(), stick.command(command))
         .await
         .expect("no hang")
         .expect("the command succeeds")
@@ -179,7 +188,7 @@ async fn an_endless_nak_storm_makes_the_driver_reset_the_link_and_commands_work_
     let before = emu.with_stick(|s| s.ash_stats());
 
     emu.with_stick(|s| s.ash_mut().nak_storm(u32::MAX));
-    let err = timeout(SOON, stick.permit_join(60))
+    let err = timeout(soon(), stick.permit_join(60))
         .await
         .expect("the command fails, it does not hang")
         .expect_err("no frame gets through the storm");
@@ -220,7 +229,7 @@ async fn a_reset_while_the_stick_writes_its_answer_is_found_by_the_next_command(
     emu.set_override(first_permit_joining(Override::ResetMidAnswer(
         ResetCode::WATCHDOG,
     )));
-    let err = timeout(SOON, stick.permit_join(60))
+    let err = timeout(soon(), stick.permit_join(60))
         .await
         .expect("the command fails, it does not hang")
         .expect_err("the answer never arrived whole");
@@ -236,7 +245,7 @@ async fn a_reset_while_the_stick_writes_its_answer_is_found_by_the_next_command(
     // The next command finds out: the rebooted stick's ASH numbering starts again, it refuses
     // the driver's frame as out of sequence, the driver's retransmissions get nowhere and the
     // link gives up; the driver resets it and resumes the network.
-    let err = timeout(SOON, stick.permit_join(60))
+    let err = timeout(soon(), stick.permit_join(60))
         .await
         .expect("the command fails, it does not hang")
         .expect_err("the stick lost its link state");
@@ -265,9 +274,9 @@ async fn a_reset_during_a_send_queued_behind_others_fails_only_the_one_in_flight
     // Three callers at once: the first command is in flight when the stick resets; the others
     // wait in the driver's queue and either run after the restart or fail with a typed error.
     let (a, b, c) = tokio::join!(
-        timeout(SOON, stick.permit_join(60)),
-        timeout(SOON, stick.permit_join(50)),
-        timeout(SOON, stick.permit_join(40)),
+        timeout(soon(), stick.permit_join(60)),
+        timeout(soon(), stick.permit_join(50)),
+        timeout(soon(), stick.permit_join(40)),
     );
     let results = [
         a.expect("no hang"),

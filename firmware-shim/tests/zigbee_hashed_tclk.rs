@@ -21,7 +21,7 @@ use sealhub_radios::zigbee::zcl::clusters::{Empty, on_off};
 use tokio::time::timeout;
 
 mod support;
-use support::{SOON, driver_config};
+use support::{driver_config, soon};
 
 const DEVICE_EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const DEVICE_NODE: u16 = 0x6A5F;
@@ -75,7 +75,7 @@ fn key_the_light_holds() -> Key {
 }
 
 async fn restore(stick: &ZigbeeStick, backup: &NetworkBackup) -> bool {
-    timeout(SOON, stick.restore(backup, false))
+    timeout(soon(), stick.restore(backup, false))
         .await
         .expect("restore does not hang")
         .expect("restore succeeds")
@@ -85,7 +85,7 @@ async fn restore(stick: &ZigbeeStick, backup: &NetworkBackup) -> bool {
 /// The light answers a toggle through the restored stick.
 async fn toggles(stick: &ZigbeeStick) {
     timeout(
-        SOON,
+        soon(),
         stick.send_cluster_command(
             DEVICE_NODE,
             1,
@@ -151,7 +151,7 @@ async fn a_sealhub_backup_of_a_restored_network_carries_the_root_on() {
     restore(&stick_b, &herdsman).await;
 
     // sealhub's own backup of that stick, through the file format, onto a third stick.
-    let ours = timeout(SOON, stick_b.backup())
+    let ours = timeout(soon(), stick_b.backup())
         .await
         .expect("no hang")
         .expect("backup");
@@ -182,7 +182,7 @@ async fn a_sealhub_backup_of_a_restored_network_carries_the_root_on() {
 async fn a_network_sealhub_formed_is_backed_up_without_a_hashed_root_and_keeps_its_devices() {
     let dir = tempfile::tempdir().expect("tmp");
     let (emu_a, stick_a) = opened(dir.path(), "stick-a").await;
-    timeout(SOON, stick_a.start())
+    timeout(soon(), stick_a.start())
         .await
         .expect("no hang")
         .expect("start");
@@ -191,7 +191,7 @@ async fn a_network_sealhub_formed_is_backed_up_without_a_hashed_root_and_keeps_i
         .expect("a network");
     assert_eq!(holds.0, *b"ZigBeeAlliance09", "the global key, not hashed");
 
-    let backup = timeout(SOON, stick_a.backup())
+    let backup = timeout(soon(), stick_a.backup())
         .await
         .expect("no hang")
         .expect("backup");

@@ -5,7 +5,6 @@
 //! Every wait is bounded (`tokio::time::timeout`), so a regression fails instead of hanging.
 
 use std::path::Path;
-use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{
     EmulatorHandle, EzspFrameFromHost, JoinRefusal, NcpConfig, Override, SimulatedDevice,
@@ -21,10 +20,7 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 mod support;
-use support::{Events, SOON, driver_config, event};
-
-/// How long a refused device is watched for join events that must not come.
-const WINDOW: Duration = Duration::from_millis(600);
+use support::{Events, driver_config, event, soon};
 
 /// The emulated stick with the driver started on it.
 async fn started(dir: &Path) -> (EmulatorHandle, ZigbeeStick, Events) {
@@ -53,21 +49,51 @@ fn eui_number(eui: [u8; 8]) -> u64 {
     u64::from_le_bytes(eui)
 }
 
-/// Asserts no join or announce event arrives within [`WINDOW`].
-async fn no_join_event(events: &mut mpsc::Receiver<RadioEvent>) {
-    let seen = timeout(WINDOW, async {
-        loop {
-            match events.recv().await {
-                Some(
-                    e @ (RadioEvent::DeviceJoined { .. } | RadioEvent::DeviceAnnounced { .. }),
-                ) => return e,
-                Some(_) => {}
-                None => std::future::pending::<()>().await,
+/// How many join callbacks (childJoinHandler, trustCenterJoinHandler) and Device_annce
+/// messages the emulated NCP ever scheduled for the host about `eui64`: its own record of what
+/// it sends, sent or still due.
+fn join_announcements(emu: &EmulatorHandle, eui64: [u8; 8]) -> usize {
+    emu.scheduled_log()
+        .iter()
+        .filter(|frame| match frame {
+            FromNcp::Callback(Callback::ChildJoinHandler(c)) => c.child_eui64 == eui64,
+            FromNcp::Callback(Callback::TrustCenterJoinHandler(t)) => t.new_node_eui64 == eui64,
+            FromNcp::Callback(Callback::IncomingMessageHandler(m)) => {
+                m.aps_frame.cluster_id == DEVICE_ANNOUNCE && m.packet_info.sender_long_id == eui64
             }
-        }
-    })
-    .await;
-    assert!(seen.is_err(), "unexpected join event: {seen:?}");
+            _ => false,
+        })
+        .count()
+}
+
+/// ZDO Device_annce.
+const DEVICE_ANNOUNCE: u16 = 0x0013;
+
+/// Asserts that the refused device `eui64` never reaches the host: the emulator scheduled no
+/// join callback and no Device_annce for it (so none can come later), and the driver, after a
+/// round trip through the stick (whose answer follows anything the stick sent before it),
+/// has produced no join or announce event.
+async fn nothing_announced(
+    emu: &EmulatorHandle,
+    stick: &ZigbeeStick,
+    events: &mut mpsc::Receiver<RadioEvent>,
+    eui64: [u8; 8],
+) {
+    assert_eq!(
+        join_announcements(emu, eui64),
+        0,
+        "scheduled for {eui64:02x?}"
+    );
+    timeout(soon(), stick.network()).await.unwrap().unwrap();
+    while let Ok(event) = events.try_recv() {
+        assert!(
+            !matches!(
+                event,
+                RadioEvent::DeviceJoined { .. } | RadioEvent::DeviceAnnounced { .. }
+            ),
+            "unexpected join event: {event:?}"
+        );
+    }
 }
 
 fn last_refusal(emu: &EmulatorHandle) -> Option<JoinRefusal> {
@@ -79,20 +105,29 @@ async fn a_device_with_an_install_code_joins_and_is_interviewed() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
     let device = SimulatedDevice::light(EUI, 0x6A5F, Some(spec_code()));
-    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+    timeout(soon(), stick.set_join_policy(JoinPolicy::InstallCodeOnly))
         .await
         .unwrap()
         .unwrap();
-    timeout(SOON, stick.add_install_code(eui_number(EUI), &spec_code()))
-        .await
-        .unwrap()
-        .unwrap();
+    timeout(
+        soon(),
+        stick.add_install_code(eui_number(EUI), &spec_code()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(
         emu.with_stick(|s| s.ncp().transient_key_holders()),
         vec![EUI]
     );
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(emu.join_device(device.clone()), Ok(0x6A5F));
+    // The record the refusals are checked against: a join schedules childJoinHandler,
+    // trustCenterJoinHandler and the Device_annce.
+    assert_eq!(join_announcements(&emu, EUI), 3);
 
     let joined = event(&mut events, |e| {
         matches!(e, RadioEvent::DeviceJoined { .. })
@@ -119,7 +154,7 @@ async fn a_device_with_an_install_code_joins_and_is_interviewed() {
         }
     );
 
-    let description = timeout(SOON, stick.interview(0x6A5F))
+    let description = timeout(soon(), stick.interview(0x6A5F))
         .await
         .expect("interview does not hang")
         .expect("interview succeeds");
@@ -144,7 +179,7 @@ async fn a_device_with_an_install_code_joins_and_is_interviewed() {
         Some(device.manufacturer.as_str())
     );
     // A second interview uses new transaction sequence numbers and gives the same answer.
-    let again = timeout(SOON, stick.interview(0x6A5F))
+    let again = timeout(soon(), stick.interview(0x6A5F))
         .await
         .unwrap()
         .unwrap();
@@ -156,24 +191,27 @@ async fn a_wrong_install_code_keeps_the_device_out() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
     let wrong = install_code([0x42; 16]);
-    timeout(SOON, stick.add_install_code(eui_number(EUI), &wrong))
+    timeout(soon(), stick.add_install_code(eui_number(EUI), &wrong))
         .await
         .unwrap()
         .unwrap();
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     let device = SimulatedDevice::light(EUI, 0x1001, Some(spec_code()));
     assert_eq!(emu.join_device(device), Err(JoinRefusal::WrongLinkKey));
-    no_join_event(&mut events).await;
+    nothing_announced(&emu, &stick, &mut events, EUI).await;
     assert_eq!(last_refusal(&emu), Some(JoinRefusal::WrongLinkKey));
     assert!(emu.with_stick(|s| s.ncp().joined_devices().is_empty()));
 
     // Without any key for its EUI-64 it is refused too, for that reason.
     let other = SimulatedDevice::light([9; 8], 0x1002, Some(spec_code()));
     assert_eq!(emu.join_device(other), Err(JoinRefusal::NoLinkKey));
-    no_join_event(&mut events).await;
+    nothing_announced(&emu, &stick, &mut events, [9; 8]).await;
 
     // The device is unreachable: an interview fails at once with a typed error.
-    let err = timeout(SOON, stick.interview(0x1001))
+    let err = timeout(soon(), stick.interview(0x1001))
         .await
         .unwrap()
         .expect_err("nobody to interview");
@@ -193,30 +231,43 @@ async fn a_wrong_install_code_keeps_the_device_out() {
 async fn nobody_joins_while_permit_join_is_closed() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
-    timeout(SOON, stick.add_install_code(eui_number(EUI), &spec_code()))
-        .await
-        .unwrap()
-        .unwrap();
+    timeout(
+        soon(),
+        stick.add_install_code(eui_number(EUI), &spec_code()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let device = SimulatedDevice::light(EUI, 0x2002, Some(spec_code()));
     assert_eq!(
         emu.join_device(device.clone()),
         Err(JoinRefusal::PermitJoinClosed)
     );
-    no_join_event(&mut events).await;
+    nothing_announced(&emu, &stick, &mut events, EUI).await;
 
     // Opened and closed again: still refused.
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
-    timeout(SOON, stick.permit_join(0)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
+    timeout(soon(), stick.permit_join(0))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         emu.join_device(device.clone()),
         Err(JoinRefusal::PermitJoinClosed)
     );
-    no_join_event(&mut events).await;
+    nothing_announced(&emu, &stick, &mut events, EUI).await;
     assert_eq!(last_refusal(&emu), Some(JoinRefusal::PermitJoinClosed));
 
     // Open: it joins.
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(emu.join_device(device), Ok(0x2002));
+    assert_eq!(join_announcements(&emu, EUI), 3);
     event(&mut events, |e| {
         matches!(
             e,
@@ -233,27 +284,33 @@ async fn nobody_joins_while_permit_join_is_closed() {
 async fn a_device_without_install_code_needs_the_well_known_key_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
-    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+    timeout(soon(), stick.set_join_policy(JoinPolicy::InstallCodeOnly))
         .await
         .unwrap()
         .unwrap();
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     let device = SimulatedDevice::light(EUI, 0x3003, None);
     assert_eq!(
         emu.join_device(device.clone()),
         Err(JoinRefusal::WellKnownKeyNotAllowed)
     );
-    no_join_event(&mut events).await;
+    nothing_announced(&emu, &stick, &mut events, EUI).await;
     assert_eq!(
         last_refusal(&emu),
         Some(JoinRefusal::WellKnownKeyNotAllowed)
     );
 
     // With the well-known key allowed it joins (and announces itself).
-    timeout(SOON, stick.set_join_policy(JoinPolicy::WellKnownKeyAllowed))
-        .await
-        .unwrap()
-        .unwrap();
+    timeout(
+        soon(),
+        stick.set_join_policy(JoinPolicy::WellKnownKeyAllowed),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(emu.join_device(device), Ok(0x3003));
     event(&mut events, |e| {
         matches!(
@@ -271,14 +328,17 @@ async fn a_device_without_install_code_needs_the_well_known_key_allowed() {
 async fn install_code_keys_and_the_join_policy_survive_a_stick_reset() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
-    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+    timeout(soon(), stick.set_join_policy(JoinPolicy::InstallCodeOnly))
         .await
         .unwrap()
         .unwrap();
-    timeout(SOON, stick.add_install_code(eui_number(EUI), &spec_code()))
-        .await
-        .unwrap()
-        .unwrap();
+    timeout(
+        soon(),
+        stick.add_install_code(eui_number(EUI), &spec_code()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     // The chip resets: its RAM (transient keys, policies) is gone until the driver restarts it.
     emu.reset(ResetCode::WATCHDOG);
     event(&mut events, |e| matches!(e, RadioEvent::StickBack(_))).await;
@@ -286,7 +346,10 @@ async fn install_code_keys_and_the_join_policy_survive_a_stick_reset() {
         emu.with_stick(|s| s.ncp().transient_key_holders()),
         vec![EUI]
     );
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         emu.join_device(SimulatedDevice::light([7; 8], 0x4004, None)),
         Err(JoinRefusal::WellKnownKeyNotAllowed)
@@ -309,7 +372,10 @@ async fn install_code_keys_and_the_join_policy_survive_a_stick_reset() {
 async fn a_device_that_never_answers_times_out_with_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = started(dir.path()).await;
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         emu.join_device(SimulatedDevice::light(EUI, 0x5005, None)),
         Ok(0x5005)
@@ -341,7 +407,7 @@ async fn a_device_that_never_answers_times_out_with_a_typed_error() {
         _ => Override::Default,
     });
     let started_at = std::time::Instant::now();
-    let err = timeout(SOON, stick.interview(0x5005))
+    let err = timeout(soon(), stick.interview(0x5005))
         .await
         .expect("the interview's own timeout fires first")
         .expect_err("no answer");

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{EmulatorHandle, NcpConfig, SimulatedDevice};
+use firmware_shim::test_time::scaled;
 use sealhub_radios::zigbee::driver::{
     DriverConfig, Error, JoinPolicy, Outcome, RadioEvent, ZigbeeStick,
 };
@@ -25,17 +26,19 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 mod support;
-use support::{SOON, event};
+use support::{event, soon};
 
 /// How long the driver waits for a device's answer in these tests.
-const DEVICE_TIMEOUT: Duration = Duration::from_secs(3);
+fn device_timeout() -> Duration {
+    scaled(Duration::from_secs(3))
+}
 
 const EUI: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF];
 const NODE: u16 = 0x6A5F;
 
 fn driver_config() -> DriverConfig {
     DriverConfig {
-        device_timeout: DEVICE_TIMEOUT,
+        device_timeout: device_timeout(),
         ..support::driver_config()
     }
 }
@@ -53,25 +56,31 @@ fn spec_code() -> InstallCode {
 async fn light_joined(dir: &Path) -> (EmulatorHandle, ZigbeeStick, mpsc::Receiver<RadioEvent>) {
     let (emu, stick, mut events) =
         support::started(dir, "ezsp-stick", NcpConfig::default(), driver_config()).await;
-    timeout(SOON, stick.set_join_policy(JoinPolicy::InstallCodeOnly))
+    timeout(soon(), stick.set_join_policy(JoinPolicy::InstallCodeOnly))
         .await
         .unwrap()
         .unwrap();
     timeout(
-        SOON,
+        soon(),
         stick.add_install_code(u64::from_le_bytes(EUI), &spec_code()),
     )
     .await
     .unwrap()
     .unwrap();
-    timeout(SOON, stick.permit_join(60)).await.unwrap().unwrap();
+    timeout(soon(), stick.permit_join(60))
+        .await
+        .unwrap()
+        .unwrap();
     let device = SimulatedDevice::light(EUI, NODE, Some(spec_code()));
     assert_eq!(emu.join_device(device), Ok(NODE));
     event(&mut events, |e| {
         matches!(e, RadioEvent::DeviceAnnounced { node_id: NODE, .. })
     })
     .await;
-    let description = timeout(SOON, stick.interview(NODE)).await.unwrap().unwrap();
+    let description = timeout(soon(), stick.interview(NODE))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(description.endpoints[0].in_clusters.0.contains(&0x0008));
     (emu, stick, events)
 }
@@ -101,14 +110,17 @@ async fn send(
     cluster: u16,
     command: ClusterCommand,
 ) -> Result<Outcome, Error> {
-    timeout(SOON, stick.send_cluster_command(NODE, 1, cluster, command))
-        .await
-        .expect("command does not hang")
+    timeout(
+        soon(),
+        stick.send_cluster_command(NODE, 1, cluster, command),
+    )
+    .await
+    .expect("command does not hang")
 }
 
 async fn read(stick: &ZigbeeStick, cluster: u16, attribute: u16) -> Value {
     let records = timeout(
-        SOON,
+        soon(),
         stick.read_attributes(NODE, 1, cluster, vec![attribute]),
     )
     .await
@@ -159,7 +171,7 @@ async fn toggle_read_and_move_to_level() {
     );
     // An attribute the light lacks: a record with UNSUPPORTED_ATTRIBUTE, not an error.
     let records = timeout(
-        SOON,
+        soon(),
         stick.read_attributes(NODE, 1, on_off::CLUSTER_ID, vec![0x4003]),
     )
     .await
@@ -189,13 +201,13 @@ async fn configured_reporting_reports_each_change() {
     };
     // As a real host must: reports go only to destinations in the device's binding table.
     for cluster in [on_off::CLUSTER_ID, level::CLUSTER_ID] {
-        timeout(SOON, stick.bind(NODE, 1, cluster))
+        timeout(soon(), stick.bind(NODE, 1, cluster))
             .await
             .unwrap()
             .expect("cluster bound to the hub");
     }
     timeout(
-        SOON,
+        soon(),
         stick.configure_reporting(
             NODE,
             1,
@@ -207,7 +219,7 @@ async fn configured_reporting_reports_each_change() {
     .unwrap()
     .expect("OnOff reporting configured");
     timeout(
-        SOON,
+        soon(),
         stick.configure_reporting(
             NODE,
             1,
@@ -264,7 +276,7 @@ async fn configured_reporting_reports_each_change() {
     );
     // An attribute the light cannot report: the failure record surfaces as a ZCL status.
     let refused = timeout(
-        SOON,
+        soon(),
         stick.configure_reporting(
             NODE,
             1,
@@ -427,12 +439,12 @@ async fn an_unsolicited_cluster_command_becomes_an_event() {
 async fn three_hundred_commands_in_a_row_to_a_reporting_light_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, stick, mut events) = light_joined(dir.path()).await;
-    timeout(SOON, stick.bind(NODE, 1, on_off::CLUSTER_ID))
+    timeout(soon(), stick.bind(NODE, 1, on_off::CLUSTER_ID))
         .await
         .unwrap()
         .expect("On/Off bound to the hub");
     timeout(
-        SOON,
+        soon(),
         stick.configure_reporting(
             NODE,
             1,

@@ -119,6 +119,12 @@ impl EmulatorHandle {
         self.with_stick(|s| s.ncp().join_log().to_vec())
     }
 
+    /// The frames the NCP scheduled for the host on its own, sent or still due
+    /// ([`super::ncp::Ncp::scheduled_log`]).
+    pub fn scheduled_log(&self) -> Vec<sealhub_radios::zigbee::ezsp::FromNcp> {
+        self.with_stick(|s| s.ncp().scheduled_log().cloned().collect())
+    }
+
     /// Runs `f` on the joined simulated device `node_id` (change a sensor reading, trigger
     /// motion or a contact, turn a lock by hand, set a fault); `None` if it is not joined.
     pub fn with_device<R>(

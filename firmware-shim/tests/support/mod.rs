@@ -5,7 +5,7 @@
 //! it needs (`mod support;`) and states only where it differs (a driver setting, the stick's
 //! configuration), so the set-up is written once.
 //!
-//! Every wait is bounded ([`SOON`], or the limit a test passes), so a regression fails instead
+//! Every wait is bounded ([`soon`], or the limit a test passes), so a regression fails instead
 //! of hanging; nothing here decides an outcome by how long something took.
 
 #![allow(dead_code)]
@@ -16,26 +16,31 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use firmware_shim::ezsp_ncp::{EmulatorHandle, NcpConfig, PtyConfig, spawn_on_pty};
+use firmware_shim::test_time::scaled;
 use sealhub_radios::port::{Backoff, PortConfig};
 use sealhub_radios::zigbee::driver::{DriverConfig, NetworkInfo, RadioEvent, ZigbeeStick};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-/// Generous bound for anything that should take milliseconds.
-pub const SOON: Duration = Duration::from_secs(10);
+/// Generous bound for anything that should take milliseconds (10 s, times
+/// `SEALHUB_TEST_TIME_SCALE`): a guard against a hang, never an outcome.
+pub fn soon() -> Duration {
+    scaled(Duration::from_secs(10))
+}
 
 /// The driver's events.
 pub type Events = mpsc::Receiver<RadioEvent>;
 
 /// Driver timeouts for an emulated stick: short enough that a lost answer fails a test soon,
-/// long enough for a loaded machine; a quick reopen after an unplug.
+/// long enough for a loaded machine (and each multiplied by `SEALHUB_TEST_TIME_SCALE`); a
+/// quick reopen after an unplug.
 pub fn driver_config() -> DriverConfig {
     DriverConfig {
-        command_timeout: Duration::from_secs(5),
-        ready_timeout: Duration::from_secs(5),
-        callback_timeout: Duration::from_secs(5),
+        command_timeout: scaled(Duration::from_secs(5)),
+        ready_timeout: scaled(Duration::from_secs(5)),
+        callback_timeout: scaled(Duration::from_secs(5)),
         reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        device_timeout: Duration::from_secs(3),
+        device_timeout: scaled(Duration::from_secs(3)),
         ..DriverConfig::default()
     }
 }
@@ -77,9 +82,9 @@ pub async fn start_within(stick: &ZigbeeStick, limit: Duration) -> NetworkInfo {
         .expect("start-up succeeds")
 }
 
-/// Starts the opened driver (forming or resuming the network), within [`SOON`].
+/// Starts the opened driver (forming or resuming the network), within [`soon`].
 pub async fn start(stick: &ZigbeeStick) -> NetworkInfo {
-    start_within(stick, SOON).await
+    start_within(stick, soon()).await
 }
 
 /// An emulated stick and the driver started on it.
@@ -112,7 +117,7 @@ pub async fn event_within(
     .expect("expected event did not come")
 }
 
-/// The first event that `want` accepts, within [`SOON`]; earlier ones are dropped.
+/// The first event that `want` accepts, within [`soon`]; earlier ones are dropped.
 pub async fn event(events: &mut Events, want: impl Fn(&RadioEvent) -> bool) -> RadioEvent {
-    event_within(events, SOON, want).await
+    event_within(events, soon(), want).await
 }

@@ -74,7 +74,7 @@ impl Ncp {
                 tracing::info!(node_id, eui64 = ?device.eui64, "simulated device leaves");
                 let after_answers = LOCAL_ZDO_DELAY_TICKS + device.zcl.answer_delay() + 2;
                 let index = u8::try_from(self.devices.len()).unwrap_or(u8::MAX);
-                self.pending.push((
+                self.schedule((
                     after_answers,
                     0,
                     FromNcp::Callback(Callback::ChildJoinHandler(ChildJoinHandler {
@@ -85,7 +85,7 @@ impl Ncp {
                         child_type: device.node_type,
                     })),
                 ));
-                self.pending.push((
+                self.schedule((
                     after_answers,
                     0,
                     FromNcp::Callback(Callback::TrustCenterJoinHandler(TrustCenterJoinHandler {
@@ -231,7 +231,7 @@ impl Ncp {
             },
             message: Bytes8(payload),
         };
-        self.pending.push((
+        self.schedule((
             LOCAL_ZDO_DELAY_TICKS,
             0,
             FromNcp::Callback(Callback::IncomingMessageHandler(incoming)),
@@ -263,7 +263,7 @@ impl Ncp {
             },
             message: Bytes8(payload),
         };
-        self.pending.push((
+        self.schedule((
             ticks,
             0,
             FromNcp::Callback(Callback::IncomingMessageHandler(incoming)),

@@ -161,7 +161,7 @@ impl Ncp {
         }
         if router.is_none() {
             let index = u8::try_from(self.devices.len()).unwrap_or(u8::MAX);
-            self.pending.push((
+            self.schedule((
                 1,
                 0,
                 FromNcp::Callback(Callback::ChildJoinHandler(ChildJoinHandler {
@@ -173,7 +173,7 @@ impl Ncp {
                 })),
             ));
         }
-        self.pending.push((
+        self.schedule((
             1,
             0,
             FromNcp::Callback(Callback::TrustCenterJoinHandler(TrustCenterJoinHandler {

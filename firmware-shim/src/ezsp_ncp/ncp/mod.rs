@@ -63,6 +63,10 @@ use sealhub_radios::zigbee::ezsp::{FrameCodec, FromNcp};
 use super::devices::SimulatedDevice;
 use super::frame_counters::{CounterLayer, FrameCounterLog};
 
+/// How many frames [`Ncp::scheduled_log`] keeps (the newest): enough for any test, bounded for
+/// an emulator that runs for days.
+pub const SCHEDULED_LOG_LEN: usize = 1024;
+
 /// The emulated NCP's EZSP layer.
 #[derive(Debug, Clone)]
 pub struct Ncp {
@@ -92,6 +96,9 @@ pub struct Ncp {
     device_tsn: u8,
     /// Frames due later (ticks left, sequence, frame): what arrives "over the air".
     pending: Vec<(u32, u8, FromNcp)>,
+    /// Every frame put in `pending`, in order, the newest [`SCHEDULED_LOG_LEN`] (the
+    /// emulator's record of what it sends the host on its own, for assertions).
+    scheduled_log: VecDeque<FromNcp>,
     /// The `STACK_RESTORED_EUI64` token (survives reboots); used from the next boot on.
     restored_eui64: Option<Eui64>,
     /// The EUI-64 in use since boot: the restored one if the token was set, else the chip's.
@@ -132,6 +139,7 @@ impl Ncp {
             join_on_permit: Vec::new(),
             device_tsn: 0,
             pending: Vec::new(),
+            scheduled_log: VecDeque::new(),
             restored_eui64: None,
             reset_requested: false,
             key_table: BTreeMap::new(),
@@ -293,5 +301,23 @@ impl Ncp {
     /// Every [`Ncp::join_device`] attempt and its outcome, in order: why a device was refused.
     pub fn join_log(&self) -> &[JoinAttempt] {
         &self.join_log
+    }
+
+    /// Puts a frame the NCP sends on its own (a callback, a message "over the air") in the
+    /// queue of frames due `ticks` later, and in [`Ncp::scheduled_log`].
+    pub(super) fn schedule(&mut self, (ticks, sequence, frame): (u32, u8, FromNcp)) {
+        if self.scheduled_log.len() == SCHEDULED_LOG_LEN {
+            self.scheduled_log.pop_front();
+        }
+        self.scheduled_log.push_back(frame.clone());
+        self.pending.push((ticks, sequence, frame));
+    }
+
+    /// The frames the NCP scheduled for the host on its own (join callbacks, Device_annce,
+    /// devices' answers and reports), oldest first, whether already sent or still due: the
+    /// newest [`SCHEDULED_LOG_LEN`]. A test asks this record whether something was ever going
+    /// to reach the host (a refused join: nothing) instead of watching the host for a while.
+    pub fn scheduled_log(&self) -> impl Iterator<Item = &FromNcp> {
+        self.scheduled_log.iter()
     }
 }
