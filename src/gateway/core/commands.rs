@@ -16,17 +16,120 @@ use super::permissions::needed_for_action;
 use super::wording::{doing, radio_failure};
 use super::{Asker, Delivery, Gateway, Output, Phase, Running, TicketFor, Waiting, hub_device};
 use crate::envelope::{self, DeviceId, ROUTE_LABEL, Route};
-use crate::gateway::core::registry::{Address, DeviceEntry};
-use crate::gateway::{Refusal, ZigbeeOp, ZwaveOp};
+use crate::gateway::core::registry::{Address, DeviceEntry, Registry};
+use crate::gateway::{Refusal, ZigbeeOp, ZwaveOp, zwave};
 use crate::identity::Certificate;
 use crate::keymgmt::Home;
-use crate::model::{Action, Command, Failure, RadioKind, Response};
+use crate::model::{Action, Attribute, Command, Failure, RadioKind, Response};
+use crate::store::WriteBatch;
 use coset::Label;
+use sealhub_radios::zwave::cc::CommandClassFrame;
 
 /// The radio requests that carry out one action.
-enum RadioOps {
+#[derive(Debug)]
+pub(super) enum RadioOps {
     Zigbee { node_id: u16, ops: Vec<ZigbeeOp> },
     Zwave { node: u16, ops: Vec<ZwaveOp> },
+}
+
+impl RadioOps {
+    fn len(&self) -> usize {
+        match self {
+            RadioOps::Zigbee { ops, .. } => ops.len(),
+            RadioOps::Zwave { ops, .. } => ops.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The output that hands these ops to the radio under `ticket`.
+    fn output(self, ticket: Ticket) -> Output {
+        match self {
+            RadioOps::Zigbee { node_id, ops } => Output::ZigbeeOps {
+                ticket,
+                node_id,
+                ops,
+            },
+            RadioOps::Zwave { node, ops } => Output::ZwaveOps { ticket, node, ops },
+        }
+    }
+}
+
+/// How one action runs: its radio requests, and how its new state comes back.
+struct Plan {
+    /// What goes to the radio first: the action, followed by the read-back of what it touched
+    /// when the action's result is not known from the action itself.
+    ops: RadioOps,
+    /// The state an absolute action sets, taken as the new state when the device confirms it
+    /// ([`OpOutput::Confirmed`]); `None`: the read-back is in `ops` already.
+    sets: Option<Vec<Attribute>>,
+    /// The read-back of what the action touched, sent afterwards when the device did not
+    /// confirm an absolute action; `None` when nothing is to be read (or it is in `ops`).
+    read_back: Option<RadioOps>,
+    /// How many of `ops` carry the action (the rest read back).
+    action_ops: usize,
+}
+
+impl Plan {
+    /// An action of `action_ops` ops followed by its read-back (or none) in one request.
+    fn together(ops: RadioOps, sets: Option<Vec<Attribute>>, action_ops: usize) -> Plan {
+        Plan {
+            ops,
+            sets,
+            read_back: None,
+            action_ops,
+        }
+    }
+
+    /// An absolute action sent alone, `read_back` kept for when the device does not confirm
+    /// it; a sleeping device gets both in one request (a second one would wait for its next
+    /// wake-up).
+    fn absolute(ops: RadioOps, sets: Vec<Attribute>, read_back: RadioOps, sleeps: bool) -> Plan {
+        let action_ops = ops.len();
+        match (ops, read_back) {
+            (RadioOps::Zigbee { node_id, mut ops }, RadioOps::Zigbee { ops: reads, .. })
+                if sleeps =>
+            {
+                ops.extend(reads);
+                Plan::together(RadioOps::Zigbee { node_id, ops }, Some(sets), action_ops)
+            }
+            (RadioOps::Zwave { node, mut ops }, RadioOps::Zwave { ops: reads, .. }) if sleeps => {
+                ops.extend(reads);
+                Plan::together(RadioOps::Zwave { node, ops }, Some(sets), action_ops)
+            }
+            (ops, read_back) => Plan {
+                ops,
+                sets: Some(sets),
+                read_back: (!read_back.is_empty()).then_some(read_back),
+                action_ops,
+            },
+        }
+    }
+}
+
+/// The Zigbee clusters `ops` act on (commands and writes).
+fn zigbee_clusters(ops: &[ZigbeeOp]) -> Vec<u16> {
+    ops.iter()
+        .filter_map(|op| match op {
+            ZigbeeOp::Command { command, .. } => Some(command.cluster_id()),
+            ZigbeeOp::Write { cluster, .. } => Some(*cluster),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The Z-Wave command classes `ops` act on.
+fn zwave_classes(ops: &[ZwaveOp]) -> Vec<u8> {
+    ops.iter()
+        .filter_map(|ZwaveOp::Send { command, .. }| command_class(command))
+        .collect()
+}
+
+/// A Z-Wave command's command class id (its first byte).
+fn command_class(command: &CommandClassFrame) -> Option<u8> {
+    command.encode().ok()?.first().copied()
 }
 
 /// The device a command envelope is routed to, read from its (already authenticated) route.
@@ -168,7 +271,7 @@ impl Gateway {
                     format!("your role does not allow {} the {}", doing(&action), d.name),
                 ))
             }
-            Some(d) => self.radio_ops(d, endpoint, &action).err(),
+            Some(d) => self.plan(d, endpoint, &action).err(),
         };
         if let Some(refusal) = refusal {
             tracing::info!(device = %asker.device, action = doing(&action), result = ?refusal.failure, "command refused");
@@ -230,39 +333,105 @@ impl Gateway {
         self.start_next(home, &device, now)
     }
 
-    /// The radio requests for `action` on `endpoint` of `d`, followed by the reads that bring
-    /// the endpoint's new state back.
-    fn radio_ops(
-        &self,
-        d: &DeviceEntry,
-        endpoint: u8,
-        action: &Action,
-    ) -> Result<RadioOps, Refusal> {
+    /// The radio requests for `action` on `endpoint` of `d`, and how its new state comes back:
+    /// an absolute action (on, off, a level at once, a setpoint, ...) is sent alone and, once
+    /// the device confirms it, answered with the state it set; any other action is followed
+    /// by a read of only what it touched (the cluster or command class it acted on).
+    fn plan(&self, d: &DeviceEntry, endpoint: u8, action: &Action) -> Result<Plan, Refusal> {
         if d.mapping.endpoint(endpoint).is_none() {
             return Err(Refusal::new(
                 Failure::UnknownDevice,
                 format!("the {} has no part numbered {endpoint}", d.name),
             ));
         }
-        let refresh = !matches!(action, Action::Refresh);
+        let refresh = matches!(action, Action::Refresh);
         match d.address {
             Address::Zigbee { node_id, .. } => {
                 let mut ops = self
                     .translation
                     .zigbee_action(&d.mapping, endpoint, action)?;
                 if refresh {
-                    ops.extend(self.translation.zigbee_refresh(&d.mapping, endpoint));
+                    let count = ops.len();
+                    return Ok(Plan::together(
+                        RadioOps::Zigbee { node_id, ops },
+                        None,
+                        count,
+                    ));
                 }
-                Ok(RadioOps::Zigbee { node_id, ops })
+                let touched = zigbee_clusters(&ops);
+                let mut reads: Vec<ZigbeeOp> = self
+                    .translation
+                    .zigbee_refresh(&d.mapping, endpoint)
+                    .into_iter()
+                    .filter(|op| {
+                        matches!(op, ZigbeeOp::Read { cluster, .. } if touched.contains(cluster))
+                    })
+                    .collect();
+                let count = ops.len();
+                Ok(
+                    match self
+                        .translation
+                        .zigbee_state_set_by(&d.mapping, endpoint, action)
+                    {
+                        Some(sets) => Plan::absolute(
+                            RadioOps::Zigbee { node_id, ops },
+                            sets,
+                            RadioOps::Zigbee {
+                                node_id,
+                                ops: reads,
+                            },
+                            d.sleeps,
+                        ),
+                        None => {
+                            ops.append(&mut reads);
+                            Plan::together(RadioOps::Zigbee { node_id, ops }, None, count)
+                        }
+                    },
+                )
             }
             Address::Zwave { node, .. } => {
-                let mut ops = self
+                let ops = self
                     .translation
                     .zwave_action(&d.mapping, endpoint, action)?;
                 if refresh {
-                    ops.extend(self.translation.zwave_refresh(&d.mapping, endpoint));
+                    let count = ops.len();
+                    return Ok(Plan::together(RadioOps::Zwave { node, ops }, None, count));
                 }
-                Ok(RadioOps::Zwave { node, ops })
+                // The translation follows a Set with its Get: the Gets are the read-back,
+                // with the refresh's Gets of the same command classes.
+                let (mut ops, mut gets): (Vec<ZwaveOp>, Vec<ZwaveOp>) =
+                    ops.into_iter().partition(|op| !zwave::is_get(op));
+                let touched = zwave_classes(&ops);
+                for get in self
+                    .translation
+                    .zwave_refresh(&d.mapping, endpoint)
+                    .into_iter()
+                    .filter(|ZwaveOp::Send { command, .. }| {
+                        command_class(command).is_some_and(|cc| touched.contains(&cc))
+                    })
+                {
+                    if !gets.contains(&get) {
+                        gets.push(get);
+                    }
+                }
+                let count = ops.len();
+                Ok(
+                    match self
+                        .translation
+                        .zwave_state_set_by(&d.mapping, endpoint, action)
+                    {
+                        Some(sets) => Plan::absolute(
+                            RadioOps::Zwave { node, ops },
+                            sets,
+                            RadioOps::Zwave { node, ops: gets },
+                            d.sleeps,
+                        ),
+                        None => {
+                            ops.append(&mut gets);
+                            Plan::together(RadioOps::Zwave { node, ops }, None, count)
+                        }
+                    },
+                )
             }
         }
     }
@@ -318,15 +487,15 @@ impl Gateway {
                 ));
                 continue;
             };
-            let ops = match self.registry.get(device) {
-                Some(d) => self.radio_ops(d, endpoint, &action),
+            let plan = match self.registry.get(device) {
+                Some(d) => self.plan(d, endpoint, &action),
                 None => Err(Refusal::new(
                     Failure::UnknownDevice,
                     "this device is not in the home",
                 )),
             };
-            let ops = match ops {
-                Ok(ops) => ops,
+            let plan = match plan {
+                Ok(plan) => plan,
                 Err(refusal) => {
                     out.extend(self.answer(
                         home,
@@ -361,14 +530,7 @@ impl Gateway {
             }
             let ticket = self.ticket(TicketFor::Command(device.clone()));
             tracing::debug!(device = %device, action = doing(&action), "command handed to the radio");
-            out.push(match ops {
-                RadioOps::Zigbee { node_id, ops } => Output::ZigbeeOps {
-                    ticket,
-                    node_id,
-                    ops,
-                },
-                RadioOps::Zwave { node, ops } => Output::ZwaveOps { ticket, node, ops },
-            });
+            out.push(plan.ops.output(ticket));
             if let Some(queue) = self.queues.get_mut(device) {
                 queue.running = Some(Running {
                     asker,
@@ -377,6 +539,9 @@ impl Gateway {
                     action,
                     deadline: now + self.config.command_timeout,
                     phase: Phase::Radio,
+                    sets: plan.sets,
+                    read_back: plan.read_back,
+                    action_ops: plan.action_ops,
                 });
             }
             return out;
@@ -415,6 +580,23 @@ impl Gateway {
                     }
                 }
                 out
+            }
+            Some(TicketFor::Report(device)) => {
+                let device = device.clone();
+                if matches!(outcome, RadioOutcome::Queued) {
+                    return Vec::new();
+                }
+                self.tickets.remove(&ticket);
+                match outcome {
+                    RadioOutcome::Failed { failure, .. } => {
+                        tracing::debug!(device = %device, failure = ?failure.failure, detail = %failure.detail, "asking for a report after a command failed");
+                        if failure.failure == Failure::Unreachable {
+                            return self.set_reachable(home, &device, false);
+                        }
+                        Vec::new()
+                    }
+                    _ => Vec::new(),
+                }
             }
             Some(TicketFor::Hub(_)) => self.hub_done(home, ticket, outcome, now),
             None => {
@@ -537,6 +719,42 @@ impl Gateway {
             }
             RadioOutcome::Done(ran) => {
                 let endpoint = running.endpoint;
+                let confirmed = running.action_ops > 0
+                    && ran.get(..running.action_ops).is_some_and(|action| {
+                        action.iter().all(|o| matches!(o, OpOutput::Confirmed))
+                    });
+                if let Some(sets) = running.sets.take() {
+                    let read_back = running.read_back.take();
+                    if confirmed {
+                        // The device applied an absolute action: its state is what the action
+                        // set. The event comes from the device's own report: a Zigbee device
+                        // reports the change (reporting is configured at setup); a Z-Wave node
+                        // does not report a change the hub made, so its Get goes out after
+                        // the answer, not before it.
+                        let mut out = self.set_reachable(home, device, true);
+                        out.extend(self.apply_reads(home, device, &ran, now).1);
+                        if let Some(gets @ RadioOps::Zwave { .. }) = read_back {
+                            let ticket = self.ticket(TicketFor::Report(device.clone()));
+                            out.push(gets.output(ticket));
+                        }
+                        out.extend(self.answer_set_state(home, device, &sets, now));
+                        return out;
+                    }
+                    if let Some(read_back) = read_back {
+                        // Taken but not confirmed: read back what the action touched.
+                        let mut out = self.set_reachable(home, device, true);
+                        self.tickets.remove(&ticket);
+                        let ticket = self.ticket(TicketFor::Command(device.clone()));
+                        if let Some(running) =
+                            self.queues.get_mut(device).and_then(|q| q.running.as_mut())
+                        {
+                            running.ticket = ticket;
+                            running.action_ops = 0;
+                        }
+                        out.push(read_back.output(ticket));
+                        return out;
+                    }
+                }
                 let mut out = self.set_reachable(home, device, true);
                 let (read, reads_out) = self.apply_reads(home, device, &ran, now);
                 out.extend(reads_out);
@@ -580,6 +798,42 @@ impl Gateway {
                 endpoint: running.endpoint,
                 state,
             },
+        );
+        out.extend(self.start_next(home, device, now));
+        out
+    }
+
+    /// Answers the running command, an absolute action the device confirmed, with the
+    /// endpoint's state and `sets` merged in; the device's record is written with the answer.
+    fn answer_set_state(
+        &mut self,
+        home: &mut Home,
+        device: &DeviceId,
+        sets: &[Attribute],
+        now: Instant,
+    ) -> Vec<Output> {
+        let Some(running) = self.finish(device) else {
+            return Vec::new();
+        };
+        let mut with = WriteBatch::new();
+        let state = match self.registry.get_mut(device) {
+            Some(d) => {
+                if d.merge(running.endpoint, sets) {
+                    Registry::put_into(&mut with, d);
+                }
+                d.state_of(running.endpoint)
+            }
+            None => sets.to_vec(),
+        };
+        tracing::info!(device = %device, action = doing(&running.action), result = "done", "command executed");
+        let mut out = self.answer_with(
+            home,
+            &running.asker,
+            Response::Done {
+                endpoint: running.endpoint,
+                state,
+            },
+            with,
         );
         out.extend(self.start_next(home, device, now));
         out

@@ -126,6 +126,12 @@ impl Journal {
     /// Writes `entry` for `key` (durable when this returns), dropping in the same write the
     /// answered entries of the same signer the replay window no longer reaches.
     pub fn write(&mut self, key: CommandKey, entry: Entry) -> Result<()> {
+        self.write_with(key, entry, WriteBatch::new())
+    }
+
+    /// [`Journal::write`] with `with` (other records that change with the entry, such as the
+    /// device's last state) in the same atomic write.
+    pub fn write_with(&mut self, key: CommandKey, entry: Entry, with: WriteBatch) -> Result<()> {
         let highest = self
             .entries
             .range(
@@ -155,7 +161,7 @@ impl Journal {
         let mut value = Vec::new();
         ciborium::ser::into_writer(&entry, &mut value)
             .map_err(|e| Error::Corrupt(format!("{TREE}: cannot encode an entry: {e}")))?;
-        let mut batch = WriteBatch::new();
+        let mut batch = with;
         batch.put(TREE, &key.to_bytes(), &value);
         for k in &stale {
             batch.remove(TREE, &k.to_bytes());
