@@ -2,9 +2,9 @@
 //! role, recorded in the journal before any radio request, run one at a time per device, and
 //! answered by a response signed by the device's key.
 //!
-//! At most once: `Home::open_command` refuses a second copy of an envelope (its replay window
-//! is flushed before it returns); the journal entry is written before the first radio request
-//! is handed out; a duplicate gets the stored answer again; after a restart a command that was
+//! At most once: `Home::open_command_staged` refuses a second copy of an envelope; the advanced
+//! replay window and the command's journal entry are flushed together (`Home::make_durable`)
+//! before the first radio request is handed out; a duplicate gets the stored answer again; after a restart a command that was
 //! handed out but not answered is answered `Interrupted` (never run again), and one that was
 //! accepted but never handed out runs then.
 
@@ -132,6 +132,18 @@ fn command_class(command: &CommandClassFrame) -> Option<u8> {
     command.encode().ok()?.first().copied()
 }
 
+/// Makes the staged replay window durable ([`Home::make_durable`]); `false` (logged) when it
+/// could not be: then the command is neither run nor answered.
+fn durable(home: &mut Home) -> bool {
+    match home.make_durable() {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!("cannot persist a command's replay window; ignoring the command: {e}");
+            false
+        }
+    }
+}
+
 /// The device a command envelope is routed to, read from its (already authenticated) route.
 fn routed_device(bytes: &[u8]) -> Option<DeviceId> {
     let msg = crate::cose::decode_encrypt(bytes).ok()?;
@@ -155,7 +167,9 @@ impl Gateway {
         now: Instant,
     ) -> Vec<Output> {
         self.connections.insert(conn);
-        let opened = match home.open_command(bytes, home.now_unix(), now) {
+        // The advanced replay window is staged: a device command's journal entry joins it in
+        // one flush (`device_command`); every other path flushes it before anything else.
+        let opened = match home.open_command_staged(bytes, home.now_unix(), now) {
             Ok(o) => o,
             Err(envelope::Error::Replay { kid, seq }) => {
                 // A second copy: never run again; its answer, if there is one yet, again.
@@ -197,6 +211,7 @@ impl Gateway {
             .client_by_kid(opened.signer)
             .map(|(i, c)| (i.clone(), c.clone()))
         else {
+            durable(home);
             return Vec::new();
         };
         let asker = Asker {
@@ -210,7 +225,15 @@ impl Gateway {
             device: opened.route.device.clone(),
             command: opened.body.body.clone(),
         };
-        let command = match Command::from_value(&opened.body.body) {
+        let command = Command::from_value(&opened.body.body);
+        let to_hub = asker.device == hub_device();
+        if !matches!(command, Ok(Command::Device { .. })) || to_hub {
+            // Not a device action: the window is made durable on its own, before anything.
+            if !durable(home) {
+                return Vec::new();
+            }
+        }
+        let command = match command {
             Ok(c) => c,
             Err(e) => {
                 return self.answer(
@@ -223,7 +246,6 @@ impl Gateway {
                 );
             }
         };
-        let to_hub = asker.device == hub_device();
         match command {
             Command::Device { endpoint, action } if !to_hub => {
                 self.device_command(home, asker, &cert, endpoint, action, now)
@@ -275,6 +297,9 @@ impl Gateway {
         };
         if let Some(refusal) = refusal {
             tracing::info!(device = %asker.device, action = doing(&action), result = ?refusal.failure, "command refused");
+            if !durable(home) {
+                return Vec::new();
+            }
             return self.answer(
                 home,
                 &asker,
@@ -304,7 +329,14 @@ impl Gateway {
             interim: None,
             answer: None,
         };
-        if let Err(e) = self.journal.write(asker.key, entry) {
+        // The entry is staged and flushed with the replay window the command advanced: one
+        // flush before the radio request (`docs/GATEWAY.md`, "Flushes").
+        let recorded = self
+            .journal
+            .stage(asker.key, entry)
+            .map_err(|e| e.to_string())
+            .and_then(|()| home.make_durable().map_err(|e| e.to_string()));
+        if let Err(e) = recorded {
             // Without its journal entry the command could run twice after a restart: it does
             // not run at all.
             tracing::error!("cannot record a command in the journal: {e}");

@@ -2,8 +2,9 @@
 //! even when its envelope arrives twice or the hub restarts in between.
 //!
 //! Keyed by the signer's kid and the command's sequence number (the pair the replay window
-//! refuses twice). A command's entry is written after `Home::open_command` returns (which has
-//! already flushed the advanced replay window) and before anything is asked of a radio:
+//! refuses twice). A command's entry is staged after `Home::open_command_staged` returns, and
+//! the window, the entry and the store's generation are flushed together
+//! (`Home::make_durable`) before anything is asked of a radio:
 //!
 //! - `Accepted`: the command waits for its turn (the device is busy with an earlier command,
 //!   or its radio is not up). After a restart it runs.
@@ -132,6 +133,17 @@ impl Journal {
     /// [`Journal::write`] with `with` (other records that change with the entry, such as the
     /// device's last state) in the same atomic write.
     pub fn write_with(&mut self, key: CommandKey, entry: Entry, with: WriteBatch) -> Result<()> {
+        self.put(key, entry, with, true)
+    }
+
+    /// [`Journal::write`] **staged** ([`Store::stage`]): atomic, durable at the next flush.
+    /// For a new command's entry, written after `Home::open_command_staged` and flushed with
+    /// its replay window by `Home::make_durable` before anything is asked of a radio.
+    pub fn stage(&mut self, key: CommandKey, entry: Entry) -> Result<()> {
+        self.put(key, entry, WriteBatch::new(), false)
+    }
+
+    fn put(&mut self, key: CommandKey, entry: Entry, with: WriteBatch, flush: bool) -> Result<()> {
         let highest = self
             .entries
             .range(
@@ -166,7 +178,11 @@ impl Journal {
         for k in &stale {
             batch.remove(TREE, &k.to_bytes());
         }
-        self.store.apply(batch)?;
+        if flush {
+            self.store.apply(batch)?;
+        } else {
+            self.store.stage(batch)?;
+        }
         for k in &stale {
             self.entries.remove(k);
         }
