@@ -22,6 +22,7 @@ mod hub;
 pub mod journal;
 mod outcome;
 pub mod permissions;
+mod plan;
 pub mod registry;
 pub mod translation;
 mod wording;
@@ -309,7 +310,7 @@ struct Running {
     /// The state an absolute action sets, taken when the device confirms it.
     sets: Option<Vec<Attribute>>,
     /// What to read back when the device took the action without confirming it.
-    read_back: Option<commands::RadioOps>,
+    read_back: Option<plan::RadioOps>,
     /// How many of the ops sent first carry the action (the rest read back).
     action_ops: usize,
 }
