@@ -196,12 +196,19 @@ pub struct EmulatorConfig {
     /// changes state on its own (opens or closes, sees motion or stops, is turned by hand),
     /// so the hub has events to carry; 0: they change only when told to.
     pub activity_ms: u64,
+    /// The emulated Zigbee stick's tick in milliseconds (1 ..= 100; 10 by default): a device
+    /// answers a request 3 ticks after it (about 30 ms of emulated air time at 10 ms). A
+    /// smaller tick is a faster emulated radio, for measuring the hub's own time
+    /// (`docs/PERFORMANCE.md`); it costs the emulator more wake-ups.
+    pub zigbee_tick_ms: u64,
 }
 
 impl EmulatorConfig {
     /// The largest emulated Zigbee house: well past the 200 devices the hub is measured with,
     /// and within the node ids the emulated house hands out.
     pub const MAX_ZIGBEE_DEVICES: u16 = 1000;
+    /// The range of [`EmulatorConfig::zigbee_tick_ms`].
+    pub const ZIGBEE_TICK_MS: std::ops::RangeInclusive<u64> = 1..=100;
 }
 
 /// `[transport]`: whether the hub listens for clients (WebSocket over TLS) and where. The
@@ -492,6 +499,7 @@ struct RawConfig {
 struct RawEmulator {
     zigbee_devices: Option<u16>,
     activity_ms: Option<u64>,
+    zigbee_tick_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -695,6 +703,10 @@ impl RawConfig {
                     .zigbee_devices
                     .or(lower.emulator.zigbee_devices),
                 activity_ms: self.emulator.activity_ms.or(lower.emulator.activity_ms),
+                zigbee_tick_ms: self
+                    .emulator
+                    .zigbee_tick_ms
+                    .or(lower.emulator.zigbee_tick_ms),
             },
         }
     }
@@ -877,12 +889,27 @@ impl RawConfig {
                 &format!("must be at most {}", EmulatorConfig::MAX_ZIGBEE_DEVICES),
             ));
         }
+        let zigbee_tick_ms = self
+            .emulator
+            .zigbee_tick_ms
+            .ok_or_else(|| required("emulator.zigbee_tick_ms"))?;
+        if !EmulatorConfig::ZIGBEE_TICK_MS.contains(&zigbee_tick_ms) {
+            return Err(invalid(
+                "emulator.zigbee_tick_ms",
+                &format!(
+                    "must be {} to {} milliseconds",
+                    EmulatorConfig::ZIGBEE_TICK_MS.start(),
+                    EmulatorConfig::ZIGBEE_TICK_MS.end()
+                ),
+            ));
+        }
         let emulator = EmulatorConfig {
             zigbee_devices,
             activity_ms: self
                 .emulator
                 .activity_ms
                 .ok_or_else(|| required("emulator.activity_ms"))?,
+            zigbee_tick_ms,
         };
 
         Ok(Config {
@@ -1119,6 +1146,7 @@ mod tests {
             EmulatorConfig {
                 zigbee_devices: 8,
                 activity_ms: 0,
+                zigbee_tick_ms: 10,
             }
         );
         let (_f, c) = load_text("[emulator]\nzigbee_devices = 200\nactivity_ms = 50\n");
@@ -1127,11 +1155,14 @@ mod tests {
             EmulatorConfig {
                 zigbee_devices: 200,
                 activity_ms: 50,
+                zigbee_tick_ms: 10,
             }
         );
         // One key given, the other keeps its default.
         let (_f, c) = load_text("[emulator]\nactivity_ms = 1000\n");
         assert_eq!(c.expect("loads").emulator.zigbee_devices, 8);
+        let (_f, c) = load_text("[emulator]\nzigbee_tick_ms = 1\n");
+        assert_eq!(c.expect("loads").emulator.zigbee_tick_ms, 1);
         for (toml, key) in [
             (
                 "[emulator]\nzigbee_devices = 1001\n",
@@ -1140,6 +1171,14 @@ mod tests {
             ("[emulator]\nzigbee_devices = -1\n", "zigbee_devices"),
             ("[emulator]\nzigbee_devices = \"200\"\n", "zigbee_devices"),
             ("[emulator]\nactivity_ms = -5\n", "activity_ms"),
+            (
+                "[emulator]\nzigbee_tick_ms = 0\n",
+                "emulator.zigbee_tick_ms",
+            ),
+            (
+                "[emulator]\nzigbee_tick_ms = 101\n",
+                "emulator.zigbee_tick_ms",
+            ),
             ("[emulator]\ndevices = 200\n", "devices"),
         ] {
             let (_f, c) = load_text(toml);

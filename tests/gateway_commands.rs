@@ -37,29 +37,49 @@ fn home_with_lamp_and_lock() -> (
     (hub, owner, lamp, lock)
 }
 
+/// The Zigbee ops of the one ops request among `outputs`.
+fn zigbee_ops(outputs: &[Output]) -> Vec<ZigbeeOp> {
+    let [Output::ZigbeeOps { ops, .. }] = outputs else {
+        panic!("one Zigbee ops request: {outputs:?}");
+    };
+    ops.clone()
+}
+
+/// The Z-Wave ops of the one ops request among `outputs`.
+fn zwave_ops(outputs: &[Output]) -> Vec<ZwaveOp> {
+    let [Output::ZwaveOps { ops, .. }] = outputs else {
+        panic!("one Z-Wave ops request: {outputs:?}");
+    };
+    ops.clone()
+}
+
+/// Whether `outputs` ask anything of a radio.
+fn asks_radio(outputs: &[Output]) -> bool {
+    outputs
+        .iter()
+        .any(|o| matches!(o, Output::ZigbeeOps { .. } | Output::ZwaveOps { .. }))
+}
+
 #[test]
-fn a_command_runs_and_is_answered_with_the_new_state_signed_by_the_device() {
+fn a_confirmed_absolute_command_is_answered_with_the_state_it_set_without_a_read() {
     let (mut hub, mut owner, lamp, _) = home_with_lamp_and_lock();
     let (_, out) = hub.send(&mut owner, &lamp, device_command(1, Action::TurnOn));
     let [Output::ZigbeeOps { node_id, ops, .. }] = &out[..] else {
         panic!("one ops request: {out:?}");
     };
     assert_eq!(*node_id, 0x1A2B);
-    assert_eq!(ops.len(), 2, "the action, then the read of the new state");
-    assert!(matches!(
-        ops[1],
-        ZigbeeOp::Read {
-            cluster: ON_OFF,
-            ..
-        }
-    ));
+    assert!(
+        matches!(&ops[..], [ZigbeeOp::Command { endpoint: 1, .. }]),
+        "the action alone, no read: {ops:?}"
+    );
 
+    // The lamp answers with a Default Response SUCCESS.
     let ticket = ops_ticket(&out);
-    let done = done_reading_on_off(&out, true);
     let out = hub.handle(Input::RadioDone {
         ticket,
-        outcome: done,
+        outcome: RadioOutcome::Done(vec![OpOutput::Confirmed]),
     });
+    assert!(!asks_radio(&out), "no read-back: {out:?}");
     let got = owner.take(&out);
     let [(opened, response)] = &got.responses[..] else {
         panic!("one response: {got:?}");
@@ -72,8 +92,79 @@ fn a_command_runs_and_is_answered_with_the_new_state_signed_by_the_device() {
         }
     );
     assert_eq!(Some(opened.signer), hub.kid(&lamp));
-    // The read-back is a report like any other.
+    assert!(got.events.is_empty(), "the event is the lamp's own report");
+
+    // The lamp's own report is the event.
+    let out = hub.report_on_off(0x1A2B, 1, true);
+    let got = owner.take(&out);
     assert_eq!(got.events.len(), 1);
+    assert!(got.responses.is_empty());
+}
+
+#[test]
+fn a_command_the_device_takes_without_confirming_reads_back_only_what_it_touched() {
+    let (mut hub, mut owner, lamp, _) = home_with_lamp_and_lock();
+    let (_, out) = hub.send(&mut owner, &lamp, device_command(1, Action::TurnOff));
+    assert_eq!(zigbee_ops(&out).len(), 1, "the action alone");
+    // Taken (a cluster-specific answer), but not confirmed: one read of On/Off follows.
+    let ticket = ops_ticket(&out);
+    let out = hub.handle(Input::RadioDone {
+        ticket,
+        outcome: RadioOutcome::Done(vec![OpOutput::Done]),
+    });
+    assert!(owner.take(&out).responses.is_empty(), "not answered yet");
+    let reads = zigbee_ops(&out);
+    assert!(
+        matches!(
+            &reads[..],
+            [ZigbeeOp::Read {
+                endpoint: 1,
+                cluster: ON_OFF,
+                ..
+            }]
+        ),
+        "one read of the cluster the command touched: {reads:?}"
+    );
+    let ticket = ops_ticket(&out);
+    let outcome = done_reading_on_off(&out, false);
+    let out = hub.handle(Input::RadioDone { ticket, outcome });
+    assert!(!asks_radio(&out), "nothing more is read: {out:?}");
+    let got = owner.take(&out);
+    assert_eq!(
+        got.responses
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect::<Vec<_>>(),
+        vec![Response::Done {
+            endpoint: 1,
+            state: vec![Attribute::OnOff(false)]
+        }]
+    );
+    // The value read is a report like any other.
+    assert_eq!(got.events.len(), 1);
+}
+
+#[test]
+fn an_action_whose_result_is_not_known_reads_back_only_its_own_cluster() {
+    // A lock that is also a switch: locking it must not read the switch's On/Off.
+    let mut hub = Hub::new();
+    hub.radios_up();
+    let mut owner = hub.pair("owner", Role::Owner, None);
+    let (lock, out) = hub.join_zigbee(LOCK, 0x2B3C, &[(1, &[DOOR_LOCK, ON_OFF])]);
+    owner.take(&out);
+    let (_, out) = hub.send(&mut owner, &lock, device_command(1, Action::Lock));
+    let ops = zigbee_ops(&out);
+    assert!(
+        ops.iter().all(|op| !matches!(
+            op,
+            ZigbeeOp::Read {
+                cluster: ON_OFF,
+                ..
+            }
+        )),
+        "no read of a cluster the lock action does not touch: {ops:?}"
+    );
+    assert_eq!(ops.len(), 1, "{ops:?}");
 }
 
 #[test]
@@ -84,33 +175,36 @@ fn a_command_waits_for_the_report_that_follows_or_answers_with_the_last_state() 
     let (switch, out) = hub.include_zwave(7, &[CC_SWITCH]);
     owner.take(&out);
     let (_, out) = hub.send(&mut owner, &switch, device_command(0, Action::TurnOn));
-    let [
-        Output::ZwaveOps {
-            node: 7,
-            ops,
-            ticket,
-        },
-    ] = &out[..]
-    else {
-        panic!("one ops request: {out:?}");
-    };
-    assert!(matches!(
-        ops[..],
-        [
-            ZwaveOp::Send {
+    assert!(
+        matches!(
+            zwave_ops(&out)[..],
+            [ZwaveOp::Send {
                 command: CommandClassFrame::BinarySwitch(BinarySwitch::Set { value: 0xFF, .. }),
                 ..
-            },
-            ZwaveOp::Send {
-                command: CommandClassFrame::BinarySwitch(BinarySwitch::Get),
-                ..
-            }
-        ]
-    ));
-    let ticket = *ticket;
+            }]
+        ),
+        "the Set alone"
+    );
+    // Acknowledged, not supervised: a Get of the Binary Switch follows.
+    let ticket = ops_ticket(&out);
     let out = hub.handle(Input::RadioDone {
         ticket,
-        outcome: RadioOutcome::Done(vec![OpOutput::Done, OpOutput::Done]),
+        outcome: RadioOutcome::Done(vec![OpOutput::Done]),
+    });
+    assert!(
+        matches!(
+            zwave_ops(&out)[..],
+            [ZwaveOp::Send {
+                command: CommandClassFrame::BinarySwitch(BinarySwitch::Get),
+                ..
+            }]
+        ),
+        "one Get of what the Set touched"
+    );
+    let ticket = ops_ticket(&out);
+    let out = hub.handle(Input::RadioDone {
+        ticket,
+        outcome: RadioOutcome::Done(vec![OpOutput::Done]),
     });
     assert!(
         owner.take(&out).responses.is_empty(),
@@ -140,9 +234,14 @@ fn a_command_waits_for_the_report_that_follows_or_answers_with_the_last_state() 
     // No report this time: after the settle time, the last known state.
     let (_, out) = hub.send(&mut owner, &switch, device_command(0, Action::TurnOn));
     let ticket = ops_ticket(&out);
+    let out = hub.handle(Input::RadioDone {
+        ticket,
+        outcome: RadioOutcome::Done(vec![OpOutput::Done]),
+    });
+    let ticket = ops_ticket(&out);
     hub.handle(Input::RadioDone {
         ticket,
-        outcome: RadioOutcome::Done(vec![OpOutput::Done, OpOutput::Done]),
+        outcome: RadioOutcome::Done(vec![OpOutput::Done]),
     });
     assert!(hub.advance(Duration::from_secs(1)).is_empty());
     let out = hub.advance(hub.config.settle_timeout);
@@ -153,6 +252,60 @@ fn a_command_waits_for_the_report_that_follows_or_answers_with_the_last_state() 
             state: vec![Attribute::OnOff(true)]
         }
     );
+
+    // Supervised and reported SUCCESS: answered at once with the state set; the Get that
+    // follows only brings the node's Report for the event (a node does not report a change
+    // the hub made), and nothing waits for it.
+    let (_, out) = hub.send(&mut owner, &switch, device_command(0, Action::TurnOff));
+    let ticket = ops_ticket(&out);
+    let out = hub.handle(Input::RadioDone {
+        ticket,
+        outcome: RadioOutcome::Done(vec![OpOutput::Confirmed]),
+    });
+    assert_eq!(
+        owner.response(&out),
+        Response::Done {
+            endpoint: 0,
+            state: vec![Attribute::OnOff(false)]
+        }
+    );
+    assert!(
+        matches!(
+            zwave_ops(&out_radio(&out))[..],
+            [ZwaveOp::Send {
+                command: CommandClassFrame::BinarySwitch(BinarySwitch::Get),
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+    let get = ops_ticket(&out);
+    let out = hub.handle(Input::RadioDone {
+        ticket: get,
+        outcome: RadioOutcome::Done(vec![OpOutput::Done]),
+    });
+    assert!(out.is_empty(), "{out:?}");
+    let out = hub.handle(Input::Zwave(ZwaveEvent::Report {
+        node: 7,
+        endpoint: 0,
+        security: None,
+        report: CommandClassFrame::BinarySwitch(BinarySwitch::Report {
+            current: 0,
+            transition: None,
+        }),
+    }));
+    let got = owner.take(&out);
+    assert_eq!(got.events.len(), 1, "the node's report is the event");
+    assert!(got.responses.is_empty(), "answered once");
+}
+
+/// The radio requests among `outputs`.
+fn out_radio(outputs: &[Output]) -> Vec<Output> {
+    outputs
+        .iter()
+        .filter(|o| matches!(o, Output::ZigbeeOps { .. } | Output::ZwaveOps { .. }))
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -361,6 +514,24 @@ fn a_sleeping_node_answers_queued_then_done_at_its_wake_up() {
     let (switch, out) = hub.include_zwave(21, &[CC_SWITCH, CC_WAKE_UP]);
     owner.take(&out);
     let (envelope, out) = hub.send(&mut owner, &switch, device_command(0, Action::TurnOn));
+    // A sleeper gets the Set and its Get in one request: a Get sent afterwards would wait
+    // for the next wake-up.
+    assert!(
+        matches!(
+            zwave_ops(&out)[..],
+            [
+                ZwaveOp::Send {
+                    command: CommandClassFrame::BinarySwitch(BinarySwitch::Set { .. }),
+                    ..
+                },
+                ZwaveOp::Send {
+                    command: CommandClassFrame::BinarySwitch(BinarySwitch::Get),
+                    ..
+                }
+            ]
+        ),
+        "{out:?}"
+    );
     let ticket = ops_ticket(&out);
     let out = hub.handle(Input::RadioDone {
         ticket,

@@ -15,7 +15,7 @@ use firmware_shim::zwave_controller::{SecureDevice, SecureNode, SimNode, SimNode
 use sealhub::definitions::Definitions;
 use sealhub::gateway::zwave::{
     ColorComponents, action, action_with_state, attributes_of_report_with, follow_up, mapping,
-    refresh, report_endpoint,
+    refresh, report_endpoint, state_set_by,
 };
 use sealhub::gateway::{Mapping, ZwaveOp};
 use sealhub::model::{
@@ -721,4 +721,59 @@ async fn the_s2_sleeping_sensor_reports_its_battery_under_s2() {
         ],
     )
     .await;
+}
+
+/// Carries out an absolute `a` on a node that supervises it, which must report SUCCESS, and
+/// checks that the state the core answers with for it, [`state_set_by`], is what the node's
+/// Report says afterwards.
+async fn act_confirmed(b: &mut ZwaveBench, d: &mut Device, endpoint: u8, a: Action) {
+    let set = state_set_by(&d.mapping, endpoint, &a)
+        .unwrap_or_else(|| panic!("{a:?} should be known from the Set"));
+    let ops = action(&d.mapping, endpoint, &a).unwrap_or_else(|r| panic!("{a:?}: {r:?}"));
+    let sets: Vec<ZwaveOp> = ops
+        .into_iter()
+        .filter(|op| !sealhub::gateway::zwave::is_get(op))
+        .collect();
+    for outcome in b.run(d.id, &sets).await {
+        assert_eq!(
+            outcome.supervision.map(|s| s.status),
+            Some(SupervisionStatus::Success),
+            "{a:?} was not confirmed"
+        );
+    }
+    d.heard.clear();
+    let gets = refresh(&d.mapping, endpoint);
+    applied(b, d, gets).await;
+    let want: Vec<(u8, Attribute)> = set.into_iter().map(|v| (endpoint, v)).collect();
+    expect(b, d, &want).await;
+}
+
+/// An absolute command the node confirms (Supervision Report SUCCESS) is answered with the
+/// state it set, without a Get (`docs/GATEWAY.md`): that state must be what the node reports.
+/// Actions whose result the Set does not say are read back.
+#[tokio::test]
+async fn the_state_a_supervised_set_sets_is_what_the_node_reports() {
+    let mut b = ZwaveBench::start(vec![SimNode::thermostat()]).await;
+    let mut d = Device::described(&mut b, 2, None).await;
+    act_confirmed(
+        &mut b,
+        &mut d,
+        0,
+        Action::SetThermostatMode(ThermostatMode::Heat),
+    )
+    .await;
+    // A setpoint that starts it heating is reported Working (not yet applied): the core
+    // reads that one back (`OpOutput::Done`, not `Confirmed`), so only the state is checked.
+    assert_eq!(
+        state_set_by(&d.mapping, 0, &Action::SetHeatingSetpoint(2250)),
+        Some(vec![Attribute::HeatingSetpoint(2250)])
+    );
+
+    // The metering plug supervises its outlets' switches.
+    let mut b = ZwaveBench::start(vec![SimNode::metering_plug()]).await;
+    let mut d = Device::described(&mut b, 2, None).await;
+    act_confirmed(&mut b, &mut d, 1, Action::TurnOn).await;
+    act_confirmed(&mut b, &mut d, 1, Action::TurnOff).await;
+    assert_eq!(state_set_by(&d.mapping, 1, &Action::Toggle), None);
+    assert_eq!(state_set_by(&d.mapping, 1, &Action::Refresh), None);
 }

@@ -1,6 +1,8 @@
-//! Crash safety of [`Store::apply`]: a child process applies batches in a loop and is killed
-//! with SIGKILL at random moments; after every kill the store must open, hold every batch the
-//! child reported as applied, and hold no half-applied batch.
+//! Crash safety of [`Store::apply`] and [`Store::stage`]: a child process writes batches in a
+//! loop and is killed with SIGKILL at random moments; after every kill the store must open,
+//! hold every batch the child reported as applied (or staged and then flushed), hold no
+//! half-applied batch, and of staged batches keep a prefix (a later one never without an
+//! earlier one).
 //!
 //! The child is this test binary itself, re-executed with `SEALHUB_CRASH_CHILD=<data dir>` and
 //! filtered to [`crash_child_writer`], which does nothing when the variable is absent; the kill
@@ -17,6 +19,7 @@ use sealhub::store::{KekSource, Store, WriteBatch};
 use support::kill::{KillRng, Victim, number_after};
 
 const CHILD_ENV: &str = "SEALHUB_CRASH_CHILD";
+const STAGER_ENV: &str = "SEALHUB_CRASH_STAGER";
 const ROUNDS: usize = 25;
 
 fn device_value(n: u64) -> Vec<u8> {
@@ -56,6 +59,50 @@ fn crash_child_writer() {
             .put("certs", &n.to_be_bytes(), &cert_value(n))
             .put("counters", b"next", &(n + 1).to_be_bytes());
         store.apply(batch).expect("apply");
+        n += 1;
+        writeln!(out, "COMMITTED {n}")
+            .and_then(|_| out.flush())
+            .expect("stdout");
+    }
+}
+
+fn staged_counter(store: &Store) -> u64 {
+    match store.get("counters", b"staged").expect("read counter") {
+        Some(bytes) => u64::from_be_bytes(bytes.as_slice().try_into().expect("8-byte counter")),
+        None => 0,
+    }
+}
+
+/// Not a test on its own: the staging writer run by the child process. Each round stages
+/// `devices/<n>` with `counters/staged = n + 1`, then `certs/<n>` with `counters/next = n + 1`
+/// in a second batch, flushes both at once and prints `COMMITTED <n + 1>` (as a command's
+/// replay window and journal entry share one flush).
+#[test]
+fn crash_child_stager() {
+    let Some(dir) = std::env::var_os(STAGER_ENV) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let store = Store::open(&dir, &KekSource::default_key_file(&dir)).expect("child open");
+    let mut n = counter(&store);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "READY {n}")
+        .and_then(|_| out.flush())
+        .expect("stdout");
+    loop {
+        let mut first = WriteBatch::new();
+        first
+            .put("devices", &n.to_be_bytes(), &device_value(n))
+            .put("counters", b"staged", &(n + 1).to_be_bytes());
+        store.stage(first).expect("stage");
+        let mut second = WriteBatch::new();
+        second.put("certs", &n.to_be_bytes(), &cert_value(n)).put(
+            "counters",
+            b"next",
+            &(n + 1).to_be_bytes(),
+        );
+        store.stage(second).expect("stage");
+        store.flush().expect("flush");
         n += 1;
         writeln!(out, "COMMITTED {n}")
             .and_then(|_| out.flush())
@@ -109,7 +156,7 @@ fn verify(dir: &Path, committed: u64, previous: u64, round: usize) -> u64 {
 /// never makes the store unopenable.
 #[test]
 fn killing_the_writer_never_leaves_half_a_batch() {
-    if std::env::var_os(CHILD_ENV).is_some() {
+    if std::env::var_os(CHILD_ENV).is_some() || std::env::var_os(STAGER_ENV).is_some() {
         return;
     }
     let started = Instant::now();
@@ -163,4 +210,72 @@ fn killing_the_writer_never_leaves_half_a_batch() {
          mid-stream, {:?}",
         started.elapsed()
     );
+}
+
+/// Checks a staging writer's store after a crash: every flushed round there, no half batch,
+/// and the staged batches a prefix (the first batch of a round may be there without the
+/// second, never the second without the first). Returns the counter.
+fn verify_staged(dir: &Path, committed: u64, previous: u64, round: usize) -> u64 {
+    let store = Store::open(dir, &KekSource::default_key_file(dir))
+        .unwrap_or_else(|e| panic!("round {round}: store does not open after a kill: {e}"));
+    let next = counter(&store);
+    let staged = staged_counter(&store);
+    assert!(
+        next >= committed && next >= previous,
+        "round {round}: flushed {committed} (before: {previous}), store has {next}"
+    );
+    assert!(
+        staged == next || staged == next + 1,
+        "round {round}: staged batches kept out of order: first batches {staged}, second {next}"
+    );
+    for (tree, count) in [("devices", staged), ("certs", next)] {
+        let seen: BTreeSet<u64> = store
+            .iter(tree)
+            .map(|r| {
+                let (key, _) = r.unwrap_or_else(|e| panic!("round {round}: {tree}: {e}"));
+                u64::from_be_bytes(key.as_slice().try_into().expect("8-byte key"))
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            (0..count).collect::<BTreeSet<u64>>(),
+            "round {round}: {tree} does not match its counter {count} (half a batch)"
+        );
+    }
+    next
+}
+
+/// Behaviour: a writer that stages two batches and flushes them together, killed with SIGKILL
+/// at random moments, never loses a flushed round, never leaves half a batch, and never keeps
+/// a staged batch without the ones staged before it (`Store::stage`'s promise, on which a
+/// command's single flush of replay window and journal entry rests).
+#[test]
+fn killing_a_staging_writer_keeps_every_flushed_batch_and_a_prefix_of_the_rest() {
+    if std::env::var_os(CHILD_ENV).is_some() || std::env::var_os(STAGER_ENV).is_some() {
+        return;
+    }
+    let dir = support::tempdir();
+    drop(Store::open(dir.path(), &KekSource::default_key_file(dir.path())).expect("create"));
+    let mut rng = KillRng::from_env();
+    let mut previous = 0;
+    for round in 0..ROUNDS {
+        let mut child = Victim::spawn_self("crash_child_stager", (STAGER_ENV, dir.path()));
+        let want = 1 + rng.below(4) as usize;
+        child.wait_for(Duration::from_secs(60), "READY", |l| l.contains("READY"));
+        let mut new_commits = 0;
+        child.wait_for(Duration::from_secs(60), "commits", |l| {
+            if l.contains("COMMITTED ") {
+                new_commits += 1;
+            }
+            new_commits >= want
+        });
+        let committed = child
+            .kill()
+            .iter()
+            .rev()
+            .find_map(|l| number_after(l, "COMMITTED "))
+            .unwrap_or(0);
+        previous = verify_staged(dir.path(), committed, previous, round);
+    }
+    assert!(previous > 0, "the child never flushed a round");
 }

@@ -216,3 +216,44 @@ fn a_guard_that_remembers_a_home_refuses_to_create_another() {
         .expect_err("no home here");
     assert!(matches!(err, keymgmt::Error::NoHome), "{err}");
 }
+
+/// Behaviour: a command's staged replay window (`Home::open_command_staged`, flushed with the
+/// gateway's journal entry) bumps the generation at once but reaches the rollback guard only
+/// once `Home::make_durable` has flushed it: the guard is never ahead of the store.
+#[test]
+fn a_staged_replay_window_reaches_the_guard_only_after_it_is_made_durable() {
+    let data = support::tempdir();
+    let guard_dir = support::tempdir();
+    let guard = || RollbackGuard::in_dir(guard_dir.path());
+    let mut home = Home::create_guarded(store_in(data.path()), FreshnessPolicy::default(), guard())
+        .expect("created");
+    home.issue_device(&id("zb:lock")).expect("device");
+    let mut phone = pair(&mut home, "phone");
+    let guarded = |home: &Home| {
+        let record = guard().read().expect("guard reads").expect("a guard");
+        (record.generation, home.generation())
+    };
+    let (before, _) = guarded(&home);
+
+    let command = unlock(&mut phone);
+    home.open_command_staged(&command, Some(NOW), Instant::now())
+        .expect("accepted");
+    let (in_guard, in_store) = guarded(&home);
+    assert_eq!(in_guard, before, "the guard waits for the flush");
+    assert_eq!(in_store, before + 1, "the window bumps the generation");
+    // A copy is refused already (the window is advanced in memory).
+    assert!(matches!(
+        home.open_command_staged(&command, Some(NOW), Instant::now()),
+        Err(Error::Replay { .. })
+    ));
+
+    home.make_durable().expect("flushed");
+    let (in_guard, in_store) = guarded(&home);
+    assert_eq!(
+        in_guard, in_store,
+        "the guard records the flushed generation"
+    );
+    // Nothing staged: nothing more to do.
+    home.make_durable().expect("nothing to flush");
+    assert_eq!(guarded(&home), (in_store, in_store));
+}

@@ -22,7 +22,8 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 /// How often the emulators' state machines are driven.
-const TICK: Duration = Duration::from_millis(10);
+/// The emulated Z-Wave stick's tick.
+const ZWAVE_TICK: Duration = Duration::from_millis(10);
 
 /// How long the emulated network stays open for the demo house to join.
 const DEMO_PERMIT_JOIN_SECS: u8 = 60;
@@ -37,12 +38,13 @@ pub(super) struct ZigbeeDemo {
 }
 
 impl ZigbeeDemo {
-    /// Starts the emulated stick on a pty; the path is what the driver opens.
-    pub(super) async fn start(size: u16) -> Result<(PathBuf, Self), String> {
+    /// Starts the emulated stick on a pty, ticking every `tick` (`[emulator] zigbee_tick_ms`);
+    /// the path is what the driver opens.
+    pub(super) async fn start(size: u16, tick: Duration) -> Result<(PathBuf, Self), String> {
         let (path, emu) = ezsp_ncp::spawn_on_pty(ezsp_ncp::PtyConfig {
             link: None,
             ncp: ezsp_ncp::NcpConfig::default(),
-            tick: TICK,
+            tick,
         })
         .await
         .map_err(|e| format!("cannot create the emulated stick's pty: {e}"))?;
@@ -228,7 +230,7 @@ impl ZwaveDemo {
         let (path, emu) = zw::spawn_on_pty(zw::PtyConfig {
             link: None,
             controller: ControllerConfig::default(),
-            tick: TICK,
+            tick: ZWAVE_TICK,
         })
         .await
         .map_err(|e| format!("cannot create the emulated stick's pty: {e}"))?;

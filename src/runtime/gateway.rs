@@ -29,10 +29,12 @@ use sealhub::model::Failure;
 use sealhub::radio::zwave_nodes::NodeRecord;
 use sealhub::store::Store;
 use sealhub::transport::{self, Inbound, Outbound};
-use sealhub_radios::zigbee::driver::{self as zigbee, DeviceDescription, NetworkInfo, ZigbeeStick};
+use sealhub_radios::zigbee::driver::{
+    self as zigbee, DeviceDescription, NetworkInfo, Outcome as ZclOutcome, ZigbeeStick,
+};
 use sealhub_radios::zwave::cc::CommandClassFrame;
 use sealhub_radios::zwave::driver::{
-    self as zwave, InclusionOptions, SubmittedCommand, ZwaveStick,
+    self as zwave, InclusionOptions, SubmittedCommand, SupervisionStatus, ZwaveStick,
 };
 use sealhub_radios::zwave::s2::KeyClasses;
 use tokio::sync::{broadcast, mpsc};
@@ -91,8 +93,10 @@ pub(crate) type AfterWakeUp = Pin<Box<dyn Future<Output = Result<(), OpFailure>>
 
 /// What sending one Z-Wave command did.
 pub(crate) enum ZwaveSent {
-    /// The node took it (and applied it, when supervised).
+    /// The node took it (acknowledged it, or reported Supervision Working).
     Done,
+    /// The node applied it: Supervision Report SUCCESS.
+    Confirmed,
     /// The node sleeps; the command waits for its wake-up.
     Queued(AfterWakeUp),
 }
@@ -120,7 +124,11 @@ impl ZigbeeRadio for ZigbeeStick {
             ZigbeeOp::Command { endpoint, command } => self
                 .send_cluster_command(node_id, endpoint, command.cluster_id(), command)
                 .await
-                .map(|_| OpOutput::Done),
+                .map(|outcome| match outcome {
+                    ZclOutcome::Success => OpOutput::Confirmed,
+                    // A cluster-specific response (a lock's) whose status is not read.
+                    ZclOutcome::Response(_) => OpOutput::Done,
+                }),
             ZigbeeOp::Write {
                 endpoint,
                 cluster,
@@ -128,7 +136,7 @@ impl ZigbeeRadio for ZigbeeStick {
             } => self
                 .write_attributes(node_id, endpoint, cluster, records)
                 .await
-                .map(|()| OpOutput::Done),
+                .map(|()| OpOutput::Confirmed),
             ZigbeeOp::Read {
                 endpoint,
                 cluster,
@@ -194,6 +202,15 @@ fn applied(node: u16, outcome: &zwave::CommandOutcome) -> Result<(), OpFailure> 
     }
 }
 
+/// Whether the node said it applied the command: Supervision Report SUCCESS (Working is a
+/// transition still under way).
+fn confirmed(outcome: &zwave::CommandOutcome) -> bool {
+    outcome
+        .supervision
+        .as_ref()
+        .is_some_and(|s| s.status == SupervisionStatus::Success)
+}
+
 impl ZwaveRadio for ZwaveStick {
     async fn submit(
         &self,
@@ -206,7 +223,13 @@ impl ZwaveRadio for ZwaveStick {
             .await
             .map_err(|e| OpFailure::zwave(&e))?
         {
-            SubmittedCommand::Done(outcome) => applied(node, &outcome).map(|()| ZwaveSent::Done),
+            SubmittedCommand::Done(outcome) => applied(node, &outcome).map(|()| {
+                if confirmed(&outcome) {
+                    ZwaveSent::Confirmed
+                } else {
+                    ZwaveSent::Done
+                }
+            }),
             SubmittedCommand::QueuedUntilWakeUp(pending) => {
                 Ok(ZwaveSent::Queued(Box::pin(async move {
                     let outcome = pending.outcome().await.map_err(|e| OpFailure::zwave(&e))?;
@@ -369,6 +392,7 @@ async fn run_zwave<W: ZwaveRadio>(
         let pace = (i + 1 < count && asks_for_report(&command)).then(|| reports.subscribe());
         match radio.submit(node, endpoint, command).await {
             Ok(ZwaveSent::Done) => ran.push(OpOutput::Done),
+            Ok(ZwaveSent::Confirmed) => ran.push(OpOutput::Confirmed),
             Ok(ZwaveSent::Queued(after)) => {
                 let _ = done.send((ticket, RadioOutcome::Queued));
                 let mut waiting: Vec<AfterWakeUp> = vec![after];
@@ -376,7 +400,9 @@ async fn run_zwave<W: ZwaveRadio>(
                     match radio.submit(node, endpoint, command).await {
                         Ok(ZwaveSent::Queued(after)) => waiting.push(after),
                         // Awake already (it woke meanwhile): sent at once.
-                        Ok(ZwaveSent::Done) => waiting.push(Box::pin(async { Ok(()) })),
+                        Ok(ZwaveSent::Done | ZwaveSent::Confirmed) => {
+                            waiting.push(Box::pin(async { Ok(()) }))
+                        }
                         Err(failure) => {
                             waiting.push(Box::pin(async move { Err(failure) }));
                             break;

@@ -57,7 +57,12 @@ pub(super) async fn run(
             link.attempted().await;
             return;
         }
-        RadioPort::Emulated => match ZigbeeDemo::start(emulated.zigbee_devices).await {
+        RadioPort::Emulated => match ZigbeeDemo::start(
+            emulated.zigbee_devices,
+            Duration::from_millis(emulated.zigbee_tick_ms),
+        )
+        .await
+        {
             Ok((path, demo)) => (path, Some(demo)),
             Err(e) => {
                 error!("Zigbee is not started: {e}");

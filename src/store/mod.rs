@@ -4,7 +4,9 @@
 //!
 //! Every write ([`Store::put`], [`Store::remove`], [`Store::apply`]) is flushed to disk before it
 //! returns, and [`Store::apply`] commits several records in several trees in one transaction,
-//! so a crash leaves either all of a batch or none of it. The store never re-initialises an
+//! so a crash leaves either all of a batch or none of it. [`Store::stage`] writes a batch just
+//! as atomically without flushing, for callers that group several changes under one
+//! [`Store::flush`]. The store never re-initialises an
 //! existing database: a missing or wrong key is an error, not a fresh start.
 
 mod batch;
@@ -200,6 +202,26 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
+        self.stage(batch)?;
+        self.flush()
+    }
+
+    /// Writes every operation of `batch` in one sled transaction, like [`Store::apply`], but
+    /// does **not** flush: the batch is atomic (after a crash all of it or none of it is
+    /// there) but not yet durable. It becomes durable when the next [`Store::flush`] (or any
+    /// flushing write, on any handle of this store) returns, or by sled's own periodic flush
+    /// (every 500 ms). Batches reach the disk in the order they were staged, so a crash keeps
+    /// a prefix of them.
+    ///
+    /// Safe only for a change that nothing outside the process depends on until that flush:
+    /// the caller flushes before it acts on the change (sends a radio request, an answer),
+    /// or the change may be lost in a crash without breaking a guarantee (an event's copy in
+    /// the history, once its sequence number's ceiling is durable). `docs/STORE.md`
+    /// ("Durability") lists who stages what.
+    pub fn stage(&self, batch: WriteBatch) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         // Seal everything up front (validating names), so the transaction only writes bytes.
         let mut tree_index: BTreeMap<String, usize> = BTreeMap::new();
         let mut trees: Vec<sled::Tree> = Vec::new();
@@ -238,7 +260,7 @@ impl Store {
                 return Err(self.db_err(sled::Error::ReportableBug("batch aborted".into())));
             }
         }
-        self.flush()
+        Ok(())
     }
 
     /// The names of the trees that hold records (not `meta`, not sled's own), sorted: with
@@ -267,8 +289,8 @@ impl Store {
             .collect()
     }
 
-    /// Forces everything written so far to disk. The write methods already do this; it is
-    /// exposed for shutdown paths.
+    /// Forces everything written so far to disk, staged batches ([`Store::stage`]) included:
+    /// when this returns `Ok`, they are durable. The other write methods already flush.
     pub fn flush(&self) -> Result<()> {
         self.db.flush().map(|_| ()).map_err(|e| self.db_err(e))
     }

@@ -95,6 +95,11 @@ async fn open(url: &str, pin: Option<[u8; 32]>) -> Result<ClientConnection> {
             addr: addr.clone(),
             source,
         })?;
+    // Commands are small frames sent one after another: not held back by Nagle's algorithm
+    // (see the server's side in `server.rs`).
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(%addr, "cannot set TCP_NODELAY: {e}");
+    }
     let stream = TlsConnector::from(Arc::new(tls))
         .connect(server_name, tcp)
         .await

@@ -212,6 +212,12 @@ async fn connection(
     app: Router,
     timeout: Duration,
 ) {
+    // Every frame is small and someone waits for it (a response, an event): without this,
+    // Nagle's algorithm holds a frame written right after another until the client's delayed
+    // ACK, up to 40 ms on Linux (seen as an event followed 10 ms later by its `Done`).
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::debug!(%peer, "cannot set TCP_NODELAY: {e}");
+    }
     let handshake = async {
         let stream = match tls.accept(tcp).await {
             Ok(stream) => stream,

@@ -201,6 +201,15 @@ impl Translation for FakeTranslation {
         }
     }
 
+    fn zigbee_state_set_by(
+        &self,
+        mapping: &Mapping,
+        endpoint: u8,
+        action: &Action,
+    ) -> Option<Vec<Attribute>> {
+        switched_state(mapping, endpoint, action)
+    }
+
     fn zwave_mapping(&self, node: &NodeRecord, _definitions: &Definitions) -> Mapping {
         let mut list = Vec::new();
         if node.supports(CC_SWITCH) {
@@ -290,6 +299,26 @@ impl Translation for FakeTranslation {
             Action::Refresh => Ok(self.zwave_refresh(mapping, endpoint)),
             _ => Err(unsupported()),
         }
+    }
+
+    fn zwave_state_set_by(
+        &self,
+        mapping: &Mapping,
+        endpoint: u8,
+        action: &Action,
+    ) -> Option<Vec<Attribute>> {
+        switched_state(mapping, endpoint, action)
+    }
+}
+
+/// The state an on or off sets on a switch; the other actions (the stand-in lock's) are read
+/// back.
+fn switched_state(mapping: &Mapping, endpoint: u8, action: &Action) -> Option<Vec<Attribute>> {
+    match action {
+        Action::TurnOn | Action::TurnOff if has(mapping, endpoint, Capability::OnOff) => {
+            Some(vec![Attribute::OnOff(*action == Action::TurnOn)])
+        }
+        _ => None,
     }
 }
 
@@ -695,7 +724,8 @@ pub fn hub_ticket(outputs: &[Output]) -> Ticket {
     tickets[0]
 }
 
-/// "Every op ran", with a read of On/Off = `on` where the ops read it.
+/// "Every op ran", with a read of On/Off = `on` where the ops read it; a Zigbee command or
+/// write confirmed by the device, a Z-Wave command acknowledged only.
 pub fn done_reading_on_off(outputs: &[Output], on: bool) -> RadioOutcome {
     let ops: Vec<OpOutput> = outputs
         .iter()
@@ -710,6 +740,8 @@ pub fn done_reading_on_off(outputs: &[Output], on: bool) -> RadioOutcome {
                             cluster: *cluster,
                             attributes: vec![(0, Value::Boolean(on.into()))],
                         },
+                        // A Default Response SUCCESS, a Write Attributes Response SUCCESS.
+                        ZigbeeOp::Command { .. } | ZigbeeOp::Write { .. } => OpOutput::Confirmed,
                         _ => OpOutput::Done,
                     })
                     .collect(),

@@ -2,9 +2,9 @@
 //! role, recorded in the journal before any radio request, run one at a time per device, and
 //! answered by a response signed by the device's key.
 //!
-//! At most once: `Home::open_command` refuses a second copy of an envelope (its replay window
-//! is flushed before it returns); the journal entry is written before the first radio request
-//! is handed out; a duplicate gets the stored answer again; after a restart a command that was
+//! At most once: `Home::open_command_staged` refuses a second copy of an envelope; the advanced
+//! replay window and the command's journal entry are flushed together (`Home::make_durable`)
+//! before the first radio request is handed out; a duplicate gets the stored answer again; after a restart a command that was
 //! handed out but not answered is answered `Interrupted` (never run again), and one that was
 //! accepted but never handed out runs then.
 
@@ -13,20 +13,28 @@ use std::time::Instant;
 use super::journal::{CommandKey, Entry, Stage};
 use super::outcome::{OpOutput, RadioOutcome, Ticket};
 use super::permissions::needed_for_action;
+use super::plan::RadioOps;
 use super::wording::{doing, radio_failure};
 use super::{Asker, Delivery, Gateway, Output, Phase, Running, TicketFor, Waiting, hub_device};
 use crate::envelope::{self, DeviceId, ROUTE_LABEL, Route};
-use crate::gateway::core::registry::{Address, DeviceEntry};
-use crate::gateway::{Refusal, ZigbeeOp, ZwaveOp};
+use crate::gateway::Refusal;
+use crate::gateway::core::registry::{DeviceEntry, Registry};
 use crate::identity::Certificate;
 use crate::keymgmt::Home;
-use crate::model::{Action, Command, Failure, RadioKind, Response};
+use crate::model::{Action, Attribute, Command, Failure, RadioKind, Response};
+use crate::store::WriteBatch;
 use coset::Label;
 
-/// The radio requests that carry out one action.
-enum RadioOps {
-    Zigbee { node_id: u16, ops: Vec<ZigbeeOp> },
-    Zwave { node: u16, ops: Vec<ZwaveOp> },
+/// Makes the staged replay window durable ([`Home::make_durable`]); `false` (logged) when it
+/// could not be: then the command is neither run nor answered.
+fn durable(home: &mut Home) -> bool {
+    match home.make_durable() {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!("cannot persist a command's replay window; ignoring the command: {e}");
+            false
+        }
+    }
 }
 
 /// The device a command envelope is routed to, read from its (already authenticated) route.
@@ -52,7 +60,9 @@ impl Gateway {
         now: Instant,
     ) -> Vec<Output> {
         self.connections.insert(conn);
-        let opened = match home.open_command(bytes, home.now_unix(), now) {
+        // The advanced replay window is staged: a device command's journal entry joins it in
+        // one flush (`device_command`); every other path flushes it before anything else.
+        let opened = match home.open_command_staged(bytes, home.now_unix(), now) {
             Ok(o) => o,
             Err(envelope::Error::Replay { kid, seq }) => {
                 // A second copy: never run again; its answer, if there is one yet, again.
@@ -94,6 +104,7 @@ impl Gateway {
             .client_by_kid(opened.signer)
             .map(|(i, c)| (i.clone(), c.clone()))
         else {
+            durable(home);
             return Vec::new();
         };
         let asker = Asker {
@@ -107,7 +118,15 @@ impl Gateway {
             device: opened.route.device.clone(),
             command: opened.body.body.clone(),
         };
-        let command = match Command::from_value(&opened.body.body) {
+        let command = Command::from_value(&opened.body.body);
+        let to_hub = asker.device == hub_device();
+        if !matches!(command, Ok(Command::Device { .. })) || to_hub {
+            // Not a device action: the window is made durable on its own, before anything.
+            if !durable(home) {
+                return Vec::new();
+            }
+        }
+        let command = match command {
             Ok(c) => c,
             Err(e) => {
                 return self.answer(
@@ -120,7 +139,6 @@ impl Gateway {
                 );
             }
         };
-        let to_hub = asker.device == hub_device();
         match command {
             Command::Device { endpoint, action } if !to_hub => {
                 self.device_command(home, asker, &cert, endpoint, action, now)
@@ -168,10 +186,13 @@ impl Gateway {
                     format!("your role does not allow {} the {}", doing(&action), d.name),
                 ))
             }
-            Some(d) => self.radio_ops(d, endpoint, &action).err(),
+            Some(d) => self.plan(d, endpoint, &action).err(),
         };
         if let Some(refusal) = refusal {
             tracing::info!(device = %asker.device, action = doing(&action), result = ?refusal.failure, "command refused");
+            if !durable(home) {
+                return Vec::new();
+            }
             return self.answer(
                 home,
                 &asker,
@@ -201,7 +222,14 @@ impl Gateway {
             interim: None,
             answer: None,
         };
-        if let Err(e) = self.journal.write(asker.key, entry) {
+        // The entry is staged and flushed with the replay window the command advanced: one
+        // flush before the radio request (`docs/GATEWAY.md`, "Flushes").
+        let recorded = self
+            .journal
+            .stage(asker.key, entry)
+            .map_err(|e| e.to_string())
+            .and_then(|()| home.make_durable().map_err(|e| e.to_string()));
+        if let Err(e) = recorded {
             // Without its journal entry the command could run twice after a restart: it does
             // not run at all.
             tracing::error!("cannot record a command in the journal: {e}");
@@ -228,43 +256,6 @@ impl Gateway {
                 deadline: now + self.config.command_timeout,
             });
         self.start_next(home, &device, now)
-    }
-
-    /// The radio requests for `action` on `endpoint` of `d`, followed by the reads that bring
-    /// the endpoint's new state back.
-    fn radio_ops(
-        &self,
-        d: &DeviceEntry,
-        endpoint: u8,
-        action: &Action,
-    ) -> Result<RadioOps, Refusal> {
-        if d.mapping.endpoint(endpoint).is_none() {
-            return Err(Refusal::new(
-                Failure::UnknownDevice,
-                format!("the {} has no part numbered {endpoint}", d.name),
-            ));
-        }
-        let refresh = !matches!(action, Action::Refresh);
-        match d.address {
-            Address::Zigbee { node_id, .. } => {
-                let mut ops = self
-                    .translation
-                    .zigbee_action(&d.mapping, endpoint, action)?;
-                if refresh {
-                    ops.extend(self.translation.zigbee_refresh(&d.mapping, endpoint));
-                }
-                Ok(RadioOps::Zigbee { node_id, ops })
-            }
-            Address::Zwave { node, .. } => {
-                let mut ops = self
-                    .translation
-                    .zwave_action(&d.mapping, endpoint, action)?;
-                if refresh {
-                    ops.extend(self.translation.zwave_refresh(&d.mapping, endpoint));
-                }
-                Ok(RadioOps::Zwave { node, ops })
-            }
-        }
     }
 
     /// Runs the queued commands of every device on `radio`, which is up now.
@@ -318,15 +309,15 @@ impl Gateway {
                 ));
                 continue;
             };
-            let ops = match self.registry.get(device) {
-                Some(d) => self.radio_ops(d, endpoint, &action),
+            let plan = match self.registry.get(device) {
+                Some(d) => self.plan(d, endpoint, &action),
                 None => Err(Refusal::new(
                     Failure::UnknownDevice,
                     "this device is not in the home",
                 )),
             };
-            let ops = match ops {
-                Ok(ops) => ops,
+            let plan = match plan {
+                Ok(plan) => plan,
                 Err(refusal) => {
                     out.extend(self.answer(
                         home,
@@ -361,14 +352,7 @@ impl Gateway {
             }
             let ticket = self.ticket(TicketFor::Command(device.clone()));
             tracing::debug!(device = %device, action = doing(&action), "command handed to the radio");
-            out.push(match ops {
-                RadioOps::Zigbee { node_id, ops } => Output::ZigbeeOps {
-                    ticket,
-                    node_id,
-                    ops,
-                },
-                RadioOps::Zwave { node, ops } => Output::ZwaveOps { ticket, node, ops },
-            });
+            out.push(plan.ops.output(ticket));
             if let Some(queue) = self.queues.get_mut(device) {
                 queue.running = Some(Running {
                     asker,
@@ -377,6 +361,9 @@ impl Gateway {
                     action,
                     deadline: now + self.config.command_timeout,
                     phase: Phase::Radio,
+                    sets: plan.sets,
+                    read_back: plan.read_back,
+                    action_ops: plan.action_ops,
                 });
             }
             return out;
@@ -415,6 +402,23 @@ impl Gateway {
                     }
                 }
                 out
+            }
+            Some(TicketFor::Report(device)) => {
+                let device = device.clone();
+                if matches!(outcome, RadioOutcome::Queued) {
+                    return Vec::new();
+                }
+                self.tickets.remove(&ticket);
+                match outcome {
+                    RadioOutcome::Failed { failure, .. } => {
+                        tracing::debug!(device = %device, failure = ?failure.failure, detail = %failure.detail, "asking for a report after a command failed");
+                        if failure.failure == Failure::Unreachable {
+                            return self.set_reachable(home, &device, false);
+                        }
+                        Vec::new()
+                    }
+                    _ => Vec::new(),
+                }
             }
             Some(TicketFor::Hub(_)) => self.hub_done(home, ticket, outcome, now),
             None => {
@@ -537,6 +541,42 @@ impl Gateway {
             }
             RadioOutcome::Done(ran) => {
                 let endpoint = running.endpoint;
+                let confirmed = running.action_ops > 0
+                    && ran.get(..running.action_ops).is_some_and(|action| {
+                        action.iter().all(|o| matches!(o, OpOutput::Confirmed))
+                    });
+                if let Some(sets) = running.sets.take() {
+                    let read_back = running.read_back.take();
+                    if confirmed {
+                        // The device applied an absolute action: its state is what the action
+                        // set. The event comes from the device's own report: a Zigbee device
+                        // reports the change (reporting is configured at setup); a Z-Wave node
+                        // does not report a change the hub made, so its Get goes out after
+                        // the answer, not before it.
+                        let mut out = self.set_reachable(home, device, true);
+                        out.extend(self.apply_reads(home, device, &ran, now).1);
+                        if let Some(gets @ RadioOps::Zwave { .. }) = read_back {
+                            let ticket = self.ticket(TicketFor::Report(device.clone()));
+                            out.push(gets.output(ticket));
+                        }
+                        out.extend(self.answer_set_state(home, device, &sets, now));
+                        return out;
+                    }
+                    if let Some(read_back) = read_back {
+                        // Taken but not confirmed: read back what the action touched.
+                        let mut out = self.set_reachable(home, device, true);
+                        self.tickets.remove(&ticket);
+                        let ticket = self.ticket(TicketFor::Command(device.clone()));
+                        if let Some(running) =
+                            self.queues.get_mut(device).and_then(|q| q.running.as_mut())
+                        {
+                            running.ticket = ticket;
+                            running.action_ops = 0;
+                        }
+                        out.push(read_back.output(ticket));
+                        return out;
+                    }
+                }
                 let mut out = self.set_reachable(home, device, true);
                 let (read, reads_out) = self.apply_reads(home, device, &ran, now);
                 out.extend(reads_out);
@@ -580,6 +620,42 @@ impl Gateway {
                 endpoint: running.endpoint,
                 state,
             },
+        );
+        out.extend(self.start_next(home, device, now));
+        out
+    }
+
+    /// Answers the running command, an absolute action the device confirmed, with the
+    /// endpoint's state and `sets` merged in; the device's record is written with the answer.
+    fn answer_set_state(
+        &mut self,
+        home: &mut Home,
+        device: &DeviceId,
+        sets: &[Attribute],
+        now: Instant,
+    ) -> Vec<Output> {
+        let Some(running) = self.finish(device) else {
+            return Vec::new();
+        };
+        let mut with = WriteBatch::new();
+        let state = match self.registry.get_mut(device) {
+            Some(d) => {
+                if d.merge(running.endpoint, sets) {
+                    Registry::put_into(&mut with, d);
+                }
+                d.state_of(running.endpoint)
+            }
+            None => sets.to_vec(),
+        };
+        tracing::info!(device = %device, action = doing(&running.action), result = "done", "command executed");
+        let mut out = self.answer_with(
+            home,
+            &running.asker,
+            Response::Done {
+                endpoint: running.endpoint,
+                state,
+            },
+            with,
         );
         out.extend(self.start_next(home, device, now));
         out

@@ -463,7 +463,7 @@ impl Gateway {
             }
         }
         self.tickets
-            .retain(|_, t| !matches!(t, TicketFor::Setup(d) if d == id));
+            .retain(|_, t| !matches!(t, TicketFor::Setup(d) | TicketFor::Report(d) if d == id));
         out
     }
 

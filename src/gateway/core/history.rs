@@ -53,6 +53,13 @@ impl History {
 
     /// Stores `envelope` (event number `seq` of `device`) together with `with` in one atomic
     /// write, dropping the device's oldest events beyond the capacity.
+    ///
+    /// The write is staged ([`Store::stage`]), not flushed: it becomes durable with the next
+    /// flush of the store (a command's, an answer's) or sled's periodic one (500 ms), so a
+    /// burst of reports shares flushes. A crash may lose the last events from the history and
+    /// the device's last state written with them; never their sequence numbers (the signer's
+    /// ceiling is flushed before a number under it is used), and nothing of a command's
+    /// guarantees (`docs/GATEWAY.md`).
     pub fn append(
         &mut self,
         device: &DeviceId,
@@ -68,7 +75,7 @@ impl History {
         for old in seqs.iter().take(over) {
             batch.remove(&name, &old.to_be_bytes());
         }
-        self.store.apply(batch)?;
+        self.store.stage(batch)?;
         seqs.drain(..over);
         seqs.push_back(seq);
         Ok(())

@@ -2,8 +2,9 @@
 //! even when its envelope arrives twice or the hub restarts in between.
 //!
 //! Keyed by the signer's kid and the command's sequence number (the pair the replay window
-//! refuses twice). A command's entry is written after `Home::open_command` returns (which has
-//! already flushed the advanced replay window) and before anything is asked of a radio:
+//! refuses twice). A command's entry is staged after `Home::open_command_staged` returns, and
+//! the window, the entry and the store's generation are flushed together
+//! (`Home::make_durable`) before anything is asked of a radio:
 //!
 //! - `Accepted`: the command waits for its turn (the device is busy with an earlier command,
 //!   or its radio is not up). After a restart it runs.
@@ -126,6 +127,23 @@ impl Journal {
     /// Writes `entry` for `key` (durable when this returns), dropping in the same write the
     /// answered entries of the same signer the replay window no longer reaches.
     pub fn write(&mut self, key: CommandKey, entry: Entry) -> Result<()> {
+        self.write_with(key, entry, WriteBatch::new())
+    }
+
+    /// [`Journal::write`] with `with` (other records that change with the entry, such as the
+    /// device's last state) in the same atomic write.
+    pub fn write_with(&mut self, key: CommandKey, entry: Entry, with: WriteBatch) -> Result<()> {
+        self.put(key, entry, with, true)
+    }
+
+    /// [`Journal::write`] **staged** ([`Store::stage`]): atomic, durable at the next flush.
+    /// For a new command's entry, written after `Home::open_command_staged` and flushed with
+    /// its replay window by `Home::make_durable` before anything is asked of a radio.
+    pub fn stage(&mut self, key: CommandKey, entry: Entry) -> Result<()> {
+        self.put(key, entry, WriteBatch::new(), false)
+    }
+
+    fn put(&mut self, key: CommandKey, entry: Entry, with: WriteBatch, flush: bool) -> Result<()> {
         let highest = self
             .entries
             .range(
@@ -155,12 +173,16 @@ impl Journal {
         let mut value = Vec::new();
         ciborium::ser::into_writer(&entry, &mut value)
             .map_err(|e| Error::Corrupt(format!("{TREE}: cannot encode an entry: {e}")))?;
-        let mut batch = WriteBatch::new();
+        let mut batch = with;
         batch.put(TREE, &key.to_bytes(), &value);
         for k in &stale {
             batch.remove(TREE, &k.to_bytes());
         }
-        self.store.apply(batch)?;
+        if flush {
+            self.store.apply(batch)?;
+        } else {
+            self.store.stage(batch)?;
+        }
         for k in &stale {
             self.entries.remove(k);
         }

@@ -22,6 +22,7 @@ mod hub;
 pub mod journal;
 mod outcome;
 pub mod permissions;
+mod plan;
 pub mod registry;
 pub mod translation;
 mod wording;
@@ -36,7 +37,7 @@ use crate::definitions::Definitions;
 use crate::envelope::DeviceId;
 use crate::gateway::{ZigbeeOp, ZwaveOp};
 use crate::keymgmt::Home;
-use crate::model::{Action, Event, HUB_DEVICE, Response};
+use crate::model::{Action, Attribute, Event, HUB_DEVICE, Response};
 use crate::radio::zwave_nodes::NodeRecord;
 use crate::store::{Store, WriteBatch};
 use history::History;
@@ -306,6 +307,12 @@ struct Running {
     action: Action,
     deadline: Instant,
     phase: Phase,
+    /// The state an absolute action sets, taken when the device confirms it.
+    sets: Option<Vec<Attribute>>,
+    /// What to read back when the device took the action without confirming it.
+    read_back: Option<plan::RadioOps>,
+    /// How many of the ops sent first carry the action (the rest read back).
+    action_ops: usize,
 }
 
 /// A command waiting for its turn.
@@ -340,6 +347,10 @@ enum TicketFor {
     Command(DeviceId),
     /// Setting up a newly joined device (binds, reporting).
     Setup(DeviceId),
+    /// The Gets that follow a Z-Wave Set the node confirmed, after the command was answered:
+    /// a node does not report a change the hub made, so its Report (the event) is asked for.
+    /// Nothing waits for them.
+    Report(DeviceId),
     /// A hub-level request.
     Hub(HubOp),
 }
@@ -565,6 +576,20 @@ impl Gateway {
         response: Response,
         journaled: bool,
     ) -> Vec<Output> {
+        self.answer_as_with(home, asker, signer, response, journaled, WriteBatch::new())
+    }
+
+    /// [`Gateway::answer_as`], writing `with` (the device's record) in the same write as the
+    /// journal's answer (dropped when the answer is not journaled).
+    fn answer_as_with(
+        &mut self,
+        home: &mut Home,
+        asker: &Asker,
+        signer: &DeviceId,
+        response: Response,
+        journaled: bool,
+        with: WriteBatch,
+    ) -> Vec<Output> {
         let signer = if home.device_certificate(signer).is_some() {
             signer.clone()
         } else {
@@ -588,11 +613,23 @@ impl Gateway {
                 interim: self.journal.get(&asker.key).and_then(|e| e.interim.clone()),
                 answer: Some(bytes.clone()),
             };
-            if let Err(e) = self.journal.write(asker.key, entry) {
+            if let Err(e) = self.journal.write_with(asker.key, entry, with) {
                 tracing::error!("cannot record a command's answer in the journal: {e}");
             }
         }
         vec![self.reply(asker.conn, &asker.client, bytes)]
+    }
+
+    /// [`Gateway::answer`] with `with` written in the same write as the journal's answer.
+    fn answer_with(
+        &mut self,
+        home: &mut Home,
+        asker: &Asker,
+        response: Response,
+        with: WriteBatch,
+    ) -> Vec<Output> {
+        let device = asker.device.clone();
+        self.answer_as_with(home, asker, &device, response, true, with)
     }
 
     /// [`Gateway::answer_as`] signed by the command's device, recorded in the journal.

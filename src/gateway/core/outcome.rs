@@ -14,8 +14,15 @@ pub struct Ticket(pub u64);
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpOutput {
     /// Done; nothing to read (a command, a write, a bind, a Z-Wave Get whose report arrives as
-    /// a radio event).
+    /// a radio event). The device took it but did not say it applied it (a Zigbee
+    /// cluster-specific response, a Z-Wave node that only acknowledged, or that reported
+    /// Working).
     Done,
+    /// Done, and the device said it applied it: a Zigbee Default Response with status SUCCESS
+    /// or a Write Attributes Response with every record SUCCESS, a Z-Wave Supervision Report
+    /// of status SUCCESS. An absolute command so confirmed is answered with the state it set,
+    /// without reading it back (`docs/GATEWAY.md`).
+    Confirmed,
     /// A Zigbee Read Attributes: the values read (attributes that failed are left out).
     Read {
         /// The endpoint read.

@@ -43,6 +43,17 @@ pub trait Translation: Send {
         endpoint: u8,
         action: &Action,
     ) -> Result<Vec<ZigbeeOp>, Refusal>;
+    /// [`zigbee::state_set_by`]: the state a confirmed `action` set, or `None` (then it is read
+    /// back). The default reads every action back.
+    fn zigbee_state_set_by(
+        &self,
+        mapping: &Mapping,
+        endpoint: u8,
+        action: &Action,
+    ) -> Option<Vec<Attribute>> {
+        let _ = (mapping, endpoint, action);
+        None
+    }
     /// [`zwave::mapping`].
     fn zwave_mapping(&self, node: &NodeRecord, definitions: &Definitions) -> Mapping;
     /// [`zwave::refresh`].
@@ -74,6 +85,17 @@ pub trait Translation: Send {
         endpoint: u8,
         action: &Action,
     ) -> Result<Vec<ZwaveOp>, Refusal>;
+    /// [`zwave::state_set_by`]: the state a confirmed `action` set, or `None` (then it is read
+    /// back). The default reads every action back.
+    fn zwave_state_set_by(
+        &self,
+        mapping: &Mapping,
+        endpoint: u8,
+        action: &Action,
+    ) -> Option<Vec<Attribute>> {
+        let _ = (mapping, endpoint, action);
+        None
+    }
 }
 
 /// The translation the hub runs: definitions and the generic fallbacks of
@@ -126,8 +148,26 @@ impl Translation for RadioTranslation {
         zigbee::action(mapping, endpoint, action)
     }
 
+    fn zigbee_state_set_by(
+        &self,
+        mapping: &Mapping,
+        endpoint: u8,
+        action: &Action,
+    ) -> Option<Vec<Attribute>> {
+        zigbee::state_set_by(mapping, endpoint, action)
+    }
+
     fn zwave_mapping(&self, node: &NodeRecord, definitions: &Definitions) -> Mapping {
         zwave::mapping(node, definitions)
+    }
+
+    fn zwave_state_set_by(
+        &self,
+        mapping: &Mapping,
+        endpoint: u8,
+        action: &Action,
+    ) -> Option<Vec<Attribute>> {
+        zwave::state_set_by(mapping, endpoint, action)
     }
 
     fn zwave_refresh(&self, mapping: &Mapping, endpoint: u8) -> Vec<ZwaveOp> {

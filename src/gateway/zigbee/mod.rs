@@ -15,7 +15,8 @@
 //!   report that carried only one half of a pair.
 //! - every cluster command from the device: [`refine_by_command`], [`replies`] (the ops that
 //!   answer it: a zone's Zone Enroll Request) and [`attributes_of_command`].
-//! - a client's action: [`action`].
+//! - a client's action: [`action`]; once the device confirmed it, [`state_set_by`] says the
+//!   state it set (no read back), or `None` (read back the cluster it touched).
 //!
 //! The mapping is the only state the conversions need: what the reads teach is kept in it
 //! ([`refine`]), never in a hidden cache. The decisions (IAS zone kinds, multipliers and
@@ -24,6 +25,7 @@
 
 mod action;
 mod command;
+mod confirmed;
 mod describe;
 mod report;
 mod setup;
@@ -83,6 +85,14 @@ pub fn attributes_of_command(
 /// The requests that carry out `action` on `endpoint`, or why not.
 pub fn action(mapping: &Mapping, endpoint: u8, action: &Action) -> Result<Vec<ZigbeeOp>, Refusal> {
     action::action(mapping, endpoint, action)
+}
+
+/// The state `action` on `endpoint` leaves the device in once the device confirmed its request
+/// (Default Response SUCCESS, Write Attributes Response SUCCESS), as the device's report would
+/// bring it; `None` when the request does not say (Toggle, a transition, a lock, user codes,
+/// Refresh): then the state is read back.
+pub fn state_set_by(mapping: &Mapping, endpoint: u8, action: &Action) -> Option<Vec<Attribute>> {
+    confirmed::state_set_by(mapping, endpoint, action)
 }
 
 /// The device's mapping after a read of `cluster` on `endpoint` (all its records, failed ones

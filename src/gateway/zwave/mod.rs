@@ -32,6 +32,7 @@
 //!   attribute (logged at debug), never a panic or a wrong value.
 
 mod color;
+mod confirmed;
 mod generic;
 mod lock;
 mod sensor;
@@ -82,6 +83,21 @@ pub fn refresh(mapping: &Mapping, endpoint: u8) -> Vec<ZwaveOp> {
         }
     }
     ops(endpoint, gets)
+}
+
+/// The state `action` on `endpoint` leaves the node in once the node confirmed its Sets with a
+/// Supervision Report of status SUCCESS, as the node's Report would bring it; `None` when the
+/// Sets do not say (Toggle, the last level, a duration, colours, user codes, Refresh): then
+/// the state is read back with a Get.
+pub fn state_set_by(mapping: &Mapping, endpoint: u8, action: &Action) -> Option<Vec<Attribute>> {
+    confirmed::state_set_by(mapping, endpoint, action)
+}
+
+/// Whether `op` is a Get (asks the node for a Report) rather than a Set: the core sends an
+/// action's Sets alone when the state they set is known ([`state_set_by`]) and keeps the
+/// Gets for when the node does not confirm.
+pub fn is_get(op: &ZwaveOp) -> bool {
+    confirmed::is_get(op)
 }
 
 /// The model values a report from `endpoint` carries, scaled and inverted as the mapping

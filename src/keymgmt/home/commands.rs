@@ -13,9 +13,29 @@ use std::time::Instant;
 impl Home {
     /// Opens a command with every check of `docs/ENVELOPE.md`: authenticity, authorisation,
     /// replay (also across restarts) and freshness. `now_unix` is `Some` only when the hub
-    /// trusts its clock. The replay window is advanced and flushed before this returns `Ok`,
-    /// so the caller may act on the command.
+    /// trusts its clock. The replay window is advanced and flushed (and the rollback guard
+    /// written) before this returns `Ok`, so the caller may act on the command.
     pub fn open_command(
+        &mut self,
+        bytes: &[u8],
+        now_unix: Option<u64>,
+        now_mono: Instant,
+    ) -> std::result::Result<Opened, envelope::Error> {
+        let opened = self.open_command_staged(bytes, now_unix, now_mono)?;
+        self.make_durable().map_err(|e| {
+            envelope::Error::Crypto(format!("could not persist the replay window: {e}"))
+        })?;
+        Ok(opened)
+    }
+
+    /// [`Home::open_command`] with the advanced replay window **staged**, not flushed: it is
+    /// written atomically with the generation, but durable only once [`Home::make_durable`]
+    /// returns `Ok`. The caller must call it before it acts on the command in any way the
+    /// outside world can see (a radio request, an answer): the gateway core stages the
+    /// command's journal entry meanwhile, so the window, the entry and the generation share one
+    /// flush (`docs/GATEWAY.md`). A crash before that flush loses the window and the entry
+    /// together, and the command never ran: a copy of it is then opened as new, and runs once.
+    pub fn open_command_staged(
         &mut self,
         bytes: &[u8],
         now_unix: Option<u64>,
@@ -72,7 +92,7 @@ impl Home {
             })?;
         let mut batch = WriteBatch::new();
         batch.put(REPLAY, &kid.0, &window.to_bytes());
-        self.commit(batch, self.epoch, None).map_err(|e| {
+        self.commit_staged(batch, self.epoch).map_err(|e| {
             envelope::Error::Crypto(format!("could not persist the replay window: {e}"))
         })?;
         self.replay.insert(kid, window);

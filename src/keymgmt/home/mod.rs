@@ -98,7 +98,9 @@ pub struct ClientGrant {
 }
 
 /// The home as the hub holds it. Every mutation is written to the sealed store (and flushed)
-/// before the method returns, and multi-record changes go in one atomic batch.
+/// before the method returns, and multi-record changes go in one atomic batch; the one
+/// exception, [`Home::open_command_staged`], says so and leaves the flush to
+/// [`Home::make_durable`].
 pub struct Home {
     store: Store,
     root: PrivateKey,
@@ -124,6 +126,9 @@ pub struct Home {
     sequence_floor: u64,
     /// Commands routed with an older epoch are refused.
     command_epoch_floor: u32,
+    /// A staged change ([`Home::open_command_staged`]) is not yet flushed, and the guard not
+    /// yet written for it: the epoch to write it with, at [`Home::make_durable`].
+    staged: Option<u32>,
 }
 
 impl std::fmt::Debug for Home {
@@ -230,6 +235,7 @@ impl Home {
             guard: None,
             sequence_floor: 0,
             command_epoch_floor: 0,
+            staged: None,
         }
     }
 
@@ -357,6 +363,37 @@ impl Home {
         self.store.apply(batch)?;
         self.generation = generation;
         self.write_guard(epoch, revocations);
+        // The flush took every staged change with it, and the guard now records them.
+        self.staged = None;
+        Ok(())
+    }
+
+    /// [`Home::commit`] without the flush: `batch` and the bumped generation are written in one
+    /// atomic batch ([`Store::stage`]); the flush and then the guard follow at
+    /// [`Home::make_durable`], so the guard is still never ahead of the store.
+    fn commit_staged(&mut self, mut batch: WriteBatch, epoch: u32) -> Result<()> {
+        let generation = self
+            .generation
+            .checked_add(1)
+            .ok_or_else(|| Error::Corrupt("hub/generation".into()))?;
+        batch.put(HUB, GENERATION, &generation.to_be_bytes());
+        self.store.stage(batch)?;
+        self.generation = generation;
+        self.staged = Some(epoch);
+        Ok(())
+    }
+
+    /// Makes every change staged so far durable: flushes the store (staged batches of any
+    /// handle on it too, such as the gateway's journal entry written after
+    /// [`Home::open_command_staged`]), then writes the rollback guard for the new generation.
+    /// Nothing when nothing is staged here (`Ok` without a flush).
+    pub fn make_durable(&mut self) -> Result<()> {
+        let Some(epoch) = self.staged else {
+            return Ok(());
+        };
+        self.store.flush()?;
+        self.staged = None;
+        self.write_guard(epoch, None);
         Ok(())
     }
 
