@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use sealhub::definitions::{
     CapabilityMapping, Definition, Definitions, EndpointMapping, MappingOptions, Match,
 };
@@ -392,4 +394,86 @@ fn a_definition_added_later_applies_to_a_known_device_at_the_next_start() {
     assert_eq!(device.id, lamp);
     assert_eq!(device.model.as_deref(), Some("Lamp Pro"));
     assert_eq!(device.endpoints[0].name.as_deref(), Some("bulb"));
+}
+
+/// A device whose interview failed (its answers lost in a burst of joins) is asked again on
+/// the hub's own after a wait that doubles, and keyed when a try succeeds; nothing is asked
+/// before the wait is over.
+#[test]
+fn a_failed_zigbee_interview_is_asked_again_and_the_device_keyed() {
+    let mut hub = Hub::new();
+    hub.radios_up();
+    let asked = Output::ZigbeeInterview {
+        eui64: LAMP,
+        node_id: 0x1A2B,
+    };
+    let joined = hub.handle(Input::Zigbee(ZigbeeEvent::DeviceJoined {
+        eui64: LAMP,
+        node_id: 0x1A2B,
+        kind: JoinKind::Fresh,
+    }));
+    assert_eq!(joined, vec![asked.clone()]);
+    let after = hub.config.interview_retry_after;
+    let lamp = sealhub::model::zigbee_device_id(LAMP);
+
+    // Two failures: each is asked again, the second after twice the wait.
+    for wait in [after, after * 2] {
+        let failed = hub.handle(Input::ZigbeeInterviewed {
+            eui64: LAMP,
+            result: Err("no answer from the device".into()),
+        });
+        assert!(failed.is_empty(), "{failed:?}");
+        assert!(hub.kid(&lamp).is_none(), "no key after a failed interview");
+        let early = hub.advance(wait - Duration::from_secs(1));
+        assert!(!early.contains(&asked), "asked before the wait: {early:?}");
+        let due = hub.advance(Duration::from_secs(1));
+        assert_eq!(due, vec![asked.clone()], "asked again after {wait:?}");
+    }
+
+    hub.handle(Input::ZigbeeInterviewed {
+        eui64: LAMP,
+        result: Ok(zigbee_description(0x1A2B, &[(1, &[ON_OFF])], Some("Lamp"))),
+    });
+    assert!(hub.kid(&lamp).is_some(), "keyed on the try that succeeded");
+    // Nothing more is asked for it.
+    let later = hub.advance(after * 8);
+    assert!(!later.contains(&asked), "{later:?}");
+}
+
+/// A device whose interview keeps failing is asked again only so many times; after that, its
+/// next announcement asks again.
+#[test]
+fn a_zigbee_interview_that_keeps_failing_is_left_to_the_devices_next_announcement() {
+    let mut hub = Hub::new();
+    hub.radios_up();
+    let asked = Output::ZigbeeInterview {
+        eui64: LAMP,
+        node_id: 0x1A2B,
+    };
+    hub.handle(Input::Zigbee(ZigbeeEvent::DeviceJoined {
+        eui64: LAMP,
+        node_id: 0x1A2B,
+        kind: JoinKind::Fresh,
+    }));
+    let mut tries = 1;
+    loop {
+        hub.handle(Input::ZigbeeInterviewed {
+            eui64: LAMP,
+            result: Err("no answer from the device".into()),
+        });
+        // Long enough for any wait.
+        let out = hub.advance(hub.config.interview_retry_after * 64);
+        if !out.contains(&asked) {
+            break;
+        }
+        tries += 1;
+        assert!(tries < 100, "asked again without end");
+    }
+    assert_eq!(tries, 1 + hub.config.interview_retries);
+    let announced = hub.handle(Input::Zigbee(ZigbeeEvent::DeviceAnnounced {
+        eui64: LAMP,
+        node_id: 0x1A2B,
+        capabilities: Default::default(),
+    }));
+    assert_eq!(announced, vec![asked]);
 }

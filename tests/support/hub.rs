@@ -417,6 +417,7 @@ impl RunningHub {
             conn,
             events: Vec::new(),
             early: Vec::new(),
+            answered: Vec::new(),
         };
         loop {
             let frame = session.next_frame().await;
@@ -544,6 +545,10 @@ pub struct Session {
     /// Responses that came before the session's key distribution, opened, with their
     /// envelopes' bytes.
     pub early: Vec<(Response, Vec<u8>)>,
+    /// Answers the hub gives again, byte for byte, to every copy of a command (an interrupted
+    /// command's answer: once at start-up, once per copy): [`Session::response`] skips them
+    /// when they come again, as a client that has opened one already would.
+    pub answered: Vec<Vec<u8>>,
 }
 
 impl Session {
@@ -597,6 +602,9 @@ impl Session {
     pub async fn response(&mut self, phone: &mut Phone) -> (Response, Vec<u8>) {
         loop {
             let frame = self.next_frame().await;
+            if self.answered.contains(&frame) {
+                continue;
+            }
             let opened = phone.client.open(&frame).expect("the envelope opens");
             match opened.route.msg_type {
                 MessageType::Response => {

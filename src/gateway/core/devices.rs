@@ -6,7 +6,9 @@
 use std::time::Instant;
 
 use super::registry::{Address, DeviceEntry, Interview, Registry, ZigbeeInterview};
-use super::{Delivery, Gateway, Output, TicketFor, hub_device, redistribute};
+use super::{
+    AskedInterview, Delivery, Gateway, InterviewRetry, Output, TicketFor, hub_device, redistribute,
+};
 use crate::envelope::DeviceId;
 use crate::keymgmt::Home;
 use crate::model::{
@@ -68,10 +70,13 @@ impl Gateway {
                     None => self.interview(eui64, node_id, now),
                 }
             }
-            E::DeviceLeft { eui64, .. } => match self.registry.by_eui64(eui64).cloned() {
-                Some(id) => self.expel(home, &id, "it left the network"),
-                None => Vec::new(),
-            },
+            E::DeviceLeft { eui64, .. } => {
+                self.interview_retries.remove(&eui64);
+                match self.registry.by_eui64(eui64).cloned() {
+                    Some(id) => self.expel(home, &id, "it left the network"),
+                    None => Vec::new(),
+                }
+            }
             E::AttributeReport {
                 node_id,
                 endpoint,
@@ -190,13 +195,64 @@ impl Gateway {
         if self
             .interviews
             .get(&eui64)
-            .is_some_and(|until| *until > now)
+            .is_some_and(|asked| asked.until > now)
         {
             return Vec::new();
         }
+        let until = now + self.config.interview_timeout;
         self.interviews
-            .insert(eui64, now + self.config.interview_timeout);
+            .insert(eui64, AskedInterview { node_id, until });
         vec![Output::ZigbeeInterview { eui64, node_id }]
+    }
+
+    /// A Zigbee interview failed: it is asked again after a wait that doubles each time, up to
+    /// [`super::GatewayConfig::interview_retries`] times.
+    fn interview_failed(&mut self, eui64: u64, node_id: u16, why: &str, now: Instant) {
+        let retries = self.config.interview_retries;
+        let retry = self
+            .interview_retries
+            .entry(eui64)
+            .or_insert(InterviewRetry {
+                node_id,
+                failures: 0,
+                due: None,
+            });
+        retry.failures += 1;
+        retry.node_id = node_id;
+        let eui = format_args!("{eui64:016x}");
+        if retry.failures > retries {
+            tracing::warn!(
+                eui64 = %eui,
+                "Zigbee interview failed ({why}) {} times; asked again when the device announces itself",
+                retry.failures
+            );
+            self.interview_retries.remove(&eui64);
+            return;
+        }
+        let wait = self.config.interview_retry_after * 2u32.saturating_pow(retry.failures - 1);
+        retry.due = Some(now + wait);
+        tracing::warn!(
+            eui64 = %eui,
+            "Zigbee interview failed ({why}); asking again in {} s (try {} of {retries})",
+            wait.as_secs(),
+            retry.failures
+        );
+    }
+
+    /// Asks again for the failed interviews whose wait is over.
+    pub(super) fn retry_interviews(&mut self, now: Instant) -> Vec<Output> {
+        let due: Vec<(u64, u16)> = self
+            .interview_retries
+            .iter_mut()
+            .filter(|(_, r)| r.due.is_some_and(|at| at <= now))
+            .map(|(eui64, r)| {
+                r.due = None;
+                (*eui64, r.node_id)
+            })
+            .collect();
+        due.into_iter()
+            .flat_map(|(eui64, node_id)| self.interview(eui64, node_id, now))
+            .collect()
     }
 
     /// A known Zigbee device rejoined or announced itself: it keeps its key; its node id may
@@ -221,19 +277,23 @@ impl Gateway {
         home: &mut Home,
         eui64: u64,
         result: Result<DeviceDescription, String>,
-        _now: Instant,
+        now: Instant,
     ) -> Vec<Output> {
-        self.interviews.remove(&eui64);
+        let asked = self.interviews.remove(&eui64);
         let description = match result {
             Ok(d) => d,
             Err(why) => {
-                tracing::warn!(
-                    eui64 = format_args!("{eui64:016x}"),
-                    "Zigbee interview failed ({why}); asked again when the device announces itself"
-                );
+                match asked {
+                    Some(asked) => self.interview_failed(eui64, asked.node_id, &why, now),
+                    None => tracing::warn!(
+                        eui64 = format_args!("{eui64:016x}"),
+                        "Zigbee interview failed ({why}); asked again when the device announces itself"
+                    ),
+                }
                 return Vec::new();
             }
         };
+        self.interview_retries.remove(&eui64);
         if self.registry.by_eui64(eui64).is_some() {
             return Vec::new();
         }

@@ -259,6 +259,12 @@ pub struct GatewayConfig {
     pub history_answer_bytes: usize,
     /// How long an interview may take before a later announcement may ask again.
     pub interview_timeout: Duration,
+    /// How many times a failed Zigbee interview is asked again on the hub's own, so a device
+    /// whose answers were lost (a burst of joins, a busy stick) is still keyed without being
+    /// paired again; after that, only its next announcement asks again.
+    pub interview_retries: u32,
+    /// The wait before the first of those tries, doubled for each next one.
+    pub interview_retry_after: Duration,
 }
 
 impl Default for GatewayConfig {
@@ -271,8 +277,28 @@ impl Default for GatewayConfig {
             history_len: 256,
             history_answer_bytes: 48 * 1024,
             interview_timeout: Duration::from_secs(120),
+            interview_retries: 3,
+            interview_retry_after: Duration::from_secs(10),
         }
     }
+}
+
+/// A Zigbee interview under way.
+#[derive(Debug, Clone, Copy)]
+struct AskedInterview {
+    node_id: u16,
+    /// When a later announcement may ask again.
+    until: Instant,
+}
+
+/// A Zigbee interview that failed, to be asked again.
+#[derive(Debug, Clone, Copy)]
+struct InterviewRetry {
+    node_id: u16,
+    /// How many times it failed so far.
+    failures: u32,
+    /// When to ask again; `None` while that try is under way.
+    due: Option<Instant>,
 }
 
 /// Who asked for a command and how to answer.
@@ -381,7 +407,9 @@ pub struct Gateway {
     tickets: BTreeMap<Ticket, TicketFor>,
     queues: BTreeMap<DeviceId, DeviceQueue>,
     /// Zigbee interviews asked for, by IEEE address, with when they may be asked again.
-    interviews: BTreeMap<u64, Instant>,
+    interviews: BTreeMap<u64, AskedInterview>,
+    /// Zigbee devices whose interview failed and is to be asked again, by IEEE address.
+    interview_retries: BTreeMap<u64, InterviewRetry>,
     /// Each Z-Wave device's Color Switch components as last reported (a colour takes several
     /// reports); not stored: a refresh after a restart fills it again.
     zwave_colors: BTreeMap<DeviceId, crate::gateway::zwave::ColorComponents>,
@@ -457,6 +485,7 @@ impl Gateway {
             tickets: BTreeMap::new(),
             queues: BTreeMap::new(),
             interviews: BTreeMap::new(),
+            interview_retries: BTreeMap::new(),
             zwave_colors: BTreeMap::new(),
         };
         out.extend(gateway.recover(home, now));
@@ -667,7 +696,8 @@ impl Gateway {
     /// Checks every deadline.
     fn tick(&mut self, home: &mut Home, now: Instant) -> Vec<Output> {
         let mut out = Vec::new();
-        self.interviews.retain(|_, until| *until > now);
+        self.interviews.retain(|_, asked| asked.until > now);
+        out.extend(self.retry_interviews(now));
         let devices: Vec<DeviceId> = self.queues.keys().cloned().collect();
         for device in devices {
             out.extend(self.expire_commands(home, &device, now));

@@ -320,6 +320,9 @@ pub(crate) struct JoinSetup {
     pub(crate) install_keys: BTreeMap<u64, LinkKey>,
 }
 
+/// How many callbacks a request waiting for its answer may fall behind before it loses some.
+const CALLBACK_BACKLOG: usize = 1024;
+
 /// The network the stick runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NetworkInfo {
@@ -503,7 +506,12 @@ impl ZigbeeStick {
         let port = port::open(&port_config)?;
         let (requests, requests_rx) = mpsc::channel(8);
         let (state_tx, state) = watch::channel(LinkState::Connecting);
-        let (callbacks, _) = broadcast::channel(64);
+        // Every waiting request reads every callback: when hundreds of devices join at once,
+        // the stick's callbacks (join handlers, announcements, their interviews' answers) come
+        // faster than a waiter takes them, and one that falls more than this far behind loses
+        // the answer it waits for. 64 was too few with 200 devices joining; a callback is a
+        // few hundred bytes at most.
+        let (callbacks, _) = broadcast::channel(CALLBACK_BACKLOG);
         let (events, events_rx) = mpsc::channel(64);
         let client = Client {
             requests,
