@@ -29,9 +29,15 @@
 //! Baselines measured in the same run, in this process: one ES256 signature and one
 //! verification (p256), the floor of every envelope.
 //!
+//! Commands are sent no faster than the transport's sustained per-session rate
+//! (`Limits::frames_per_second`, 20 a second by default): past its burst the hub holds each
+//! faster frame until its turn, by design, and a latency figure taken back to back would
+//! measure that hold (a command every 50 ms whatever its own time). `PACED=0` sends them back
+//! to back anyway, to show it; the hub's log says how many frames were held either way.
+//!
 //! `cargo bench --bench hub` runs it all; environment variables `SAMPLES` (default 300),
-//! `LOAD_SECS` (20), `ACTIVITY_MS` (50), `DEVICES` (200) and `STUDIES` (e.g. `demo,loaded`)
-//! change it. Without `--bench` (as `cargo test --all-targets` runs it) it only checks itself:
+//! `LOAD_SECS` (20), `ACTIVITY_MS` (50), `DEVICES` (200), `STUDIES` (e.g. `demo,loaded`) and
+//! `PACED` (1) change it. Without `--bench` (as `cargo test --all-targets` runs it) it only checks itself:
 //! a demo house, a few commands, a short load. Nothing is asserted on time.
 
 #[path = "../tests/support/mod.rs"]
@@ -43,6 +49,7 @@ use std::time::{Duration, Instant};
 use sealhub::crypto::PrivateKey;
 use sealhub::envelope::{DeviceId, MessageType, Opened};
 use sealhub::model::{Action, Attribute, Event, HubCommand, Response, Role};
+use sealhub::transport::Limits;
 use support::hub::{DEMO_HOUSE, HubOptions, RunningHub, Session};
 use support::{Phone, device_command, hub_command, id};
 
@@ -50,6 +57,9 @@ use support::{Phone, device_command, hub_command, id};
 const LIGHT: &str = "zb:124b00000000a15e";
 /// Its node id on the emulated Zigbee network, as the hub's radio-time line gives it.
 const LIGHT_NODE: u16 = 0x1A2B;
+/// What the hub logs (`sealhub::transport::session`, debug) for each frame its session's
+/// rate limit holds.
+const HELD_BY_RATE_LIMIT: &str = "frame held by the session's rate limit";
 
 /// What a study is run with.
 #[derive(Debug, Clone)]
@@ -62,6 +72,8 @@ struct Plan {
     tick_ms: u64,
     samples: usize,
     load: Option<Duration>,
+    /// Commands no faster than the transport's sustained per-session rate.
+    paced: bool,
 }
 
 fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
@@ -79,6 +91,7 @@ fn main() {
         let activity = env_or("ACTIVITY_MS", 50);
         let load = Duration::from_secs(env_or("LOAD_SECS", 20));
         let wanted: String = env_or("STUDIES", "demo,quiet,loaded,fast".to_string());
+        let paced = env_or("PACED", 1u8) != 0;
         [
             Plan {
                 name: "demo",
@@ -87,6 +100,7 @@ fn main() {
                 tick_ms: 10,
                 samples,
                 load: None,
+                paced,
             },
             Plan {
                 name: "quiet",
@@ -95,6 +109,7 @@ fn main() {
                 tick_ms: 10,
                 samples,
                 load: None,
+                paced,
             },
             Plan {
                 name: "loaded",
@@ -103,6 +118,7 @@ fn main() {
                 tick_ms: 10,
                 samples,
                 load: Some(load),
+                paced,
             },
             Plan {
                 name: "fast",
@@ -111,6 +127,7 @@ fn main() {
                 tick_ms: 1,
                 samples,
                 load: None,
+                paced,
             },
         ]
         .into_iter()
@@ -124,6 +141,7 @@ fn main() {
             tick_ms: 10,
             samples: 4,
             load: Some(Duration::from_secs(2)),
+            paced: true,
         }]
     };
     let (sign, verify) = crypto_baselines(if bench { 400 } else { 10 });
@@ -262,7 +280,7 @@ async fn study(plan: &Plan, sign: f64, verify: f64) {
             "[emulator]\nzigbee_devices = {}\nactivity_ms = {}\nzigbee_tick_ms = {}\n",
             plan.devices, plan.activity_ms, plan.tick_ms
         ),
-        log: Some("info,sealhub::radio_time=debug".into()),
+        log: Some("info,sealhub::radio_time=debug,sealhub::transport::session=debug".into()),
         devices: ids.clone(),
         patience: Some(Duration::from_secs(600)),
     };
@@ -287,6 +305,7 @@ async fn study(plan: &Plan, sign: f64, verify: f64) {
         &mut owner,
         endpoint,
         plan.samples,
+        plan.paced,
         sign,
         verify,
     )
@@ -420,6 +439,7 @@ async fn latency(
     phone: &mut Phone,
     endpoint: u8,
     samples: usize,
+    paced: bool,
     sign: f64,
     verify: f64,
 ) {
@@ -427,14 +447,27 @@ async fn latency(
     let mut figures: Vec<Sample> = Vec::with_capacity(samples);
     let mut on = false;
     let mut failed = 0usize;
+    let mut held = 0usize;
+    let spacing = if paced {
+        Duration::from_secs(1) / Limits::default().frames_per_second.max(1)
+    } else {
+        Duration::ZERO
+    };
+    let mut previous: Option<Instant> = None;
     // Two commands first, not counted: the light's executor, the sessions, caches warm up.
     for i in 0..samples + 2 {
         on = !on;
         let action = if on { Action::TurnOn } else { Action::TurnOff };
         let wanted = Attribute::OnOff(on);
+        if let Some(previous) = previous {
+            tokio::time::sleep_until((previous + spacing).into()).await;
+        }
         // Lines from before this command do not count.
-        while hub.next_line(Duration::ZERO).is_some() {}
+        while let Some(line) = hub.next_line(Duration::ZERO) {
+            held += usize::from(line.contains(HELD_BY_RATE_LIMIT));
+        }
         let start = Instant::now();
+        previous = Some(start);
         let bytes = phone.seal(&light, &device_command(endpoint, action));
         let mut client = start.elapsed();
         session.send_raw(bytes).await;
@@ -486,6 +519,7 @@ async fn latency(
             let Some(line) = hub.next_line(Duration::from_millis(200)) else {
                 continue;
             };
+            held += usize::from(line.contains(HELD_BY_RATE_LIMIT));
             if line.contains("device ops ran")
                 && field(&line, "node").and_then(|n| n.parse::<u16>().ok()) == Some(LIGHT_NODE)
             {
@@ -505,6 +539,14 @@ async fn latency(
     if failed > 0 {
         println!("{failed} commands failed (not counted)");
     }
+    println!(
+        "commands {}; frames held by the transport's rate limit during the run: {held}",
+        if paced {
+            format!("paced (one per {} ms at most)", spacing.as_millis())
+        } else {
+            "back to back".to_string()
+        }
+    );
     report_latency(&figures, sign, verify);
 }
 

@@ -18,6 +18,7 @@ pub struct Counters {
     too_slow: AtomicU64,
     refused_sessions: AtomicU64,
     refused_sockets: AtomicU64,
+    throttled_frames: AtomicU64,
 }
 
 /// The counters at one moment.
@@ -44,6 +45,9 @@ pub struct CountersSnapshot {
     pub refused_sessions: u64,
     /// Sockets closed at accept because too many handshakes were under way.
     pub refused_sockets: u64,
+    /// Frames a client sent faster than its session's rate (`Limits::frames_per_second`
+    /// after `Limits::frame_burst`), each held until its turn: not refused, only late.
+    pub throttled_frames: u64,
 }
 
 impl Counters {
@@ -82,6 +86,10 @@ impl Counters {
         bump(&self.refused_sockets);
     }
 
+    pub(crate) fn throttled_frame(&self) {
+        bump(&self.throttled_frames);
+    }
+
     /// The current values.
     pub fn snapshot(&self) -> CountersSnapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -96,6 +104,7 @@ impl Counters {
             too_slow: get(&self.too_slow),
             refused_sessions: get(&self.refused_sessions),
             refused_sockets: get(&self.refused_sockets),
+            throttled_frames: get(&self.throttled_frames),
         }
     }
 }

@@ -160,8 +160,20 @@ where
         };
         // A flooding client waits here, whatever it floods with (pings too); its unread
         // frames push back through TCP.
-        while let Err(wait) = throttle.admit(Instant::now()) {
-            tokio::time::sleep(wait).await;
+        // A client that keeps sending faster than the rate (a bench, an automation firing
+        // commands back to back) sees every frame past the burst held here until its turn:
+        // counted and logged, so the wait is not mistaken for the hub's or the network's.
+        if let Err(first_wait) = throttle.admit(Instant::now()) {
+            ctx.counters.throttled_frame();
+            tracing::debug!(
+                conn,
+                wait_us = u64::try_from(first_wait.as_micros()).unwrap_or(u64::MAX),
+                "frame held by the session's rate limit"
+            );
+            tokio::time::sleep(first_wait).await;
+            while let Err(wait) = throttle.admit(Instant::now()) {
+                tokio::time::sleep(wait).await;
+            }
         }
         let bytes = match message {
             Message::Binary(bytes) => bytes,
@@ -400,7 +412,9 @@ mod tests {
             }
             arrivals.push(t0.elapsed());
         }
-        // The burst passes at once, then one frame per 100 ms of (paused) time.
+        // The burst passes at once, then one frame per 100 ms of (paused) time; the two
+        // past the burst are counted as held.
+        assert_eq!(h.registry.counters().snapshot().throttled_frames, 2);
         assert_eq!(arrivals[0], Duration::ZERO);
         assert_eq!(arrivals[1], Duration::ZERO);
         assert!(arrivals[2] >= Duration::from_millis(100), "{arrivals:?}");
