@@ -477,3 +477,42 @@ fn a_zigbee_interview_that_keeps_failing_is_left_to_the_devices_next_announcemen
     }));
     assert_eq!(announced, vec![asked]);
 }
+
+/// A home of 250 devices: a client pairing then gets one key distribution with every
+/// device's certificate (more than 64 KiB, which broke clients of a home with about 190
+/// devices), opens it, and verifies an event from the last device to join.
+#[test]
+fn a_client_of_a_home_with_250_devices_opens_its_key_distribution_and_their_events() {
+    let mut hub = Hub::new();
+    hub.radios_up();
+    let mut last = None;
+    for n in 0..250u64 {
+        let node_id = 0x1000 + n as u16;
+        last = Some((
+            hub.join_zigbee(LAMP + n, node_id, &[(1, &[ON_OFF])]).0,
+            node_id,
+        ));
+    }
+    let (lamp, node_id) = last.expect("joined");
+    let mut phone = hub.pair("phone", Role::Owner, None);
+    let distribution = hub
+        .home
+        .key_distribution(&phone.id)
+        .expect("a key distribution");
+    assert!(
+        distribution.len() > 64 * 1024,
+        "the case this checks: {} bytes",
+        distribution.len()
+    );
+    let out = hub.report_on_off(node_id, 1, true);
+    let got = phone.take(&out);
+    assert!(got.refused.is_empty(), "{:?}", got.refused);
+    let [(opened, Event::Report { .. })] = &got.events[..] else {
+        panic!("one report event: {got:?}");
+    };
+    assert_eq!(
+        Some(opened.signer),
+        hub.kid(&lamp),
+        "signed by the 250th device"
+    );
+}

@@ -30,11 +30,16 @@ fn cert_value(n: u64) -> Vec<u8> {
     format!("certificate for device #{n}").into_bytes()
 }
 
-fn counter(store: &Store) -> u64 {
-    match store.get("counters", b"next").expect("read counter") {
+/// The counter `counters/<name>` (0 before the first write).
+fn counter_named(store: &Store, name: &[u8]) -> u64 {
+    match store.get("counters", name).expect("read counter") {
         Some(bytes) => u64::from_be_bytes(bytes.as_slice().try_into().expect("8-byte counter")),
         None => 0,
     }
+}
+
+fn counter(store: &Store) -> u64 {
+    counter_named(store, b"next")
 }
 
 /// Not a test on its own: the writer loop run by the child process. Each batch writes
@@ -67,10 +72,7 @@ fn crash_child_writer() {
 }
 
 fn staged_counter(store: &Store) -> u64 {
-    match store.get("counters", b"staged").expect("read counter") {
-        Some(bytes) => u64::from_be_bytes(bytes.as_slice().try_into().expect("8-byte counter")),
-        None => 0,
-    }
+    counter_named(store, b"staged")
 }
 
 /// Not a test on its own: the staging writer run by the child process. Each round stages

@@ -26,3 +26,26 @@ pub fn scale() -> u32 {
 pub fn scaled(base: Duration) -> Duration {
     base.saturating_mul(scale())
 }
+
+/// The Z-Wave driver's timeouts for a test against the emulated controller: each only bounds a
+/// healthy exchange (the emulator answers in milliseconds), scaled by [`scale`], so a lost
+/// frame shows in seconds and a loaded machine flips no result; a quick reopen after an
+/// unplug. One set for the driver tests here and sealhub's own.
+pub fn zwave_driver_config() -> sealhub_radios::zwave::driver::DriverConfig {
+    sealhub_radios::zwave::driver::DriverConfig {
+        response_timeout: scaled(Duration::from_secs(5)),
+        send_data_timeout: scaled(Duration::from_secs(5)),
+        inclusion_timeout: scaled(Duration::from_secs(5)),
+        started_timeout: scaled(Duration::from_secs(5)),
+        reopen_backoff: sealhub_radios::port::Backoff::new(
+            Duration::from_millis(20),
+            Duration::from_millis(200),
+        ),
+        supervision_timeout: scaled(Duration::from_secs(5)),
+        security_timeout: scaled(Duration::from_secs(5)),
+        // The tests' user types the PIN as soon as asked (or never): only a guard against a
+        // hang, never raced by a PIN on its way.
+        pin_timeout: scaled(Duration::from_secs(30)),
+        ..sealhub_radios::zwave::driver::DriverConfig::default()
+    }
+}

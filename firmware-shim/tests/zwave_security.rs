@@ -39,22 +39,12 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 mod support;
-use support::zwave::{event, soon};
+use support::zwave::{driver_config, event, soon};
 
 const LOCK_SET_UNSECURED: [u8; 3] = [0x62, 0x01, 0x00];
 const LOCK_GET: [u8; 2] = [0x62, 0x02];
 const LOCK_REPORT_UNSECURED: [u8; 7] = [0x62, 0x03, 0x00, 0x00, 0x00, 0xFE, 0xFE];
 const LOCK_REPORT_SECURED: [u8; 7] = [0x62, 0x03, 0xFF, 0x00, 0x00, 0xFE, 0xFE];
-
-fn driver_config() -> DriverConfig {
-    DriverConfig {
-        security_timeout: scaled(Duration::from_secs(5)),
-        // The tests' user types the PIN as soon as asked (or never): this only guards against
-        // a hang, and is never raced by a PIN on its way.
-        pin_timeout: scaled(Duration::from_secs(30)),
-        ..support::zwave::driver_config()
-    }
-}
 
 /// Stands in for sealhub's sealed store: keys and S2 sequence reservations that outlive one
 /// driver.

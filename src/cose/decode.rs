@@ -3,9 +3,13 @@
 use super::{Error, Result};
 use coset::{CborSerializable, CoseEncrypt, CoseEncrypt0, CoseSign1, TaggedCborSerializable};
 
-/// The largest message sealhub parses: far above any envelope, far below anything that could
-/// exhaust a Pi's memory. CBOR nesting is separately limited by the decoder's recursion limit.
-pub const MAX_MESSAGE_LEN: usize = 64 * 1024;
+/// The largest message sealhub parses: far below anything that could exhaust a Pi's memory,
+/// and above the largest envelope, a key distribution, which carries the certificate of every
+/// device a client may read (about 350 bytes each: 1 MiB holds some 3,000 devices; 64 KiB,
+/// the limit before, broke clients of a home with 190). CBOR nesting is separately limited by
+/// the decoder's recursion limit; what a client may send the hub is limited far lower, by the
+/// transport (`transport::MAX_ENVELOPE_FRAME`).
+pub const MAX_MESSAGE_LEN: usize = 1024 * 1024;
 
 fn check_len(bytes: &[u8]) -> Result<()> {
     if bytes.len() > MAX_MESSAGE_LEN {

@@ -23,7 +23,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::{Error, MAX_ENVELOPE_FRAME, PAIR_PATH, Result};
+use super::{Error, MAX_HUB_FRAME, PAIR_PATH, Result};
 use crate::crypto::sha256;
 
 /// The WebSocket under a [`ClientConnection`], for callers that need frames of every kind.
@@ -105,8 +105,8 @@ async fn open(url: &str, pin: Option<[u8; 32]>) -> Result<ClientConnection> {
         .await
         .map_err(|source| handshake_error(addr, source))?;
     let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_ENVELOPE_FRAME))
-        .max_frame_size(Some(MAX_ENVELOPE_FRAME));
+        .max_message_size(Some(MAX_HUB_FRAME))
+        .max_frame_size(Some(MAX_HUB_FRAME));
     let (ws, _response) =
         tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
     Ok(ClientConnection { ws, ended: false })

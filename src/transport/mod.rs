@@ -54,8 +54,12 @@ pub const HOME_PATH: &str = "/v1/home";
 pub const PAIR_PATH: &str = "/v1/pair";
 /// The largest pairing frame accepted from a client.
 pub const MAX_PAIRING_FRAME: usize = 4 * 1024;
-/// The largest envelope frame accepted from a client: the envelope limit.
-pub const MAX_ENVELOPE_FRAME: usize = crate::cose::MAX_MESSAGE_LEN;
+/// The largest envelope frame accepted from a client: commands and requests are small, so a
+/// client (or a relay) cannot make the hub hold large frames.
+pub const MAX_ENVELOPE_FRAME: usize = 64 * 1024;
+/// The largest frame a client accepts from the hub: the envelope limit, which a key
+/// distribution of a large home needs.
+pub const MAX_HUB_FRAME: usize = crate::cose::MAX_MESSAGE_LEN;
 /// A suggested capacity for the `Inbound` channel: enough for bursts, small enough that a
 /// slow hub task pushes back on the clients' reads rather than on memory.
 pub const INBOUND_CHANNEL_CAPACITY: usize = 256;

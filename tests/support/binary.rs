@@ -116,20 +116,10 @@ impl LoggedHub {
     /// Reads the log until every one of `wanted` has appeared in it; panics with the log
     /// after `within`.
     pub fn wait_for(&mut self, wanted: &[&str], within: std::time::Duration) {
-        let deadline = std::time::Instant::now() + within;
-        while !wanted.iter().all(|w| self.log.contains(w)) {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push_str(&line);
-                    self.log.push('\n');
-                }
-                Err(_) => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    panic!("never saw all of {wanted:?} in:\n{}", self.log);
-                }
-            }
+        if !read_log_until(&self.lines, &mut self.log, wanted, within) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            panic!("never saw all of {wanted:?} in:\n{}", self.log);
         }
     }
 
@@ -161,6 +151,28 @@ impl LoggedHub {
         }
         (status, std::mem::take(&mut self.log))
     }
+}
+
+/// Appends the lines that come on `lines` to `log` until every one of `wanted` is in it;
+/// `false` if `within` passes first.
+pub fn read_log_until(
+    lines: &std::sync::mpsc::Receiver<String>,
+    log: &mut String,
+    wanted: &[&str],
+    within: std::time::Duration,
+) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while !wanted.iter().all(|w| log.contains(w)) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                log.push_str(&line);
+                log.push('\n');
+            }
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 impl Drop for LoggedHub {

@@ -385,20 +385,11 @@ impl RunningHub {
 
     /// [`RunningHub::wait_for`] with its own bound.
     pub fn wait_for_within(&mut self, wanted: &[String], patience: Duration) {
-        let deadline = Instant::now() + patience;
-        while !wanted.iter().all(|w| self.log.contains(w.as_str())) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push_str(&line);
-                    self.log.push('\n');
-                }
-                Err(_) => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    panic!("never saw all of {wanted:?} in:\n{}", self.log);
-                }
-            }
+        let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        if !super::binary::read_log_until(&self.lines, &mut self.log, &wanted, patience) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            panic!("never saw all of {wanted:?} in:\n{}", self.log);
         }
     }
 

@@ -42,22 +42,9 @@ pub fn report_timeout() -> Duration {
     scaled(Duration::from_secs(5))
 }
 
-/// Driver timeouts that only bound a healthy exchange: generous enough for a loaded 2-core
-/// machine (and multiplied by `SEALHUB_TEST_TIME_SCALE`), short enough that a lost frame shows
-/// in seconds.
+/// Driver timeouts that only bound a healthy exchange (`firmware_shim::test_time`).
 pub fn driver_config() -> DriverConfig {
-    DriverConfig {
-        response_timeout: scaled(Duration::from_secs(5)),
-        send_data_timeout: scaled(Duration::from_secs(5)),
-        inclusion_timeout: scaled(Duration::from_secs(5)),
-        started_timeout: scaled(Duration::from_secs(5)),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        supervision_timeout: scaled(Duration::from_secs(5)),
-        security_timeout: scaled(Duration::from_secs(5)),
-        // The user types the PIN as soon as asked: only a guard against a hang.
-        pin_timeout: scaled(Duration::from_secs(30)),
-        ..DriverConfig::default()
-    }
+    firmware_shim::test_time::zwave_driver_config()
 }
 
 /// One report from a node, as the driver hands it over.

@@ -14,7 +14,7 @@ use firmware_shim::test_time::scaled;
 use firmware_shim::zwave_controller::{
     ControllerConfig, EmulatorHandle, PtyConfig, SecureNode, SimNode, spawn_on_pty,
 };
-use sealhub_radios::port::{Backoff, PortConfig};
+use sealhub_radios::port::PortConfig;
 use sealhub_radios::zwave::driver::{
     ControllerInfo, DriverConfig, InclusionOptions, PinRequest, RadioEvent, ZwaveStick,
 };
@@ -28,18 +28,9 @@ pub fn soon() -> Duration {
     scaled(Duration::from_secs(30))
 }
 
-/// Driver timeouts for an emulated controller: short enough that a lost answer fails a test
-/// soon, long enough for a loaded machine; a quick reopen after an unplug.
+/// Driver timeouts for an emulated controller (`firmware_shim::test_time`).
 pub fn driver_config() -> DriverConfig {
-    DriverConfig {
-        response_timeout: scaled(Duration::from_secs(5)),
-        send_data_timeout: scaled(Duration::from_secs(5)),
-        inclusion_timeout: scaled(Duration::from_secs(5)),
-        started_timeout: scaled(Duration::from_secs(5)),
-        reopen_backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
-        supervision_timeout: scaled(Duration::from_secs(5)),
-        ..DriverConfig::default()
-    }
+    firmware_shim::test_time::zwave_driver_config()
 }
 
 /// An emulated controller of home `home_id` on a pty in `dir`.
