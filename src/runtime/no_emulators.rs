@@ -4,6 +4,7 @@
 //! anything starts (`startup::check_radio_ports`); `start` says the same should it be reached.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use sealhub::radio::zigbee_network::ZigbeeNetwork;
 use sealhub::radio::zwave_keys::SealedNodeGrants;
@@ -18,7 +19,7 @@ pub(super) enum ZigbeeDemo {}
 
 impl ZigbeeDemo {
     /// Always refused: this build has no emulators.
-    pub(super) async fn start(_size: u16) -> Result<(PathBuf, Self), String> {
+    pub(super) async fn start(_size: u16, _tick: Duration) -> Result<(PathBuf, Self), String> {
         Err(NO_EMULATORS.to_owned())
     }
 
