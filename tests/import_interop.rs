@@ -31,33 +31,10 @@ use support::{Phone, device_command, hub_command, id};
 /// Longer than the script's own hard timeout, so the script reports first.
 const RUN_LIMIT: Duration = Duration::from_secs(180);
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
-}
-
-/// Whether node and herdsman are installed; `None` means skip (and says why).
+/// The herdsman interop directory, if node and zigbee-herdsman are installed; `None` means
+/// skip (and says why).
 fn herdsman_available() -> Option<PathBuf> {
-    let dir = interop_dir();
-    let why = match std::process::Command::new("node").arg("--version").output() {
-        Ok(out) if out.status.success() => {
-            if dir
-                .join("node_modules/zigbee-herdsman/package.json")
-                .is_file()
-            {
-                return Some(dir);
-            }
-            format!(
-                "{} has no node_modules/zigbee-herdsman (run `npm ci` there)",
-                dir.display()
-            )
-        }
-        _ => "`node` is not on PATH".to_string(),
-    };
-    if std::env::var_os("SEALHUB_REQUIRE_INTEROP").is_some() {
-        panic!("SEALHUB_REQUIRE_INTEROP is set but the import interop test cannot run: {why}");
-    }
-    eprintln!("SKIPPED import interop test: {why}");
-    None
+    firmware_shim::interop::herdsman("the import interop test")
 }
 
 /// Runs the herdsman script on `stick`, keeping its files in `data`; panics with herdsman's
@@ -300,24 +277,7 @@ async fn a_zigbee2mqtt_home_formed_by_herdsman_moves_to_sealhub_without_pairing_
 /// The zwave-js interop directory (`tests/interop/zwave-js`), if node and zwave-js are
 /// installed; `None` means skip (and says why).
 fn zwave_js_available() -> Option<PathBuf> {
-    let dir = interop_dir().join("zwave-js");
-    let why = match std::process::Command::new("node").arg("--version").output() {
-        Ok(out) if out.status.success() => {
-            if dir.join("node_modules/zwave-js/package.json").is_file() {
-                return Some(dir);
-            }
-            format!(
-                "{} has no node_modules/zwave-js (run `npm ci` there)",
-                dir.display()
-            )
-        }
-        _ => "`node` is not on PATH".to_string(),
-    };
-    if std::env::var_os("SEALHUB_REQUIRE_INTEROP").is_some() {
-        panic!("SEALHUB_REQUIRE_INTEROP is set but the import interop test cannot run: {why}");
-    }
-    eprintln!("SKIPPED import interop test: {why}");
-    None
+    firmware_shim::interop::zwave_js("the import interop test")
 }
 
 /// Runs `include_secure.mjs` on `stick` with `specs`, keeping zwave-js' cache in `cache`;

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod ezsp_ncp;
+pub mod interop;
 pub mod pty;
 pub mod test_time;
 pub mod zwave_controller;

@@ -36,43 +36,9 @@ const PAN_ID: u16 = 0x1A2B;
 const EXTENDED_PAN_ID: [u8; 8] = [0xdd, 0xcc, 0xbb, 0xaa, 0x44, 0x33, 0x22, 0x11];
 const CHANNEL: u8 = 15;
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("firmware-shim sits in the workspace root")
-        .join("tests/interop")
-}
-
 /// Whether node and herdsman are installed; `None` means skip (and says why).
 fn herdsman_available() -> Option<PathBuf> {
-    let dir = interop_dir();
-    let node = std::process::Command::new("node").arg("--version").output();
-    let missing = match node {
-        Ok(out) if out.status.success() => {
-            if dir
-                .join("node_modules/zigbee-herdsman/package.json")
-                .is_file()
-            {
-                None
-            } else {
-                Some(format!(
-                    "{} has no node_modules/zigbee-herdsman (run `npm ci` there)",
-                    dir.display()
-                ))
-            }
-        }
-        _ => Some("`node` is not on PATH".to_string()),
-    };
-    match missing {
-        None => Some(dir),
-        Some(why) if std::env::var_os("SEALHUB_REQUIRE_INTEROP").is_some() => {
-            panic!("SEALHUB_REQUIRE_INTEROP is set but the herdsman interop test cannot run: {why}")
-        }
-        Some(why) => {
-            eprintln!("SKIPPED herdsman interop test: {why}");
-            None
-        }
-    }
+    firmware_shim::interop::herdsman("the herdsman interop test")
 }
 
 /// What one run of the script reported.

@@ -191,27 +191,7 @@ async fn a_device_joins_is_interviewed_and_toggled_on_protocol_13() {
 /// byte-level rewrites) independently of the driver. Skipped with a message when Node or the
 /// packages are missing, except with `SEALHUB_REQUIRE_INTEROP` set.
 fn herdsman_dir() -> Option<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .join("tests/interop");
-    let node = std::process::Command::new("node").arg("--version").output();
-    let installed = dir
-        .join("node_modules/zigbee-herdsman/package.json")
-        .is_file();
-    match (node, installed) {
-        (Ok(out), true) if out.status.success() => Some(dir),
-        _ if std::env::var_os("SEALHUB_REQUIRE_INTEROP").is_some() => {
-            panic!(
-                "SEALHUB_REQUIRE_INTEROP is set but herdsman interop cannot run: node or \
-                 tests/interop/node_modules missing"
-            )
-        }
-        _ => {
-            eprintln!("SKIPPED: node or tests/interop/node_modules (npm ci) missing");
-            None
-        }
-    }
+    firmware_shim::interop::herdsman("the herdsman protocol-13 test")
 }
 
 /// Runs the herdsman script once against `stick`; returns its JSON result and log.

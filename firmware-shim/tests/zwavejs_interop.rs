@@ -37,38 +37,13 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(90);
 const ALL_NODES_READY: Duration = Duration::from_secs(30);
 
 fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/zwave-js")
-}
-
-/// Why the test cannot run here, if it cannot.
-fn missing_prerequisite(dir: &Path) -> Option<String> {
-    match Command::new("node").arg("--version").output() {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => return Some(format!("`node --version` failed: {:?}", out.status)),
-        Err(e) => return Some(format!("`node` is not runnable: {e}")),
-    }
-    if !dir.join("node_modules/zwave-js").is_dir() {
-        return Some(format!(
-            "{} is missing (run `npm ci` in {})",
-            dir.join("node_modules/zwave-js").display(),
-            dir.display()
-        ));
-    }
-    None
+    firmware_shim::interop::interop_dir().join("zwave-js")
 }
 
 /// Whether the test can run; when it cannot, says why (and fails under
 /// `SEALHUB_REQUIRE_INTEROP`).
 fn can_run(test: &str) -> bool {
-    let Some(reason) = missing_prerequisite(&interop_dir()) else {
-        return true;
-    };
-    assert!(
-        std::env::var_os("SEALHUB_REQUIRE_INTEROP").is_none(),
-        "SEALHUB_REQUIRE_INTEROP is set but the zwave-js interop test cannot run: {reason}"
-    );
-    eprintln!("SKIPPED {test}: {reason}");
-    false
+    firmware_shim::interop::zwave_js(test).is_some()
 }
 
 /// Prints the tail of the zwave-js log files in `dir` (zwave-js names them after the date).
