@@ -280,7 +280,11 @@ async fn study(plan: &Plan, sign: f64, verify: f64) {
             "[emulator]\nzigbee_devices = {}\nactivity_ms = {}\nzigbee_tick_ms = {}\n",
             plan.devices, plan.activity_ms, plan.tick_ms
         ),
-        log: Some("info,sealhub::radio_time=debug,sealhub::transport::session=debug".into()),
+        log: Some(
+            "info,sealhub::radio_time=debug,sealhub::gateway_time=debug,\
+             sealhub::transport::session=debug"
+                .into(),
+        ),
         devices: ids.clone(),
         patience: Some(Duration::from_secs(600)),
     };
@@ -430,6 +434,30 @@ struct Sample {
     done: f64,
     radio: f64,
     client: f64,
+    /// The gateway task's own time on the command's way (core work and handing the outputs
+    /// on): for its envelope (opened, journaled, flushed, radio request handed out) ...
+    gateway_envelope: f64,
+    /// ... for the radio's result (the `Done` sealed and handed on) ...
+    gateway_answer: f64,
+    /// ... and for the light's report (the event sealed and handed on).
+    gateway_report: f64,
+    /// The flush of the answer after it was handed on (off the command's way).
+    flush_after: f64,
+}
+
+/// The gateway task's timing of one input (`sealhub::gateway_time`): its kind, the time on the
+/// command's way (handle + carry) and the flush after it, µs.
+fn gateway_time(line: &str) -> Option<(&str, f64, f64)> {
+    if !line.contains("input handled") {
+        return None;
+    }
+    let number = |key| field(line, key).and_then(|v| v.parse::<f64>().ok());
+    let kind = field(line, "input")?.trim_matches('"');
+    Some((
+        kind,
+        number("handle_us")? + number("carry_us")?,
+        number("flush_us")?,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -514,8 +542,9 @@ async fn latency(
         // The radio's share: the light's ops of this command, from the hub's log (written
         // before the hub answers, so it is in the pipe by now).
         let mut radio = None;
+        let (mut envelope, mut answer, mut report) = (None, None, None);
         let wait = Instant::now() + Duration::from_secs(5);
-        while radio.is_none() && Instant::now() < wait {
+        while (radio.is_none() || answer.is_none()) && Instant::now() < wait {
             let Some(line) = hub.next_line(Duration::from_millis(200)) else {
                 continue;
             };
@@ -525,6 +554,16 @@ async fn latency(
             {
                 radio = field(&line, "radio_us").and_then(|v| v.parse::<f64>().ok());
             }
+            match gateway_time(&line) {
+                Some(("envelope", on_way, _)) if envelope.is_none() => envelope = Some(on_way),
+                Some(("radio-done", on_way, flush)) if envelope.is_some() => {
+                    answer = Some((on_way, flush));
+                }
+                Some(("zigbee", on_way, _)) if envelope.is_some() && report.is_none() => {
+                    report = Some(on_way);
+                }
+                _ => {}
+            }
         }
         let radio = radio.expect("the hub's radio-time line for the light");
         if i >= 2 && !refused {
@@ -533,6 +572,10 @@ async fn latency(
                 done: micros(done_at.expect("done")),
                 radio,
                 client: micros(client),
+                gateway_envelope: envelope.unwrap_or(0.0),
+                gateway_answer: answer.map_or(0.0, |a| a.0),
+                gateway_report: report.unwrap_or(0.0),
+                flush_after: answer.map_or(0.0, |a| a.1),
             });
         }
     }
@@ -552,7 +595,7 @@ async fn latency(
 
 fn report_latency(figures: &[Sample], sign: f64, verify: f64) {
     let column = |f: &dyn Fn(&Sample) -> f64| -> Vec<f64> { figures.iter().map(f).collect() };
-    let rows: [(&str, Vec<f64>); 7] = [
+    let rows: [(&str, Vec<f64>); 12] = [
         (
             "total (command sealed -> Done and event opened)",
             column(&|s| s.total),
@@ -570,6 +613,26 @@ fn report_latency(figures: &[Sample], sign: f64, verify: f64) {
         (
             "hub and transport = total - radio - client, per sample",
             column(&|s| s.total - s.radio - s.client),
+        ),
+        (
+            "gateway task on the way (envelope + Done + report)",
+            column(&|s| s.gateway_envelope + s.gateway_answer + s.gateway_report),
+        ),
+        (
+            "  its envelope: opened, journaled, flushed, sent",
+            column(&|s| s.gateway_envelope),
+        ),
+        (
+            "  the radio's result: Done sealed, handed on",
+            column(&|s| s.gateway_answer),
+        ),
+        (
+            "  the light's report: event sealed, handed on",
+            column(&|s| s.gateway_report),
+        ),
+        (
+            "answer's flush, after Done left (off the way)",
+            column(&|s| s.flush_after),
         ),
         (
             "ratio total / radio, per sample",

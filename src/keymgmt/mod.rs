@@ -15,7 +15,7 @@ pub use distribution::{KEY_DISTRIBUTION_VERSION, KeyDistribution, ReadGrant};
 pub use error::{Error, Result};
 pub use home::{ClientGrant, Home, Pairing, RECOVERY_SEQUENCE_JUMP, Recovery};
 pub use keys::{ClientKeys, ClientPublicKeys};
-pub use sequence::{RESERVE, SequenceCounter};
+pub use sequence::{RESERVE, Raise, SequenceCounter};
 
 use crate::envelope;
 use crate::identity::{Certificate, Kid};

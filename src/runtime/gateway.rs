@@ -59,6 +59,11 @@ pub use sealhub::onboarding::PairingHandler;
 /// (`SEALHUB_LOG=sealhub::radio_time=debug` shows it alone).
 pub(crate) const RADIO_TIME_TARGET: &str = "sealhub::radio_time";
 
+/// The log target of the line that times each input the gateway task handles: the core's
+/// work, handing its outputs on, and the flush of the answers after them
+/// (`SEALHUB_LOG=sealhub::gateway_time=debug`).
+pub(crate) const GATEWAY_TIME_TARGET: &str = "sealhub::gateway_time";
+
 /// How often deadlines are checked.
 pub(crate) const TICK: Duration = Duration::from_secs(1);
 
@@ -374,6 +379,7 @@ async fn run_zigbee<Z: ZigbeeRadio>(radio: &Z, node_id: u16, ops: Vec<ZigbeeOp>)
 /// ops from there on are all queued at once, so they go out on the one wake-up (the driver
 /// sends the node back to sleep as soon as its queue is empty: ops queued one at a time would
 /// take one wake-up each).
+#[allow(clippy::too_many_arguments)]
 async fn run_zwave<W: ZwaveRadio>(
     radio: &W,
     node: u16,
@@ -382,14 +388,19 @@ async fn run_zwave<W: ZwaveRadio>(
     done: &Done,
     limit: Duration,
     reports: &broadcast::Sender<u16>,
+    awaited: &mut Option<broadcast::Receiver<u16>>,
 ) -> RadioOutcome {
+    // The previous job to this node ended with a Get: its report first (see `execute`).
+    if let Some(heard) = awaited.take() {
+        report_or_pause(heard, node).await;
+    }
     let mut ran = Vec::with_capacity(ops.len());
     let count = ops.len();
     let mut ops = ops.into_iter().enumerate();
     while let Some((i, op)) = ops.next() {
         let ZwaveOp::Send { endpoint, command } = op;
         // Subscribed before sending, so a report that comes at once is not missed.
-        let pace = (i + 1 < count && asks_for_report(&command)).then(|| reports.subscribe());
+        let pace = asks_for_report(&command).then(|| reports.subscribe());
         match radio.submit(node, endpoint, command).await {
             Ok(ZwaveSent::Done) => ran.push(OpOutput::Done),
             Ok(ZwaveSent::Confirmed) => ran.push(OpOutput::Confirmed),
@@ -429,7 +440,13 @@ async fn run_zwave<W: ZwaveRadio>(
             Err(failure) => return RadioOutcome::Failed { ran, failure },
         }
         if let Some(heard) = pace {
-            report_or_pause(heard, node).await;
+            if i + 1 < count {
+                report_or_pause(heard, node).await;
+            } else {
+                // The last op: the job is done at the node's acknowledgement, but the next
+                // job to this node waits for the report like the next op would.
+                *awaited = Some(heard);
+            }
         }
     }
     RadioOutcome::Done(ran)
@@ -489,6 +506,10 @@ async fn execute<Z: ZigbeeRadio, W: ZwaveRadio>(
     queued_limit: Duration,
     reports: broadcast::Sender<u16>,
 ) {
+    // A Z-Wave job that ended with a Get leaves its node's report to wait for here, so the
+    // next job's first frame does not cross that report on the same SPAN: a command that
+    // comes right after the device's set-up reads (at start) would otherwise be lost.
+    let mut awaited: Option<broadcast::Receiver<u16>> = None;
     while let Some(job) = jobs.recv().await {
         let started = std::time::Instant::now();
         let (ticket, outcome, radio, node, count) = match job {
@@ -509,8 +530,17 @@ async fn execute<Z: ZigbeeRadio, W: ZwaveRadio>(
                 ops,
             } => {
                 let count = ops.len();
-                let outcome =
-                    run_zwave(&*radio, node, ops, ticket, &done, queued_limit, &reports).await;
+                let outcome = run_zwave(
+                    &*radio,
+                    node,
+                    ops,
+                    ticket,
+                    &done,
+                    queued_limit,
+                    &reports,
+                    &mut awaited,
+                )
+                .await;
                 (ticket, outcome, "zwave", node, count)
             }
         };
@@ -847,10 +877,24 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
                 Input::Tick
             }
         };
+        let kind = input.kind();
+        let started = std::time::Instant::now();
         let outputs = gateway.handle(&mut home, input, tokio::time::Instant::now().into_std());
+        let handled = started.elapsed();
         for output in outputs {
             carrier.carry(output).await;
         }
+        // After the answers are handed to the transport: they leave while this flushes.
+        let carried = started.elapsed();
+        gateway.flush_staged(&mut home);
+        debug!(
+            target: GATEWAY_TIME_TARGET,
+            input = kind,
+            handle_us = handled.as_micros(),
+            carry_us = (carried - handled).as_micros(),
+            flush_us = (started.elapsed() - carried).as_micros(),
+            "input handled"
+        );
     }
     drop(gateway);
     drop(home);

@@ -12,6 +12,7 @@
 mod batch;
 mod error;
 mod guard;
+mod guard_writer;
 mod kek;
 mod meta;
 mod name;
@@ -30,6 +31,7 @@ use zeroize::Zeroizing;
 pub use batch::WriteBatch;
 pub use error::{Error, Result};
 pub use guard::{GENERATION_FILE_NAME, GuardRecord, REVOCATIONS_FILE_NAME, RollbackGuard};
+pub use guard_writer::GuardWriter;
 pub use kek::{Argon2Params, CREDENTIALS_DIRECTORY_ENV, DEFAULT_KEY_FILE_NAME, KekKind, KekSource};
 pub(crate) use kek::{SALT_LEN as ARGON2_SALT_LEN, derive_passphrase_kek};
 pub(crate) use name::validate_tree_name;

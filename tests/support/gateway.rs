@@ -451,8 +451,12 @@ impl Hub {
         Hub::open(dir, config, definitions)
     }
 
+    /// Handles `input` as the gateway task does: the core's outputs, then the flush of what
+    /// it staged for after them (`Gateway::flush_staged`).
     pub fn handle(&mut self, input: Input) -> Vec<Output> {
-        self.gateway.handle(&mut self.home, input, self.now)
+        let out = self.gateway.handle(&mut self.home, input, self.now);
+        self.gateway.flush_staged(&mut self.home);
+        out
     }
 
     /// Lets `d` pass and ticks.

@@ -60,7 +60,10 @@ fn spawn_hub(
 ) -> (Child, mpsc::Receiver<String>) {
     let mut command = super::binary::sealhub_on(config, data);
     command.arg("run");
-    if let Some(filter) = log {
+    // `SEALHUB_TEST_HUB_LOG` overrides every test's filter, to see a failing test's hub in
+    // detail.
+    let debugging = std::env::var("SEALHUB_TEST_HUB_LOG").ok();
+    if let Some(filter) = debugging.as_deref().or(log) {
         command.env("SEALHUB_LOG", filter);
     }
     let mut child = command

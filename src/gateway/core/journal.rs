@@ -143,6 +143,13 @@ impl Journal {
         self.put(key, entry, WriteBatch::new(), false)
     }
 
+    /// [`Journal::write_with`] **staged**: for a command's answer, sent to the client before
+    /// the flush that makes it durable ([`Journal::flush`]); see `docs/GATEWAY.md` ("Flushes
+    /// per command") for what a crash in between leaves.
+    pub fn stage_with(&mut self, key: CommandKey, entry: Entry, with: WriteBatch) -> Result<()> {
+        self.put(key, entry, with, false)
+    }
+
     fn put(&mut self, key: CommandKey, entry: Entry, with: WriteBatch, flush: bool) -> Result<()> {
         let highest = self
             .entries

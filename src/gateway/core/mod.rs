@@ -172,6 +172,26 @@ pub enum Input {
     Tick,
 }
 
+impl Input {
+    /// A short name of the input's kind, for the log line that times its handling.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Input::Zigbee(_) => "zigbee",
+            Input::Zwave(_) => "zwave",
+            Input::ZigbeeUp(_) => "zigbee-up",
+            Input::ZwaveUp { .. } => "zwave-up",
+            Input::ZigbeeInterviewed { .. } => "zigbee-interviewed",
+            Input::ZwaveDescribed(_) => "zwave-described",
+            Input::RadioDone { .. } => "radio-done",
+            Input::Envelope { .. } => "envelope",
+            Input::Connected { .. } => "connected",
+            Input::ConnectionClosed { .. } => "connection-closed",
+            Input::ClientsChanged => "clients-changed",
+            Input::Tick => "tick",
+        }
+    }
+}
+
 /// What the core asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
@@ -413,6 +433,9 @@ pub struct Gateway {
     /// Each Z-Wave device's Color Switch components as last reported (a colour takes several
     /// reports); not stored: a refresh after a restart fills it again.
     zwave_colors: BTreeMap<DeviceId, crate::gateway::zwave::ColorComponents>,
+    /// Answers recorded in the journal since the last [`Gateway::flush_staged`], not yet
+    /// durable.
+    answers_staged: bool,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -487,14 +510,18 @@ impl Gateway {
             interviews: BTreeMap::new(),
             interview_retries: BTreeMap::new(),
             zwave_colors: BTreeMap::new(),
+            answers_staged: false,
         };
         out.extend(gateway.recover(home, now));
         out.extend(gateway.read_scopes(home));
         Ok((gateway, out))
     }
 
-    /// Handles one input at time `now`.
+    /// Handles one input at time `now`. The answers among the outputs are recorded in the
+    /// journal but not yet flushed: call [`Gateway::flush_staged`] once the outputs are
+    /// handed on (if it was not, the next input flushes them first).
     pub fn handle(&mut self, home: &mut Home, input: Input, now: Instant) -> Vec<Output> {
+        self.flush_staged(home);
         match input {
             Input::Zigbee(event) => self.on_zigbee(home, event, now),
             Input::Zwave(event) => self.on_zwave(home, event, now),
@@ -595,6 +622,21 @@ impl Gateway {
         })
     }
 
+    /// Makes durable what handling the last input staged to be flushed once its outputs are
+    /// on their way: commands' answers in the journal and sequence ceilings raised ahead
+    /// (`Home::flush`). Called after the deliveries were handed to the transport, so a client
+    /// does not wait for this flush; a crash before it returns loses only the copy of an
+    /// answer kept for a duplicate of its command, which is then answered `Interrupted` after
+    /// the restart (`docs/GATEWAY.md`, "Flushes per command").
+    pub fn flush_staged(&mut self, home: &mut Home) {
+        if !std::mem::take(&mut self.answers_staged) && !home.has_staged() {
+            return;
+        }
+        if let Err(e) = home.flush() {
+            tracing::error!("cannot make commands' answers durable in the journal: {e}");
+        }
+    }
+
     /// Seals `response` for `asker` (signed by `signer`, or by the hub when that device's key
     /// is gone), records it in the journal and addresses it.
     fn answer_as(
@@ -642,8 +684,10 @@ impl Gateway {
                 interim: self.journal.get(&asker.key).and_then(|e| e.interim.clone()),
                 answer: Some(bytes.clone()),
             };
-            if let Err(e) = self.journal.write_with(asker.key, entry, with) {
-                tracing::error!("cannot record a command's answer in the journal: {e}");
+            // Staged: flushed by `flush_staged` once the answer is on its way.
+            match self.journal.stage_with(asker.key, entry, with) {
+                Ok(()) => self.answers_staged = true,
+                Err(e) => tracing::error!("cannot record a command's answer in the journal: {e}"),
             }
         }
         vec![self.reply(asker.conn, &asker.client, bytes)]

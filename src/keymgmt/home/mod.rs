@@ -21,7 +21,7 @@ use crate::envelope::DeviceId;
 use crate::envelope::freshness::{EchoChallenges, FreshnessPolicy};
 use crate::envelope::replay::ReplayWindow;
 use crate::identity::{Certificate, Kid, Permissions, RevocationList, Thumbprint};
-use crate::store::{GuardRecord, RollbackGuard, Store, WriteBatch};
+use crate::store::{GuardRecord, GuardWriter, RollbackGuard, Store, WriteBatch};
 use std::collections::{BTreeMap, HashMap};
 use zeroize::Zeroizing;
 
@@ -122,6 +122,8 @@ pub struct Home {
     generation: u64,
     /// Where the generation is also kept, outside the store; `None` for an unguarded home.
     guard: Option<RollbackGuard>,
+    /// Writes the guard behind [`Home::make_durable`], started at its first use.
+    guard_writer: Option<GuardWriter>,
     /// Sequence counters resume at least here.
     sequence_floor: u64,
     /// Commands routed with an older epoch are refused.
@@ -129,6 +131,8 @@ pub struct Home {
     /// A staged change ([`Home::open_command_staged`]) is not yet flushed, and the guard not
     /// yet written for it: the epoch to write it with, at [`Home::make_durable`].
     staged: Option<u32>,
+    /// Sequence ceilings raised ahead of need and staged, made durable by the next flush.
+    raised_ahead: Vec<(Kid, u64)>,
 }
 
 impl std::fmt::Debug for Home {
@@ -233,9 +237,11 @@ impl Home {
             clock_trusted: false,
             generation: 0,
             guard: None,
+            guard_writer: None,
             sequence_floor: 0,
             command_epoch_floor: 0,
             staged: None,
+            raised_ahead: Vec::new(),
         }
     }
 
@@ -365,6 +371,7 @@ impl Home {
         self.write_guard(epoch, revocations);
         // The flush took every staged change with it, and the guard now records them.
         self.staged = None;
+        self.ceilings_flushed();
         Ok(())
     }
 
@@ -385,23 +392,88 @@ impl Home {
 
     /// Makes every change staged so far durable: flushes the store (staged batches of any
     /// handle on it too, such as the gateway's journal entry written after
-    /// [`Home::open_command_staged`]), then writes the rollback guard for the new generation.
-    /// Nothing when nothing is staged here (`Ok` without a flush).
+    /// [`Home::open_command_staged`]), then hands the new generation to the rollback guard's
+    /// writer thread, so the caller does not wait for the guard's fsyncs (the guard is still
+    /// never ahead of the store: `docs/STORE.md`, "Rollback"). Nothing when nothing is staged
+    /// here (`Ok` without a flush).
     pub fn make_durable(&mut self) -> Result<()> {
-        let Some(epoch) = self.staged else {
+        if self.staged.is_none() {
+            return Ok(());
+        }
+        self.flush()
+    }
+
+    /// Whether something staged here waits for [`Home::flush`]: a replay window, a sequence
+    /// ceiling raised ahead.
+    pub fn has_staged(&self) -> bool {
+        self.staged.is_some()
+    }
+
+    /// Flushes the store (everything staged on any handle of it: commands' answers, events'
+    /// history), then lets sequence numbers use the ceilings raised ahead and hands the new
+    /// generation to the rollback guard's writer. For after a message has left, so that
+    /// what it staged becomes durable off its way.
+    pub fn flush(&mut self) -> Result<()> {
+        self.store.flush()?;
+        self.ceilings_flushed();
+        let Some(epoch) = self.staged.take() else {
             return Ok(());
         };
-        self.store.flush()?;
-        self.staged = None;
-        self.write_guard(epoch, None);
+        let record = GuardRecord {
+            generation: self.generation,
+            epoch,
+        };
+        match self.guard_writer() {
+            Some(writer) => writer.submit(record),
+            None => self.write_guard(epoch, None),
+        }
         Ok(())
     }
 
-    /// Records the current generation (and a revocation list) in the guard, if there is one.
+    /// After a flush: the ceilings staged ahead are durable.
+    fn ceilings_flushed(&mut self) {
+        for (kid, ceiling) in self.raised_ahead.drain(..) {
+            if let Some(counter) = self.sequences.get_mut(&kid) {
+                counter.made_durable(ceiling);
+            }
+        }
+    }
+
+    /// Waits until the rollback guard records every generation [`Home::flush`] handed to its
+    /// writer thread: for whoever reads the guard while this home is open (dropping the home
+    /// waits too).
+    pub fn settle_guard(&self) {
+        if let Some(writer) = &self.guard_writer {
+            writer.settle();
+        }
+    }
+
+    /// The guard's writer thread, started on first use; `None` for an unguarded home, or when
+    /// no thread could be started (then the guard is written in line, as before).
+    fn guard_writer(&mut self) -> Option<&GuardWriter> {
+        if self.guard_writer.is_none() {
+            let guard = self.guard.clone()?;
+            match GuardWriter::spawn(guard) {
+                Ok(writer) => self.guard_writer = Some(writer),
+                Err(e) => {
+                    tracing::warn!("cannot start the rollback guard's writer thread: {e}");
+                    return None;
+                }
+            }
+        }
+        self.guard_writer.as_ref()
+    }
+
+    /// Records the current generation (and a revocation list) in the guard, if there is one,
+    /// before returning: after the records the writer thread still holds, so an older record
+    /// never lands after this one.
     fn write_guard(&self, epoch: u32, revocations: Option<&[u8]>) {
         let Some(guard) = &self.guard else {
             return;
         };
+        if let Some(writer) = &self.guard_writer {
+            writer.settle();
+        }
         let record = GuardRecord {
             generation: self.generation,
             epoch,

@@ -7,7 +7,7 @@ use crate::crypto::{PublicKey, random_array};
 use crate::envelope::{self, Body, DeviceId, MessageType, Route, SigningIdentity};
 use crate::identity::{Certificate, Kid, Permissions};
 use crate::keymgmt::distribution::{KeyDistribution, ReadGrant};
-use crate::keymgmt::sequence::SequenceCounter;
+use crate::keymgmt::sequence::{Raise, SequenceCounter};
 use crate::keymgmt::{Error, Result};
 use crate::store::WriteBatch;
 use coset::cbor::value::Value;
@@ -83,7 +83,8 @@ impl Home {
     }
 
     /// The next sequence number for a signing key; the ceiling is flushed before a number
-    /// under a new ceiling is used.
+    /// under a new ceiling is used. Half-way through a reserve the next ceiling is staged, to
+    /// be flushed off the message's way by [`Home::flush`].
     pub(super) fn next_sequence(&mut self, kid: Kid) -> Result<u64> {
         let counter = match self.sequences.get(&kid) {
             Some(c) => *c,
@@ -103,17 +104,31 @@ impl Home {
         };
         let mut counter = counter;
         let previous = counter.ceiling();
-        let (seq, reserve) = counter.take();
-        if let Some(ceiling) = reserve
-            && let Err(e) = {
+        let (seq, raise) = counter.take_raising_ahead();
+        match raise {
+            Raise::None => {}
+            Raise::Now(ceiling) => {
                 let mut batch = WriteBatch::new();
                 batch.put(SEQUENCE, &kid.0, &ceiling.to_be_bytes());
-                self.commit(batch, self.epoch, None)
+                if let Err(e) = self.commit(batch, self.epoch, None) {
+                    counter.rollback(seq, previous);
+                    self.sequences.insert(kid, counter);
+                    return Err(e);
+                }
             }
-        {
-            counter.rollback(seq, previous);
-            self.sequences.insert(kid, counter);
-            return Err(e);
+            Raise::Ahead(ceiling) => {
+                // Staged: flushed after the message has left (`Home::flush`), so the next
+                // numbers rarely wait for a flush.
+                let mut batch = WriteBatch::new();
+                batch.put(SEQUENCE, &kid.0, &ceiling.to_be_bytes());
+                match self.commit_staged(batch, self.epoch) {
+                    Ok(()) => self.raised_ahead.push((kid, ceiling)),
+                    Err(e) => {
+                        tracing::warn!(%kid, "cannot raise a sequence ceiling ahead: {e}");
+                        counter.raise_failed();
+                    }
+                }
+            }
         }
         self.sequences.insert(kid, counter);
         Ok(seq)

@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::timeout;
 
 use super::{FromRadio, GatewayParts, PairingHandler, ZigbeeRadio, ZwaveRadio, ZwaveSent, run};
-use super::{REPORT_PACE, asks_for_report, report_or_pause};
+use super::{Job, REPORT_PACE, asks_for_report, execute, report_or_pause};
 use crate::runtime::TaskLink;
 use support::*;
 
@@ -585,4 +585,153 @@ async fn without_a_report_the_next_op_goes_after_the_pace() {
     let started = tokio::time::Instant::now();
     report_or_pause(heard, 6).await;
     assert_eq!(started.elapsed(), REPORT_PACE);
+}
+
+/// A Z-Wave stick that takes every command and notes when it was sent to which node.
+#[derive(Default)]
+struct RecordingZwave {
+    sent: Mutex<Vec<(u16, CommandClassFrame, tokio::time::Instant)>>,
+}
+
+impl RecordingZwave {
+    fn sent(&self) -> Vec<(u16, CommandClassFrame, tokio::time::Instant)> {
+        self.sent.lock().expect("lock").clone()
+    }
+}
+
+impl ZwaveRadio for RecordingZwave {
+    async fn submit(
+        &self,
+        node: u16,
+        _endpoint: u8,
+        command: CommandClassFrame,
+    ) -> Result<ZwaveSent, OpFailure> {
+        self.sent
+            .lock()
+            .expect("lock")
+            .push((node, command, tokio::time::Instant::now()));
+        Ok(ZwaveSent::Done)
+    }
+
+    async fn include(&self, _pin: Option<u16>) -> Result<(), OpFailure> {
+        Ok(())
+    }
+
+    async fn exclude(&self) -> Result<(), OpFailure> {
+        Ok(())
+    }
+
+    async fn stop(&self) -> Result<(), OpFailure> {
+        Ok(())
+    }
+}
+
+/// One device's executor with a recording stick: its job queue, its results and the reports'
+/// broadcast.
+struct RecordingExecutor {
+    radio: Arc<RecordingZwave>,
+    jobs: mpsc::UnboundedSender<Job<FakeZigbee, RecordingZwave>>,
+    results: mpsc::UnboundedReceiver<(
+        sealhub::gateway::core::Ticket,
+        sealhub::gateway::core::RadioOutcome,
+    )>,
+    reports: tokio::sync::broadcast::Sender<u16>,
+}
+
+fn recording_executor() -> RecordingExecutor {
+    let (jobs, queue) = mpsc::unbounded_channel();
+    let (done, results) = mpsc::unbounded_channel();
+    let (reports, _) = tokio::sync::broadcast::channel(8);
+    tokio::spawn(execute(
+        queue,
+        done,
+        Duration::from_secs(60),
+        reports.clone(),
+    ));
+    RecordingExecutor {
+        radio: Arc::new(RecordingZwave::default()),
+        jobs,
+        results,
+        reports,
+    }
+}
+
+fn lock_job(
+    radio: &Arc<RecordingZwave>,
+    ticket: u64,
+    command: CommandClassFrame,
+) -> Job<FakeZigbee, RecordingZwave> {
+    Job::Zwave {
+        ticket: sealhub::gateway::core::Ticket(ticket),
+        radio: Arc::clone(radio),
+        node: 6,
+        ops: vec![sealhub::gateway::ZwaveOp::Send {
+            endpoint: 0,
+            command,
+        }],
+    }
+}
+
+/// Behaviour: a job to a Z-Wave node that ended with a Get (the device's set-up reads) is over
+/// at the node's acknowledgement, but the next job to that node (a client's command) waits for
+/// the node's report before its first frame, as the next op of the same job would: sent at
+/// once, it would cross the encrypted report on the same SPAN and be lost.
+#[tokio::test(start_paused = true)]
+async fn a_job_after_one_that_ended_with_a_get_waits_for_that_report() {
+    use sealhub_radios::zwave::cc::DoorLock;
+    let RecordingExecutor {
+        radio,
+        jobs,
+        mut results,
+        reports,
+    } = recording_executor();
+    let get = CommandClassFrame::DoorLock(DoorLock::OperationGet);
+    let set = CommandClassFrame::DoorLock(DoorLock::OperationSet { mode: 0 });
+    let _ = jobs.send(lock_job(&radio, 1, get.clone()));
+    results.recv().await.expect("the set-up read is done");
+    let _ = jobs.send(lock_job(&radio, 2, set.clone()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(radio.sent().len(), 1, "the Set waits for the lock's report");
+    // Another node's report is not the one.
+    reports.send(5).expect("listened");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(radio.sent().len(), 1, "went on after another node's report");
+    reports.send(6).expect("listened");
+    results.recv().await.expect("the command is done");
+    let sent = radio.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!((sent[0].1.clone(), sent[1].1.clone()), (get, set));
+    assert_eq!(sent[1].2 - sent[0].2, Duration::from_millis(600));
+}
+
+/// Behaviour: when the report came before the next job, or the job ended with a Set, the next
+/// job goes at once; a report that never comes holds it at most `REPORT_PACE`.
+#[tokio::test(start_paused = true)]
+async fn a_job_goes_at_once_when_nothing_is_awaited_and_at_most_the_pace_otherwise() {
+    use sealhub_radios::zwave::cc::DoorLock;
+    let RecordingExecutor {
+        radio,
+        jobs,
+        mut results,
+        reports,
+    } = recording_executor();
+    let get = || CommandClassFrame::DoorLock(DoorLock::OperationGet);
+    let set = |mode| CommandClassFrame::DoorLock(DoorLock::OperationSet { mode });
+    let _ = jobs.send(lock_job(&radio, 1, get()));
+    results.recv().await.expect("done");
+    reports.send(6).expect("listened");
+    let _ = jobs.send(lock_job(&radio, 2, set(0)));
+    results.recv().await.expect("done");
+    let _ = jobs.send(lock_job(&radio, 3, set(0xFF)));
+    results.recv().await.expect("done");
+    let times: Vec<_> = radio.sent().iter().map(|s| s.2).collect();
+    assert_eq!(times[1], times[0], "the report was heard already");
+    assert_eq!(times[2], times[1], "a Set awaits no report");
+    // A Get whose report never comes: the next job goes after the pace.
+    let _ = jobs.send(lock_job(&radio, 4, get()));
+    results.recv().await.expect("done");
+    let _ = jobs.send(lock_job(&radio, 5, set(0)));
+    results.recv().await.expect("done");
+    let times: Vec<_> = radio.sent().iter().map(|s| s.2).collect();
+    assert_eq!(times[4] - times[3], REPORT_PACE);
 }
