@@ -817,8 +817,46 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
     let mut clients_open = true;
     let mut radios_open = true;
     loop {
+        // Biased, in this order: a client's command and a radio's answer to one go before the
+        // reports queued meanwhile (thousands a second in a busy house), so a command does not
+        // wait behind them; the tick comes first so deadlines are checked however busy the
+        // radios are, and the radios' events last (the clients' frames are rate-limited, so
+        // they cannot starve them).
         let input = tokio::select! {
+            biased;
             () = link.stopped() => break,
+            _ = tick.tick() => {
+                // Pairing sessions past their deadline are refused here.
+                if let Some(handler) = pairing.as_mut() {
+                    let now = tokio::time::Instant::now().into_std();
+                    if handler.next_deadline().is_some_and(|due| due <= now) {
+                        for out in handler.tick(now) {
+                            carrier.send(out).await;
+                        }
+                    }
+                }
+                Input::Tick
+            }
+            Some((ticket, outcome)) = results.recv() => Input::RadioDone { ticket, outcome },
+            message = clients.recv(), if clients_open => match message {
+                Some(inbound) => match from_transport(
+                    inbound,
+                    &mut home,
+                    &mut pairing,
+                    tls_fingerprint,
+                    &carrier,
+                )
+                .await
+                {
+                    Some(input) => input,
+                    None => continue,
+                },
+                None => {
+                    clients_open = false;
+                    continue;
+                }
+            },
+            Some((eui64, result)) = interviews.recv() => Input::ZigbeeInterviewed { eui64, result },
             message = radios.recv(), if radios_open => match message {
                 Some(FromRadio::ZigbeeUp { radio, network }) => {
                     carrier.zigbee = Some(radio);
@@ -844,38 +882,6 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
                     continue;
                 }
             },
-            message = clients.recv(), if clients_open => match message {
-                Some(inbound) => match from_transport(
-                    inbound,
-                    &mut home,
-                    &mut pairing,
-                    tls_fingerprint,
-                    &carrier,
-                )
-                .await
-                {
-                    Some(input) => input,
-                    None => continue,
-                },
-                None => {
-                    clients_open = false;
-                    continue;
-                }
-            },
-            Some((ticket, outcome)) = results.recv() => Input::RadioDone { ticket, outcome },
-            Some((eui64, result)) = interviews.recv() => Input::ZigbeeInterviewed { eui64, result },
-            _ = tick.tick() => {
-                // Pairing sessions past their deadline are refused here.
-                if let Some(handler) = pairing.as_mut() {
-                    let now = tokio::time::Instant::now().into_std();
-                    if handler.next_deadline().is_some_and(|due| due <= now) {
-                        for out in handler.tick(now) {
-                            carrier.send(out).await;
-                        }
-                    }
-                }
-                Input::Tick
-            }
         };
         let kind = input.kind();
         let started = std::time::Instant::now();
