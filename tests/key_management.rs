@@ -440,6 +440,46 @@ fn events_and_responses_are_signed_by_the_device_and_numbered() {
     );
 }
 
+/// Behaviour: a response whose key was agreed ahead (`Home::prepare_response`, done while the
+/// hub waits for the device) opens for its client like any other. An agreement is never used
+/// for another client (that one's response gets a fresh agreement, which the first cannot
+/// read), nor after the client's key changed (removed and paired again).
+#[test]
+fn a_response_key_agreed_ahead_serves_only_the_client_and_key_it_was_agreed_with() {
+    let dir = support::tempdir();
+    let mut home = open_home(dir.path());
+    home.issue_device(&id("zw:siren")).expect("device");
+    let mut phone = pair(&mut home, "phone", Permissions::ALL, None);
+    let mut tablet = pair(&mut home, "tablet", Permissions::ALL, None);
+    let siren = id("zw:siren");
+    let answer = |home: &mut Home, to: &str, re: u8, agreed_with: &str| {
+        let ahead = home.prepare_response(&id(agreed_with)).expect("agreed");
+        home.seal_response_prepared(&siren, &id(to), Value::Bool(true), [re; 8], Some(ahead))
+            .expect("sealed")
+    };
+
+    let response = answer(&mut home, "phone", 1, "phone");
+    let opened = phone.open(&response).expect("the phone opens it");
+    assert_eq!(opened.body.re, Some([1; 8]));
+    assert!(tablet.open(&response).is_err(), "not to the tablet");
+
+    let response = answer(&mut home, "tablet", 2, "phone");
+    let opened = tablet
+        .open(&response)
+        .expect("a fresh agreement for the tablet");
+    assert_eq!(opened.body.re, Some([2; 8]));
+    assert!(phone.open(&response).is_err(), "not to the phone");
+
+    let ahead = home.prepare_response(&id("phone")).expect("agreed");
+    home.remove_client(&id("phone")).expect("removed");
+    let mut phone = pair(&mut home, "phone", Permissions::ALL, None);
+    let response = home
+        .seal_response_prepared(&siren, &id("phone"), Value::Bool(true), [3; 8], Some(ahead))
+        .expect("sealed");
+    let opened = phone.open(&response).expect("the phone's new key opens it");
+    assert_eq!(opened.body.re, Some([3; 8]));
+}
+
 #[test]
 fn a_client_limited_to_some_devices_still_reaches_the_hub_itself() {
     let dir = support::tempdir();

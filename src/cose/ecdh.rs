@@ -60,34 +60,74 @@ fn recipient_protected_header() -> Header {
         .build()
 }
 
-/// Encrypts `plaintext` to `recipient` with a fresh `ephemeral` key the caller generated.
-/// Taking the ephemeral key and IV as inputs keeps this function free of randomness, so tests
-/// can reproduce published vectors byte for byte.
-#[allow(clippy::too_many_arguments)]
-pub fn encrypt_ecdh_es(
+/// The key agreement of one ECDH-ES message done ahead of its content: the content key and the
+/// recipient entry with the ephemeral public key. For a sender with idle time before it knows
+/// what it will say (the hub, while a device carries out the command it will answer), so the
+/// two scalar multiplications are off the message's way. [`encrypt_prepared`] consumes it: no
+/// content key or ephemeral key serves two messages.
+pub struct EcdhEsPrepared {
+    alg: ContentAlgorithm,
+    cek: AeadKey,
+    recipient_kid: Vec<u8>,
+    ephemeral_key: Value,
+}
+
+impl std::fmt::Debug for EcdhEsPrepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EcdhEsPrepared")
+            .field("recipient_kid", &hex::encode(&self.recipient_kid))
+            .finish_non_exhaustive()
+    }
+}
+
+impl EcdhEsPrepared {
+    /// The key id of the recipient it was agreed with.
+    pub fn recipient_kid(&self) -> &[u8] {
+        &self.recipient_kid
+    }
+}
+
+/// Agrees the content key of one message to `recipient` with a fresh `ephemeral` key the caller
+/// generated; [`encrypt_prepared`] then encrypts with it.
+pub fn prepare_ecdh_es(
     alg: ContentAlgorithm,
     recipient: &PublicKey,
     recipient_kid: &[u8],
     ephemeral: &PrivateKey,
+) -> Result<EcdhEsPrepared> {
+    let rp_bytes = coset::CborSerializable::to_vec(recipient_protected_header())?;
+    let shared = ephemeral.diffie_hellman(recipient);
+    let cek = recipient_content_key(&shared, alg, &rp_bytes)?;
+    check_key_len(alg, &cek)?;
+    Ok(EcdhEsPrepared {
+        alg,
+        cek,
+        recipient_kid: recipient_kid.to_vec(),
+        ephemeral_key: cose_key_from_public(&ephemeral.public_key(), None).to_cbor_value()?,
+    })
+}
+
+/// Encrypts `plaintext` with a key agreement done ahead ([`prepare_ecdh_es`]).
+pub fn encrypt_prepared(
+    prepared: EcdhEsPrepared,
     iv: [u8; GCM_NONCE_LEN],
     mut unprotected: Header,
     plaintext: &[u8],
     external_aad: &[u8],
 ) -> Result<CoseEncrypt> {
-    let rp = recipient_protected_header();
-    let rp_bytes = coset::CborSerializable::to_vec(rp.clone())?;
-    let shared = ephemeral.diffie_hellman(recipient);
-    let cek = recipient_content_key(&shared, alg, &rp_bytes)?;
-    check_key_len(alg, &cek)?;
-
-    let eph_key = cose_key_from_public(&ephemeral.public_key(), None).to_cbor_value()?;
-    let mut ru = HeaderBuilder::new().key_id(recipient_kid.to_vec()).build();
+    let EcdhEsPrepared {
+        alg,
+        cek,
+        recipient_kid,
+        ephemeral_key,
+    } = prepared;
+    let mut ru = HeaderBuilder::new().key_id(recipient_kid).build();
     ru.rest.push((
         Label::Int(iana::HeaderAlgorithmParameter::EphemeralKey.to_i64()),
-        eph_key,
+        ephemeral_key,
     ));
     let recipient = CoseRecipientBuilder::new()
-        .protected(rp)
+        .protected(recipient_protected_header())
         .unprotected(ru)
         .ciphertext(Vec::new())
         .build();
@@ -101,6 +141,24 @@ pub fn encrypt_ecdh_es(
             aes_gcm_seal(&cek, &iv, aad, pt).map_err(Error::from)
         })
         .map(CoseEncryptBuilder::build)
+}
+
+/// Encrypts `plaintext` to `recipient` with a fresh `ephemeral` key the caller generated.
+/// Taking the ephemeral key and IV as inputs keeps this function free of randomness, so tests
+/// can reproduce published vectors byte for byte.
+#[allow(clippy::too_many_arguments)]
+pub fn encrypt_ecdh_es(
+    alg: ContentAlgorithm,
+    recipient: &PublicKey,
+    recipient_kid: &[u8],
+    ephemeral: &PrivateKey,
+    iv: [u8; GCM_NONCE_LEN],
+    unprotected: Header,
+    plaintext: &[u8],
+    external_aad: &[u8],
+) -> Result<CoseEncrypt> {
+    let prepared = prepare_ecdh_es(alg, recipient, recipient_kid, ephemeral)?;
+    encrypt_prepared(prepared, iv, unprotected, plaintext, external_aad)
 }
 
 /// Finds the recipient entry meant for `me`.

@@ -15,7 +15,8 @@ mod sign1;
 
 pub use decode::{MAX_MESSAGE_LEN, decode_encrypt, decode_encrypt0, decode_sign1};
 pub use ecdh::{
-    EcdhEsRecipient, encrypt_ecdh_es, kdf_context, open_ecdh_es, recipient_content_key,
+    EcdhEsPrepared, EcdhEsRecipient, encrypt_ecdh_es, encrypt_prepared, kdf_context, open_ecdh_es,
+    prepare_ecdh_es, recipient_content_key,
 };
 pub use encrypt0::{ContentAlgorithm, encrypt0_create, encrypt0_open, open_with_header_alg};
 pub use error::{Error, Result};

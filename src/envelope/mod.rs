@@ -22,6 +22,6 @@ pub use open::{Keyring, Opened, open};
 pub use read_key::{READ_KEY_INFO, READ_KEY_LEN, device_read_key};
 pub use route::{DeviceId, MessageType, ROUTE_LABEL, ROUTE_VERSION, Route};
 pub use seal::{
-    CONTENT_ALG, SigningIdentity, seal_for_epoch, seal_for_epoch_with, seal_for_key,
-    seal_for_key_with,
+    CONTENT_ALG, SigningIdentity, prepare_for_key, seal_for_epoch, seal_for_epoch_with,
+    seal_for_key, seal_for_key_with, seal_for_prepared,
 };

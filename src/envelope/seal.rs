@@ -156,6 +156,39 @@ pub fn seal_for_key_with(
     Ok(outer.to_tagged_vec()?)
 }
 
+/// Agrees the content key of a message to `recipient` now, for [`seal_for_prepared`] later: the
+/// key generation and the ECDH done while the sender waits, off the message's way.
+pub fn prepare_for_key(recipient: &PublicKey, recipient_kid: Kid) -> Result<cose::EcdhEsPrepared> {
+    let ephemeral = PrivateKey::generate()?;
+    Ok(cose::prepare_ecdh_es(
+        CONTENT_ALG,
+        recipient,
+        &recipient_kid.0,
+        &ephemeral,
+    )?)
+}
+
+/// [`seal_for_key`] with the key agreement done ahead ([`prepare_for_key`]), which this
+/// consumes; a random IV.
+pub fn seal_for_prepared(
+    route: &Route,
+    body: &Body,
+    signer: SigningIdentity<'_>,
+    prepared: cose::EcdhEsPrepared,
+) -> Result<Vec<u8>> {
+    check_kinds(route, body, true)?;
+    let route_bytes = route.to_bytes();
+    let inner = sign_inner(&route_bytes, body, signer)?;
+    let outer = cose::encrypt_prepared(
+        prepared,
+        random_array()?,
+        route_header(&route_bytes),
+        &inner,
+        &route_bytes,
+    )?;
+    Ok(outer.to_tagged_vec()?)
+}
+
 /// [`seal_for_epoch_with`] with a random IV.
 pub fn seal_for_epoch(
     route: &Route,

@@ -13,7 +13,7 @@ mod sequence;
 pub use client::Client;
 pub use distribution::{KEY_DISTRIBUTION_VERSION, KeyDistribution, ReadGrant};
 pub use error::{Error, Result};
-pub use home::{ClientGrant, Home, Pairing, RECOVERY_SEQUENCE_JUMP, Recovery};
+pub use home::{ClientGrant, Home, Pairing, PreparedResponse, RECOVERY_SEQUENCE_JUMP, Recovery};
 pub use keys::{ClientKeys, ClientPublicKeys};
 pub use sequence::{RESERVE, Raise, SequenceCounter};
 

@@ -893,12 +893,16 @@ pub(crate) async fn run<Z: ZigbeeRadio, W: ZwaveRadio>(
         // After the answers are handed to the transport: they leave while this flushes.
         let carried = started.elapsed();
         gateway.flush_staged(&mut home);
+        let flushed = started.elapsed();
+        // While the radio carries out the request just handed on.
+        gateway.prepare_answers(&home);
         debug!(
             target: GATEWAY_TIME_TARGET,
             input = kind,
             handle_us = handled.as_micros(),
             carry_us = (carried - handled).as_micros(),
-            flush_us = (started.elapsed() - carried).as_micros(),
+            flush_us = (flushed - carried).as_micros(),
+            prepare_us = (started.elapsed() - flushed).as_micros(),
             "input handled"
         );
     }

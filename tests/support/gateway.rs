@@ -452,10 +452,12 @@ impl Hub {
     }
 
     /// Handles `input` as the gateway task does: the core's outputs, then the flush of what
-    /// it staged for after them (`Gateway::flush_staged`).
+    /// it staged for after them (`Gateway::flush_staged`) and the keys of the answers agreed
+    /// ahead (`Gateway::prepare_answers`).
     pub fn handle(&mut self, input: Input) -> Vec<Output> {
         let out = self.gateway.handle(&mut self.home, input, self.now);
         self.gateway.flush_staged(&mut self.home);
+        self.gateway.prepare_answers(&self.home);
         out
     }
 

@@ -30,13 +30,13 @@ mod wording;
 pub use outcome::{OpFailure, OpOutput, RadioOutcome, Ticket};
 pub use translation::{RadioTranslation, Translation};
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::definitions::Definitions;
 use crate::envelope::DeviceId;
 use crate::gateway::{ZigbeeOp, ZwaveOp};
-use crate::keymgmt::Home;
+use crate::keymgmt::{Home, PreparedResponse};
 use crate::model::{Action, Attribute, Event, HUB_DEVICE, Response};
 use crate::radio::zwave_nodes::NodeRecord;
 use crate::store::{Store, WriteBatch};
@@ -436,6 +436,9 @@ pub struct Gateway {
     /// Answers recorded in the journal since the last [`Gateway::flush_staged`], not yet
     /// durable.
     answers_staged: bool,
+    /// The keys of the answers to the commands with a radio, agreed ahead
+    /// ([`Gateway::prepare_answers`]).
+    prepared: HashMap<CommandKey, PreparedResponse>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -511,6 +514,7 @@ impl Gateway {
             interview_retries: BTreeMap::new(),
             zwave_colors: BTreeMap::new(),
             answers_staged: false,
+            prepared: HashMap::new(),
         };
         out.extend(gateway.recover(home, now));
         out.extend(gateway.read_scopes(home));
@@ -637,6 +641,33 @@ impl Gateway {
         }
     }
 
+    /// Agrees ahead the keys of the answers to the device commands now with a radio
+    /// (`Home::prepare_response`), so that sealing the answer when the device has done its part
+    /// only signs and encrypts. The gateway task calls this once an input's outputs (a radio
+    /// request among them) are on their way, so the work overlaps the radio exchange.
+    pub fn prepare_answers(&mut self, home: &Home) {
+        let running: Vec<(CommandKey, DeviceId)> = self
+            .queues
+            .values()
+            .filter_map(|q| q.running.as_ref())
+            .map(|r| (r.asker.key, r.asker.client.clone()))
+            .collect();
+        self.prepared
+            .retain(|key, _| running.iter().any(|(k, _)| k == key));
+        for (key, client) in running {
+            if self.prepared.contains_key(&key) {
+                continue;
+            }
+            match home.prepare_response(&client) {
+                Ok(prepared) => {
+                    self.prepared.insert(key, prepared);
+                }
+                // The answer agrees its key when it is sealed, as without this.
+                Err(e) => tracing::debug!(client = %client, "no key agreed ahead: {e}"),
+            }
+        }
+    }
+
     /// Seals `response` for `asker` (signed by `signer`, or by the hub when that device's key
     /// is gone), records it in the journal and addresses it.
     fn answer_as(
@@ -666,8 +697,14 @@ impl Gateway {
         } else {
             hub_device()
         };
-        let bytes = match home.seal_response(&signer, &asker.client, response.to_value(), asker.re)
-        {
+        let prepared = self.prepared.remove(&asker.key);
+        let bytes = match home.seal_response_prepared(
+            &signer,
+            &asker.client,
+            response.to_value(),
+            asker.re,
+            prepared,
+        ) {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(device = %signer, "cannot seal a response: {e}");

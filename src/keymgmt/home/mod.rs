@@ -13,6 +13,7 @@ mod rollback;
 mod seal;
 
 pub use rollback::{RECOVERY_SEQUENCE_JUMP, Recovery};
+pub use seal::PreparedResponse;
 
 use super::sequence::SequenceCounter;
 use super::{Error, Result};

@@ -13,6 +13,13 @@ use crate::store::WriteBatch;
 use coset::cbor::value::Value;
 use zeroize::{Zeroize, Zeroizing};
 
+/// The key of a response to one client, agreed ahead ([`Home::prepare_response`]); used once.
+#[derive(Debug)]
+pub struct PreparedResponse {
+    client: DeviceId,
+    agreed: crate::cose::EcdhEsPrepared,
+}
+
 impl Home {
     pub(super) fn seal_key_distribution(
         &mut self,
@@ -108,13 +115,18 @@ impl Home {
         match raise {
             Raise::None => {}
             Raise::Now(ceiling) => {
+                // In the map before the commit, whose flush also tells the counters about the
+                // ceilings raised ahead (this one's among them).
+                self.sequences.insert(kid, counter);
                 let mut batch = WriteBatch::new();
                 batch.put(SEQUENCE, &kid.0, &ceiling.to_be_bytes());
                 if let Err(e) = self.commit(batch, self.epoch, None) {
-                    counter.rollback(seq, previous);
-                    self.sequences.insert(kid, counter);
+                    if let Some(counter) = self.sequences.get_mut(&kid) {
+                        counter.rollback(seq, previous);
+                    }
                     return Err(e);
                 }
+                return Ok(seq);
             }
             Raise::Ahead(ceiling) => {
                 // Staged: flushed after the message has left (`Home::flush`), so the next
@@ -191,6 +203,30 @@ impl Home {
         content: Value,
         re: [u8; 8],
     ) -> Result<Vec<u8>> {
+        self.seal_response_prepared(device, to_client, content, re, None)
+    }
+
+    /// Agrees the key of a later response to `to_client` now ([`Home::seal_response_prepared`]),
+    /// while the hub waits for the device that will answer: the ephemeral key's generation and
+    /// the ECDH, two of a response's three scalar multiplications, are then off its way.
+    pub fn prepare_response(&self, to_client: &DeviceId) -> Result<PreparedResponse> {
+        let (to, to_kid) = self.client_agreement_key(to_client)?;
+        Ok(PreparedResponse {
+            client: to_client.clone(),
+            agreed: envelope::prepare_for_key(&to, to_kid)?,
+        })
+    }
+
+    /// [`Home::seal_response`] with the key agreed ahead, when there is one and it was agreed
+    /// with the client's current key (it is used up either way); otherwise with a fresh one.
+    pub fn seal_response_prepared(
+        &mut self,
+        device: &DeviceId,
+        to_client: &DeviceId,
+        content: Value,
+        re: [u8; 8],
+        prepared: Option<PreparedResponse>,
+    ) -> Result<Vec<u8>> {
         let kid = self.device_kid(device)?;
         let (to, to_kid) = self.client_agreement_key(to_client)?;
         let body = self.body(kid, MessageType::Response, content, Some(re))?;
@@ -200,7 +236,13 @@ impl Home {
             key: &entry.signing,
             kid,
         };
-        Ok(envelope::seal_for_key(&route, &body, signer, &to, to_kid)?)
+        let agreed = prepared
+            .filter(|p| p.client == *to_client && p.agreed.recipient_kid() == to_kid.0)
+            .map(|p| p.agreed);
+        Ok(match agreed {
+            Some(agreed) => envelope::seal_for_prepared(&route, &body, signer, agreed)?,
+            None => envelope::seal_for_key(&route, &body, signer, &to, to_kid)?,
+        })
     }
 
     /// Seals an event or response from `device`. Events are [`Home::seal_event`]; a response
