@@ -42,11 +42,10 @@ fn counter(store: &Store) -> u64 {
     counter_named(store, b"next")
 }
 
-/// Not a test on its own: the writer loop run by the child process. Each batch writes
-/// `devices/<n>`, `certs/<n>` and `counters/next = n + 1`, then prints `COMMITTED <n + 1>`.
-#[test]
-fn crash_child_writer() {
-    let Some(dir) = std::env::var_os(CHILD_ENV) else {
+/// The child process's loop, when `env` names its store's directory: opens the store, prints
+/// `READY <n>`, then runs `round(store, n)` and prints `COMMITTED <n + 1>` for ever.
+fn run_child(env: &str, mut round: impl FnMut(&Store, u64)) {
+    let Some(dir) = std::env::var_os(env) else {
         return;
     };
     let dir = PathBuf::from(dir);
@@ -58,17 +57,26 @@ fn crash_child_writer() {
         .and_then(|_| out.flush())
         .expect("stdout");
     loop {
+        round(&store, n);
+        n += 1;
+        writeln!(out, "COMMITTED {n}")
+            .and_then(|_| out.flush())
+            .expect("stdout");
+    }
+}
+
+/// Not a test on its own: the writer loop run by the child process. Each batch writes
+/// `devices/<n>`, `certs/<n>` and `counters/next = n + 1`, then prints `COMMITTED <n + 1>`.
+#[test]
+fn crash_child_writer() {
+    run_child(CHILD_ENV, |store, n| {
         let mut batch = WriteBatch::new();
         batch
             .put("devices", &n.to_be_bytes(), &device_value(n))
             .put("certs", &n.to_be_bytes(), &cert_value(n))
             .put("counters", b"next", &(n + 1).to_be_bytes());
         store.apply(batch).expect("apply");
-        n += 1;
-        writeln!(out, "COMMITTED {n}")
-            .and_then(|_| out.flush())
-            .expect("stdout");
-    }
+    });
 }
 
 fn staged_counter(store: &Store) -> u64 {
@@ -81,17 +89,7 @@ fn staged_counter(store: &Store) -> u64 {
 /// replay window and journal entry share one flush).
 #[test]
 fn crash_child_stager() {
-    let Some(dir) = std::env::var_os(STAGER_ENV) else {
-        return;
-    };
-    let dir = PathBuf::from(dir);
-    let store = Store::open(&dir, &KekSource::default_key_file(&dir)).expect("child open");
-    let mut n = counter(&store);
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "READY {n}")
-        .and_then(|_| out.flush())
-        .expect("stdout");
-    loop {
+    run_child(STAGER_ENV, |store, n| {
         let mut first = WriteBatch::new();
         first
             .put("devices", &n.to_be_bytes(), &device_value(n))
@@ -105,11 +103,7 @@ fn crash_child_stager() {
         );
         store.stage(second).expect("stage");
         store.flush().expect("flush");
-        n += 1;
-        writeln!(out, "COMMITTED {n}")
-            .and_then(|_| out.flush())
-            .expect("stdout");
-    }
+    });
 }
 
 /// Checks the invariant after a crash and returns the counter.

@@ -140,14 +140,24 @@ pub fn seal_for_key_with(
     ephemeral: &PrivateKey,
     iv: [u8; GCM_NONCE_LEN],
 ) -> Result<Vec<u8>> {
+    let prepared = cose::prepare_ecdh_es(CONTENT_ALG, recipient, &recipient_kid.0, ephemeral)?;
+    seal_prepared_with(route, body, signer, prepared, iv)
+}
+
+/// Signs `body` and encrypts it with a key agreed ahead, under `iv`: what both
+/// [`seal_for_key_with`] and [`seal_for_prepared`] end with.
+fn seal_prepared_with(
+    route: &Route,
+    body: &Body,
+    signer: SigningIdentity<'_>,
+    prepared: cose::EcdhEsPrepared,
+    iv: [u8; GCM_NONCE_LEN],
+) -> Result<Vec<u8>> {
     check_kinds(route, body, true)?;
     let route_bytes = route.to_bytes();
     let inner = sign_inner(&route_bytes, body, signer)?;
-    let outer = cose::encrypt_ecdh_es(
-        CONTENT_ALG,
-        recipient,
-        &recipient_kid.0,
-        ephemeral,
+    let outer = cose::encrypt_prepared(
+        prepared,
         iv,
         route_header(&route_bytes),
         &inner,
@@ -176,17 +186,7 @@ pub fn seal_for_prepared(
     signer: SigningIdentity<'_>,
     prepared: cose::EcdhEsPrepared,
 ) -> Result<Vec<u8>> {
-    check_kinds(route, body, true)?;
-    let route_bytes = route.to_bytes();
-    let inner = sign_inner(&route_bytes, body, signer)?;
-    let outer = cose::encrypt_prepared(
-        prepared,
-        random_array()?,
-        route_header(&route_bytes),
-        &inner,
-        &route_bytes,
-    )?;
-    Ok(outer.to_tagged_vec()?)
+    seal_prepared_with(route, body, signer, prepared, random_array()?)
 }
 
 /// [`seal_for_epoch_with`] with a random IV.

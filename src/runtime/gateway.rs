@@ -60,7 +60,7 @@ pub use sealhub::onboarding::PairingHandler;
 pub(crate) const RADIO_TIME_TARGET: &str = "sealhub::radio_time";
 
 /// The log target of the line that times each input the gateway task handles: the core's
-/// work, handing its outputs on, and the flush of the answers after them
+/// work, handing its outputs on, then the flush and the answers' key agreement after them
 /// (`SEALHUB_LOG=sealhub::gateway_time=debug`).
 pub(crate) const GATEWAY_TIME_TARGET: &str = "sealhub::gateway_time";
 

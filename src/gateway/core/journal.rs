@@ -127,13 +127,7 @@ impl Journal {
     /// Writes `entry` for `key` (durable when this returns), dropping in the same write the
     /// answered entries of the same signer the replay window no longer reaches.
     pub fn write(&mut self, key: CommandKey, entry: Entry) -> Result<()> {
-        self.write_with(key, entry, WriteBatch::new())
-    }
-
-    /// [`Journal::write`] with `with` (other records that change with the entry, such as the
-    /// device's last state) in the same atomic write.
-    pub fn write_with(&mut self, key: CommandKey, entry: Entry, with: WriteBatch) -> Result<()> {
-        self.put(key, entry, with, true)
+        self.put(key, entry, WriteBatch::new(), true)
     }
 
     /// [`Journal::write`] **staged** ([`Store::stage`]): atomic, durable at the next flush.
@@ -143,7 +137,8 @@ impl Journal {
         self.put(key, entry, WriteBatch::new(), false)
     }
 
-    /// [`Journal::write_with`] **staged**: for a command's answer, sent to the client before
+    /// [`Journal::write`] **staged**, with `with` (other records that change with the entry,
+    /// such as the device's last state) in the same atomic write: for a command's answer, sent to the client before
     /// the flush that makes it durable ([`Journal::flush`]); see `docs/GATEWAY.md` ("Flushes
     /// per command") for what a crash in between leaves.
     pub fn stage_with(&mut self, key: CommandKey, entry: Entry, with: WriteBatch) -> Result<()> {

@@ -362,11 +362,7 @@ impl Home {
         epoch: u32,
         revocations: Option<&[u8]>,
     ) -> Result<()> {
-        let generation = self
-            .generation
-            .checked_add(1)
-            .ok_or_else(|| Error::Corrupt("hub/generation".into()))?;
-        batch.put(HUB, GENERATION, &generation.to_be_bytes());
+        let generation = self.next_generation(&mut batch)?;
         self.store.apply(batch)?;
         self.generation = generation;
         self.write_guard(epoch, revocations);
@@ -376,15 +372,21 @@ impl Home {
         Ok(())
     }
 
-    /// [`Home::commit`] without the flush: `batch` and the bumped generation are written in one
-    /// atomic batch ([`Store::stage`]); the flush and then the guard follow at
-    /// [`Home::make_durable`], so the guard is still never ahead of the store.
-    fn commit_staged(&mut self, mut batch: WriteBatch, epoch: u32) -> Result<()> {
+    /// The generation after this one, written into `batch` (which the caller then commits).
+    fn next_generation(&self, batch: &mut WriteBatch) -> Result<u64> {
         let generation = self
             .generation
             .checked_add(1)
             .ok_or_else(|| Error::Corrupt("hub/generation".into()))?;
         batch.put(HUB, GENERATION, &generation.to_be_bytes());
+        Ok(generation)
+    }
+
+    /// [`Home::commit`] without the flush: `batch` and the bumped generation are written in one
+    /// atomic batch ([`Store::stage`]); the flush and then the guard follow at
+    /// [`Home::make_durable`], so the guard is still never ahead of the store.
+    fn commit_staged(&mut self, mut batch: WriteBatch, epoch: u32) -> Result<()> {
+        let generation = self.next_generation(&mut batch)?;
         self.store.stage(batch)?;
         self.generation = generation;
         self.staged = Some(epoch);
